@@ -1,0 +1,48 @@
+# The only commands a newcomer needs. `make run` and `make test` set everything up themselves.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint typecheck bench setup test-setup clean help
+
+help:
+	@echo "make run        set up and start fairshare on the embedded defaults"
+	@echo "make test       set up and run the whole test suite"
+	@echo "make lint       ruff"
+	@echo "make typecheck  mypy --strict"
+	@echo "make bench      benchmarks (ratios against baselines measured in the same run)"
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11+ is needed (set PYTHON=...)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+# Each script in scripts/setup.d installs or starts something the tests need (PostgreSQL,
+# Chromium, bundled JavaScript for the accessibility checks); each is idempotent.
+test-setup: setup
+	@for s in scripts/setup.d/*.sh; do [ -e "$$s" ] || continue; echo "== $$s"; bash "$$s" || exit 1; done
+
+run: setup
+	$(BIN)/fairshare run-default
+
+test: test-setup
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy
+	$(BIN)/python -m pytest -q -p no:cacheprovider --timeout=900
+
+lint: setup
+	$(BIN)/ruff check src tests benchmarks
+
+typecheck: setup
+	$(BIN)/mypy
+
+bench: test-setup
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache

@@ -1,0 +1,5 @@
+"""``python -m fairshare`` runs the CLI."""
+
+from fairshare.cli import main
+
+main()

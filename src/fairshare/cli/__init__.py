@@ -1,0 +1,71 @@
+"""The ``fairshare`` command line: a thin shell over the Python API and the service layer.
+
+Each command group lives in its own module and registers itself on :data:`app` (or on one of
+the shared groups below) when imported. Heavy libraries are imported inside command functions so
+that ``fairshare --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from fairshare.errors import FairshareError
+
+app = typer.Typer(
+    name="fairshare",
+    help="Fair, consent-based distribution of asylum claimants across a federation.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+synth_app = typer.Typer(help="Write realistic synthetic input files (batches, claimants, histories).",
+                        no_args_is_help=True)
+app.add_typer(synth_app, name="synth")
+
+# Command modules register themselves on `app` / `synth_app` when imported.
+_COMMAND_MODULES = (
+    "fairshare.cli.reference",   # data, keys, shares, balance, map (issue 2)
+    "fairshare.cli.apportion",   # apportion (issue 2)
+    "fairshare.cli.matching",    # match, synth batch (issue 3)
+    "fairshare.cli.registry",    # init, status, agreements, import, export, consent, run, decide,
+                                 # audit, purge, synth agreement/claimants (issue 4)
+    "fairshare.cli.outcomes",    # outcomes, synth history (issue 6)
+    "fairshare.cli.server",      # serve, users, tokens (issue 5)
+)
+
+
+def _load_commands() -> None:
+    import importlib
+
+    for name in _COMMAND_MODULES:
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:  # a real missing dependency, not an absent module
+                raise
+
+
+_load_commands()
+
+
+def main() -> None:
+    """Console entry point: user errors print a clear message and exit with code 2."""
+    try:
+        app(standalone_mode=False)
+    except FairshareError as exc:
+        typer.echo(f"Error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        typer.echo("Aborted.", err=True)
+        sys.exit(1)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except Exception as exc:
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise
