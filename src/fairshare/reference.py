@@ -248,7 +248,8 @@ def _load_cached(folder: str) -> Federation:
     except UnicodeDecodeError:
         raise DataError(f"{cat_path}: the file is not valid UTF-8.") from None
     if not isinstance(cat, dict):
-        raise DataError(f"{cat_path}: expected a mapping with 'federation', 'jurisdictions' and 'indicators'.")
+        raise DataError(f"{cat_path}: expected a mapping with 'federation', 'jurisdictions' "
+                        "and 'indicators'.")
     for needed in ("federation", "jurisdictions", "indicators"):
         if needed not in cat:
             raise DataError(f"{cat_path}: missing field '{needed}'.")

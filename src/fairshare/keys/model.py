@@ -1,0 +1,232 @@
+"""The typed value of a distribution key, parsed and checked from its YAML file."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fairshare.errors import KeyDefinitionError
+
+TRANSFORMS = ("share", "inverse", "fixed")
+AGGREGATES = ("mean", "sum")
+MISSING = ("error", "neutral")
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A citation: title and URL (down to the article where possible)."""
+
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Component:
+    """One weighted indicator of a key.
+
+    Attributes:
+        indicator: indicator id in the federation's catalogue.
+        periods: periods to read ("latest" means the indicator's latest period).
+        aggregate: how several periods combine (mean or sum).
+        per_capita_of: divide by this indicator (latest period) before transforming.
+        weight: weight of the component; a version's weights sum to 1.
+        transform: ``share`` (v / sum v), ``inverse`` ((1/v) / sum 1/v, for rates where more
+            means less capacity, such as unemployment) or ``fixed`` (published shares, normalised).
+        cap_relative_to_base: if set, each jurisdiction's share in this component is kept within
+            ± this fraction of its share under the uncapped components (the "base").
+        missing: ``error`` (a missing value is an error naming the jurisdiction) or ``neutral``
+            (a jurisdiction without a value gets its base share in this component).
+    """
+
+    indicator: str
+    periods: tuple[str, ...]
+    aggregate: str
+    per_capita_of: str | None
+    weight: float
+    transform: str
+    cap_relative_to_base: float | None
+    missing: str
+
+    @property
+    def formula(self) -> str:
+        """A one-line human formula for docs and ``keys show``."""
+        value = self.indicator
+        if len(self.periods) > 1:
+            value = f"{self.aggregate}({self.indicator}[{self.periods[0]}..{self.periods[-1]}])"
+        elif self.periods[0] != "latest":
+            value = f"{self.indicator}[{self.periods[0]}]"
+        if self.per_capita_of:
+            value = f"{value} / {self.per_capita_of}"
+        body = {"share": f"share of {value}", "inverse": f"share of 1 / ({value})",
+                "fixed": f"published share {value}"}[self.transform]
+        extra = []
+        if self.cap_relative_to_base is not None:
+            extra.append(f"capped at ±{self.cap_relative_to_base:.0%} of the base share")
+        if self.missing == "neutral":
+            extra.append("neutral where missing")
+        tail = f" ({'; '.join(extra)})" if extra else ""
+        return f"{self.weight:g} × {body}{tail}"
+
+
+@dataclass(frozen=True)
+class KeyVersion:
+    """The components of a key from the date it takes effect."""
+
+    effective: dt.date
+    components: tuple[Component, ...]
+
+    @property
+    def formula(self) -> str:
+        """The version's formula, components joined by +."""
+        return " + ".join(c.formula for c in self.components)
+
+
+@dataclass(frozen=True)
+class KeyDefinition:
+    """A dated, referenced distribution key."""
+
+    id: str
+    label: str
+    description: str
+    federation: str
+    unit: str
+    references: tuple[Reference, ...]
+    versions: tuple[KeyVersion, ...]
+    path: Path
+
+    def version_on(self, on: dt.date | None) -> KeyVersion:
+        """The version in effect on ``on`` (the latest when None)."""
+        if on is None:
+            return self.versions[-1]
+        eligible = [v for v in self.versions if v.effective <= on]
+        if not eligible:
+            raise KeyDefinitionError(
+                f"Key '{self.id}' takes effect on {self.versions[0].effective}; it has no version "
+                f"in effect on {on}. Choose a later date or add a version to {self.path}.")
+        return eligible[-1]
+
+
+def _fail(path: Path, where: str, message: str) -> KeyDefinitionError:
+    return KeyDefinitionError(f"{path}, {where}: {message}")
+
+
+def _as_date(path: Path, where: str, value: Any) -> dt.date:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise _fail(path, where, f"'{value}' is not a date (YYYY-MM-DD).") from None
+
+
+def _component(path: Path, where: str, raw: Any) -> Component:
+    if not isinstance(raw, dict):
+        raise _fail(path, where, "each component is a mapping with indicator, weight, transform.")
+    known = {"indicator", "period", "periods", "aggregate", "per_capita_of", "weight", "transform",
+             "cap_relative_to_base", "missing"}
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise _fail(path, where, f"unknown field(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}.")
+    if "indicator" not in raw:
+        raise _fail(path, where, "missing 'indicator'.")
+    if "weight" not in raw:
+        raise _fail(path, where, f"component '{raw['indicator']}' has no 'weight'.")
+    try:
+        weight = float(raw["weight"])
+    except (TypeError, ValueError):
+        raise _fail(path, where, f"weight '{raw['weight']}' is not a number.") from None
+    if not math.isfinite(weight) or weight < 0:
+        raise _fail(path, where, f"weight {weight} must be a finite number >= 0.")
+    transform = str(raw.get("transform", "share"))
+    if transform not in TRANSFORMS:
+        raise _fail(path, where, f"transform '{transform}' is unknown; use one of {', '.join(TRANSFORMS)}.")
+    periods_raw = raw.get("periods", [raw.get("period", "latest")])
+    if not isinstance(periods_raw, list) or not periods_raw:
+        raise _fail(path, where, "'periods' must be a non-empty list.")
+    aggregate = str(raw.get("aggregate", "mean"))
+    if aggregate not in AGGREGATES:
+        raise _fail(path, where, f"aggregate '{aggregate}' is unknown; use mean or sum.")
+    missing = str(raw.get("missing", "error"))
+    if missing not in MISSING:
+        raise _fail(path, where, f"missing '{missing}' is unknown; use error or neutral.")
+    cap = raw.get("cap_relative_to_base")
+    if cap is not None:
+        try:
+            cap = float(cap)
+        except (TypeError, ValueError):
+            raise _fail(path, where, f"cap_relative_to_base '{cap}' is not a number.") from None
+        if not 0 <= cap <= 1:
+            raise _fail(path, where, "cap_relative_to_base must lie between 0 and 1.")
+    return Component(indicator=str(raw["indicator"]), periods=tuple(str(p) for p in periods_raw),
+                     aggregate=aggregate,
+                     per_capita_of=str(raw["per_capita_of"]) if raw.get("per_capita_of") else None,
+                     weight=weight, transform=transform, cap_relative_to_base=cap, missing=missing)
+
+
+def _load_yaml(path: Path) -> dict[str, Any]:
+    import yaml
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise KeyDefinitionError(f"{path}: the file is not valid UTF-8; save it as UTF-8.") from None
+    if not text.strip():
+        raise KeyDefinitionError(f"{path}: the file is empty; see docs/keys.md for the format.")
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else "somewhere"
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise KeyDefinitionError(f"{path}, {where}: malformed YAML ({problem}).") from None
+    if not isinstance(raw, dict):
+        raise KeyDefinitionError(f"{path}: expected a mapping with id, label, references, versions.")
+    return raw
+
+
+def parse_key(path: Path) -> KeyDefinition:
+    """Read and check a key file; every problem names the file and the place in it."""
+    raw = _load_yaml(path)
+    for needed in ("id", "label", "references", "versions"):
+        if needed not in raw:
+            raise _fail(path, "top level", f"missing field '{needed}'.")
+    refs_raw = raw["references"]
+    if not isinstance(refs_raw, list) or not refs_raw:
+        raise _fail(path, "references", "give at least one reference (title and url).")
+    refs = []
+    for i, r in enumerate(refs_raw, start=1):
+        if not isinstance(r, dict) or not r.get("title") or not r.get("url"):
+            raise _fail(path, f"reference {i}", "each reference needs a title and a url.")
+        refs.append(Reference(title=str(r["title"]), url=str(r["url"])))
+    versions_raw = raw["versions"]
+    if not isinstance(versions_raw, list) or not versions_raw:
+        raise _fail(path, "versions", "give at least one version with 'effective' and 'components'.")
+    versions = []
+    for i, v in enumerate(versions_raw, start=1):
+        where = f"version {i}"
+        if not isinstance(v, dict) or "effective" not in v or "components" not in v:
+            raise _fail(path, where, "each version needs 'effective' (a date) and 'components'.")
+        comps_raw = v["components"]
+        if not isinstance(comps_raw, list) or not comps_raw:
+            raise _fail(path, where, "'components' must be a non-empty list.")
+        comps = tuple(_component(path, f"{where}, component {j}", c)
+                      for j, c in enumerate(comps_raw, start=1))
+        total = math.fsum(c.weight for c in comps)
+        if abs(total - 1.0) > 1e-9:
+            weights = " + ".join(f"{c.weight:g}" for c in comps)
+            raise _fail(path, where, f"the weights sum to {total:g} ({weights}); they must sum to 1.")
+        versions.append(KeyVersion(effective=_as_date(path, f"{where}, effective", v["effective"]),
+                                   components=comps))
+    versions.sort(key=lambda v: v.effective)
+    for a, b in itertools.pairwise(versions):
+        if a.effective == b.effective:
+            raise _fail(path, "versions", f"two versions take effect on {a.effective}.")
+    return KeyDefinition(id=str(raw["id"]), label=str(raw["label"]),
+                         description=" ".join(str(raw.get("description", "")).split()),
+                         federation=str(raw.get("federation", "any")),
+                         unit=str(raw.get("unit", "share")), references=tuple(refs),
+                         versions=tuple(versions), path=path)
