@@ -1,0 +1,304 @@
+"""Local accounts, API tokens and browser sessions, stored beside the registry.
+
+Passwords are hashed with argon2id; API tokens and session ids are random secrets of which only
+the SHA-256 is stored, so a copy of the database gives no usable credential. Tokens are revocable;
+sessions expire after ``Settings.session_minutes`` of inactivity and end at logout.
+
+The tables live on the store's metadata (:data:`fairshare.store.tables.metadata`) and are
+created by the migration ``*_accounts.py`` in the store's migrations folder.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import (
+    Column,
+    Connection,
+    DateTime,
+    Engine,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    select,
+    update,
+)
+
+from fairshare.api.roles import Role
+from fairshare.errors import ConflictError, InputError, NotFoundError
+from fairshare.store.tables import metadata
+
+UTC_TS = DateTime(timezone=True)
+TOKEN_PREFIX = "fs_"  # noqa: S105 - a public marker, not a secret
+USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+MIN_PASSWORD = 12
+
+users = Table(
+    "users", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("password_hash", String(200), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("jurisdiction", String(8), nullable=True),
+    Column("created_at", UTC_TS, nullable=False),
+    Column("disabled_at", UTC_TS, nullable=True),
+)
+
+api_tokens = Table(
+    "api_tokens", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("token_sha256", String(64), nullable=False, unique=True),
+    Column("created_at", UTC_TS, nullable=False),
+    Column("expires_at", UTC_TS, nullable=True),
+    Column("revoked_at", UTC_TS, nullable=True),
+)
+
+web_sessions = Table(
+    "web_sessions", metadata,
+    Column("id_sha256", String(64), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", UTC_TS, nullable=False),
+    Column("seen_at", UTC_TS, nullable=False),
+    Column("ended_at", UTC_TS, nullable=True),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys", metadata,
+    Column("scope_sha256", String(64), primary_key=True),
+    Column("key", String(200), primary_key=True),
+    Column("request_sha256", String(64), nullable=False),
+    Column("status_code", Integer, nullable=False),
+    Column("content_type", String(100), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", UTC_TS, nullable=False),
+)
+
+explanation_views = Table(
+    "explanation_views", metadata,
+    Column("user_id", Integer, ForeignKey("users.id"), primary_key=True),
+    Column("recommendation_id", Integer, primary_key=True),
+    Column("viewed_at", UTC_TS, nullable=False),
+    UniqueConstraint("user_id", "recommendation_id", name="uq_explanation_views_pair"),
+)
+
+ACCOUNT_TABLES = (users, api_tokens, web_sessions, idempotency_keys, explanation_views)
+
+
+@dataclass(frozen=True)
+class User:
+    """An authenticated person or system."""
+
+    id: int
+    username: str
+    role: Role
+    jurisdiction: str | None
+
+
+def now() -> dt.datetime:
+    """The current time in UTC."""
+    return dt.datetime.now(dt.UTC)
+
+
+def sha256(text: str) -> str:
+    """Hex SHA-256 of ``text``."""
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def hash_password(password: str) -> str:
+    """The argon2id hash of ``password`` (with its own salt and parameters)."""
+    from argon2 import PasswordHasher
+
+    return str(PasswordHasher().hash(password))
+
+
+def _check_password(stored: str, password: str) -> bool:
+    from argon2 import PasswordHasher
+    from argon2.exceptions import InvalidHashError, VerificationError
+
+    try:
+        return bool(PasswordHasher().verify(stored, password))
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+_DUMMY_HASH: list[str] = []
+
+
+def ensure_tables(engine: Engine) -> None:
+    """Create the account tables if missing (the migration does the same on ``init``)."""
+    metadata.create_all(engine, tables=list(ACCOUNT_TABLES))
+
+
+def _user(row: object) -> User:
+    m = row._mapping  # type: ignore[attr-defined]
+    return User(id=int(m["id"]), username=str(m["username"]), role=Role(m["role"]),
+                jurisdiction=m["jurisdiction"])
+
+
+def create_user(conn: Connection, *, username: str, password: str, role: str,
+                jurisdiction: str | None = None, codes: tuple[str, ...] = ()) -> User:
+    """Create a local account; officers need a jurisdiction, other roles must not have one."""
+    if not USERNAME_RE.match(username):
+        raise InputError(f"Username '{username}' is not valid: use 2-64 lowercase letters, digits, "
+                         "'.', '_' or '-', starting with a letter or digit.")
+    try:
+        role_value = Role(role)
+    except ValueError:
+        raise InputError(f"Unknown role '{role}'; use one of {', '.join(r.value for r in Role)}.") from None
+    if len(password) < MIN_PASSWORD:
+        raise InputError(f"The password must have at least {MIN_PASSWORD} characters.")
+    if role_value is Role.officer:
+        if not jurisdiction:
+            raise InputError("A provincial officer needs --jurisdiction CODE (e.g. QC).")
+        if codes and jurisdiction not in codes:
+            raise InputError(f"Unknown jurisdiction '{jurisdiction}'; use one of {', '.join(codes)}.")
+    elif jurisdiction:
+        raise InputError(f"Only officers are scoped to a jurisdiction; drop --jurisdiction for role "
+                         f"'{role_value.value}'.")
+    exists = conn.execute(select(users.c.id).where(users.c.username == username)).first()
+    if exists:
+        raise ConflictError(f"A user named '{username}' already exists.")
+    result = conn.execute(users.insert().values(
+        username=username, password_hash=hash_password(password), role=role_value.value,
+        jurisdiction=jurisdiction, created_at=now()))
+    pk = result.inserted_primary_key
+    assert pk is not None
+    return User(id=int(pk[0]), username=username, role=role_value, jurisdiction=jurisdiction)
+
+
+def authenticate_password(conn: Connection, username: str, password: str) -> User | None:
+    """The user if ``password`` is right; None otherwise (same work whether or not they exist)."""
+    row = conn.execute(select(users).where(users.c.username == username,
+                                           users.c.disabled_at.is_(None))).first()
+    if row is None:
+        if not _DUMMY_HASH:
+            _DUMMY_HASH.append(hash_password(secrets.token_hex(8)))
+        _check_password(_DUMMY_HASH[0], password)
+        return None
+    if not _check_password(row._mapping["password_hash"], password):
+        return None
+    return _user(row)
+
+
+def create_token(conn: Connection, *, username: str, name: str,
+                 expires_at: dt.datetime | None = None) -> tuple[int, str]:
+    """A new API token for ``username``: its id and the secret (shown once, stored hashed)."""
+    row = conn.execute(select(users.c.id).where(users.c.username == username)).first()
+    if row is None:
+        raise NotFoundError(f"No user named '{username}'; create it with `fairshare users create`.")
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    result = conn.execute(api_tokens.insert().values(
+        user_id=row[0], name=name, token_sha256=sha256(secret), created_at=now(),
+        expires_at=expires_at))
+    pk = result.inserted_primary_key
+    assert pk is not None
+    return int(pk[0]), secret
+
+
+def revoke_token(conn: Connection, token_id: int) -> None:
+    """Revoke the token ``token_id``; later requests with it get 401."""
+    result = conn.execute(update(api_tokens).where(api_tokens.c.id == token_id,
+                                                   api_tokens.c.revoked_at.is_(None))
+                          .values(revoked_at=now()))
+    if result.rowcount == 0:
+        exists = conn.execute(select(api_tokens.c.id).where(api_tokens.c.id == token_id)).first()
+        if exists is None:
+            raise NotFoundError(f"No API token with id {token_id}.")
+
+
+def user_for_token(conn: Connection, secret: str) -> User | None:
+    """The user owning the active token ``secret``, if any."""
+    if not secret.startswith(TOKEN_PREFIX):
+        return None
+    row = conn.execute(
+        select(users).join(api_tokens, api_tokens.c.user_id == users.c.id)
+        .where(api_tokens.c.token_sha256 == sha256(secret), api_tokens.c.revoked_at.is_(None),
+               users.c.disabled_at.is_(None))
+        .add_columns(api_tokens.c.expires_at)).first()
+    if row is None:
+        return None
+    expires = row._mapping["expires_at"]
+    if expires is not None and _aware(expires) <= now():
+        return None
+    return _user(row)
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def create_session(conn: Connection, user: User) -> tuple[str, str]:
+    """A new browser session for ``user``: the cookie secret and the CSRF token."""
+    secret = secrets.token_urlsafe(32)
+    csrf = secrets.token_urlsafe(32)
+    at = now()
+    conn.execute(web_sessions.insert().values(id_sha256=sha256(secret), user_id=user.id,
+                                              csrf_token=csrf, created_at=at, seen_at=at))
+    return secret, csrf
+
+
+def session_user(conn: Connection, secret: str, *,
+                 idle_minutes: int) -> tuple[User, str, bool] | None:
+    """The user and CSRF token of the live session ``secret``, and whether to touch it.
+
+    The third value is True when the idle timer should be refreshed (:func:`touch_session`).
+    """
+    key = sha256(secret)
+    row = conn.execute(
+        select(users).join(web_sessions, web_sessions.c.user_id == users.c.id)
+        .where(web_sessions.c.id_sha256 == key, web_sessions.c.ended_at.is_(None),
+               users.c.disabled_at.is_(None))
+        .add_columns(web_sessions.c.csrf_token, web_sessions.c.seen_at)).first()
+    if row is None:
+        return None
+    at = now()
+    seen = _aware(row._mapping["seen_at"])
+    if at - seen > dt.timedelta(minutes=idle_minutes):
+        return None
+    return _user(row), str(row._mapping["csrf_token"]), at - seen > dt.timedelta(minutes=1)
+
+
+def touch_session(conn: Connection, secret: str) -> None:
+    """Refresh the idle timer of the session ``secret``."""
+    conn.execute(update(web_sessions).where(web_sessions.c.id_sha256 == sha256(secret))
+                 .values(seen_at=now()))
+
+
+def end_session(conn: Connection, secret: str) -> None:
+    """End the session ``secret`` (logout)."""
+    conn.execute(update(web_sessions).where(web_sessions.c.id_sha256 == sha256(secret))
+                 .values(ended_at=now()))
+
+
+def record_explanation_view(conn: Connection, user: User, recommendation_id: int) -> None:
+    """Remember that ``user`` opened the explanation of ``recommendation_id``."""
+    seen = conn.execute(select(explanation_views.c.user_id).where(
+        explanation_views.c.user_id == user.id,
+        explanation_views.c.recommendation_id == recommendation_id)).first()
+    if seen is None:
+        conn.execute(explanation_views.insert().values(
+            user_id=user.id, recommendation_id=recommendation_id, viewed_at=now()))
+
+
+def explanation_viewed(conn: Connection, user: User, recommendation_id: int) -> bool:
+    """Whether ``user`` has opened the explanation of ``recommendation_id``."""
+    return conn.execute(select(explanation_views.c.user_id).where(
+        explanation_views.c.user_id == user.id,
+        explanation_views.c.recommendation_id == recommendation_id)).first() is not None
+
+
+def list_users(conn: Connection) -> list[dict[str, object]]:
+    """Every account (no hashes)."""
+    rows = conn.execute(select(users.c.id, users.c.username, users.c.role, users.c.jurisdiction,
+                               users.c.created_at, users.c.disabled_at).order_by(users.c.id))
+    return [dict(r._mapping) for r in rows]

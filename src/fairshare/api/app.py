@@ -1,0 +1,142 @@
+"""The web application: REST API under /api/v1 and the server-rendered pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Depends, FastAPI
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from fairshare import __version__
+from fairshare.api import errors
+from fairshare.api.auth import EngineDep, Principal, api_principal
+from fairshare.api.schemas import ErrorResponse, Health, Me
+from fairshare.api.security import IdempotencyMiddleware, SecurityHeadersMiddleware
+from fairshare.api.settings import Settings
+
+API_PREFIX = "/api/v1"
+STATIC_DIR = Path(__file__).resolve().parents[1] / "web" / "static"
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    s: {"model": ErrorResponse} for s in (400, 401, 403, 404, 409, 422)}
+
+
+def _health_router() -> APIRouter:
+    router = APIRouter(tags=["health"])
+
+    @router.get("/health", response_model=Health, summary="Liveness (no authentication)")
+    def health(engine: EngineDep) -> dict[str, str]:
+        """Answers 200 while the process runs; says whether the database answers."""
+        from sqlalchemy import text
+
+        database = "ok"
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except Exception:
+            database = "unavailable"
+        return {"status": "ok", "version": __version__, "database": database}
+
+    return router
+
+
+def _api_router() -> APIRouter:
+    from fairshare.api.routes import reference
+
+    router = APIRouter(prefix=API_PREFIX, responses=ERROR_RESPONSES)
+
+    @router.get("/me", response_model=Me, tags=["auth"], summary="Who am I")
+    def me(principal: Principal = Depends(api_principal)) -> dict[str, object]:
+        """The authenticated caller's name, role and jurisdiction."""
+        u = principal.user
+        return {"username": u.username, "role": u.role.value, "jurisdiction": u.jurisdiction,
+                "via": principal.via}
+
+    router.include_router(reference.router)
+    for name in ("registry", "runs", "audit"):
+        module = _optional_routes(name)
+        if module is not None:
+            router.include_router(module.router)
+    return router
+
+
+def _optional_routes(name: str) -> Any:
+    import importlib
+
+    try:
+        return importlib.import_module(f"fairshare.api.routes.{name}")
+    except ModuleNotFoundError as exc:
+        if exc.name and exc.name.startswith("fairshare.api.routes"):
+            return None
+        raise
+
+
+def _docs_router(app: FastAPI) -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+
+    @router.get("/openapi.json")
+    def openapi(_: Principal = Depends(api_principal)) -> JSONResponse:
+        return JSONResponse(app.openapi())
+
+    @router.get("/docs", response_class=HTMLResponse)
+    def docs(_: Principal = Depends(api_principal)) -> HTMLResponse:
+        from fairshare.web.apidocs import render_reference
+
+        return HTMLResponse(render_reference(app.openapi()))
+
+    return router
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """A new application for ``settings`` (default: from the environment).
+
+    The database must already be initialised (``fairshare init``, or :func:`prepare_database`).
+    """
+    from fairshare.store.engine import make_engine
+
+    settings = settings or Settings.from_env()
+    engine = make_engine(settings.database_url)
+    app = FastAPI(title="fairshare", version=__version__, docs_url=None, redoc_url=None,
+                  openapi_url=None, description=(
+                      "Fair, consent-based distribution of asylum claimants across a federation. "
+                      "Every route but /health needs a Bearer token (`fairshare tokens create`) "
+                      "or a browser session. Writes accept an Idempotency-Key header."))
+    app.state.settings = settings
+    app.state.engine = engine
+    errors.install(app)
+    app.include_router(_health_router())
+    app.include_router(_api_router())
+    app.include_router(_docs_router(app))
+    from fairshare.web.pages import router as pages_router
+
+    app.include_router(pages_router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(IdempotencyMiddleware, engine=engine)
+    app.add_middleware(SecurityHeadersMiddleware, hsts=settings.secure_cookies)
+    return app
+
+
+def prepare_database(settings: Settings) -> None:
+    """Create or migrate the database (the registry's schema, reference data and accounts)."""
+    from fairshare.api import accounts
+    from fairshare.store.engine import make_engine
+
+    engine = make_engine(settings.database_url)
+    try:
+        init = _store_initialiser()
+        if init is not None:
+            init(engine)
+        accounts.ensure_tables(engine)
+    finally:
+        engine.dispose()
+
+
+def _store_initialiser() -> Any:
+    """The registry's ``init`` use case, if the service layer provides one."""
+    try:
+        from fairshare.service import init as service_init  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    return getattr(service_init, "initialise", None)

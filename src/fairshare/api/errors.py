@@ -1,0 +1,98 @@
+"""Every error becomes a clear 4xx JSON answer ({"error": {status, code, message, details}}).
+
+User-caused errors (:class:`fairshare.errors.FairshareError`) map to 4xx by kind; validation
+errors list the offending fields without echoing the submitted values (they may be personal
+data). Pages get the same message in an HTML page. An unexpected exception is a 500 with no
+detail (logged server-side): the tests and the fuzzer assert it never happens.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from fairshare import errors as fe
+
+log = logging.getLogger("fairshare.api")
+
+STATUS_BY_ERROR: tuple[tuple[type[fe.FairshareError], int, str], ...] = (
+    (fe.NotFoundError, 404, "not_found"),
+    (fe.ConflictError, 409, "conflict"),
+    (fe.PermissionDeniedError, 403, "forbidden"),
+    (fe.StoreError, 409, "store_refused"),
+    (fe.InputError, 422, "invalid_input"),
+    (fe.KeyDefinitionError, 422, "invalid_key"),
+    (fe.ApportionmentError, 422, "invalid_apportionment"),
+    (fe.MatchingError, 422, "invalid_matching"),
+    (fe.DataError, 422, "invalid_data"),
+)
+
+CODES = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
+         405: "method_not_allowed", 406: "not_acceptable", 409: "conflict", 413: "too_large",
+         415: "unsupported_media_type", 422: "invalid_input", 429: "too_many_requests"}
+
+
+def classify(exc: fe.FairshareError) -> tuple[int, str]:
+    """HTTP status and error code of a fairshare error."""
+    for cls, status, code in STATUS_BY_ERROR:
+        if isinstance(exc, cls):
+            return status, code
+    return 400, "bad_request"
+
+
+def wants_html(request: Request) -> bool:
+    """Whether the request came from a page (not the API)."""
+    path = request.url.path
+    return not (path.startswith("/api/") or path in ("/openapi.json", "/health"))
+
+
+def error_json(status: int, code: str, message: str, details: list[Any] | None = None,
+               headers: dict[str, str] | None = None) -> JSONResponse:
+    """The JSON error answer."""
+    return JSONResponse(status_code=status, headers=headers, content={"error": {
+        "status": status, "code": code, "message": message, "details": details or []}})
+
+
+def _render(request: Request, status: int, code: str, message: str, details: list[Any],
+            headers: dict[str, str] | None = None) -> Response:
+    if wants_html(request):
+        if status == 401:
+            return RedirectResponse(url="/login", status_code=303)
+        from fairshare.web.pages import error_page
+
+        return error_page(request, status, message, [str(d) for d in details])
+    return error_json(status, code, message, details, headers)
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers on ``app``."""
+
+    @app.exception_handler(fe.FairshareError)
+    async def fairshare_error(request: Request, exc: fe.FairshareError) -> Response:
+        status, code = classify(exc)
+        return _render(request, status, code, exc.message, list(exc.details))
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        details = [{"location": [str(p) for p in e.get("loc", ())], "problem": e.get("msg", ""),
+                    "type": e.get("type", "")} for e in exc.errors()]
+        return _render(request, 422, "invalid_input",
+                       "The request is not valid; see details (location and problem).", details)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        code = CODES.get(exc.status_code, "error")
+        message = str(exc.detail) if exc.detail else code.replace("_", " ")
+        headers = dict(exc.headers) if exc.headers else None
+        return _render(request, exc.status_code, code, message, [], headers)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return _render(request, 500, "internal_error",
+                       "Something went wrong on our side; the error was logged.", [])

@@ -1,0 +1,207 @@
+"""HTTP hardening: security headers on every response and Idempotency-Key on API writes.
+
+Both are plain ASGI middlewares so they also cover error responses and static files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+import anyio
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import IntegrityError
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+       "form-action 'self'; frame-ancestors 'none'")
+
+SESSION_COOKIE = "fs_session"
+IDEMPOTENCY_HEADER = b"idempotency-key"
+MAX_IDEMPOTENCY_KEY = 200
+
+
+def security_headers(*, hsts: bool) -> list[tuple[bytes, bytes]]:
+    """The headers added to every response."""
+    headers = [
+        (b"content-security-policy", CSP.encode()),
+        (b"x-content-type-options", b"nosniff"),
+        (b"referrer-policy", b"no-referrer"),
+        (b"x-frame-options", b"DENY"),
+        (b"cross-origin-opener-policy", b"same-origin"),
+        (b"cross-origin-resource-policy", b"same-origin"),
+        (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), payment=()"),
+    ]
+    if hsts:
+        headers.append((b"strict-transport-security", b"max-age=31536000; includeSubDomains"))
+    return headers
+
+
+class SecurityHeadersMiddleware:
+    """Adds :func:`security_headers` (and ``Cache-Control: no-store`` outside /static)."""
+
+    def __init__(self, app: ASGIApp, *, hsts: bool = False) -> None:
+        self.app = app
+        self.headers = security_headers(hsts=hsts)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        static = str(scope.get("path", "")).startswith("/static/")
+
+        async def wrapped(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {k.lower() for k, _ in message.get("headers", [])}
+                extra = [(k, v) for k, v in self.headers if k not in present]
+                if not static and b"cache-control" not in present:
+                    extra.append((b"cache-control", b"no-store"))
+                message["headers"] = [*message.get("headers", []), *extra]
+            await send(message)
+
+        await self.app(scope, receive, wrapped)
+
+
+def _header(scope: Scope, name: bytes) -> bytes | None:
+    for k, v in scope.get("headers", []):
+        if k.lower() == name:
+            return bytes(v)
+    return None
+
+
+def _cookie(scope: Scope, name: str) -> str | None:
+    raw = _header(scope, b"cookie")
+    if not raw:
+        return None
+    from http.cookies import CookieError, SimpleCookie
+
+    jar: SimpleCookie = SimpleCookie()
+    try:
+        jar.load(raw.decode("latin-1"))
+    except CookieError:
+        return None
+    morsel = jar.get(name)
+    return morsel.value if morsel else None
+
+
+class IdempotencyMiddleware:
+    """Replays the stored response of a POST under /api/ sent again with the same Idempotency-Key.
+
+    The key is scoped to the caller's credential (token or session), so two callers never see
+    each other's responses. The same key with a different request body answers 422. Responses
+    with status >= 500 are not stored (the client may retry).
+    """
+
+    def __init__(self, app: ASGIApp, *, engine: Engine) -> None:
+        self.app = app
+        self.engine = engine
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (scope["type"] != "http" or scope.get("method") != "POST"
+                or not str(scope.get("path", "")).startswith("/api/")):
+            await self.app(scope, receive, send)
+            return
+        raw_key = _header(scope, IDEMPOTENCY_HEADER)
+        credential = (_header(scope, b"authorization") or b"").decode("latin-1") or (
+            _cookie(scope, SESSION_COOKIE) or "")
+        if raw_key is None or not credential:
+            await self.app(scope, receive, send)
+            return
+        key = raw_key.decode("latin-1").strip()
+        if not key or len(key) > MAX_IDEMPOTENCY_KEY:
+            await _send_json(send, 400, {"error": {
+                "status": 400, "code": "bad_idempotency_key",
+                "message": f"Idempotency-Key must have 1 to {MAX_IDEMPOTENCY_KEY} characters."}})
+            return
+        body = bytearray()
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            body += message.get("body", b"")
+            more = bool(message.get("more_body", False))
+        scope_hash = hashlib.sha256(credential.encode()).hexdigest()
+        request_hash = hashlib.sha256(b"\n".join([
+            str(scope.get("path", "")).encode(), bytes(scope.get("query_string", b"")),
+            bytes(body)])).hexdigest()
+        stored = await anyio.to_thread.run_sync(self._lookup, scope_hash, key)
+        if stored is not None:
+            if stored["request_sha256"] != request_hash:
+                await _send_json(send, 422, {"error": {
+                    "status": 422, "code": "idempotency_key_reused",
+                    "message": "This Idempotency-Key was already used with a different request; "
+                               "use a new key for a new request."}})
+                return
+            await send({"type": "http.response.start", "status": stored["status_code"],
+                        "headers": [(b"content-type", stored["content_type"].encode()),
+                                    (b"idempotent-replayed", b"true")]})
+            await send({"type": "http.response.body", "body": stored["body"].encode()})
+            return
+
+        sent_body = False
+
+        async def replay() -> Message:
+            nonlocal sent_body
+            if not sent_body:
+                sent_body = True
+                return {"type": "http.request", "body": bytes(body), "more_body": False}
+            return await receive()
+
+        status = 0
+        content_type = "application/json"
+        chunks: list[bytes] = []
+
+        async def capture(message: Message) -> None:
+            nonlocal status, content_type
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+                for k, v in message.get("headers", []):
+                    if k.lower() == b"content-type":
+                        content_type = bytes(v).decode("latin-1")
+            elif message["type"] == "http.response.body":
+                chunks.append(bytes(message.get("body", b"")))
+            await send(message)
+
+        await self.app(scope, replay, capture)
+        if 0 < status < 500:
+            await anyio.to_thread.run_sync(
+                self._store, scope_hash, key, request_hash, status, content_type,
+                        b"".join(chunks).decode("utf-8", errors="replace"))
+
+    def _lookup(self, scope_hash: str, key: str) -> dict[str, Any] | None:
+        from fairshare.api.accounts import idempotency_keys
+
+        with self.engine.connect() as conn:
+            row = conn.execute(select(idempotency_keys).where(
+                idempotency_keys.c.scope_sha256 == scope_hash,
+                idempotency_keys.c.key == key)).first()
+        return dict(row._mapping) if row else None
+
+    def _store(self, scope_hash: str, key: str, request_hash: str, status: int,
+               content_type: str, body: str) -> None:
+        from fairshare.api.accounts import idempotency_keys, now
+        from fairshare.store.engine import write_transaction
+
+        try:
+            with write_transaction(self.engine) as conn:
+                conn.execute(idempotency_keys.insert().values(
+                    scope_sha256=scope_hash, key=key, request_sha256=request_hash,
+                    status_code=status, content_type=content_type, body=body, created_at=now()))
+        except IntegrityError:
+            pass  # a concurrent request with the same key stored its response first
+
+
+async def _send_json(send: Send, status: int, payload: dict[str, Any]) -> None:
+    body = json.dumps(payload).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json")]})
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,154 @@
+"""Commands for the web application: ``serve``, ``users create|list``, ``tokens create|revoke``."""
+
+from __future__ import annotations
+
+import ipaddress
+import sys
+
+import typer
+
+from fairshare.cli import app
+
+users_app = typer.Typer(help="Local accounts of the web dashboard and API.", no_args_is_help=True)
+tokens_app = typer.Typer(help="API tokens for other systems (revocable).", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+app.add_typer(tokens_app, name="tokens")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@app.command("serve")
+def serve(host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
+          port: int = typer.Option(8000, "--port", min=1, max=65535, help="Port to listen on."),
+          demo: bool = typer.Option(False, "--demo", help="Use a separate demo database seeded "
+                                    "with the shipped Canadian data, a synthetic batch and demo "
+                                    "accounts (printed at start). Never for real data."),
+          ) -> None:
+    """Start the web dashboard and the REST API (http://HOST:PORT, API under /api/v1)."""
+    import uvicorn
+
+    from fairshare.api import Settings, create_app, prepare_database
+    from fairshare.errors import InputError
+
+    secure = not _is_loopback(host)
+    if demo:
+        from fairshare.api.demo import demo_database_url, seed_demo
+
+        settings = Settings.from_env(database_url=demo_database_url(), demo=True,
+                                     secure_cookies=secure)
+        prepare_database(settings)
+        accounts = seed_demo(settings)
+        _print_demo_banner(host, port, accounts)
+    else:
+        settings = Settings.from_env(secure_cookies=secure)
+        prepare_database(settings)
+        typer.echo(f"fairshare: http://{host}:{port}/ (API: /api/v1, reference: /docs). "
+                   "Create accounts with `fairshare users create`.")
+    if secure:
+        typer.echo("Note: cookies are sent only over HTTPS on this address; serve it behind a "
+                   "TLS-terminating proxy.", err=True)
+    if port < 1:
+        raise InputError("--port must be 1-65535.")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info",
+                proxy_headers=False, server_header=False)
+
+
+def _print_demo_banner(host: str, port: int, accounts: list[tuple[str, str, str]]) -> None:
+    line = "=" * 78
+    typer.echo(line)
+    typer.echo("  DEMO MODE - synthetic data and demo accounts. NEVER use it for real data.")
+    typer.echo(f"  Open http://{host}:{port}/ and log in with one of these accounts:")
+    for username, password, role in accounts:
+        typer.echo(f"    {username:<14} password {password:<26} ({role})")
+    typer.echo("  The passwords change at every start. API: /api/v1, reference: /docs.")
+    typer.echo(line)
+    sys.stdout.flush()
+
+
+@users_app.command("create")
+def users_create(username: str = typer.Argument(..., help="Login name (lowercase)."),
+                 role: str = typer.Option(..., "--role", help="coordinator, officer, analyst, "
+                                          "auditor or system."),
+                 jurisdiction: str | None = typer.Option(None, "--jurisdiction", help="Officers "
+                                                         "only: the jurisdiction code (e.g. QC)."),
+                 password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the "
+                                                     "password from standard input."),
+                 ) -> None:
+    """Create a local account (argon2-hashed password, at least 12 characters)."""
+    from fairshare.api import Settings, prepare_database
+    from fairshare.api.accounts import create_user
+    from fairshare.reference import load_federation
+    from fairshare.store.engine import make_engine, write_transaction
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    settings = Settings.from_env()
+    prepare_database(settings)
+    engine = make_engine(settings.database_url)
+    with write_transaction(engine) as conn:
+        user = create_user(conn, username=username, password=password, role=role,
+                           jurisdiction=jurisdiction, codes=load_federation().codes)
+    typer.echo(f"Created user '{user.username}' ({user.role.value}"
+               f"{', ' + user.jurisdiction if user.jurisdiction else ''}).")
+
+
+@users_app.command("list")
+def users_list() -> None:
+    """List the accounts (no passwords)."""
+    from fairshare.api import Settings, prepare_database
+    from fairshare.api.accounts import list_users
+    from fairshare.cli.render import OutputFormat, render
+    from fairshare.store.engine import make_engine
+
+    settings = Settings.from_env()
+    prepare_database(settings)
+    with make_engine(settings.database_url).connect() as conn:
+        rows = list_users(conn)
+    render(rows, OutputFormat.table, title="Users")
+
+
+@tokens_app.command("create")
+def tokens_create(username: str = typer.Argument(..., help="The account the token acts as."),
+                  name: str = typer.Option(..., "--name", help="What the token is for."),
+                  expires_days: int | None = typer.Option(None, "--expires-days", min=1,
+                                                          help="Expire after this many days."),
+                  ) -> None:
+    """Create an API token; it is printed once (only its hash is stored)."""
+    import datetime as dt
+
+    from fairshare.api import Settings, prepare_database
+    from fairshare.api.accounts import create_token, now
+    from fairshare.store.engine import make_engine, write_transaction
+
+    settings = Settings.from_env()
+    prepare_database(settings)
+    expires = now() + dt.timedelta(days=expires_days) if expires_days else None
+    with write_transaction(make_engine(settings.database_url)) as conn:
+        token_id, secret = create_token(conn, username=username, name=name, expires_at=expires)
+    typer.echo(f"Token {token_id} for '{username}' (send as 'Authorization: Bearer <token>'; "
+               "it is shown only now):", err=True)
+    typer.echo(secret)
+
+
+@tokens_app.command("revoke")
+def tokens_revoke(token_id: int = typer.Argument(..., help="Token id printed by `tokens create`.")
+                  ) -> None:
+    """Revoke an API token; requests using it get 401 from now on."""
+    from fairshare.api import Settings, prepare_database
+    from fairshare.api.accounts import revoke_token
+    from fairshare.store.engine import make_engine, write_transaction
+
+    settings = Settings.from_env()
+    prepare_database(settings)
+    with write_transaction(make_engine(settings.database_url)) as conn:
+        revoke_token(conn, token_id)
+    typer.echo(f"Revoked token {token_id}.")

@@ -1,0 +1,200 @@
+"""The dashboard's pages: login, overview (map and charts), keys; other pages in sibling modules.
+
+Routes parse the request, call one read model or service function, and render a template.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from fairshare.api import accounts, readmodels
+from fairshare.api.auth import Principal, check_csrf, engine_of, identify, settings_of
+from fairshare.api.security import SESSION_COOKIE
+from fairshare.store.engine import write_transaction
+from fairshare.web import svg
+from fairshare.web.render import page, translator
+
+router = APIRouter(include_in_schema=False)
+LOGIN_CSRF_COOKIE = "fs_login_csrf"
+YEAR_CHOICES = ("2019-2024", "2024", "2023", "2022", "2021", "2020", "2019", "2025")
+
+
+def page_principal(request: Request) -> Principal:
+    """The logged-in user of a page (a redirect to /login otherwise)."""
+    principal = identify(request)
+    if principal is None:
+        raise HTTPException(status_code=401)
+    return principal
+
+
+PagePrincipal = Annotated[Principal, Depends(page_principal)]
+
+
+def require_form_csrf(principal: Principal, token: str | None) -> None:
+    """403 unless the form carries the session's CSRF token."""
+    check_csrf(principal, token)
+
+
+def error_page(request: Request, status: int, message: str, details: list[str]) -> HTMLResponse:
+    """An error rendered as a page (same message as the API's JSON)."""
+    try:
+        principal = identify(request)
+    except HTTPException:
+        principal = None
+    return page(request, "error.html", title_key="error_title", principal=principal,
+                status_code=status, message=message, details=details)
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/"
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, next: str = "/") -> Response:
+    """The login form (a double-submit cookie protects it against login CSRF)."""
+    token = secrets.token_urlsafe(24)
+    response = page(request, "login.html", title_key="login_title", login_csrf=token,
+                    next=_safe_next(next), error=None)
+    response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict",
+                        secure=settings_of(request).secure_cookies, max_age=3600)
+    return response
+
+
+def _throttled(request: Request, username: str) -> bool:
+    settings = settings_of(request)
+    failures: dict[str, list[float]] = request.app.state.__dict__.setdefault("login_failures", {})
+    cutoff = time.monotonic() - settings.login_window_seconds
+    recent = [t for t in failures.get(username, []) if t > cutoff]
+    failures[username] = recent
+    return len(recent) >= settings.login_attempts
+
+
+def _record_failure(request: Request, username: str) -> None:
+    failures: dict[str, list[float]] = request.app.state.__dict__.setdefault("login_failures", {})
+    failures.setdefault(username, []).append(time.monotonic())
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login(request: Request, username: Annotated[str, Form(max_length=64)],
+          password: Annotated[str, Form(max_length=200)],
+          csrf_token: Annotated[str, Form(max_length=200)] = "",
+          next: Annotated[str, Form(max_length=500)] = "/") -> Response:
+    """Check the password, start a session and go to ``next``."""
+    t = translator(request)
+    expected = request.cookies.get(LOGIN_CSRF_COOKIE) or ""
+    if not expected or not secrets.compare_digest(expected, csrf_token):
+        raise HTTPException(status_code=403, detail=t("login_csrf_error"))
+    settings = settings_of(request)
+    engine = engine_of(request)
+    user = None
+    if not _throttled(request, username):
+        with engine.connect() as conn:
+            user = accounts.authenticate_password(conn, username, password)
+        if user is None:
+            _record_failure(request, username)
+    if user is None:
+        token = secrets.token_urlsafe(24)
+        failed = page(request, "login.html", title_key="login_title", login_csrf=token,
+                      next=_safe_next(next), error=t("login_failed"), status_code=401)
+        failed.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict",
+                          secure=settings.secure_cookies, max_age=3600)
+        return failed
+    with write_transaction(engine) as conn:
+        secret, _ = accounts.create_session(conn, user)
+    response = RedirectResponse(url=_safe_next(next), status_code=303)
+    response.set_cookie(SESSION_COOKIE, secret, httponly=True, samesite="lax",
+                        secure=settings.secure_cookies, max_age=settings.session_minutes * 60)
+    response.delete_cookie(LOGIN_CSRF_COOKIE)
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, principal: PagePrincipal,
+           csrf_token: Annotated[str, Form(max_length=200)] = "") -> Response:
+    """End the session."""
+    require_form_csrf(principal, csrf_token)
+    if principal.session_secret:
+        with write_transaction(engine_of(request)) as conn:
+            accounts.end_session(conn, principal.session_secret)
+    response = RedirectResponse(url="/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+def _fmt_rows(t: Any, rows: list[dict[str, Any]], names: dict[str, dict[str, str]]) -> list[dict[str, str]]:
+    out = []
+    for r in rows:
+        out.append({"code": r["code"], "label": t.name(names.get(r["code"], r)),
+                    "share": t.percent(r["share"], 1), "intake": t.number(r["net_intake"]),
+                    "fair_share": t.number(r["fair_share"]), "surplus": t.number(r["surplus"]),
+                    "fulfilment": t.number(r["fulfilment"], 2),
+                    "per_1000": t.number(r["per_1000"], 2)})
+    return out
+
+
+@router.get("/", response_class=HTMLResponse)
+def overview(request: Request, principal: PagePrincipal, key: str = "canada-population",
+             years: str = "2019-2024") -> Response:
+    """Map of fulfilment, intake against fair share, surplus over time, registry counts."""
+    from fairshare.api.registry import registry_transfers, status_counts
+    from fairshare.reference import load_federation
+
+    t = translator(request)
+    keys = readmodels.keys_list()
+    if key not in {k["id"] for k in keys}:
+        key = "canada-population"
+    if years not in YEAR_CHOICES:
+        years = "2019-2024"
+    engine = engine_of(request)
+    moves = registry_transfers(engine)
+    total = readmodels.balance(key, years, True, "hamilton", False, moves)
+    names = {j["code"]: j for j in readmodels.jurisdictions()}
+    fed = load_federation()
+    iso = {j["code"]: j["iso_3166_2"] for j in names.values()}
+    values = {iso[r["code"]]: r["fulfilment"] for r in total["rows"]}
+    labels = {iso[r["code"]]: f"{t('fulfilment')} {t.number(r['fulfilment'], 2)}"
+              for r in total["rows"]}
+    key_label = next(k["label"] for k in keys if k["id"] == key)
+    map_svg = (svg.choropleth(fed.geojson, values, labels, title=t("map_title", key=key_label),
+                              lang=t.lang) if fed.geojson else "")
+    bars_svg = svg.paired_bars([(r["code"], float(r["net_intake"]), float(r["fair_share"]))
+                                for r in total["rows"]], title=t("bars_heading", years=years),
+                               first=t("intake"), second=t("fair_share"))
+    lines_svg = ""
+    if "-" in years:
+        per_year = readmodels.balance(key, years, False, "hamilton", False, moves)
+        series: dict[str, list[tuple[str, float]]] = {}
+        for r in per_year["rows"]:
+            series.setdefault(r["code"], []).append((r["year"], float(r["surplus"])))
+        lines_svg = svg.lines(series, title=t("lines_heading"))
+    counts = status_counts(engine, principal, small_cell=settings_of(request).small_cell_threshold)
+    return page(request, "overview.html", title_key="overview_title", principal=principal,
+                keys=keys, key=key, key_label=key_label, years=years, year_choices=YEAR_CHOICES,
+                map_svg=map_svg, bars_svg=bars_svg, lines_svg=lines_svg,
+                legend=svg.legend_classes(), rows=_fmt_rows(t, total["rows"], names),
+                notes=total["notes"], counts=[(t(f"count_{k}"), v) for k, v in counts])
+
+
+@router.get("/keys", response_class=HTMLResponse)
+def keys_page(request: Request, principal: PagePrincipal) -> Response:
+    """Compare keys side by side: shares, formulas and sources."""
+    t = translator(request)
+    keys = [k for k in readmodels.keys_list() if k["federation"] in ("any", "canada")]
+    wanted = [k for k in (request.query_params.getlist("key") or []) if k]
+    chosen = [k for k in keys if k["id"] in wanted] or keys[:3]
+    names = {j["code"]: j for j in readmodels.jurisdictions()}
+    shares = [readmodels.shares(k["id"]) for k in chosen]
+    compare_rows = []
+    for code, j in names.items():
+        vals = [next((t.percent(r["share"], 2) for r in s["rows"] if r["code"] == code), "—")
+                for s in shares]
+        compare_rows.append({"label": t.name(j), "values": vals})
+    return page(request, "keys.html", title_key="keys_title", principal=principal, keys=keys,
+                chosen=chosen, selected={k["id"] for k in chosen}, compare_rows=compare_rows)
