@@ -1,0 +1,174 @@
+"""Checks before solving (the problem is well formed) and after (the plan obeys every rule).
+
+Each ``check_*`` function collects *every* offender; :func:`check_problem` raises one
+:class:`~fairshare.errors.MatchingError` listing them all.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Mapping
+
+from fairshare.errors import MatchingError
+from fairshare.matching.problem import Problem, band_bounds
+
+
+def check_unique_ids(problem: Problem) -> list[str]:
+    """Duplicate family, member or destination ids."""
+    out: list[str] = []
+    for kind, ids in (("family", [f.id for f in problem.families]),
+                      ("destination", [d.code for d in problem.destinations]),
+                      ("member", [m.id for f in problem.families for m in f.members])):
+        out += [f"duplicate {kind} id {i!r} ({n} times)"
+                for i, n in sorted(Counter(ids).items()) if n > 1]
+    out += [f"family id is empty (row {k + 1})" for k, f in enumerate(problem.families) if not f.id]
+    return out
+
+
+def check_families(problem: Problem) -> list[str]:
+    """Families without members, members that do not match their family, unknown destinations."""
+    codes = {d.code for d in problem.destinations}
+    out: list[str] = []
+    for f in problem.families:
+        if f.size < 1:
+            out.append(f"family {f.id!r} has no members (size {f.size})")
+        if f.members and len(f.members) != f.size:
+            out.append(f"family {f.id!r} has size {f.size} but {len(f.members)} members listed")
+        out += [f"member {m.id!r} is listed in family {f.id!r} but names family {m.family_id!r}"
+                for m in f.members if m.family_id != f.id]
+        for what, values in (("excluded", f.excluded), ("preferences", f.preferences),
+                             ("ties", f.ties)):
+            out += [f"family {f.id!r}: unknown destination {v!r} in {what}"
+                    for v in sorted(set(values)) if v not in codes]
+        dup = [p for p, n in Counter(f.preferences).items() if n > 1]
+        out += [f"family {f.id!r}: destination {p!r} ranked twice in preferences" for p in dup]
+    return out
+
+
+def check_destinations(problem: Problem) -> list[str]:
+    """Negative capacities, minimum above maximum, malformed or overlapping housing bands."""
+    out: list[str] = []
+    for d in problem.destinations:
+        if not d.code:
+            out.append("a destination has an empty code")
+        if d.capacity < 0:
+            out.append(f"destination {d.code!r} has negative capacity {d.capacity}")
+        if d.min_intake is not None and d.min_intake < 0:
+            out.append(f"destination {d.code!r} has negative min {d.min_intake}")
+        if d.max_intake is not None and d.max_intake < 0:
+            out.append(f"destination {d.code!r} has negative max {d.max_intake}")
+        if d.min_intake is not None and d.min_intake > d.limit:
+            out.append(f"destination {d.code!r}: min {d.min_intake} is above its limit {d.limit}")
+        if d.housing_units is not None:
+            seen: list[tuple[int, int, str]] = []
+            for band, units in sorted(d.housing_units.items()):
+                try:
+                    lo, hi = band_bounds(band)
+                except MatchingError as exc:
+                    out.append(f"destination {d.code!r}: {exc.message}")
+                    continue
+                if units < 0:
+                    out.append(f"destination {d.code!r}: negative housing units in band {band!r}")
+                out += [f"destination {d.code!r}: housing bands {b!r} and {band!r} overlap"
+                        for lo2, hi2, b in seen if lo <= hi2 and lo2 <= hi]
+                seen.append((lo, hi, band))
+    return out
+
+
+def check_scores(problem: Problem) -> list[str]:
+    """Scores outside [0, 1], for unknown families or unknown destinations."""
+    fams = {f.id for f in problem.families}
+    codes = {d.code for d in problem.destinations}
+    out: list[str] = []
+    for fid in sorted(problem.scores):
+        if fid not in fams:
+            out.append(f"scores name unknown family {fid!r}")
+            continue
+        for code, value in sorted(problem.scores[fid].items()):
+            if code not in codes:
+                out.append(f"scores of family {fid!r} name unknown destination {code!r}")
+            elif not isinstance(value, int | float) or math.isnan(value) or not 0 <= value <= 1:
+                out.append(f"score of family {fid!r} at {code!r} is {value!r}, outside [0, 1]")
+    return out
+
+
+def check_problem(problem: Problem) -> None:
+    """Raise one MatchingError listing every offender, or return None when the problem is sound."""
+    offenders = (check_unique_ids(problem) + check_families(problem)
+                 + check_destinations(problem) + check_scores(problem))
+    if offenders:
+        raise MatchingError(
+            f"The matching problem has {len(offenders)} problem(s); fix the input and retry:",
+            details=offenders)
+
+
+def check_placeable(problem: Problem) -> list[str]:
+    """Consenting families no destination can take, each with the reason at every destination.
+
+    This is not an input error: such a family stays unplaced and the diagnosis names it.
+    """
+    from fairshare.matching.model import pair_reason
+
+    out: list[str] = []
+    for f in sorted(problem.families, key=lambda f: f.id):
+        if not f.consent:
+            continue
+        reasons = {d.code: pair_reason(problem, f, d) for d in problem.destinations}
+        if all(r is not None for r in reasons.values()):
+            why = Counter(str(r).split(":")[0] for r in reasons.values())
+            out.append(f"family {f.id!r} (size {f.size}) can go nowhere: "
+                       + ", ".join(f"{k} at {n}" for k, n in sorted(why.items())))
+    return out
+
+
+def check_plan(problem: Problem, assignment: Mapping[str, str | None]) -> list[str]:
+    """Every violation of a hard constraint by ``assignment`` (family id -> code or None).
+
+    Checked: every family listed once and only known families, known destinations, consent,
+    exclusions, required services, a score for the pair, capacity (persons, limit, housing
+    units by band), minimum intake. Families are whole by construction (one destination each).
+    """
+    out: list[str] = []
+    fams = {f.id: f for f in problem.families}
+    dests = {d.code: d for d in problem.destinations}
+    out += [f"plan names unknown family {fid!r}" for fid in sorted(set(assignment) - set(fams))]
+    out += [f"family {fid!r} is missing from the plan" for fid in sorted(set(fams) - set(assignment))]
+    load: Counter[str] = Counter()
+    units: Counter[tuple[str, str]] = Counter()
+    for fid in sorted(set(assignment) & set(fams)):
+        code = assignment[fid]
+        if code is None:
+            continue
+        f = fams[fid]
+        if code not in dests:
+            out.append(f"family {fid!r} placed at unknown destination {code!r}")
+            continue
+        d = dests[code]
+        if not f.consent:
+            out.append(f"family {fid!r} did not consent but is placed at {code}")
+        if code in f.excluded:
+            out.append(f"family {fid!r} is placed at {code}, which is excluded")
+        missing = sorted(f.services - d.services)
+        if missing:
+            out.append(f"family {fid!r} needs {', '.join(missing)}, not offered at {code}")
+        if code not in problem.scores.get(fid, {}):
+            out.append(f"family {fid!r} placed at {code}, which has no score for it")
+        load[code] += f.size
+        if d.housing_units is not None:
+            band = next((b for b in d.housing_units
+                         if band_bounds(b)[0] <= f.size <= band_bounds(b)[1]), None)
+            if band is None:
+                out.append(f"family {fid!r} (size {f.size}) has no housing band at {code}")
+            else:
+                units[(code, band)] += 1
+    for code, d in sorted(dests.items()):
+        if load[code] > d.limit:
+            out.append(f"{code} receives {load[code]} persons, above its limit {d.limit}")
+        if d.min_intake is not None and load[code] < d.min_intake:
+            out.append(f"{code} receives {load[code]} persons, below its minimum {d.min_intake}")
+        for band, n in sorted((d.housing_units or {}).items()):
+            if units[(code, band)] > n:
+                out.append(f"{code} uses {units[(code, band)]} housing units of band {band}, "
+                           f"above the {n} offered")
+    return out

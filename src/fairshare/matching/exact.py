@@ -1,0 +1,121 @@
+"""Exact MIP with HiGHS, in lexicographic stages.
+
+Stage order (``place_all`` policies): try to place *every* placeable family (family rows
+``== 1``); if that is infeasible, first maximise persons placed (stage 1), then fix that number
+with a row ``sum size x >= P*`` (stage 2). With an outcome floor (``preference-first``) the best
+total outcome O* is computed under the same rows, then ``outcome >= floor * O*`` is added and the
+policy's weights are maximised. The same stages run on a sub-problem (the fast method's small MIP
+over its fractional families), with the capacity already used by fixed families subtracted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from fairshare.matching.highs import LpOutcome, pass_and_solve
+from fairshare.matching.model import (
+    BoolArray,
+    FloatArray,
+    IntArray,
+    Pairs,
+    RowSpec,
+    define_assignment_variables,
+    define_matrix,
+    define_objective,
+    row_bounds,
+)
+from fairshare.matching.policy import Policy
+from fairshare.matching.result import MatchStatus
+
+MIP_REL_GAP = 1e-4
+TOL = 1e-6
+
+
+@dataclass
+class SubProblem:
+    """A part of the problem to solve exactly: its columns, and what fixed families use."""
+
+    cols: IntArray
+    used_dest: FloatArray
+    used_house: FloatArray
+
+
+def whole(pairs: Pairs) -> SubProblem:
+    """The whole problem as a sub-problem."""
+    return SubProblem(cols=np.arange(len(pairs.fam), dtype=np.int64),
+                      used_dest=np.zeros(pairs.n_dest), used_house=np.zeros(len(pairs.housing)))
+
+
+@dataclass
+class ExactOutcome:
+    """Result of the staged MIP on a sub-problem: chosen columns (pair indices) and quality."""
+
+    chosen: IntArray
+    x: FloatArray
+    status: MatchStatus
+    objective: float
+    bound: float
+    gap: float
+    notes: list[str]
+
+
+def _run(pairs: Pairs, sub: SubProblem, objective: FloatArray, spec: RowSpec,
+         floor_coef: FloatArray | None, integer: bool) -> LpOutcome:
+    cost, lo, up, _ = define_assignment_variables(pairs, sub.cols, objective, integer)
+    start, index, value = define_matrix(pairs, sub.cols, spec, floor_coef)
+    rlo, rup = row_bounds(pairs, spec)
+    return pass_and_solve(cost, lo, up, rlo, rup, start, index, value, integer=integer,
+                          mip_rel_gap=MIP_REL_GAP)
+
+
+def _must_place(pairs: Pairs, sub: SubProblem) -> BoolArray:
+    must = np.zeros(pairs.n_families, dtype=bool)
+    must[pairs.fam[sub.cols]] = True
+    return must
+
+
+def solve_stages(pairs: Pairs, policy: Policy, sub: SubProblem, *, integer: bool = True
+                 ) -> ExactOutcome:
+    """Solve ``sub`` exactly (or its LP relaxation when ``integer`` is False) in stages."""
+    notes: list[str] = []
+    values = define_objective(pairs, policy, stage="value")
+    outcome_coef = define_objective(pairs, policy, stage="outcome")
+    no_must = np.zeros(pairs.n_families, dtype=bool)
+
+    def spec_of(must: BoolArray, persons_min: float | None = None,
+                floor: float | None = None) -> RowSpec:
+        return RowSpec(must_place=must, persons_min=persons_min, floor=floor,
+                       used_dest=sub.used_dest, used_house=sub.used_house)
+
+    def finish(spec: RowSpec) -> LpOutcome | None:
+        if policy.outcome_floor is not None:
+            ref = _run(pairs, sub, outcome_coef, spec, None, integer)
+            if ref.status != "optimal":
+                return None
+            spec = spec_of(spec.must_place, spec.persons_min,
+                           policy.outcome_floor * ref.objective - TOL)
+        out = _run(pairs, sub, values, spec, outcome_coef, integer)
+        return out if out.status == "optimal" else None
+
+    first = spec_of(_must_place(pairs, sub) if policy.place_all else no_must)
+    result = finish(first)
+    if result is None and policy.place_all:
+        notes.append("Not every placeable family can be placed: the plan places the largest "
+                     "possible number of persons, then maximises the objective among such plans.")
+        persons = _run(pairs, sub, define_objective(pairs, policy, stage="persons"),
+                       spec_of(no_must), None, integer)
+        if persons.status == "optimal":
+            slack = 0.5 if integer else TOL
+            result = finish(spec_of(no_must, persons.objective - slack))
+    if result is None:
+        return ExactOutcome(chosen=np.zeros(0, dtype=np.int64), x=np.zeros(0),
+                            status=MatchStatus.infeasible,
+                            objective=float("nan"), bound=float("nan"), gap=float("nan"),
+                            notes=notes)
+    chosen = sub.cols[result.x > 0.5] if integer else sub.cols
+    gap = max(0.0, result.gap) if integer else 0.0
+    status = MatchStatus.optimal if gap <= MIP_REL_GAP + 1e-12 else MatchStatus.feasible
+    return ExactOutcome(chosen=chosen, x=result.x, status=status, objective=result.objective,
+                        bound=result.bound, gap=gap, notes=notes)

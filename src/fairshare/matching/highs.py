@@ -1,0 +1,133 @@
+"""A thin, deterministic wrapper over highspy: pass a CSC model, solve, read back arrays.
+
+One thread, fixed random seed, no time limit in the decision path: the same model gives the same
+solution on every run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from fairshare.matching.model import FloatArray, IntArray
+
+_BANNER_SHOWN = False
+
+
+@contextlib.contextmanager
+def _quiet_stdout() -> Iterator[None]:
+    """HiGHS prints a banner on stdout when the first solver is created; keep stdout clean."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
+
+
+def new_highs(*, mip_rel_gap: float = 1e-4) -> Any:
+    """A silent HiGHS instance with deterministic options."""
+    global _BANNER_SHOWN  # noqa: PLW0603 - the banner is printed once per process
+    import highspy
+
+    if not _BANNER_SHOWN:
+        with _quiet_stdout():
+            h = highspy.Highs()  # type: ignore[no-untyped-call]
+        _BANNER_SHOWN = True
+    else:
+        h = highspy.Highs()  # type: ignore[no-untyped-call]
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("threads", 1)
+    h.setOptionValue("random_seed", 0)
+    h.setOptionValue("mip_rel_gap", mip_rel_gap)
+    return h
+
+
+def highs_version() -> str:
+    """HiGHS version string."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        pkg = version("highspy")
+    except PackageNotFoundError:  # pragma: no cover
+        pkg = "?"
+    h = new_highs()
+    return f"HiGHS {h.version()} (highspy {pkg})"
+
+
+@dataclass
+class LpOutcome:
+    """What a HiGHS run returned."""
+
+    status: str  # "optimal", "infeasible", "unbounded", "other"
+    x: FloatArray
+    objective: float
+    bound: float
+    gap: float
+    row_dual: FloatArray
+    highs: Any
+
+
+def pass_and_solve(cost: FloatArray, col_lower: FloatArray, col_upper: FloatArray,
+                   row_lower: FloatArray, row_upper: FloatArray,
+                   start: IntArray, index: IntArray, value: FloatArray, *,
+                   integer: bool, maximize: bool = True, mip_rel_gap: float = 1e-4,
+                   highs: Any | None = None) -> LpOutcome:
+    """Build a HighsLp from CSC arrays, pass it and solve it."""
+    import highspy
+
+    h = highs if highs is not None else new_highs(mip_rel_gap=mip_rel_gap)
+    lp = highspy.HighsLp()
+    lp.num_col_ = len(cost)
+    lp.num_row_ = len(row_lower)
+    lp.col_cost_ = np.ascontiguousarray(cost, dtype=np.float64)
+    lp.col_lower_ = np.ascontiguousarray(col_lower, dtype=np.float64)
+    lp.col_upper_ = np.ascontiguousarray(col_upper, dtype=np.float64)
+    lp.row_lower_ = np.where(np.isinf(row_lower), -highspy.kHighsInf, row_lower).astype(np.float64)
+    lp.row_upper_ = np.where(np.isinf(row_upper), highspy.kHighsInf, row_upper).astype(np.float64)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = np.ascontiguousarray(start, dtype=np.int32)
+    lp.a_matrix_.index_ = np.ascontiguousarray(index, dtype=np.int32)
+    lp.a_matrix_.value_ = np.ascontiguousarray(value, dtype=np.float64)
+    lp.sense_ = highspy.ObjSense.kMaximize if maximize else highspy.ObjSense.kMinimize
+    if integer and len(cost):
+        lp.integrality_ = [highspy.HighsVarType.kInteger] * len(cost)
+    h.passModel(lp)
+    h.run()
+    return read_outcome(h, integer=integer)
+
+
+def read_outcome(h: Any, *, integer: bool) -> LpOutcome:
+    """Status, solution and bound of a solved HiGHS instance."""
+    import highspy
+
+    ms = h.getModelStatus()
+    status = {
+        highspy.HighsModelStatus.kOptimal: "optimal",
+        highspy.HighsModelStatus.kInfeasible: "infeasible",
+        highspy.HighsModelStatus.kUnboundedOrInfeasible: "infeasible",
+        highspy.HighsModelStatus.kUnbounded: "unbounded",
+        highspy.HighsModelStatus.kModelEmpty: "optimal",
+    }.get(ms, "other")
+    info = h.getInfo()
+    sol = h.getSolution()
+    x = np.asarray(sol.col_value, dtype=np.float64)
+    duals = np.asarray(sol.row_dual, dtype=np.float64)
+    objective = float(info.objective_function_value)
+    if integer:
+        bound = float(info.mip_dual_bound)
+        gap = float(info.mip_gap) if status == "optimal" else float("nan")
+    else:
+        bound, gap = objective, 0.0
+    return LpOutcome(status=status, x=x, objective=objective, bound=bound, gap=gap,
+                     row_dual=duals, highs=h)

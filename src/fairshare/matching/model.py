@@ -1,0 +1,273 @@
+"""The solver model, built by small define_* blocks with the HiGHS matrix API.
+
+Variables: one binary x[f, d] per *allowed* pair (consenting family f may go to destination d:
+not excluded, every required service offered, a score given, room for its size, a housing unit
+of its band). Families are never split.
+
+Rows, in this order (the layout is fixed so that duals can be read back by index):
+
+1. one row per family: ``sum_d x[f, d] <= 1`` (``== 1`` when every placeable family must go);
+2. one row per destination: ``min_intake <= sum_f size_f x[f, d] <= min(capacity, max_intake)``;
+3. one row per (destination, housing band): ``sum_{f in band} x[f, d] <= units``;
+4. optionally ``sum size_f x[f, d] >= persons`` (lexicographic stage 2);
+5. optionally ``sum size_f score[f, d] x[f, d] >= floor`` (outcome floor).
+
+Arrays are built once in numpy (:class:`Pairs`); a model over any subset of the pairs (column
+generation, the small MIP on fractional families) is a CSC matrix passed to ``Highs.passModel``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from fairshare.matching.policy import Policy
+from fairshare.matching.problem import Destination, Family, Problem, band_bounds
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+INF = float("inf")
+
+
+@dataclass(frozen=True)
+class Pairs:
+    """Allowed (family, destination) pairs of a sorted problem, as numpy arrays."""
+
+    family_ids: tuple[str, ...]
+    dest_codes: tuple[str, ...]
+    sizes: IntArray  # per family
+    placeable: BoolArray  # per family: consenting with at least one allowed destination
+    fam: IntArray  # per pair: family index
+    dest: IntArray  # per pair: destination index
+    score: FloatArray  # per pair: per-person predicted outcome
+    pref: FloatArray  # per pair: preference bonus in [0, 1]
+    tie: FloatArray  # per pair: 1 when relatives live there
+    gap: FloatArray  # per pair: fair-share gap bonus in [0, 1]
+    house: IntArray  # per pair: housing row index (-1 if the destination has no housing limit)
+    dest_lower: FloatArray  # per destination: minimum intake (persons)
+    dest_upper: FloatArray  # per destination: limit (persons)
+    housing: tuple[tuple[int, str, int], ...] = ()  # (destination index, band, units) per row
+    consenting: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+
+    @property
+    def n_families(self) -> int:
+        """Number of families (rows of type 1)."""
+        return len(self.family_ids)
+
+    @property
+    def n_dest(self) -> int:
+        """Number of destinations."""
+        return len(self.dest_codes)
+
+    @property
+    def pair_sizes(self) -> FloatArray:
+        """Family size of each pair, as floats."""
+        return self.sizes[self.fam].astype(np.float64)
+
+
+def allowed_reason(problem: Problem, family_id: str, code: str) -> str | None:
+    """Why a family cannot go to a destination (a short code), or None if it can.
+
+    Codes: ``no-consent``, ``excluded``, ``service:<name>``, ``no-score``, ``too-large``,
+    ``no-housing``.
+    """
+    fam = next(f for f in problem.families if f.id == family_id)
+    dest = next(d for d in problem.destinations if d.code == code)
+    return pair_reason(problem, fam, dest)
+
+
+def pair_reason(problem: Problem, fam: Family, dest: Destination) -> str | None:
+    if not fam.consent:
+        return "no-consent"
+    if dest.code in fam.excluded:
+        return "excluded"
+    missing = sorted(fam.services - dest.services)
+    if missing:
+        return "service:" + missing[0]
+    if dest.code not in problem.scores.get(fam.id, {}):
+        return "no-score"
+    if fam.size > dest.limit:
+        return "too-large"
+    if dest.housing_units is not None and not any(
+            lo <= fam.size <= hi and units > 0
+            for band, units in dest.housing_units.items()
+            for lo, hi in [band_bounds(band)]):
+        return "no-housing"
+    return None
+
+
+def build_pairs(problem: Problem) -> Pairs:
+    """Arrays of every allowed pair of ``problem`` (sorted by family id, then destination code)."""
+    prob = problem.sorted()
+    fams, dests = prob.families, prob.destinations
+    housing: list[tuple[int, str, int]] = []
+    house_index: dict[tuple[int, str], int] = {}
+    bands: list[list[tuple[int, int, str]]] = []
+    for j, d in enumerate(dests):
+        rows: list[tuple[int, int, str]] = []
+        for band in sorted(d.housing_units or {}):
+            lo, hi = band_bounds(band)
+            house_index[(j, band)] = len(housing)
+            housing.append((j, band, int((d.housing_units or {})[band])))
+            rows.append((lo, hi, band))
+        bands.append(rows)
+    shortfall = np.array([max(0.0, d.shortfall or 0.0) for d in dests], dtype=np.float64)
+    gap_by_dest = shortfall / shortfall.max() if shortfall.size and shortfall.max() > 0 else \
+        np.zeros(len(dests))
+    fam_l: list[int] = []
+    dest_l: list[int] = []
+    score_l: list[float] = []
+    pref_l: list[float] = []
+    tie_l: list[float] = []
+    house_l: list[int] = []
+    for i, f in enumerate(fams):
+        if not f.consent:
+            continue
+        fscores = prob.scores.get(f.id, {})
+        k = len(f.preferences)
+        for j, d in enumerate(dests):
+            if pair_reason(prob, f, d) is not None:
+                continue
+            h = -1
+            if d.housing_units is not None:
+                for lo, hi, band in bands[j]:
+                    if lo <= f.size <= hi:
+                        h = house_index[(j, band)]
+                        break
+            rank = f.preference_rank(d.code)
+            fam_l.append(i)
+            dest_l.append(j)
+            score_l.append(float(fscores[d.code]))
+            pref_l.append(0.0 if rank is None else (k - rank + 1) / k)
+            tie_l.append(1.0 if d.code in f.ties else 0.0)
+            house_l.append(h)
+    fam_a = np.asarray(fam_l, dtype=np.int64)
+    dest_a = np.asarray(dest_l, dtype=np.int64)
+    placeable = np.zeros(len(fams), dtype=bool)
+    placeable[fam_a] = True
+    return Pairs(
+        family_ids=tuple(f.id for f in fams), dest_codes=tuple(d.code for d in dests),
+        sizes=np.asarray([f.size for f in fams], dtype=np.int64), placeable=placeable,
+        fam=fam_a, dest=dest_a, score=np.asarray(score_l, dtype=np.float64),
+        pref=np.asarray(pref_l, dtype=np.float64), tie=np.asarray(tie_l, dtype=np.float64),
+        gap=gap_by_dest[dest_a] if len(dest_a) else np.zeros(0),
+        house=np.asarray(house_l, dtype=np.int64),
+        dest_lower=np.asarray([float(d.min_intake or 0) for d in dests], dtype=np.float64),
+        dest_upper=np.asarray([float(d.limit) for d in dests], dtype=np.float64),
+        housing=tuple(housing),
+        consenting=np.asarray([f.consent for f in fams], dtype=bool),
+    )
+
+
+def pair_values(pairs: Pairs, policy: Policy, *, outcome_only: bool = False) -> FloatArray:
+    """Objective coefficient of each pair: family size times the policy's per-person value."""
+    if outcome_only:
+        return pairs.pair_sizes * pairs.score
+    per_person = (policy.outcome * pairs.score + policy.preference * pairs.pref
+                  + policy.ties * pairs.tie + policy.fair_share * pairs.gap)
+    if not policy.place_all:
+        per_person = per_person + policy.unplaced_penalty
+    return pairs.pair_sizes * per_person
+
+
+@dataclass
+class RowSpec:
+    """Which optional rows a model has, and how much of each row is already used by fixed pairs.
+
+    Attributes:
+        must_place: per family, True if its row is ``== 1`` (else ``<= 1``).
+        persons_min: right-hand side of the persons row, or None for no such row.
+        floor: right-hand side of the outcome-floor row, or None for no such row.
+        used_dest: persons already placed at each destination by fixed families.
+        used_house: units already used in each housing row by fixed families.
+    """
+
+    must_place: BoolArray
+    persons_min: float | None = None
+    floor: float | None = None
+    used_dest: FloatArray | None = None
+    used_house: FloatArray | None = None
+
+
+def n_rows(pairs: Pairs, spec: RowSpec) -> int:
+    """Number of rows of the model for ``spec``."""
+    return (pairs.n_families + pairs.n_dest + len(pairs.housing)
+            + (spec.persons_min is not None) + (spec.floor is not None))
+
+
+def define_assignment_variables(pairs: Pairs, cols: IntArray, objective: FloatArray,
+                                integer: bool) -> tuple[FloatArray, FloatArray, FloatArray, bool]:
+    """Columns: cost, lower and upper bound (binary when ``integer``)."""
+    cost = objective[cols].astype(np.float64)
+    return cost, np.zeros(len(cols)), np.ones(len(cols)), integer
+
+
+def define_family_rows(pairs: Pairs, spec: RowSpec) -> tuple[FloatArray, FloatArray]:
+    """Each family at most once; exactly once where ``spec.must_place``."""
+    lower = np.where(spec.must_place, 1.0, 0.0)
+    return lower, np.ones(pairs.n_families)
+
+
+def define_capacity_constraints(pairs: Pairs, spec: RowSpec) -> tuple[FloatArray, FloatArray]:
+    """Persons per destination between min intake and the limit, less what fixed pairs use."""
+    used = spec.used_dest if spec.used_dest is not None else np.zeros(pairs.n_dest)
+    return pairs.dest_lower - used, pairs.dest_upper - used
+
+
+def define_housing_constraints(pairs: Pairs, spec: RowSpec) -> tuple[FloatArray, FloatArray]:
+    """Housing units per destination and family-size band."""
+    units = np.asarray([u for _, _, u in pairs.housing], dtype=np.float64)
+    used = spec.used_house if spec.used_house is not None else np.zeros(len(units))
+    return np.full(len(units), -INF), units - used
+
+
+def define_matrix(pairs: Pairs, cols: IntArray, spec: RowSpec, floor_coef: FloatArray | None
+                  ) -> tuple[IntArray, IntArray, FloatArray]:
+    """CSC arrays (start, index, value) of the columns ``cols`` in the fixed row layout."""
+    nf, nd, nh = pairs.n_families, pairs.n_dest, len(pairs.housing)
+    size = pairs.sizes[pairs.fam[cols]].astype(np.float64)
+    entries_rows = [pairs.fam[cols], nf + pairs.dest[cols]]
+    entries_vals = [np.ones(len(cols)), size]
+    has_house = pairs.house[cols] >= 0
+    entries_rows.append(np.where(has_house, nf + nd + pairs.house[cols], -1))
+    entries_vals.append(np.ones(len(cols)))
+    extra = nf + nd + nh
+    if spec.persons_min is not None:
+        entries_rows.append(np.full(len(cols), extra))
+        entries_vals.append(size)
+        extra += 1
+    if spec.floor is not None:
+        assert floor_coef is not None
+        entries_rows.append(np.full(len(cols), extra))
+        entries_vals.append(floor_coef[cols])
+    rows = np.stack(entries_rows, axis=1)
+    vals = np.stack(entries_vals, axis=1)
+    keep = rows >= 0
+    counts = keep.sum(axis=1)
+    start = np.zeros(len(cols) + 1, dtype=np.int64)
+    np.cumsum(counts, out=start[1:])
+    return start, rows[keep].astype(np.int64), vals[keep].astype(np.float64)
+
+
+def define_objective(pairs: Pairs, policy: Policy, *, stage: str) -> FloatArray:
+    """Objective per pair for a stage: ``persons`` (lexicographic stage 1), ``outcome`` (the
+    outcome floor's reference) or ``value`` (the policy's weights)."""
+    if stage == "persons":
+        return pairs.pair_sizes
+    return pair_values(pairs, policy, outcome_only=stage == "outcome")
+
+
+def row_bounds(pairs: Pairs, spec: RowSpec) -> tuple[FloatArray, FloatArray]:
+    """Lower and upper bounds of every row, in the fixed layout."""
+    parts = [define_family_rows(pairs, spec), define_capacity_constraints(pairs, spec),
+             define_housing_constraints(pairs, spec)]
+    if spec.persons_min is not None:
+        parts.append((np.array([spec.persons_min]), np.array([INF])))
+    if spec.floor is not None:
+        parts.append((np.array([spec.floor]), np.array([INF])))
+    lower = np.concatenate([p[0] for p in parts])
+    upper = np.concatenate([p[1] for p in parts])
+    return lower, upper

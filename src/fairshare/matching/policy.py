@@ -1,0 +1,154 @@
+"""Matching policies: weights and switches as dated, referenced YAML data.
+
+A policy never lives in Python code. Presets ship in ``fairshare/matching/policies``:
+``outcome``, ``balanced`` and ``preference-first``; a user passes a path to their own file.
+
+Per-person value of placing a member of family f at destination d::
+
+    outcome * score[f][d] + preference * pref(f, d) + ties * tie(f, d) + fair_share * gap(d)
+
+where ``pref`` is 1 for the first choice and falls linearly to 1/k for the k-th of k choices
+(0 when unranked), ``tie`` is 1 when relatives live at d, and ``gap`` is d's shortfall against its
+fair-share target relative to the largest shortfall (0 above target). The family's value is its
+size times the per-person value (a sum over members).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from fairshare.errors import MatchingError
+
+PRESETS = ("outcome", "balanced", "preference-first")
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A source a policy relies on."""
+
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Weights and switches of a matching policy.
+
+    Attributes:
+        id: short name (``outcome``).
+        label: human title.
+        description: what the policy does and why.
+        valid_from: the date it takes effect.
+        references: sources (title + URL).
+        outcome: weight of the predicted outcome (per person).
+        preference: weight of the preference bonus (per person).
+        ties: weight of the ties-to-relatives bonus (per person).
+        fair_share: weight of the fair-share gap bonus (per person).
+        place_all: place the largest possible number of consenting persons first (lexicographic).
+        unplaced_penalty: per-person penalty for an unplaced family when ``place_all`` is false.
+        outcome_floor: when set (e.g. 0.95), the plan must keep at least this fraction of the best
+            achievable total outcome, and the other weights are optimised within it.
+    """
+
+    id: str
+    label: str
+    description: str
+    valid_from: dt.date
+    references: tuple[Reference, ...]
+    outcome: float = 1.0
+    preference: float = 0.0
+    ties: float = 0.0
+    fair_share: float = 0.0
+    place_all: bool = True
+    unplaced_penalty: float = 0.0
+    outcome_floor: float | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-friendly summary recorded with each run."""
+        return {
+            "id": self.id, "label": self.label, "valid_from": self.valid_from.isoformat(),
+            "outcome": self.outcome, "preference": self.preference, "ties": self.ties,
+            "fair_share": self.fair_share, "place_all": self.place_all,
+            "unplaced_penalty": self.unplaced_penalty, "outcome_floor": self.outcome_floor,
+        }
+
+
+_WEIGHTS = ("outcome", "preference", "ties", "fair_share", "unplaced_penalty")
+
+
+def _parse(data: Any, where: str) -> Policy:
+    if not isinstance(data, dict):
+        raise MatchingError(f"Policy {where} is not a YAML mapping.")
+    missing = [k for k in ("id", "label", "description", "references", "valid_from", "weights")
+               if k not in data]
+    if missing:
+        raise MatchingError(f"Policy {where} lacks {', '.join(missing)}; see docs/matching.md.")
+    refs = data["references"]
+    if not isinstance(refs, list) or not refs or not all(
+            isinstance(r, dict) and r.get("title") and r.get("url") for r in refs):
+        raise MatchingError(f"Policy {where}: references must be a list of title + url.")
+    weights = data["weights"]
+    if not isinstance(weights, dict):
+        raise MatchingError(f"Policy {where}: weights must be a mapping.")
+    unknown = sorted(set(weights) - set(_WEIGHTS))
+    if unknown:
+        raise MatchingError(f"Policy {where}: unknown weight(s) {', '.join(unknown)}; "
+                            f"known: {', '.join(_WEIGHTS)}.")
+    values: dict[str, float] = {}
+    for key in _WEIGHTS:
+        raw = weights.get(key, 0.0)
+        if not isinstance(raw, int | float) or isinstance(raw, bool) or raw < 0:
+            raise MatchingError(f"Policy {where}: weight {key} must be a number >= 0.")
+        values[key] = float(raw)
+    floor = data.get("outcome_floor")
+    if floor is not None and (not isinstance(floor, int | float) or not 0 < floor <= 1):
+        raise MatchingError(f"Policy {where}: outcome_floor must be in (0, 1].")
+    valid_from = data["valid_from"]
+    if isinstance(valid_from, str):
+        try:
+            valid_from = dt.date.fromisoformat(valid_from)
+        except ValueError as exc:
+            raise MatchingError(f"Policy {where}: valid_from {valid_from!r} is not a date.") from exc
+    if not isinstance(valid_from, dt.date):
+        raise MatchingError(f"Policy {where}: valid_from must be a date (YYYY-MM-DD).")
+    if floor is None and values["outcome"] == 0 and values["preference"] == 0:
+        raise MatchingError(f"Policy {where}: give outcome or preference a positive weight.")
+    return Policy(
+        id=str(data["id"]), label=str(data["label"]), description=str(data["description"]),
+        valid_from=valid_from,
+        references=tuple(Reference(str(r["title"]), str(r["url"])) for r in refs),
+        outcome=values["outcome"], preference=values["preference"], ties=values["ties"],
+        fair_share=values["fair_share"], place_all=bool(data.get("place_all", True)),
+        unplaced_penalty=values["unplaced_penalty"],
+        outcome_floor=None if floor is None else float(floor),
+    )
+
+
+def load_policy(name_or_path: str) -> Policy:
+    """Load a preset (``outcome``, ``balanced``, ``preference-first``) or a YAML file.
+
+    >>> load_policy("outcome").place_all
+    True
+    """
+    if name_or_path in PRESETS:
+        text = resources.files("fairshare.matching").joinpath(
+            "policies", f"{name_or_path}.yaml").read_text(encoding="utf-8")
+        where = f"'{name_or_path}'"
+    else:
+        path = Path(name_or_path)
+        if not path.is_file():
+            raise MatchingError(f"Policy {name_or_path!r} is neither a preset "
+                                f"({', '.join(PRESETS)}) nor a readable file.")
+        text = path.read_text(encoding="utf-8")
+        where = str(path)
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise MatchingError(f"Policy {where} is not valid YAML: {exc}") from exc
+    return _parse(data, where)

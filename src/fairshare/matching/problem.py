@@ -1,0 +1,171 @@
+"""The matching problem as a typed value: families, destinations, scores.
+
+A :class:`Problem` is checked (:mod:`fairshare.matching.checks`) before it is solved. It is a
+pure value: the solvers never change it, and the same problem in any row order gives the same
+plan, because everything that reaches a solver is sorted by id first.
+
+Scores are *per member*: ``scores[family_id][destination]`` is the predicted outcome of one
+member of the family at the destination, in [0, 1] (the mean over members when the scores were
+given per member). The family's outcome is ``size * score``, the sum over its members, never
+"at least one member employed".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from fairshare.errors import MatchingError
+
+
+@dataclass(frozen=True)
+class Member:
+    """One person of a family: only what the outcome model and the constraints need."""
+
+    id: str
+    family_id: str
+    birth_year: int | None = None
+    sex: str | None = None
+    languages: tuple[tuple[str, str], ...] = ()
+    education: str | None = None
+    work_experience_years: float | None = None
+
+
+@dataclass(frozen=True)
+class Family:
+    """A family that may be relocated as a whole (families are never split)."""
+
+    id: str
+    size: int
+    consent: bool
+    current: str | None = None
+    services: frozenset[str] = frozenset()
+    excluded: frozenset[str] = frozenset()
+    preferences: tuple[str, ...] = ()
+    ties: frozenset[str] = frozenset()
+    members: tuple[Member, ...] = ()
+
+    def preference_rank(self, destination: str) -> int | None:
+        """1-based rank of ``destination`` in the family's preferences, or None if unranked.
+
+        >>> Family("f", 2, True, preferences=("ON", "QC")).preference_rank("QC")
+        2
+        """
+        try:
+            return self.preferences.index(destination) + 1
+        except ValueError:
+            return None
+
+
+_BAND = re.compile(r"^\s*(\d+)\s*(?:(-)\s*(\d+)|(\+))?\s*$")
+
+
+def band_bounds(band: str) -> tuple[int, int]:
+    """Family sizes covered by a housing band: ``"1"``, ``"3-4"`` or ``"5+"``.
+
+    >>> band_bounds("3-4"), band_bounds("5+"), band_bounds("2")
+    ((3, 4), (5, 1000000), (2, 2))
+    """
+    m = _BAND.match(band)
+    if not m:
+        raise MatchingError(f"Housing band {band!r} is not of the form '2', '3-4' or '5+'.")
+    low = int(m.group(1))
+    if m.group(4):
+        return low, 1_000_000
+    if m.group(2):
+        high = int(m.group(3))
+        if high < low:
+            raise MatchingError(f"Housing band {band!r} ends before it starts.")
+        return low, high
+    return low, low
+
+
+@dataclass(frozen=True)
+class Destination:
+    """A destination jurisdiction and what it offers for this batch.
+
+    Attributes:
+        code: jurisdiction code (e.g. ``"NB"``).
+        capacity: places offered, in persons.
+        services: services offered (e.g. ``"french"``, ``"health-specialised"``).
+        min_intake: persons it must receive at least (from a fair-share target), or None.
+        max_intake: persons it may receive at most, or None (capacity applies anyway).
+        housing_units: units offered by family-size band (``{"1-2": 40, "3-4": 25, "5+": 6}``);
+            one family takes one unit of its band. None means no housing limit.
+        shortfall: persons it is below its fair-share target (0 or less when at or above), or
+            None (used by the fair-share term of the ``balanced`` policy).
+    """
+
+    code: str
+    capacity: int
+    services: frozenset[str] = frozenset()
+    min_intake: int | None = None
+    max_intake: int | None = None
+    housing_units: Mapping[str, int] | None = None
+    shortfall: float | None = None
+
+    @property
+    def limit(self) -> int:
+        """Persons it may receive: capacity, further limited by ``max_intake``."""
+        if self.max_intake is None:
+            return self.capacity
+        return min(self.capacity, self.max_intake)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A batch to match.
+
+    Attributes:
+        families: every family of the batch (non-consenting ones are kept and never placed).
+        destinations: the destinations offering capacity.
+        scores: per-member predicted outcome, ``scores[family_id][destination]`` in [0, 1].
+            A destination missing for a family means the family cannot go there.
+        name: a label for reports.
+    """
+
+    families: tuple[Family, ...]
+    destinations: tuple[Destination, ...]
+    scores: Mapping[str, Mapping[str, float]]
+    name: str = "batch"
+    meta: Mapping[str, str] = field(default_factory=dict)
+
+    def sorted(self) -> Problem:
+        """The same problem with families and destinations sorted by id (row order removed)."""
+        return Problem(
+            families=tuple(sorted(self.families, key=lambda f: f.id)),
+            destinations=tuple(sorted(self.destinations, key=lambda d: d.code)),
+            scores=self.scores,
+            name=self.name,
+            meta=self.meta,
+        )
+
+    @property
+    def persons(self) -> int:
+        """Persons in the batch (all families)."""
+        return sum(f.size for f in self.families)
+
+
+def family_scores_from_members(
+    member_scores: Mapping[str, Mapping[str, float]], families: tuple[Family, ...]
+) -> dict[str, dict[str, float]]:
+    """Per-family scores (mean over members) from per-member scores.
+
+    A destination counts for a family only if every member has a score there.
+
+    >>> fam = Family("f1", 2, True, members=(Member("a", "f1"), Member("b", "f1")))
+    >>> family_scores_from_members({"a": {"ON": 0.4}, "b": {"ON": 0.6, "QC": 0.5}}, (fam,))
+    {'f1': {'ON': 0.5}}
+    """
+    out: dict[str, dict[str, float]] = {}
+    for fam in families:
+        if not fam.members:
+            continue
+        per_dest: dict[str, list[float]] = {}
+        for member in fam.members:
+            for dest, value in member_scores.get(member.id, {}).items():
+                per_dest.setdefault(dest, []).append(value)
+        n = len(fam.members)
+        out[fam.id] = {d: sum(v) / n for d, v in sorted(per_dest.items()) if len(v) == n}
+    return out

@@ -1,0 +1,76 @@
+"""The run report: the plan against baselines, placements per destination, preference ranks."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+from fairshare.matching import baselines
+from fairshare.matching.checks import check_plan
+from fairshare.matching.model import Pairs
+from fairshare.matching.policy import Policy
+from fairshare.matching.problem import Problem
+
+BASELINE_MAX_FAMILIES = 200_000
+
+
+def plan_totals(problem: Problem, pairs: Pairs, choice: list[int]) -> dict[str, Any]:
+    """Persons placed, total and mean predicted outcome (per placed person) of a plan."""
+    placed = 0
+    outcome = 0.0
+    for i, d in enumerate(choice):
+        if d < 0:
+            continue
+        size = int(pairs.sizes[i])
+        placed += size
+        outcome += size * problem.scores.get(pairs.family_ids[i], {}).get(
+            pairs.dest_codes[d], 0.0)
+    return {"persons_placed": placed, "total_outcome": outcome,
+            "mean_outcome": outcome / placed if placed else 0.0}
+
+
+def _assignment(pairs: Pairs, choice: list[int]) -> dict[str, str | None]:
+    return {fid: (pairs.dest_codes[d] if d >= 0 else None)
+            for fid, d in zip(pairs.family_ids, choice, strict=True)}
+
+
+def build_report(problem: Problem, pairs: Pairs, policy: Policy, choice: list[int], *,
+                 seed: int = 0) -> dict[str, Any]:
+    """Totals against each baseline, per-destination placements, preference-rank distribution."""
+    plan = plan_totals(problem, pairs, choice)
+    comparison = [{"plan": "this plan", **plan, "violations": 0}]
+    if pairs.n_families <= BASELINE_MAX_FAMILIES:
+        rules: dict[str, Callable[[], list[int]]] = {
+            "greedy by score": lambda: baselines.greedy(pairs),
+            "status quo": lambda: baselines.status_quo(problem, pairs),
+            f"random (seed {seed})": lambda: baselines.random_plan(pairs, seed),
+            "deferred acceptance": lambda: baselines.deferred_acceptance(problem, pairs),
+        }
+        for name, rule in rules.items():
+            other = rule()
+            comparison.append({"plan": name, **plan_totals(problem, pairs, other),
+                               "violations": len(check_plan(problem, _assignment(pairs, other)))})
+    load: Counter[int] = Counter()
+    fams: Counter[int] = Counter()
+    for i, d in enumerate(choice):
+        if d >= 0:
+            load[d] += int(pairs.sizes[i])
+            fams[d] += 1
+    per_dest = []
+    for j, dd in enumerate(problem.destinations):
+        per_dest.append({"destination": dd.code, "families": fams[j], "persons": load[j],
+                         "capacity": dd.capacity, "min": dd.min_intake, "max": dd.max_intake,
+                         "shortfall": dd.shortfall,
+                         "fill": load[j] / dd.limit if dd.limit else 0.0})
+    ranks: Counter[str] = Counter()
+    fam_by_id = {f.id: f for f in problem.families}
+    for i, d in enumerate(choice):
+        f = fam_by_id[pairs.family_ids[i]]
+        if d < 0:
+            ranks["unplaced" if f.consent else "not consenting"] += 1
+            continue
+        r = f.preference_rank(pairs.dest_codes[d])
+        ranks[str(r) if r is not None else "unranked"] += 1
+    return {"policy": policy.id, "plan": plan, "comparison": comparison,
+            "destinations": per_dest, "preference_ranks": dict(sorted(ranks.items()))}

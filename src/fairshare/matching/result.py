@@ -1,0 +1,88 @@
+"""Typed results of a matching run."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class MatchStatus(enum.StrEnum):
+    """How a solve ended. Infeasible is a result with a diagnosis, not an exception."""
+
+    optimal = "optimal"  # proven optimal (MIP gap within tolerance)
+    feasible = "feasible"  # a valid plan with a proven bound and gap
+    infeasible = "infeasible"  # no plan satisfies the hard constraints; see diagnosis
+    empty = "empty"  # nothing to place (no consenting family, or no destination)
+    heuristic = "heuristic"  # a baseline rule (greedy, random, ...): no bound
+
+
+@dataclass
+class StageOutcome:
+    """What an engine (exact, fast, a baseline) returns before decoding and checking.
+
+    ``choice[i]`` is the destination index of family ``i`` (``-1``: unplaced).
+    """
+
+    choice: list[int]
+    status: MatchStatus
+    objective: float
+    bound: float | None
+    gap: float | None
+    notes: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class MatchResult:
+    """A plan with its quality certificate, explanations and report.
+
+    Attributes:
+        status: how the solve ended.
+        objective: the policy's objective value of the plan.
+        bound: a proven upper bound on the objective (None for baselines).
+        gap: ``(bound - objective) / |bound|`` (None for baselines).
+        persons_placed: persons placed by the plan.
+        persons_placeable: consenting persons with at least one allowed destination.
+        timings: seconds per phase (``build``, ``solve``, ``explain``, ...).
+        solver: engine name (``exact``, ``fast``, ``greedy`` ...); ``solver_version`` names the
+            library behind it.
+        options: solver options that determine the plan (threads, tolerances, seed).
+        policy: the policy's summary (id, weights, valid_from).
+        assignment: family id -> destination code, or None when unplaced (every family listed).
+        explanations: family id -> explanation (structured, with ``en`` and ``fr`` texts).
+        report: totals against baselines, placements per destination, preference ranks.
+        diagnosis: sentences naming the conflicts when families stay unplaced or nothing fits.
+        violations: hard-constraint violations found by the plan check (empty for every engine
+            except the status-quo baseline, which ignores capacities).
+        notes: what the engine did (e.g. why ``auto`` chose it).
+    """
+
+    status: MatchStatus
+    objective: float
+    bound: float | None
+    gap: float | None
+    persons_placed: int
+    persons_placeable: int
+    timings: dict[str, float]
+    solver: str
+    solver_version: str
+    options: dict[str, Any]
+    policy: dict[str, Any]
+    assignment: dict[str, str | None]
+    explanations: dict[str, dict[str, Any]] = field(default_factory=dict)
+    report: dict[str, Any] = field(default_factory=dict)
+    diagnosis: list[str] = field(default_factory=list)
+    violations: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        """JSON-friendly summary without the per-family parts."""
+        return {
+            "status": self.status.value, "objective": self.objective, "bound": self.bound,
+            "gap": self.gap, "persons_placed": self.persons_placed,
+            "persons_placeable": self.persons_placeable, "timings": self.timings,
+            "solver": self.solver, "solver_version": self.solver_version,
+            "options": self.options, "policy": self.policy, "diagnosis": self.diagnosis,
+            "violations": self.violations, "notes": self.notes,
+        }

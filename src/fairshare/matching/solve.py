@@ -1,0 +1,164 @@
+"""``solve``: check, build, optimise, decode, check the plan, explain, report.
+
+>>> from fairshare.matching import Destination, Family, Problem, load_policy, solve
+>>> p = Problem(families=(Family("a", 2, True), Family("b", 1, True)),
+...             destinations=(Destination("NB", 2), Destination("ON", 5)),
+...             scores={"a": {"NB": 0.9, "ON": 0.5}, "b": {"NB": 0.8, "ON": 0.2}})
+>>> solve(p, load_policy("outcome"), solver="exact").assignment
+{'a': 'NB', 'b': 'ON'}
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+
+from fairshare.errors import MatchingError
+from fairshare.matching import baselines
+from fairshare.matching.checks import check_plan, check_problem
+from fairshare.matching.diagnose import diagnose
+from fairshare.matching.exact import MIP_REL_GAP, solve_stages, whole
+from fairshare.matching.highs import highs_version
+from fairshare.matching.model import Pairs, build_pairs, define_objective
+from fairshare.matching.policy import Policy
+from fairshare.matching.problem import Problem
+from fairshare.matching.result import MatchResult, MatchStatus, StageOutcome
+
+SOLVERS = ("auto", "exact", "fast", "greedy", "random", "status-quo", "deferred-acceptance")
+EXACT_MAX_FAMILIES = 1_000
+
+
+def choose_solver(n_families: int, solver: str) -> tuple[str, str]:
+    """The engine ``auto`` picks for a batch, and the sentence saying why.
+
+    >>> choose_solver(500, "auto")[0], choose_solver(5000, "auto")[0]
+    ('exact', 'fast')
+    """
+    if solver not in SOLVERS:
+        raise MatchingError(f"Unknown solver {solver!r}; choose one of {', '.join(SOLVERS)}.")
+    if solver != "auto":
+        return solver, f"Solver {solver!r} as requested."
+    if n_families <= EXACT_MAX_FAMILIES:
+        return "exact", (f"auto chose 'exact' (MIP proven optimal) for {n_families:,} families "
+                         f"(<= {EXACT_MAX_FAMILIES:,}).")
+    return "fast", (f"auto chose 'fast' (LP bound + fix + small MIP, proven gap) for "
+                    f"{n_families:,} families (> {EXACT_MAX_FAMILIES:,}).")
+
+
+def _run_engine(problem: Problem, pairs: Pairs, policy: Policy, engine: str,
+                seed: int) -> StageOutcome:
+    if engine == "exact":
+        out = solve_stages(pairs, policy, whole(pairs), integer=True)
+        choice = np.full(pairs.n_families, -1, dtype=np.int64)
+        choice[pairs.fam[out.chosen]] = pairs.dest[out.chosen]
+        return StageOutcome(choice=choice.tolist(), status=out.status, objective=out.objective,
+                            bound=None if out.status is MatchStatus.infeasible else out.bound,
+                            gap=None if out.status is MatchStatus.infeasible else out.gap,
+                            notes=out.notes)
+    if engine == "fast":
+        from fairshare.matching.fast import solve_fast
+
+        return solve_fast(pairs, policy)
+    rules = {
+        "greedy": lambda: baselines.greedy(pairs),
+        "random": lambda: baselines.random_plan(pairs, seed),
+        "status-quo": lambda: baselines.status_quo(problem, pairs),
+        "deferred-acceptance": lambda: baselines.deferred_acceptance(problem, pairs),
+    }
+    choice_l = rules[engine]()
+    return StageOutcome(choice=choice_l, status=MatchStatus.heuristic,
+                        objective=plan_value(problem, pairs, policy, choice_l), bound=None,
+                        gap=None)
+
+
+def plan_value(problem: Problem, pairs: Pairs, policy: Policy, choice: list[int]) -> float:
+    """The policy's objective of a plan (pairs not allowed, e.g. status quo, count their score)."""
+    values = define_objective(pairs, policy, stage="value")
+    lookup = {(int(f), int(d)): float(v) for f, d, v in zip(pairs.fam, pairs.dest, values,
+                                                          strict=True)}
+    total = 0.0
+    for f, d in enumerate(choice):
+        if d < 0:
+            continue
+        if (f, d) in lookup:
+            total += lookup[(f, d)]
+        else:
+            score = problem.scores.get(pairs.family_ids[f], {}).get(pairs.dest_codes[d], 0.0)
+            total += float(pairs.sizes[f]) * policy.outcome * score
+    return total
+
+
+def solve(problem: Problem, policy: Policy, solver: str = "auto", *, seed: int = 0,
+          explain: bool = True, report: bool = True) -> MatchResult:
+    """Match ``problem`` under ``policy``; never raises for an infeasible problem.
+
+    Args:
+        problem: the batch (checked first: a malformed problem raises MatchingError).
+        policy: weights and switches (see :func:`~fairshare.matching.load_policy`).
+        solver: ``auto`` (exact for small batches, fast for large ones), ``exact``, ``fast``,
+            or a baseline: ``greedy``, ``random``, ``status-quo``, ``deferred-acceptance``.
+        seed: seed of the ``random`` baseline (also used in the report).
+        explain: build per-family explanations (English and French).
+        report: build the report (compares against the baselines, which costs a little time).
+
+    Returns:
+        A checked :class:`MatchResult`: the plan, its bound and gap, explanations, report and,
+        when families stay unplaced or nothing fits, a diagnosis naming the conflicts.
+    """
+    timings: dict[str, float] = {}
+    t = time.perf_counter()
+    check_problem(problem)
+    prob = problem.sorted()
+    pairs = build_pairs(prob)
+    timings["build"] = time.perf_counter() - t
+    engine, why = choose_solver(len(prob.families), solver)
+    t = time.perf_counter()
+    if pairs.n_families == 0 or pairs.n_dest == 0 or len(pairs.fam) == 0:
+        out = StageOutcome(choice=[-1] * pairs.n_families, status=MatchStatus.empty,
+                           objective=0.0, bound=0.0, gap=0.0, notes=["Nothing to place."])
+    else:
+        out = _run_engine(prob, pairs, policy, engine, seed)
+    timings["solve"] = time.perf_counter() - t
+    timings.update({f"solve.{k}": v for k, v in out.timings.items()})
+    assignment: dict[str, str | None] = {
+        fid: (pairs.dest_codes[d] if d >= 0 else None)
+        for fid, d in zip(pairs.family_ids, out.choice, strict=True)}
+    violations = check_plan(prob, assignment)
+    if violations and engine in ("exact", "fast") and out.status is not MatchStatus.infeasible:
+        # pragma: no cover - a bug, never input
+        raise AssertionError(f"solver returned an invalid plan: {violations[:5]}")
+    placed = sum(int(pairs.sizes[i]) for i, d in enumerate(out.choice) if d >= 0)
+    placeable = int(pairs.sizes[pairs.placeable].sum())
+    diagnosis: list[str] = []
+    if out.status is MatchStatus.infeasible or placed < placeable or (
+            engine not in ("exact", "fast") and violations):
+        diagnosis = diagnose(prob)
+        if out.status is MatchStatus.infeasible and not diagnosis:
+            diagnosis = ["The hard constraints (capacities, minimum intakes, housing units, "
+                         "services) cannot all hold at once; no single count explains it. "
+                         "Relax a minimum intake or add capacity."]
+    options: dict[str, Any] = {"threads": 1, "random_seed": 0, "mip_rel_gap": MIP_REL_GAP,
+                               "time_limit": None}
+    if engine == "random":
+        options["seed"] = seed
+    result = MatchResult(
+        status=out.status, objective=float(out.objective), bound=out.bound, gap=out.gap,
+        persons_placed=placed, persons_placeable=placeable, timings=timings, solver=engine,
+        solver_version=highs_version() if engine in ("exact", "fast") else "fairshare",
+        options=options, policy=policy.as_dict(), assignment=assignment, diagnosis=diagnosis,
+        violations=violations, notes=[why, *out.notes])
+    if explain:
+        from fairshare.matching.explain import explain_plan
+
+        t = time.perf_counter()
+        result.explanations = explain_plan(prob, pairs, policy, out.choice)
+        timings["explain"] = time.perf_counter() - t
+    if report:
+        from fairshare.matching.report import build_report
+
+        t = time.perf_counter()
+        result.report = build_report(prob, pairs, policy, out.choice, seed=seed)
+        timings["report"] = time.perf_counter() - t
+    return result
