@@ -1,0 +1,1 @@
+"""fairshare benchmarks: run with `make bench` (python -m benchmarks)."""

@@ -1,0 +1,175 @@
+"""The analyst's API: keys, shares and the ledger as pandas DataFrames.
+
+The CLI's ``shares`` and ``balance`` commands print exactly these frames.
+
+>>> df = shares_frame("canada-population", total=1000)
+>>> int(df["fair_share"].sum()), list(df.columns[:4])
+(1000, ['code', 'name', 'share', 'fair_share'])
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from fairshare.errors import InputError
+from fairshare.keys import KeyResult, evaluate_key, load_key, parse_date
+from fairshare.ledger import Ledger, Transfer, compute_ledger, parse_years
+from fairshare.reference import Federation, load_federation, read_csv_rows
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+TOTAL_BASES = ("jurisdictions", "published")
+
+
+def evaluate(key: str | Path, *, on: str | None = None,
+             data: str | Path | None = None) -> tuple[Federation, KeyResult]:
+    """Load the federation and the key, and evaluate the key on ``on`` (latest by default)."""
+    definition = load_key(key)
+    if data is None and definition.federation not in ("any", "canada"):
+        data = definition.federation  # e.g. the German keys default to the German data
+    fed = load_federation(data)
+    return fed, evaluate_key(definition, fed, parse_date(on))
+
+
+def shares_frame(key: str | Path, *, total: int | None = None, method: str = "hamilton",
+                 on: str | None = None, data: str | Path | None = None) -> pd.DataFrame:
+    """Each jurisdiction's share under ``key``, and its fair share of ``total`` if given.
+
+    Columns: code, name, share, fair_share (when ``total``), then one column per component.
+    """
+    import pandas as pd
+
+    from fairshare.apportion import apportion
+
+    fed, result = evaluate(key, on=on, data=data)
+    if total is not None and total < 0:
+        raise InputError(f"--total {total}: the total must be a whole number >= 0.")
+    seats = apportion(result.shares, total, method).seats if total is not None else None
+    rows: list[dict[str, Any]] = []
+    for j in fed.jurisdictions:
+        row: dict[str, Any] = {"code": j.code, "name": j.name, "share": result.shares[j.code]}
+        if seats is not None:
+            row["fair_share"] = seats[j.code]
+        for comp in result.components:
+            row[f"share_{comp.component.indicator}"] = comp.shares[j.code]
+        rows.append(row)
+    df = pd.DataFrame(rows)
+    df.attrs.update(key=result.key.id, effective=result.effective.isoformat(),
+                    federation=fed.id, notes=list(result.notes), total=total, method=method)
+    return df
+
+
+def read_transfers(path: str | Path, fed: Federation) -> list[Transfer]:
+    """Read transfers CSV ``from,to,count,date``; every bad cell is reported with row and column."""
+    p = Path(path)
+    try:
+        header, rows = read_csv_rows(p)
+    except Exception as exc:
+        raise InputError(str(exc)) from None
+    needed = ["from", "to", "count", "date"]
+    missing = [c for c in needed if c not in header]
+    if missing:
+        raise InputError(f"{p}: missing column(s) {', '.join(missing)}; the header must be "
+                         "from,to,count,date.")
+    errors: list[str] = []
+    out: list[Transfer] = []
+    codes = set(fed.codes)
+    for i, row in enumerate(rows, start=2):
+        bad = False
+        for col in ("from", "to"):
+            if row[col] not in codes:
+                errors.append(f"row {i}, column {col}: unknown jurisdiction '{row[col]}'")
+                bad = True
+        if row["from"] == row["to"] and row["from"]:
+            errors.append(f"row {i}: 'from' and 'to' are both {row['from']}")
+            bad = True
+        try:
+            count = int(row["count"])
+            if count <= 0:
+                raise ValueError
+        except ValueError:
+            errors.append(f"row {i}, column count: '{row['count']}' is not a whole number > 0")
+            bad = True
+        try:
+            date = dt.date.fromisoformat(row["date"])
+        except ValueError:
+            errors.append(f"row {i}, column date: '{row['date']}' is not a date (YYYY-MM-DD)")
+            bad = True
+        if not bad:
+            out.append(Transfer(from_code=row["from"], to_code=row["to"], count=count, date=date))
+    if errors:
+        raise InputError(f"{p}: {len(errors)} problem(s); nothing was used. Fix them and try again:",
+                         details=errors)
+    return out
+
+
+def compute_balance(key: str | Path, *, years: str | int = "2024", cumulative: bool = False,
+                    transfers: str | Path | list[Transfer] | None = None,
+                    method: str = "hamilton", carry_forward: bool = False,
+                    total_basis: str = "jurisdictions", on: str | None = None,
+                    data: str | Path | None = None) -> tuple[Federation, KeyResult, Ledger]:
+    """The ledger under ``key`` for ``years``; see :func:`fairshare.ledger.compute_ledger`."""
+    if total_basis not in TOTAL_BASES:
+        raise InputError(f"--total-basis '{total_basis}': use one of {', '.join(TOTAL_BASES)}.")
+    fed, result = evaluate(key, on=on, data=data)
+    intake = fed.intake()
+    year_list = parse_years(str(years), intake.periods)
+    moves = (read_transfers(transfers, fed) if isinstance(transfers, str | Path)
+             else list(transfers or []))
+    totals = None
+    if total_basis == "published":
+        national = [c for c, role in intake.extra_roles.items() if role == "national_total"]
+        if not national:
+            raise InputError(f"{fed.label} publishes no national total; use --total-basis jurisdictions.")
+        totals = {y: round(intake.extra_rows.get(y, {}).get(national[0], 0.0)) for y in year_list}
+    basis = ("sum of the jurisdictions' intakes" if total_basis == "jurisdictions"
+             else "published national total (includes offices not assigned to a jurisdiction)")
+    population_id = "population" if "population" in fed.indicators else None
+    population = fed.values(population_id) if population_id else {}
+    ledger = compute_ledger(result.shares, intake.values_by_period, year_list,
+                            population=population, transfers=moves, method=method, totals=totals,
+                            total_basis=basis, cumulative=cumulative, carry_forward=carry_forward)
+    return fed, result, ledger
+
+
+def balance_frame(key: str | Path, *, years: str | int = "2024", cumulative: bool = False,
+                  transfers: str | Path | list[Transfer] | None = None, method: str = "hamilton",
+                  carry_forward: bool = False, total_basis: str = "jurisdictions",
+                  on: str | None = None, data: str | Path | None = None) -> pd.DataFrame:
+    """Intake against fair share: one row per jurisdiction and year (or per jurisdiction).
+
+    Columns: year, code, name, share, intake, transfers_in, transfers_out, net_intake,
+    fair_share, surplus, fulfilment, per_1000, carried_in, balance. ``df.attrs`` holds the key,
+    the totals shared out and where they came from, and notes (e.g. partial years).
+    """
+    import pandas as pd
+
+    fed, result, ledger = compute_balance(key, years=years, cumulative=cumulative,
+                                          transfers=transfers, method=method,
+                                          carry_forward=carry_forward, total_basis=total_basis,
+                                          on=on, data=data)
+    names = {j.code: j.name for j in fed.jurisdictions}
+    rows = []
+    for r in ledger.rows:
+        d = asdict(r)
+        d["year"] = d.pop("period")
+        d["name"] = names[r.code]
+        rows.append(d)
+    order = ["year", "code", "name", "share", "intake", "transfers_in", "transfers_out",
+             "net_intake", "fair_share", "surplus", "fulfilment", "per_1000", "carried_in", "balance"]
+    df = pd.DataFrame(rows, columns=order)
+    intake = fed.intake()
+    notes = list(result.notes) + list(ledger.notes)
+    for y in sorted({str(r.period) for r in ledger.rows} | set(ledger.totals)):
+        for part in y.split("-"):
+            if part in intake.period_notes:
+                notes.append(f"{part} covers {intake.period_notes[part]}.")
+    df.attrs.update(key=result.key.id, effective=result.effective.isoformat(), federation=fed.id,
+                    totals=ledger.totals, total_basis=ledger.total_basis, method=method,
+                    notes=sorted(set(notes)), intake_source=intake.source.title,
+                    intake_notes=intake.notes)
+    return df

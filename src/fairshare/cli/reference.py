@@ -1,0 +1,241 @@
+"""Commands for reference data, keys, shares, the balance ledger, charts and the map."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from fairshare.cli import app
+from fairshare.cli.render import FORMAT_OPTION, OutputFormat, render
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+data_app = typer.Typer(help="Reference data: indicators with their sources.", no_args_is_help=True)
+keys_app = typer.Typer(help="Distribution keys: list, show, compare.", no_args_is_help=True)
+app.add_typer(data_app, name="data")
+app.add_typer(keys_app, name="keys")
+
+DATA_OPTION = typer.Option(None, "--data", help="Federation: 'canada' (default), 'germany', or a "
+                           "folder with catalogue.yaml (see docs/bring-your-own-data.md).")
+KEY_OPTION = typer.Option(..., "--key", "-k",
+                          help="Key id (see `fairshare keys list`) or a key YAML file.")
+METHOD_OPTION = typer.Option("hamilton", "--method", "-m", help="Apportionment method: hamilton, "
+                             "jefferson, webster, adams, huntington-hill.")
+ON_OPTION = typer.Option(None, "--on", help="Use the key's version in effect on this date "
+                         "(YYYY-MM-DD); default the latest.")
+
+
+def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{str(k): v for k, v in row.items()} for row in df.to_dict(orient="records")]
+
+
+def _notes_caption(attrs: Mapping[Any, Any]) -> str:
+    lines = [f"Key {attrs['key']} (version of {attrs['effective']}), data: {attrs['federation']}."]
+    lines += [f"Note: {n}" for n in attrs.get("notes", [])]
+    return "\n".join(lines)
+
+
+@data_app.command("list")
+def data_list(data: str | None = DATA_OPTION, fmt: OutputFormat = FORMAT_OPTION) -> None:
+    """List the indicators of the federation's catalogue with unit, periods, confidence and source."""
+    from fairshare.reference import load_federation
+
+    fed = load_federation(data)
+    rows = [{"indicator": i.id, "label": i.label, "unit": i.unit, "periods": ", ".join(i.periods),
+             "confidence": i.confidence, "source": i.source.title, "url": i.source.url}
+            for i in fed.indicators.values()]
+    render(rows, fmt, title=f"Indicators - {fed.label}")
+
+
+@data_app.command("show")
+def data_show(indicator: str = typer.Argument(..., help="Indicator id (see `fairshare data list`)."),
+              period: str | None = typer.Option(None, "--period", "-p", help="One period; default all."),
+              data: str | None = DATA_OPTION, fmt: OutputFormat = FORMAT_OPTION) -> None:
+    """Print an indicator's values by jurisdiction and period, with its source."""
+    from fairshare.reference import load_federation
+
+    fed = load_federation(data)
+    ind = fed.indicator(indicator)
+    periods = [period] if period else ind.periods
+    if period:
+        fed.values(indicator, period)  # raises a clear error for an unknown period
+    rows = []
+    for j in fed.jurisdictions:
+        row: dict[str, Any] = {"code": j.code, "name": j.name}
+        for p in periods:
+            row[p] = ind.values_by_period[p].get(j.code)
+        rows.append(row)
+    for code, role in sorted(ind.extra_roles.items()):
+        rows.append({"code": code, "name": f"({role})",
+                     **{p: ind.extra_rows.get(p, {}).get(code) for p in periods}})
+    caption = "\n".join([f"{ind.label} - unit: {ind.unit} - confidence: {ind.confidence}",
+                         f"Source: {ind.source.title}", ind.source.url, ind.notes])
+    render(rows, fmt, title=f"{ind.id} ({fed.label})", caption=caption)
+
+
+@keys_app.command("list")
+def keys_list(fmt: OutputFormat = FORMAT_OPTION) -> None:
+    """List the preset distribution keys."""
+    from fairshare.keys import list_keys
+
+    rows = [{"id": k.id, "label": k.label, "federation": k.federation,
+             "effective": k.versions[-1].effective.isoformat(), "formula": k.versions[-1].formula,
+             "reference": k.references[0].url} for k in list_keys()]
+    render(rows, fmt, title="Distribution keys")
+
+
+@keys_app.command("show")
+def keys_show(key: str = typer.Argument(..., help="Key id or key YAML file."),
+              on: str | None = ON_OPTION, data: str | None = DATA_OPTION,
+              fmt: OutputFormat = FORMAT_OPTION) -> None:
+    """Show a key: description, formula, references, and every jurisdiction's share."""
+    from fairshare.analysis import shares_frame
+    from fairshare.keys import load_key
+
+    definition = load_key(key)
+    df = shares_frame(key, on=on, data=data)
+    if fmt is OutputFormat.json:
+        import json
+
+        typer.echo(json.dumps({
+            "id": definition.id, "label": definition.label, "description": definition.description,
+            "federation": definition.federation, "unit": definition.unit,
+            "references": [{"title": r.title, "url": r.url} for r in definition.references],
+            "versions": [{"effective": v.effective.isoformat(), "formula": v.formula}
+                         for v in definition.versions],
+            "effective": df.attrs["effective"], "notes": df.attrs["notes"],
+            "shares": _records(df)}, ensure_ascii=False, indent=2))
+        return
+    if fmt is OutputFormat.table:
+        from rich.console import Console
+
+        console = Console(width=160)
+        console.print(f"[bold]{definition.label}[/bold] ({definition.id})")
+        console.print(definition.description)
+        for v in definition.versions:
+            console.print(f"From {v.effective}: shares = {v.formula}")
+        for r in definition.references:
+            console.print(f"Reference: {r.title} - {r.url}")
+    render(_records(df), fmt, title=f"Shares under {definition.id}",
+           caption=_notes_caption(df.attrs))
+
+
+@keys_app.command("compare")
+def keys_compare(keys: list[str] = typer.Argument(..., help="Two or more key ids or files."),
+                 total: int | None = typer.Option(None, "--total", "-n", help="Also apportion this total."),
+                 method: str = METHOD_OPTION, data: str | None = DATA_OPTION,
+                 fmt: OutputFormat = FORMAT_OPTION) -> None:
+    """Compare keys side by side: each jurisdiction's share (and fair share of --total) under each."""
+    from fairshare.analysis import shares_frame
+    from fairshare.errors import InputError
+
+    if len(keys) < 2:
+        raise InputError("Give at least two keys to compare, e.g. `fairshare keys compare "
+                         "canada-population eu-2024-reference`.")
+    frames = [shares_frame(k, total=total, method=method, data=data) for k in keys]
+    feds = {f.attrs["federation"] for f in frames}
+    if len(feds) > 1:
+        raise InputError(f"These keys apply to different federations ({', '.join(sorted(feds))}); "
+                         "compare keys of one federation, or pass --data.")
+    rows: list[dict[str, Any]] = []
+    for i, (code, name) in enumerate(zip(frames[0]["code"], frames[0]["name"], strict=True)):
+        row: dict[str, Any] = {"code": code, "name": name}
+        for f in frames:
+            kid = f.attrs["key"]
+            row[kid] = float(f["share"].iloc[i])
+            if total is not None:
+                row[f"{kid} ({total:,})"] = int(f["fair_share"].iloc[i])
+        rows.append(row)
+    caption = "\n".join(_notes_caption(f.attrs) for f in frames)
+    render(rows, fmt, title="Keys compared", caption=caption)
+
+
+@app.command("shares")
+def shares_cmd(key: str = KEY_OPTION,
+               total: int = typer.Option(..., "--total", "-n", help="Whole number of persons to share out."),
+               method: str = METHOD_OPTION, on: str | None = ON_OPTION, data: str | None = DATA_OPTION,
+               fmt: OutputFormat = FORMAT_OPTION) -> None:
+    """Each jurisdiction's share under a key and its fair share of --total in whole persons."""
+    from fairshare.analysis import shares_frame
+
+    df = shares_frame(key, total=total, method=method, on=on, data=data)
+    render(_records(df), fmt,
+           title=f"Fair shares of {total:,} under {df.attrs['key']} ({method})",
+           caption=_notes_caption(df.attrs))
+
+
+@app.command("balance")
+def balance_cmd(
+    key: str = KEY_OPTION,
+    years: str = typer.Option("2024", "--years", "-y",
+                              help="A year, a range (2019-2024) or a list (2019,2021)."),
+    cumulative: bool = typer.Option(False, "--cumulative",
+                                    help="Sum the years: one row per jurisdiction."),
+    transfers: Path | None = typer.Option(None, "--transfers",
+                                          help="CSV from,to,count,date of relocations."),
+    carry_forward: bool = typer.Option(False, "--carry-forward",
+                                       help="Carry each year's surplus or deficit into the next."),
+    method: str = METHOD_OPTION,
+    total_basis: str = typer.Option("jurisdictions", "--total-basis", help="What total is shared out: "
+                                    "'jurisdictions' (sum of their intakes, default) or 'published' "
+                                    "(the national total, which also counts unassigned offices)."),
+    plot: Path | None = typer.Option(None, "--plot", help="Also write a chart: .png, .svg or .html."),
+    on: str | None = ON_OPTION, data: str | None = DATA_OPTION, fmt: OutputFormat = FORMAT_OPTION,
+) -> None:
+    """Intake against fair share per jurisdiction: surplus, fulfilment, claims per 1,000 residents."""
+    from fairshare.analysis import balance_frame
+
+    df = balance_frame(key, years=years, cumulative=cumulative,
+                       transfers=str(transfers) if transfers else None, method=method,
+                       carry_forward=carry_forward, total_basis=total_basis, on=on, data=data)
+    if plot is not None:
+        from fairshare.charts import plot_balance
+
+        plot_balance(df, plot)
+    totals = ", ".join(f"{y}: {t:,}" for y, t in df.attrs["totals"].items())
+    caption = "\n".join([f"Total shared out ({df.attrs['total_basis']}): {totals}; method {method}.",
+                         _notes_caption(df.attrs), f"Intake: {df.attrs['intake_source']}"])
+    cols = list(df.columns)
+    if fmt is OutputFormat.table:  # keep the table readable; csv and json carry every column
+        hidden = {"carried_in", "balance"} if not carry_forward else set()
+        if transfers is None:
+            hidden |= {"transfers_in", "transfers_out", "net_intake"}
+        if df["year"].nunique() == 1:
+            hidden.add("year")
+        cols = [c for c in cols if c not in hidden]
+    render(_records(df), fmt, title=f"Balance under {df.attrs['key']}",
+           caption=caption, columns=cols)
+    if plot is not None and fmt is OutputFormat.table:
+        typer.echo(f"Chart written to {plot}", err=True)
+
+
+@app.command("map")
+def map_cmd(
+    key: str = KEY_OPTION,
+    years: str = typer.Option("2024", "--years", "-y", help="A year or a range (summed)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Output file: .html (offline), .svg or .png."),
+    method: str = METHOD_OPTION,
+    lang: str = typer.Option("en", "--lang", help="Labels in 'en' or 'fr'."),
+    data: str | None = DATA_OPTION,
+) -> None:
+    """Write a choropleth map of fulfilment (intake ÷ fair share) from the shipped GeoJSON."""
+    from fairshare.analysis import balance_frame
+    from fairshare.charts import write_map
+
+    df = balance_frame(key, years=years, cumulative=True, method=method, data=data)
+    write_map(df, out, lang=lang, data=data)
+    typer.echo(f"Map written to {out}")
+
+
+@app.command("run-default", hidden=True)
+def run_default() -> None:
+    """What `make run` prints: the 2024 balance under the default key."""
+    from fairshare.reference import load_federation
+
+    balance_cmd(key=load_federation().default_key, years="2024", cumulative=False, transfers=None,
+                carry_forward=False, method="hamilton", total_basis="jurisdictions", plot=None,
+                on=None, data=None, fmt=OutputFormat.table)
