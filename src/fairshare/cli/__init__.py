@@ -62,6 +62,13 @@ def main() -> None:
         sys.exit(1)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
+    except typer.TyperException as exc:  # typer vendors click: its usage errors (exit 2) land here
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            typer.echo(f"Error: {exc.format_message()}", err=True)
+        sys.exit(exc.exit_code)
     except Exception as exc:
         import click
 
