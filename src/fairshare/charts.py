@@ -63,9 +63,13 @@ def _balance_figure(df: pd.DataFrame) -> Figure:
     ax.set_title(f"Intake against fair share, {years[-1]} (key {df.attrs.get('key')})")
     ax.legend()
     if multi:
+        from matplotlib import colormaps
+
         ax2 = axes[1]
-        for code, group in df.groupby("code", sort=False):
-            ax2.plot(group["year"].astype(str), group["surplus"], marker="o", label=str(code))
+        palette = [colormaps["tab20"](i / 19) for i in range(20)]
+        for i, (code, group) in enumerate(df.groupby("code", sort=False)):
+            ax2.plot(group["year"].astype(str), group["surplus"], marker="o", label=str(code),
+                     color=palette[i % len(palette)])
         ax2.axhline(0, color="black", linewidth=0.8)
         ax2.set_ylabel("surplus (persons)")
         ax2.set_title("Surplus over fair share by year")
