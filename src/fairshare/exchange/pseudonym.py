@@ -1,0 +1,65 @@
+"""Pseudonyms: partner identifiers replaced by a keyed hash (HMAC-SHA256), a key per agreement.
+
+The keys live in files outside the database (``$FAIRSHARE_HOME/keys/<agreement>.key`` by
+default), so a copy of the database alone cannot be joined back to the partner's records, and
+the same person exported under two agreements gets two unrelated pseudonyms.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from pathlib import Path
+
+from fairshare.errors import StoreError
+
+KEY_BYTES = 32
+
+
+def key_path(keys_dir: Path, agreement_id: str) -> Path:
+    """Where the key of ``agreement_id`` is kept."""
+    return keys_dir / f"{agreement_id}.key"
+
+
+def ensure_key(keys_dir: Path, agreement_id: str) -> Path:
+    """Create the agreement's key (32 random bytes, hex, mode 0600) unless it exists."""
+    path = key_path(keys_dir, agreement_id)
+    if path.exists():
+        return path
+    keys_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(secrets.token_hex(KEY_BYTES) + "\n")
+    return path
+
+
+def load_key(keys_dir: Path, agreement_id: str) -> bytes:
+    """The agreement's key; a clear error when the file is missing or damaged."""
+    path = key_path(keys_dir, agreement_id)
+    try:
+        text = path.read_text(encoding="ascii").strip()
+        key = bytes.fromhex(text)
+    except FileNotFoundError as exc:
+        raise StoreError(f"The pseudonymisation key of agreement '{agreement_id}' is missing "
+                         f"({path}). Restore it from your key backup, or set FAIRSHARE_KEYS_DIR "
+                         "to the folder that holds it.") from exc
+    except (OSError, ValueError) as exc:
+        raise StoreError(f"The key file {path} is unreadable or damaged; restore it from your "
+                         "key backup.") from exc
+    if len(key) < 16:
+        raise StoreError(f"The key file {path} is too short; restore it from your key backup.")
+    return key
+
+
+def pseudonymise(key: bytes, kind: str, raw_id: str) -> str:
+    """The pseudonym of ``raw_id`` (``kind`` is ``c`` for claimants, ``f`` for families).
+
+    >>> pseudonymise(b"k" * 32, "c", "Q-1") == pseudonymise(b"k" * 32, "c", "Q-1")
+    True
+    >>> pseudonymise(b"k" * 32, "c", "Q-1") != pseudonymise(b"j" * 32, "c", "Q-1")
+    True
+    """
+    digest = hmac.new(key, f"{kind}:{raw_id}".encode(), hashlib.sha256).hexdigest()
+    return f"{kind}-{digest[:32]}"

@@ -1,0 +1,96 @@
+"""Read a claimant batch from CSV or JSON into rows of text, with clear errors."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+from fairshare.errors import InputError
+
+MAX_BYTES = 200 * 1024 * 1024
+
+
+def read_batch(path: str | Path) -> tuple[list[str], list[dict[str, Any]], bytes]:
+    """Columns, rows and the file's bytes of a ``.csv`` or ``.json`` batch.
+
+    JSON is a list of objects (or ``{"claimants": [...]}``); the columns are the union of the
+    objects' keys in first-seen order.
+    """
+    p = Path(path)
+    suffix = p.suffix.lower()
+    if suffix not in (".csv", ".json"):
+        raise InputError(f"{p}: use a .csv or .json file.")
+    try:
+        size = p.stat().st_size
+        if size > MAX_BYTES:
+            raise InputError(f"{p}: {size:,} bytes is over the {MAX_BYTES:,}-byte limit; split "
+                             "the batch.")
+        data = p.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{p}: cannot read the file ({exc.strerror}).") from exc
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError(f"{p}: line {line} is not UTF-8 (byte {exc.start}); save the file "
+                         "as UTF-8 and try again.") from exc
+    if "\x00" in text:
+        raise InputError(f"{p}: the file contains NUL bytes; it is not a text file.")
+    if suffix == ".csv":
+        columns, rows = _csv_rows(p, text)
+    else:
+        columns, rows = _json_rows(p, text)
+    if not rows:
+        raise InputError(f"{p}: the file has no data rows.")
+    return columns, rows, data
+
+
+def _csv_rows(p: Path, text: str) -> tuple[list[str], list[dict[str, Any]]]:
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader, None)
+        if not header:
+            raise InputError(f"{p}: the file is empty; the first line must be the header.")
+        columns = [h.strip() for h in header]
+        rows: list[dict[str, Any]] = []
+        for number, cells in enumerate(reader, start=1):
+            if not any(c.strip() for c in cells):
+                continue
+            if len(cells) != len(columns):
+                raise InputError(f"{p}: row {number} has {len(cells)} cells but the header has "
+                                 f"{len(columns)}; nothing was imported.")
+            rows.append(dict(zip(columns, cells, strict=True)))
+    except csv.Error as exc:
+        raise InputError(f"{p}: line {reader.line_num}: not valid CSV ({exc}).") from exc
+    return columns, rows
+
+
+def _json_rows(p: Path, text: str) -> tuple[list[str], list[dict[str, Any]]]:
+    try:
+        doc: Any = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{p}: line {exc.lineno}, column {exc.colno}: not valid JSON "
+                         f"({exc.msg}).") from exc
+    if isinstance(doc, dict) and isinstance(doc.get("claimants"), list):
+        doc = doc["claimants"]
+    if not isinstance(doc, list):
+        raise InputError(f"{p}: expected a list of claimant objects (or {{\"claimants\": [...]}}).")
+    columns: list[str] = []
+    rows: list[dict[str, Any]] = []
+    for number, item in enumerate(doc, start=1):
+        if not isinstance(item, dict):
+            raise InputError(f"{p}: row {number} is not an object.")
+        for key in item:
+            if key not in columns:
+                columns.append(str(key))
+        cleaned: dict[str, Any] = {}
+        for key, value in item.items():
+            if isinstance(value, dict | list):
+                raise InputError(f"{p}: row {number}, column {key}: nested values are not "
+                                 "accepted; use text such as 'ON;NB'.")
+            cleaned[str(key)] = "" if value is None else value
+        rows.append(cleaned)
+    return columns, rows

@@ -1,0 +1,251 @@
+"""The claimant import schema: an allow-list, validated row by row.
+
+One row per person. Unknown columns are refused (data minimisation), special categories of
+personal data (religion, ethnicity, claim narrative, ...) are refused by name, and every problem
+is reported with its row (1 = first data row) and column. Family-level columns (preferences,
+excluded, services, ties, current_jurisdiction) must agree between the rows of one family.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+FIELDS: tuple[str, ...] = (
+    "claimant_id", "family_id", "current_jurisdiction", "birth_year", "sex", "languages",
+    "education", "work_experience_years", "arrived_on", "consent", "consent_text_version",
+    "consent_at", "preferences", "excluded", "services", "ties",
+)
+REQUIRED_FIELDS: tuple[str, ...] = ("claimant_id", "family_id", "current_jurisdiction",
+                                    "consent", "consent_text_version")
+FAMILY_FIELDS: tuple[str, ...] = ("current_jurisdiction", "preferences", "excluded", "services",
+                                  "ties")
+SPECIAL_CATEGORIES = frozenset({
+    "religion", "ethnicity", "ethnic_origin", "race", "claim_narrative", "narrative",
+    "sexual_orientation", "political_opinion", "health", "health_condition", "diagnosis",
+    "biometrics", "fingerprint", "trade_union", "criminal_record", "name", "first_name",
+    "last_name", "surname", "address", "phone", "email", "passport_number", "uci",
+})
+SEXES = ("F", "M", "X")
+EDUCATION = ("none", "primary", "secondary", "post-secondary", "tertiary")
+LANGUAGE_LEVELS = ("basic", "intermediate", "fluent", "native")
+SERVICES = ("french", "english", "health-specialised", "trauma-care", "accessible-housing",
+            "school-places")
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$")
+_LANG = re.compile(r"^[a-z]{2,3}$")
+
+
+@dataclass(frozen=True)
+class PersonRecord:
+    """One validated row (raw partner ids: they are pseudonymised before storage)."""
+
+    row: int
+    claimant_id: str
+    family_id: str
+    current: str
+    birth_year: int | None
+    sex: str | None
+    languages: tuple[tuple[str, str], ...]
+    education: str | None
+    work_experience_years: float | None
+    arrived_on: dt.date | None
+    consent_text_version: str
+    consent_at: dt.datetime | None
+    preferences: tuple[str, ...]
+    excluded: tuple[str, ...]
+    services: tuple[str, ...]
+    ties: tuple[str, ...]
+
+    def person_content(self) -> dict[str, Any]:
+        """The person's own fields (what the conflict check compares)."""
+        return {"family_id": self.family_id, "birth_year": self.birth_year, "sex": self.sex,
+                "languages": [list(x) for x in self.languages], "education": self.education,
+                "work_experience_years": self.work_experience_years,
+                "arrived_on": self.arrived_on.isoformat() if self.arrived_on else None}
+
+    def family_content(self) -> dict[str, Any]:
+        """The family-level fields."""
+        return {"current": self.current, "preferences": list(self.preferences),
+                "excluded": list(self.excluded), "services": list(self.services),
+                "ties": list(self.ties)}
+
+
+class _Row:
+    """Collects the problems of one row while its cells are parsed."""
+
+    def __init__(self, number: int, raw: Mapping[str, Any], errors: list[str]) -> None:
+        self.number = number
+        self.raw = raw
+        self.errors = errors
+        self.ok = True
+
+    def fail(self, column: str, message: str) -> None:
+        self.ok = False
+        self.errors.append(f"row {self.number}, column {column}: {message}")
+
+    def text(self, column: str) -> str:
+        value = self.raw.get(column)
+        if value is None:
+            return ""
+        return str(value).strip()
+
+    def parsed(self, column: str, parse: Callable[[str], Any], hint: str) -> Any:
+        value = self.text(column)
+        if not value:
+            return None
+        try:
+            return parse(value)
+        except (ValueError, TypeError):
+            self.fail(column, f"'{value[:40]}' is not {hint}.")
+            return None
+
+
+def check_columns(columns: Sequence[str], allowed: Sequence[str], *, source: str) -> list[str]:
+    """Problems with the header: special categories, unknown or missing columns, duplicates."""
+    problems: list[str] = []
+    seen: set[str] = set()
+    for col in columns:
+        name = col.strip()
+        if name in seen:
+            problems.append(f"column {name}: appears twice in the header.")
+        seen.add(name)
+        if name.lower() in SPECIAL_CATEGORIES:
+            problems.append(f"column {name}: special categories and direct identifiers are never "
+                            "accepted; remove the column.")
+        elif name not in FIELDS:
+            problems.append(f"column {name}: unknown column (allowed: {', '.join(FIELDS)}).")
+        elif name not in allowed:
+            problems.append(f"column {name}: not in the agreement's field allow-list.")
+    problems.extend(f"column {req}: required column is missing." for req in REQUIRED_FIELDS
+                    if req not in seen)
+    return [f"{source}: {p}" if not p.startswith(source) else p for p in problems]
+
+
+def _codes(row: _Row, column: str, codes: frozenset[str]) -> tuple[str, ...]:
+    text = row.text(column)
+    if not text:
+        return ()
+    out: list[str] = []
+    for part in text.replace(",", ";").split(";"):
+        code = part.strip().upper()
+        if not code:
+            continue
+        if code not in codes:
+            row.fail(column, f"'{code}' is not a jurisdiction code ({', '.join(sorted(codes))}).")
+        elif code in out:
+            row.fail(column, f"'{code}' is listed twice.")
+        else:
+            out.append(code)
+    return tuple(out)
+
+
+def _languages(row: _Row) -> tuple[tuple[str, str], ...]:
+    text = row.text("languages")
+    out: list[tuple[str, str]] = []
+    for part in filter(None, (p.strip() for p in text.split(";"))):
+        lang, _, level = part.partition(":")
+        lang, level = lang.strip().lower(), (level.strip().lower() or "fluent")
+        if not _LANG.match(lang) or level not in LANGUAGE_LEVELS:
+            row.fail("languages", f"'{part[:20]}' is not LANG:LEVEL (e.g. fr:fluent; levels "
+                     f"{', '.join(LANGUAGE_LEVELS)}).")
+        else:
+            out.append((lang, level))
+    return tuple(sorted(out))
+
+
+def _services(row: _Row) -> tuple[str, ...]:
+    values = sorted({p.strip().lower() for p in row.text("services").split(";") if p.strip()})
+    for value in values:
+        if value not in SERVICES:
+            row.fail("services", f"'{value[:30]}' is not a known service ({', '.join(SERVICES)}).")
+    return tuple(values)
+
+
+def _identifier(row: _Row, column: str) -> str:
+    value = row.text(column)
+    if not value:
+        row.fail(column, "required value is empty.")
+    elif not _ID.match(value):
+        row.fail(column, "identifiers are 1-64 letters, digits and . _ : / - .")
+    return value
+
+
+def _timestamp(text: str) -> dt.datetime:
+    moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def validate_row(number: int, raw: Mapping[str, Any], *, codes: frozenset[str], year: int,
+                 errors: list[str]) -> PersonRecord | None:
+    """One row, or None when it has problems (appended to ``errors``)."""
+    row = _Row(number, raw, errors)
+    claimant_id = _identifier(row, "claimant_id")
+    family_id = _identifier(row, "family_id")
+    current_codes = _codes(row, "current_jurisdiction", codes)
+    if row.ok and len(current_codes) != 1:
+        row.fail("current_jurisdiction", "one jurisdiction code is required.")
+    birth_year = row.parsed("birth_year", int, "a year")
+    if birth_year is not None and not 1900 <= birth_year <= year:
+        row.fail("birth_year", f"{birth_year} is outside 1900-{year}.")
+    sex = row.text("sex").upper() or None
+    if sex is not None and sex not in SEXES:
+        row.fail("sex", f"use one of {', '.join(SEXES)} or leave empty.")
+    education = row.text("education").lower() or None
+    if education is not None and education not in EDUCATION:
+        row.fail("education", f"use one of {', '.join(EDUCATION)} or leave empty.")
+    work = row.parsed("work_experience_years", float, "a number of years")
+    if work is not None and not 0 <= work <= 70:
+        row.fail("work_experience_years", "must be between 0 and 70.")
+    arrived = row.parsed("arrived_on", dt.date.fromisoformat, "a date (YYYY-MM-DD)")
+    consent = row.text("consent").lower()
+    if consent not in ("yes", "true", "1", "y"):
+        row.fail("consent", "only claimants who consented may be shared (consent=yes); remove "
+                 "the row.")
+    version = row.text("consent_text_version")
+    if not version or len(version) > 32:
+        row.fail("consent_text_version", "the version of the consent text signed is required "
+                 "(at most 32 characters).")
+    consent_at = row.parsed("consent_at", _timestamp, "a date-time (ISO 8601)")
+    record = PersonRecord(
+        row=number, claimant_id=claimant_id, family_id=family_id,
+        current=current_codes[0] if current_codes else "", birth_year=birth_year, sex=sex,
+        languages=_languages(row), education=education, work_experience_years=work,
+        arrived_on=arrived, consent_text_version=version, consent_at=consent_at,
+        preferences=_codes(row, "preferences", codes),
+        excluded=tuple(sorted(_codes(row, "excluded", codes))), services=_services(row),
+        ties=tuple(sorted(_codes(row, "ties", codes))))
+    if row.ok and (set(record.preferences) & set(record.excluded)):
+        row.fail("excluded", "a jurisdiction is both preferred and excluded.")
+    return record if row.ok else None
+
+
+def validate_rows(rows: Iterable[Mapping[str, Any]], *, codes: frozenset[str],
+                  year: int) -> tuple[list[PersonRecord], list[str]]:
+    """Validate every row and the consistency of ids and families across rows."""
+    errors: list[str] = []
+    records: list[PersonRecord] = []
+    seen: dict[str, int] = {}
+    families: dict[str, PersonRecord] = {}
+    for number, raw in enumerate(rows, start=1):
+        record = validate_row(number, raw, codes=codes, year=year, errors=errors)
+        if record is None:
+            continue
+        if record.claimant_id in seen:
+            errors.append(f"row {number}, column claimant_id: '{record.claimant_id}' already "
+                          f"appears in row {seen[record.claimant_id]}.")
+            continue
+        seen[record.claimant_id] = number
+        first = families.setdefault(record.family_id, record)
+        if first is not record:
+            mine, theirs = record.family_content(), first.family_content()
+            for col, key in (("current_jurisdiction", "current"), ("preferences", "preferences"),
+                             ("excluded", "excluded"), ("services", "services"),
+                             ("ties", "ties")):
+                if mine[key] != theirs[key]:
+                    errors.append(f"row {number}, column {col}: differs from row {first.row} of "
+                                  f"the same family '{record.family_id}'.")
+        records.append(record)
+    return records, errors

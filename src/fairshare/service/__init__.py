@@ -1,0 +1,59 @@
+"""The registry's use cases: one function per use case, one transaction each, every write with
+its audit entry in the same transaction. The CLI and the REST API are thin shells over these.
+
+Usage::
+
+    from fairshare.service import open_context, import_claimants
+    ctx = open_context()                       # Settings.from_env(): FAIRSHARE_DATABASE_URL ...
+    result = import_claimants(ctx, path="batch.csv", agreement_id="qc-ca-2026", actor="alice")
+
+Every function takes the :class:`Context` first and keyword-only arguments after it, returns a
+frozen dataclass (``.as_dict()`` gives JSON), and raises :class:`fairshare.errors.FairshareError`
+subclasses for anything the caller can fix (InputError 400/422, NotFoundError 404,
+ConflictError 409, PermissionDeniedError 403). See docs/registry.md.
+"""
+
+from __future__ import annotations
+
+from fairshare.service.agreements import add_agreement, list_agreements, revoke_agreement
+from fairshare.service.audit import show_audit, verify_audit
+from fairshare.service.capacity import add_capacity, list_capacity
+from fairshare.service.common import ALGORITHM_ACTOR, PURPOSE
+from fairshare.service.consent import change_consent
+from fairshare.service.context import Context, open_context, utc_now
+from fairshare.service.decisions import decide, ledger_transfers, list_transfers
+from fairshare.service.demo import seed_demo
+from fairshare.service.export import export_claimants
+from fairshare.service.imports import import_claimants
+from fairshare.service.models import (
+    AgreementInfo,
+    AuditInfo,
+    CapacityInfo,
+    ConsentResult,
+    DecisionResult,
+    ExportResult,
+    ImportResult,
+    PurgeResult,
+    RecommendationInfo,
+    ReplayResult,
+    RunDetail,
+    RunInfo,
+    StatusReport,
+    TransferInfo,
+    VerifyResult,
+)
+from fairshare.service.retention import purge
+from fairshare.service.runs import create_run, list_runs, replay_run, show_run
+from fairshare.service.settings import Settings
+from fairshare.service.setup import init_database, status
+
+__all__ = [
+    "ALGORITHM_ACTOR", "PURPOSE", "AgreementInfo", "AuditInfo", "CapacityInfo", "ConsentResult",
+    "Context", "DecisionResult", "ExportResult", "ImportResult", "PurgeResult",
+    "RecommendationInfo", "ReplayResult", "RunDetail", "RunInfo", "Settings", "StatusReport",
+    "TransferInfo", "VerifyResult", "add_agreement", "add_capacity", "change_consent",
+    "create_run", "decide", "export_claimants", "import_claimants", "init_database",
+    "ledger_transfers", "list_agreements", "list_capacity", "list_runs", "list_transfers",
+    "open_context", "purge", "replay_run", "revoke_agreement", "seed_demo", "show_audit",
+    "show_run", "status", "utc_now", "verify_audit",
+]

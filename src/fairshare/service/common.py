@@ -1,0 +1,80 @@
+"""Helpers shared by the use cases: audit, agreements in force, consent state."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Connection, Row, func, select
+
+from fairshare.errors import NotFoundError, PermissionDeniedError
+from fairshare.store import audit
+from fairshare.store.tables import agreements, claimants, consents
+
+PURPOSE = "relocation-matching"
+ALGORITHM_ACTOR = "fairshare-optimiser"
+
+
+def record(conn: Connection, *, at: dt.datetime, actor: str, action: str, entity_type: str,
+           entity_id: str, details: dict[str, Any] | None = None) -> None:
+    """Append the audit entry of a write, inside the write's transaction."""
+    audit.append_entry(conn, actor=actor, action=action, entity_type=entity_type,
+                       entity_id=entity_id, at=at, details=details)
+
+
+def get_agreement(conn: Connection, agreement_id: str) -> Row[Any]:
+    """The agreement row, or a NotFoundError listing the known ids."""
+    row = conn.execute(select(agreements).where(agreements.c.id == agreement_id)).first()
+    if row is None:
+        known = [r[0] for r in conn.execute(select(agreements.c.id).order_by(agreements.c.id))]
+        raise NotFoundError(f"No agreement '{agreement_id}'. Known agreements: "
+                            f"{', '.join(known) or 'none (add one with `fairshare agreements add`)'}.")
+    return row
+
+
+def require_active(conn: Connection, agreement_id: str, today: dt.date) -> Row[Any]:
+    """The agreement, if it is in force on ``today``; PermissionDeniedError otherwise."""
+    row = get_agreement(conn, agreement_id)
+    if row.status != "active":
+        raise PermissionDeniedError(f"Agreement '{agreement_id}' was revoked; no data may be "
+                                    "imported or exported under it.")
+    if not row.valid_from <= today <= row.expires_on:
+        raise PermissionDeniedError(f"Agreement '{agreement_id}' is not in force on {today} "
+                                    f"(valid {row.valid_from} to {row.expires_on}).")
+    return row
+
+
+def not_consenting(conn: Connection, *, purpose: str = PURPOSE,
+                   claimant_ids: Iterable[str] | None = None) -> set[str]:
+    """Claimants whose latest consent for ``purpose`` is not 'given' (or who have none)."""
+    latest = (select(consents.c.claimant_id, func.max(consents.c.id).label("last_id"))
+              .where(consents.c.purpose == purpose).group_by(consents.c.claimant_id).subquery())
+    given = select(latest.c.claimant_id).join(consents, consents.c.id == latest.c.last_id).where(
+        consents.c.state == "given")
+    query = select(claimants.c.id).where(claimants.c.id.not_in(given))
+    if claimant_ids is not None:
+        ids = sorted(set(claimant_ids))
+        out: set[str] = set()
+        for i in range(0, len(ids), 500):
+            out |= set(conn.execute(query.where(claimants.c.id.in_(ids[i:i + 500]))).scalars())
+        return out
+    return set(conn.execute(query).scalars())
+
+
+def non_consenting_families(conn: Connection, *, purpose: str = PURPOSE) -> set[str]:
+    """Families with at least one member who has not (or no longer) consented."""
+    out = not_consenting(conn, purpose=purpose)
+    if not out:
+        return set()
+    ids = sorted(out)
+    fams: set[str] = set()
+    for i in range(0, len(ids), 500):
+        fams |= set(conn.execute(select(claimants.c.family_id).where(
+            claimants.c.id.in_(ids[i:i + 500]))).scalars())
+    return fams
+
+
+def as_utc(moment: dt.datetime) -> dt.datetime:
+    """SQLite returns naive UTC datetimes; make them aware."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)

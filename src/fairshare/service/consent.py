@@ -1,0 +1,70 @@
+"""Use cases for consent: withdraw or give again, per claimant or per whole family."""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, insert, select, update
+
+from fairshare.errors import InputError, NotFoundError
+from fairshare.exchange.pseudonym import load_key, pseudonymise
+from fairshare.service.common import PURPOSE, record, require_active
+from fairshare.service.context import Context
+from fairshare.service.models import ConsentResult
+from fairshare.store.engine import write_transaction
+from fairshare.store.tables import claimants, consents, families, recommendations
+
+
+def _resolve(conn: Connection, ctx: Context, subject: str,
+             agreement_id: str | None) -> tuple[list[str], list[str]]:
+    """Claimant ids and family ids named by ``subject`` (a claimant or a family id)."""
+    candidates = [subject]
+    if agreement_id is not None:  # a raw partner id: pseudonymise it first
+        require_active(conn, agreement_id, ctx.today())
+        key = load_key(ctx.settings.keys_dir, agreement_id)
+        candidates = [pseudonymise(key, "c", subject), pseudonymise(key, "f", subject)]
+    for cand in candidates:
+        row = conn.execute(select(claimants.c.id, claimants.c.family_id).where(
+            claimants.c.id == cand)).first()
+        if row is not None:
+            return [row.id], [row.family_id]
+        if conn.execute(select(families.c.id).where(families.c.id == cand)).first() is not None:
+            members = sorted(conn.execute(select(claimants.c.id).where(
+                claimants.c.family_id == cand)).scalars())
+            return members, [cand]
+    hint = (" (pass the partner's id with --agreement ID, or the stored pseudonym)"
+            if agreement_id is None else "")
+    raise NotFoundError(f"No claimant or family with id '{subject}'{hint}.")
+
+
+def change_consent(ctx: Context, *, subject: str, state: str, text_version: str | None = None,
+                   agreement_id: str | None = None, actor: str | None = None) -> ConsentResult:
+    """Record consent ``state`` ('withdrawn' or 'given') for a claimant or a whole family.
+
+    Withdrawal is immediate: the claimants leave every later run and export, and every pending
+    recommendation of their family is marked 'withdrawn' in the same transaction.
+    """
+    if state not in ("withdrawn", "given"):
+        raise InputError(f"Consent state '{state}': use 'withdrawn' or 'given'.")
+    if state == "given" and not text_version:
+        raise InputError("Giving consent needs the version of the consent text (--text-version).")
+    who = actor or ctx.settings.actor
+    with write_transaction(ctx.engine) as conn:
+        people, fams = _resolve(conn, ctx, subject, agreement_id)
+        if conn.dialect.name == "postgresql":  # serialise with runs and decisions of the family
+            conn.execute(select(families.c.id).where(families.c.id.in_(fams))
+                         .with_for_update())
+        now = ctx.now()
+        conn.execute(insert(consents), [
+            {"claimant_id": pid, "purpose": PURPOSE, "state": state,
+             "text_version": text_version or "withdrawal", "recorded_at": now,
+             "recorded_by": who} for pid in people])
+        withdrawn = 0
+        if state == "withdrawn":
+            withdrawn = conn.execute(update(recommendations).where(
+                recommendations.c.family_id.in_(fams),
+                recommendations.c.status == "pending").values(status="withdrawn")).rowcount
+        record(conn, at=now, actor=who, action=f"consent.{state}",
+               entity_type="family" if len(people) != 1 else "claimant",
+               entity_id=fams[0] if len(people) != 1 else people[0],
+               details={"purpose": PURPOSE, "claimants": people, "families": fams,
+                        "withdrawn_recommendations": withdrawn})
+        return ConsentResult(state, PURPOSE, people, fams, int(withdrawn))

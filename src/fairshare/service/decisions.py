@@ -1,0 +1,168 @@
+"""Use case: a human decides a recommendation; accepted placements become transfers.
+
+Capacity is never double-booked: on PostgreSQL the destination's offers are locked
+(``SELECT ... FOR UPDATE``) before what is left is counted; on SQLite the write transaction
+holds the single writer lock (``BEGIN IMMEDIATE``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, Row, insert, select, update
+
+from fairshare.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
+from fairshare.service.capacity import used_by_offer
+from fairshare.service.common import ALGORITHM_ACTOR, as_utc, not_consenting, record
+from fairshare.service.context import Context
+from fairshare.service.models import DecisionResult, TransferInfo
+from fairshare.store.engine import read_transaction, write_transaction
+from fairshare.store.tables import (
+    capacity_offers,
+    claimants,
+    decisions,
+    families,
+    jurisdictions,
+    recommendations,
+    transfers,
+)
+
+KINDS = ("accept", "override")
+
+
+def _band(units: dict[str, int], size: int) -> str | None:
+    from fairshare.matching.problem import band_bounds
+
+    for band in sorted(units):
+        low, high = band_bounds(band)
+        if low <= size <= high:
+            return band
+    return None
+
+
+def _reserve(conn: Connection, ctx: Context, code: str, size: int) -> tuple[Row[Any], str | None]:
+    query = (select(capacity_offers).where(capacity_offers.c.code == code,
+                                           capacity_offers.c.expires_on >= ctx.today())
+             .order_by(capacity_offers.c.expires_on, capacity_offers.c.id))
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    offers = conn.execute(query).all()
+    used_p, used_u = used_by_offer(conn)
+    for offer in offers:
+        if offer.persons - used_p.get(offer.id, 0) < size:
+            continue
+        if offer.housing_units is None:
+            return offer, None
+        band = _band(offer.housing_units, size)
+        if band and offer.housing_units[band] - used_u.get(offer.id, {}).get(band, 0) >= 1:
+            return offer, band
+    raise ConflictError(f"No capacity left in {code} for a family of {size}: every active offer "
+                        "is used up (or has no housing unit of that size). Nothing was recorded; "
+                        "choose another destination or add capacity.")
+
+
+def decide(ctx: Context, *, run_id: str, family_id: str, kind: str, reason: str,
+           decided_by: str, to: str | None = None) -> DecisionResult:
+    """Record a human decision on one recommendation, in one transaction.
+
+    ``accept`` takes the recommended destination; ``override`` takes ``to`` (or, without
+    ``to``, keeps the family where it is). A destination creates a transfer that consumes
+    capacity; the family's other pending recommendations are superseded.
+
+    Raises:
+        InputError: bad kind, empty reason, unknown destination.
+        PermissionDeniedError: the optimiser's own account tries to decide.
+        ConflictError: already decided, consent withdrawn, family placed, capacity used up.
+    """
+    if kind not in KINDS:
+        raise InputError(f"Decision '{kind}': use accept or override.")
+    reason = reason.strip()
+    if len(reason) < 3:
+        raise InputError("A decision needs a reason (--reason) of at least 3 characters.")
+    who = decided_by.strip()
+    if not who:
+        raise InputError("A decision needs the person who takes it (--by).")
+    if who == ALGORITHM_ACTOR:
+        raise PermissionDeniedError("The optimiser cannot finalise its own recommendations; a "
+                                    "person must decide.")
+    with write_transaction(ctx.engine) as conn:
+        rec = conn.execute(select(recommendations).where(
+            recommendations.c.run_id == run_id, recommendations.c.family_id == family_id)).first()
+        if rec is None:
+            raise NotFoundError(f"Run '{run_id}' has no recommendation for family '{family_id}'.")
+        fam_q = select(families).where(families.c.id == family_id)
+        if conn.dialect.name == "postgresql":
+            fam_q = fam_q.with_for_update()
+        fam = conn.execute(fam_q).one()
+        rec = conn.execute(select(recommendations).where(recommendations.c.id == rec.id)).one()
+        if rec.status != "pending":
+            raise ConflictError(f"The recommendation of family '{family_id}' in run '{run_id}' "
+                                f"is {rec.status}; it cannot be decided again.")
+        if fam.status != "waiting":
+            raise ConflictError(f"Family '{family_id}' was already placed.")
+        members = list(conn.execute(select(claimants.c.id).where(
+            claimants.c.family_id == family_id)).scalars())
+        if not_consenting(conn, claimant_ids=members):
+            raise ConflictError(f"Family '{family_id}' no longer consents; it cannot be moved.")
+        if kind == "accept":
+            if to is not None and to.upper() != (rec.destination or ""):
+                raise InputError("accept takes the recommended destination; use override --to "
+                                 "to choose another.")
+            if rec.destination is None:
+                raise InputError(f"Run '{run_id}' recommends no move for family '{family_id}'; "
+                                 "use override --to CODE to place it.")
+            dest: str | None = rec.destination
+        else:
+            dest = to.upper() if to else None
+        if dest is not None:
+            if conn.execute(select(jurisdictions.c.code).where(
+                    jurisdictions.c.code == dest)).first() is None:
+                raise InputError(f"--to '{dest}' is not a jurisdiction code.")
+            if dest == fam.current_code:
+                raise InputError(f"Family '{family_id}' is already in {dest}.")
+            if dest in fam.excluded:
+                raise InputError(f"Family '{family_id}' excluded {dest}; it cannot be sent there.")
+        now = ctx.now()
+        decision_id = int(conn.execute(insert(decisions).values(
+            recommendation_id=rec.id, kind=kind, destination=dest, reason=reason,
+            decided_by=who, decided_at=now).returning(decisions.c.id)).scalar_one())
+        conn.execute(update(recommendations).where(recommendations.c.id == rec.id).values(
+            status="accepted" if kind == "accept" else "overridden"))
+        record(conn, at=now, actor=who, action=f"decision.{kind}", entity_type="family",
+               entity_id=family_id, details={"run": run_id, "decision": decision_id,
+                                             "recommended": rec.destination,
+                                             "destination": dest, "reason": reason})
+        transfer_id = None
+        if dest is not None:
+            offer, band = _reserve(conn, ctx, dest, rec.persons)
+            transfer_id = int(conn.execute(insert(transfers).values(
+                decision_id=decision_id, family_id=family_id, offer_id=offer.id,
+                from_code=fam.current_code, to_code=dest, persons=rec.persons,
+                housing_band=band, transferred_at=now).returning(transfers.c.id)).scalar_one())
+            conn.execute(update(families).where(families.c.id == family_id).values(
+                status="placed"))
+            conn.execute(update(recommendations).where(
+                recommendations.c.family_id == family_id,
+                recommendations.c.status == "pending").values(status="superseded"))
+            record(conn, at=now, actor=who, action="transfer.create", entity_type="family",
+                   entity_id=family_id, details={"transfer": transfer_id, "offer": offer.id,
+                                                 "from": fam.current_code, "to": dest,
+                                                 "persons": rec.persons})
+        return DecisionResult(decision_id, run_id, family_id, kind, dest, who, transfer_id)
+
+
+def list_transfers(ctx: Context) -> list[TransferInfo]:
+    """Every transfer, in the order recorded."""
+    with read_transaction(ctx.engine) as conn:
+        return [TransferInfo(id=r.id, family_id=r.family_id, from_code=r.from_code,
+                             to_code=r.to_code, persons=r.persons, offer_id=r.offer_id,
+                             transferred_at=as_utc(r.transferred_at), decision_id=r.decision_id)
+                for r in conn.execute(select(transfers).order_by(transfers.c.id))]
+
+
+def ledger_transfers(ctx: Context) -> list[Any]:
+    """The transfers as :class:`fairshare.ledger.Transfer` values (for the balance)."""
+    from fairshare.ledger import Transfer
+
+    return [Transfer(from_code=t.from_code, to_code=t.to_code, count=t.persons,
+                     date=t.transferred_at.date()) for t in list_transfers(ctx)]

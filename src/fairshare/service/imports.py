@@ -1,0 +1,162 @@
+"""Use case: import a batch of consenting claimants under an agreement, all or nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, insert, select
+
+from fairshare.errors import ConflictError, InputError, StoreError
+from fairshare.exchange.pseudonym import load_key, pseudonymise
+from fairshare.exchange.reader import read_batch
+from fairshare.exchange.schema import PersonRecord, check_columns, validate_rows
+from fairshare.service.common import PURPOSE, record, require_active
+from fairshare.service.context import Context
+from fairshare.service.models import ImportResult
+from fairshare.store.audit import canonical_json
+from fairshare.store.engine import read_transaction, write_transaction
+from fairshare.store.tables import (
+    claimants,
+    consents,
+    families,
+    import_batches,
+    jurisdictions,
+    preferences,
+)
+
+Progress = Callable[[int, int], None]
+CHUNK = 5000
+
+
+def _keyed(key: bytes, content: Any) -> str:
+    return hmac.new(key, canonical_json(content).encode(), hashlib.sha256).hexdigest()
+
+
+def _existing(conn: Connection, column: Any, hash_column: Any, ids: Sequence[str]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for i in range(0, len(ids), 900):
+        for row in conn.execute(select(column, hash_column).where(column.in_(ids[i:i + 900]))):
+            found[row[0]] = row[1]
+    return found
+
+
+def import_claimants(ctx: Context, *, path: str | Path, agreement_id: str,
+                     actor: str | None = None, progress: Progress | None = None) -> ImportResult:
+    """Validate and import a claimant batch (CSV or JSON) under ``agreement_id``.
+
+    Every row is checked against the allow-list schema and the agreement's fields; all problems
+    are reported together (row and column) and nothing is imported. Partner identifiers are
+    pseudonymised with the agreement's key. The same batch twice is imported once; an id seen
+    before with different content is a ConflictError naming the ids. One transaction with its
+    audit entry: an interruption leaves nothing of the batch.
+    """
+    who = actor or ctx.settings.actor
+    columns, rows, _ = read_batch(path)
+    with read_transaction(ctx.engine) as conn:
+        agreement = require_active(conn, agreement_id, ctx.today())
+        codes = frozenset(conn.execute(select(jurisdictions.c.code)).scalars())
+    if not codes:
+        raise StoreError("The database has no jurisdictions; run `fairshare init` first.")
+    problems = check_columns(columns, list(agreement.fields), source=str(path))
+    if problems:
+        raise InputError(f"{path}: the columns are not accepted; nothing was imported.",
+                         details=problems)
+    records, errors = validate_rows(rows, codes=codes, year=ctx.today().year)
+    if errors:
+        raise InputError(f"{path}: {len(errors)} problem(s); nothing was imported. Fix them "
+                         "and import the whole file again:", details=errors)
+    key = load_key(ctx.settings.keys_dir, agreement_id)
+    batch_hash = _keyed(key, sorted(
+        (r.claimant_id, r.person_content(), r.family_content(), r.consent_text_version,
+         r.consent_at.isoformat() if r.consent_at else None) for r in records))
+    with write_transaction(ctx.engine) as conn:
+        require_active(conn, agreement_id, ctx.today())
+        done = conn.execute(select(import_batches.c.id).where(
+            import_batches.c.agreement_id == agreement_id,
+            import_batches.c.content_sha256 == batch_hash)).first()
+        if done is not None:
+            return ImportResult(agreement_id, int(done.id), len(records), 0, 0, len(records),
+                                True, batch_hash)
+        return _store(ctx, conn, records, key=key, agreement_id=agreement_id, who=who,
+                      batch_hash=batch_hash, source=Path(path).name, progress=progress)
+
+
+def _store(ctx: Context, conn: Connection, records: list[PersonRecord], *, key: bytes,
+           agreement_id: str, who: str, batch_hash: str, source: str,
+           progress: Progress | None) -> ImportResult:
+    now = ctx.now()
+    fam_ids: dict[str, str] = {}
+    fam_first: dict[str, PersonRecord] = {}
+    for r in records:
+        if r.family_id not in fam_ids:
+            fam_ids[r.family_id] = pseudonymise(key, "f", r.family_id)
+            fam_first[r.family_id] = r
+    people = [(r, pseudonymise(key, "c", r.claimant_id)) for r in records]
+    person_hash = {pid: _keyed(key, {**r.person_content(), "family_id": fam_ids[r.family_id]})
+                   for r, pid in people}
+    family_hash = {raw: _keyed(key, r.family_content()) for raw, r in fam_first.items()}
+    old_people = _existing(conn, claimants.c.id, claimants.c.content_sha256,
+                           [pid for _, pid in people])
+    old_families = _existing(conn, families.c.id, families.c.content_sha256,
+                             list(fam_ids.values()))
+    conflicts = [f"row {r.row}: claimant_id '{r.claimant_id}' was imported before with "
+                 "different content" for r, pid in people
+                 if pid in old_people and old_people[pid] != person_hash[pid]]
+    conflicts += [f"row {r.row}: family_id '{raw}' was imported before with different family "
+                  "fields" for raw, r in fam_first.items()
+                  if fam_ids[raw] in old_families and old_families[fam_ids[raw]] != family_hash[raw]]
+    if conflicts:
+        raise ConflictError(f"{source}: {len(conflicts)} id(s) conflict with stored records; "
+                            "nothing was imported. Correct the records at the source or "
+                            "import them under new ids:", details=conflicts)
+    batch_id = int(conn.execute(insert(import_batches).values(
+        agreement_id=agreement_id, content_sha256=batch_hash, source_name=source[:300],
+        rows=len(records), new_claimants=0, imported_at=now, imported_by=who)
+        .returning(import_batches.c.id)).scalar_one())
+    new_fams = [(raw, r) for raw, r in fam_first.items() if fam_ids[raw] not in old_families]
+    fam_rows = [{"id": fam_ids[raw], "agreement_id": agreement_id, "batch_id": batch_id,
+                 "current_code": r.current, "services": list(r.services),
+                 "excluded": list(r.excluded), "ties": list(r.ties),
+                 "content_sha256": family_hash[raw], "status": "waiting", "created_at": now}
+                for raw, r in new_fams]
+    pref_rows = [{"family_id": fam_ids[raw], "rank": i, "code": code}
+                 for raw, r in new_fams for i, code in enumerate(r.preferences, start=1)]
+    new_people = [(r, pid) for r, pid in people if pid not in old_people]
+    total = len(fam_rows) + len(pref_rows) + 2 * len(new_people)
+    done = 0
+
+    def put(table: Any, batch: list[dict[str, Any]]) -> None:
+        nonlocal done
+        for i in range(0, len(batch), CHUNK):
+            part = batch[i:i + CHUNK]
+            conn.execute(insert(table), part)
+            done += len(part)
+            if progress is not None:
+                progress(done, total)
+
+    put(families, fam_rows)
+    put(preferences, pref_rows)
+    put(claimants, [{"id": pid, "family_id": fam_ids[r.family_id], "batch_id": batch_id,
+                     "birth_year": r.birth_year, "sex": r.sex,
+                     "languages": [list(x) for x in r.languages], "education": r.education,
+                     "work_experience_years": r.work_experience_years,
+                     "arrived_on": r.arrived_on, "content_sha256": person_hash[pid],
+                     "created_at": now} for r, pid in new_people])
+    put(consents, [{"claimant_id": pid, "purpose": PURPOSE, "state": "given",
+                    "text_version": r.consent_text_version,
+                    "recorded_at": r.consent_at or now, "recorded_by": who}
+                   for r, pid in new_people])
+    conn.execute(import_batches.update().where(import_batches.c.id == batch_id).values(
+        new_claimants=len(new_people)))
+    record(conn, at=now, actor=who, action="import.claimants", entity_type="import_batch",
+           entity_id=str(batch_id),
+           details={"agreement": agreement_id, "rows": len(records),
+                    "new_claimants": len(new_people), "new_families": len(fam_rows),
+                    "already_present": len(records) - len(new_people),
+                    "content_hmac": batch_hash})
+    return ImportResult(agreement_id, batch_id, len(records), len(new_people), len(fam_rows),
+                        len(records) - len(new_people), False, batch_hash)

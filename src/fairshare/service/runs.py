@@ -1,0 +1,242 @@
+"""Use cases for matching runs: create (build from the store, solve, save), replay, show."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import platform
+import tempfile
+from collections import defaultdict
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, Row, func, insert, select
+
+from fairshare.errors import FairshareError, InputError, NotFoundError
+from fairshare.service.capacity import used_by_offer
+from fairshare.service.common import as_utc, non_consenting_families, record
+from fairshare.service.context import Context
+from fairshare.service.models import (
+    RecommendationInfo,
+    ReplayResult,
+    RunDetail,
+    RunInfo,
+)
+from fairshare.service.snapshot import plan_hash, problem_from_json, problem_to_json, sha256_json
+from fairshare.service.targets import fair_share_gaps
+from fairshare.store.engine import read_transaction, write_transaction
+from fairshare.store.tables import (
+    capacity_offers,
+    claimants,
+    families,
+    preferences,
+    recommendations,
+    runs,
+)
+
+if TYPE_CHECKING:  # keeps `fairshare --help` light
+    from fairshare.matching import Problem
+
+
+def _policy_text(policy: str) -> str:
+    from importlib import resources
+
+    from fairshare.matching import PRESETS
+
+    if policy in PRESETS:
+        return resources.files("fairshare.matching").joinpath(
+            "policies", f"{policy}.yaml").read_text(encoding="utf-8")
+    path = Path(policy)
+    if not path.is_file():
+        raise InputError(f"Policy '{policy}' is neither a preset ({', '.join(PRESETS)}) nor a "
+                         "readable file.")
+    return path.read_text(encoding="utf-8")
+
+
+def _load_policy_text(text: str) -> Any:
+    from fairshare.matching import load_policy
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "policy.yaml"
+        path.write_text(text, encoding="utf-8")
+        return load_policy(str(path))
+
+
+def build_problem(conn: Connection, ctx: Context, *, key: str, name: str = "registry") -> Problem:
+    """The matching problem from the store: consenting families still waiting, active capacity
+    offers (minus what transfers used) and fair-share gaps from the ledger under ``key``."""
+    from fairshare.matching import Family, Member, Problem, default_scores
+
+    blocked = non_consenting_families(conn)
+    fam_rows = [r for r in conn.execute(select(families).where(
+        families.c.status == "waiting", families.c.anonymised_at.is_(None))
+        .order_by(families.c.id)) if r.id not in blocked]
+    if conn.dialect.name == "postgresql" and fam_rows:  # withdrawals wait for this run
+        conn.execute(select(families.c.id).where(
+            families.c.id.in_([r.id for r in fam_rows])).with_for_update(read=True))
+    members: dict[str, list[Any]] = defaultdict(list)
+    for m in conn.execute(select(claimants).where(claimants.c.anonymised_at.is_(None))
+                          .order_by(claimants.c.id)):
+        members[m.family_id].append(Member(
+            id=m.id, family_id=m.family_id, birth_year=m.birth_year, sex=m.sex,
+            languages=tuple((a, b) for a, b in (m.languages or [])), education=m.education,
+            work_experience_years=m.work_experience_years))
+    prefs: dict[str, list[str]] = defaultdict(list)
+    for p in conn.execute(select(preferences).order_by(preferences.c.family_id,
+                                                       preferences.c.rank)):
+        prefs[p.family_id].append(p.code)
+    fams = tuple(Family(id=r.id, size=len(members[r.id]), consent=True, current=r.current_code,
+                        services=frozenset(r.services), excluded=frozenset(r.excluded),
+                        preferences=tuple(prefs.get(r.id, [])), ties=frozenset(r.ties),
+                        members=tuple(members[r.id]))
+                 for r in fam_rows if members.get(r.id))
+    dests = _destinations(conn, ctx, key=key, persons=sum(f.size for f in fams))
+    bare = Problem(families=fams, destinations=dests, scores={}, name=name,
+                   meta={"key": key, "as_of": ctx.today().isoformat()})
+    return dataclasses.replace(bare, scores=default_scores(bare))
+
+
+def _destinations(conn: Connection, ctx: Context, *, key: str, persons: int) -> tuple[Any, ...]:
+    from fairshare.matching import Destination
+
+    used_p, used_u = used_by_offer(conn)
+    capacity: dict[str, int] = defaultdict(int)
+    services: dict[str, set[str]] = defaultdict(set)
+    units: dict[str, dict[str, int] | None] = {}
+    for o in conn.execute(select(capacity_offers).where(
+            capacity_offers.c.expires_on >= ctx.today()).order_by(capacity_offers.c.id)):
+        left = o.persons - used_p.get(o.id, 0)
+        if left <= 0:
+            continue
+        capacity[o.code] += left
+        services[o.code] |= set(o.services)
+        if o.housing_units is None or (o.code in units and units[o.code] is None):
+            units[o.code] = None
+        else:
+            acc = units.setdefault(o.code, {}) or {}
+            for band, n in o.housing_units.items():
+                acc[band] = acc.get(band, 0) + n - used_u.get(o.id, {}).get(band, 0)
+            units[o.code] = acc
+    gaps = fair_share_gaps(conn, key=key, codes=sorted(capacity), persons=persons)
+    return tuple(Destination(code=c, capacity=capacity[c], services=frozenset(services[c]),
+                             housing_units=units.get(c), shortfall=gaps.get(c))
+                 for c in sorted(capacity))
+
+
+def _versions(result: Any, key: str) -> dict[str, Any]:
+    from fairshare import __version__
+    from fairshare.keys import load_key
+
+    definition = load_key(key)
+    key_sha = hashlib.sha256(Path(definition.path).read_bytes()).hexdigest() if getattr(
+        definition, "path", None) else None
+    return {"fairshare": __version__, "python": platform.python_version(),
+            "solver": result.solver, "solver_version": result.solver_version,
+            "solver_options": result.options, "policy": result.policy,
+            "key": definition.id, "key_sha256": key_sha, "model": "default_scores"}
+
+
+def _plain(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=str, sort_keys=True))
+
+
+def create_run(ctx: Context, *, policy: str, key: str, solver: str = "auto",
+               actor: str | None = None) -> RunDetail:
+    """Build the problem from the store, solve it and save the run, its recommendations and
+    explanations with their audit entry, in one transaction (recommendations stay pending
+    until a human decides)."""
+    from fairshare.matching import solve
+
+    who = actor or ctx.settings.actor
+    policy_text = _policy_text(policy)
+    policy_obj = _load_policy_text(policy_text)
+    with write_transaction(ctx.engine) as conn:
+        problem = build_problem(conn, ctx, key=key)
+        doc = {"format": 1, "problem": problem_to_json(problem),
+               "policy": {"name": policy, "text": policy_text}, "key": key, "solver": solver}
+        input_sha = sha256_json(doc)
+        result = solve(problem, policy_obj, solver, report=False)
+        plan_sha = plan_hash(result.assignment)
+        number = int(conn.execute(select(func.count()).select_from(runs)).scalar_one()) + 1
+        run_id = f"R{number:05d}"
+        sizes = {f.id: f.size for f in problem.families}
+        placed = sum(sizes[f] for f, d in result.assignment.items() if d)
+        conn.execute(insert(runs).values(
+            id=run_id, created_at=ctx.now(), created_by=who, policy=policy, key=key,
+            input_sha256=input_sha, plan_sha256=plan_sha, snapshot=doc,
+            versions=_versions(result, key), solver=result.solver, status=str(result.status),
+            objective=float(result.objective), families=len(problem.families), placed=placed))
+        rows = [{"run_id": run_id, "family_id": fid, "destination": dest,
+                 "persons": sizes[fid], "status": "pending",
+                 "explanation": _plain(result.explanations.get(fid))}
+                for fid, dest in sorted(result.assignment.items())]
+        if rows:
+            conn.execute(insert(recommendations), rows)
+        record(conn, at=ctx.now(), actor=who, action="run.create", entity_type="run",
+               entity_id=run_id, details={"input_sha256": input_sha, "plan_sha256": plan_sha,
+                                          "policy": policy, "key": key, "solver": result.solver,
+                                          "families": len(rows), "persons_placed": placed,
+                                          "status": str(result.status)})
+        return _detail(conn, run_id)
+
+
+def _info(row: Row[Any]) -> RunInfo:
+    return RunInfo(id=row.id, created_at=as_utc(row.created_at), created_by=row.created_by,
+                   policy=row.policy, key=row.key, input_sha256=row.input_sha256,
+                   plan_sha256=row.plan_sha256, solver=row.solver, status=row.status,
+                   objective=row.objective, families=row.families, placed=row.placed,
+                   versions=dict(row.versions), snapshot_kept=row.snapshot is not None)
+
+
+def _detail(conn: Connection, run_id: str) -> RunDetail:
+    row = conn.execute(select(runs).where(runs.c.id == run_id)).first()
+    if row is None:
+        known = list(conn.execute(select(runs.c.id).order_by(runs.c.id.desc()).limit(5))
+                     .scalars())
+        raise NotFoundError(f"No run '{run_id}'. Latest runs: {', '.join(known) or 'none'}.")
+    recs = [RecommendationInfo(run_id=r.run_id, family_id=r.family_id, destination=r.destination,
+                               persons=r.persons, status=r.status, explanation=r.explanation)
+            for r in conn.execute(select(recommendations).where(
+                recommendations.c.run_id == run_id).order_by(recommendations.c.family_id))]
+    return RunDetail(run=_info(row), recommendations=recs)
+
+
+def show_run(ctx: Context, *, run_id: str) -> RunDetail:
+    """A run with its recommendations (and their current status)."""
+    with read_transaction(ctx.engine) as conn:
+        return _detail(conn, run_id)
+
+
+def list_runs(ctx: Context) -> list[RunInfo]:
+    """Every run, newest first."""
+    with read_transaction(ctx.engine) as conn:
+        return [_info(r) for r in conn.execute(select(runs).order_by(runs.c.id.desc()))]
+
+
+def replay_run(ctx: Context, *, run_id: str) -> ReplayResult:
+    """Re-solve the run's stored snapshot and compare the plan with the stored one."""
+    from fairshare.matching import solve
+
+    with read_transaction(ctx.engine) as conn:
+        row = conn.execute(select(runs).where(runs.c.id == run_id)).first()
+        if row is None:
+            raise NotFoundError(f"No run '{run_id}'.")
+        stored = {r.family_id: r.destination for r in conn.execute(
+            select(recommendations.c.family_id, recommendations.c.destination).where(
+                recommendations.c.run_id == run_id))}
+    if row.snapshot is None:
+        raise FairshareError(f"Run '{run_id}' cannot be replayed: its input snapshot was purged "
+                             "under the retention schedule.")
+    doc = row.snapshot
+    problem = problem_from_json(doc["problem"])
+    input_sha = sha256_json(doc)
+    result = solve(problem, _load_policy_text(doc["policy"]["text"]), doc["solver"],
+                   explain=False, report=False)
+    replayed = plan_hash(result.assignment)
+    diffs = [f"{fid}: stored {stored.get(fid) or 'stay'}, replay {dest or 'stay'}"
+             for fid, dest in sorted(result.assignment.items()) if stored.get(fid) != dest]
+    if input_sha != row.input_sha256:
+        diffs.insert(0, "the stored snapshot no longer matches its recorded hash")
+    identical = replayed == row.plan_sha256 and input_sha == row.input_sha256 and not diffs
+    return ReplayResult(run_id, identical, row.input_sha256, row.plan_sha256, replayed, diffs)

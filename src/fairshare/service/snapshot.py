@@ -1,0 +1,75 @@
+"""A matching problem as canonical JSON (the run's input snapshot) and back."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from collections.abc import Mapping
+from typing import Any
+
+from fairshare.matching import Destination, Family, Member, Problem
+from fairshare.store.audit import canonical_json
+
+
+def problem_to_json(problem: Problem) -> dict[str, Any]:
+    """A JSON document of ``problem`` (sorted: row order never changes the hash)."""
+    prob = problem.sorted()
+    return {
+        "name": prob.name,
+        "meta": dict(sorted(prob.meta.items())),
+        "families": [{
+            "id": f.id, "size": f.size, "consent": f.consent, "current": f.current,
+            "services": sorted(f.services), "excluded": sorted(f.excluded),
+            "preferences": list(f.preferences), "ties": sorted(f.ties),
+            "members": [{"id": m.id, "birth_year": m.birth_year, "sex": m.sex,
+                         "languages": [list(x) for x in m.languages], "education": m.education,
+                         "work_experience_years": m.work_experience_years}
+                        for m in sorted(f.members, key=lambda m: m.id)],
+        } for f in prob.families],
+        "destinations": [_destination_json(d) for d in prob.destinations],
+        "scores": {fid: dict(sorted(s.items())) for fid, s in sorted(prob.scores.items())},
+    }
+
+
+def _destination_json(d: Destination) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for f in dataclasses.fields(d):
+        value = getattr(d, f.name)
+        if isinstance(value, frozenset | set):
+            value = sorted(value)
+        elif isinstance(value, Mapping):
+            value = dict(sorted(value.items()))
+        out[f.name] = value
+    return out
+
+
+def _destination_kwargs(d: dict[str, Any]) -> dict[str, Any]:
+    return {k: (frozenset(v) if k == "services" else v) for k, v in d.items()}
+
+
+def problem_from_json(doc: dict[str, Any]) -> Problem:
+    """The problem stored by :func:`problem_to_json`."""
+    fams = tuple(Family(
+        id=f["id"], size=int(f["size"]), consent=bool(f["consent"]), current=f["current"],
+        services=frozenset(f["services"]), excluded=frozenset(f["excluded"]),
+        preferences=tuple(f["preferences"]), ties=frozenset(f["ties"]),
+        members=tuple(Member(id=m["id"], family_id=f["id"], birth_year=m["birth_year"],
+                             sex=m["sex"], languages=tuple((a, b) for a, b in m["languages"]),
+                             education=m["education"],
+                             work_experience_years=m["work_experience_years"])
+                      for m in f["members"]))
+        for f in doc["families"])
+    dests = tuple(Destination(**_destination_kwargs(d)) for d in doc["destinations"])
+    return Problem(families=fams, destinations=dests,
+                   scores={k: dict(v) for k, v in doc["scores"].items()},
+                   name=doc["name"], meta=dict(doc["meta"]))
+
+
+def sha256_json(value: Any) -> str:
+    """sha256 of the canonical JSON of ``value``."""
+    return hashlib.sha256(canonical_json(value).encode("utf-8")).hexdigest()
+
+
+def plan_hash(assignment: dict[str, str | None]) -> str:
+    """The hash of a plan: family id -> destination, sorted."""
+    return sha256_json(sorted(assignment.items()))

@@ -1,0 +1,86 @@
+"""Engine factory and transactions.
+
+SQLite is the embedded default: one file, WAL journal, ``synchronous=FULL`` (a committed
+transaction survives a power cut), foreign keys on, and write transactions that start with
+``BEGIN IMMEDIATE`` so there is exactly one writer at a time (readers are never blocked).
+PostgreSQL keeps its durable defaults; writes that consume capacity take row locks
+(``SELECT ... FOR UPDATE``) and the audit chain is serialised by an advisory lock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+from fairshare.errors import StoreError
+
+_WRITE = "fairshare_write"
+
+
+def make_engine(url: str, *, echo: bool = False) -> Engine:
+    """An engine for ``url`` (``sqlite:///path`` or ``postgresql+psycopg://...``).
+
+    For SQLite the parent folder is created and every connection gets the pragmas
+    ``journal_mode=WAL``, ``synchronous=FULL``, ``foreign_keys=ON`` and a 30 s busy timeout.
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ""
+        if database and database != ":memory:" and not database.startswith("file:"):
+            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, echo=echo, connect_args={"timeout": 30})
+        _configure_sqlite(engine)
+        return engine
+    if parsed.get_backend_name() == "postgresql":
+        return create_engine(url, echo=echo, pool_pre_ping=True)
+    raise StoreError(f"Database URL '{parsed.render_as_string(hide_password=True)}' is not "
+                     "supported: use sqlite:///PATH or postgresql+psycopg://USER@HOST/DB.")
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy (not the sqlite3 module) decide when transactions begin.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        write = conn.get_execution_options().get(_WRITE, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def is_sqlite(conn: Connection | Engine) -> bool:
+    """Whether ``conn`` talks to SQLite."""
+    return conn.dialect.name == "sqlite"
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """One write transaction: committed when the block ends, rolled back on any exception.
+
+    On SQLite it starts with ``BEGIN IMMEDIATE`` (the single writer lock is taken up front,
+    so two writers never interleave); on PostgreSQL it is an ordinary READ COMMITTED
+    transaction in which callers lock the rows they consume.
+    """
+    with engine.connect() as conn:
+        conn = conn.execution_options(**{_WRITE: True})
+        with conn.begin():
+            yield conn
+
+
+@contextmanager
+def read_transaction(engine: Engine) -> Iterator[Connection]:
+    """A read-only transaction (a consistent snapshot on SQLite WAL and PostgreSQL)."""
+    with engine.connect() as conn, conn.begin():
+        yield conn

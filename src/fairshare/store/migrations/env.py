@@ -1,0 +1,36 @@
+"""Alembic environment: migrations run on the connection handed over by
+:func:`fairshare.store.migrate.upgrade` (or on ``sqlalchemy.url`` when run by the alembic CLI)."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import Connection
+
+from fairshare.store.engine import make_engine
+from fairshare.store.tables import metadata
+
+config = context.config
+
+
+def _run(connection: Connection) -> None:
+    context.configure(connection=connection, target_metadata=metadata,
+                      render_as_batch=connection.dialect.name == "sqlite")
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    """Run on the caller's connection, or open one from the configured URL."""
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        _run(connection)
+        return
+    engine = make_engine(config.get_main_option("sqlalchemy.url") or "")
+    with engine.connect() as conn:
+        _run(conn)
+    engine.dispose()
+
+
+if context.is_offline_mode():  # pragma: no cover - SQL scripts are not used
+    raise SystemExit("fairshare migrations run online only (fairshare init).")
+run_migrations_online()
