@@ -1,0 +1,398 @@
+"""Registry commands: init, status, agreements, import, export, consent, capacity, run, decide,
+transfers, audit, purge; ``synth agreement|claimants|capacity``. Thin shells over
+:mod:`fairshare.service` (docs/registry.md)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from fairshare.cli import app, synth_app
+from fairshare.cli.render import FORMAT_OPTION, OutputFormat, render
+from fairshare.errors import InputError
+
+if TYPE_CHECKING:
+    from fairshare.service import Context
+
+agreements_app = typer.Typer(help="Data-sharing agreements (add, list, revoke).",
+                             no_args_is_help=True)
+import_app = typer.Typer(help="Import data received under an agreement.", no_args_is_help=True)
+export_app = typer.Typer(help="Export data under an agreement (its fields only).",
+                         no_args_is_help=True)
+consent_app = typer.Typer(help="Record consent withdrawn or given again.", no_args_is_help=True)
+capacity_app = typer.Typer(help="Capacity offers of destination jurisdictions.",
+                           no_args_is_help=True)
+run_app = typer.Typer(help="Matching runs built from the registry (create, show, replay).",
+                      no_args_is_help=True)
+transfers_app = typer.Typer(help="Transfers made by accepted decisions.", no_args_is_help=True)
+audit_app = typer.Typer(help="The append-only, hash-chained audit log.", no_args_is_help=True)
+for _name, _group in (("agreements", agreements_app), ("import", import_app),
+                      ("export", export_app), ("consent", consent_app),
+                      ("capacity", capacity_app), ("run", run_app),
+                      ("transfers", transfers_app), ("audit", audit_app)):
+    app.add_typer(_group, name=_name)
+
+BY_OPTION = typer.Option(None, "--by", help="Who acts (default: $FAIRSHARE_USER or the OS user).")
+
+
+def _ctx() -> Context:
+    from fairshare.service import open_context
+
+    return open_context()
+
+
+def _json(value: Any) -> None:
+    typer.echo(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+
+
+@app.command("init")
+def init_cmd(demo: bool = typer.Option(False, "--demo", help="Also seed an example agreement, "
+                                       "synthetic claimants and capacity offers."),
+             families: int = typer.Option(40, "--families", min=1, max=5000,
+                                          help="Families seeded by --demo."),
+             by: str | None = BY_OPTION) -> None:
+    """Create or migrate the database ($FAIRSHARE_DATABASE_URL, default
+    $FAIRSHARE_HOME/fairshare.sqlite) and load the reference data. Safe to run again."""
+    from fairshare.service import init_database, seed_demo
+
+    ctx = _ctx()
+    report = init_database(ctx, actor=by)
+    typer.echo(f"Database ready: {report.database} (revision {report.revision}).")
+    if demo:
+        result = seed_demo(ctx, families=families, actor=by)
+        typer.echo(f"Demo seeded: agreement {result.agreement_id}, {result.new_claimants} new "
+                   f"claimants in {result.new_families} new families, capacity offers added.")
+
+
+@app.command("status")
+def status_cmd(fmt: OutputFormat = FORMAT_OPTION) -> None:
+    """Counts of claimants, families, consents, runs, recommendations, decisions, transfers and
+    audit entries."""
+    from fairshare.service import status
+
+    report = status(_ctx())
+    if fmt is OutputFormat.json:
+        _json({"database": report.database, "revision": report.revision,
+               "counts": report.counts, **report.counts})
+        return
+    render([{"entity": k, "count": v} for k, v in report.counts.items()], fmt,
+           title="fairshare registry", caption=f"{report.database} (revision {report.revision})")
+
+
+@agreements_app.command("add")
+def agreements_add(file: Path = typer.Argument(..., help="Agreement YAML (see `fairshare synth "
+                                               "agreement`)."),
+                   by: str | None = BY_OPTION) -> None:
+    """Validate and store a data-sharing agreement; create its pseudonymisation key."""
+    from fairshare.service import add_agreement
+
+    info = add_agreement(_ctx(), path=file, actor=by)
+    typer.echo(f"Agreement {info.id} stored ({'active' if info.active else info.status}, "
+               f"{info.valid_from} to {info.expires_on}, {len(info.fields)} fields).")
+
+
+@agreements_app.command("list")
+def agreements_list(fmt: OutputFormat = FORMAT_OPTION) -> None:
+    """Every agreement with its status and validity."""
+    from fairshare.service import list_agreements
+
+    rows = [a.as_dict() for a in list_agreements(_ctx())]
+    if fmt is OutputFormat.json:
+        _json(rows)
+        return
+    render(rows, fmt, title="Data-sharing agreements",
+           columns=["id", "status", "active", "purpose", "valid_from", "expires_on",
+                    "retention_days", "title"])
+
+
+@agreements_app.command("revoke")
+def agreements_revoke(agreement_id: str = typer.Argument(..., metavar="ID"),
+                      by: str | None = BY_OPTION) -> None:
+    """Revoke an agreement: nothing is imported or exported under it any more."""
+    from fairshare.service import revoke_agreement
+
+    info = revoke_agreement(_ctx(), agreement_id=agreement_id, actor=by)
+    typer.echo(f"Agreement {info.id} is {info.status}.")
+
+
+@import_app.command("claimants")
+def import_claimants_cmd(file: Path = typer.Argument(..., help="Batch: .csv or .json."),
+                         agreement: str = typer.Option(..., "--agreement", metavar="ID",
+                                                       help="The agreement it arrives under."),
+                         by: str | None = BY_OPTION) -> None:
+    """Import consenting claimants, all or nothing (schema and errors: docs/registry.md)."""
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from fairshare.service import import_claimants
+
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("Importing", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        result = import_claimants(_ctx(), path=file, agreement_id=agreement, actor=by,
+                                  progress=progress)
+    if result.already_imported:
+        typer.echo(f"{file}: this batch was already imported (batch {result.batch_id}); "
+                   "nothing changed.")
+        return
+    typer.echo(f"Imported batch {result.batch_id}: {result.rows} rows, {result.new_claimants} "
+               f"new claimants in {result.new_families} new families "
+               f"({result.already_present} already present).")
+
+
+@export_app.command("claimants")
+def export_claimants_cmd(agreement: str = typer.Option(..., "--agreement", metavar="ID"),
+                         out: Path = typer.Option(..., "--out", help=".csv or .json"),
+                         current: str | None = typer.Option(None, "--current", metavar="CODE",
+                                                            help="Only families now in CODE."),
+                         by: str | None = BY_OPTION) -> None:
+    """Export consenting claimants under an agreement in force: its fields only, ids
+    pseudonymised with its key, CSV cells safe from formulas."""
+    from fairshare.service import export_claimants
+
+    result = export_claimants(_ctx(), agreement_id=agreement, out=out, current=current, actor=by)
+    typer.echo(f"Wrote {result.rows} rows ({len(result.columns)} fields) to {result.path}.")
+
+
+def _consent(subject: str, state: str, agreement: str | None, version: str | None,
+             by: str | None) -> None:
+    from fairshare.service import change_consent
+
+    result = change_consent(_ctx(), subject=subject, state=state, agreement_id=agreement,
+                            text_version=version, actor=by)
+    typer.echo(f"Consent {result.state} for {len(result.claimant_ids)} claimant(s) of family "
+               f"{', '.join(result.family_ids)}; {result.withdrawn_recommendations} pending "
+               "recommendation(s) withdrawn.")
+
+
+AGREEMENT_ID_OPTION = typer.Option(None, "--agreement", metavar="ID",
+                                   help="ID is the partner's raw id under this agreement.")
+
+
+@consent_app.command("withdraw")
+def consent_withdraw(subject: str = typer.Argument(..., metavar="ID",
+                                                   help="Claimant or family id."),
+                     agreement: str | None = AGREEMENT_ID_OPTION,
+                     by: str | None = BY_OPTION) -> None:
+    """Withdraw consent: the person leaves every later run and export; pending
+    recommendations of the family are withdrawn."""
+    _consent(subject, "withdrawn", agreement, None, by)
+
+
+@consent_app.command("give")
+def consent_give(subject: str = typer.Argument(..., metavar="ID"),
+                 text_version: str = typer.Option(..., "--text-version",
+                                                  help="Version of the consent text signed."),
+                 agreement: str | None = AGREEMENT_ID_OPTION,
+                 by: str | None = BY_OPTION) -> None:
+    """Record consent given again (after a withdrawal)."""
+    _consent(subject, "given", agreement, text_version, by)
+
+
+@capacity_app.command("add")
+def capacity_add(file: Path = typer.Argument(..., help="Capacity CSV (see `fairshare synth "
+                                             "capacity`)."),
+                 by: str | None = BY_OPTION) -> None:
+    """Store capacity offers (all or nothing)."""
+    from fairshare.service import add_capacity
+
+    offers = add_capacity(_ctx(), path=file, actor=by)
+    typer.echo(f"{len(offers)} offer(s) in the registry; "
+               f"{sum(o.remaining for o in offers if o.active)} places remaining.")
+
+
+@capacity_app.command("list")
+def capacity_list(fmt: OutputFormat = FORMAT_OPTION) -> None:
+    """Capacity offers with persons used and remaining."""
+    from fairshare.service import list_capacity
+
+    render([o.as_dict() for o in list_capacity(_ctx())], fmt, title="Capacity offers",
+           columns=["id", "code", "period", "persons", "used", "remaining", "expires_on",
+                    "active"])
+
+
+@run_app.command("create")
+def run_create(policy: str = typer.Option(..., "--policy", help="outcome, balanced, "
+                                          "preference-first or a policy file."),
+               key: str = typer.Option(..., "--key", help="Distribution key id or file."),
+               solver: str = typer.Option("auto", "--solver"),
+               by: str | None = BY_OPTION, fmt: OutputFormat = FORMAT_OPTION) -> None:
+    """Build the matching problem from the registry, solve it and save the run with its
+    recommendations (pending until a human decides)."""
+    from fairshare.service import create_run
+
+    detail = create_run(_ctx(), policy=policy, key=key, solver=solver, actor=by)
+    if fmt is OutputFormat.json:
+        _json(detail.run.as_dict())
+        return
+    r = detail.run
+    typer.echo(f"Run {r.id}: {r.families} families, {r.placed} persons recommended for a move "
+               f"({r.status}, solver {r.solver}); input {r.input_sha256[:12]}, plan "
+               f"{r.plan_sha256[:12]}. Decide with `fairshare decide {r.id} FAMILY ...`.")
+
+
+@run_app.command("show")
+def run_show(run_id: str = typer.Argument(..., metavar="RUN"),
+             fmt: OutputFormat = FORMAT_OPTION) -> None:
+    """A run's record and its recommendations."""
+    from fairshare.service import show_run
+
+    detail = show_run(_ctx(), run_id=run_id)
+    if fmt is OutputFormat.json:
+        _json(detail.as_dict())
+        return
+    r = detail.run
+    render([{k: v for k, v in rec.as_dict().items() if k != "explanation"}
+            for rec in detail.recommendations], fmt, title=f"Run {r.id}",
+           caption=f"policy {r.policy}, key {r.key}, solver {r.solver}, by {r.created_by} at "
+                   f"{r.created_at:%Y-%m-%d %H:%M} UTC; input {r.input_sha256}")
+
+
+@run_app.command("list")
+def run_list(fmt: OutputFormat = FORMAT_OPTION) -> None:
+    """Every run, newest first."""
+    from fairshare.service import list_runs
+
+    render([{k: v for k, v in r.as_dict().items() if k != "versions"}
+            for r in list_runs(_ctx())], fmt, title="Matching runs")
+
+
+@run_app.command("replay")
+def run_replay(run_id: str = typer.Argument(..., metavar="RUN")) -> None:
+    """Re-solve the run's stored snapshot; exit 1 unless the plan is identical."""
+    from fairshare.service import replay_run
+
+    result = replay_run(_ctx(), run_id=run_id)
+    if result.identical:
+        typer.echo(f"Run {run_id} replayed: identical plan ({result.replayed_plan_sha256}).")
+        return
+    typer.echo(f"Run {run_id} replayed: DIFFERENT plan.", err=True)
+    for line in result.differences[:20]:
+        typer.echo(f"  - {line}", err=True)
+    raise typer.Exit(1)
+
+
+@app.command("decide")
+def decide_cmd(run_id: str = typer.Argument(..., metavar="RUN"),
+               family: str = typer.Argument(..., metavar="FAMILY"),
+               kind: str = typer.Argument(..., metavar="accept|override"),
+               to: str | None = typer.Option(None, "--to", metavar="CODE",
+                                             help="Destination of an override."),
+               reason: str = typer.Option(..., "--reason", help="Why (required)."),
+               by: str = typer.Option(..., "--by", help="The person deciding.")) -> None:
+    """Decide one recommendation. Accepted placements become transfers (capacity is booked)."""
+    from fairshare.service import decide
+
+    if kind not in ("accept", "override"):
+        raise InputError(f"'{kind}': the decision is accept or override.")
+    result = decide(_ctx(), run_id=run_id, family_id=family, kind=kind, reason=reason,
+                    decided_by=by, to=to)
+    where = f"moves to {result.destination} (transfer {result.transfer_id})" \
+        if result.destination else "stays where it is"
+    typer.echo(f"Decision {result.decision_id} ({result.kind}) recorded: family {family} {where}.")
+
+
+@transfers_app.command("list")
+def transfers_list(fmt: OutputFormat = FORMAT_OPTION) -> None:
+    """Transfers recorded (they move the ledger balance)."""
+    from fairshare.service import list_transfers
+
+    render([t.as_dict() for t in list_transfers(_ctx())], fmt, title="Transfers")
+
+
+@audit_app.command("verify")
+def audit_verify(fmt: OutputFormat = FORMAT_OPTION) -> None:
+    """Check the whole chain; exit 1 and name the first broken entry if it is not intact."""
+    from fairshare.service import verify_audit
+
+    result = verify_audit(_ctx())
+    if fmt is OutputFormat.json:
+        _json(result.as_dict())
+    elif result.ok:
+        typer.echo(f"Audit chain intact: {result.entries} entries, head {result.head}.")
+    else:
+        typer.echo(f"Audit chain BROKEN at entry {result.first_broken}: {result.problem}")
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+@audit_app.command("show")
+def audit_show(entity_type: str | None = typer.Option(None, "--entity-type",
+                                                      help="family, claimant, run, agreement..."),
+               entity: str | None = typer.Option(None, "--entity", help="Entity id."),
+               action: str | None = typer.Option(None, "--action"),
+               limit: int | None = typer.Option(None, "--limit", min=1),
+               fmt: OutputFormat = FORMAT_OPTION) -> None:
+    """Audit entries, filtered by entity and action."""
+    from fairshare.service import show_audit
+
+    rows = [e.as_dict() for e in show_audit(_ctx(), entity_type=entity_type, entity_id=entity,
+                                            action=action, limit=limit)]
+    if fmt is OutputFormat.json:
+        _json(rows)
+        return
+    for r in rows:
+        r["details"] = json.dumps(r["details"], ensure_ascii=False)[:80]
+        r["hash"] = r["hash"][:12]
+    render(rows, fmt, title="Audit log")
+
+
+@app.command("purge")
+def purge_cmd(as_of: str = typer.Option(..., "--as-of", metavar="DATE",
+                                        help="Apply the schedule as of this date (YYYY-MM-DD)."),
+              policy: Path | None = typer.Option(None, "--policy",
+                                                 help="Retention schedule YAML (default: shipped)."),
+              by: str | None = BY_OPTION) -> None:
+    """Anonymise or delete what the retention schedule says has expired; audit tombstones stay."""
+    from fairshare.service import purge
+
+    try:
+        day = dt.date.fromisoformat(as_of)
+    except ValueError:
+        raise InputError(f"--as-of '{as_of}' is not a date (YYYY-MM-DD).") from None
+    result = purge(_ctx(), as_of=day, policy=policy, actor=by)
+    done = ", ".join(f"{k} {v}" for k, v in result.counts.items())
+    typer.echo(f"Purged as of {day}: {done}; {result.tombstones} audit tombstone(s).")
+
+
+@synth_app.command("agreement")
+def synth_agreement(out: Path = typer.Option(..., "--out", help="YAML file to write."),
+                    agreement_id: str = typer.Option("qc-ca-relocation-2026", "--id")) -> None:
+    """Write a valid example agreement between Quebec and the federal government."""
+    from fairshare.exchange.agreements import synth_agreement_yaml
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(synth_agreement_yaml(agreement_id=agreement_id), encoding="utf-8")
+    typer.echo(f"Wrote {out}.")
+
+
+@synth_app.command("claimants")
+def synth_claimants(families: int = typer.Option(..., "--families", min=1, max=1_000_000),
+                    seed: int = typer.Option(0, "--seed"),
+                    out: Path = typer.Option(..., "--out", help="CSV file to write."),
+                    current: str = typer.Option("QC", "--current", metavar="CODE")) -> None:
+    """Write a realistic, importable claimant batch (one row per person)."""
+    from fairshare.exchange.synth import synth_claimant_rows, write_claimants_csv
+
+    rows = synth_claimant_rows(families=families, seed=seed, current=current.upper())
+    write_claimants_csv(rows, out)
+    typer.echo(f"Wrote {len(rows)} claimants in {families} families to {out}.")
+
+
+@synth_app.command("capacity")
+def synth_capacity(out: Path = typer.Option(..., "--out", help="CSV file to write."),
+                   seed: int = typer.Option(0, "--seed"),
+                   persons: int = typer.Option(400, "--persons", min=10)) -> None:
+    """Write capacity offers of the destination jurisdictions (for `capacity add`)."""
+    from fairshare.exchange.synth import synth_capacity_rows, write_capacity_csv
+
+    rows = synth_capacity_rows(seed=seed, persons=persons)
+    write_capacity_csv(rows, out)
+    typer.echo(f"Wrote {len(rows)} offers to {out}.")
