@@ -137,7 +137,7 @@ def compute_ledger(shares: Mapping[str, float], intake_by_year: Mapping[str, Map
         used_totals[year] = total
         result = apportion(dict(shares), total, method)
         for tie in result.ties:
-            notes.append(f"{year}: tie broken - {tie}")
+            notes.append(f"{year}: {tie.describe()}")
         t_in, t_out = _net_transfers(transfers, year, codes)
         for c in codes:
             net = intake[c] + t_in[c] - t_out[c]
