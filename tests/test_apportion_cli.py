@@ -148,3 +148,11 @@ def test_columns_may_come_in_any_order_with_extras() -> None:
 def test_negative_bound_is_rejected() -> None:
     with pytest.raises(InputError, match="row 2, column 2 \\(seats\\): -1 is negative"):
         parse_bounds("name,seats\nA,-1\n", "b.csv", "min", {"A": 1})
+
+
+def test_parser_doctests() -> None:
+    import doctest
+
+    import fairshare.cli.apportion as module
+
+    assert doctest.testmod(module).failed == 0

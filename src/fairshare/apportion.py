@@ -320,7 +320,7 @@ def _hamilton(entries: Sequence[_Entry], quotas: Sequence[Fraction],
         seats[e.index] += 1
     cutoff = remainders[ranked[left - 1].index]
     group = [e for e in ranked if remainders[e.index] == cutoff]
-    won = sum(1 for e in group if ranked.index(e) < left)
+    won = sum(1 for e in ranked[:left] if remainders[e.index] == cutoff)
     if won == len(group):
         return seats, ()
     return seats, (_make_tie(total, group, won, float(cutoff)),)
