@@ -26,7 +26,6 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    UniqueConstraint,
     select,
     update,
 )
@@ -86,9 +85,8 @@ idempotency_keys = Table(
 explanation_views = Table(
     "explanation_views", metadata,
     Column("user_id", Integer, ForeignKey("users.id"), primary_key=True),
-    Column("recommendation_id", Integer, primary_key=True),
+    Column("recommendation", String(200), primary_key=True),  # "<run id>/<family id>"
     Column("viewed_at", UTC_TS, nullable=False),
-    UniqueConstraint("user_id", "recommendation_id", name="uq_explanation_views_pair"),
 )
 
 ACCOUNT_TABLES = (users, api_tokens, web_sessions, idempotency_keys, explanation_views)
@@ -280,21 +278,21 @@ def end_session(conn: Connection, secret: str) -> None:
                  .values(ended_at=now()))
 
 
-def record_explanation_view(conn: Connection, user: User, recommendation_id: int) -> None:
-    """Remember that ``user`` opened the explanation of ``recommendation_id``."""
+def record_explanation_view(conn: Connection, user: User, run_id: str, family_id: str) -> None:
+    """Remember that ``user`` opened the explanation of ``family_id`` in ``run_id``."""
+    key = f"{run_id}/{family_id}"
     seen = conn.execute(select(explanation_views.c.user_id).where(
-        explanation_views.c.user_id == user.id,
-        explanation_views.c.recommendation_id == recommendation_id)).first()
+        explanation_views.c.user_id == user.id, explanation_views.c.recommendation == key)).first()
     if seen is None:
-        conn.execute(explanation_views.insert().values(
-            user_id=user.id, recommendation_id=recommendation_id, viewed_at=now()))
+        conn.execute(explanation_views.insert().values(user_id=user.id, recommendation=key,
+                                                       viewed_at=now()))
 
 
-def explanation_viewed(conn: Connection, user: User, recommendation_id: int) -> bool:
-    """Whether ``user`` has opened the explanation of ``recommendation_id``."""
+def explanation_viewed(conn: Connection, user: User, run_id: str, family_id: str) -> bool:
+    """Whether ``user`` has opened the explanation of ``family_id`` in ``run_id``."""
     return conn.execute(select(explanation_views.c.user_id).where(
         explanation_views.c.user_id == user.id,
-        explanation_views.c.recommendation_id == recommendation_id)).first() is not None
+        explanation_views.c.recommendation == f"{run_id}/{family_id}")).first() is not None
 
 
 def list_users(conn: Connection) -> list[dict[str, object]]:

@@ -103,8 +103,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                       "Fair, consent-based distribution of asylum claimants across a federation. "
                       "Every route but /health needs a Bearer token (`fairshare tokens create`) "
                       "or a browser session. Writes accept an Idempotency-Key header."))
+    from fairshare.service import Context
+
     app.state.settings = settings
     app.state.engine = engine
+    app.state.ctx = Context(settings=settings.registry(), engine=engine)
     errors.install(app)
     app.include_router(_health_router())
     app.include_router(_api_router())
@@ -120,23 +123,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 def prepare_database(settings: Settings) -> None:
     """Create or migrate the database (the registry's schema, reference data and accounts)."""
-    from fairshare.api import accounts
-    from fairshare.store.engine import make_engine
+    from fairshare.service import init_database, open_context
 
-    engine = make_engine(settings.database_url)
+    ctx = open_context(settings.registry())
     try:
-        init = _store_initialiser()
-        if init is not None:
-            init(engine)
-        accounts.ensure_tables(engine)
+        init_database(ctx, actor="fairshare-setup")
     finally:
-        engine.dispose()
-
-
-def _store_initialiser() -> Any:
-    """The registry's ``init`` use case, if the service layer provides one."""
-    try:
-        from fairshare.service import init as service_init  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    return getattr(service_init, "initialise", None)
+        ctx.close()

@@ -20,6 +20,7 @@ from fairshare.api.accounts import User
 from fairshare.api.roles import Action, Role, allowed
 from fairshare.api.security import SESSION_COOKIE
 from fairshare.api.settings import Settings
+from fairshare.service import Context
 from fairshare.store.engine import write_transaction
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -58,6 +59,15 @@ def engine_of(request: Request) -> Engine:
 
 
 EngineDep = Annotated[Engine, Depends(engine_of)]
+
+
+def context_of(request: Request) -> Context:
+    """The registry's service context (settings, engine, clock)."""
+    ctx: Context = request.app.state.ctx
+    return ctx
+
+
+CtxDep = Annotated[Context, Depends(context_of)]
 
 
 def settings_of(request: Request) -> Settings:

@@ -1,9 +1,9 @@
 """The demonstration instance (``fairshare serve --demo``, used by ``make run``).
 
-It runs on its own database file (``FAIRSHARE_DEMO_DATABASE_URL``, default
-``~/.local/share/fairshare/demo.db``), never the production one, seeded with the shipped Canadian
-data and a synthetic batch of consenting families. Demo accounts exist only here; their
-passwords are new at every start and printed in the terminal.
+It runs in its own folder (``FAIRSHARE_DEMO_HOME``, default ``./var/demo``) with its own SQLite
+database, never the production one, seeded with the shipped Canadian data, the example
+data-sharing agreement, a synthetic batch of consenting families and capacity offers. Demo
+accounts exist only here; their passwords are new at every start and printed in the terminal.
 """
 
 from __future__ import annotations
@@ -19,26 +19,29 @@ from fairshare.api.settings import Settings
 DEMO_ACCOUNTS = (("coordinator", "coordinator", None), ("officer-qc", "officer", "QC"),
                  ("officer-on", "officer", "ON"), ("analyst", "analyst", None),
                  ("auditor", "auditor", None))
+DEMO_FAMILIES = 60
 
 
-def demo_database_url() -> str:
+def demo_home() -> Path:
     """Where the demo instance keeps its data."""
-    default = "sqlite:///" + str(Path("~/.local/share/fairshare/demo.db").expanduser())
-    return os.environ.get("FAIRSHARE_DEMO_DATABASE_URL", default)
+    return Path(os.environ.get("FAIRSHARE_DEMO_HOME") or "var/demo").expanduser().resolve()
 
 
-def seed_demo(settings: Settings) -> list[tuple[str, str, str]]:
-    """Create (or reset the passwords of) the demo accounts and seed the demo data.
+def seed_demo(settings: Settings, *, families: int = DEMO_FAMILIES) -> list[tuple[str, str, str]]:
+    """Seed the demo data and create (or reset the passwords of) the demo accounts.
 
     Returns (username, password, role) for each demo account.
     """
     from fairshare.api import accounts
-    from fairshare.store.engine import make_engine, write_transaction
+    from fairshare.service import open_context
+    from fairshare.service import seed_demo as seed_registry
+    from fairshare.store.engine import write_transaction
 
-    engine = make_engine(settings.database_url)
+    ctx = open_context(settings.registry())
     out = []
     try:
-        with write_transaction(engine) as conn:
+        seed_registry(ctx, families=families, seed=1, actor="fairshare-demo")
+        with write_transaction(ctx.engine) as conn:
             for username, role, jurisdiction in DEMO_ACCOUNTS:
                 password = "demo-" + secrets.token_urlsafe(12)
                 exists = conn.execute(select(accounts.users.c.id).where(
@@ -50,18 +53,6 @@ def seed_demo(settings: Settings) -> list[tuple[str, str, str]]:
                     accounts.create_user(conn, username=username, password=password, role=role,
                                          jurisdiction=jurisdiction)
                 out.append((username, password, role + (f" {jurisdiction}" if jurisdiction else "")))
-        seed_demo_data(engine)
     finally:
-        engine.dispose()
+        ctx.close()
     return out
-
-
-def seed_demo_data(engine: object) -> None:
-    """Import a synthetic batch of consenting families (through the registry's service layer)."""
-    try:
-        from fairshare.api import registry
-    except ImportError:
-        return
-    seeder = getattr(registry, "seed_demo_batch", None)
-    if seeder is not None:
-        seeder(engine)

@@ -1,62 +1,327 @@
-"""Adapters from the API to the registry's service layer (issue 4).
+"""Adapters from the API and the pages to the registry's service layer (issue 4).
 
-Each function calls one service function and returns plain values; routes and pages call these.
+Writes call exactly one service function with the caller as actor. The only things added here
+are access rules (a provincial officer sees and acts on the families in or recommended to their
+jurisdiction; analysts see suppressed aggregates) and read models the service layer does not
+offer (family lists), which are plain read-only queries.
 """
 
 from __future__ import annotations
 
-import datetime as dt
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, func, inspect, select
+from sqlalchemy import func, or_, select
 
+from fairshare.api.auth import Principal
+from fairshare.api.roles import Role
+from fairshare.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
 from fairshare.ledger import Transfer
-
-
-def registry_transfers(engine: Engine) -> tuple[Transfer, ...]:
-    """Transfers recorded in the registry, summed per origin, destination and day."""
-    from fairshare.store.tables import transfers
-
-    if not inspect(engine).has_table("transfers"):
-        return ()
-    day = func.date(transfers.c.transferred_at)
-    with engine.connect() as conn:
-        rows = conn.execute(
-            select(transfers.c.from_code, transfers.c.to_code, day, func.sum(transfers.c.persons))
-            .group_by(transfers.c.from_code, transfers.c.to_code, day)
-            .order_by(day, transfers.c.from_code, transfers.c.to_code)).all()
-    out = []
-    for from_code, to_code, date, count in rows:
-        when = date if isinstance(date, dt.date) else dt.date.fromisoformat(str(date))
-        out.append(Transfer(from_code=from_code, to_code=to_code, count=int(count), date=when))
-    return tuple(out)
+from fairshare.service import Context
 
 
 def suppress(count: int, threshold: int) -> int | str:
-    """A count, or ``"<N"`` when it is a small cell (1 to N-1 people)."""
+    """A count, or ``"<N"`` when it is a small cell (1 to N-1 people).
+
+    >>> suppress(3, 10), suppress(0, 10), suppress(12, 10)
+    ('<10', 0, 12)
+    """
     return f"<{threshold}" if 0 < count < threshold else count
 
 
-def status_counts(engine: Engine, principal: object, *, small_cell: int) -> list[tuple[str, object]]:
-    """Registry counts for the overview (suppressed for analysts)."""
-    from fairshare.api.auth import Principal
-    from fairshare.api.roles import Role
-    from fairshare.store import tables
+def registry_transfers(ctx: Context) -> tuple[Transfer, ...]:
+    """Transfers recorded in the registry, as ledger values (they move the balance)."""
+    from fairshare.service import ledger_transfers
 
-    assert isinstance(principal, Principal)
-    if not inspect(engine).has_table("claimants"):
-        return []
-    wanted = (("families", tables.families), ("claimants", tables.claimants),
-              ("runs", tables.runs), ("decisions", tables.decisions),
-              ("transfers", tables.transfers))
-    out: list[tuple[str, object]] = []
-    with engine.connect() as conn:
-        for name, table in wanted:
-            stmt = select(func.count()).select_from(table)
-            if principal.scope and name == "families":
-                stmt = stmt.where(tables.families.c.current_code == principal.scope)
-            elif principal.scope and name == "claimants":
-                stmt = stmt.join(tables.families, tables.families.c.id == tables.claimants.c.family_id
-                                 ).where(tables.families.c.current_code == principal.scope)
-            count = int(conn.execute(stmt).scalar_one())
-            out.append((name, suppress(count, small_cell) if principal.role is Role.analyst else count))
+    return tuple(ledger_transfers(ctx))
+
+
+def status_counts(ctx: Context, principal: Principal, *, small_cell: int) -> list[tuple[str, Any]]:
+    """Registry counts (families, claimants, runs, decisions, transfers); suppressed for analysts."""
+    from fairshare.service import status
+
+    counts = status(ctx).counts
+    names = ("families", "claimants", "runs", "decisions", "transfers")
+    if principal.role is Role.analyst:
+        return [(n, suppress(counts.get(n, 0), small_cell)) for n in names]
+    return [(n, counts.get(n, 0)) for n in names]
+
+
+def status_report(ctx: Context, principal: Principal, *, small_cell: int) -> dict[str, Any]:
+    """Counts of every entity, as the CLI's ``status`` prints them (suppressed for analysts)."""
+    from fairshare.service import status
+
+    report = status(ctx)
+    counts: dict[str, Any] = dict(report.counts)
+    if principal.role is Role.analyst:
+        counts = {k: suppress(v, small_cell) for k, v in counts.items()}
+    return {"revision": report.revision, "counts": counts}
+
+
+@contextmanager
+def uploaded(data: bytes, filename: str) -> Iterator[Path]:
+    """The upload as a temporary file with the same suffix (removed afterwards)."""
+    suffix = Path(filename or "batch.csv").suffix.lower()
+    if suffix not in (".csv", ".json", ".yaml", ".yml"):
+        raise InputError(f"'{filename}': upload a .csv or .json file.")
+    with tempfile.TemporaryDirectory(prefix="fairshare-upload-") as folder:
+        path = Path(folder) / f"upload{suffix}"
+        path.write_bytes(data)
+        yield path
+
+
+def validate_batch(ctx: Context, principal: Principal, *, path: Path,
+                   agreement_id: str) -> dict[str, Any]:
+    """Check a claimants file as the import would, without importing: the validation report."""
+    from fairshare.exchange.reader import read_batch
+    from fairshare.exchange.schema import check_columns, validate_rows
+    from fairshare.service import list_agreements
+    from fairshare.store.engine import read_transaction
+    from fairshare.store.tables import jurisdictions
+
+    agreement = next((a for a in list_agreements(ctx) if a.id == agreement_id), None)
+    if agreement is None:
+        raise NotFoundError(f"No data-sharing agreement '{agreement_id}'.")
+    columns, rows, _ = read_batch(path)
+    with read_transaction(ctx.engine) as conn:
+        codes = frozenset(conn.execute(select(jurisdictions.c.code)).scalars())
+    problems = list(check_columns(columns, list(agreement.fields), source="upload"))
+    records, errors = validate_rows(rows, codes=codes, year=ctx.today().year) if not problems \
+        else ([], [])
+    problems += list(errors)
+    out_of_scope = sorted({r.current for r in records
+                           if principal.scope and r.current != principal.scope})
+    if out_of_scope:
+        problems.append(f"rows for {', '.join(out_of_scope)}: an officer of {principal.scope} "
+                        f"imports only claimants in {principal.scope}")
+    families = {r.family_id for r in records}
+    return {"agreement_id": agreement_id, "agreement_active": agreement.active, "rows": len(rows),
+            "families": len(families), "columns": list(columns), "valid": not problems,
+            "problems": problems[:200], "more_problems": max(0, len(problems) - 200)}
+
+
+def import_batch(ctx: Context, principal: Principal, *, path: Path,
+                 agreement_id: str) -> dict[str, Any]:
+    """Import a claimants file (officers: only claimants in their jurisdiction)."""
+    from fairshare.service import import_claimants
+
+    if principal.scope:
+        report = validate_batch(ctx, principal, path=path, agreement_id=agreement_id)
+        if not report["valid"]:
+            raise InputError("The file is not valid; nothing was imported.",
+                             details=report["problems"])
+    return import_claimants(ctx, path=path, agreement_id=agreement_id,
+                            actor=principal.actor).as_dict()
+
+
+def _family_scope(principal: Principal) -> Any:
+    from fairshare.store.tables import families, recommendations
+
+    code = principal.scope
+    offered = select(recommendations.c.family_id).where(recommendations.c.destination == code)
+    return or_(families.c.current_code == code, families.c.id.in_(offered))
+
+
+def list_families(ctx: Context, principal: Principal, *, status: str | None, limit: int,
+                  offset: int) -> dict[str, Any]:
+    """Families (pseudonymous ids), newest first, with size and consent; scoped for officers."""
+    from fairshare.service.common import non_consenting_families
+    from fairshare.store.engine import read_transaction
+    from fairshare.store.tables import claimants, families
+
+    size = (select(func.count()).select_from(claimants)
+            .where(claimants.c.family_id == families.c.id).scalar_subquery())
+    stmt = select(families.c.id, families.c.current_code, families.c.status, families.c.services,
+                  size.label("size"))
+    count = select(func.count()).select_from(families)
+    if principal.scope:
+        stmt, count = stmt.where(_family_scope(principal)), count.where(_family_scope(principal))
+    if status:
+        stmt, count = stmt.where(families.c.status == status), count.where(families.c.status == status)
+    with read_transaction(ctx.engine) as conn:
+        total = int(conn.execute(count).scalar_one())
+        rows = conn.execute(stmt.order_by(families.c.id).limit(limit).offset(offset)).all()
+        withdrawn = non_consenting_families(conn) if rows else set()
+    return {"total": total, "limit": limit, "offset": offset, "items": [
+        {"id": r.id, "current_jurisdiction": r.current_code, "status": r.status,
+         "size": int(r.size), "services": list(r.services), "consenting": r.id not in withdrawn}
+        for r in rows]}
+
+
+def get_claimant(ctx: Context, principal: Principal, claimant_id: str) -> dict[str, Any]:
+    """One claimant's stored (minimised) record; officers only within their scope."""
+    from fairshare.store.engine import read_transaction
+    from fairshare.store.tables import claimants, consents, families
+
+    with read_transaction(ctx.engine) as conn:
+        stmt = select(claimants, families.c.current_code).join(
+            families, families.c.id == claimants.c.family_id).where(claimants.c.id == claimant_id)
+        if principal.scope:
+            stmt = stmt.where(_family_scope(principal))
+        row = conn.execute(stmt).first()
+        if row is None:
+            raise NotFoundError(f"No claimant '{claimant_id}' visible to you.")
+        history = conn.execute(select(consents.c.state, consents.c.purpose, consents.c.text_version,
+                                      consents.c.recorded_at).where(
+            consents.c.claimant_id == claimant_id).order_by(consents.c.id)).all()
+    return {"id": row.id, "family_id": row.family_id, "current_jurisdiction": row.current_code,
+            "birth_year": row.birth_year, "sex": row.sex, "languages": row.languages,
+            "education": row.education, "work_experience_years": row.work_experience_years,
+            "consents": [{"state": h.state, "purpose": h.purpose, "text_version": h.text_version,
+                          "recorded_at": h.recorded_at.isoformat()} for h in history]}
+
+
+def _check_family_in_scope(ctx: Context, principal: Principal, family_id: str) -> None:
+    if not principal.scope:
+        return
+    from fairshare.store.engine import read_transaction
+    from fairshare.store.tables import families
+
+    with read_transaction(ctx.engine) as conn:
+        ok = conn.execute(select(families.c.id).where(
+            families.c.id == family_id, _family_scope(principal))).first()
+    if ok is None:
+        raise NotFoundError(f"No family '{family_id}' visible to you.")
+
+
+def change_consent(ctx: Context, principal: Principal, *, subject: str, state: str,
+                   text_version: str | None) -> dict[str, Any]:
+    """Record consent given or withdrawn for a claimant or family (officers: in scope)."""
+    from fairshare.service import change_consent as service_change
+    from fairshare.store.engine import read_transaction
+    from fairshare.store.tables import claimants
+
+    if principal.scope:
+        with read_transaction(ctx.engine) as conn:
+            family = conn.execute(select(claimants.c.family_id).where(
+                claimants.c.id == subject)).scalar_one_or_none()
+        _check_family_in_scope(ctx, principal, family or subject)
+    return service_change(ctx, subject=subject, state=state, text_version=text_version,
+                          actor=principal.actor).as_dict()
+
+
+def run_detail(ctx: Context, principal: Principal, run_id: str) -> dict[str, Any]:
+    """A run and the recommendations the caller may see (officers: to or from their scope)."""
+    from fairshare.service import show_run
+
+    detail = show_run(ctx, run_id=run_id)
+    recs = detail.recommendations
+    if principal.scope:
+        visible = _visible_families(ctx, principal, [r.family_id for r in recs])
+        recs = [r for r in recs if r.family_id in visible or r.destination == principal.scope]
+    return {"run": detail.run.as_dict(), "recommendations": [
+        {k: v for k, v in r.as_dict().items() if k != "explanation"} for r in recs]}
+
+
+def _visible_families(ctx: Context, principal: Principal, ids: list[str]) -> set[str]:
+    from fairshare.store.engine import read_transaction
+    from fairshare.store.tables import families
+
+    out: set[str] = set()
+    with read_transaction(ctx.engine) as conn:
+        for i in range(0, len(ids), 900):
+            out.update(conn.execute(select(families.c.id).where(
+                families.c.id.in_(ids[i:i + 900]),
+                families.c.current_code == principal.scope)).scalars())
     return out
+
+
+def run_summary(ctx: Context, principal: Principal, run_id: str, *, small_cell: int
+                ) -> dict[str, Any]:
+    """Placements per destination against capacity (aggregates; suppressed for analysts)."""
+    from fairshare.service import list_capacity, show_run
+
+    detail = show_run(ctx, run_id=run_id)
+    persons: dict[str, int] = {}
+    families: dict[str, int] = {}
+    for r in detail.recommendations:
+        code = r.destination or "stay"
+        persons[code] = persons.get(code, 0) + r.persons
+        families[code] = families.get(code, 0) + 1
+    capacity: dict[str, int] = {}
+    for offer in list_capacity(ctx):
+        if offer.active:
+            capacity[offer.code] = capacity.get(offer.code, 0) + offer.remaining
+    analyst = principal.role is Role.analyst
+    rows = []
+    for code in sorted(set(persons) | set(capacity)):
+        p, f = persons.get(code, 0), families.get(code, 0)
+        rows.append({"destination": code, "families": suppress(f, small_cell) if analyst else f,
+                     "persons": suppress(p, small_cell) if analyst else p,
+                     "capacity_remaining": capacity.get(code)})
+    run = detail.run
+    return {"run_id": run.id, "policy": run.policy, "key": run.key, "status": run.status,
+            "objective": run.objective, "families": run.families, "placed": run.placed,
+            "destinations": rows}
+
+
+def recommendation(ctx: Context, principal: Principal, run_id: str, family_id: str,
+                   ) -> dict[str, Any]:
+    """One recommendation with its explanation; records that the caller opened it."""
+    from fairshare.api import accounts
+    from fairshare.service import show_run
+    from fairshare.store.engine import write_transaction
+
+    detail = show_run(ctx, run_id=run_id)
+    rec = next((r for r in detail.recommendations if r.family_id == family_id), None)
+    if rec is None:
+        raise NotFoundError(f"Run '{run_id}' has no recommendation for family '{family_id}'.")
+    if principal.scope and rec.destination != principal.scope:
+        _check_family_in_scope(ctx, principal, family_id)
+    with write_transaction(ctx.engine) as conn:
+        accounts.record_explanation_view(conn, principal.user, run_id, family_id)
+    return rec.as_dict()
+
+
+def decide(ctx: Context, principal: Principal, *, run_id: str, family_id: str, kind: str,
+           reason: str, to: str | None) -> dict[str, Any]:
+    """A human decision; only after this person opened the family's explanation."""
+    from fairshare.api import accounts
+    from fairshare.service import decide as service_decide
+    from fairshare.service import show_run
+
+    if principal.role not in (Role.coordinator, Role.officer):
+        raise PermissionDeniedError("Only a coordinator or an officer decides.")
+    detail = show_run(ctx, run_id=run_id)
+    rec = next((r for r in detail.recommendations if r.family_id == family_id), None)
+    if rec is None:
+        raise NotFoundError(f"Run '{run_id}' has no recommendation for family '{family_id}'.")
+    if principal.scope and rec.destination != principal.scope:
+        _check_family_in_scope(ctx, principal, family_id)
+    with ctx.engine.connect() as conn:
+        viewed = accounts.explanation_viewed(conn, principal.user, run_id, family_id)
+    if not viewed:
+        raise ConflictError("Open the family's explanation before deciding "
+                            f"(GET /api/v1/runs/{run_id}/recommendations/{family_id}).")
+    return service_decide(ctx, run_id=run_id, family_id=family_id, kind=kind, reason=reason,
+                          decided_by=principal.actor, to=to).as_dict()
+
+
+def list_transfers(ctx: Context, principal: Principal) -> list[dict[str, Any]]:
+    """Recorded transfers (officers: from or to their jurisdiction)."""
+    from fairshare.service import list_transfers as service_list
+
+    out = [t.as_dict() for t in service_list(ctx)]
+    if principal.scope:
+        out = [t for t in out if principal.scope in (t["from_code"], t["to_code"])]
+    return out
+
+
+def add_capacity(ctx: Context, principal: Principal, *, path: Path) -> list[dict[str, Any]]:
+    """Store capacity offers (officers: only offers of their own jurisdiction)."""
+    from fairshare.exchange.capacity import read_capacity
+    from fairshare.service import add_capacity as service_add
+    from fairshare.store.engine import read_transaction
+    from fairshare.store.tables import jurisdictions
+
+    if principal.scope:
+        with read_transaction(ctx.engine) as conn:
+            codes = frozenset(conn.execute(select(jurisdictions.c.code)).scalars())
+        others = sorted({o.code for o in read_capacity(path, codes=codes)} - {principal.scope})
+        if others:
+            raise PermissionDeniedError(f"An officer of {principal.scope} offers capacity only for "
+                                        f"{principal.scope}; the file has {', '.join(others)}.")
+    return [c.as_dict() for c in service_add(ctx, path=path, actor=principal.actor)]

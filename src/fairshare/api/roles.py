@@ -34,6 +34,7 @@ class Action(enum.StrEnum):
     manage_capacity = "manage_capacity"
     read_runs = "read_runs"
     create_runs = "create_runs"
+    replay_runs = "replay_runs"
     read_recommendations = "read_recommendations"
     decide = "decide"
     read_transfers = "read_transfers"
@@ -55,6 +56,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.manage_capacity: frozenset({Role.coordinator, Role.officer}),
     Action.read_runs: frozenset({Role.coordinator, Role.officer, Role.auditor, Role.system}),
     Action.create_runs: frozenset({Role.coordinator, Role.system}),
+    Action.replay_runs: frozenset({Role.coordinator, Role.auditor, Role.system}),
     Action.read_recommendations: _HUMANS_READING_PEOPLE,
     Action.decide: frozenset({Role.coordinator, Role.officer}),
     Action.read_transfers: frozenset({Role.coordinator, Role.officer, Role.auditor}),

@@ -136,3 +136,278 @@ class BalancePublic(Public):
     total_basis: str
     notes: list[str]
     rows: list[BalanceRow]
+
+
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$"
+CODE_PATTERN = r"^[A-Z]{2}$"
+
+
+class StatusPublic(Public):
+    """Counts of the registry's entities (``<N`` for small cells, for analysts)."""
+
+    revision: str | None
+    counts: dict[str, int | str]
+
+
+class AgreementCreate(Strict):
+    """A data-sharing agreement document (YAML text, format in docs/registry.md)."""
+
+    document: str = Field(min_length=1, max_length=100_000)
+
+
+class AgreementPublic(Public):
+    """A data-sharing agreement as stored."""
+
+    id: str
+    title: str
+    purpose: str
+    status: str
+    active: bool
+    valid_from: dt.date
+    expires_on: dt.date
+    retention_days: int
+    fields: list[str]
+    parties: list[dict[str, str]]
+    legal_basis: str
+
+
+class CapacityPublic(Public):
+    """A capacity offer with what transfers used."""
+
+    id: str
+    code: str
+    period: str
+    persons: int
+    used: int
+    remaining: int
+    housing_units: dict[str, int] | None
+    services: list[str]
+    expires_on: dt.date
+    active: bool
+
+
+class ValidationReport(Public):
+    """What an import would say about a file, without importing it."""
+
+    agreement_id: str
+    agreement_active: bool
+    rows: int
+    families: int
+    columns: list[str]
+    valid: bool
+    problems: list[str]
+    more_problems: int
+
+
+class ImportPublic(Public):
+    """The outcome of an import (``already_imported`` when the same batch came before)."""
+
+    agreement_id: str
+    batch_id: int | None
+    rows: int
+    new_claimants: int
+    new_families: int
+    already_present: int
+    already_imported: bool
+    content_sha256: str
+
+
+class FamilyPublic(Public):
+    """A family (pseudonymous id) waiting or placed."""
+
+    id: str
+    current_jurisdiction: str
+    status: str
+    size: int
+    services: list[str]
+    consenting: bool
+
+
+class FamilyPage(Public):
+    """A page of families."""
+
+    total: int
+    limit: int
+    offset: int
+    items: list[FamilyPublic]
+
+
+class ConsentRecord(Public):
+    """One consent record."""
+
+    state: str
+    purpose: str
+    text_version: str
+    recorded_at: str
+
+
+class ClaimantPublic(Public):
+    """A claimant's minimised record."""
+
+    id: str
+    family_id: str
+    current_jurisdiction: str
+    birth_year: int | None
+    sex: str | None
+    languages: Any
+    education: str | None
+    work_experience_years: float | None
+    consents: list[ConsentRecord]
+
+
+class ConsentCreate(Strict):
+    """Consent given (with the version of the text the person read) or withdrawn."""
+
+    state: Literal["given", "withdrawn"]
+    text_version: str | None = Field(default=None, min_length=1, max_length=32)
+
+
+class ConsentPublic(Public):
+    """A consent change and its effects."""
+
+    state: str
+    purpose: str
+    claimant_ids: list[str]
+    family_ids: list[str]
+    withdrawn_recommendations: int
+
+
+class RunCreate(Strict):
+    """A matching run over the registry's consenting, waiting families."""
+
+    policy: Literal["outcome", "balanced", "preference-first"] = "balanced"
+    key: str = Field(default="canada-population", min_length=1, max_length=100,
+                     pattern=r"^[a-z0-9-]+$")
+    solver: Literal["auto", "exact", "fast", "greedy"] = "auto"
+
+
+class RunPublic(Public):
+    """A run's record: inputs' hash, policy, key, versions, who ran it, result."""
+
+    id: str
+    created_at: dt.datetime
+    created_by: str
+    policy: str
+    key: str
+    input_sha256: str
+    plan_sha256: str
+    solver: str
+    status: str
+    objective: float | None
+    families: int
+    placed: int
+    versions: dict[str, Any]
+    snapshot_kept: bool
+
+
+class RecommendationPublic(Public):
+    """One family's recommendation (status: pending, accepted, overridden, ...)."""
+
+    run_id: str
+    family_id: str
+    destination: str | None
+    persons: int
+    status: str
+
+
+class RecommendationDetail(RecommendationPublic):
+    """A recommendation with its explanation (English and French texts, factors, alternatives)."""
+
+    explanation: dict[str, Any] | None
+
+
+class RunDetailPublic(Public):
+    """A run with the recommendations the caller may see."""
+
+    run: RunPublic
+    recommendations: list[RecommendationPublic]
+
+
+class DestinationSummary(Public):
+    """Placements to one destination against remaining capacity."""
+
+    destination: str
+    families: int | str
+    persons: int | str
+    capacity_remaining: int | None
+
+
+class RunSummary(Public):
+    """A run's plan in aggregate."""
+
+    run_id: str
+    policy: str
+    key: str
+    status: str
+    objective: float | None
+    families: int
+    placed: int
+    destinations: list[DestinationSummary]
+
+
+class ReplayPublic(Public):
+    """Whether re-solving the stored snapshot gave the stored plan."""
+
+    run_id: str
+    identical: bool
+    input_sha256: str
+    stored_plan_sha256: str
+    replayed_plan_sha256: str
+    differences: list[str]
+
+
+class DecisionCreate(Strict):
+    """A human decision on one recommendation."""
+
+    family_id: str = Field(min_length=1, max_length=200, pattern=ID_PATTERN)
+    kind: Literal["accept", "override"]
+    reason: str = Field(min_length=3, max_length=2000)
+    to: str | None = Field(default=None, pattern=CODE_PATTERN)
+
+
+class DecisionPublic(Public):
+    """A recorded decision and the transfer it made."""
+
+    decision_id: int
+    run_id: str
+    family_id: str
+    kind: str
+    destination: str | None
+    decided_by: str
+    transfer_id: int | None
+
+
+class TransferPublic(Public):
+    """A recorded transfer."""
+
+    id: int
+    family_id: str
+    from_code: str
+    to_code: str
+    persons: int
+    offer_id: str
+    transferred_at: dt.datetime
+    decision_id: int
+
+
+class AuditEntryPublic(Public):
+    """One audit entry."""
+
+    seq: int
+    at: dt.datetime
+    actor: str
+    action: str
+    entity_type: str
+    entity_id: str
+    details: dict[str, Any]
+    hash: str
+
+
+class VerifyPublic(Public):
+    """The audit chain check."""
+
+    ok: bool
+    entries: int
+    first_broken: int | None
+    problem: str | None
+    head: str | None

@@ -39,10 +39,9 @@ def serve(host: str = typer.Option("127.0.0.1", "--host", help="Address to liste
 
     secure = not _is_loopback(host)
     if demo:
-        from fairshare.api.demo import demo_database_url, seed_demo
+        from fairshare.api.demo import demo_home, seed_demo
 
-        settings = Settings.from_env(database_url=demo_database_url(), demo=True,
-                                     secure_cookies=secure)
+        settings = Settings.for_home(demo_home(), demo=True, secure_cookies=secure)
         prepare_database(settings)
         accounts = seed_demo(settings)
         _print_demo_banner(host, port, accounts)

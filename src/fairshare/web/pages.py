@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from fairshare.api import accounts, readmodels
-from fairshare.api.auth import Principal, check_csrf, engine_of, identify, settings_of
+from fairshare.api.auth import Principal, check_csrf, context_of, engine_of, identify, settings_of
 from fairshare.api.security import SESSION_COOKIE
 from fairshare.store.engine import write_transaction
 from fairshare.web import svg
@@ -152,8 +152,8 @@ def overview(request: Request, principal: PagePrincipal, key: str = "canada-popu
         key = "canada-population"
     if years not in YEAR_CHOICES:
         years = "2019-2024"
-    engine = engine_of(request)
-    moves = registry_transfers(engine)
+    ctx = context_of(request)
+    moves = registry_transfers(ctx)
     total = readmodels.balance(key, years, True, "hamilton", False, moves)
     names = {j["code"]: j for j in readmodels.jurisdictions()}
     fed = load_federation()
@@ -174,7 +174,7 @@ def overview(request: Request, principal: PagePrincipal, key: str = "canada-popu
         for r in per_year["rows"]:
             series.setdefault(r["code"], []).append((r["year"], float(r["surplus"])))
         lines_svg = svg.lines(series, title=t("lines_heading"))
-    counts = status_counts(engine, principal, small_cell=settings_of(request).small_cell_threshold)
+    counts = status_counts(ctx, principal, small_cell=settings_of(request).small_cell_threshold)
     return page(request, "overview.html", title_key="overview_title", principal=principal,
                 keys=keys, key=key, key_label=key_label, years=years, year_choices=YEAR_CHOICES,
                 map_svg=map_svg, bars_svg=bars_svg, lines_svg=lines_svg,

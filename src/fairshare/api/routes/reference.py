@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from fairshare.api import readmodels
-from fairshare.api.auth import EngineDep, Principal, require
+from fairshare.api.auth import CtxDep, Principal, require
 from fairshare.api.registry import registry_transfers
 from fairshare.api.roles import Action
 from fairshare.api.schemas import BalancePublic, JurisdictionPublic, KeyPublic, SharesPublic
@@ -51,10 +51,10 @@ def get_shares(_: Reader, key: KeyQuery = "canada-population",
 
 
 @router.get("/balance", response_model=BalancePublic, summary="Intake against fair share")
-def get_balance(_: Reader, engine: EngineDep, key: KeyQuery = "canada-population",
+def get_balance(_: Reader, ctx: CtxDep, key: KeyQuery = "canada-population",
                 years: Annotated[str, Query(max_length=40, pattern=r"^[0-9,\- ]+$")] = "2019-2024",
                 cumulative: bool = False, method: MethodQuery = "hamilton",
                 carry_forward: bool = False) -> dict[str, object]:
     """Intake (after the registry's transfers) against fair share, per year or cumulative."""
     return readmodels.balance(key, years, cumulative, method, carry_forward,
-                              registry_transfers(engine))
+                              registry_transfers(ctx))

@@ -1,0 +1,34 @@
+"""The audit log: chain verification and filtered reading (coordinators and auditors)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+
+from fairshare.api.auth import CtxDep, Principal, require
+from fairshare.api.roles import Action
+from fairshare.api.schemas import AuditEntryPublic, VerifyPublic
+
+router = APIRouter(tags=["audit"])
+Auditor = Annotated[Principal, Depends(require(Action.read_audit))]
+Filter = Annotated[str | None, Query(min_length=1, max_length=200)]
+
+
+@router.get("/audit/verify", response_model=VerifyPublic, summary="Verify the audit chain")
+def verify(ctx: CtxDep, _: Auditor) -> dict[str, Any]:
+    """Recompute every entry's hash; names the first broken entry."""
+    from fairshare.service import verify_audit
+
+    return verify_audit(ctx).as_dict()
+
+
+@router.get("/audit", response_model=list[AuditEntryPublic], summary="Read the audit log")
+def show(ctx: CtxDep, _: Auditor, entity_type: Filter = None, entity_id: Filter = None,
+         action: Filter = None, limit: Annotated[int, Query(ge=1, le=1000)] = 200
+         ) -> list[dict[str, Any]]:
+    """Entries in chain order (the last ``limit``), filtered by entity and action."""
+    from fairshare.service import show_audit
+
+    return [e.as_dict() for e in show_audit(ctx, entity_type=entity_type, entity_id=entity_id,
+                                            action=action, limit=limit)]

@@ -1,0 +1,102 @@
+"""Matching runs, recommendations with explanations, human decisions and transfers."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+
+from fairshare.api import registry
+from fairshare.api.auth import CtxDep, Principal, require, settings_of
+from fairshare.api.roles import Action
+from fairshare.api.schemas import (
+    DecisionCreate,
+    DecisionPublic,
+    RecommendationDetail,
+    ReplayPublic,
+    RunCreate,
+    RunDetailPublic,
+    RunPublic,
+    RunSummary,
+    TransferPublic,
+)
+
+router = APIRouter()
+Reader = Annotated[Principal, Depends(require(Action.read_runs))]
+
+
+@router.get("/runs", response_model=list[RunPublic], tags=["runs"], summary="Matching runs")
+def list_runs(ctx: CtxDep, _: Reader) -> list[dict[str, Any]]:
+    """Every run, newest first, with its inputs' hash, policy, key and versions."""
+    from fairshare.service import list_runs as service_list
+
+    return [r.as_dict() for r in service_list(ctx)]
+
+
+@router.post("/runs", response_model=RunPublic, status_code=201, tags=["runs"],
+             summary="Create a matching run")
+def create_run(body: RunCreate, ctx: CtxDep,
+               principal: Annotated[Principal, Depends(require(Action.create_runs))]
+               ) -> dict[str, Any]:
+    """Solve over the consenting, waiting families and active offers; recommendations stay
+    pending until a person decides."""
+    from fairshare.service import create_run as service_create
+
+    detail = service_create(ctx, policy=body.policy, key=body.key, solver=body.solver,
+                            actor=principal.actor)
+    return detail.run.as_dict()
+
+
+@router.get("/runs/{run_id}", response_model=RunDetailPublic, tags=["runs"], summary="One run")
+def get_run(run_id: str, ctx: CtxDep, principal: Reader) -> dict[str, Any]:
+    """The run and the recommendations you may see (officers: to or from their jurisdiction)."""
+    return registry.run_detail(ctx, principal, run_id)
+
+
+@router.get("/runs/{run_id}/summary", response_model=RunSummary, tags=["runs"],
+            summary="A run's plan in aggregate")
+def get_run_summary(request: Request, run_id: str, ctx: CtxDep,
+                    principal: Annotated[Principal, Depends(require(Action.read_aggregates))]
+                    ) -> dict[str, Any]:
+    """Families and persons per destination against remaining capacity (small cells
+    suppressed for analysts)."""
+    return registry.run_summary(ctx, principal, run_id,
+                                small_cell=settings_of(request).small_cell_threshold)
+
+
+@router.post("/runs/{run_id}/replay", response_model=ReplayPublic, tags=["runs"],
+             summary="Replay a run")
+def replay_run(run_id: str, ctx: CtxDep,
+               _: Annotated[Principal, Depends(require(Action.replay_runs))]) -> dict[str, Any]:
+    """Re-solve the stored snapshot and compare with the stored plan (changes nothing)."""
+    from fairshare.service import replay_run as service_replay
+
+    return service_replay(ctx, run_id=run_id).as_dict()
+
+
+@router.get("/runs/{run_id}/recommendations/{family_id}", response_model=RecommendationDetail,
+            tags=["runs"], summary="A recommendation with its explanation")
+def get_recommendation(run_id: str, family_id: str, ctx: CtxDep,
+                       principal: Annotated[Principal,
+                                            Depends(require(Action.read_recommendations))]
+                       ) -> dict[str, Any]:
+    """The explanation in English and French; opening it is recorded (a decision needs it)."""
+    return registry.recommendation(ctx, principal, run_id, family_id)
+
+
+@router.post("/runs/{run_id}/decisions", response_model=DecisionPublic, status_code=201,
+             tags=["runs"], summary="Decide on a recommendation")
+def decide(run_id: str, body: DecisionCreate, ctx: CtxDep,
+           principal: Annotated[Principal, Depends(require(Action.decide))]) -> dict[str, Any]:
+    """Accept or override (with a reason); only after you opened the explanation."""
+    return registry.decide(ctx, principal, run_id=run_id, family_id=body.family_id,
+                           kind=body.kind, reason=body.reason, to=body.to)
+
+
+@router.get("/transfers", response_model=list[TransferPublic], tags=["runs"],
+            summary="Transfers")
+def list_transfers(ctx: CtxDep,
+                   principal: Annotated[Principal, Depends(require(Action.read_transfers))]
+                   ) -> list[dict[str, Any]]:
+    """Recorded transfers (officers: from or to their jurisdiction)."""
+    return registry.list_transfers(ctx, principal)
