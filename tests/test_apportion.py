@@ -324,3 +324,9 @@ def test_adams_and_hill_give_everyone_a_seat_when_there_are_enough(problem: Any,
     assume(total >= len(positive))
     result = _solve(method, problem)
     assert all(result.seats[n] >= 1 for n in positive)
+
+
+def test_no_weights() -> None:
+    assert apportion({}, 0).seats == {}
+    with pytest.raises(ApportionmentError, match="No weights were given"):
+        apportion({}, 3)

@@ -156,3 +156,12 @@ def test_parser_doctests() -> None:
     import fairshare.cli.apportion as module
 
     assert doctest.testmod(module).failed == 0
+
+
+def test_json_format_prints_only_json(run_cli: Run) -> None:
+    import json
+
+    result = run_cli("apportion", "-n", "8", "-m", "webster", "--format", "json", input=VOTES)
+    assert result.exit_code == 0, result
+    assert json.loads(result.stdout) == [{"name": "A", "seats": 3}, {"name": "B", "seats": 3},
+                                         {"name": "C", "seats": 1}, {"name": "D", "seats": 1}]

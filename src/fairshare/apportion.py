@@ -230,6 +230,8 @@ def _check_feasible(entries: Sequence[_Entry], total: int) -> None:
             f"The minimums add up to {lows} seats, more than the total of {total}; "
             "lower some minimums or raise the total.")
     positive = [e for e in entries if e.weight > 0]
+    if not entries and total > 0:
+        raise ApportionmentError(f"No weights were given, so {total} seats cannot be apportioned.")
     if not positive and total > lows:
         raise ApportionmentError(
             f"All weights are zero, so there is no basis for apportioning {total} seats; "

@@ -22,6 +22,7 @@ import typer
 
 from fairshare.apportion import ALIASES, METHODS, Apportionment, apportion
 from fairshare.cli import app
+from fairshare.cli.render import OutputFormat, format_cell, render
 from fairshare.errors import InputError
 
 _METHOD_HELP = (f"Apportionment method: {', '.join(METHODS)} (aliases: "
@@ -144,7 +145,11 @@ def parse_bounds(text: str, source: str, kind: str, names: Mapping[str, object])
     return bounds
 
 
-def _write_csv(result: Apportionment) -> None:
+def _write(result: Apportionment, fmt: OutputFormat) -> None:
+    if fmt is not OutputFormat.csv:
+        rows = [{"name": name, "seats": seats} for name, seats in result.seats.items()]
+        render(rows, fmt, title=f"{result.method}: {result.total} seats")
+        return
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["name", "seats"])
@@ -156,8 +161,6 @@ def _explain(result: Apportionment, weights: Mapping[str, Fraction], minimum: Ma
              maximum: Mapping[str, int]) -> None:
     from rich.console import Console
     from rich.table import Table
-
-    from fairshare.cli.render import format_cell
 
     divisor = "-" if result.divisor is None else f"{result.divisor:.10g}"
     table = Table(title=f"{result.method}: {result.total} seats", caption_justify="left",
@@ -186,6 +189,9 @@ def apportion_command(
     explain: bool = typer.Option(
         False, "--explain", help="Also print weights, quotas, bounds, seats and the divisor "
         "as a table on stderr."),
+    fmt: OutputFormat = typer.Option(
+        OutputFormat.csv, "--format", "-f",
+        help="Output on stdout: csv (default, the contract), json or table."),
 ) -> None:
     """Apportion N whole seats among the names of a CSV of weights.
 
@@ -204,7 +210,7 @@ def apportion_command(
     minimum = parse_bounds(*read_text(min_file), "min", weights) if min_file else {}
     maximum = parse_bounds(*read_text(max_file), "max", weights) if max_file else {}
     result = apportion(weights, total, method, minimum=minimum, maximum=maximum)
-    _write_csv(result)
+    _write(result, fmt)
     for tie in result.ties:
         typer.echo(f"note: {tie.describe()}", err=True)
     if explain:
