@@ -330,3 +330,26 @@ def test_no_weights() -> None:
     assert apportion({}, 0).seats == {}
     with pytest.raises(ApportionmentError, match="No weights were given"):
         apportion({}, 3)
+
+
+@settings(max_examples=200, deadline=None)
+@given(problems())
+def test_bounded_quotas_share_one_scale(problem: Any) -> None:
+    """Quotas are clamp(t * weight, min, max) for a single t: names held at their maximum
+    would exceed it at t, names held at their minimum would fall below it, the rest are t * w."""
+    weights, total, minimum, maximum = problem
+    quotas = _solve("hamilton", problem).quotas
+    assert sum(quotas.values()) == pytest.approx(total)
+    low_t, high_t = 0.0, math.inf  # the interval of scales t consistent with every name
+    for name, weight in weights.items():
+        quota, low, high = quotas[name], minimum.get(name, 0), maximum.get(name, math.inf)
+        assert low - 1e-9 <= quota <= high + 1e-9
+        if weight == 0:
+            assert quota == low
+        elif low + 1e-9 < quota < high - 1e-9:
+            low_t, high_t = max(low_t, quota / weight), min(high_t, quota / weight)
+        elif quota > low + 1e-9:  # held at its maximum: t * weight >= maximum
+            low_t = max(low_t, high / weight)
+        elif quota < high - 1e-9:  # held at its minimum: t * weight <= minimum
+            high_t = min(high_t, low / weight)
+    assert low_t <= high_t * (1 + 1e-9)
