@@ -19,22 +19,52 @@ from fairshare.matching.policy import Policy
 from fairshare.matching.result import MatchStatus, StageOutcome
 
 INTEGRAL = 1 - 1e-6
-COLGEN_MIN_PAIRS = 60_000
+CLOSE_CALLS_PER_DEST = 6
 
 
 def solve_fast(pairs: Pairs, policy: Policy) -> StageOutcome:
     """LP (+ column generation when large), fix the integral families, small MIP on the rest."""
     t0 = time.perf_counter()
     notes: list[str] = []
+    if policy.outcome_floor is None:
+        from fairshare.matching.colgen import column_generation
+
+        cg = column_generation(pairs, policy)
+        if cg is not None:
+            notes.append(f"LP by column generation: {len(cg.cols):,} of {len(pairs.fam):,} "
+                         f"pairs generated in {cg.rounds} rounds.")
+            free = _close_calls(pairs, cg.reduced_cost)
+            return fix_and_finish(pairs, policy, cg.cols, cg.x, cg.bound, notes, t0,
+                                  time.perf_counter() - t0, free=free)
+        notes.append("Column generation could not place every family; solving the staged "
+                     "full LP instead.")
     lp = solve_stages(pairs, policy, whole(pairs), integer=False)
     if lp.status is MatchStatus.infeasible:
         return StageOutcome(choice=[-1] * pairs.n_families, status=MatchStatus.infeasible,
                             objective=float("nan"), bound=None, gap=None,
-                            notes=lp.notes, timings={"lp": time.perf_counter() - t0})
-    x_cols, x, bound = lp.chosen, lp.x, lp.objective
+                            notes=notes + lp.notes, timings={"lp": time.perf_counter() - t0})
     notes += lp.notes
-    t_lp = time.perf_counter() - t0
-    return fix_and_finish(pairs, policy, x_cols, x, bound, notes, t0, t_lp)
+    return fix_and_finish(pairs, policy, lp.chosen, lp.x, lp.objective, notes, t0,
+                          time.perf_counter() - t0)
+
+
+def _close_calls(pairs: Pairs, rc: np.ndarray) -> np.ndarray:
+    """Families whose LP choice is a close call: the smallest gap between their best and
+    second-best reduced cost (re-solved exactly together with the fractional ones)."""
+    k = min(pairs.n_families, CLOSE_CALLS_PER_DEST * pairs.n_dest)
+    order = np.lexsort((-rc, pairs.fam))
+    fam_sorted = pairs.fam[order]
+    first = np.searchsorted(fam_sorted, fam_sorted, side="left")
+    rank = np.arange(len(order)) - first
+    best = np.full(pairs.n_families, -np.inf)
+    second = np.full(pairs.n_families, -np.inf)
+    best[fam_sorted[rank == 0]] = rc[order[rank == 0]]
+    second[fam_sorted[rank == 1]] = rc[order[rank == 1]]
+    with np.errstate(invalid="ignore"):
+        margin = np.where(np.isfinite(second), best - second, np.inf)
+    margin[~pairs.placeable] = np.inf
+    picks = np.argsort(margin, kind="stable")[:k]
+    return picks[np.isfinite(margin[picks])]
 
 
 def _fallback(pairs: Pairs, policy: Policy, notes: list[str], t0: float) -> StageOutcome:
@@ -47,9 +77,15 @@ def _fallback(pairs: Pairs, policy: Policy, notes: list[str], t0: float) -> Stag
 
 
 def fix_and_finish(pairs: Pairs, policy: Policy, x_cols: np.ndarray, x: np.ndarray,
-                   bound: float, notes: list[str], t0: float, t_lp: float) -> StageOutcome:
-    """Fix families the LP places integrally; solve the rest exactly; report the gap to ``bound``."""
+                   bound: float, notes: list[str], t0: float, t_lp: float,
+                   free: np.ndarray | None = None) -> StageOutcome:
+    """Fix families the LP places integrally (except ``free`` ones); solve the rest exactly;
+    report the gap to ``bound``."""
     integral = x_cols[x >= INTEGRAL]
+    if free is not None and len(free):
+        is_free = np.zeros(pairs.n_families, dtype=bool)
+        is_free[free] = True
+        integral = integral[~is_free[pairs.fam[integral]]]
     fixed_fam = np.zeros(pairs.n_families, dtype=bool)
     fixed_fam[pairs.fam[integral]] = True
     size = pairs.pair_sizes

@@ -1,0 +1,111 @@
+"""Fast solver, baselines, policies, explanations and report on synthetic batches."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from fairshare.matching import (
+    PRESETS,
+    MatchStatus,
+    check_plan,
+    default_scores,
+    load_policy,
+    solve,
+)
+from fairshare.matching.synth import synth_batch
+
+OUTCOME = load_policy("outcome")
+
+
+@pytest.fixture(scope="module")
+def batch():  # type: ignore[no-untyped-def]
+    return synth_batch(150, seed=7)
+
+
+@pytest.fixture(scope="module")
+def exact(batch):  # type: ignore[no-untyped-def]
+    return solve(batch, OUTCOME, solver="exact")
+
+
+def test_fast_is_valid_and_its_bound_holds_against_the_exact_optimum(batch, exact) -> None:
+    fast = solve(batch, OUTCOME, solver="fast", report=False)
+    assert fast.violations == []
+    assert fast.persons_placed == exact.persons_placed
+    assert fast.bound is not None and fast.gap is not None
+    assert fast.bound >= exact.objective - 1e-6
+    assert fast.objective <= exact.objective + 1e-6
+    assert fast.gap <= 0.01
+    assert any("column generation" in n for n in fast.notes)
+
+
+@pytest.mark.parametrize("rule", ["greedy", "random", "deferred-acceptance"])
+def test_baselines_respect_capacity_services_and_consent(batch, exact, rule) -> None:
+    r = solve(batch, OUTCOME, solver=rule, report=False, explain=False)
+    assert r.status is MatchStatus.heuristic
+    hard = [v for v in r.violations if "below its minimum" not in v]
+    assert hard == []  # only floors, which these rules ignore, may be missed
+    assert r.objective <= exact.objective + 1e-6
+
+
+def test_status_quo_leaves_families_where_they_are(batch) -> None:
+    r = solve(batch, OUTCOME, solver="status-quo", report=False, explain=False)
+    assert all(r.assignment[f.id] == f.current for f in batch.families)
+
+
+def test_every_family_gets_an_explanation_in_english_and_french(batch, exact) -> None:
+    assert set(exact.explanations) == {f.id for f in batch.families}
+    for fid, e in exact.explanations.items():
+        assert e["en"] and e["fr"]
+        assert e["destination"] == exact.assignment[fid]
+        if e["destination"] is not None:
+            assert len(e["alternatives"]) == 2
+            for alt in e["alternatives"]:
+                assert alt["why_not"] in {"excluded", "lacks-service", "no-score", "no-housing",
+                                          "too-large", "full", "lower-score", "trade-off"}
+                assert alt["why_not_fr"]
+            assert e["components"]["outcome"] == pytest.approx(
+                e["size"] * e["components"]["score"])
+
+
+def test_report_compares_baselines_and_counts_ranks(batch, exact) -> None:
+    rep = exact.report
+    names = [row["plan"] for row in rep["comparison"]]
+    assert names[0] == "this plan" and "greedy by score" in names and "status quo" in names
+    greedy = next(r for r in rep["comparison"] if r["plan"] == "greedy by score")
+    assert rep["plan"]["total_outcome"] >= greedy["total_outcome"] - 1e-6 or \
+        greedy["violations"] > 0
+    assert sum(rep["preference_ranks"].values()) == len(batch.families)
+    assert sum(d["persons"] for d in rep["destinations"]) == exact.persons_placed
+
+
+def test_presets_are_dated_and_referenced() -> None:
+    for name in PRESETS:
+        pol = load_policy(name)
+        assert pol.label and pol.description and pol.references
+        assert all(r.url.startswith("https://") for r in pol.references)
+        assert pol.valid_from.year >= 2025
+
+
+@pytest.mark.parametrize("name", ["balanced", "preference-first"])
+def test_other_policies_give_valid_plans(batch, exact, name) -> None:
+    r = solve(batch, load_policy(name), solver="exact", explain=False, report=False)
+    assert r.violations == []
+    assert r.persons_placed == exact.persons_placed
+    if name == "preference-first":
+        total = sum(batch.scores[f.id][r.assignment[f.id]] * f.size  # type: ignore[index]
+                    for f in batch.families if r.assignment[f.id])
+        assert total >= 0.95 * exact.objective - 1e-6
+        ranks = [f.preference_rank(r.assignment[f.id]) for f in batch.families  # type: ignore[arg-type]
+                 if r.assignment[f.id] and f.preferences]
+        ranks_exact = [f.preference_rank(exact.assignment[f.id])  # type: ignore[arg-type]
+                       for f in batch.families if exact.assignment[f.id] and f.preferences]
+        assert sum(x is not None for x in ranks) >= sum(x is not None for x in ranks_exact)
+
+
+def test_default_scorer_works_end_to_end() -> None:
+    p = synth_batch(30, seed=2)
+    scored = dataclasses.replace(p, scores=default_scores(p))
+    r = solve(scored, OUTCOME, solver="exact", explain=False, report=False)
+    assert r.violations == [] and r.status is MatchStatus.optimal
