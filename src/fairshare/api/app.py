@@ -112,9 +112,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(_health_router())
     app.include_router(_api_router())
     app.include_router(_docs_router(app))
-    from fairshare.web.pages import router as pages_router
+    from fairshare.web import pages, pages_matching, pages_registry
 
-    app.include_router(pages_router)
+    for module in (pages, pages_registry, pages_matching):
+        app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(IdempotencyMiddleware, engine=engine)
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.secure_cookies)

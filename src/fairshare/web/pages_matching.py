@@ -1,0 +1,134 @@
+"""Pages for matching: runs, the plan against capacity, explanations, decisions."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from fairshare.api import readmodels, registry
+from fairshare.api.auth import context_of, permits, settings_of
+from fairshare.api.roles import Action
+from fairshare.web.pages import PagePrincipal, require_form_csrf
+from fairshare.web.pages_registry import _need
+from fairshare.web.render import page, translator
+
+router = APIRouter(include_in_schema=False)
+POLICIES = ("balanced", "outcome", "preference-first")
+SOLVERS = ("auto", "exact", "fast", "greedy")
+REASON_CODES = ("family-circumstances", "local-knowledge", "capacity-change", "preference",
+                "other")
+CsrfField = Annotated[str, Form(max_length=200)]
+
+
+@router.get("/matching", response_class=HTMLResponse)
+def matching_page(request: Request, principal: PagePrincipal) -> Response:
+    """Runs, newest first, and (for coordinators) the form to create one."""
+    from fairshare.service import list_runs
+
+    _need(principal, Action.read_runs)
+    keys = [k for k in readmodels.keys_list() if k["federation"] in ("any", "canada")]
+    return page(request, "matching.html", title_key="matching_title", principal=principal,
+                runs=[r.as_dict() for r in list_runs(context_of(request))],
+                can_create=permits(principal, Action.create_runs), policies=POLICIES,
+                solvers=SOLVERS, keys=keys)
+
+
+@router.post("/matching/runs")
+def create_run(request: Request, principal: PagePrincipal,
+               policy: Annotated[str, Form(max_length=40)] = "balanced",
+               key: Annotated[str, Form(max_length=100)] = "canada-population",
+               solver: Annotated[str, Form(max_length=20)] = "auto",
+               csrf_token: CsrfField = "") -> Response:
+    """Create a run and show it."""
+    from fairshare.errors import InputError
+    from fairshare.service import create_run as service_create
+
+    _need(principal, Action.create_runs)
+    require_form_csrf(principal, csrf_token)
+    if policy not in POLICIES or solver not in SOLVERS:
+        raise InputError(f"Choose a policy among {', '.join(POLICIES)} and a solver among "
+                         f"{', '.join(SOLVERS)}.")
+    detail = service_create(context_of(request), policy=policy, key=key, solver=solver,
+                            actor=principal.actor)
+    return RedirectResponse(url=f"/matching/runs/{detail.run.id}?done=run_created", status_code=303)
+
+
+@router.get("/matching/runs/{run_id}", response_class=HTMLResponse)
+def run_page(request: Request, run_id: str, principal: PagePrincipal) -> Response:
+    """The plan per destination against capacity and fulfilment, and each recommendation."""
+    _need(principal, Action.read_runs)
+    t = translator(request)
+    ctx = context_of(request)
+    detail = registry.run_detail(ctx, principal, run_id)
+    summary = registry.run_summary(ctx, principal, run_id,
+                                   small_cell=settings_of(request).small_cell_threshold)
+    names = {j["code"]: j for j in readmodels.jurisdictions()}
+    balance = readmodels.balance(detail["run"]["key"], "2019-2024", True, "hamilton", False,
+                                 registry.registry_transfers(ctx))
+    fulfilment = {r["code"]: r["fulfilment"] for r in balance["rows"]}
+    rows = [{"label": t.name(names[d["destination"]]) if d["destination"] in names else t("stays"),
+             "families": d["families"], "persons": d["persons"],
+             "capacity": "—" if d["capacity_remaining"] is None else d["capacity_remaining"],
+             "fulfilment": t.number(fulfilment.get(d["destination"]), 2)}
+            for d in summary["destinations"]]
+    run = detail["run"]
+    return page(request, "run.html", title_key="run_title", principal=principal, run=run,
+                objective=t.number(run["objective"], 3), summary=rows,
+                recs=detail["recommendations"],
+                can_read_recs=permits(principal, Action.read_recommendations),
+                active="/matching")
+
+
+def _components(t: Any, comp: dict[str, Any] | None) -> list[tuple[str, str]]:
+    if not comp:
+        return []
+    return [(t(f"factor_{k}"), t.number(v, 3)) for k, v in comp.items()
+            if isinstance(v, int | float)]
+
+
+@router.get("/matching/runs/{run_id}/families/{family_id}", response_class=HTMLResponse)
+def explanation_page(request: Request, run_id: str, family_id: str,
+                     principal: PagePrincipal) -> Response:
+    """The family's explanation (opening it enables the decision)."""
+    _need(principal, Action.read_recommendations)
+    t = translator(request)
+    rec = registry.recommendation(context_of(request), principal, run_id, family_id)
+    expl = rec.get("explanation") or {}
+    alternatives = [{"destination": a["destination"],
+                     "score": t.number(a["score"], 3) if a.get("score") is not None else "—",
+                     "why": a.get(f"why_not_{t.lang}") or a.get("why_not_en", "")}
+                    for a in expl.get("alternatives", [])]
+    rank = expl.get("preference_rank")
+    destinations = [{"code": j["code"], "label": t.name(j)} for j in readmodels.jurisdictions()
+                    if j["code"] != rec.get("destination")]
+    return page(request, "explanation.html", title_key="explanation_title", principal=principal,
+                rec=rec, text=expl.get(t.lang) or expl.get("en") or t("no_explanation"),
+                components=_components(t, expl.get("components")), alternatives=alternatives,
+                rank=rank if rank else t("not_ranked"), destinations=destinations,
+                reason_codes=REASON_CODES, can_decide=permits(principal, Action.decide),
+                active="/matching")
+
+
+@router.post("/matching/runs/{run_id}/families/{family_id}/decide")
+def decide(request: Request, run_id: str, family_id: str, principal: PagePrincipal,
+           kind: Annotated[str, Form(pattern="^(accept|override)$")],
+           reason: Annotated[str, Form(min_length=3, max_length=2000)],
+           to: Annotated[str, Form(max_length=8)] = "",
+           reason_code: Annotated[str, Form(max_length=40)] = "",
+           csrf_token: CsrfField = "") -> Response:
+    """Record the decision and go back to the run."""
+    from fairshare.errors import InputError
+
+    _need(principal, Action.decide)
+    require_form_csrf(principal, csrf_token)
+    if kind == "override":
+        if reason_code not in REASON_CODES:
+            raise InputError(f"Choose a reason code among {', '.join(REASON_CODES)}.")
+        reason = f"[{reason_code}] {reason}"
+    if to and not (len(to) == 2 and to.isalpha()):
+        raise HTTPException(status_code=422, detail="Choose a destination from the list.")
+    registry.decide(context_of(request), principal, run_id=run_id, family_id=family_id, kind=kind,
+                    reason=reason, to=to.upper() or None)
+    return RedirectResponse(url=f"/matching/runs/{run_id}?done=decided", status_code=303)

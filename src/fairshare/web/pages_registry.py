@@ -1,0 +1,100 @@
+"""Pages for the registry: batch upload (validate, import) and the audit log."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
+from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from fairshare.api import registry
+from fairshare.api.auth import Principal, context_of, permits
+from fairshare.api.roles import Action
+from fairshare.api.routes.registry import read_upload
+from fairshare.errors import FairshareError
+from fairshare.web.pages import PagePrincipal, require_form_csrf
+from fairshare.web.render import page
+
+router = APIRouter(include_in_schema=False)
+CsrfField = Annotated[str, Form(max_length=200)]
+AgreementField = Annotated[str, Form(min_length=1, max_length=64)]
+
+
+def _need(principal: Principal, action: Action) -> None:
+    if not permits(principal, action):
+        raise HTTPException(status_code=403, detail="Your role cannot use this page.")
+
+
+def _agreements(request: Request) -> list[dict[str, Any]]:
+    from fairshare.service import list_agreements
+
+    return [a.as_dict() for a in list_agreements(context_of(request))]
+
+
+@router.get("/batch", response_class=HTMLResponse)
+def batch_page(request: Request, principal: PagePrincipal) -> Response:
+    """Upload a claimants file, read the validation report, import."""
+    _need(principal, Action.import_claimants)
+    return page(request, "batch.html", title_key="batch_title", principal=principal,
+                agreements=_agreements(request), agreement_id=None, report=None, result=None)
+
+
+async def _batch_post(request: Request, principal: Principal, file: UploadFile, agreement_id: str,
+                      csrf_token: str, *, do_import: bool) -> Response:
+    _need(principal, Action.import_claimants)
+    require_form_csrf(principal, csrf_token)
+    data = await read_upload(request, file)
+    ctx = context_of(request)
+
+    def work() -> tuple[dict[str, Any], dict[str, Any] | None]:
+        with registry.uploaded(data, file.filename or "batch.csv") as path:
+            report = registry.validate_batch(ctx, principal, path=path, agreement_id=agreement_id)
+            result = None
+            if do_import and report["valid"]:
+                result = registry.import_batch(ctx, principal, path=path,
+                                               agreement_id=agreement_id)
+            return report, result
+
+    try:
+        report, result = await run_in_threadpool(work)
+    except FairshareError as exc:
+        report = {"valid": False, "rows": 0, "families": 0, "more_problems": 0,
+                  "problems": [exc.message, *exc.details[:200]]}
+        result = None
+    status = 200 if report["valid"] else 422
+    return page(request, "batch.html", title_key="batch_title", principal=principal,
+                agreements=_agreements(request), agreement_id=agreement_id, report=report,
+                result=result, status_code=status)
+
+
+@router.post("/batch/validate", response_class=HTMLResponse)
+async def batch_validate(request: Request, principal: PagePrincipal,
+                         file: Annotated[UploadFile, File()], agreement_id: AgreementField,
+                         csrf_token: CsrfField = "") -> Response:
+    """Validate only: the report, nothing stored."""
+    return await _batch_post(request, principal, file, agreement_id, csrf_token, do_import=False)
+
+
+@router.post("/batch/import", response_class=HTMLResponse)
+async def batch_import(request: Request, principal: PagePrincipal,
+                       file: Annotated[UploadFile, File()], agreement_id: AgreementField,
+                       csrf_token: CsrfField = "") -> Response:
+    """Validate, then import when valid (all or nothing)."""
+    return await _batch_post(request, principal, file, agreement_id, csrf_token, do_import=True)
+
+
+@router.get("/audit", response_class=HTMLResponse)
+def audit_page(request: Request, principal: PagePrincipal, entity_type: str | None = None,
+               entity_id: str | None = None, action: str | None = None) -> Response:
+    """Chain status and a filterable log (latest 200 entries)."""
+    from fairshare.service import show_audit, verify_audit
+
+    _need(principal, Action.read_audit)
+    ctx = context_of(request)
+    filters = {"entity_type": (entity_type or "")[:200] or None,
+               "entity_id": (entity_id or "")[:200] or None, "action": (action or "")[:200] or None}
+    entries = [e.as_dict() for e in show_audit(ctx, limit=200, **filters)]
+    entries.reverse()
+    return page(request, "audit.html", title_key="audit_title", principal=principal,
+                verify=verify_audit(ctx).as_dict(), entries=entries, filters=filters)

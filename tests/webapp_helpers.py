@@ -1,0 +1,69 @@
+"""Helpers shared by the API, page and browser tests: a seeded demo app and its callers."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from fairshare.api import Settings, create_app, prepare_database
+from fairshare.api.accounts import create_token
+from fairshare.api.demo import DEMO_ACCOUNTS, seed_demo
+from fairshare.store.engine import make_engine, write_transaction
+
+SYSTEM_USER = "optimiser"
+
+
+@dataclass
+class SeededApp:
+    """A demo-seeded app on its own database, with a token and a password per demo account."""
+
+    settings: Settings
+    client: TestClient
+    passwords: dict[str, str]
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    def auth(self, username: str) -> dict[str, str]:
+        """Authorization header for ``username``."""
+        return {"Authorization": f"Bearer {self.tokens[username]}"}
+
+
+def seeded_app(home: Path, *, families: int = 30) -> SeededApp:
+    """Initialise, seed and build an app in ``home``; tokens for every account plus a system one."""
+    from fairshare.api.accounts import create_user
+
+    settings = Settings.for_home(home, secure_cookies=False, demo=True)
+    prepare_database(settings)
+    accounts = seed_demo(settings, families=families)
+    passwords = {u: p for u, p, _ in accounts}
+    engine = make_engine(settings.database_url)
+    tokens: dict[str, str] = {}
+    with write_transaction(engine) as conn:
+        create_user(conn, username=SYSTEM_USER, password="system-account-pw", role="system")
+        passwords[SYSTEM_USER] = "system-account-pw"
+        for username in [*(a[0] for a in DEMO_ACCOUNTS), SYSTEM_USER]:
+            tokens[username] = create_token(conn, username=username, name="tests")[1]
+    engine.dispose()
+    client = TestClient(create_app(settings))
+    return SeededApp(settings=settings, client=client, passwords=passwords, tokens=tokens)
+
+
+def login(client: TestClient, username: str, password: str) -> str:
+    """Log ``client`` in through the form; returns the session's CSRF token (from a page)."""
+    form = client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+    assert token, form.text[:500]
+    r = client.post("/login", data={"username": username, "password": password,
+                                    "csrf_token": token.group(1), "next": "/"},
+                    follow_redirects=False)
+    assert r.status_code == 303, r.text[:500]
+    return csrf_of(client.get("/keys").text)
+
+
+def csrf_of(html: str) -> str:
+    """The CSRF token embedded in a page's forms."""
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found, html[:500]
+    return found.group(1)
