@@ -27,18 +27,10 @@ from fairshare.errors import ApportionmentError
 METHODS: tuple[str, ...] = ("hamilton", "jefferson", "webster", "adams", "huntington-hill")
 
 ALIASES: Mapping[str, str] = {
-    "largest-remainder": "hamilton",
-    "hare": "hamilton",
-    "hare-niemeyer": "hamilton",
-    "dhondt": "jefferson",
-    "d'hondt": "jefferson",
-    "d’hondt": "jefferson",
-    "d-hondt": "jefferson",
-    "sainte-lague": "webster",
-    "sainte-laguë": "webster",
-    "saint-lague": "webster",
-    "hill": "huntington-hill",
-    "equal-proportions": "huntington-hill",
+    "largest-remainder": "hamilton", "hare": "hamilton", "hare-niemeyer": "hamilton",
+    "dhondt": "jefferson", "d'hondt": "jefferson", "d’hondt": "jefferson", "d-hondt": "jefferson",
+    "sainte-lague": "webster", "sainte-laguë": "webster", "saint-lague": "webster",
+    "hill": "huntington-hill", "equal-proportions": "huntington-hill",
     "smallest-divisors": "adams",
 }
 
@@ -394,36 +386,31 @@ def _divisor_method(method: str, entries: Sequence[_Entry], total: int,
 
 
 def _adjust(method: str, competing: Sequence[_Entry], seats: list[int], missing: int) -> None:
-    """Add (``missing > 0``) or remove seats one at a time in priority order."""
+    """Add (``missing > 0``) or remove seats one at a time, strongest claim first/weakest first."""
+    step = 1 if missing > 0 else -1
+
+    def claim(e: _Entry) -> tuple[int, Fraction, int] | None:
+        """Heap key of the seat to add (max-heap, negated) or to remove (min-heap)."""
+        held = seats[e.index]
+        if step > 0:
+            if e.high is not None and held >= e.high:
+                return None
+            flag, value = _priority(method, e.weight, held)
+            return (-flag, -value, e.index)
+        if held <= e.low:
+            return None
+        flag, value = _priority(method, e.weight, held - 1)
+        return (flag, value, e.index)
+
     by_index = {e.index: e for e in competing}
-    if missing > 0:
-        grow: list[tuple[int, Fraction, int]] = []
-        for e in competing:
-            if e.high is None or seats[e.index] < e.high:
-                flag, value = _priority(method, e.weight, seats[e.index])
-                grow.append((-flag, -value, e.index))
-        heapq.heapify(grow)
-        for _ in range(missing):
-            _, _, index = heapq.heappop(grow)
-            seats[index] += 1
-            e = by_index[index]
-            if e.high is None or seats[index] < e.high:
-                flag, value = _priority(method, e.weight, seats[index])
-                heapq.heappush(grow, (-flag, -value, index))
-    elif missing < 0:
-        shrink: list[tuple[int, Fraction, int]] = []
-        for e in competing:
-            if seats[e.index] > e.low:
-                flag, value = _priority(method, e.weight, seats[e.index] - 1)
-                shrink.append((flag, value, e.index))
-        heapq.heapify(shrink)
-        for _ in range(-missing):
-            _, _, index = heapq.heappop(shrink)
-            seats[index] -= 1
-            e = by_index[index]
-            if seats[index] > e.low:
-                flag, value = _priority(method, e.weight, seats[index] - 1)
-                heapq.heappush(shrink, (flag, value, index))
+    heap = [key for e in competing if (key := claim(e)) is not None]
+    heapq.heapify(heap)
+    for _ in range(abs(missing)):
+        index = heapq.heappop(heap)[2]
+        seats[index] += step
+        key = claim(by_index[index])
+        if key is not None:
+            heapq.heappush(heap, key)
 
 
 def _settle_ties(method: str, competing: Sequence[_Entry], seats: list[int],

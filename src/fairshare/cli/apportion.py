@@ -77,8 +77,11 @@ def _parse_table(text: str, source: str, value_columns: tuple[str, ...], expecte
     parsed = []
     for number, row in rows[1:]:
         if len(row) != len(header):
+            hint = (" (a thousands separator such as 1,234 splits a number: write 1234)"
+                    if len(row) > len(header) else "")
             raise InputError(f"{source}, row {number}: {len(row)} cells but the header has "
-                             f"{len(header)}; write one name and one {value_column} per row.")
+                             f"{len(header)}; write one name and one {value_column} per row"
+                             f"{hint}.")
         name = row[name_at].strip()
         if not name:
             raise InputError(f"{source}, row {number}, column {name_at + 1} (name): the name "
