@@ -9,7 +9,6 @@ import pytest
 from fairshare.matching import (
     PRESETS,
     MatchStatus,
-    check_plan,
     default_scores,
     load_policy,
     solve,

@@ -116,7 +116,9 @@ def solve(problem: Problem, policy: Policy, solver: str = "auto", *, seed: int =
     engine, why = choose_solver(len(prob.families), solver)
     t = time.perf_counter()
     if pairs.n_families == 0 or pairs.n_dest == 0 or len(pairs.fam) == 0:
-        out = StageOutcome(choice=[-1] * pairs.n_families, status=MatchStatus.empty,
+        floors = bool((pairs.dest_lower > 0).any())
+        out = StageOutcome(choice=[-1] * pairs.n_families,
+                           status=MatchStatus.infeasible if floors else MatchStatus.empty,
                            objective=0.0, bound=0.0, gap=0.0, notes=["Nothing to place."])
     else:
         out = _run_engine(prob, pairs, policy, engine, seed)
