@@ -353,3 +353,13 @@ def test_bounded_quotas_share_one_scale(problem: Any) -> None:
         elif quota < high - 1e-9:  # held at its minimum: t * weight <= minimum
             high_t = min(high_t, low / weight)
     assert low_t <= high_t * (1 + 1e-9)
+
+
+def test_numpy_scalars_are_taken_exactly_without_overflow() -> None:
+    import numpy as np
+
+    weights = {"a": np.float64(0.3), "b": np.int64(2), "c": np.int64(7), "d": np.float32(0.5)}
+    result = apportion(weights, np.int64(10), "webster")  # type: ignore[arg-type]
+    plain = apportion({"a": 0.3, "b": 2, "c": 7, "d": 0.5}, 10, "webster")
+    assert result.seats == plain.seats
+    assert all(type(v) is int for v in result.seats.values()) and type(result.total) is int

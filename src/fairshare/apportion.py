@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import numbers
 import operator
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -147,7 +148,8 @@ def apportion(weights: Mapping[str, Weight], total: int, method: str = "hamilton
             a minimum above a maximum, or bounds that cannot add up to ``total``.
     """
     canonical = normalize_method(method)
-    entries = _entries(weights, total, minimum or {}, maximum or {})
+    total = _total(total)
+    entries = _entries(weights, minimum or {}, maximum or {})
     _check_feasible(entries, total)
     quotas, scale = _bounded_quotas(entries, total)
     if canonical == "hamilton":
@@ -167,8 +169,13 @@ def apportion(weights: Mapping[str, Weight], total: int, method: str = "hamilton
 def _weight(name: str, value: Weight) -> Fraction:
     if isinstance(value, bool):
         raise ApportionmentError(f"Weight of {name!r} is {value!r}; weights must be numbers >= 0.")
-    try:
-        weight = Fraction(value)
+    try:  # NumPy scalars: integers as Python int (no overflow), floats by their exact value
+        if isinstance(value, numbers.Integral):
+            weight = Fraction(int(value))
+        elif isinstance(value, Fraction | Decimal):
+            weight = Fraction(value)
+        else:
+            weight = Fraction(float(value))
     except (ValueError, OverflowError, TypeError, ArithmeticError):
         raise ApportionmentError(
             f"Weight of {name!r} is {value!r}; weights must be finite numbers >= 0 "
@@ -191,12 +198,16 @@ def _bound(kind: str, name: str, value: int) -> int:
     return int(number)
 
 
-def _entries(weights: Mapping[str, Weight], total: int, minimum: Mapping[str, int],
-             maximum: Mapping[str, int]) -> list[_Entry]:
-    if isinstance(total, bool) or not isinstance(total, int):
+def _total(total: int) -> int:
+    if isinstance(total, bool) or not isinstance(total, numbers.Integral):
         raise ApportionmentError(f"The total must be a whole number, not {total!r}.")
     if total < 0:
         raise ApportionmentError(f"The total is negative ({total}); it must be a whole number >= 0.")
+    return int(total)
+
+
+def _entries(weights: Mapping[str, Weight], minimum: Mapping[str, int],
+             maximum: Mapping[str, int]) -> list[_Entry]:
     for kind, bounds in (("minimum", minimum), ("maximum", maximum)):
         unknown = [str(n) for n in bounds if n not in weights]
         if unknown:
