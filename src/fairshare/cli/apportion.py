@@ -158,6 +158,7 @@ def _write(result: Apportionment, fmt: OutputFormat) -> None:
     writer.writerow(["name", "seats"])
     writer.writerows(result.seats.items())
     sys.stdout.write(buffer.getvalue())
+    sys.stdout.flush()  # the CSV comes before any note on stderr in a terminal
 
 
 def _explain(result: Apportionment, weights: Mapping[str, Fraction], minimum: Mapping[str, int],
