@@ -86,12 +86,16 @@ def build_problem(conn: Connection, ctx: Context, *, key: str, name: str = "regi
     for p in conn.execute(select(preferences).order_by(preferences.c.family_id,
                                                        preferences.c.rank)):
         prefs[p.family_id].append(p.code)
+    placeable = [r for r in fam_rows if members.get(r.id)]
+    dests = _destinations(conn, ctx, key=key,
+                          persons=sum(len(members[r.id]) for r in placeable))
+    codes = {d.code for d in dests}  # preferences etc. only name destinations offering places
     fams = tuple(Family(id=r.id, size=len(members[r.id]), consent=True, current=r.current_code,
-                        services=frozenset(r.services), excluded=frozenset(r.excluded),
-                        preferences=tuple(prefs.get(r.id, [])), ties=frozenset(r.ties),
-                        members=tuple(members[r.id]))
-                 for r in fam_rows if members.get(r.id))
-    dests = _destinations(conn, ctx, key=key, persons=sum(f.size for f in fams))
+                        services=frozenset(r.services),
+                        excluded=frozenset(r.excluded) & codes,
+                        preferences=tuple(c for c in prefs.get(r.id, []) if c in codes),
+                        ties=frozenset(r.ties) & codes, members=tuple(members[r.id]))
+                 for r in placeable)
     bare = Problem(families=fams, destinations=dests, scores={}, name=name,
                    meta={"key": key, "as_of": ctx.today().isoformat()})
     return dataclasses.replace(bare, scores=default_scores(bare))
