@@ -165,3 +165,8 @@ def test_json_format_prints_only_json(run_cli: Run) -> None:
     assert result.exit_code == 0, result
     assert json.loads(result.stdout) == [{"name": "A", "seats": 3}, {"name": "B", "seats": 3},
                                          {"name": "C", "seats": 1}, {"name": "D", "seats": 1}]
+
+
+def test_unreadable_csv_is_an_input_error() -> None:
+    with pytest.raises(InputError, match="row 2: not readable as CSV"):
+        parse_weights("name,weight\n" + "A" * 200_000 + ",1\n", "w.csv")

@@ -61,8 +61,12 @@ def read_text(path: str) -> tuple[str, str]:
 
 def _parse_table(text: str, source: str, value_columns: tuple[str, ...], expected: str) -> _Table:
     """Split a ``name,<value>`` CSV into rows, checking the header, names and duplicates."""
-    rows = [(n, row) for n, row in enumerate(csv.reader(io.StringIO(text, newline="")), start=1)
-            if any(cell.strip() for cell in row)]
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        rows = [(n, row) for n, row in enumerate(reader, start=1)
+                if any(cell.strip() for cell in row)]
+    except csv.Error as exc:
+        raise InputError(f"{source}, row {reader.line_num}: not readable as CSV ({exc}).") from None
     if not rows:
         raise InputError(f"{source} is empty; expected CSV with the header {expected} and one "
                          "row per name.")
