@@ -170,3 +170,9 @@ def test_json_format_prints_only_json(run_cli: Run) -> None:
 def test_unreadable_csv_is_an_input_error() -> None:
     with pytest.raises(InputError, match="row 2: not readable as CSV"):
         parse_weights("name,weight\n" + "A" * 200_000 + ",1\n", "w.csv")
+
+
+def test_absurd_exponents_are_refused_before_exact_arithmetic() -> None:
+    with pytest.raises(InputError, match="row 2, column 2 \\(weight\\): 1e999999999 is out of range"):
+        parse_weights("name,weight\nA,1e999999999\n", "w.csv")
+    assert parse_weights("name,weight\nA,1e100\nB,0e999999\n", "w.csv")["B"] == 0

@@ -25,6 +25,7 @@ from fairshare.cli import app
 from fairshare.cli.render import OutputFormat, format_cell, render
 from fairshare.errors import InputError
 
+_EXPONENT_LIMIT = 100  # 1e999999999 would become an integer with a billion digits
 _METHOD_HELP = (f"Apportionment method: {', '.join(METHODS)} (aliases: "
                 f"{', '.join(a for a in ALIASES if a.isascii())}).")
 
@@ -120,6 +121,9 @@ def parse_weights(text: str, source: str = "<stdin>") -> dict[str, Fraction]:
             raise InputError(f"{where}: {raw!r} is not a finite number; weights must be >= 0.")
         if value < 0:
             raise InputError(f"{where}: {raw} is negative; weights must be >= 0.")
+        if value and not -_EXPONENT_LIMIT <= value.adjusted() <= _EXPONENT_LIMIT:
+            raise InputError(f"{where}: {raw} is out of range; write a weight between "
+                             f"1e-{_EXPONENT_LIMIT} and 1e{_EXPONENT_LIMIT}.")
         weights[name] = Fraction(value)
     return weights
 
