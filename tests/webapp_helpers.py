@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fastapi.testclient import TestClient
+with warnings.catch_warnings():  # starlette asks for the `httpx2` fork; httpx works the same
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
 
 from fairshare.api import Settings, create_app, prepare_database
 from fairshare.api.accounts import create_token

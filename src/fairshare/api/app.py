@@ -13,7 +13,11 @@ from fairshare import __version__
 from fairshare.api import errors
 from fairshare.api.auth import EngineDep, Principal, api_principal
 from fairshare.api.schemas import ErrorResponse, Health, Me
-from fairshare.api.security import IdempotencyMiddleware, SecurityHeadersMiddleware
+from fairshare.api.security import (
+    AuthenticationGate,
+    IdempotencyMiddleware,
+    SecurityHeadersMiddleware,
+)
 from fairshare.api.settings import Settings
 
 API_PREFIX = "/api/v1"
@@ -118,6 +122,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(IdempotencyMiddleware, engine=engine)
+    app.add_middleware(AuthenticationGate)
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.secure_cookies)
     return app
 

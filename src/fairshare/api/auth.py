@@ -12,7 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 
 from fairshare.api import accounts
@@ -127,7 +128,14 @@ def check_csrf(principal: Principal, supplied: str | None) -> None:
                             "and try again.")
 
 
-def api_principal(request: Request) -> Principal:
+BEARER = HTTPBearer(auto_error=False, scheme_name="bearerToken",
+                    description="An API token from `fairshare tokens create` (browsers use the "
+                                "session cookie and send X-CSRF-Token on writes).")
+
+
+def api_principal(request: Request,
+                  _: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER)] = None,
+                  ) -> Principal:
     """The authenticated API caller (401 otherwise); session writes need X-CSRF-Token."""
     principal = identify(request)
     if principal is None:

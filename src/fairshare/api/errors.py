@@ -69,6 +69,17 @@ def _render(request: Request, status: int, code: str, message: str, details: lis
     return error_json(status, code, message, details, headers)
 
 
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route accepts on this path (Starlette lists only the first route's)."""
+    from starlette.routing import Route
+
+    methods: set[str] = set()
+    for route in request.app.routes:
+        if isinstance(route, Route) and route.methods and route.path_regex.match(request.url.path):
+            methods |= set(route.methods)
+    return sorted(methods)
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers on ``app``."""
 
@@ -89,6 +100,8 @@ def install(app: FastAPI) -> None:
         code = CODES.get(exc.status_code, "error")
         message = str(exc.detail) if exc.detail else code.replace("_", " ")
         headers = dict(exc.headers) if exc.headers else None
+        if exc.status_code == 405:
+            headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(request))}
         return _render(request, exc.status_code, code, message, [], headers)
 
     @app.exception_handler(Exception)

@@ -205,3 +205,44 @@ async def _send_json(send: Send, status: int, payload: dict[str, Any]) -> None:
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json")]})
     await send({"type": "http.response.body", "body": body})
+
+
+API_PATHS = ("/api/", "/openapi.json", "/docs")
+
+
+class AuthenticationGate:
+    """Answers 401 to any API request without valid credentials before the body is parsed.
+
+    Routes check roles themselves; this gate makes "no or wrong credentials" a 401 whatever
+    the request body (a malformed upload would otherwise be a 400 first). The principal found is
+    kept in the request state so the routes do not look it up again.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = str(scope.get("path", ""))
+        if scope["type"] != "http" or not path.startswith(API_PATHS):
+            await self.app(scope, receive, send)
+            return
+        from fastapi import HTTPException
+        from starlette.requests import Request
+
+        from fairshare.api.auth import identify
+
+        request = Request(scope)
+        try:
+            principal = await anyio.to_thread.run_sync(identify, request)
+            message = "Authentication required: send 'Authorization: Bearer <token>' or log in."
+        except HTTPException as exc:
+            principal, message = None, str(exc.detail)
+        if principal is None:
+            body = json.dumps({"error": {"status": 401, "code": "unauthenticated",
+                                         "message": message, "details": []}}).encode()
+            await send({"type": "http.response.start", "status": 401,
+                        "headers": [(b"content-type", b"application/json"),
+                                    (b"www-authenticate", b"Bearer")]})
+            await send({"type": "http.response.body", "body": body})
+            return
+        await self.app(scope, receive, send)
