@@ -1,0 +1,218 @@
+"""API behaviour: hardening (headers, CSRF, idempotency, tokens), errors, and the workflow
+(import, validate, consent, run, explanation before decision, transfer)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from fairshare.api.accounts import create_token, revoke_token
+from fairshare.exchange.synth import synth_claimant_rows, write_claimants_csv
+from fairshare.store.engine import make_engine, write_transaction
+from webapp_helpers import SeededApp, login, seeded_app
+
+C = "coordinator"
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> SeededApp:
+    return seeded_app(tmp_path_factory.mktemp("flows"), families=20)
+
+
+SECURITY_HEADERS = ("content-security-policy", "x-content-type-options", "referrer-policy",
+                    "x-frame-options")
+
+
+@pytest.mark.parametrize("path", ["/health", "/api/v1/keys", "/api/v1/nope", "/login",
+                                  "/static/app.css", "/static/app.js", "/", "/nope"])
+def test_security_headers_on_every_response(app: SeededApp, path: str) -> None:
+    r = app.client.get(path, follow_redirects=False)
+    for name in SECURITY_HEADERS:
+        assert name in r.headers, (path, name)
+    csp = r.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert r.headers["x-content-type-options"] == "nosniff"
+
+
+def test_errors_are_json_4xx_with_a_message(app: SeededApp) -> None:
+    h = app.auth(C)
+    cases = [app.client.get("/api/v1/keys/no-such-key", headers=h),
+             app.client.get("/api/v1/shares?key=no-such-key", headers=h),
+             app.client.get("/api/v1/balance?years=1800", headers=h),
+             app.client.get("/api/v1/runs/R99999", headers=h),
+             app.client.post("/api/v1/runs", headers=h, json={"policy": "balanced", "typo": 1}),
+             app.client.post("/api/v1/runs", headers=h, content=b"{not json",
+                             ),
+             app.client.get("/api/v1/nothing-here", headers=h)]
+    for r in cases:
+        assert 400 <= r.status_code < 500, r.text
+        body = r.json()["error"]
+        assert body["status"] == r.status_code and body["message"]
+
+
+def test_unknown_fields_are_rejected(app: SeededApp) -> None:
+    r = app.client.post("/api/v1/runs", headers=app.auth(C),
+                        json={"policy": "balanced", "solver": "auto", "priority": "high"})
+    assert r.status_code == 422
+    assert any(d["location"][-1] == "priority" for d in r.json()["error"]["details"])
+
+
+def test_validation_errors_do_not_echo_submitted_values(app: SeededApp) -> None:
+    canary = "CANARY-Jane-Doe-1970"
+    r = app.client.post("/api/v1/runs/R00001/decisions", headers=app.auth(C),
+                        json={"family_id": canary + " !!", "kind": "accept", "reason": "x"})
+    assert r.status_code == 422 and canary not in r.text
+
+
+def test_revoked_and_expired_tokens_are_refused(app: SeededApp) -> None:
+    engine = make_engine(app.settings.database_url)
+    past = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
+    with write_transaction(engine) as conn:
+        token_id, token = create_token(conn, username="analyst", name="short-lived")
+        _, expired = create_token(conn, username="analyst", name="old", expires_at=past)
+    h = {"Authorization": f"Bearer {token}"}
+    assert app.client.get("/api/v1/keys", headers=h).status_code == 200
+    with write_transaction(engine) as conn:
+        revoke_token(conn, token_id)
+    assert app.client.get("/api/v1/keys", headers=h).status_code == 401
+    assert app.client.get("/api/v1/keys",
+                          headers={"Authorization": f"Bearer {expired}"}).status_code == 401
+
+
+def test_session_writes_to_the_api_need_the_csrf_header(app: SeededApp) -> None:
+    from fastapi.testclient import TestClient
+
+    browser = TestClient(app.client.app)
+    csrf = login(browser, C, app.passwords[C])
+    assert browser.get("/api/v1/me").json()["via"] == "session"
+    body = {"policy": "no-such-policy"}
+    assert browser.post("/api/v1/runs", json=body).status_code == 403
+    assert browser.post("/api/v1/runs", json=body, headers={"X-CSRF-Token": "x"}).status_code == 403
+    assert browser.post("/api/v1/runs", json=body, headers={"X-CSRF-Token": csrf}).status_code == 422
+
+
+def test_idempotency_key_replays_and_refuses_reuse(app: SeededApp) -> None:
+    h = {**app.auth(C), "Idempotency-Key": "create-run-1"}
+    first = app.client.post("/api/v1/runs", headers=h, json={"policy": "outcome"})
+    again = app.client.post("/api/v1/runs", headers=h, json={"policy": "outcome"})
+    assert first.status_code == 201 and again.status_code == 201
+    assert again.json()["id"] == first.json()["id"]
+    assert again.headers["idempotent-replayed"] == "true"
+    other = app.client.post("/api/v1/runs", headers=h, json={"policy": "balanced"})
+    assert other.status_code == 422
+    assert other.json()["error"]["code"] == "idempotency_key_reused"
+    # Another caller with the same key is a different request.
+    mine = app.client.post("/api/v1/runs", headers={**app.auth("optimiser"),
+                                                     "Idempotency-Key": "create-run-1"},
+                           json={"policy": "outcome"})
+    assert mine.status_code == 201 and mine.json()["id"] != first.json()["id"]
+
+
+def _batch(tmp_path: Any, families: int, seed: int) -> bytes:
+    path = write_claimants_csv(synth_claimant_rows(families=families, seed=seed),
+                               tmp_path / f"batch-{seed}.csv")
+    return bytes(path.read_bytes())
+
+
+def test_validate_then_import_a_batch(app: SeededApp, tmp_path: Any) -> None:
+    h = app.auth("officer-qc")
+    data = _batch(tmp_path, 5, seed=77)
+    files = {"file": ("batch.csv", data, "text/csv")}
+    form = {"agreement_id": "demo-qc-ca"}
+    report = app.client.post("/api/v1/claimants/validate", headers=h, files=files, data=form)
+    assert report.status_code == 200 and report.json()["valid"] and report.json()["families"] == 5
+    before = app.client.get("/api/v1/status", headers=app.auth(C)).json()["counts"]
+    done = app.client.post("/api/v1/claimants/import", headers=h, files=files, data=form)
+    assert done.status_code == 200 and done.json()["new_families"] == 5
+    again = app.client.post("/api/v1/claimants/import", headers=h, files=files, data=form)
+    assert again.json()["already_imported"] is True
+    after = app.client.get("/api/v1/status", headers=app.auth(C)).json()["counts"]
+    assert after["families"] == before["families"] + 5
+
+
+def test_invalid_batch_reports_rows_and_imports_nothing(app: SeededApp) -> None:
+    bad = (b"claimant_id,family_id,current_jurisdiction,consent,consent_text_version,religion\n"
+           b"A1,F1,QC,yes,2026-01,x\n")
+    files = {"file": ("bad.csv", bad, "text/csv")}
+    form = {"agreement_id": "demo-qc-ca"}
+    report = app.client.post("/api/v1/claimants/validate", headers=app.auth(C), files=files,
+                             data=form).json()
+    assert not report["valid"] and any("religion" in p for p in report["problems"])
+    before = app.client.get("/api/v1/status", headers=app.auth(C)).json()["counts"]
+    r = app.client.post("/api/v1/claimants/import", headers=app.auth(C), files=files, data=form)
+    assert r.status_code == 422 and "religion" in r.text
+    assert app.client.get("/api/v1/status", headers=app.auth(C)).json()["counts"] == before
+
+
+def test_officer_imports_only_their_jurisdiction(app: SeededApp, tmp_path: Any) -> None:
+    data = _batch(tmp_path, 3, seed=78)
+    r = app.client.post("/api/v1/claimants/import", headers=app.auth("officer-on"),
+                        files={"file": ("b.csv", data, "text/csv")},
+                        data={"agreement_id": "demo-qc-ca"})
+    assert r.status_code == 422 and "officer of ON" in r.text
+
+
+def test_upload_limit(app: SeededApp) -> None:
+    from dataclasses import replace
+
+    client_app = app.client.app
+    original = client_app.state.settings
+    client_app.state.settings = replace(original, max_upload_bytes=100)
+    try:
+        r = app.client.post("/api/v1/claimants/validate", headers=app.auth(C),
+                            files={"file": ("b.csv", b"x" * 500, "text/csv")},
+                            data={"agreement_id": "demo-qc-ca"})
+    finally:
+        client_app.state.settings = original
+    assert r.status_code == 422 and "larger than" in r.text
+
+
+def _decidable(app: SeededApp) -> tuple[str, dict[str, Any]]:
+    run = app.client.post("/api/v1/runs", headers=app.auth(C), json={"policy": "balanced"}).json()
+    recs = app.client.get(f"/api/v1/runs/{run['id']}", headers=app.auth(C)).json()
+    pending = [r for r in recs["recommendations"] if r["destination"] and r["status"] == "pending"]
+    assert pending
+    return run["id"], pending[0]
+
+
+def test_decision_needs_the_explanation_opened_and_a_person(app: SeededApp) -> None:
+    run_id, rec = _decidable(app)
+    body = {"family_id": rec["family_id"], "kind": "accept", "reason": "fits the family"}
+    url = f"/api/v1/runs/{run_id}/decisions"
+    # The optimiser's (system) account can never finalise.
+    assert app.client.post(url, headers=app.auth("optimiser"), json=body).status_code == 403
+    early = app.client.post(url, headers=app.auth(C), json=body)
+    assert early.status_code == 409 and "explanation" in early.json()["error"]["message"]
+    expl = app.client.get(f"/api/v1/runs/{run_id}/recommendations/{rec['family_id']}",
+                          headers=app.auth(C)).json()["explanation"]
+    assert expl["en"] and expl["fr"] and expl["destination"] == rec["destination"]
+    done = app.client.post(url, headers=app.auth(C), json=body)
+    assert done.status_code == 201 and done.json()["transfer_id"]
+    twice = app.client.post(url, headers=app.auth(C), json=body)
+    assert twice.status_code == 409
+    transfers = app.client.get("/api/v1/transfers", headers=app.auth(C)).json()
+    assert any(t["family_id"] == rec["family_id"] and t["to_code"] == rec["destination"]
+               for t in transfers)
+    audit = app.client.get("/api/v1/audit?action=decision.accept",
+                           headers=app.auth("auditor")).json()
+    assert audit and audit[-1]["actor"] == C
+    assert app.client.get("/api/v1/audit/verify", headers=app.auth("auditor")).json()["ok"]
+
+
+def test_consent_withdrawal_withdraws_pending_recommendations(app: SeededApp) -> None:
+    run_id, rec = _decidable(app)
+    r = app.client.post(f"/api/v1/claimants/{rec['family_id']}/consent", headers=app.auth(C),
+                        json={"state": "withdrawn"})
+    assert r.status_code == 200 and r.json()["withdrawn_recommendations"] >= 1
+    detail = app.client.get(f"/api/v1/runs/{run_id}", headers=app.auth(C)).json()
+    status = {x["family_id"]: x["status"] for x in detail["recommendations"]}
+    assert status[rec["family_id"]] == "withdrawn"
+
+
+def test_replay_gives_the_same_plan(app: SeededApp) -> None:
+    run_id, _ = _decidable(app)
+    r = app.client.post(f"/api/v1/runs/{run_id}/replay", headers=app.auth("auditor"))
+    assert r.status_code == 200 and r.json()["identical"] is True
