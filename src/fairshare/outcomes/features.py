@@ -1,0 +1,295 @@
+"""The approved feature registry, input checks and the person x destination design matrix.
+
+Only features listed in the registry (``features.yaml``) enter a model; protected attributes
+(sex, region of origin) are audit-only unless the registry makes them predictors.
+
+>>> reg = load_registry()
+>>> reg.predictors[:3]
+('age_band', 'education', 'occupation_group')
+>>> "sex" in reg.predictors, "sex" in reg.protected
+(False, True)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import yaml
+
+from fairshare.errors import InputError
+from fairshare.outcomes.synth import AGE_BANDS, OUTCOME_COLUMNS, age_band_of
+
+FloatArray = npt.NDArray[np.float64]
+
+#: Columns a registry feature may come from (history / members files), and derived features.
+KNOWN_FEATURES = frozenset({
+    "age_band", "age", "education", "occupation_group", "family_type", "english_level",
+    "french_level", "destination", "sex", "region_of_origin", "children", "language",
+})
+KINDS = ("categorical", "ordinal")
+LEVEL_RANGE = (0, 3)
+EARNINGS_BANDS = ("none", "low", "mid", "high")
+PERSON_COLUMNS = ("person_id", "family_id", "sex", "english_level", "french_level",
+                  "education", "occupation_group", "region_of_origin", "family_type")
+
+
+@dataclass(frozen=True)
+class FeatureSpec:
+    """One registry entry."""
+
+    name: str
+    kind: str
+    predictor: bool
+    protected: bool
+    description: str
+
+
+@dataclass(frozen=True)
+class Registry:
+    """The parsed feature registry."""
+
+    path: str
+    version: str
+    features: dict[str, FeatureSpec]
+    interactions: tuple[tuple[str, str], ...]
+    audit_groups: tuple[str, ...]
+    model: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def predictors(self) -> tuple[str, ...]:
+        """Names of the features used as predictors, in registry order."""
+        return tuple(n for n, f in self.features.items() if f.predictor)
+
+    @property
+    def protected(self) -> tuple[str, ...]:
+        """Names of the protected (audit) attributes."""
+        return tuple(n for n, f in self.features.items() if f.protected)
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready summary for the model card."""
+        return {"path": self.path, "version": self.version, "predictors": list(self.predictors),
+                "protected": list(self.protected),
+                "protected_used_as_predictors": [n for n in self.protected
+                                                 if self.features[n].predictor],
+                "interactions": [list(i) for i in self.interactions],
+                "audit_groups": list(self.audit_groups), "model": dict(self.model)}
+
+
+def load_registry(path: str | Path | None = None) -> Registry:
+    """Load and check a feature registry (default: the shipped ``features.yaml``)."""
+    where = str(path) if path else "fairshare/outcomes/features.yaml"
+    try:
+        text = (Path(path).read_text(encoding="utf-8") if path else
+                resources.files("fairshare.outcomes").joinpath("features.yaml")
+                .read_text(encoding="utf-8"))
+        raw = yaml.safe_load(text)
+    except (OSError, yaml.YAMLError) as exc:
+        raise InputError(f"Cannot read feature registry {where}: {exc}") from exc
+    if not isinstance(raw, dict) or not isinstance(raw.get("features"), dict):
+        raise InputError(f"Feature registry {where} needs a 'features:' mapping.")
+    problems: list[str] = []
+    features: dict[str, FeatureSpec] = {}
+    for name, spec in raw["features"].items():
+        spec = spec or {}
+        if name not in KNOWN_FEATURES:
+            problems.append(f"unknown feature '{name}' (known: {', '.join(sorted(KNOWN_FEATURES))})")
+            continue
+        kind = spec.get("kind", "categorical")
+        if kind not in KINDS:
+            problems.append(f"feature '{name}': kind '{kind}' is not one of {', '.join(KINDS)}")
+        features[name] = FeatureSpec(name=name, kind=kind, predictor=bool(spec.get("predictor")),
+                                     protected=bool(spec.get("protected")),
+                                     description=str(spec.get("description", "")))
+    interactions: list[tuple[str, str]] = []
+    for pair in raw.get("interactions") or []:
+        if not isinstance(pair, list) or len(pair) != 2:
+            problems.append(f"interaction {pair!r} must be a pair [feature, feature]")
+            continue
+        for name in pair:
+            if name not in features or not features[name].predictor:
+                problems.append(f"interaction {pair}: '{name}' is not a predictor in the registry")
+        interactions.append((str(pair[0]), str(pair[1])))
+    audit = tuple(raw.get("audit_groups") or ())
+    for name in audit:
+        if name not in KNOWN_FEATURES:
+            problems.append(f"audit group '{name}' is unknown")
+    if "destination" not in features or not features["destination"].predictor:
+        problems.append("'destination' must be a predictor (the model scores destinations)")
+    model = dict(raw.get("model") or {})
+    if model.get("estimator", "logistic") not in ("logistic", "hist_gradient_boosting"):
+        problems.append(f"model.estimator '{model.get('estimator')}' is not logistic or "
+                        "hist_gradient_boosting")
+    if problems:
+        raise InputError(f"Feature registry {where} is invalid; fix these entries:",
+                         details=problems)
+    return Registry(path=where, version=str(raw.get("version", "")), features=features,
+                    interactions=tuple(interactions), audit_groups=audit, model=model)
+
+
+def language_group(english: pd.Series[Any], french: pd.Series[Any]) -> pd.Series[Any]:
+    """french_only / english_only / both / neither (level >= 2 counts as speaking it)."""
+    e = english.to_numpy() >= 2
+    f = french.to_numpy() >= 2
+    out = np.where(e & f, "both", np.where(e, "english_only", np.where(f, "french_only",
+                                                                        "neither")))
+    return pd.Series(out, index=english.index, dtype=object)
+
+
+def _bad_rows(mask: pd.Series[bool], frame: pd.DataFrame) -> str:
+    rows = [str(int(i) + 2) for i in np.flatnonzero(mask.to_numpy())[:5]]
+    del frame
+    return ", ".join(rows)
+
+
+def prepare(frame: pd.DataFrame, *, source: str, outcomes: bool, as_of_year: int = 2025,
+            need_destination: bool = True) -> pd.DataFrame:
+    """Check a history or members frame and add derived columns (age, age_band, language).
+
+    Raises:
+        InputError: naming the file, the column and the first offending rows (CSV line numbers).
+    """
+    if frame.empty:
+        raise InputError(f"{source} has no rows; give a file with a header and at least one row.")
+    frame = frame.rename(columns={"member_id": "person_id"})
+    needed = list(PERSON_COLUMNS)
+    if need_destination:
+        needed.append("destination")
+    if outcomes:
+        needed += list(OUTCOME_COLUMNS)
+    if "age" not in frame.columns and "birth_year" not in frame.columns:
+        needed.append("age (or birth_year)")
+    missing = [c for c in needed if c not in frame.columns]
+    if missing:
+        raise InputError(f"{source} lacks column(s) {', '.join(missing)}; the history format "
+                         "is documented in docs/outcomes.md (fairshare synth history writes one).")
+    out = frame.copy()
+    for col in ("english_level", "french_level"):
+        values = pd.to_numeric(out[col], errors="coerce")
+        bad = values.isna() | (values < LEVEL_RANGE[0]) | (values > LEVEL_RANGE[1]) | \
+            (values != values.round())
+        if bad.any():
+            raise InputError(f"{source}, column '{col}': expected an integer level 0-3, line(s) "
+                             f"{_bad_rows(bad, out)}.")
+        out[col] = values.astype(np.int64)
+    if "age" in out.columns:
+        age = pd.to_numeric(out["age"], errors="coerce")
+        col = "age"
+    else:
+        birth = pd.to_numeric(out["birth_year"], errors="coerce")
+        ref = (pd.to_numeric(out["arrival_year"], errors="coerce")
+               if "arrival_year" in out.columns else pd.Series(as_of_year, index=out.index))
+        age = ref - birth
+        col = "birth_year"
+    if age.isna().any():
+        raise InputError(f"{source}, column '{col}': expected a number, line(s) "
+                         f"{_bad_rows(age.isna(), out)}.")
+    out["age"] = age.astype(np.int64)
+    out["age_band"] = age_band_of(out["age"].to_numpy())
+    for col in ("sex", "education", "occupation_group", "region_of_origin", "family_type",
+                "person_id", "family_id"):
+        out[col] = out[col].astype(str).str.strip()
+    if need_destination:
+        out["destination"] = out["destination"].astype(str).str.strip()
+    out["language"] = language_group(out["english_level"], out["french_level"])
+    if outcomes:
+        for col in ("employed_1y", "retained_1y"):
+            values = pd.to_numeric(out[col], errors="coerce")
+            bad = ~values.isin([0, 1])
+            if bad.any():
+                raise InputError(f"{source}, column '{col}': expected 0 or 1, line(s) "
+                                 f"{_bad_rows(bad, out)}.")
+            out[col] = values.astype(np.int64)
+        band = out["earnings_band"].astype(str).str.strip()
+        bad = ~band.isin(EARNINGS_BANDS)
+        if bad.any():
+            raise InputError(f"{source}, column 'earnings_band': expected one of "
+                             f"{', '.join(EARNINGS_BANDS)}, line(s) {_bad_rows(bad, out)}.")
+        out["earnings_band"] = band
+    return out
+
+
+@dataclass(frozen=True)
+class Encoder:
+    """Turns prepared frames into design matrices, with categories fixed at training time."""
+
+    registry: Registry
+    categories: dict[str, tuple[str, ...]]
+    references: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def fit(cls, frame: pd.DataFrame, registry: Registry) -> Encoder:
+        """Learn categories and reference values (mode, or median) of the predictors."""
+        cats: dict[str, tuple[str, ...]] = {}
+        refs: dict[str, Any] = {}
+        for name in registry.predictors:
+            if registry.features[name].kind == "categorical":
+                values = frame[name].astype(str)
+                cats[name] = AGE_BANDS if name == "age_band" else tuple(sorted(values.unique()))
+                counts = values.value_counts()
+                refs[name] = str(min(counts[counts == counts.max()].index))
+            else:
+                refs[name] = float(frame[name].astype(float).median())
+        return cls(registry=registry, categories=cats, references=refs)
+
+    @property
+    def destinations(self) -> tuple[str, ...]:
+        """Destinations the model knows."""
+        return self.categories["destination"]
+
+    def _codes(self, frame: pd.DataFrame, name: str) -> npt.NDArray[np.int64]:
+        cats = self.categories[name]
+        lookup = {c: i for i, c in enumerate(cats)}
+        mapped = frame[name].astype(str).map(lookup)
+        if mapped.isna().any():
+            bad = sorted(set(frame[name].astype(str)[mapped.isna()]))[:5]
+            raise InputError(f"Column '{name}' has value(s) {bad} the model never saw; known: "
+                             f"{', '.join(cats)}. Retrain with data that has them.")
+        out: npt.NDArray[np.int64] = np.asarray(mapped.to_numpy(), dtype=np.int64)
+        return out
+
+    def column_names(self) -> list[str]:
+        """Names of the one-hot / numeric columns of :meth:`design`."""
+        names: list[str] = []
+        for name in self.registry.predictors:
+            if name in self.categories:
+                names += [f"{name}={c}" for c in self.categories[name]]
+            else:
+                names.append(name)
+        for a, b in self.registry.interactions:
+            la = [f"{a}={c}" for c in self.categories[a]] if a in self.categories else [a]
+            lb = [f"{b}={c}" for c in self.categories[b]] if b in self.categories else [b]
+            names += [f"{x} x {y}" for x in la for y in lb]
+        return names
+
+    def _block(self, frame: pd.DataFrame, name: str) -> FloatArray:
+        if name in self.categories:
+            codes = self._codes(frame, name)
+            block = np.zeros((len(frame), len(self.categories[name])))
+            block[np.arange(len(frame)), codes] = 1.0
+            return block
+        return frame[name].to_numpy(dtype=np.float64).reshape(-1, 1)
+
+    def design(self, frame: pd.DataFrame) -> FloatArray:
+        """One-hot / numeric design matrix with the registry's interactions (for logistic)."""
+        blocks = {name: self._block(frame, name) for name in self.registry.predictors}
+        parts = [blocks[n] for n in self.registry.predictors]
+        for a, b in self.registry.interactions:
+            ba, bb = blocks[a], blocks[b]
+            parts.append((ba[:, :, None] * bb[:, None, :]).reshape(len(frame), -1))
+        return np.hstack(parts)
+
+    def compact(self, frame: pd.DataFrame) -> FloatArray:
+        """One column per predictor (category codes), for tree models that find interactions."""
+        cols = [self._codes(frame, n).astype(np.float64) if n in self.categories
+                else frame[n].to_numpy(dtype=np.float64) for n in self.registry.predictors]
+        return np.column_stack(cols)
+
+    def categorical_mask(self) -> list[bool]:
+        """Which columns of :meth:`compact` are categorical."""
+        return [n in self.categories for n in self.registry.predictors]

@@ -1,0 +1,143 @@
+"""Member x destination predictions, family matching scores and principal factors.
+
+The matching engine reads a scores file ``family_id,destination,score`` (``fairshare match
+--scores FILE``). Here a family's score is the SUM over its members of each member's predicted
+probability of the outcome (by default employment at one year) in that destination: every
+member counts, never "at least one member employed", which would ignore women and children.
+
+Principal factors (so explanations can name them) are computed by ablation at the person level:
+for each predictor, the person's value is replaced by the training reference (the most common
+category, or the median level) and the prediction recomputed; the factor's contribution is the
+change in probability (actual minus reference). The largest absolute contributions are the
+principal factors. The method is model-agnostic and exact for the model used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from fairshare.errors import InputError
+from fairshare.outcomes.features import prepare
+from fairshare.outcomes.train import OUTCOMES, OutcomeModel, load_model
+
+OUTCOME_LABELS = {"employed_1y": "employed at one year",
+                  "retained_1y": "still in the destination after one year",
+                  "earnings_band": "earnings in the mid or high band at one year"}
+
+
+def _model(model: OutcomeModel | str | Path) -> OutcomeModel:
+    return model if isinstance(model, OutcomeModel) else load_model(model)
+
+
+def _members(frame: pd.DataFrame, source: str) -> pd.DataFrame:
+    if "age_band" in frame.columns and "language" in frame.columns:
+        return frame  # already prepared
+    return prepare(frame, source=source, outcomes=False, need_destination=False)
+
+
+def _check_outcome(outcome: str) -> None:
+    if outcome not in OUTCOMES:
+        raise InputError(f"Unknown outcome '{outcome}'; choose one of {', '.join(OUTCOMES)}.")
+
+
+def member_scores(model: OutcomeModel | str | Path, members: pd.DataFrame,
+                  destinations: Sequence[str] | None = None, *, outcome: str = "employed_1y",
+                  source: str = "members") -> pd.DataFrame:
+    """Predicted probability of every member in every destination.
+
+    Returns:
+        Columns ``member_id, family_id, destination, score``, sorted by ids and destination.
+    """
+    _check_outcome(outcome)
+    m = _model(model)
+    frame = _members(members, source)
+    dests = tuple(sorted(destinations)) if destinations else m.destinations
+    probs = m.predict_matrix(frame, dests, outcome)
+    out = pd.DataFrame({
+        "member_id": np.repeat(frame["person_id"].to_numpy(), len(dests)),
+        "family_id": np.repeat(frame["family_id"].to_numpy(), len(dests)),
+        "destination": np.tile(np.array(dests, dtype=object), len(frame)),
+        "score": np.round(probs.ravel(), 6)})
+    return out.sort_values(["family_id", "member_id", "destination"],
+                           kind="stable").reset_index(drop=True)
+
+
+def scores_for(model_dir: OutcomeModel | str | Path, members_frame: pd.DataFrame,
+               destinations: Sequence[str] | None = None, *,
+               outcome: str = "employed_1y") -> pd.DataFrame:
+    """Family matching scores: the sum over members of the predicted outcome probability.
+
+    Args:
+        model_dir: a directory written by ``fairshare outcomes train`` (or a loaded model).
+        members_frame: one row per member with ``member_id`` (or ``person_id``), ``family_id``,
+            ``age`` or ``birth_year``, ``sex``, ``english_level``, ``french_level``,
+            ``education``, ``occupation_group``, ``region_of_origin``, ``family_type``.
+        destinations: destination codes to score (default: every destination the model knows).
+        outcome: ``employed_1y`` (default), ``retained_1y`` or ``earnings_band``.
+
+    Returns:
+        Columns ``family_id, destination, score`` (score = expected number of members with the
+        outcome), sorted by family and destination, for ``fairshare match --scores``.
+    """
+    members = member_scores(model_dir, members_frame, destinations, outcome=outcome)
+    fam = members.groupby(["family_id", "destination"], sort=True)["score"].sum().reset_index()
+    fam["score"] = fam["score"].round(6)
+    return fam[["family_id", "destination", "score"]]
+
+
+def principal_factors(model: OutcomeModel | str | Path, members: pd.DataFrame,
+                      destination: str, *, outcome: str = "employed_1y", top: int = 3,
+                      source: str = "members") -> pd.DataFrame:
+    """The features that move each member's predicted outcome in ``destination`` the most.
+
+    Returns:
+        Columns ``member_id, destination, rank, feature, value, reference, contribution``
+        (contribution = predicted probability with the member's value minus with the reference
+        value; positive helps), ``top`` rows per member ordered by absolute contribution.
+    """
+    _check_outcome(outcome)
+    m = _model(model)
+    frame = _members(members, source).reset_index(drop=True).assign(destination=destination)
+    base = m.predict(frame, outcome)
+    rows: list[dict[str, Any]] = []
+    features = [f for f in m.encoder.registry.predictors if f != "destination"]
+    contributions = np.zeros((len(frame), len(features)))
+    for j, name in enumerate(features):
+        ref = m.encoder.references[name]
+        changed = frame.assign(**{name: ref})
+        contributions[:, j] = base - m.predict(changed, outcome)
+    order = np.argsort(-np.abs(contributions), axis=1, kind="stable")[:, :top]
+    for i in range(len(frame)):
+        for rank, j in enumerate(order[i], start=1):
+            name = features[j]
+            rows.append({"member_id": frame.at[i, "person_id"], "destination": destination,
+                         "rank": rank, "feature": name, "value": frame.at[i, name],
+                         "reference": m.encoder.references[name],
+                         "contribution": round(float(contributions[i, j]), 5)})
+    return pd.DataFrame(rows, columns=["member_id", "destination", "rank", "feature", "value",
+                                       "reference", "contribution"])
+
+
+def describe_factors(factors: pd.DataFrame, outcome: str = "employed_1y") -> list[str]:
+    """One plain sentence per factor row, e.g. for an explanation.
+
+    >>> f = pd.DataFrame([{"member_id": "P1", "destination": "QC", "rank": 1,
+    ...     "feature": "french_level", "value": 3, "reference": 0.0, "contribution": 0.31}])
+    >>> describe_factors(f)[0].split(": ")[1]
+    'french_level = 3 (reference 0.0) raises the probability of being employed at one year by 31 points'
+    """
+    label = OUTCOME_LABELS[outcome]
+    out = []
+    being = "" if outcome == "earnings_band" else "being "
+    for r in factors.to_dict(orient="records"):
+        verb = "raises" if float(r["contribution"]) >= 0 else "lowers"
+        points = abs(float(r["contribution"])) * 100
+        out.append(f"{r['member_id']} in {r['destination']}: {r['feature']} = {r['value']} "
+                   f"(reference {r['reference']}) {verb} the probability of {being}{label} by "
+                   f"{points:.0f} points")
+    return out
