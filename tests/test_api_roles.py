@@ -76,7 +76,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
     with make_engine(app.settings.database_url).connect() as conn:
         claimant = conn.execute(select(claimants.c.id).where(
-            claimants.c.family_id == fams[0]["id"])).scalar_one()
+            claimants.c.family_id == fams[0]["id"])).scalars().first()
     return {"app": app, "run_id": run_id, "recs": recs, "family_id": recs[0]["family_id"],
             "claimant_id": claimant}
 
