@@ -276,7 +276,7 @@ def run_replay(run_id: str = typer.Argument(..., metavar="RUN")) -> None:
     typer.echo(f"Run {run_id} replayed: DIFFERENT plan.", err=True)
     for line in result.differences[:20]:
         typer.echo(f"  - {line}", err=True)
-    raise typer.Exit(1)
+    raise SystemExit(1)  # not typer.Exit: its code is lost when click runs standalone_mode=False
 
 
 @app.command("decide")
@@ -320,7 +320,7 @@ def audit_verify(fmt: OutputFormat = FORMAT_OPTION) -> None:
     else:
         typer.echo(f"Audit chain BROKEN at entry {result.first_broken}: {result.problem}")
     if not result.ok:
-        raise typer.Exit(1)
+        raise SystemExit(1)
 
 
 @audit_app.command("show")
