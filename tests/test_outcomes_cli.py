@@ -1,0 +1,112 @@
+"""The outcomes CLI as a user runs it: train / evaluate / audit / predict and bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+
+def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "fairshare", *args], capture_output=True,
+                          text=True, cwd=cwd, timeout=600, check=False)
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A history of 4,000 persons and a model trained on it, by the CLI."""
+    work = tmp_path_factory.mktemp("outcomes")
+    done = _cli("synth", "history", "--persons", "4000", "--seed", "21", "--out", "h.csv", cwd=work)
+    assert done.returncode == 0, done.stderr
+    done = _cli("outcomes", "train", "--data", "h.csv", "--out", "model", "--format", "json",
+                cwd=work)
+    assert done.returncode == 0, done.stderr
+    rows = json.loads(done.stdout)
+    assert {r["outcome"] for r in rows} == {"employed_1y", "retained_1y", "earnings_band"}
+    return work
+
+
+def test_evaluate_json_round_trip(trained: Path) -> None:
+    done = _cli("outcomes", "evaluate", "--model", "model", "--data", "h.csv", "--format", "json",
+                "--bootstrap", "20", cwd=trained)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    for key in ("auc", "oracle_auc", "auc_gap", "brier", "gain_vs_status_quo", "outcomes",
+                "groups", "backtest"):
+        assert key in result, key
+    assert 0.5 < result["auc"] <= 1
+    assert result["gain_vs_status_quo"] > 0
+    assert result["backtest"]["groups_worse_off"] == []
+    card = json.loads((trained / "model" / "model_card.json").read_text())
+    assert "sex" not in card["features"] and "region_of_origin" not in card["features"]
+
+
+def test_audit_writes_offline_html_and_json(trained: Path) -> None:
+    done = _cli("outcomes", "audit", "--model", "model", "--data", "h.csv", "--out", "audit",
+                "--bootstrap", "10", cwd=trained)
+    assert done.returncode == 0, done.stderr
+    page = (trained / "audit" / "audit.html").read_text()
+    assert page.count("data:image/png;base64,") >= 4
+    assert "<script src" not in page and "http://" not in page
+    report = json.loads((trained / "audit" / "audit.json").read_text())
+    assert report["evaluation"]["groups"]["employed_1y"][0]["auc_ci"]
+
+
+def test_predict_writes_family_and_member_scores(trained: Path) -> None:
+    history = pd.read_csv(trained / "h.csv")
+    members = history.drop(columns=["destination", "employed_1y", "earnings_band",
+                                    "retained_1y"]).head(60)
+    members = members.rename(columns={"person_id": "member_id"})
+    members.to_csv(trained / "members.csv", index=False)
+    done = _cli("outcomes", "predict", "--model", "model", "--members", "members.csv",
+                "--destinations", "QC,ON,NB", "--out", "scores.csv", "--members-out",
+                "member_scores.csv", "--factors-out", "factors.csv", cwd=trained)
+    assert done.returncode == 0, done.stderr
+    scores = pd.read_csv(trained / "scores.csv")
+    assert list(scores.columns) == ["family_id", "destination", "score"]
+    assert set(scores["destination"]) == {"QC", "ON", "NB"}
+    per_member = pd.read_csv(trained / "member_scores.csv")
+    assert per_member["score"].between(0, 1).all()
+    summed = per_member.groupby(["family_id", "destination"])["score"].sum().round(6)
+    merged = scores.set_index(["family_id", "destination"])["score"]
+    assert (merged - summed.loc[merged.index]).abs().max() < 1e-5
+    factors = pd.read_csv(trained / "factors.csv")
+    assert len(factors) == 60 * 3 * 3
+
+
+@pytest.mark.parametrize(("edit", "message"), [
+    (lambda f: f.drop(columns=["education"]), "education"),
+    (lambda f: f.assign(english_level="fluent"), "english_level"),
+    (lambda f: f.assign(employed_1y=7), "employed_1y"),
+])
+def test_bad_history_exits_2_with_a_clear_message(trained: Path, edit, message: str) -> None:
+    frame = edit(pd.read_csv(trained / "h.csv").head(400))
+    frame.to_csv(trained / "bad.csv", index=False)
+    done = _cli("outcomes", "train", "--data", "bad.csv", "--out", "bad_model", cwd=trained)
+    assert done.returncode == 2, done
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_empty_and_missing_files_exit_2(trained: Path) -> None:
+    (trained / "empty.csv").write_text("")
+    for path in ("empty.csv", "nowhere.csv"):
+        done = _cli("outcomes", "train", "--data", path, "--out", "x", cwd=trained)
+        assert done.returncode == 2, done
+        assert path in done.stderr and "Traceback" not in done.stderr
+    done = _cli("outcomes", "evaluate", "--model", "no_model", "--data", "h.csv", cwd=trained)
+    assert done.returncode == 2 and "model directory" in done.stderr
+
+
+def test_unknown_feature_in_registry_exits_2(trained: Path) -> None:
+    (trained / "registry.yaml").write_text(
+        "features:\n  destination: {kind: categorical, predictor: true}\n"
+        "  shoe_size: {kind: ordinal, predictor: true}\n")
+    done = _cli("outcomes", "train", "--data", "h.csv", "--out", "x", "--registry",
+                "registry.yaml", cwd=trained)
+    assert done.returncode == 2, done
+    assert "shoe_size" in done.stderr and "Traceback" not in done.stderr
