@@ -66,6 +66,10 @@ class PersonRecord:
                 "work_experience_years": self.work_experience_years,
                 "arrived_on": self.arrived_on.isoformat() if self.arrived_on else None}
 
+    def family_key(self) -> tuple[Any, ...]:
+        """The family-level fields as a tuple (cheap to compare)."""
+        return (self.current, self.preferences, self.excluded, self.services, self.ties)
+
     def family_content(self) -> dict[str, Any]:
         """The family-level fields."""
         return {"current": self.current, "preferences": list(self.preferences),
@@ -239,7 +243,7 @@ def validate_rows(rows: Iterable[Mapping[str, Any]], *, codes: frozenset[str],
             continue
         seen[record.claimant_id] = number
         first = families.setdefault(record.family_id, record)
-        if first is not record:
+        if first is not record and first.family_key() != record.family_key():
             mine, theirs = record.family_content(), first.family_content()
             for col, key in (("current_jurisdiction", "current"), ("preferences", "preferences"),
                              ("excluded", "excluded"), ("services", "services"),

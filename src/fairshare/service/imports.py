@@ -18,6 +18,7 @@ from fairshare.service.common import PURPOSE, record, require_active
 from fairshare.service.context import Context
 from fairshare.service.models import ImportResult
 from fairshare.store.audit import canonical_json
+from fairshare.store.bulk import bulk_insert
 from fairshare.store.engine import read_transaction, write_transaction
 from fairshare.store.tables import (
     claimants,
@@ -70,9 +71,15 @@ def import_claimants(ctx: Context, *, path: str | Path, agreement_id: str,
         raise InputError(f"{path}: {len(errors)} problem(s); nothing was imported. Fix them "
                          "and import the whole file again:", details=errors)
     key = load_key(ctx.settings.keys_dir, agreement_id)
-    batch_hash = _keyed(key, sorted(
-        (r.claimant_id, r.person_content(), r.family_content(), r.consent_text_version,
-         r.consent_at.isoformat() if r.consent_at else None) for r in records))
+    contents = [r.person_content() for r in records]
+    families_seen: dict[str, dict[str, Any]] = {}
+    for r in records:
+        if r.family_id not in families_seen:
+            families_seen[r.family_id] = r.family_content()
+    batch_hash = _keyed(key, [sorted(
+        (r.claimant_id, c, r.consent_text_version,
+         r.consent_at.isoformat() if r.consent_at else None)
+        for r, c in zip(records, contents, strict=True)), sorted(families_seen.items())])
     with write_transaction(ctx.engine) as conn:
         require_active(conn, agreement_id, ctx.today())
         done = conn.execute(select(import_batches.c.id).where(
@@ -81,11 +88,12 @@ def import_claimants(ctx: Context, *, path: str | Path, agreement_id: str,
         if done is not None:
             return ImportResult(agreement_id, int(done.id), len(records), 0, 0, len(records),
                                 True, batch_hash)
-        return _store(ctx, conn, records, key=key, agreement_id=agreement_id, who=who,
+        return _store(ctx, conn, records, contents, key=key, agreement_id=agreement_id, who=who,
                       batch_hash=batch_hash, source=Path(path).name, progress=progress)
 
 
-def _store(ctx: Context, conn: Connection, records: list[PersonRecord], *, key: bytes,
+def _store(ctx: Context, conn: Connection, records: list[PersonRecord],
+           contents: list[dict[str, Any]], *, key: bytes,
            agreement_id: str, who: str, batch_hash: str, source: str,
            progress: Progress | None) -> ImportResult:
     now = ctx.now()
@@ -96,8 +104,8 @@ def _store(ctx: Context, conn: Connection, records: list[PersonRecord], *, key: 
             fam_ids[r.family_id] = pseudonymise(key, "f", r.family_id)
             fam_first[r.family_id] = r
     people = [(r, pseudonymise(key, "c", r.claimant_id)) for r in records]
-    person_hash = {pid: _keyed(key, {**r.person_content(), "family_id": fam_ids[r.family_id]})
-                   for r, pid in people}
+    person_hash = {pid: _keyed(key, {**c, "family_id": fam_ids[r.family_id]})
+                   for (r, pid), c in zip(people, contents, strict=True)}
     family_hash = {raw: _keyed(key, r.family_content()) for raw, r in fam_first.items()}
     old_people = _existing(conn, claimants.c.id, claimants.c.content_sha256,
                            [pid for _, pid in people])
@@ -133,7 +141,7 @@ def _store(ctx: Context, conn: Connection, records: list[PersonRecord], *, key: 
         nonlocal done
         for i in range(0, len(batch), CHUNK):
             part = batch[i:i + CHUNK]
-            conn.execute(insert(table), part)
+            bulk_insert(conn, table, part)
             done += len(part)
             if progress is not None:
                 progress(done, total)
