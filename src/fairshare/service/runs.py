@@ -68,13 +68,15 @@ def build_problem(conn: Connection, ctx: Context, *, key: str, name: str = "regi
     offers (minus what transfers used) and fair-share gaps from the ledger under ``key``."""
     from fairshare.matching import Family, Member, Problem, default_scores
 
+    waiting = select(families).where(families.c.status == "waiting",
+                                     families.c.anonymised_at.is_(None))
+    if conn.dialect.name == "postgresql":
+        # Share-lock the waiting families first: a consent change (which locks its family
+        # for update) either committed before (and is seen below) or waits for this run.
+        conn.execute(select(families.c.id).where(families.c.status == "waiting")
+                     .with_for_update(read=True)).all()
     blocked = non_consenting_families(conn)
-    fam_rows = [r for r in conn.execute(select(families).where(
-        families.c.status == "waiting", families.c.anonymised_at.is_(None))
-        .order_by(families.c.id)) if r.id not in blocked]
-    if conn.dialect.name == "postgresql" and fam_rows:  # withdrawals wait for this run
-        conn.execute(select(families.c.id).where(
-            families.c.id.in_([r.id for r in fam_rows])).with_for_update(read=True))
+    fam_rows = [r for r in conn.execute(waiting.order_by(families.c.id)) if r.id not in blocked]
     members: dict[str, list[Any]] = defaultdict(list)
     for m in conn.execute(select(claimants).where(claimants.c.anonymised_at.is_(None))
                           .order_by(claimants.c.id)):
