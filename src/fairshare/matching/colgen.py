@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from fairshare.matching.exact import SubProblem, whole
 from fairshare.matching.highs import new_highs, pass_and_solve, read_outcome
 from fairshare.matching.model import (
     FloatArray,
@@ -39,10 +40,11 @@ class ColgenOutcome:
     bound: float
     reduced_cost: FloatArray  # per pair (all pairs), at the final duals
     rounds: int
+    duals: FloatArray
 
 
-def _top_k(pairs: Pairs, values: FloatArray, k: int) -> IntArray:
-    order = np.lexsort((-values, pairs.fam))  # by family, best value first
+def _top_k(pairs: Pairs, values: FloatArray, k: int, among: IntArray) -> IntArray:
+    order = among[np.lexsort((-values[among], pairs.fam[among]))]  # by family, best first
     fam_sorted = pairs.fam[order]
     first = np.searchsorted(fam_sorted, fam_sorted, side="left")
     rank = np.arange(len(order)) - first
@@ -58,18 +60,27 @@ def reduced_costs(pairs: Pairs, values: FloatArray, duals: FloatArray) -> FloatA
     return rc
 
 
-def column_generation(pairs: Pairs, policy: Policy) -> ColgenOutcome | None:
-    """The LP optimum by column generation, or None when it cannot place every family."""
+def column_generation(pairs: Pairs, policy: Policy, sub: SubProblem | None = None
+                      ) -> ColgenOutcome | None:
+    """The LP optimum by column generation over ``sub`` (default: everything), or None when
+    it cannot place every family of ``sub``."""
     values = define_objective(pairs, policy, stage="value")
-    must = pairs.placeable.copy() if policy.place_all else np.zeros(pairs.n_families, bool)
-    spec = RowSpec(must_place=must)
-    cols = _top_k(pairs, values, START_PER_FAMILY)
+    sub = sub if sub is not None else whole(pairs)
+    candidate = np.zeros(len(pairs.fam), dtype=bool)
+    candidate[sub.cols] = True
+    must = np.zeros(pairs.n_families, dtype=bool)
+    if policy.place_all:
+        must[pairs.fam[sub.cols]] = True
+    spec = RowSpec(must_place=must, used_dest=sub.used_dest, used_house=sub.used_house)
+    cols = _top_k(pairs, values, START_PER_FAMILY, sub.cols)
     big = 1e3 * (float(np.abs(values).max()) + 1.0)
     rlo, rup = row_bounds(pairs, spec)
     start, index, value = define_matrix(pairs, cols, spec, None)
     # Artificial columns: one per family that must be placed, one per destination with a floor.
     art_rows = np.concatenate([np.flatnonzero(must),
-                               pairs.n_families + np.flatnonzero(pairs.dest_lower > 0)])
+                               pairs.n_families + np.flatnonzero(rlo[pairs.n_families:
+                                                                     pairs.n_families
+                                                                     + pairs.n_dest] > 0)])
     n_art = len(art_rows)
     a_start = np.concatenate([start, start[-1] + np.arange(1, n_art + 1)])
     a_index = np.concatenate([index, art_rows])
@@ -89,9 +100,14 @@ def column_generation(pairs: Pairs, policy: Policy) -> ColgenOutcome | None:
     while True:
         rounds += 1
         rc = reduced_costs(pairs, values, out.row_dual)
-        new = np.flatnonzero((rc > RC_TOL) & ~in_model)
-        if len(new) == 0 or rounds >= MAX_ROUNDS:
+        cand = np.flatnonzero((rc > RC_TOL) & ~in_model & candidate)
+        if len(cand) == 0 or rounds >= MAX_ROUNDS:
             break
+        # The most attractive new pair of each family only: small, well-chosen rounds.
+        order = cand[np.lexsort((-rc[cand], pairs.fam[cand]))]
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = pairs.fam[order[1:]] != pairs.fam[order[:-1]]
+        new = np.sort(order[first])
         spec_new = define_matrix(pairs, new, spec, None)
         h.addCols(len(new), values[new], np.zeros(len(new)), np.ones(len(new)),
                   int(spec_new[1].size), spec_new[0][:-1].astype(np.int32),
@@ -108,8 +124,9 @@ def column_generation(pairs: Pairs, policy: Policy) -> ColgenOutcome | None:
     x = np.concatenate([x_all[:n0], x_all[n0 + n_art:]])
     # Dual bound at the final row duals (bound duals w_k = max(0, rc_k) for x_k <= 1): the LP
     # objective plus the positive reduced costs of pairs left out; exact once none is left.
-    bound = out.objective + float(np.maximum(rc[~in_model], 0.0).sum())
-    return ColgenOutcome(cols=cols, x=x, bound=bound, reduced_cost=rc, rounds=rounds)
+    bound = out.objective + float(np.maximum(rc[~in_model & candidate], 0.0).sum())
+    return ColgenOutcome(cols=cols, x=x, bound=bound, reduced_cost=rc, rounds=rounds,
+                         duals=out.row_dual)
 
 
 INF_UP = float("inf")

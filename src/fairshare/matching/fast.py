@@ -2,9 +2,11 @@
 
 A basic LP solution has at most (families + side rows) basic variables and every family needs
 one, so only about 2 x destinations families are fractional whatever the batch size. We solve the
-LP (column generation for large batches, :mod:`fairshare.matching.colgen`), fix every family the
-LP places integrally, and solve the small MIP on the rest exactly with the capacity the fixed
-families leave. The LP optimum is a proven upper bound, hence the gap.
+LP by column generation (:mod:`fairshare.matching.colgen`), fix every family the LP places
+integrally except the close calls (smallest reduced-cost margin), and solve the small MIP on the
+rest exactly with the capacity the fixed families leave. The LP optimum is a proven upper bound,
+hence the gap. Beyond :data:`PRICES_MIN_FAMILIES` families the LP itself is replaced by prices
+from a sample (:mod:`fairshare.matching.prices`).
 """
 
 from __future__ import annotations
@@ -14,45 +16,28 @@ import time
 import numpy as np
 
 from fairshare.matching.exact import SubProblem, solve_stages, whole
-from fairshare.matching.model import Pairs, define_objective
+from fairshare.matching.model import FloatArray, IntArray, Pairs, define_objective
 from fairshare.matching.policy import Policy
 from fairshare.matching.result import MatchStatus, StageOutcome
 
 INTEGRAL = 1 - 1e-6
 CLOSE_CALLS_PER_DEST = 6
+PRICES_MIN_FAMILIES = 40_000
 
 
-def solve_fast(pairs: Pairs, policy: Policy) -> StageOutcome:
-    """LP (+ column generation when large), fix the integral families, small MIP on the rest."""
-    t0 = time.perf_counter()
-    notes: list[str] = []
-    if policy.outcome_floor is None:
-        from fairshare.matching.colgen import column_generation
-
-        cg = column_generation(pairs, policy)
-        if cg is not None:
-            notes.append(f"LP by column generation: {len(cg.cols):,} of {len(pairs.fam):,} "
-                         f"pairs generated in {cg.rounds} rounds.")
-            free = _close_calls(pairs, cg.reduced_cost)
-            return fix_and_finish(pairs, policy, cg.cols, cg.x, cg.bound, notes, t0,
-                                  time.perf_counter() - t0, free=free)
-        notes.append("Column generation could not place every family; solving the staged "
-                     "full LP instead.")
-    lp = solve_stages(pairs, policy, whole(pairs), integer=False)
-    if lp.status is MatchStatus.infeasible:
-        return StageOutcome(choice=[-1] * pairs.n_families, status=MatchStatus.infeasible,
-                            objective=float("nan"), bound=None, gap=None,
-                            notes=notes + lp.notes, timings={"lp": time.perf_counter() - t0})
-    notes += lp.notes
-    return fix_and_finish(pairs, policy, lp.chosen, lp.x, lp.objective, notes, t0,
-                          time.perf_counter() - t0)
+def usage(pairs: Pairs, chosen: IntArray) -> tuple[FloatArray, FloatArray]:
+    """Persons per destination and units per housing row used by the pairs ``chosen``."""
+    used_dest = np.bincount(pairs.dest[chosen], weights=pairs.pair_sizes[chosen],
+                            minlength=pairs.n_dest).astype(np.float64)
+    h = pairs.house[chosen]
+    used_house = np.bincount(h[h >= 0], minlength=len(pairs.housing)).astype(np.float64)
+    return used_dest, used_house
 
 
-def _close_calls(pairs: Pairs, rc: np.ndarray) -> np.ndarray:
-    """Families whose LP choice is a close call: the smallest gap between their best and
-    second-best reduced cost (re-solved exactly together with the fractional ones)."""
-    k = min(pairs.n_families, CLOSE_CALLS_PER_DEST * pairs.n_dest)
-    order = np.lexsort((-rc, pairs.fam))
+def close_calls(pairs: Pairs, rc: FloatArray, among: IntArray, k: int) -> IntArray:
+    """The ``k`` families (of the pairs ``among``) whose best and second-best reduced costs are
+    closest: the LP's choice for them is a close call, worth re-solving exactly."""
+    order = among[np.lexsort((-rc[among], pairs.fam[among]))]
     fam_sorted = pairs.fam[order]
     first = np.searchsorted(fam_sorted, fam_sorted, side="left")
     rank = np.arange(len(order)) - first
@@ -62,60 +47,102 @@ def _close_calls(pairs: Pairs, rc: np.ndarray) -> np.ndarray:
     second[fam_sorted[rank == 1]] = rc[order[rank == 1]]
     with np.errstate(invalid="ignore"):
         margin = np.where(np.isfinite(second), best - second, np.inf)
-    margin[~pairs.placeable] = np.inf
     picks = np.argsort(margin, kind="stable")[:k]
     return picks[np.isfinite(margin[picks])]
 
 
-def _fallback(pairs: Pairs, policy: Policy, notes: list[str], t0: float) -> StageOutcome:
-    lp = solve_stages(pairs, policy, whole(pairs), integer=False)
-    if lp.status is MatchStatus.infeasible:
-        return StageOutcome(choice=[-1] * pairs.n_families, status=MatchStatus.infeasible,
-                            objective=float("nan"), bound=None, gap=None, notes=notes + lp.notes)
-    return fix_and_finish(pairs, policy, lp.chosen, lp.x, lp.objective, notes + lp.notes, t0,
-                          time.perf_counter() - t0)
+def fix_and_mip(pairs: Pairs, policy: Policy, sub: SubProblem, x_cols: IntArray, x: FloatArray,
+                free: IntArray) -> tuple[IntArray, int] | None:
+    """Fix the LP-integral families of ``sub`` (but not ``free``), solve the rest exactly.
 
-
-def fix_and_finish(pairs: Pairs, policy: Policy, x_cols: np.ndarray, x: np.ndarray,
-                   bound: float, notes: list[str], t0: float, t_lp: float,
-                   free: np.ndarray | None = None) -> StageOutcome:
-    """Fix families the LP places integrally (except ``free`` ones); solve the rest exactly;
-    report the gap to ``bound``."""
+    Returns the chosen pairs of ``sub`` and the number of families left to the MIP, or None
+    when the MIP is infeasible with the others fixed.
+    """
     integral = x_cols[x >= INTEGRAL]
-    if free is not None and len(free):
-        is_free = np.zeros(pairs.n_families, dtype=bool)
-        is_free[free] = True
-        integral = integral[~is_free[pairs.fam[integral]]]
+    is_free = np.zeros(pairs.n_families, dtype=bool)
+    is_free[free] = True
+    integral = integral[~is_free[pairs.fam[integral]]]
     fixed_fam = np.zeros(pairs.n_families, dtype=bool)
     fixed_fam[pairs.fam[integral]] = True
-    size = pairs.pair_sizes
-    used_dest = np.bincount(pairs.dest[integral], weights=size[integral],
-                            minlength=pairs.n_dest).astype(np.float64)
-    h = pairs.house[integral]
-    used_house = np.bincount(h[h >= 0], minlength=len(pairs.housing)).astype(np.float64)
-    rest = np.flatnonzero(~fixed_fam[pairs.fam])
-    sub = SubProblem(cols=rest.astype(np.int64), used_dest=used_dest, used_house=used_house)
-    n_free = int(np.unique(pairs.fam[rest]).size) if len(rest) else 0
-    mip = solve_stages(pairs, policy, sub, integer=True)
+    used_dest, used_house = usage(pairs, integral)
+    rest = sub.cols[~fixed_fam[pairs.fam[sub.cols]]]
+    mip = solve_stages(pairs, policy, SubProblem(cols=rest, used_dest=sub.used_dest + used_dest,
+                                                 used_house=sub.used_house + used_house))
     if mip.status is MatchStatus.infeasible:
-        notes.append("The small MIP on the fractional families was infeasible with the others "
-                     "fixed; solving the whole problem exactly instead.")
-        mip_all = solve_stages(pairs, policy, whole(pairs), integer=True)
-        integral = np.zeros(0, dtype=np.int64)
-        chosen = mip_all.chosen
-        if mip_all.status is MatchStatus.infeasible:
-            return StageOutcome(choice=[-1] * pairs.n_families, status=MatchStatus.infeasible,
-                                objective=float("nan"), bound=None, gap=None, notes=notes)
-    else:
-        chosen = mip.chosen
-    picked = np.concatenate([integral, chosen])
+        return None
+    n_free = int(np.unique(pairs.fam[rest]).size) if len(rest) else 0
+    return np.concatenate([integral, mip.chosen]), n_free
+
+
+def colgen_fix_mip(pairs: Pairs, policy: Policy, sub: SubProblem
+                   ) -> tuple[IntArray, float, list[str]] | None:
+    """Column-generation LP over ``sub``, then fix and MIP: chosen pairs, LP bound, notes."""
+    from fairshare.matching.colgen import column_generation
+
+    cg = column_generation(pairs, policy, sub)
+    if cg is None:
+        return None
+    free = close_calls(pairs, cg.reduced_cost, sub.cols, CLOSE_CALLS_PER_DEST * pairs.n_dest)
+    fixed = fix_and_mip(pairs, policy, sub, cg.cols, cg.x, free)
+    if fixed is None:
+        return None
+    chosen, n_free = fixed
+    notes = [f"LP by column generation: {len(cg.cols):,} of {len(sub.cols):,} pairs generated "
+             f"in {cg.rounds} rounds; {n_free:,} families left to the small MIP."]
+    return chosen, cg.bound, notes
+
+
+def _outcome(pairs: Pairs, policy: Policy, chosen: IntArray, bound: float, notes: list[str],
+             timings: dict[str, float]) -> StageOutcome:
     choice = np.full(pairs.n_families, -1, dtype=np.int64)
-    choice[pairs.fam[picked]] = pairs.dest[picked]
-    values = define_objective(pairs, policy, stage="value")
-    objective = float(values[picked].sum())
+    choice[pairs.fam[chosen]] = pairs.dest[chosen]
+    objective = float(define_objective(pairs, policy, stage="value")[chosen].sum())
     gap = max(0.0, (bound - objective) / abs(bound)) if bound else 0.0
-    notes.append(f"{n_free:,} of {pairs.n_families:,} families were left to the small MIP.")
-    timings = {"lp": t_lp, "fix_and_mip": time.perf_counter() - t0 - t_lp}
     status = MatchStatus.optimal if gap <= 1e-4 else MatchStatus.feasible
     return StageOutcome(choice=choice.tolist(), status=status, objective=objective, bound=bound,
                         gap=gap, notes=notes, timings=timings)
+
+
+def solve_fast(pairs: Pairs, policy: Policy) -> StageOutcome:
+    """Prices (very large batches) or column generation, then fix + small MIP; proven gap."""
+    t0 = time.perf_counter()
+    notes: list[str] = []
+    if policy.outcome_floor is None:
+        if pairs.n_families >= PRICES_MIN_FAMILIES:
+            from fairshare.matching.prices import solve_by_prices
+
+            priced = solve_by_prices(pairs, policy)
+            if priced is not None:
+                chosen, bound, more = priced
+                return _outcome(pairs, policy, chosen, bound, more,
+                                {"prices_and_resolve": time.perf_counter() - t0})
+            notes.append("Sample prices could not give a plan placing every family; using "
+                         "column generation on the whole batch.")
+        done = colgen_fix_mip(pairs, policy, whole(pairs))
+        if done is not None:
+            chosen, bound, more = done
+            return _outcome(pairs, policy, chosen, bound, notes + more,
+                            {"colgen_fix_mip": time.perf_counter() - t0})
+        notes.append("Column generation could not place every family; solving the staged "
+                     "full LP instead.")
+    lp = solve_stages(pairs, policy, whole(pairs), integer=False)
+    if lp.status is MatchStatus.infeasible:
+        return StageOutcome(choice=[-1] * pairs.n_families, status=MatchStatus.infeasible,
+                            objective=float("nan"), bound=None, gap=None,
+                            notes=notes + lp.notes, timings={"lp": time.perf_counter() - t0})
+    notes += lp.notes
+    fixed = fix_and_mip(pairs, policy, whole(pairs), lp.chosen, lp.x,
+                        np.zeros(0, dtype=np.int64))
+    if fixed is None:
+        notes.append("The small MIP was infeasible with the LP-integral families fixed; solved "
+                     "the whole problem exactly instead.")
+        mip = solve_stages(pairs, policy, whole(pairs))
+        if mip.status is MatchStatus.infeasible:
+            return StageOutcome(choice=[-1] * pairs.n_families, status=MatchStatus.infeasible,
+                                objective=float("nan"), bound=None, gap=None, notes=notes)
+        chosen = mip.chosen
+    else:
+        chosen = fixed[0]
+        notes.append(f"{fixed[1]:,} families left to the small MIP.")
+    return _outcome(pairs, policy, chosen, lp.objective, notes,
+                    {"lp_fix_mip": time.perf_counter() - t0})

@@ -46,6 +46,9 @@ def synth_batch(n_families: int, seed: int = 0, *, floors: bool = True,
     refused = rng.random((n, len(CODES))) < 0.03
     n_prefs = rng.choice(np.arange(0, 4), size=n, p=[0.3, 0.3, 0.25, 0.15])
     tie_dest = np.where(rng.random(n) < 0.1, rng.choice(len(CODES), size=n, p=share), -1)
+    # Preferences: weighted sampling without replacement, vectorised (Efraimidis-Spirakis keys).
+    pref_order = np.argsort(-np.log(rng.random((n, len(CODES)))) / share[None, :], axis=1)
+    score_rows = scores_m.tolist()
     families: list[Family] = []
     scores: dict[str, dict[str, float]] = {}
     width = len(str(max(n, 1)))
@@ -53,17 +56,17 @@ def synth_batch(n_families: int, seed: int = 0, *, floors: bool = True,
         fid = f"F{i + 1:0{width}d}"
         services = frozenset(
             ({"french"} if french_only[i] else set()) | ({"health"} if health[i] else set()))
-        excluded = frozenset(CODES[j] for j in np.flatnonzero(refused[i]))
+        excluded = frozenset(CODES[j] for j in np.flatnonzero(refused[i])) if refused[i].any() \
+            else frozenset()
         k = int(n_prefs[i])
         prefs: tuple[str, ...] = ()
         if k:
-            picks = rng.choice(len(CODES), size=k, replace=False, p=share)
-            prefs = tuple(CODES[j] for j in picks if CODES[j] not in excluded)
+            prefs = tuple(CODES[j] for j in pref_order[i, :k] if CODES[j] not in excluded)
         ties = frozenset({CODES[int(tie_dest[i])]}) if tie_dest[i] >= 0 else frozenset()
         families.append(Family(id=fid, size=int(sizes[i]), consent=bool(consent[i]),
                                current=str(current[i]), services=services, excluded=excluded,
                                preferences=prefs, ties=ties - excluded))
-        scores[fid] = {c: float(scores_m[i, j]) for j, c in enumerate(CODES)}
+        scores[fid] = dict(zip(CODES, score_rows[i], strict=True))
     persons = float(sizes[consent].sum())
     destinations: list[Destination] = []
     for j, code in enumerate(CODES):

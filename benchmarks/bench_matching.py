@@ -1,0 +1,199 @@
+"""Matching benchmarks: solver quality (proven gap) and time against baselines in the same run.
+
+Run all:   .venv/bin/python -m benchmarks.bench_matching
+One part:  .venv/bin/python -m benchmarks.bench_matching --only 10k,floor
+Parts: 10k (default solver, exact MIP, PuLP+CBC, greedy, floor), 400k, individuals (min-cost
+flow, 1M persons), districts (400 destinations x 100k families). Instance generation is excluded
+from every time. Figures go to benchmarks/README.md (## Matching).
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import time
+from typing import Any
+
+import numpy as np
+
+from fairshare.matching import load_policy, solve
+from fairshare.matching.baselines import greedy
+from fairshare.matching.exact import solve_stages, whole
+from fairshare.matching.fast import solve_fast
+from fairshare.matching.model import Pairs, build_pairs, define_objective
+from fairshare.matching.problem import Destination, Problem
+from fairshare.matching.synth import synth_batch
+
+OUTCOME = load_policy("outcome")
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _line(name: str, **fields: Any) -> None:
+    parts = [f"{k}={v:.6g}" if isinstance(v, float) else f"{k}={v}" for k, v in fields.items()]
+    print(f"{name:<34} " + "  ".join(parts), flush=True)
+
+
+def _pulp_cbc(pairs: Pairs, values: np.ndarray, time_limit: int) -> tuple[float, float, str]:
+    """The same model (every family placed, capacities, floors, housing) in PuLP + CBC."""
+    import pulp
+
+    t0 = time.perf_counter()
+    m = pulp.LpProblem("match", pulp.LpMaximize)
+    x = [pulp.LpVariable(f"x{k}", cat="Binary") for k in range(len(pairs.fam))]
+    m += pulp.lpSum(float(values[k]) * x[k] for k in range(len(x)))
+    by_f: dict[int, list[int]] = {}
+    by_d: dict[int, list[int]] = {}
+    by_h: dict[int, list[int]] = {}
+    for k, (f, d, h) in enumerate(zip(pairs.fam.tolist(), pairs.dest.tolist(),
+                                      pairs.house.tolist(), strict=True)):
+        by_f.setdefault(f, []).append(k)
+        by_d.setdefault(d, []).append(k)
+        if h >= 0:
+            by_h.setdefault(h, []).append(k)
+    for ks in by_f.values():
+        m += pulp.lpSum(x[k] for k in ks) == 1
+    for d, ks in by_d.items():
+        load = pulp.lpSum(float(pairs.sizes[pairs.fam[k]]) * x[k] for k in ks)
+        m += load <= float(pairs.dest_upper[d])
+        if pairs.dest_lower[d] > 0:
+            m += load >= float(pairs.dest_lower[d])
+    for h, ks in by_h.items():
+        m += pulp.lpSum(x[k] for k in ks) <= pairs.housing[h][2]
+    m.solve(pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit, threads=1))
+    elapsed = time.perf_counter() - t0
+    status = pulp.LpStatus[m.status]
+    value = pulp.value(m.objective)
+    sol_ok = all(v.varValue is not None for v in x[:10])
+    return (float(value) if value is not None and sol_ok else float("nan"), elapsed, status)
+
+
+def bench_10k(families: int = 10_000, cbc_limit: int = 120) -> None:
+    """Default solver, exact MIP, PuLP+CBC, greedy and the floor on the same 10k batch."""
+    problem = synth_batch(families, seed=1)
+    t = time.perf_counter()
+    pairs = build_pairs(problem)
+    _line(f"{families} families: build arrays", seconds=time.perf_counter() - t,
+          pairs=len(pairs.fam))
+    values = define_objective(pairs, OUTCOME, stage="value")
+    t = time.perf_counter()
+    fast = solve_fast(pairs, OUTCOME)
+    t_fast = time.perf_counter() - t
+    _line("default (auto -> fast)", seconds=t_fast, objective=fast.objective,
+          bound=fast.bound or 0.0, gap_pct=100 * (fast.gap or 0.0))
+    t = time.perf_counter()
+    result = solve(problem, OUTCOME, solver="auto", explain=False, report=False)
+    _line("solve() end to end (checks, plan check)", seconds=time.perf_counter() - t,
+          violations=len(result.violations))
+    t = time.perf_counter()
+    exact = solve_stages(pairs, OUTCOME, whole(pairs))
+    t_exact = time.perf_counter() - t
+    _line("exact HiGHS MIP", seconds=t_exact, objective=exact.objective, bound=exact.bound,
+          gap_pct=100 * exact.gap, ratio_vs_default=t_exact / t_fast)
+    value, t_cbc, status = _pulp_cbc(pairs, values, cbc_limit)
+    _line("PuLP + CBC (same model)", seconds=t_cbc, status=status, objective=value,
+          time_limit=cbc_limit, speedup_default=t_cbc / t_fast)
+    t = time.perf_counter()
+    g = greedy(pairs)
+    t_g = time.perf_counter() - t
+    ks = [k for k in range(len(pairs.fam)) if g[int(pairs.fam[k])] == int(pairs.dest[k])]
+    g_obj = float(values[np.asarray(ks, dtype=np.int64)].sum())
+    load = np.bincount(pairs.dest[ks], weights=pairs.pair_sizes[ks], minlength=pairs.n_dest)
+    below = int((load < pairs.dest_lower).sum())
+    unplaced = int(sum(1 for i, d in enumerate(g) if d < 0 and pairs.placeable[i]))
+    _line("greedy by score", seconds=t_g, objective=g_obj,
+          gain_of_default_pct=100 * (fast.objective - g_obj) / g_obj,
+          floors_missed=below, families_unplaced=unplaced)
+    bench_floor(pairs, t_fast)
+
+
+def bench_floor(pairs: Pairs, t_solver: float) -> None:
+    """The floor: one pass over the float32 score matrix (best destination per family)."""
+    dense = np.full((pairs.n_families, pairs.n_dest), -1.0, dtype=np.float32)
+    dense[pairs.fam, pairs.dest] = pairs.score
+    t = time.perf_counter()
+    best = dense.max(axis=1)
+    t_floor = time.perf_counter() - t
+    _line("floor (one pass over scores)", seconds=t_floor, solver_over_floor=t_solver / t_floor,
+          checksum=float(best.sum()))
+
+
+def bench_400k(families: int = 400_000) -> None:
+    """The default solver at national scale (about 1M persons)."""
+    t = time.perf_counter()
+    problem = synth_batch(families, seed=2)
+    pairs = build_pairs(problem)
+    _line(f"{families} families: generate + build", seconds=time.perf_counter() - t,
+          persons=int(pairs.sizes.sum()), pairs=len(pairs.fam))
+    del problem
+    t = time.perf_counter()
+    out = solve_fast(pairs, OUTCOME)
+    _line("default (fast: prices + re-solve)", seconds=time.perf_counter() - t,
+          gap_pct=100 * (out.gap or 0.0), objective=out.objective, bound=out.bound or 0.0,
+          peak_rss_mb=_peak_mb())
+
+
+def bench_individuals(persons: int = 1_000_000, n_dest: int = 13) -> None:
+    """Individual mode: min-cost flow, capacities and floors, exact."""
+    from fairshare.matching.flow import solve_individuals
+
+    rng = np.random.default_rng(3)
+    scores = rng.random((persons, n_dest), dtype=np.float32)
+    capacity = np.full(n_dest, int(persons * 1.1 / n_dest))
+    floors = np.full(n_dest, int(persons * 0.5 / n_dest))
+    t = time.perf_counter()
+    r = solve_individuals(scores, capacity, floors)
+    _line(f"individuals {persons} x {n_dest} (flow)", seconds=time.perf_counter() - t,
+          status=r.status, placed=int((r.choice >= 0).sum()), objective=r.objective,
+          peak_rss_mb=_peak_mb())
+
+
+def bench_districts(families: int = 100_000, n_dest: int = 400) -> None:
+    """Municipality scale: 400 districts, sizes from the synthetic batch, random scores."""
+    base = synth_batch(families, seed=4, housing=False, floors=False)
+    rng = np.random.default_rng(4)
+    weights = rng.pareto(1.5, n_dest) + 0.2
+    weights /= weights.sum()
+    persons = base.persons
+    codes = [f"D{j:03d}" for j in range(n_dest)]
+    dests = tuple(Destination(code=c, capacity=int(np.ceil(w * persons * 1.15)) + 8,
+                              min_intake=int(0.8 * w * persons), services=frozenset(
+                                  {"french", "health"}) if j % 3 == 0 else frozenset())
+                  for j, (c, w) in enumerate(zip(codes, weights, strict=True)))
+    score = np.clip(0.45 + rng.normal(0, 0.08, (families, 1)) + rng.normal(0, 0.06, n_dest)
+                    + rng.normal(0, 0.07, (families, n_dest)), 0.01, 0.99).round(4)
+    rows = score.tolist()
+    scores = {f.id: dict(zip(codes, rows[i], strict=True)) for i, f in enumerate(base.families)}
+    fams = tuple(f.__class__(id=f.id, size=f.size, consent=f.consent, services=f.services)
+                 for f in base.families)
+    problem = Problem(families=fams, destinations=dests, scores=scores)
+    pairs = build_pairs(problem)
+    del problem, scores, rows
+    t = time.perf_counter()
+    out = solve_fast(pairs, OUTCOME)
+    placed = sum(1 for i, d in enumerate(out.choice) if d >= 0 and pairs.placeable[i])
+    _line(f"districts {n_dest} x {families}", seconds=time.perf_counter() - t,
+          gap_pct=100 * (out.gap or 0.0), placed=placed, placeable=int(pairs.placeable.sum()),
+          peak_rss_mb=_peak_mb())
+
+
+PARTS = {"10k": bench_10k, "400k": bench_400k, "individuals": bench_individuals,
+         "districts": bench_districts}
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the matching benchmarks (all parts unless --only)."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--only", default=",".join(PARTS), help="comma-separated parts")
+    args = parser.parse_args(argv if argv is not None else [])
+    print("== matching benchmarks", flush=True)
+    for name in args.only.split(","):
+        PARTS[name.strip()]()
+
+
+if __name__ == "__main__":
+    import sys
+
+    main(sys.argv[1:])

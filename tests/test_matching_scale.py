@@ -1,0 +1,56 @@
+"""The large-batch paths on small inputs: sample prices with a Lagrangian bound, min-cost flow."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from fairshare.matching import check_plan, load_policy, solve
+from fairshare.matching.flow import solve_individuals
+from fairshare.matching.model import build_pairs, define_objective
+from fairshare.matching.prices import solve_by_prices
+from fairshare.matching.synth import synth_batch
+
+OUTCOME = load_policy("outcome")
+
+
+def test_prices_give_a_valid_plan_within_a_certified_bound() -> None:
+    problem = synth_batch(1500, seed=5)
+    pairs = build_pairs(problem)
+    out = solve_by_prices(pairs, OUTCOME)
+    assert out is not None
+    chosen, bound, notes = out
+    assert len(np.unique(pairs.fam[chosen])) == len(chosen)
+    plan = {fid: None for fid in pairs.family_ids}
+    for k in chosen.tolist():
+        plan[pairs.family_ids[int(pairs.fam[k])]] = pairs.dest_codes[int(pairs.dest[k])]
+    assert check_plan(problem, plan) == []
+    objective = float(define_objective(pairs, OUTCOME, stage="value")[chosen].sum())
+    exact_lp = solve(problem, OUTCOME, solver="fast", explain=False, report=False)
+    assert exact_lp.bound is not None
+    assert bound >= exact_lp.bound - 1e-6  # a Lagrangian bound is never below the LP bound
+    assert (bound - objective) / bound < 0.01
+    assert any("sampled families" in n for n in notes)
+
+
+@pytest.mark.parametrize("seed", range(15))
+def test_flow_is_exact_on_small_instances(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n, nd = 5, 3
+    scores = rng.random((n, nd)).round(3)
+    cap = rng.integers(0, 4, nd)
+    floors = np.minimum(rng.integers(0, 2, nd), cap)
+    r = solve_individuals(scores, cap, floors)
+    best = (-1, -1.0)
+    for combo in itertools.product(range(-1, nd), repeat=n):
+        load = np.bincount([c for c in combo if c >= 0], minlength=nd)
+        if (load > cap).any() or (load < floors).any():
+            continue
+        value = round(sum(scores[i, c] for i, c in enumerate(combo) if c >= 0), 6)
+        best = max(best, (sum(c >= 0 for c in combo), value))
+    if best[0] < 0:
+        assert r.status == "infeasible"
+    else:
+        assert (int((r.choice >= 0).sum()), round(r.objective, 6)) == best
