@@ -23,7 +23,7 @@ def test_prices_give_a_valid_plan_within_a_certified_bound() -> None:
     assert out is not None
     chosen, bound, notes = out
     assert len(np.unique(pairs.fam[chosen])) == len(chosen)
-    plan = {fid: None for fid in pairs.family_ids}
+    plan = dict.fromkeys(pairs.family_ids)
     for k in chosen.tolist():
         plan[pairs.family_ids[int(pairs.fam[k])]] = pairs.dest_codes[int(pairs.dest[k])]
     assert check_plan(problem, plan) == []
