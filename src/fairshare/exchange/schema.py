@@ -183,14 +183,13 @@ def _timestamp(text: str) -> dt.datetime:
 
 
 def validate_row(number: int, raw: Mapping[str, Any], *, codes: frozenset[str], year: int,
-                 errors: list[str]) -> PersonRecord | None:
+                 errors: list[str],
+                 cache: dict[tuple[str, ...], _FamilyFields] | None = None) -> PersonRecord | None:
     """One row, or None when it has problems (appended to ``errors``)."""
     row = _Row(number, raw, errors)
     claimant_id = _identifier(row, "claimant_id")
     family_id = _identifier(row, "family_id")
-    current_codes = _codes(row, "current_jurisdiction", codes)
-    if row.ok and len(current_codes) != 1:
-        row.fail("current_jurisdiction", "one jurisdiction code is required.")
+    fam = _family_fields(row, codes, cache)
     birth_year = row.parsed("birth_year", int, "a year")
     if birth_year is not None and not 1900 <= birth_year <= year:
         row.fail("birth_year", f"{birth_year} is outside 1900-{year}.")
@@ -213,17 +212,41 @@ def validate_row(number: int, raw: Mapping[str, Any], *, codes: frozenset[str], 
         row.fail("consent_text_version", "the version of the consent text signed is required "
                  "(at most 32 characters).")
     consent_at = row.parsed("consent_at", _timestamp, "a date-time (ISO 8601)")
-    record = PersonRecord(
-        row=number, claimant_id=claimant_id, family_id=family_id,
-        current=current_codes[0] if current_codes else "", birth_year=birth_year, sex=sex,
-        languages=_languages(row), education=education, work_experience_years=work,
-        arrived_on=arrived, consent_text_version=version, consent_at=consent_at,
-        preferences=_codes(row, "preferences", codes),
-        excluded=tuple(sorted(_codes(row, "excluded", codes))), services=_services(row),
-        ties=tuple(sorted(_codes(row, "ties", codes))))
-    if row.ok and (set(record.preferences) & set(record.excluded)):
+    languages = _languages(row)
+    if not row.ok:
+        return None
+    return PersonRecord(
+        row=number, claimant_id=claimant_id, family_id=family_id, current=fam[0],
+        birth_year=birth_year, sex=sex, languages=languages, education=education,
+        work_experience_years=work, arrived_on=arrived, consent_text_version=version,
+        consent_at=consent_at, preferences=fam[1], excluded=fam[2], services=fam[3],
+        ties=fam[4])
+
+
+_FamilyFields = tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...]]
+
+
+def _family_fields(row: _Row, codes: frozenset[str],
+                   cache: dict[tuple[str, ...], _FamilyFields] | None) -> _FamilyFields:
+    """The family-level columns, parsed once per distinct raw text (valid parses are cached)."""
+    raw = tuple(row.text(c) for c in FAMILY_FIELDS)
+    if cache is not None and raw in cache:
+        return cache[raw]
+    before = row.ok
+    row.ok = True
+    current = _codes(row, "current_jurisdiction", codes)
+    if row.ok and len(current) != 1:
+        row.fail("current_jurisdiction", "one jurisdiction code is required.")
+    prefs = _codes(row, "preferences", codes)
+    excluded = tuple(sorted(_codes(row, "excluded", codes)))
+    if row.ok and set(prefs) & set(excluded):
         row.fail("excluded", "a jurisdiction is both preferred and excluded.")
-    return record if row.ok else None
+    parsed: _FamilyFields = (current[0] if current else "", prefs, excluded, _services(row),
+                             tuple(sorted(_codes(row, "ties", codes))))
+    if row.ok and cache is not None:
+        cache[raw] = parsed
+    row.ok = row.ok and before
+    return parsed
 
 
 def validate_rows(rows: Iterable[Mapping[str, Any]], *, codes: frozenset[str],
@@ -233,8 +256,9 @@ def validate_rows(rows: Iterable[Mapping[str, Any]], *, codes: frozenset[str],
     records: list[PersonRecord] = []
     seen: dict[str, int] = {}
     families: dict[str, PersonRecord] = {}
+    cache: dict[tuple[str, ...], _FamilyFields] = {}
     for number, raw in enumerate(rows, start=1):
-        record = validate_row(number, raw, codes=codes, year=year, errors=errors)
+        record = validate_row(number, raw, codes=codes, year=year, errors=errors, cache=cache)
         if record is None:
             continue
         if record.claimant_id in seen:
