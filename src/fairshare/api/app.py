@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from fairshare import __version__
 from fairshare.api import errors
 from fairshare.api.auth import EngineDep, Principal, api_principal
+from fairshare.api.database import prepare_database
 from fairshare.api.schemas import ErrorResponse, Health, Me
 from fairshare.api.security import (
     AuthenticationGate,
@@ -19,6 +20,8 @@ from fairshare.api.security import (
     SecurityHeadersMiddleware,
 )
 from fairshare.api.settings import Settings
+
+__all__ = ["create_app", "prepare_database"]
 
 API_PREFIX = "/api/v1"
 STATIC_DIR = Path(__file__).resolve().parents[1] / "web" / "static"
@@ -125,14 +128,3 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(AuthenticationGate)
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.secure_cookies)
     return app
-
-
-def prepare_database(settings: Settings) -> None:
-    """Create or migrate the database (the registry's schema, reference data and accounts)."""
-    from fairshare.service import init_database, open_context
-
-    ctx = open_context(settings.registry())
-    try:
-        init_database(ctx, actor="fairshare-setup")
-    finally:
-        ctx.close()

@@ -35,7 +35,6 @@ def serve(host: str = typer.Option("127.0.0.1", "--host", help="Address to liste
     import uvicorn
 
     from fairshare.api import Settings, create_app, prepare_database
-    from fairshare.errors import InputError
 
     secure = not _is_loopback(host)
     if demo:
@@ -53,9 +52,9 @@ def serve(host: str = typer.Option("127.0.0.1", "--host", help="Address to liste
     if secure:
         typer.echo("Note: cookies are sent only over HTTPS on this address; serve it behind a "
                    "TLS-terminating proxy.", err=True)
-    if port < 1:
-        raise InputError("--port must be 1-65535.")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info",
+    # No access log: request paths name pseudonymous family ids (TRUST.md: no personal data
+    # in logs).
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=False,
                 proxy_headers=False, server_header=False)
 
 
@@ -81,8 +80,9 @@ def users_create(username: str = typer.Argument(..., help="Login name (lowercase
                                                      "password from standard input."),
                  ) -> None:
     """Create a local account (argon2-hashed password, at least 12 characters)."""
-    from fairshare.api import Settings, prepare_database
     from fairshare.api.accounts import create_user
+    from fairshare.api.database import prepare_database
+    from fairshare.api.settings import Settings
     from fairshare.reference import load_federation
     from fairshare.store.engine import make_engine, write_transaction
 
@@ -103,8 +103,9 @@ def users_create(username: str = typer.Argument(..., help="Login name (lowercase
 @users_app.command("list")
 def users_list() -> None:
     """List the accounts (no passwords)."""
-    from fairshare.api import Settings, prepare_database
     from fairshare.api.accounts import list_users
+    from fairshare.api.database import prepare_database
+    from fairshare.api.settings import Settings
     from fairshare.cli.render import OutputFormat, render
     from fairshare.store.engine import make_engine
 
@@ -124,8 +125,9 @@ def tokens_create(username: str = typer.Argument(..., help="The account the toke
     """Create an API token; it is printed once (only its hash is stored)."""
     import datetime as dt
 
-    from fairshare.api import Settings, prepare_database
     from fairshare.api.accounts import create_token, now
+    from fairshare.api.database import prepare_database
+    from fairshare.api.settings import Settings
     from fairshare.store.engine import make_engine, write_transaction
 
     settings = Settings.from_env()
@@ -142,8 +144,9 @@ def tokens_create(username: str = typer.Argument(..., help="The account the toke
 def tokens_revoke(token_id: int = typer.Argument(..., help="Token id printed by `tokens create`.")
                   ) -> None:
     """Revoke an API token; requests using it get 401 from now on."""
-    from fairshare.api import Settings, prepare_database
     from fairshare.api.accounts import revoke_token
+    from fairshare.api.database import prepare_database
+    from fairshare.api.settings import Settings
     from fairshare.store.engine import make_engine, write_transaction
 
     settings = Settings.from_env()
