@@ -4,12 +4,17 @@
 from __future__ import annotations
 
 from alembic import context
+from alembic.config import Config
 from sqlalchemy import Connection
 
 from fairshare.store.engine import make_engine
 from fairshare.store.tables import metadata
 
-config = context.config
+config: Config | None
+try:
+    config = context.config
+except AttributeError:  # imported outside an Alembic run (e.g. doctest collection)
+    config = None
 
 
 def _run(connection: Connection) -> None:
@@ -21,6 +26,7 @@ def _run(connection: Connection) -> None:
 
 def run_migrations_online() -> None:
     """Run on the caller's connection, or open one from the configured URL."""
+    assert config is not None
     connection = config.attributes.get("connection")
     if connection is not None:
         _run(connection)
@@ -31,6 +37,7 @@ def run_migrations_online() -> None:
     engine.dispose()
 
 
-if context.is_offline_mode():  # pragma: no cover - SQL scripts are not used
-    raise SystemExit("fairshare migrations run online only (fairshare init).")
-run_migrations_online()
+if config is not None:
+    if context.is_offline_mode():  # pragma: no cover - SQL scripts are not used
+        raise SystemExit("fairshare migrations run online only (fairshare init).")
+    run_migrations_online()
