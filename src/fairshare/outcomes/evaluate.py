@@ -98,16 +98,45 @@ METRICS = {"auc": safe_auc, "brier": brier, "calibration_gap": calibration_gap,
            "mean_predicted": mean_predicted, "observed_rate": observed_rate}
 
 
+def weighted_auc(y: npt.NDArray[Any], p: FloatArray, weights: FloatArray) -> FloatArray:
+    """AUC of each row of bootstrap ``weights`` (B, m) at once (ties count one half).
+
+    >>> y = np.array([0, 0, 1, 1]); p = np.array([0.1, 0.4, 0.35, 0.8])
+    >>> float(weighted_auc(y, p, np.ones((1, 4)))[0])
+    0.75
+    """
+    from scipy.sparse import csr_matrix
+
+    values, group = np.unique(p, return_inverse=True)
+    onehot = csr_matrix((np.ones(len(p)), (np.arange(len(p)), group)),
+                        shape=(len(p), len(values)))
+    pos = (y == 1).astype(float)
+    w_neg = weights * (1.0 - pos)
+    neg_by_value = np.asarray((onehot.T @ w_neg.T).T)      # (B, G)
+    below = np.cumsum(neg_by_value, axis=1) - neg_by_value  # strictly lower predictions
+    credit = below[:, group] + 0.5 * neg_by_value[:, group]  # (B, m)
+    w_pos = weights * pos
+    total = w_pos.sum(axis=1) * w_neg.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out: FloatArray = np.where(total > 0, (w_pos * credit).sum(axis=1) / total, np.nan)
+    return out
+
+
 def _bootstrap_ci(y: npt.NDArray[Any], p: FloatArray, n_boot: int,
                   rng: np.random.Generator) -> dict[str, list[Any]]:
-    """Percentile bootstrap intervals of every metric for one group (rows resampled)."""
+    """Percentile bootstrap intervals of every metric for one group (rows resampled).
+
+    Each bootstrap sample is stored as counts over the group's rows, so every metric (AUC
+    included) is computed for all samples at once.
+    """
     m = len(y)
-    idx = rng.integers(0, m, size=(n_boot, m))
-    yy, pp = y[idx].astype(float), p[idx]
-    values = {"brier": ((pp - yy) ** 2).mean(axis=1), "mean_predicted": pp.mean(axis=1),
-              "observed_rate": yy.mean(axis=1),
-              "calibration_gap": pp.mean(axis=1) - yy.mean(axis=1),
-              "auc": np.array([safe_auc(yy[b], pp[b]) for b in range(n_boot)])}
+    draws = rng.integers(0, m, size=(n_boot, m))
+    weights = np.vstack([np.bincount(row, minlength=m) for row in draws]).astype(np.float64)
+    yy = y.astype(np.float64)
+    mean_p, mean_y = weights @ p / m, weights @ yy / m
+    values = {"brier": weights @ (p - yy) ** 2 / m, "mean_predicted": mean_p,
+              "observed_rate": mean_y, "calibration_gap": mean_p - mean_y,
+              "auc": weighted_auc(y, p, weights)}
     out = {}
     for name, v in values.items():
         v = v[~np.isnan(v)]

@@ -94,10 +94,10 @@ class OutcomeModel:
         if unknown:
             raise InputError(f"The model has never seen destination(s) {', '.join(unknown)}; "
                              f"it knows {', '.join(self.destinations)}.")
-        stacked = pd.concat([frame.assign(destination=d) for d in destinations],
-                            ignore_index=True)
-        probs = self.predict(stacked, outcome)
-        return probs.reshape(len(destinations), len(frame)).T.copy()
+        out = np.empty((len(frame), len(destinations)))
+        for j, dest in enumerate(destinations):  # one destination at a time: bounded memory
+            out[:, j] = self.predict(frame.assign(destination=dest), outcome)
+        return out
 
 
 def split_holdout(frame: pd.DataFrame) -> tuple[npt.NDArray[np.bool_], dict[str, Any]]:
