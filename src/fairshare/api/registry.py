@@ -203,44 +203,83 @@ def change_consent(ctx: Context, principal: Principal, *, subject: str, state: s
                           actor=principal.actor).as_dict()
 
 
-def run_detail(ctx: Context, principal: Principal, run_id: str) -> dict[str, Any]:
-    """A run and the recommendations the caller may see (officers: to or from their scope)."""
-    from fairshare.service import show_run
-
-    detail = show_run(ctx, run_id=run_id)
-    recs = detail.recommendations
-    if principal.scope:
-        visible = _visible_families(ctx, principal, [r.family_id for r in recs])
-        recs = [r for r in recs if r.family_id in visible or r.destination == principal.scope]
-    return {"run": detail.run.as_dict(), "recommendations": [
-        {k: v for k, v in r.as_dict().items() if k != "explanation"} for r in recs]}
+RUN_COLUMNS = ("id", "created_at", "created_by", "policy", "key", "input_sha256", "plan_sha256",
+               "solver", "status", "objective", "families", "placed", "versions")
 
 
-def _visible_families(ctx: Context, principal: Principal, ids: list[str]) -> set[str]:
-    from fairshare.store.engine import read_transaction
-    from fairshare.store.tables import families
+def _run_row(row: Any) -> dict[str, Any]:
+    from fairshare.service.common import as_utc
 
-    out: set[str] = set()
-    with read_transaction(ctx.engine) as conn:
-        for i in range(0, len(ids), 900):
-            out.update(conn.execute(select(families.c.id).where(
-                families.c.id.in_(ids[i:i + 900]),
-                families.c.current_code == principal.scope)).scalars())
+    out = {name: getattr(row, name) for name in RUN_COLUMNS}
+    out["created_at"] = as_utc(row.created_at).isoformat()
+    out["versions"] = dict(row.versions)
+    out["snapshot_kept"] = bool(row.snapshot_kept)
     return out
+
+
+def _runs_select() -> Any:
+    from fairshare.store.tables import runs
+
+    # Read model: every column but the (large) input snapshot.
+    return select(*(runs.c[name] for name in RUN_COLUMNS),
+                  runs.c.snapshot.is_not(None).label("snapshot_kept"))
+
+
+def list_runs(ctx: Context) -> list[dict[str, Any]]:
+    """Every run, newest first (without loading the stored input snapshots)."""
+    from fairshare.store.engine import read_transaction
+    from fairshare.store.tables import runs
+
+    with read_transaction(ctx.engine) as conn:
+        return [_run_row(r) for r in conn.execute(_runs_select().order_by(runs.c.id.desc()))]
+
+
+def _run(conn: Any, run_id: str) -> dict[str, Any]:
+    from fairshare.store.tables import runs
+
+    row = conn.execute(_runs_select().where(runs.c.id == run_id)).first()
+    if row is None:
+        raise NotFoundError(f"No run '{run_id}'.")
+    return _run_row(row)
+
+
+def run_detail(ctx: Context, principal: Principal, run_id: str, *, limit: int = 500,
+               offset: int = 0) -> dict[str, Any]:
+    """A run and a page of the recommendations the caller may see (officers: to or from their
+    jurisdiction), without explanations (one family's explanation is a separate read)."""
+    from fairshare.store.engine import read_transaction
+    from fairshare.store.tables import families, recommendations
+
+    rec = recommendations.c
+    where = [rec.run_id == run_id]
+    if principal.scope:
+        in_scope = select(families.c.id).where(families.c.current_code == principal.scope)
+        where.append(or_(rec.destination == principal.scope, rec.family_id.in_(in_scope)))
+    with read_transaction(ctx.engine) as conn:
+        run = _run(conn, run_id)
+        total = int(conn.execute(select(func.count()).select_from(recommendations)
+                                 .where(*where)).scalar_one())
+        rows = conn.execute(select(rec.run_id, rec.family_id, rec.destination, rec.persons,
+                                   rec.status).where(*where).order_by(rec.family_id)
+                            .limit(limit).offset(offset)).all()
+    return {"run": run, "total": total, "limit": limit, "offset": offset,
+            "recommendations": [dict(r._mapping) for r in rows]}
 
 
 def run_summary(ctx: Context, principal: Principal, run_id: str, *, small_cell: int
                 ) -> dict[str, Any]:
     """Placements per destination against capacity (aggregates; suppressed for analysts)."""
-    from fairshare.service import list_capacity, show_run
+    from fairshare.service import list_capacity
+    from fairshare.store.engine import read_transaction
+    from fairshare.store.tables import recommendations
 
-    detail = show_run(ctx, run_id=run_id)
-    persons: dict[str, int] = {}
-    families: dict[str, int] = {}
-    for r in detail.recommendations:
-        code = r.destination or "stay"
-        persons[code] = persons.get(code, 0) + r.persons
-        families[code] = families.get(code, 0) + 1
+    rec = recommendations.c
+    with read_transaction(ctx.engine) as conn:
+        run = _run(conn, run_id)
+        groups = conn.execute(select(rec.destination, func.count(), func.sum(rec.persons))
+                              .where(rec.run_id == run_id).group_by(rec.destination)).all()
+    families = {(d or "stay"): int(n) for d, n, _ in groups}
+    persons = {(d or "stay"): int(p or 0) for d, _, p in groups}
     capacity: dict[str, int] = {}
     for offer in list_capacity(ctx):
         if offer.active:
@@ -252,28 +291,38 @@ def run_summary(ctx: Context, principal: Principal, run_id: str, *, small_cell: 
         rows.append({"destination": code, "families": suppress(f, small_cell) if analyst else f,
                      "persons": suppress(p, small_cell) if analyst else p,
                      "capacity_remaining": capacity.get(code)})
-    run = detail.run
-    return {"run_id": run.id, "policy": run.policy, "key": run.key, "status": run.status,
-            "objective": run.objective, "families": run.families, "placed": run.placed,
-            "destinations": rows}
+    return {"run_id": run["id"], "policy": run["policy"], "key": run["key"],
+            "status": run["status"], "objective": run["objective"], "families": run["families"],
+            "placed": run["placed"], "destinations": rows}
+
+
+def _recommendation(ctx: Context, principal: Principal, run_id: str,
+                    family_id: str) -> dict[str, Any]:
+    from fairshare.store.engine import read_transaction
+    from fairshare.store.tables import recommendations
+
+    rec = recommendations.c
+    with read_transaction(ctx.engine) as conn:
+        row = conn.execute(select(rec.run_id, rec.family_id, rec.destination, rec.persons,
+                                  rec.status, rec.explanation).where(
+            rec.run_id == run_id, rec.family_id == family_id)).first()
+    if row is None:
+        raise NotFoundError(f"Run '{run_id}' has no recommendation for family '{family_id}'.")
+    if principal.scope and row.destination != principal.scope:
+        _check_family_in_scope(ctx, principal, family_id)
+    return dict(row._mapping)
 
 
 def recommendation(ctx: Context, principal: Principal, run_id: str, family_id: str,
                    ) -> dict[str, Any]:
     """One recommendation with its explanation; records that the caller opened it."""
     from fairshare.api import accounts
-    from fairshare.service import show_run
     from fairshare.store.engine import write_transaction
 
-    detail = show_run(ctx, run_id=run_id)
-    rec = next((r for r in detail.recommendations if r.family_id == family_id), None)
-    if rec is None:
-        raise NotFoundError(f"Run '{run_id}' has no recommendation for family '{family_id}'.")
-    if principal.scope and rec.destination != principal.scope:
-        _check_family_in_scope(ctx, principal, family_id)
+    found = _recommendation(ctx, principal, run_id, family_id)
     with write_transaction(ctx.engine) as conn:
         accounts.record_explanation_view(conn, principal.user, run_id, family_id)
-    return rec.as_dict()
+    return found
 
 
 def decide(ctx: Context, principal: Principal, *, run_id: str, family_id: str, kind: str,
@@ -281,16 +330,10 @@ def decide(ctx: Context, principal: Principal, *, run_id: str, family_id: str, k
     """A human decision; only after this person opened the family's explanation."""
     from fairshare.api import accounts
     from fairshare.service import decide as service_decide
-    from fairshare.service import show_run
 
     if principal.role not in (Role.coordinator, Role.officer):
         raise PermissionDeniedError("Only a coordinator or an officer decides.")
-    detail = show_run(ctx, run_id=run_id)
-    rec = next((r for r in detail.recommendations if r.family_id == family_id), None)
-    if rec is None:
-        raise NotFoundError(f"Run '{run_id}' has no recommendation for family '{family_id}'.")
-    if principal.scope and rec.destination != principal.scope:
-        _check_family_in_scope(ctx, principal, family_id)
+    _recommendation(ctx, principal, run_id, family_id)
     with ctx.engine.connect() as conn:
         viewed = accounts.explanation_viewed(conn, principal.user, run_id, family_id)
     if not viewed:

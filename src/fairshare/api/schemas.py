@@ -317,9 +317,12 @@ class RecommendationDetail(RecommendationPublic):
 
 
 class RunDetailPublic(Public):
-    """A run with the recommendations the caller may see."""
+    """A run with a page of the recommendations the caller may see."""
 
     run: RunPublic
+    total: int
+    limit: int
+    offset: int
     recommendations: list[RecommendationPublic]
 
 

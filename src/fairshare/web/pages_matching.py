@@ -20,17 +20,16 @@ SOLVERS = ("auto", "exact", "fast", "greedy")
 REASON_CODES = ("family-circumstances", "local-knowledge", "capacity-change", "preference",
                 "other")
 CsrfField = Annotated[str, Form(max_length=200)]
+PAGE_SIZE = 200
 
 
 @router.get("/matching", response_class=HTMLResponse)
 def matching_page(request: Request, principal: PagePrincipal) -> Response:
     """Runs, newest first, and (for coordinators) the form to create one."""
-    from fairshare.service import list_runs
-
     _need(principal, Action.read_runs)
     keys = [k for k in readmodels.keys_list() if k["federation"] in ("any", "canada")]
     return page(request, "matching.html", title_key="matching_title", principal=principal,
-                runs=[r.as_dict() for r in list_runs(context_of(request))],
+                runs=registry.list_runs(context_of(request)),
                 can_create=permits(principal, Action.create_runs), policies=POLICIES,
                 solvers=SOLVERS, keys=keys)
 
@@ -56,12 +55,15 @@ def create_run(request: Request, principal: PagePrincipal,
 
 
 @router.get("/matching/runs/{run_id}", response_class=HTMLResponse)
-def run_page(request: Request, run_id: str, principal: PagePrincipal) -> Response:
-    """The plan per destination against capacity and fulfilment, and each recommendation."""
+def run_page(request: Request, run_id: str, principal: PagePrincipal, offset: int = 0
+             ) -> Response:
+    """The plan per destination against capacity and fulfilment, and each recommendation
+    (PAGE_SIZE per page)."""
     _need(principal, Action.read_runs)
     t = translator(request)
     ctx = context_of(request)
-    detail = registry.run_detail(ctx, principal, run_id)
+    offset = max(0, min(offset, 10_000_000))
+    detail = registry.run_detail(ctx, principal, run_id, limit=PAGE_SIZE, offset=offset)
     summary = registry.run_summary(ctx, principal, run_id,
                                    small_cell=settings_of(request).small_cell_threshold)
     names = {j["code"]: j for j in readmodels.jurisdictions()}
@@ -76,7 +78,9 @@ def run_page(request: Request, run_id: str, principal: PagePrincipal) -> Respons
     run = detail["run"]
     return page(request, "run.html", title_key="run_title", principal=principal, run=run,
                 objective=t.number(run["objective"], 3), summary=rows,
-                recs=detail["recommendations"],
+                recs=detail["recommendations"], total=detail["total"], offset=offset,
+                previous=max(0, offset - PAGE_SIZE) if offset else None,
+                next=offset + PAGE_SIZE if offset + PAGE_SIZE < detail["total"] else None,
                 can_read_recs=permits(principal, Action.read_recommendations),
                 active="/matching")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 
 from fairshare.api import registry
 from fairshare.api.auth import CtxDep, Principal, require, settings_of
@@ -28,9 +28,7 @@ Reader = Annotated[Principal, Depends(require(Action.read_runs))]
 @router.get("/runs", response_model=list[RunPublic], tags=["runs"], summary="Matching runs")
 def list_runs(ctx: CtxDep, _: Reader) -> list[dict[str, Any]]:
     """Every run, newest first, with its inputs' hash, policy, key and versions."""
-    from fairshare.service import list_runs as service_list
-
-    return [r.as_dict() for r in service_list(ctx)]
+    return registry.list_runs(ctx)
 
 
 @router.post("/runs", response_model=RunPublic, status_code=201, tags=["runs"],
@@ -48,9 +46,12 @@ def create_run(body: RunCreate, ctx: CtxDep,
 
 
 @router.get("/runs/{run_id}", response_model=RunDetailPublic, tags=["runs"], summary="One run")
-def get_run(run_id: str, ctx: CtxDep, principal: Reader) -> dict[str, Any]:
-    """The run and the recommendations you may see (officers: to or from their jurisdiction)."""
-    return registry.run_detail(ctx, principal, run_id)
+def get_run(run_id: str, ctx: CtxDep, principal: Reader,
+            limit: Annotated[int, Query(ge=1, le=5000)] = 500,
+            offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0) -> dict[str, Any]:
+    """The run and a page of the recommendations you may see (officers: to or from their
+    jurisdiction), by family id."""
+    return registry.run_detail(ctx, principal, run_id, limit=limit, offset=offset)
 
 
 @router.get("/runs/{run_id}/summary", response_model=RunSummary, tags=["runs"],
