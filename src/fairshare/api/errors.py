@@ -106,6 +106,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
-        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        # The route's template, not the path: paths carry pseudonymous ids (no personal data
+        # in logs).
+        route = getattr(request.scope.get("route"), "path", "?")
+        log.error("unexpected %s on %s %s", type(exc).__name__, request.method, route)
         return _render(request, 500, "internal_error",
                        "Something went wrong on our side; the error was logged.", [])
