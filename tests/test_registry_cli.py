@@ -81,6 +81,8 @@ ERRORS = [
 
 
 def test_cli_errors_are_clear_and_exit_2(run_cli, env):
+    early = run_cli("transfers", "list", env=env)
+    assert early.exit_code == 2 and "run `fairshare init` first" in early.stderr
     assert run_cli("init", env=env).exit_code == 0
     for args, message in ERRORS:
         result = run_cli(*args, env=env)

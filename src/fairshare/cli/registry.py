@@ -5,15 +5,17 @@ transfers, audit, purge; ``synth agreement|claimants|capacity``. Thin shells ove
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ParamSpec
 
 import typer
 
 from fairshare.cli import app, synth_app
 from fairshare.cli.render import FORMAT_OPTION, OutputFormat, render
-from fairshare.errors import InputError
+from fairshare.errors import InputError, StoreError
 
 if TYPE_CHECKING:
     from fairshare.service import Context
@@ -36,7 +38,29 @@ for _name, _group in (("agreements", agreements_app), ("import", import_app),
                       ("transfers", transfers_app), ("audit", audit_app)):
     app.add_typer(_group, name=_name)
 
+P = ParamSpec("P")
 BY_OPTION = typer.Option(None, "--by", help="Who acts (default: $FAIRSHARE_USER or the OS user).")
+
+
+def _db_errors(func: Callable[P, None]) -> Callable[P, None]:
+    """Turn database failures (unreachable server, database never initialised) into clear
+    errors (exit 2) instead of tracebacks."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> None:
+        from sqlalchemy.exc import OperationalError, ProgrammingError
+
+        try:
+            func(*args, **kwargs)
+        except (OperationalError, ProgrammingError) as exc:
+            text = str(exc.orig) if exc.orig is not None else str(exc)
+            if "no such table" in text or "does not exist" in text:
+                raise StoreError("The database is not initialised (or is from an older "
+                                 "version): run `fairshare init` first.") from None
+            raise StoreError(f"Cannot use the database: {text.splitlines()[0][:200]}. Check "
+                             "FAIRSHARE_DATABASE_URL / FAIRSHARE_HOME.") from None
+
+    return wrapper
 
 
 def _ctx() -> Context:
@@ -50,6 +74,7 @@ def _json(value: Any) -> None:
 
 
 @app.command("init")
+@_db_errors
 def init_cmd(demo: bool = typer.Option(False, "--demo", help="Also seed an example agreement, "
                                        "synthetic claimants and capacity offers."),
              families: int = typer.Option(40, "--families", min=1, max=5000,
@@ -69,6 +94,7 @@ def init_cmd(demo: bool = typer.Option(False, "--demo", help="Also seed an examp
 
 
 @app.command("status")
+@_db_errors
 def status_cmd(fmt: OutputFormat = FORMAT_OPTION) -> None:
     """Counts of claimants, families, consents, runs, recommendations, decisions, transfers and
     audit entries."""
@@ -84,6 +110,7 @@ def status_cmd(fmt: OutputFormat = FORMAT_OPTION) -> None:
 
 
 @agreements_app.command("add")
+@_db_errors
 def agreements_add(file: Path = typer.Argument(..., help="Agreement YAML (see `fairshare synth "
                                                "agreement`)."),
                    by: str | None = BY_OPTION) -> None:
@@ -96,6 +123,7 @@ def agreements_add(file: Path = typer.Argument(..., help="Agreement YAML (see `f
 
 
 @agreements_app.command("list")
+@_db_errors
 def agreements_list(fmt: OutputFormat = FORMAT_OPTION) -> None:
     """Every agreement with its status and validity."""
     from fairshare.service import list_agreements
@@ -110,6 +138,7 @@ def agreements_list(fmt: OutputFormat = FORMAT_OPTION) -> None:
 
 
 @agreements_app.command("revoke")
+@_db_errors
 def agreements_revoke(agreement_id: str = typer.Argument(..., metavar="ID"),
                       by: str | None = BY_OPTION) -> None:
     """Revoke an agreement: nothing is imported or exported under it any more."""
@@ -120,6 +149,7 @@ def agreements_revoke(agreement_id: str = typer.Argument(..., metavar="ID"),
 
 
 @import_app.command("claimants")
+@_db_errors
 def import_claimants_cmd(file: Path = typer.Argument(..., help="Batch: .csv or .json."),
                          agreement: str = typer.Option(..., "--agreement", metavar="ID",
                                                        help="The agreement it arrives under."),
@@ -148,6 +178,7 @@ def import_claimants_cmd(file: Path = typer.Argument(..., help="Batch: .csv or .
 
 
 @export_app.command("claimants")
+@_db_errors
 def export_claimants_cmd(agreement: str = typer.Option(..., "--agreement", metavar="ID"),
                          out: Path = typer.Option(..., "--out", help=".csv or .json"),
                          current: str | None = typer.Option(None, "--current", metavar="CODE",
@@ -177,6 +208,7 @@ AGREEMENT_ID_OPTION = typer.Option(None, "--agreement", metavar="ID",
 
 
 @consent_app.command("withdraw")
+@_db_errors
 def consent_withdraw(subject: str = typer.Argument(..., metavar="ID",
                                                    help="Claimant or family id."),
                      agreement: str | None = AGREEMENT_ID_OPTION,
@@ -187,6 +219,7 @@ def consent_withdraw(subject: str = typer.Argument(..., metavar="ID",
 
 
 @consent_app.command("give")
+@_db_errors
 def consent_give(subject: str = typer.Argument(..., metavar="ID"),
                  text_version: str = typer.Option(..., "--text-version",
                                                   help="Version of the consent text signed."),
@@ -197,6 +230,7 @@ def consent_give(subject: str = typer.Argument(..., metavar="ID"),
 
 
 @capacity_app.command("add")
+@_db_errors
 def capacity_add(file: Path = typer.Argument(..., help="Capacity CSV (see `fairshare synth "
                                              "capacity`)."),
                  by: str | None = BY_OPTION) -> None:
@@ -209,6 +243,7 @@ def capacity_add(file: Path = typer.Argument(..., help="Capacity CSV (see `fairs
 
 
 @capacity_app.command("list")
+@_db_errors
 def capacity_list(fmt: OutputFormat = FORMAT_OPTION) -> None:
     """Capacity offers with persons used and remaining."""
     from fairshare.service import list_capacity
@@ -219,6 +254,7 @@ def capacity_list(fmt: OutputFormat = FORMAT_OPTION) -> None:
 
 
 @run_app.command("create")
+@_db_errors
 def run_create(policy: str = typer.Option(..., "--policy", help="outcome, balanced, "
                                           "preference-first or a policy file."),
                key: str = typer.Option(..., "--key", help="Distribution key id or file."),
@@ -239,6 +275,7 @@ def run_create(policy: str = typer.Option(..., "--policy", help="outcome, balanc
 
 
 @run_app.command("show")
+@_db_errors
 def run_show(run_id: str = typer.Argument(..., metavar="RUN"),
              fmt: OutputFormat = FORMAT_OPTION) -> None:
     """A run's record and its recommendations."""
@@ -256,6 +293,7 @@ def run_show(run_id: str = typer.Argument(..., metavar="RUN"),
 
 
 @run_app.command("list")
+@_db_errors
 def run_list(fmt: OutputFormat = FORMAT_OPTION) -> None:
     """Every run, newest first."""
     from fairshare.service import list_runs
@@ -265,6 +303,7 @@ def run_list(fmt: OutputFormat = FORMAT_OPTION) -> None:
 
 
 @run_app.command("replay")
+@_db_errors
 def run_replay(run_id: str = typer.Argument(..., metavar="RUN")) -> None:
     """Re-solve the run's stored snapshot; exit 1 unless the plan is identical."""
     from fairshare.service import replay_run
@@ -280,6 +319,7 @@ def run_replay(run_id: str = typer.Argument(..., metavar="RUN")) -> None:
 
 
 @app.command("decide")
+@_db_errors
 def decide_cmd(run_id: str = typer.Argument(..., metavar="RUN"),
                family: str = typer.Argument(..., metavar="FAMILY"),
                kind: str = typer.Argument(..., metavar="accept|override"),
@@ -300,6 +340,7 @@ def decide_cmd(run_id: str = typer.Argument(..., metavar="RUN"),
 
 
 @transfers_app.command("list")
+@_db_errors
 def transfers_list(fmt: OutputFormat = FORMAT_OPTION) -> None:
     """Transfers recorded (they move the ledger balance)."""
     from fairshare.service import list_transfers
@@ -308,6 +349,7 @@ def transfers_list(fmt: OutputFormat = FORMAT_OPTION) -> None:
 
 
 @audit_app.command("verify")
+@_db_errors
 def audit_verify(fmt: OutputFormat = FORMAT_OPTION) -> None:
     """Check the whole chain; exit 1 and name the first broken entry if it is not intact."""
     from fairshare.service import verify_audit
@@ -324,6 +366,7 @@ def audit_verify(fmt: OutputFormat = FORMAT_OPTION) -> None:
 
 
 @audit_app.command("show")
+@_db_errors
 def audit_show(entity_type: str | None = typer.Option(None, "--entity-type",
                                                       help="family, claimant, run, agreement..."),
                entity: str | None = typer.Option(None, "--entity", help="Entity id."),
@@ -345,6 +388,7 @@ def audit_show(entity_type: str | None = typer.Option(None, "--entity-type",
 
 
 @app.command("purge")
+@_db_errors
 def purge_cmd(as_of: str = typer.Option(..., "--as-of", metavar="DATE",
                                         help="Apply the schedule as of this date (YYYY-MM-DD)."),
               policy: Path | None = typer.Option(None, "--policy",
