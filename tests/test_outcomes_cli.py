@@ -69,13 +69,44 @@ def test_predict_writes_family_and_member_scores(trained: Path) -> None:
     scores = pd.read_csv(trained / "scores.csv")
     assert list(scores.columns) == ["family_id", "destination", "score"]
     assert set(scores["destination"]) == {"QC", "ON", "NB"}
+    assert scores["score"].between(0, 1).all()
     per_member = pd.read_csv(trained / "member_scores.csv")
     assert per_member["score"].between(0, 1).all()
-    summed = per_member.groupby(["family_id", "destination"])["score"].sum().round(6)
+    summed = per_member.groupby(["family_id", "destination"])["score"].sum()
+    size = members.groupby("family_id")["member_id"].nunique()
+    # per-person score x family size == SUM over members (what the matching engine optimises)
     merged = scores.set_index(["family_id", "destination"])["score"]
-    assert (merged - summed.loc[merged.index]).abs().max() < 1e-5
+    times_size = merged * merged.index.get_level_values(0).map(size).to_numpy()
+    assert (times_size - summed.loc[merged.index]).abs().max() < 1e-4
     factors = pd.read_csv(trained / "factors.csv")
     assert len(factors) == 60 * 3 * 3
+    done = _cli("outcomes", "predict", "--model", "model", "--members", "members.csv",
+                "--destinations", "QC,ON,NB", "--out", "sums.csv", "--family-score", "sum",
+                cwd=trained)
+    assert done.returncode == 0, done.stderr
+    sums = pd.read_csv(trained / "sums.csv").set_index(["family_id", "destination"])["score"]
+    assert (sums - summed.loc[sums.index]).abs().max() < 1e-5
+
+
+def test_predicted_scores_feed_the_matching_engine(trained: Path) -> None:
+    history = pd.read_csv(trained / "h.csv").head(120)
+    members = history.drop(columns=["destination", "employed_1y", "earnings_band",
+                                    "retained_1y", "sex", "region_of_origin"])
+    members.to_csv(trained / "m2.csv", index=False)  # protected attributes not needed
+    sizes = members.groupby("family_id").size()
+    pd.DataFrame({"family_id": sizes.index, "size": sizes.to_numpy(), "consent": "true"}).to_csv(
+        trained / "families.csv", index=False)
+    pd.DataFrame({"code": ["QC", "ON", "AB"], "capacity": [60, 60, 60]}).to_csv(
+        trained / "destinations.csv", index=False)
+    done = _cli("outcomes", "predict", "--model", "model", "--members", "m2.csv",
+                "--families", "families.csv", "--destinations", "destinations.csv",
+                "--out", "s2.csv", cwd=trained)
+    assert done.returncode == 0, done.stderr
+    done = _cli("match", "--families", "families.csv", "--destinations", "destinations.csv",
+                "--scores", "s2.csv", "--out", "plan.csv", cwd=trained)
+    assert done.returncode == 0, done.stderr
+    plan = pd.read_csv(trained / "plan.csv")
+    assert set(plan["family_id"]) == set(sizes.index)
 
 
 @pytest.mark.parametrize(("edit", "message"), [

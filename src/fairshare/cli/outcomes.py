@@ -166,6 +166,13 @@ def outcomes_predict(
                                  "family_type."),
     out: Path = typer.Option(..., "--out", "-o", help="Family scores CSV "
                              "(family_id,destination,score) for `fairshare match --scores`."),
+    family_score: str = typer.Option("per-person", "--family-score", help="'per-person' (default: "
+                                     "the sum over members divided by the family size, in [0, 1]; "
+                                     "`fairshare match` multiplies it by the size, so it optimises "
+                                     "the SUM over members) or 'sum' (the raw sum)."),
+    families: Path | None = typer.Option(None, "--families", help="The matching families.csv "
+                                         "(family_id,size,...): sizes, children included, for "
+                                         "--family-score per-person; default the members listed."),
     destinations: str | None = typer.Option(None, "--destinations", help="Comma-separated codes "
                                             "or a destinations CSV with a `code` column "
                                             "(default: every destination the model knows)."),
@@ -176,13 +183,18 @@ def outcomes_predict(
     factors_out: Path | None = typer.Option(None, "--factors-out", help="Also write each member's "
                                             "three principal factors in every destination."),
 ) -> None:
-    """Predict member x destination probabilities; family score = SUM over members."""
+    """Predict member x destination probabilities and write family scores for matching.
+
+    The family's outcome is the SUM over its members (never "at least one member employed").
+    By default the file holds that sum divided by the family size (in [0, 1], as
+    `fairshare match --scores` expects; the engine multiplies by the size again).
+    """
     import pandas as pd
 
     from fairshare.cli.render import escape_csv_cell
     from fairshare.outcomes.dataio import read_csv
     from fairshare.outcomes.features import prepare
-    from fairshare.outcomes.predict import member_scores, principal_factors
+    from fairshare.outcomes.predict import combine_family_scores, member_scores, principal_factors
     from fairshare.outcomes.train import load_model
 
     fitted = load_model(model)
@@ -199,20 +211,30 @@ def outcomes_predict(
             dests = sorted(table["code"].astype(str).str.strip())
         else:
             dests = sorted(d.strip() for d in destinations.split(",") if d.strip())
+    raw = read_csv(members, what="Members file").rename(columns={"member_id": "person_id"})
+    listed = raw.groupby("family_id")["person_id"].nunique().to_dict()  # children included
+    sizes: dict[str, int] = {str(k): int(v) for k, v in listed.items()}
+    if families:
+        fam_table = read_csv(families, what="Families file")
+        if not {"family_id", "size"} <= set(fam_table.columns):
+            from fairshare.errors import InputError
+
+            raise InputError(f"Families file {families} needs columns family_id and size.")
+        sizes.update({str(f): int(s) for f, s in zip(fam_table["family_id"], fam_table["size"],
+                                                     strict=True)})
     per_member = member_scores(fitted, frame, dests, outcome=outcome)
-    families = (per_member.groupby(["family_id", "destination"], sort=True)["score"].sum()
-                .reset_index())
-    families["score"] = families["score"].round(6)
+    scores = combine_family_scores(per_member, how=family_score, sizes=sizes)
 
     def write(df: pd.DataFrame, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         df.map(escape_csv_cell).to_csv(path, index=False)
 
-    write(families, out)
+    write(scores, out)
     if members_out:
         write(per_member, members_out)
     if factors_out:
         parts = [principal_factors(fitted, frame, d, outcome=outcome)
                  for d in (dests or list(fitted.destinations))]
         write(pd.concat(parts, ignore_index=True), factors_out)
-    typer.echo(f"Wrote {len(families)} family x destination scores to {out}", err=True)
+    typer.echo(f"Wrote {len(scores)} family x destination scores ({family_score}) to {out}",
+               err=True)

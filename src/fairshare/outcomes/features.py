@@ -37,6 +37,13 @@ LEVEL_RANGE = (0, 3)
 EARNINGS_BANDS = ("none", "low", "mid", "high")
 PERSON_COLUMNS = ("person_id", "family_id", "sex", "english_level", "french_level",
                   "education", "occupation_group", "region_of_origin", "family_type")
+#: What prediction needs (sex and region of origin are audit-only: not asked for).
+PREDICT_COLUMNS = ("person_id", "family_id", "english_level", "french_level", "education",
+                   "occupation_group")
+#: Language levels may be given as 0-3 or as CEFR / descriptive labels.
+LEVEL_LABELS = {"none": 0, "0": 0, "a1": 1, "a2": 1, "basic": 1, "1": 1, "b1": 2, "b2": 2,
+                "intermediate": 2, "2": 2, "c1": 3, "c2": 3, "fluent": 3, "native": 3, "3": 3}
+EDUCATION_ALIASES = {"primary": "none", "tertiary": "university"}
 
 
 @dataclass(frozen=True)
@@ -157,7 +164,7 @@ def prepare(frame: pd.DataFrame, *, source: str, outcomes: bool, as_of_year: int
     if frame.empty:
         raise InputError(f"{source} has no rows; give a file with a header and at least one row.")
     frame = frame.rename(columns={"member_id": "person_id"})
-    needed = list(PERSON_COLUMNS)
+    needed = list(PERSON_COLUMNS if outcomes else PREDICT_COLUMNS)
     if need_destination:
         needed.append("destination")
     if outcomes:
@@ -170,11 +177,13 @@ def prepare(frame: pd.DataFrame, *, source: str, outcomes: bool, as_of_year: int
                          "is documented in docs/outcomes.md (fairshare synth history writes one).")
     out = frame.copy()
     for col in ("english_level", "french_level"):
-        values = pd.to_numeric(out[col], errors="coerce")
+        text = out[col].astype(str).str.strip().str.lower().str.removesuffix(".0")
+        values = pd.to_numeric(text.map(LEVEL_LABELS), errors="coerce")
         bad = values.isna() | (values < LEVEL_RANGE[0]) | (values > LEVEL_RANGE[1]) | \
             (values != values.round())
         if bad.any():
-            raise InputError(f"{source}, column '{col}': expected an integer level 0-3, line(s) "
+            raise InputError(f"{source}, column '{col}': expected a level 0-3 (or A1-C2, none, "
+                         f"fluent, native), line(s) "
                              f"{_bad_rows(bad, out)}.")
         out[col] = values.astype(np.int64)
     if "age" in out.columns:
@@ -190,10 +199,21 @@ def prepare(frame: pd.DataFrame, *, source: str, outcomes: bool, as_of_year: int
         raise InputError(f"{source}, column '{col}': expected a number, line(s) "
                          f"{_bad_rows(age.isna(), out)}.")
     out["age"] = age.astype(np.int64)
+    for col in ("sex", "region_of_origin"):
+        if col not in out.columns:
+            out[col] = "unknown"
+    if "family_type" not in out.columns:
+        out["family_type"] = _family_types(out)
+    if not outcomes:
+        out = out[out["age"] >= 18].reset_index(drop=True)  # outcomes concern adults
+        if out.empty:
+            raise InputError(f"{source} has no member aged 18 or over; outcomes are predicted "
+                             "for adults only.")
     out["age_band"] = age_band_of(out["age"].to_numpy())
     for col in ("sex", "education", "occupation_group", "region_of_origin", "family_type",
                 "person_id", "family_id"):
         out[col] = out[col].astype(str).str.strip()
+    out["education"] = out["education"].replace(EDUCATION_ALIASES)
     if need_destination:
         out["destination"] = out["destination"].astype(str).str.strip()
     out["language"] = language_group(out["english_level"], out["french_level"])
@@ -212,6 +232,16 @@ def prepare(frame: pd.DataFrame, *, source: str, outcomes: bool, as_of_year: int
                              f"{', '.join(EARNINGS_BANDS)}, line(s) {_bad_rows(bad, out)}.")
         out["earnings_band"] = band
     return out
+
+
+def _family_types(frame: pd.DataFrame) -> pd.Series[Any]:
+    """Family type from the members themselves: adults (18+) and children per family."""
+    adult = frame["age"] >= 18
+    adults = adult.groupby(frame["family_id"]).transform("sum")
+    children = (~adult).groupby(frame["family_id"]).transform("sum")
+    kind = np.where(children > 0, np.where(adults >= 2, "couple_with_children", "single_parent"),
+                    np.where(adults >= 2, "couple", "single"))
+    return pd.Series(kind, index=frame.index, dtype=object)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ principal factors. The method is model-agnostic and exact for the model used.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -85,7 +85,36 @@ def scores_for(model_dir: OutcomeModel | str | Path, members_frame: pd.DataFrame
         outcome), sorted by family and destination, for ``fairshare match --scores``.
     """
     members = member_scores(model_dir, members_frame, destinations, outcome=outcome)
+    return combine_family_scores(members, how="sum")
+
+
+def combine_family_scores(members: pd.DataFrame, *, how: str = "sum",
+                          sizes: Mapping[str, int] | None = None) -> pd.DataFrame:
+    """Family scores from member scores.
+
+    ``how="sum"``: the sum over members (expected number of members with the outcome).
+    ``how="per-person"``: that sum divided by the family's size (``sizes``, e.g. from the
+    matching families.csv, children included; default the members listed), which is in [0, 1].
+    ``fairshare match`` multiplies a per-person score by the family size, so its objective is
+    again exactly the sum over members.
+
+    >>> m = pd.DataFrame({"family_id": ["F1", "F1"], "destination": ["QC", "QC"],
+    ...                   "member_id": ["a", "b"], "score": [0.5, 0.25]})
+    >>> combine_family_scores(m)["score"].tolist(), combine_family_scores(
+    ...     m, how="per-person", sizes={"F1": 3})["score"].tolist()
+    ([0.75], [0.25])
+    """
+    if how not in ("sum", "per-person"):
+        raise InputError(f"Family score must be 'sum' or 'per-person' (got '{how}').")
     fam = members.groupby(["family_id", "destination"], sort=True)["score"].sum().reset_index()
+    if how == "per-person":
+        listed = members.groupby("family_id")["member_id"].nunique()
+        size = fam["family_id"].map(lambda f: (sizes or {}).get(f, listed[f]))
+        too_small = fam[size < fam["family_id"].map(listed)]
+        if not too_small.empty:
+            raise InputError(f"Family {too_small['family_id'].iloc[0]} has more adult members "
+                             "than its size in the families file; fix the size.")
+        fam["score"] = fam["score"] / size.astype(float)
     fam["score"] = fam["score"].round(6)
     return fam[["family_id", "destination", "score"]]
 
