@@ -21,13 +21,20 @@ sqlite_registry = rf.sqlite_registry
 
 IMPORTER = textwrap.dedent("""
     import sys
+    import time
     from pathlib import Path
     from fairshare.service import Settings, import_claimants, open_context
 
     ctx = open_context(Settings.for_home(Path(sys.argv[1])))
 
+    calls = 0
+
     def progress(done, total):
+        global calls
+        calls += 1
         print(f"progress {done} {total}", flush=True)
+        if calls == 3:  # mid-transaction: wait here to be killed (never finishes on its own)
+            time.sleep(120)
 
     import_claimants(ctx, path=sys.argv[2], agreement_id=sys.argv[3], progress=progress)
     print("finished", flush=True)
@@ -49,7 +56,7 @@ def test_sigkill_mid_import_leaves_the_database_intact(sqlite_registry: Context,
     seen = []
     for line in proc.stdout:
         seen.append(line.strip())
-        if line.startswith("progress") and len(seen) >= 3:  # families, preferences, claimants...
+        if line.startswith("progress") and len(seen) >= 3:  # the importer now sleeps mid-import
             os.kill(proc.pid, signal.SIGKILL)
             break
     proc.wait(timeout=60)
