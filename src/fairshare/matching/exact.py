@@ -62,12 +62,13 @@ class ExactOutcome:
 
 
 def _run(pairs: Pairs, sub: SubProblem, objective: FloatArray, spec: RowSpec,
-         floor_coef: FloatArray | None, integer: bool) -> LpOutcome:
+         floor_coef: FloatArray | None, integer: bool, max_nodes: int | None = None
+         ) -> LpOutcome:
     cost, lo, up, _ = define_assignment_variables(pairs, sub.cols, objective, integer)
     start, index, value = define_matrix(pairs, sub.cols, spec, floor_coef)
     rlo, rup = row_bounds(pairs, spec)
     return pass_and_solve(cost, lo, up, rlo, rup, start, index, value, integer=integer,
-                          mip_rel_gap=MIP_REL_GAP)
+                          mip_rel_gap=MIP_REL_GAP, max_nodes=max_nodes)
 
 
 def _must_place(pairs: Pairs, sub: SubProblem) -> BoolArray:
@@ -76,9 +77,13 @@ def _must_place(pairs: Pairs, sub: SubProblem) -> BoolArray:
     return must
 
 
-def solve_stages(pairs: Pairs, policy: Policy, sub: SubProblem, *, integer: bool = True
-                 ) -> ExactOutcome:
-    """Solve ``sub`` exactly (or its LP relaxation when ``integer`` is False) in stages."""
+def solve_stages(pairs: Pairs, policy: Policy, sub: SubProblem, *, integer: bool = True,
+                 max_nodes: int | None = None) -> ExactOutcome:
+    """Solve ``sub`` exactly (or its LP relaxation when ``integer`` is False) in stages.
+
+    ``max_nodes`` (the fast method's small MIP only) is a deterministic work limit; a stage
+    stopped by it keeps its best solution and the result is ``feasible`` with its MIP gap.
+    """
     notes: list[str] = []
     values = define_objective(pairs, policy, stage="value")
     outcome_coef = define_objective(pairs, policy, stage="outcome")
@@ -91,13 +96,13 @@ def solve_stages(pairs: Pairs, policy: Policy, sub: SubProblem, *, integer: bool
 
     def finish(spec: RowSpec) -> LpOutcome | None:
         if policy.outcome_floor is not None:
-            ref = _run(pairs, sub, outcome_coef, spec, None, integer)
-            if ref.status != "optimal":
+            ref = _run(pairs, sub, outcome_coef, spec, None, integer, max_nodes)
+            if ref.status not in ("optimal", "feasible"):
                 return None
             spec = spec_of(spec.must_place, spec.persons_min,
                            policy.outcome_floor * ref.objective - TOL)
-        out = _run(pairs, sub, values, spec, outcome_coef, integer)
-        return out if out.status == "optimal" else None
+        out = _run(pairs, sub, values, spec, outcome_coef, integer, max_nodes)
+        return out if out.status in ("optimal", "feasible") else None
 
     first = spec_of(_must_place(pairs, sub) if policy.place_all else no_must)
     result = finish(first)
@@ -105,8 +110,8 @@ def solve_stages(pairs: Pairs, policy: Policy, sub: SubProblem, *, integer: bool
         notes.append("Not every placeable family can be placed: the plan places the largest "
                      "possible number of persons, then maximises the objective among such plans.")
         persons = _run(pairs, sub, define_objective(pairs, policy, stage="persons"),
-                       spec_of(no_must), None, integer)
-        if persons.status == "optimal":
+                       spec_of(no_must), None, integer, max_nodes)
+        if persons.status in ("optimal", "feasible"):
             slack = 0.5 if integer else TOL
             result = finish(spec_of(no_must, persons.objective - slack))
     if result is None:

@@ -22,6 +22,8 @@ from fairshare.matching.result import MatchStatus, StageOutcome
 
 INTEGRAL = 1 - 1e-6
 CLOSE_CALLS_PER_DEST = 6
+CLOSE_CALLS_MAX = 150
+SMALL_MIP_NODES = 1_000  # deterministic work limit of the small MIP (never a clock)
 PRICES_MIN_FAMILIES = 40_000
 
 
@@ -67,7 +69,8 @@ def fix_and_mip(pairs: Pairs, policy: Policy, sub: SubProblem, x_cols: IntArray,
     used_dest, used_house = usage(pairs, integral)
     rest = sub.cols[~fixed_fam[pairs.fam[sub.cols]]]
     mip = solve_stages(pairs, policy, SubProblem(cols=rest, used_dest=sub.used_dest + used_dest,
-                                                 used_house=sub.used_house + used_house))
+                                                 used_house=sub.used_house + used_house),
+                       max_nodes=SMALL_MIP_NODES)
     if mip.status is MatchStatus.infeasible:
         return None
     n_free = int(np.unique(pairs.fam[rest]).size) if len(rest) else 0
@@ -82,7 +85,8 @@ def colgen_fix_mip(pairs: Pairs, policy: Policy, sub: SubProblem
     cg = column_generation(pairs, policy, sub)
     if cg is None:
         return None
-    free = close_calls(pairs, cg.reduced_cost, sub.cols, CLOSE_CALLS_PER_DEST * pairs.n_dest)
+    free = close_calls(pairs, cg.reduced_cost, sub.cols,
+                       min(CLOSE_CALLS_MAX, CLOSE_CALLS_PER_DEST * pairs.n_dest))
     fixed = fix_and_mip(pairs, policy, sub, cg.cols, cg.x, free)
     if fixed is None:
         return None

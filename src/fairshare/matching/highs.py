@@ -69,7 +69,7 @@ def highs_version() -> str:
 class LpOutcome:
     """What a HiGHS run returned."""
 
-    status: str  # "optimal", "infeasible", "unbounded", "other"
+    status: str  # "optimal", "feasible" (work limit hit), "infeasible", "unbounded", "other"
     x: FloatArray
     objective: float
     bound: float
@@ -82,11 +82,16 @@ def pass_and_solve(cost: FloatArray, col_lower: FloatArray, col_upper: FloatArra
                    row_lower: FloatArray, row_upper: FloatArray,
                    start: IntArray, index: IntArray, value: FloatArray, *,
                    integer: bool, maximize: bool = True, mip_rel_gap: float = 1e-4,
-                   highs: Any | None = None) -> LpOutcome:
-    """Build a HighsLp from CSC arrays, pass it and solve it."""
+                   highs: Any | None = None, max_nodes: int | None = None) -> LpOutcome:
+    """Build a HighsLp from CSC arrays, pass it and solve it.
+
+    ``max_nodes`` caps the branch-and-bound nodes: a deterministic work limit (never a clock).
+    """
     import highspy
 
     h = highs if highs is not None else new_highs(mip_rel_gap=mip_rel_gap)
+    if max_nodes is not None:
+        h.setOptionValue("mip_max_nodes", int(max_nodes))
     lp = highspy.HighsLp()
     lp.num_col_ = len(cost)
     lp.num_row_ = len(row_lower)
@@ -120,13 +125,15 @@ def read_outcome(h: Any, *, integer: bool) -> LpOutcome:
         highspy.HighsModelStatus.kModelEmpty: "optimal",
     }.get(ms, "other")
     info = h.getInfo()
+    if status == "other" and integer and int(info.primal_solution_status) == 2:
+        status = "feasible"  # a work limit stopped the search with a valid solution
     sol = h.getSolution()
     x = np.asarray(sol.col_value, dtype=np.float64)
     duals = np.asarray(sol.row_dual, dtype=np.float64)
     objective = float(info.objective_function_value)
     if integer:
         bound = float(info.mip_dual_bound)
-        gap = float(info.mip_gap) if status == "optimal" else float("nan")
+        gap = float(info.mip_gap) if status in ("optimal", "feasible") else float("nan")
     else:
         bound, gap = objective, 0.0
     return LpOutcome(status=status, x=x, objective=objective, bound=bound, gap=gap,
