@@ -1,7 +1,8 @@
 """Matching benchmarks: solver quality (proven gap) and time against baselines in the same run.
 
 Run all:   .venv/bin/python -m benchmarks.bench_matching
-One part:  .venv/bin/python -m benchmarks.bench_matching --only 10k,floor
+One part:  .venv/bin/python -m benchmarks.bench_matching --only 10k,400k
+           (or BENCH_MATCHING_ONLY=10k .venv/bin/python -m benchmarks matching)
 Parts: 10k (default solver, exact MIP, PuLP+CBC, greedy, floor), 400k, individuals (min-cost
 flow, 1M persons), districts (400 destinations x 100k families). Instance generation is excluded
 from every time. Figures go to benchmarks/README.md (## Matching).
@@ -10,6 +11,7 @@ from every time. Figures go to benchmarks/README.md (## Matching).
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import time
 from typing import Any
@@ -186,7 +188,8 @@ PARTS = {"10k": bench_10k, "400k": bench_400k, "individuals": bench_individuals,
 def main(argv: list[str] | None = None) -> None:
     """Run the matching benchmarks (all parts unless --only)."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--only", default=",".join(PARTS), help="comma-separated parts")
+    parser.add_argument("--only", default=os.environ.get("BENCH_MATCHING_ONLY", ",".join(PARTS)),
+                        help="comma-separated parts")
     args = parser.parse_args(argv if argv is not None else [])
     print("== matching benchmarks", flush=True)
     for name in args.only.split(","):

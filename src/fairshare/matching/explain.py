@@ -129,6 +129,11 @@ def explain_plan(problem: Problem, pairs: Pairs, policy: Policy, choice: list[in
     return out
 
 
+def _num(value: float, digits: int, fr: bool) -> str:
+    text = f"{value:.{digits}f}"
+    return text.replace(".", ",") if fr else text
+
+
 def _text(fid: str, size: int, code: str | None, comp: dict[str, float] | None,
           rank: int | None, n_prefs: int, alternatives: list[dict[str, Any]], lang: str,
           consent: bool) -> str:
@@ -154,7 +159,7 @@ def _text(fid: str, size: int, code: str | None, comp: dict[str, float] | None,
                 + (", relatives live there" if comp["tie"] else "") + ".")
     parts = []
     for alt in alternatives:
-        score = "—" if alt["score"] is None else f"{alt['score']:.3f}"
+        score = "—" if alt["score"] is None else _num(alt["score"], 3, fr)
         why = alt["why_not_fr"] if fr else alt["why_not_en"]
         parts.append(f"{alt['destination']} ({score}) : {why}" if fr else
                      f"{alt['destination']} ({score}): {why}")

@@ -27,13 +27,13 @@ from fairshare.matching.problem import Problem
 from fairshare.matching.result import MatchResult, MatchStatus, StageOutcome
 
 SOLVERS = ("auto", "exact", "fast", "greedy", "random", "status-quo", "deferred-acceptance")
-EXACT_MAX_FAMILIES = 1_000
+EXACT_MAX_FAMILIES = 500
 
 
 def choose_solver(n_families: int, solver: str) -> tuple[str, str]:
     """The engine ``auto`` picks for a batch, and the sentence saying why.
 
-    >>> choose_solver(500, "auto")[0], choose_solver(5000, "auto")[0]
+    >>> choose_solver(400, "auto")[0], choose_solver(5000, "auto")[0]
     ('exact', 'fast')
     """
     if solver not in SOLVERS:
