@@ -216,3 +216,14 @@ def test_replay_gives_the_same_plan(app: SeededApp) -> None:
     run_id, _ = _decidable(app)
     r = app.client.post(f"/api/v1/runs/{run_id}/replay", headers=app.auth("auditor"))
     assert r.status_code == 200 and r.json()["identical"] is True
+
+
+def test_run_report_compares_with_the_baselines(app: SeededApp) -> None:
+    run_id, _ = _decidable(app)
+    report = app.client.get(f"/api/v1/runs/{run_id}/report", headers=app.auth(C)).json()
+    plans = {c["plan"]: c for c in report["comparison"]}
+    assert {"this plan", "greedy by score", "status quo"} <= set(plans)
+    assert plans["this plan"]["violations"] == 0
+    assert plans["status quo"]["persons_placed"] == 0
+    assert plans["this plan"]["persons_placed"] >= plans["greedy by score"]["persons_placed"]
+    assert all(d["persons"] <= d["capacity"] for d in report["destinations"])

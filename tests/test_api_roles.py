@@ -39,6 +39,7 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/v1/runs"): {C, S},
     ("GET", "/api/v1/runs/{run_id}"): {C, OF, AU, S},
     ("GET", "/api/v1/runs/{run_id}/summary"): ALL,
+    ("GET", "/api/v1/runs/{run_id}/report"): {C, OF, AU, S},
     ("POST", "/api/v1/runs/{run_id}/replay"): {C, AU, S},
     ("GET", "/api/v1/runs/{run_id}/recommendations/{family_id}"): {C, OF, AU},
     ("POST", "/api/v1/runs/{run_id}/decisions"): {C, OF},

@@ -128,7 +128,6 @@ def _family_scope(principal: Principal) -> Any:
 def list_families(ctx: Context, principal: Principal, *, status: str | None, limit: int,
                   offset: int) -> dict[str, Any]:
     """Families (pseudonymous ids), newest first, with size and consent; scoped for officers."""
-    from fairshare.service.common import non_consenting_families
     from fairshare.store.engine import read_transaction
     from fairshare.store.tables import claimants, families
 
@@ -144,11 +143,31 @@ def list_families(ctx: Context, principal: Principal, *, status: str | None, lim
     with read_transaction(ctx.engine) as conn:
         total = int(conn.execute(count).scalar_one())
         rows = conn.execute(stmt.order_by(families.c.id).limit(limit).offset(offset)).all()
-        withdrawn = non_consenting_families(conn) if rows else set()
+        withdrawn = _not_consenting_families(conn, [r.id for r in rows])
     return {"total": total, "limit": limit, "offset": offset, "items": [
         {"id": r.id, "current_jurisdiction": r.current_code, "status": r.status,
          "size": int(r.size), "services": list(r.services), "consenting": r.id not in withdrawn}
         for r in rows]}
+
+
+def _not_consenting_families(conn: Any, family_ids: list[str]) -> set[str]:
+    """Of ``family_ids``, those with a member whose latest consent is not 'given'."""
+    from fairshare.service import PURPOSE
+    from fairshare.store.tables import claimants, consents
+
+    if not family_ids:
+        return set()
+    members = conn.execute(select(claimants.c.id, claimants.c.family_id).where(
+        claimants.c.family_id.in_(family_ids))).all()
+    family_of = {m.id: m.family_id for m in members}
+    latest: dict[str, str] = {}
+    ids = sorted(family_of)
+    for i in range(0, len(ids), 500):
+        for row in conn.execute(select(consents.c.claimant_id, consents.c.state).where(
+                consents.c.claimant_id.in_(ids[i:i + 500]), consents.c.purpose == PURPOSE)
+                .order_by(consents.c.id)):
+            latest[row.claimant_id] = row.state
+    return {family_of[c] for c in ids if latest.get(c) != "given"}
 
 
 def get_claimant(ctx: Context, principal: Principal, claimant_id: str) -> dict[str, Any]:

@@ -348,6 +348,39 @@ class RunSummary(Public):
     destinations: list[DestinationSummary]
 
 
+class PlanComparison(Public):
+    """One plan's totals: this plan or a baseline rule."""
+
+    plan: str
+    persons_placed: int
+    total_outcome: float
+    mean_outcome: float
+    violations: int
+
+
+class DestinationReport(Public):
+    """Placements to one destination against capacity and fair-share targets."""
+
+    destination: str
+    families: int
+    persons: int
+    capacity: int
+    min: float | None
+    max: float | None
+    shortfall: float | None
+    fill: float
+
+
+class RunReport(Public):
+    """A run's plan against the baselines (greedy, status quo, random, deferred acceptance),
+    per destination, and the preference ranks obtained."""
+
+    policy: str
+    comparison: list[PlanComparison]
+    destinations: list[DestinationReport]
+    preference_ranks: dict[str, int]
+
+
 class ReplayPublic(Public):
     """Whether re-solving the stored snapshot gave the stored plan."""
 

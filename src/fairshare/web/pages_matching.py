@@ -76,8 +76,19 @@ def run_page(request: Request, run_id: str, principal: PagePrincipal, offset: in
              "fulfilment": t.number(fulfilment.get(d["destination"]), 2)}
             for d in summary["destinations"]]
     run = detail["run"]
+    from fairshare.api.reports import run_report
+
+    report = run_report(ctx, run_id)
+    comparison = [{"plan": c["plan"], "persons": t.number(c["persons_placed"]),
+                   "total": t.number(c["total_outcome"], 1), "mean": t.number(c["mean_outcome"], 3),
+                   "violations": c["violations"]} for c in (report or {}).get("comparison", [])]
+    targets = {d["destination"]: d for d in (report or {}).get("destinations", [])}
+    for row, d in zip(rows, summary["destinations"], strict=True):
+        target = targets.get(d["destination"])
+        row["shortfall"] = t.number(target["shortfall"]) if target and target["shortfall"] \
+            is not None else "—"
     return page(request, "run.html", title_key="run_title", principal=principal, run=run,
-                objective=t.number(run["objective"], 3), summary=rows,
+                objective=t.number(run["objective"], 3), summary=rows, comparison=comparison,
                 recs=detail["recommendations"], total=detail["total"], offset=offset,
                 previous=max(0, offset - PAGE_SIZE) if offset else None,
                 next=offset + PAGE_SIZE if offset + PAGE_SIZE < detail["total"] else None,

@@ -17,6 +17,7 @@ from fairshare.api.schemas import (
     RunCreate,
     RunDetailPublic,
     RunPublic,
+    RunReport,
     RunSummary,
     TransferPublic,
 )
@@ -63,6 +64,22 @@ def get_run_summary(request: Request, run_id: str, ctx: CtxDep,
     suppressed for analysts)."""
     return registry.run_summary(ctx, principal, run_id,
                                 small_cell=settings_of(request).small_cell_threshold)
+
+
+@router.get("/runs/{run_id}/report", response_model=RunReport, tags=["runs"],
+            summary="A run's plan against the baselines")
+def get_run_report(run_id: str, ctx: CtxDep, _: Reader) -> dict[str, Any]:
+    """Persons placed and predicted outcome against greedy, status quo, random and deferred
+    acceptance; placements per destination against capacity and fair-share targets (404 when
+    the run's snapshot was purged)."""
+    from fairshare.api.reports import run_report
+    from fairshare.errors import NotFoundError
+
+    report = run_report(ctx, run_id)
+    if report is None:
+        raise NotFoundError(f"Run '{run_id}' has no snapshot any more (retention); its report "
+                            "cannot be rebuilt.")
+    return report
 
 
 @router.post("/runs/{run_id}/replay", response_model=ReplayPublic, tags=["runs"],
