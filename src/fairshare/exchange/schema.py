@@ -59,6 +59,12 @@ class PersonRecord:
     services: tuple[str, ...]
     ties: tuple[str, ...]
 
+    def person_key(self) -> str:
+        """The person's own fields (family excluded) as deterministic text, cheap to hash."""
+        return repr((self.birth_year, self.sex, self.languages, self.education,
+                     self.work_experience_years,
+                     self.arrived_on.isoformat() if self.arrived_on else None))
+
     def person_content(self) -> dict[str, Any]:
         """The person's own fields (what the conflict check compares)."""
         return {"family_id": self.family_id, "birth_year": self.birth_year, "sex": self.sex,

@@ -17,7 +17,6 @@ from fairshare.exchange.schema import PersonRecord, check_columns, validate_rows
 from fairshare.service.common import PURPOSE, record, require_active
 from fairshare.service.context import Context
 from fairshare.service.models import ImportResult
-from fairshare.store.audit import canonical_json
 from fairshare.store.bulk import bulk_insert
 from fairshare.store.engine import read_transaction, write_transaction
 from fairshare.store.tables import (
@@ -33,8 +32,8 @@ Progress = Callable[[int, int], None]
 CHUNK = 5000
 
 
-def _keyed(key: bytes, content: Any) -> str:
-    return hmac.new(key, canonical_json(content).encode(), hashlib.sha256).hexdigest()
+def _keyed_text(key: bytes, text: str) -> str:
+    return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
 
 
 def _existing(conn: Connection, column: Any, hash_column: Any, ids: Sequence[str]) -> dict[str, str]:
@@ -71,15 +70,15 @@ def import_claimants(ctx: Context, *, path: str | Path, agreement_id: str,
         raise InputError(f"{path}: {len(errors)} problem(s); nothing was imported. Fix them "
                          "and import the whole file again:", details=errors)
     key = load_key(ctx.settings.keys_dir, agreement_id)
-    contents = [r.person_content() for r in records]
-    families_seen: dict[str, dict[str, Any]] = {}
+    contents = [r.person_key() for r in records]
+    families_seen: dict[str, str] = {}
     for r in records:
         if r.family_id not in families_seen:
-            families_seen[r.family_id] = r.family_content()
-    batch_hash = _keyed(key, [sorted(
-        (r.claimant_id, c, r.consent_text_version,
+            families_seen[r.family_id] = repr(r.family_key())
+    batch_hash = _keyed_text(key, repr([sorted(
+        (r.claimant_id, r.family_id, c, r.consent_text_version,
          r.consent_at.isoformat() if r.consent_at else None)
-        for r, c in zip(records, contents, strict=True)), sorted(families_seen.items())])
+        for r, c in zip(records, contents, strict=True)), sorted(families_seen.items())]))
     with write_transaction(ctx.engine) as conn:
         require_active(conn, agreement_id, ctx.today())
         done = conn.execute(select(import_batches.c.id).where(
@@ -93,7 +92,7 @@ def import_claimants(ctx: Context, *, path: str | Path, agreement_id: str,
 
 
 def _store(ctx: Context, conn: Connection, records: list[PersonRecord],
-           contents: list[dict[str, Any]], *, key: bytes,
+           contents: list[str], *, key: bytes,
            agreement_id: str, who: str, batch_hash: str, source: str,
            progress: Progress | None) -> ImportResult:
     now = ctx.now()
@@ -104,9 +103,9 @@ def _store(ctx: Context, conn: Connection, records: list[PersonRecord],
             fam_ids[r.family_id] = pseudonymise(key, "f", r.family_id)
             fam_first[r.family_id] = r
     people = [(r, pseudonymise(key, "c", r.claimant_id)) for r in records]
-    person_hash = {pid: _keyed(key, {**c, "family_id": fam_ids[r.family_id]})
+    person_hash = {pid: _keyed_text(key, f"{fam_ids[r.family_id]}|{c}")
                    for (r, pid), c in zip(people, contents, strict=True)}
-    family_hash = {raw: _keyed(key, r.family_content()) for raw, r in fam_first.items()}
+    family_hash = {raw: _keyed_text(key, repr(r.family_key())) for raw, r in fam_first.items()}
     old_people = _existing(conn, claimants.c.id, claimants.c.content_sha256,
                            [pid for _, pid in people])
     old_families = _existing(conn, families.c.id, families.c.content_sha256,

@@ -37,8 +37,11 @@ def bulk_insert(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
     processors = [c.type.bind_processor(conn.dialect) for c in columns]
     marks = ", ".join("?" for _ in names)
     sql = f'INSERT INTO "{table.name}" ({", ".join(names)}) VALUES ({marks})'
-    values = [tuple(p(row[n]) if p is not None else row[n]
-                    for n, p in zip(names, processors, strict=True)) for row in rows]
+    if any(processors):
+        values = [tuple(p(row[n]) if p is not None else row[n]
+                        for n, p in zip(names, processors, strict=True)) for row in rows]
+    else:
+        values = [tuple(row[n] for n in names) for row in rows]
     cur = dbapi.cursor()
     try:
         cur.executemany(sql, values)
