@@ -26,6 +26,7 @@ SAMPLE_FAMILIES = 3_000
 FREE_FRACTION = 0.02
 SEED = 0
 REFINE_ITERATIONS = 40
+DENSE_MAX = 60_000_000  # family x destination cells of the dense views
 
 
 def restrict(pairs: Pairs, families: IntArray, scale: float) -> Pairs:
@@ -44,33 +45,49 @@ def restrict(pairs: Pairs, families: IntArray, scale: float) -> Pairs:
         consenting=pairs.consenting[families])
 
 
-def _best_two(pairs: Pairs, adj: FloatArray) -> tuple[IntArray, FloatArray, FloatArray]:
-    """Per family: best pair index (-1 if none), best and second-best adjusted value."""
-    order = np.lexsort((pairs.dest, -adj, pairs.fam))
-    fam_sorted = pairs.fam[order]
-    first = np.searchsorted(fam_sorted, fam_sorted, side="left")
-    rank = np.arange(len(order)) - first
-    best_k = np.full(pairs.n_families, -1, dtype=np.int64)
-    best = np.full(pairs.n_families, -np.inf)
-    second = np.full(pairs.n_families, -np.inf)
-    best_k[fam_sorted[rank == 0]] = order[rank == 0]
-    best[fam_sorted[rank == 0]] = adj[order[rank == 0]]
-    second[fam_sorted[rank == 1]] = adj[order[rank == 1]]
-    return best_k, best, second
+class _Dense:
+    """Family x destination views of the pairs, for fast passes over all families.
+
+    ``price(y, yh)`` is the per-family table of price-adjusted values: every family of a given
+    size pays the same per destination (size x person price + the price of its housing band),
+    so the prices are one small (size x destination) table gathered by size.
+    """
+
+    def __init__(self, pairs: Pairs, values: FloatArray) -> None:
+        n, nd = pairs.n_families, pairs.n_dest
+        self.pairs = pairs
+        self.values = np.full((n, nd), -np.inf)
+        self.values[pairs.fam, pairs.dest] = values
+        max_size = int(pairs.sizes.max(initial=1))
+        self.house_of = np.full((max_size + 1, nd), -1, dtype=np.int64)
+        self.house_of[pairs.sizes[pairs.fam], pairs.dest] = pairs.house
+        self.size_of = np.arange(max_size + 1, dtype=np.float64)
+        self.keys = pairs.fam * nd + pairs.dest  # sorted: pairs are by family, then destination
+        self.rows = np.arange(n)
+
+    def adjusted(self, y: FloatArray, yh: FloatArray) -> FloatArray:
+        table = self.size_of[:, None] * y[None, :] + np.append(yh, 0.0)[self.house_of]
+        out: FloatArray = self.values - table[self.pairs.sizes]
+        return out
+
+    def best_two(self, adj: FloatArray) -> tuple[IntArray, FloatArray, FloatArray]:
+        """Per family: best pair index (-1 if none), best and second-best adjusted value."""
+        k = np.argmax(adj, axis=1)
+        best = adj[self.rows, k].copy()
+        adj[self.rows, k] = -np.inf
+        second = adj.max(axis=1) if adj.shape[1] > 1 else np.full(len(best), -np.inf)
+        best_k = np.searchsorted(self.keys, self.rows * adj.shape[1] + k).astype(np.int64)
+        best_k[~np.isfinite(best)] = -1
+        return best_k, best, second
 
 
-def refine_bound(pairs: Pairs, values: FloatArray, y_dest: FloatArray, y_house: FloatArray,
+def refine_bound(dense: _Dense, y_dest: FloatArray, y_house: FloatArray,
                  target: float, must: np.ndarray, iterations: int = REFINE_ITERATIONS
                  ) -> tuple[float, FloatArray, FloatArray]:
     """Tighten the Lagrangian bound by Polyak subgradient steps towards ``target`` (the value of
     a known plan). Every iterate is a valid bound; the smallest is returned."""
-    n, nd = pairs.n_families, pairs.n_dest
-    if n * nd > 60_000_000:
-        return math.inf, y_dest, y_house
-    dense = np.full((n, nd), -np.inf)
-    dense[pairs.fam, pairs.dest] = values
-    house = np.full((n, nd), -1, dtype=np.int64)
-    house[pairs.fam, pairs.dest] = pairs.house
+    pairs = dense.pairs
+    nd = pairs.n_dest
     size = pairs.sizes.astype(np.float64)
     units = np.asarray([u for _, _, u in pairs.housing], dtype=np.float64)
     can_be_negative = pairs.dest_lower > 0
@@ -79,9 +96,9 @@ def refine_bound(pairs: Pairs, values: FloatArray, y_dest: FloatArray, y_house: 
     best_y, best_yh = y, yh
     g = gh = np.zeros(0)
     alpha = 0.5
-    rows = np.arange(n)
+    rows = dense.rows
     for _ in range(iterations):
-        adj = dense - size[:, None] * y[None, :] - np.append(yh, 0.0)[house]
+        adj = dense.adjusted(y, yh)
         k = np.argmax(adj, axis=1)
         top = adj[rows, k]
         placed = (must | (top > 0)) & np.isfinite(top)
@@ -90,7 +107,7 @@ def refine_bound(pairs: Pairs, values: FloatArray, y_dest: FloatArray, y_house: 
         if bound < best_bound:
             best_bound, best_y, best_yh = bound, y, yh
             load = np.bincount(k[placed], weights=size[placed], minlength=nd)
-            hk = house[rows[placed], k[placed]]
+            hk = dense.house_of[pairs.sizes[placed], k[placed]]
             count = np.bincount(hk[hk >= 0], minlength=len(units)).astype(np.float64)
             # Subgradient; at a zero price take the one of the kink closest to zero (the load
             # itself when it lies between the minimum and the limit).
@@ -132,15 +149,13 @@ def solve_by_prices(pairs: Pairs, policy: Policy
     y_dest[(y_dest < 0) & (pairs.dest_lower <= 0)] = 0.0
     values = define_objective(pairs, policy, stage="value")
     must = pairs.placeable if policy.place_all else np.zeros(n, dtype=bool)
-    first, y_dest, y_house = refine_bound(pairs, values, y_dest, y_house, 0.0, must,
-                                          iterations=1)
+    if n * nd > DENSE_MAX:
+        return None
+    dense = _Dense(pairs, values)
+    first, y_dest, y_house = refine_bound(dense, y_dest, y_house, 0.0, must, iterations=1)
     # Better prices first: subgradient steps aiming 0.1% below the sample prices' bound.
-    _, y_dest, y_house = refine_bound(pairs, values, y_dest, y_house,
-                                      first - 1e-3 * abs(first), must)
-    adj = values - pairs.pair_sizes * y_dest[pairs.dest]
-    has = pairs.house >= 0
-    adj[has] -= y_house[pairs.house[has]]
-    best_k, best, second = _best_two(pairs, adj)
+    _, y_dest, y_house = refine_bound(dense, y_dest, y_house, first - 1e-3 * abs(first), must)
+    best_k, best, second = dense.best_two(dense.adjusted(y_dest, y_house))
     take = best_k >= 0
     if not policy.place_all:
         take &= best > 0
@@ -189,8 +204,8 @@ def solve_by_prices(pairs: Pairs, policy: Policy
             notes.append(f"{int(free.sum()):,} families re-solved exactly with the others "
                          "fixed at their priced choice. " + more[0])
             plan = np.concatenate([fixed, chosen])
-            refined, _, _ = refine_bound(pairs, values, y_dest, y_house,
-                                         float(values[plan].sum()), must)
+            refined, _, _ = refine_bound(dense, y_dest, y_house, float(values[plan].sum()),
+                                         must)
             if refined < bound:
                 notes.append("Bound tightened by subgradient steps on the same prices.")
             return plan, min(bound, refined), notes
