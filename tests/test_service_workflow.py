@@ -44,6 +44,7 @@ def test_run_decide_transfer_replay(registry: Context, tmp_path):
     run = detail.run
     assert run.families == 6 and run.placed == 12 and run.created_by == "ana"
     assert run.versions["solver_version"] and run.versions["key"] == "canada-population"
+    assert len(run.versions["model_sha256"]) == len(run.input_sha256) == 64
     assert all(r.status == "pending" and r.explanation for r in detail.recommendations)
     assert status(registry).counts["decisions"] == 0  # nothing is final without a human
     first, second = detail.recommendations[:2]

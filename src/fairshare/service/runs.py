@@ -133,6 +133,7 @@ def _destinations(conn: Connection, ctx: Context, *, key: str, persons: int) -> 
 def _versions(result: Any, key: str) -> dict[str, Any]:
     from fairshare import __version__
     from fairshare.keys import load_key
+    from fairshare.matching import scoring
 
     definition = load_key(key)
     key_sha = hashlib.sha256(Path(definition.path).read_bytes()).hexdigest() if getattr(
@@ -140,7 +141,8 @@ def _versions(result: Any, key: str) -> dict[str, Any]:
     return {"fairshare": __version__, "python": platform.python_version(),
             "solver": result.solver, "solver_version": result.solver_version,
             "solver_options": result.options, "policy": result.policy,
-            "key": definition.id, "key_sha256": key_sha, "model": "default_scores"}
+            "key": definition.id, "key_sha256": key_sha, "model": "default_scores",
+            "model_sha256": hashlib.sha256(Path(scoring.__file__).read_bytes()).hexdigest()}
 
 
 def _plain(value: Any) -> Any:
