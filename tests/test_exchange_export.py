@@ -89,6 +89,9 @@ def test_withdrawn_claimant_leaves_the_export(registry: Context, tmp_path):
     change_consent(registry, subject="Q-C0002-1", state="given", text_version="2026-02",
                    agreement_id=AGREEMENT)
     assert export_claimants(registry, agreement_id=AGREEMENT, out=tmp_path / "y.json").rows == 6
+    revoke_agreement(registry, agreement_id=AGREEMENT)  # withdrawal works even then
+    result = change_consent(registry, subject="Q-F0001", state="withdrawn", agreement_id=AGREEMENT)
+    assert len(result.claimant_ids) == 2
 
 
 def test_agreement_immutable_and_validated(sqlite_registry: Context, tmp_path):

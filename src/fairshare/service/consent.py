@@ -6,7 +6,7 @@ from sqlalchemy import Connection, insert, select, update
 
 from fairshare.errors import InputError, NotFoundError
 from fairshare.exchange.pseudonym import load_key, pseudonymise
-from fairshare.service.common import PURPOSE, record, require_active
+from fairshare.service.common import PURPOSE, get_agreement, record
 from fairshare.service.context import Context
 from fairshare.service.models import ConsentResult
 from fairshare.store.engine import write_transaction
@@ -18,7 +18,7 @@ def _resolve(conn: Connection, ctx: Context, subject: str,
     """Claimant ids and family ids named by ``subject`` (a claimant or a family id)."""
     candidates = [subject]
     if agreement_id is not None:  # a raw partner id: pseudonymise it first
-        require_active(conn, agreement_id, ctx.today())
+        get_agreement(conn, agreement_id)  # revoked or expired: withdrawal must still work
         key = load_key(ctx.settings.keys_dir, agreement_id)
         candidates = [pseudonymise(key, "c", subject), pseudonymise(key, "f", subject)]
     for cand in candidates:
