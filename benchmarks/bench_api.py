@@ -121,7 +121,8 @@ def main() -> None:
                 reads = ["/api/v1/status", "/api/v1/families?limit=100",
                          "/api/v1/balance?years=2019-2024", "/api/v1/shares?total=1000",
                          "/api/v1/keys", "/api/v1/capacity", "/api/v1/runs",
-                         f"/api/v1/runs/{run_id}/summary", "/api/v1/transfers",
+                         f"/api/v1/runs/{run_id}?limit=100", f"/api/v1/runs/{run_id}/summary",
+                         "/api/v1/transfers",
                          "/api/v1/audit?limit=100"]
                 base_ms = _median_ms(client, "/health")
                 print(f"GET /health (baseline): median {base_ms:.1f} ms")
@@ -136,6 +137,15 @@ def main() -> None:
                 ms = _median_ms(client, "/")
                 print(f"GET / (overview page, map and charts): median {ms:.1f} ms = "
                       f"{ms / base_ms:.1f}x baseline")
+                start = time.perf_counter()
+                client.get(f"/api/v1/runs/{run_id}/report", headers=headers)
+                first = time.perf_counter() - start
+                ms = _median_ms(client, f"/api/v1/runs/{run_id}/report", headers=headers)
+                print(f"GET /api/v1/runs/{run_id}/report (plan against 4 baselines): first "
+                      f"{first * 1000:.0f} ms (rebuilt from the snapshot), then median {ms:.1f} ms")
+                ms = _median_ms(client, f"/matching/runs/{run_id}")
+                print(f"GET /matching/runs/{run_id} (run page, 200 recommendations): median "
+                      f"{ms:.1f} ms = {ms / base_ms:.1f}x baseline")
                 session = dict(client.cookies)
             _load_test(base, headers, session, reads)
         finally:

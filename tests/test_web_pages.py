@@ -225,3 +225,18 @@ def test_api_reference_page_lists_operations(app: SeededApp) -> None:
     client, _ = _browser(app, "analyst")
     html = client.get("/docs").text
     assert "POST /api/v1/runs/{run_id}/decisions" in html and "<script" not in html
+
+
+def test_large_runs_compare_with_baselines_on_request(app: SeededApp,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from fairshare.web import pages_matching
+
+    client, csrf = _browser(app)
+    r = client.post("/matching/runs", data={"policy": "preference-first", "key":
+                                            "canada-population", "solver": "auto",
+                                            "csrf_token": csrf}, follow_redirects=False)
+    url = r.headers["location"].split("?")[0]
+    monkeypatch.setattr(pages_matching, "BASELINES_INLINE_FAMILIES", 0)
+    lazy = client.get(url).text
+    assert 'id="baselines-link"' in lazy and 'id="baselines-table"' not in lazy
+    assert 'id="baselines-table"' in client.get(url + "?baselines=1").text

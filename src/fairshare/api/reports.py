@@ -19,8 +19,10 @@ _LOCK = threading.Lock()
 MAX_CACHED = 16
 
 
-def run_report(ctx: Context, run_id: str) -> dict[str, Any] | None:
-    """The report of ``run_id``; None when its snapshot was purged under retention."""
+def run_report(ctx: Context, run_id: str, *, compute: bool = True) -> dict[str, Any] | None:
+    """The report of ``run_id``; None when its snapshot was purged under retention, or (with
+    ``compute=False``) when it is not in the cache yet. Rebuilding it costs about as much as the
+    baselines themselves (seconds for tens of thousands of families)."""
     from fairshare.store.engine import read_transaction
     from fairshare.store.tables import recommendations, runs
 
@@ -33,7 +35,7 @@ def run_report(ctx: Context, run_id: str) -> dict[str, Any] | None:
         with _LOCK:
             if key in _CACHE:
                 return _CACHE[key]
-        if not head[1]:
+        if not head[1] or not compute:
             return None
         doc = conn.execute(select(runs.c.snapshot).where(runs.c.id == run_id)).scalar_one()
         plan = dict(conn.execute(select(recommendations.c.family_id, recommendations.c.destination)

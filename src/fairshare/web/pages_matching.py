@@ -21,6 +21,7 @@ REASON_CODES = ("family-circumstances", "local-knowledge", "capacity-change", "p
                 "other")
 CsrfField = Annotated[str, Form(max_length=200)]
 PAGE_SIZE = 200
+BASELINES_INLINE_FAMILIES = 5_000  # larger runs compare with the baselines on request
 
 
 @router.get("/matching", response_class=HTMLResponse)
@@ -55,8 +56,8 @@ def create_run(request: Request, principal: PagePrincipal,
 
 
 @router.get("/matching/runs/{run_id}", response_class=HTMLResponse)
-def run_page(request: Request, run_id: str, principal: PagePrincipal, offset: int = 0
-             ) -> Response:
+def run_page(request: Request, run_id: str, principal: PagePrincipal, offset: int = 0,
+             baselines: bool = False) -> Response:
     """The plan per destination against capacity and fulfilment, and each recommendation
     (PAGE_SIZE per page)."""
     _need(principal, Action.read_runs)
@@ -78,7 +79,8 @@ def run_page(request: Request, run_id: str, principal: PagePrincipal, offset: in
     run = detail["run"]
     from fairshare.api.reports import run_report
 
-    report = run_report(ctx, run_id)
+    quick = run["families"] <= BASELINES_INLINE_FAMILIES
+    report = run_report(ctx, run_id, compute=quick or baselines)
     comparison = [{"plan": c["plan"], "persons": t.number(c["persons_placed"]),
                    "total": t.number(c["total_outcome"], 1), "mean": t.number(c["mean_outcome"], 3),
                    "violations": c["violations"]} for c in (report or {}).get("comparison", [])]
@@ -89,6 +91,7 @@ def run_page(request: Request, run_id: str, principal: PagePrincipal, offset: in
             is not None else "—"
     return page(request, "run.html", title_key="run_title", principal=principal, run=run,
                 objective=t.number(run["objective"], 3), summary=rows, comparison=comparison,
+                offer_baselines=report is None and not baselines,
                 recs=detail["recommendations"], total=detail["total"], offset=offset,
                 previous=max(0, offset - PAGE_SIZE) if offset else None,
                 next=offset + PAGE_SIZE if offset + PAGE_SIZE < detail["total"] else None,
