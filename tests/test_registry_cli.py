@@ -39,7 +39,8 @@ def test_registry_workflow_from_the_command_line(run_cli, env, tmp_path):
     shown = json.loads(ok("run", "show", run_id, "--format", "json").stdout)
     rec = next(r for r in shown["recommendations"] if r["destination"])
     stay = next(r for r in shown["recommendations"] if r is not rec)
-    out = ok("decide", run_id, rec["family_id"], "accept", "--reason", "good fit", "--by", "ana")
+    out = ok("decide", run_id, rec["family_id"], "accept", "--reason", "good fit", "--by", "ana",
+             "--code", "preference")
     assert f"moves to {rec['destination']}" in out.stdout
     ok("consent", "withdraw", stay["family_id"])
     assert "identical plan" in ok("run", "replay", run_id).stdout

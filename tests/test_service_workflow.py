@@ -53,8 +53,10 @@ def test_run_decide_transfer_replay(registry: Context, tmp_path):
     assert result.destination == first.destination and result.transfer_id
     other = "ON" if second.destination == "NB" else "NB"
     over = decide(registry, run_id=run.id, family_id=second.family_id, kind="override",
-                  to=other, reason="relatives there", decided_by="bob")
-    assert over.destination == other
+                  to=other, reason="relatives there", decided_by="bob",
+                  reason_code="family-ties")
+    assert over.destination == other and over.reason_code == "family-ties"
+    assert result.reason_code == "recommended"
     transfers = list_transfers(registry)
     assert [(t.to_code, t.persons) for t in transfers] == [(first.destination, 2), (other, 2)]
     assert sum(t.count for t in ledger_transfers(registry)) == 4
@@ -84,6 +86,9 @@ def test_decision_rules(registry: Context, tmp_path):
     with pytest.raises(InputError, match="reason"):
         decide(registry, run_id=run.id, family_id=placed, kind="accept", reason=" ",
                decided_by="bob")
+    with pytest.raises(InputError, match="Reason code 'whim'"):
+        decide(registry, run_id=run.id, family_id=placed, kind="override", to="ON",
+               reason="x y z", decided_by="bob", reason_code="whim")
     with pytest.raises(InputError, match="accept or override"):
         decide(registry, run_id=run.id, family_id=placed, kind="maybe", reason="x y z",
                decided_by="bob")

@@ -326,14 +326,18 @@ def decide_cmd(run_id: str = typer.Argument(..., metavar="RUN"),
                to: str | None = typer.Option(None, "--to", metavar="CODE",
                                              help="Destination of an override."),
                reason: str = typer.Option(..., "--reason", help="Why (required)."),
-               by: str = typer.Option(..., "--by", help="The person deciding.")) -> None:
+               by: str = typer.Option(..., "--by", help="The person deciding."),
+               code: str | None = typer.Option(
+                   None, "--code", help="Reason code: recommended, family-ties, health, safety, "
+                   "language, employment, housing, preference, capacity, other (default: "
+                   "recommended for accept, other for override).")) -> None:
     """Decide one recommendation. Accepted placements become transfers (capacity is booked)."""
     from fairshare.service import decide
 
     if kind not in ("accept", "override"):
         raise InputError(f"'{kind}': the decision is accept or override.")
     result = decide(_ctx(), run_id=run_id, family_id=family, kind=kind, reason=reason,
-                    decided_by=by, to=to)
+                    decided_by=by, to=to, reason_code=code)
     where = f"moves to {result.destination} (transfer {result.transfer_id})" \
         if result.destination else "stays where it is"
     typer.echo(f"Decision {result.decision_id} ({result.kind}) recorded: family {family} {where}.")

@@ -28,6 +28,8 @@ from fairshare.store.tables import (
 )
 
 KINDS = ("accept", "override")
+REASON_CODES = ("recommended", "family-ties", "health", "safety", "language", "employment",
+                "housing", "preference", "capacity", "other")
 
 
 def _band(units: dict[str, int], size: int) -> str | None:
@@ -62,12 +64,15 @@ def _reserve(conn: Connection, ctx: Context, code: str, size: int) -> tuple[Row[
 
 
 def decide(ctx: Context, *, run_id: str, family_id: str, kind: str, reason: str,
-           decided_by: str, to: str | None = None) -> DecisionResult:
+           decided_by: str, to: str | None = None,
+           reason_code: str | None = None) -> DecisionResult:
     """Record a human decision on one recommendation, in one transaction.
 
     ``accept`` takes the recommended destination; ``override`` takes ``to`` (or, without
     ``to``, keeps the family where it is). A destination creates a transfer that consumes
-    capacity; the family's other pending recommendations are superseded.
+    capacity; the family's other pending recommendations are superseded. Every decision has a
+    reason code (one of :data:`REASON_CODES`; default ``recommended`` for an accept and
+    ``other`` for an override) and a reason text.
 
     Raises:
         InputError: bad kind, empty reason, unknown destination.
@@ -77,6 +82,9 @@ def decide(ctx: Context, *, run_id: str, family_id: str, kind: str, reason: str,
     if kind not in KINDS:
         raise InputError(f"Decision '{kind}': use accept or override.")
     reason = reason.strip()
+    code = reason_code or ("recommended" if kind == "accept" else "other")
+    if code not in REASON_CODES:
+        raise InputError(f"Reason code '{code}': use one of {', '.join(REASON_CODES)}.")
     if len(reason) < 3:
         raise InputError("A decision needs a reason (--reason) of at least 3 characters.")
     who = decided_by.strip()
@@ -124,14 +132,16 @@ def decide(ctx: Context, *, run_id: str, family_id: str, kind: str, reason: str,
                 raise InputError(f"Family '{family_id}' excluded {dest}; it cannot be sent there.")
         now = ctx.now()
         decision_id = int(conn.execute(insert(decisions).values(
-            recommendation_id=rec.id, kind=kind, destination=dest, reason=reason,
+            recommendation_id=rec.id, kind=kind, destination=dest, reason_code=code,
+            reason=reason,
             decided_by=who, decided_at=now).returning(decisions.c.id)).scalar_one())
         conn.execute(update(recommendations).where(recommendations.c.id == rec.id).values(
             status="accepted" if kind == "accept" else "overridden"))
         record(conn, at=now, actor=who, action=f"decision.{kind}", entity_type="family",
                entity_id=family_id, details={"run": run_id, "decision": decision_id,
                                              "recommended": rec.destination,
-                                             "destination": dest, "reason": reason})
+                                             "destination": dest, "reason_code": code,
+                                             "reason": reason})
         transfer_id = None
         if dest is not None:
             offer, band = _reserve(conn, ctx, dest, rec.persons)
@@ -148,7 +158,7 @@ def decide(ctx: Context, *, run_id: str, family_id: str, kind: str, reason: str,
                    entity_id=family_id, details={"transfer": transfer_id, "offer": offer.id,
                                                  "from": fam.current_code, "to": dest,
                                                  "persons": rec.persons})
-        return DecisionResult(decision_id, run_id, family_id, kind, dest, who, transfer_id)
+        return DecisionResult(decision_id, run_id, family_id, kind, dest, who, transfer_id, code)
 
 
 def list_transfers(ctx: Context) -> list[TransferInfo]:

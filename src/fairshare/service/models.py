@@ -165,6 +165,7 @@ class DecisionResult(_Base):
     destination: str | None
     decided_by: str
     transfer_id: int | None
+    reason_code: str = "other"
 
 
 @dataclass(frozen=True)

@@ -189,6 +189,7 @@ decisions = Table(
            unique=True),
     Column("kind", String(16), nullable=False),  # accept | override
     Column("destination", String(8), nullable=True),
+    Column("reason_code", String(32), nullable=False),  # see service.decisions.REASON_CODES
     Column("reason", Text, nullable=False),
     Column("decided_by", String(100), nullable=False),
     Column("decided_at", UTC_TS, nullable=False),

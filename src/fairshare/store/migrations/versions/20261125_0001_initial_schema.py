@@ -194,6 +194,7 @@ def upgrade() -> None:
     sa.Column('recommendation_id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=16), nullable=False),
     sa.Column('destination', sa.String(length=8), nullable=True),
+    sa.Column('reason_code', sa.String(length=32), nullable=False),
     sa.Column('reason', sa.Text(), nullable=False),
     sa.Column('decided_by', sa.String(length=100), nullable=False),
     sa.Column('decided_at', sa.DateTime(timezone=True), nullable=False),
