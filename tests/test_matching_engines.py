@@ -110,3 +110,15 @@ def test_default_scorer_works_end_to_end() -> None:
     scored = dataclasses.replace(p, scores=default_scores(p))
     r = solve(scored, OUTCOME, solver="exact", explain=False, report=False)
     assert r.violations == [] and r.status is MatchStatus.optimal
+
+
+def test_exact_on_large_batches_is_certified_within_the_mip_tolerance(batch, exact,
+                                                                      monkeypatch) -> None:
+    import fairshare.matching.solve as solve_module
+
+    monkeypatch.setattr(solve_module, "EXACT_MAX_FAMILIES", 50)
+    r = solve(batch, OUTCOME, solver="exact", explain=False, report=False)
+    assert r.status is MatchStatus.optimal
+    assert r.violations == []
+    assert r.persons_placed == exact.persons_placed
+    assert r.objective >= exact.objective * (1 - 1e-4) - 1e-9

@@ -50,6 +50,19 @@ def choose_solver(n_families: int, solver: str) -> tuple[str, str]:
 def _run_engine(problem: Problem, pairs: Pairs, policy: Policy, engine: str,
                 seed: int) -> StageOutcome:
     if engine == "exact":
+        if pairs.n_families > EXACT_MAX_FAMILIES:
+            # A plan within the MIP tolerance of a proven bound is the certificate branch and
+            # bound would stop with; for large batches the LP-based method usually finds it in
+            # seconds, so try it first and fall back to branch and bound only when it does not.
+            from fairshare.matching.fast import solve_fast
+
+            fast = solve_fast(pairs, policy)
+            placed_all = all(d >= 0 for d, ok in zip(fast.choice, pairs.placeable.tolist(),
+                                                     strict=True) if ok)
+            if fast.status is MatchStatus.optimal and placed_all:
+                fast.notes.append(f"Proven optimal within the MIP tolerance ({MIP_REL_GAP:g}) by "
+                                  "the LP bound, without branch and bound.")
+                return fast
         out = solve_stages(pairs, policy, whole(pairs), integer=True)
         choice = np.full(pairs.n_families, -1, dtype=np.int64)
         choice[pairs.fam[out.chosen]] = pairs.dest[out.chosen]
