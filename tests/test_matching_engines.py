@@ -114,8 +114,9 @@ def test_default_scorer_works_end_to_end() -> None:
 
 def test_exact_on_large_batches_is_certified_within_the_mip_tolerance(batch, exact,
                                                                       monkeypatch) -> None:
-    import fairshare.matching.solve as solve_module
+    import importlib
 
+    solve_module = importlib.import_module("fairshare.matching.solve")
     monkeypatch.setattr(solve_module, "EXACT_MAX_FAMILIES", 50)
     r = solve(batch, OUTCOME, solver="exact", explain=False, report=False)
     assert r.status is MatchStatus.optimal
