@@ -45,8 +45,8 @@ for _ in $(seq 1 30); do
     sleep 1
 done
 answers || { echo "PostgreSQL did not start; see $DATA/server.log" >&2; exit 1; }
-if ! psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='test'" postgres \
+if ! psql -h 127.0.0.1 -p 5432 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='test'" postgres \
         | grep -q 1; then
-    psql -h 127.0.0.1 -U postgres -c "CREATE DATABASE test" postgres >/dev/null
+    psql -h 127.0.0.1 -p 5432 -U postgres -c "CREATE DATABASE test" postgres >/dev/null
 fi
 echo "PostgreSQL started on 127.0.0.1:5432 (data in $DATA)."
