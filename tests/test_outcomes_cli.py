@@ -111,7 +111,7 @@ def test_predicted_scores_feed_the_matching_engine(trained: Path) -> None:
 
 @pytest.mark.parametrize(("edit", "message"), [
     (lambda f: f.drop(columns=["education"]), "education"),
-    (lambda f: f.assign(english_level="fluent"), "english_level"),
+    (lambda f: f.assign(english_level="very good"), "english_level"),
     (lambda f: f.assign(employed_1y=7), "employed_1y"),
 ])
 def test_bad_history_exits_2_with_a_clear_message(trained: Path, edit, message: str) -> None:

@@ -84,8 +84,39 @@ def _solve(scores: FloatArray, capacity: FloatArray, floors: list[tuple[FloatArr
         return None if res.x is None else np.asarray(res.x).reshape(n_fam, k)
     lp = linprog(-scores.ravel(), A_ub=cast(Any, a_ub), b_ub=b_ub, A_eq=cast(Any, one_each),
                  b_eq=np.ones(n_fam),
-                 bounds=(0.0, 1.0), method="highs")
+                 bounds=(0.0, 1.0), method="highs-ipm")
     return None if lp.status != 0 else np.asarray(lp.x).reshape(n_fam, k)
+
+
+SCALE = 1_000_000  # min-cost flow needs integer costs: scores to 1e-6
+
+
+def _assign_flow(scores: FloatArray, capacity: FloatArray) -> IntArray | None:
+    """Exact transportation optimum by OR-Tools min-cost flow (None if OR-Tools is absent).
+
+    Costs are scores rounded to 1e-6, so the plan is optimal for the rounded scores.
+    """
+    try:
+        from ortools.graph.python import min_cost_flow
+    except ImportError:  # OR-Tools is optional: the HiGHS LP gives the same optimum, slower
+        return None
+    n_fam, k = scores.shape
+    flow = min_cost_flow.SimpleMinCostFlow()
+    fam_nodes = np.repeat(np.arange(n_fam), k)
+    dest_nodes = n_fam + np.tile(np.arange(k), n_fam)
+    costs = -np.rint(scores.ravel() * SCALE).astype(np.int64)
+    arcs = flow.add_arcs_with_capacity_and_unit_cost(fam_nodes, dest_nodes, np.ones(n_fam * k,
+                                                     dtype=np.int64), costs)
+    sink = n_fam + k
+    flow.add_arcs_with_capacity_and_unit_cost(n_fam + np.arange(k), np.full(k, sink),
+                                              capacity.astype(np.int64), np.zeros(k, np.int64))
+    flow.set_nodes_supplies(np.arange(n_fam), np.ones(n_fam, dtype=np.int64))
+    flow.set_node_supply(sink, -n_fam)
+    if flow.solve() != flow.OPTIMAL:
+        return None
+    used = flow.flows(arcs).reshape(n_fam, k)
+    plan: IntArray = used.argmax(axis=1).astype(np.int64)
+    return plan
 
 
 def assign_optimal(scores: FloatArray, capacity: IntArray,
@@ -93,9 +124,10 @@ def assign_optimal(scores: FloatArray, capacity: IntArray,
     """Maximise the total family score; every family placed once, capacities in families.
 
     ``floors``: (G, b) pairs meaning sum(G * x) >= b, with G of shape (F, D). Without floors the
-    problem is a transportation problem (totally unimodular), so the LP optimum (HiGHS) is
-    integral. With floors, the few families the LP leaves fractional are placed by a small exact
-    MIP over the capacity and floor amounts the integral families leave.
+    problem is a transportation problem (totally unimodular), solved exactly as a min-cost flow
+    (OR-Tools, when installed) or as an LP by HiGHS, whose optimum is then integral. With
+    floors, the few families the LP leaves fractional are placed by a small exact MIP over the
+    capacity and floor amounts the integral families leave.
 
     Raises:
         InputError: capacity too small, or floors that no plan can meet.
@@ -106,6 +138,11 @@ def assign_optimal(scores: FloatArray, capacity: IntArray,
     cols = np.flatnonzero(capacity > 0)
     s, cap = scores[:, cols], capacity[cols].astype(np.float64)
     fl = [(g[:, cols], b) for g, b in floors or []]
+    if not fl:
+        flow_plan = _assign_flow(s, cap)
+        if flow_plan is not None:
+            found: IntArray = cols[flow_plan]
+            return found
     x = _solve(s, cap, fl, integral=False)
     if x is None:
         raise InputError("The group floors cannot all be met with these capacities; lower them.")
@@ -186,7 +223,11 @@ def run_backtest(cohort: Cohort, *, dimensions: tuple[str, ...], seed: int = 0,
     for _, _, mask in groups:
         g = group_matrix(mask, cohort.predicted)
         floors.append((g, float(g[np.arange(n_fam), sq].sum()) * (1 - 1e-9)))
-    plans["optimised"] = assign_optimal(pred_f, capacity, floors)
+    unconstrained = plans["optimised_unconstrained"]
+    if all(float(g[np.arange(n_fam), unconstrained].sum()) >= b for g, b in floors):
+        plans["optimised"] = unconstrained  # optimal for the relaxation and meets every floor
+    else:
+        plans["optimised"] = assign_optimal(pred_f, capacity, floors)
 
     def true_rate(plan: IntArray, mask: npt.NDArray[np.bool_] | None = None) -> float:
         values = _person_values(cohort, plan, cohort.truth)
