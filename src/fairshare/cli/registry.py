@@ -343,6 +343,23 @@ def decide_cmd(run_id: str = typer.Argument(..., metavar="RUN"),
     typer.echo(f"Decision {result.decision_id} ({result.kind}) recorded: family {family} {where}.")
 
 
+@app.command("assign")
+@_db_errors
+def assign_cmd(family: str = typer.Argument(..., metavar="FAMILY"),
+               to: str = typer.Option(..., "--to", metavar="CODE", help="Destination."),
+               reason: str = typer.Option(..., "--reason", help="Why (required)."),
+               by: str = typer.Option(..., "--by", help="The person deciding."),
+               code: str | None = typer.Option(None, "--code", help="Reason code (default: "
+                                               "other).")) -> None:
+    """Place a family by hand, without the optimiser (works when recommendations are off)."""
+    from fairshare.service import assign
+
+    result = assign(_ctx(), family_id=family, to=to, reason=reason, decided_by=by,
+                    reason_code=code)
+    typer.echo(f"Manual assignment {result.run_id}: family {family} moves to "
+               f"{result.destination} (transfer {result.transfer_id}).")
+
+
 @transfers_app.command("list")
 @_db_errors
 def transfers_list(fmt: OutputFormat = FORMAT_OPTION) -> None:

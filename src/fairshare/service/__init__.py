@@ -25,6 +25,7 @@ from fairshare.service.decisions import decide, ledger_transfers, list_transfers
 from fairshare.service.demo import seed_demo
 from fairshare.service.export import export_claimants
 from fairshare.service.imports import import_claimants
+from fairshare.service.manual import assign
 from fairshare.service.models import (
     AgreementInfo,
     AuditInfo,
@@ -51,7 +52,7 @@ __all__ = [
     "ALGORITHM_ACTOR", "PURPOSE", "AgreementInfo", "AuditInfo", "CapacityInfo", "ConsentResult",
     "Context", "DecisionResult", "ExportResult", "ImportResult", "PurgeResult",
     "RecommendationInfo", "ReplayResult", "RunDetail", "RunInfo", "Settings", "StatusReport",
-    "TransferInfo", "VerifyResult", "add_agreement", "add_capacity", "change_consent",
+    "TransferInfo", "VerifyResult", "add_agreement", "add_capacity", "assign", "change_consent",
     "create_run", "decide", "export_claimants", "import_claimants", "init_database",
     "ledger_transfers", "list_agreements", "list_capacity", "list_runs", "list_transfers",
     "open_context", "purge", "replay_run", "revoke_agreement", "seed_demo", "show_audit",

@@ -63,6 +63,27 @@ def _reserve(conn: Connection, ctx: Context, code: str, size: int) -> tuple[Row[
                         "choose another destination or add capacity.")
 
 
+def check_decision(*, kind: str, reason: str, reason_code: str | None,
+                   decided_by: str) -> tuple[str, str, str]:
+    """Validate a decision's kind, reason, reason code and decider; returns the cleaned
+    reason, the reason code and the decider."""
+    if kind not in KINDS:
+        raise InputError(f"Decision '{kind}': use accept or override.")
+    reason = reason.strip()
+    code = reason_code or ("recommended" if kind == "accept" else "other")
+    if code not in REASON_CODES:
+        raise InputError(f"Reason code '{code}': use one of {', '.join(REASON_CODES)}.")
+    if len(reason) < 3:
+        raise InputError("A decision needs a reason (--reason) of at least 3 characters.")
+    who = decided_by.strip()
+    if not who:
+        raise InputError("A decision needs the person who takes it (--by).")
+    if who == ALGORITHM_ACTOR:
+        raise PermissionDeniedError("The optimiser cannot finalise its own recommendations; a "
+                                    "person must decide.")
+    return reason, code, who
+
+
 def decide(ctx: Context, *, run_id: str, family_id: str, kind: str, reason: str,
            decided_by: str, to: str | None = None,
            reason_code: str | None = None) -> DecisionResult:
@@ -79,86 +100,81 @@ def decide(ctx: Context, *, run_id: str, family_id: str, kind: str, reason: str,
         PermissionDeniedError: the optimiser's own account tries to decide.
         ConflictError: already decided, consent withdrawn, family placed, capacity used up.
     """
-    if kind not in KINDS:
-        raise InputError(f"Decision '{kind}': use accept or override.")
-    reason = reason.strip()
-    code = reason_code or ("recommended" if kind == "accept" else "other")
-    if code not in REASON_CODES:
-        raise InputError(f"Reason code '{code}': use one of {', '.join(REASON_CODES)}.")
-    if len(reason) < 3:
-        raise InputError("A decision needs a reason (--reason) of at least 3 characters.")
-    who = decided_by.strip()
-    if not who:
-        raise InputError("A decision needs the person who takes it (--by).")
-    if who == ALGORITHM_ACTOR:
-        raise PermissionDeniedError("The optimiser cannot finalise its own recommendations; a "
-                                    "person must decide.")
+    reason, code, who = check_decision(kind=kind, reason=reason, reason_code=reason_code,
+                                       decided_by=decided_by)
     with write_transaction(ctx.engine) as conn:
-        rec = conn.execute(select(recommendations).where(
-            recommendations.c.run_id == run_id, recommendations.c.family_id == family_id)).first()
-        if rec is None:
-            raise NotFoundError(f"Run '{run_id}' has no recommendation for family '{family_id}'.")
-        fam_q = select(families).where(families.c.id == family_id)
-        if conn.dialect.name == "postgresql":
-            fam_q = fam_q.with_for_update()
-        fam = conn.execute(fam_q).one()
-        rec = conn.execute(select(recommendations).where(recommendations.c.id == rec.id)).one()
-        if rec.status != "pending":
-            raise ConflictError(f"The recommendation of family '{family_id}' in run '{run_id}' "
-                                f"is {rec.status}; it cannot be decided again.")
-        if fam.status != "waiting":
-            raise ConflictError(f"Family '{family_id}' was already placed.")
-        members = list(conn.execute(select(claimants.c.id).where(
-            claimants.c.family_id == family_id)).scalars())
-        if not_consenting(conn, claimant_ids=members):
-            raise ConflictError(f"Family '{family_id}' no longer consents; it cannot be moved.")
-        if kind == "accept":
-            if to is not None and to.upper() != (rec.destination or ""):
-                raise InputError("accept takes the recommended destination; use override --to "
-                                 "to choose another.")
-            if rec.destination is None:
-                raise InputError(f"Run '{run_id}' recommends no move for family '{family_id}'; "
-                                 "use override --to CODE to place it.")
-            dest: str | None = rec.destination
-        else:
-            dest = to.upper() if to else None
-        if dest is not None:
-            if conn.execute(select(jurisdictions.c.code).where(
-                    jurisdictions.c.code == dest)).first() is None:
-                raise InputError(f"--to '{dest}' is not a jurisdiction code.")
-            if dest == fam.current_code:
-                raise InputError(f"Family '{family_id}' is already in {dest}.")
-            if dest in fam.excluded:
-                raise InputError(f"Family '{family_id}' excluded {dest}; it cannot be sent there.")
-        now = ctx.now()
-        decision_id = int(conn.execute(insert(decisions).values(
-            recommendation_id=rec.id, kind=kind, destination=dest, reason_code=code,
-            reason=reason,
-            decided_by=who, decided_at=now).returning(decisions.c.id)).scalar_one())
-        conn.execute(update(recommendations).where(recommendations.c.id == rec.id).values(
-            status="accepted" if kind == "accept" else "overridden"))
-        record(conn, at=now, actor=who, action=f"decision.{kind}", entity_type="family",
-               entity_id=family_id, details={"run": run_id, "decision": decision_id,
-                                             "recommended": rec.destination,
-                                             "destination": dest, "reason_code": code,
-                                             "reason": reason})
-        transfer_id = None
-        if dest is not None:
-            offer, band = _reserve(conn, ctx, dest, rec.persons)
-            transfer_id = int(conn.execute(insert(transfers).values(
-                decision_id=decision_id, family_id=family_id, offer_id=offer.id,
-                from_code=fam.current_code, to_code=dest, persons=rec.persons,
-                housing_band=band, transferred_at=now).returning(transfers.c.id)).scalar_one())
-            conn.execute(update(families).where(families.c.id == family_id).values(
-                status="placed"))
-            conn.execute(update(recommendations).where(
-                recommendations.c.family_id == family_id,
-                recommendations.c.status == "pending").values(status="superseded"))
-            record(conn, at=now, actor=who, action="transfer.create", entity_type="family",
-                   entity_id=family_id, details={"transfer": transfer_id, "offer": offer.id,
-                                                 "from": fam.current_code, "to": dest,
-                                                 "persons": rec.persons})
-        return DecisionResult(decision_id, run_id, family_id, kind, dest, who, transfer_id, code)
+        return decide_in(conn, ctx, run_id=run_id, family_id=family_id, kind=kind,
+                         reason=reason, code=code, who=who, to=to)
+
+
+def decide_in(conn: Connection, ctx: Context, *, run_id: str, family_id: str, kind: str,
+              reason: str, code: str, who: str, to: str | None) -> DecisionResult:
+    """The body of :func:`decide` inside the caller's write transaction (arguments checked)."""
+    rec = conn.execute(select(recommendations).where(
+        recommendations.c.run_id == run_id, recommendations.c.family_id == family_id)).first()
+    if rec is None:
+        raise NotFoundError(f"Run '{run_id}' has no recommendation for family '{family_id}'.")
+    fam_q = select(families).where(families.c.id == family_id)
+    if conn.dialect.name == "postgresql":
+        fam_q = fam_q.with_for_update()
+    fam = conn.execute(fam_q).one()
+    rec = conn.execute(select(recommendations).where(recommendations.c.id == rec.id)).one()
+    if rec.status != "pending":
+        raise ConflictError(f"The recommendation of family '{family_id}' in run '{run_id}' "
+                            f"is {rec.status}; it cannot be decided again.")
+    if fam.status != "waiting":
+        raise ConflictError(f"Family '{family_id}' was already placed.")
+    members = list(conn.execute(select(claimants.c.id).where(
+        claimants.c.family_id == family_id)).scalars())
+    if not_consenting(conn, claimant_ids=members):
+        raise ConflictError(f"Family '{family_id}' no longer consents; it cannot be moved.")
+    if kind == "accept":
+        if to is not None and to.upper() != (rec.destination or ""):
+            raise InputError("accept takes the recommended destination; use override --to "
+                             "to choose another.")
+        if rec.destination is None:
+            raise InputError(f"Run '{run_id}' recommends no move for family '{family_id}'; "
+                             "use override --to CODE to place it.")
+        dest: str | None = rec.destination
+    else:
+        dest = to.upper() if to else None
+    if dest is not None:
+        if conn.execute(select(jurisdictions.c.code).where(
+                jurisdictions.c.code == dest)).first() is None:
+            raise InputError(f"--to '{dest}' is not a jurisdiction code.")
+        if dest == fam.current_code:
+            raise InputError(f"Family '{family_id}' is already in {dest}.")
+        if dest in fam.excluded:
+            raise InputError(f"Family '{family_id}' excluded {dest}; it cannot be sent there.")
+    now = ctx.now()
+    decision_id = int(conn.execute(insert(decisions).values(
+        recommendation_id=rec.id, kind=kind, destination=dest, reason_code=code,
+        reason=reason,
+        decided_by=who, decided_at=now).returning(decisions.c.id)).scalar_one())
+    conn.execute(update(recommendations).where(recommendations.c.id == rec.id).values(
+        status="accepted" if kind == "accept" else "overridden"))
+    record(conn, at=now, actor=who, action=f"decision.{kind}", entity_type="family",
+           entity_id=family_id, details={"run": run_id, "decision": decision_id,
+                                         "recommended": rec.destination,
+                                         "destination": dest, "reason_code": code,
+                                         "reason": reason})
+    transfer_id = None
+    if dest is not None:
+        offer, band = _reserve(conn, ctx, dest, rec.persons)
+        transfer_id = int(conn.execute(insert(transfers).values(
+            decision_id=decision_id, family_id=family_id, offer_id=offer.id,
+            from_code=fam.current_code, to_code=dest, persons=rec.persons,
+            housing_band=band, transferred_at=now).returning(transfers.c.id)).scalar_one())
+        conn.execute(update(families).where(families.c.id == family_id).values(
+            status="placed"))
+        conn.execute(update(recommendations).where(
+            recommendations.c.family_id == family_id,
+            recommendations.c.status == "pending").values(status="superseded"))
+        record(conn, at=now, actor=who, action="transfer.create", entity_type="family",
+               entity_id=family_id, details={"transfer": transfer_id, "offer": offer.id,
+                                             "from": fam.current_code, "to": dest,
+                                             "persons": rec.persons})
+    return DecisionResult(decision_id, run_id, family_id, kind, dest, who, transfer_id, code)
 
 
 def list_transfers(ctx: Context) -> list[TransferInfo]:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Row, func, insert, select
 
-from fairshare.errors import FairshareError, InputError, NotFoundError
+from fairshare.errors import FairshareError, InputError, NotFoundError, PermissionDeniedError
 from fairshare.service.capacity import used_by_offer
 from fairshare.service.common import as_utc, non_consenting_families, record
 from fairshare.service.context import Context
@@ -156,6 +156,10 @@ def create_run(ctx: Context, *, policy: str, key: str, solver: str = "auto",
     until a human decides)."""
     from fairshare.matching import solve
 
+    if not ctx.settings.recommendations:
+        raise PermissionDeniedError("Recommendations are switched off "
+                                    "(FAIRSHARE_RECOMMENDATIONS=off); assign families manually "
+                                    "with `fairshare assign`.")
     who = actor or ctx.settings.actor
     policy_text = _policy_text(policy)
     policy_obj = _load_policy_text(policy_text)
@@ -233,6 +237,9 @@ def replay_run(ctx: Context, *, run_id: str) -> ReplayResult:
         stored = {r.family_id: r.destination for r in conn.execute(
             select(recommendations.c.family_id, recommendations.c.destination).where(
                 recommendations.c.run_id == run_id))}
+    if row.solver == "manual":
+        raise FairshareError(f"Run '{run_id}' is a manual assignment; there is no plan to "
+                             "replay.")
     if row.snapshot is None:
         raise FairshareError(f"Run '{run_id}' cannot be replayed: its input snapshot was purged "
                              "under the retention schedule.")

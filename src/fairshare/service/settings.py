@@ -19,12 +19,15 @@ class Settings:
         keys_dir: pseudonymisation keys, outside the database (``FAIRSHARE_KEYS_DIR``, default
             ``<home>/keys``). Back this folder up separately from the database.
         actor: who acts when a command does not say (``FAIRSHARE_USER``, else the OS user).
+        recommendations: the switch for recommendations (``FAIRSHARE_RECOMMENDATIONS=off``
+            turns them off: runs are refused, manual assignment keeps working).
     """
 
     home: Path
     database_url: str
     keys_dir: Path
     actor: str
+    recommendations: bool = True
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -34,14 +37,16 @@ class Settings:
         url = source.get("FAIRSHARE_DATABASE_URL") or f"sqlite:///{home / 'fairshare.sqlite'}"
         keys = Path(source.get("FAIRSHARE_KEYS_DIR") or home / "keys").expanduser()
         actor = source.get("FAIRSHARE_USER") or _os_user()
-        return cls(home=home, database_url=url, keys_dir=keys, actor=actor)
+        switch = (source.get("FAIRSHARE_RECOMMENDATIONS") or "on").strip().lower()
+        return cls(home=home, database_url=url, keys_dir=keys, actor=actor,
+                   recommendations=switch not in ("off", "0", "false", "no"))
 
     @classmethod
-    def for_home(cls, home: Path, *, database_url: str | None = None,
-                 actor: str = "tester") -> Settings:
+    def for_home(cls, home: Path, *, database_url: str | None = None, actor: str = "tester",
+                 recommendations: bool = True) -> Settings:
         """Settings rooted at ``home`` (tests, demos)."""
         return cls(home=home, database_url=database_url or f"sqlite:///{home / 'fairshare.sqlite'}",
-                   keys_dir=home / "keys", actor=actor)
+                   keys_dir=home / "keys", actor=actor, recommendations=recommendations)
 
 
 def _os_user() -> str:
