@@ -227,3 +227,10 @@ def test_run_report_compares_with_the_baselines(app: SeededApp) -> None:
     assert plans["status quo"]["persons_placed"] == 0
     assert plans["this plan"]["persons_placed"] >= plans["greedy by score"]["persons_placed"]
     assert all(d["persons"] <= d["capacity"] for d in report["destinations"])
+
+
+@pytest.mark.parametrize("key", ["/etc/passwd", "../keys/x.yaml", "my-key.yaml", "a/b"])
+def test_keys_are_preset_ids_never_server_paths(app: SeededApp, key: str) -> None:
+    for url in ("/api/v1/shares", "/api/v1/balance"):
+        r = app.client.get(url, params={"key": key}, headers=app.auth(C))
+        assert r.status_code == 422 and "root:" not in r.text

@@ -240,3 +240,10 @@ def test_large_runs_compare_with_baselines_on_request(app: SeededApp,
     lazy = client.get(url).text
     assert 'id="baselines-link"' in lazy and 'id="baselines-table"' not in lazy
     assert 'id="baselines-table"' in client.get(url + "?baselines=1").text
+
+
+def test_run_form_refuses_a_key_that_is_not_a_preset(app: SeededApp) -> None:
+    client, csrf = _browser(app)
+    r = client.post("/matching/runs", data={"policy": "balanced", "key": "/etc/passwd",
+                                            "solver": "auto", "csrf_token": csrf})
+    assert r.status_code == 422 and "root:" not in r.text

@@ -147,7 +147,7 @@ def overview(request: Request, principal: PagePrincipal, key: str = "canada-popu
     from fairshare.reference import load_federation
 
     t = translator(request)
-    keys = readmodels.keys_list()
+    keys = [k for k in readmodels.keys_list() if k["federation"] in ("any", "canada")]
     if key not in {k["id"] for k in keys}:
         key = "canada-population"
     if years not in YEAR_CHOICES:

@@ -47,9 +47,10 @@ def create_run(request: Request, principal: PagePrincipal,
 
     _need(principal, Action.create_runs)
     require_form_csrf(principal, csrf_token)
-    if policy not in POLICIES or solver not in SOLVERS:
-        raise InputError(f"Choose a policy among {', '.join(POLICIES)} and a solver among "
-                         f"{', '.join(SOLVERS)}.")
+    known_keys = {k["id"] for k in readmodels.keys_list()}
+    if policy not in POLICIES or solver not in SOLVERS or key not in known_keys:
+        raise InputError(f"Choose a policy among {', '.join(POLICIES)}, a solver among "
+                         f"{', '.join(SOLVERS)} and a key from the list.")
     detail = service_create(context_of(request), policy=policy, key=key, solver=solver,
                             actor=principal.actor)
     return RedirectResponse(url=f"/matching/runs/{detail.run.id}?done=run_created", status_code=303)

@@ -15,7 +15,9 @@ from fairshare.errors import NotFoundError
 
 router = APIRouter(tags=["fair share"])
 Reader = Annotated[Principal, Depends(require(Action.read_aggregates))]
-KeyQuery = Annotated[str, Query(min_length=1, max_length=100, description="Key id (GET /keys).")]
+# A preset id only: the engine also accepts file paths, which must never come from a request.
+KeyQuery = Annotated[str, Query(min_length=1, max_length=100, pattern=r"^[a-z0-9][a-z0-9-]*$",
+                                description="Key id (GET /keys).")]
 MethodQuery = Annotated[str, Query(max_length=40, description="Apportionment method.")]
 
 
