@@ -33,11 +33,16 @@ class SeededApp:
         return {"Authorization": f"Bearer {self.tokens[username]}"}
 
 
-def seeded_app(home: Path, *, families: int = 30) -> SeededApp:
-    """Initialise, seed and build an app in ``home``; tokens for every account plus a system one."""
+def seeded_app(home: Path, *, families: int = 30, database_url: str | None = None) -> SeededApp:
+    """Initialise, seed and build an app in ``home`` (its SQLite file, or ``database_url``);
+    tokens for every account plus a system one."""
     from fairshare.api.accounts import create_user
 
     settings = Settings.for_home(home, secure_cookies=False, demo=True)
+    if database_url:
+        from dataclasses import replace
+
+        settings = replace(settings, database_url=database_url)
     prepare_database(settings)
     accounts = seed_demo(settings, families=families)
     passwords = {u: p for u, p, _ in accounts}
