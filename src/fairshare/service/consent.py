@@ -14,8 +14,9 @@ from fairshare.store.tables import claimants, consents, families, recommendation
 
 
 def _resolve(conn: Connection, ctx: Context, subject: str,
-             agreement_id: str | None) -> tuple[list[str], list[str]]:
-    """Claimant ids and family ids named by ``subject`` (a claimant or a family id)."""
+             agreement_id: str | None) -> tuple[list[str], list[str], str]:
+    """Claimant ids and family ids named by ``subject`` (a claimant or a family id), and which
+    of the two it is."""
     candidates = [subject]
     if agreement_id is not None:  # a raw partner id: pseudonymise it first
         get_agreement(conn, agreement_id)  # revoked or expired: withdrawal must still work
@@ -25,11 +26,11 @@ def _resolve(conn: Connection, ctx: Context, subject: str,
         row = conn.execute(select(claimants.c.id, claimants.c.family_id).where(
             claimants.c.id == cand)).first()
         if row is not None:
-            return [row.id], [row.family_id]
+            return [row.id], [row.family_id], "claimant"
         if conn.execute(select(families.c.id).where(families.c.id == cand)).first() is not None:
             members = sorted(conn.execute(select(claimants.c.id).where(
                 claimants.c.family_id == cand)).scalars())
-            return members, [cand]
+            return members, [cand], "family"
     hint = (" (pass the partner's id with --agreement ID, or the stored pseudonym)"
             if agreement_id is None else "")
     raise NotFoundError(f"No claimant or family with id '{subject}'{hint}.")
@@ -48,7 +49,7 @@ def change_consent(ctx: Context, *, subject: str, state: str, text_version: str 
         raise InputError("Giving consent needs the version of the consent text (--text-version).")
     who = actor or ctx.settings.actor
     with write_transaction(ctx.engine) as conn:
-        people, fams = _resolve(conn, ctx, subject, agreement_id)
+        people, fams, kind = _resolve(conn, ctx, subject, agreement_id)
         if conn.dialect.name == "postgresql":  # serialise with runs and decisions of the family
             conn.execute(select(families.c.id).where(families.c.id.in_(fams))
                          .with_for_update())
@@ -63,8 +64,7 @@ def change_consent(ctx: Context, *, subject: str, state: str, text_version: str 
                 recommendations.c.family_id.in_(fams),
                 recommendations.c.status == "pending").values(status="withdrawn")).rowcount
         record(conn, at=now, actor=who, action=f"consent.{state}",
-               entity_type="family" if len(people) != 1 else "claimant",
-               entity_id=fams[0] if len(people) != 1 else people[0],
+               entity_type=kind, entity_id=fams[0] if kind == "family" else people[0],
                details={"purpose": PURPOSE, "claimants": people, "families": fams,
                         "withdrawn_recommendations": withdrawn})
         return ConsentResult(state, PURPOSE, people, fams, int(withdrawn))
