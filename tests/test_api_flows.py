@@ -234,3 +234,31 @@ def test_keys_are_preset_ids_never_server_paths(app: SeededApp, key: str) -> Non
     for url in ("/api/v1/shares", "/api/v1/balance"):
         r = app.client.get(url, params={"key": key}, headers=app.auth(C))
         assert r.status_code == 422 and "root:" not in r.text
+
+
+def test_recommendations_switched_off_manual_assignment_keeps_working(app: SeededApp) -> None:
+    from dataclasses import replace
+
+    from fastapi.testclient import TestClient
+
+    from fairshare.api import create_app
+
+    off = TestClient(create_app(replace(app.settings, recommendations=False)))
+    h = app.auth(C)
+    r = off.post("/api/v1/runs", headers=h, json={"policy": "balanced"})
+    assert r.status_code == 403 and "switched off" in r.json()["error"]["message"]
+    waiting = off.get("/api/v1/families?status=waiting&limit=500", headers=h).json()["items"]
+    family = next(f for f in waiting if f["consenting"])
+    done = off.post("/api/v1/assignments", headers=h,
+                    json={"family_id": family["id"], "to": "NB", "reason": "room in Moncton",
+                          "reason_code": "housing"})
+    assert done.status_code == 201, done.text
+    assert done.json()["reason_code"] == "housing" and done.json()["transfer_id"]
+    assert off.post("/api/v1/assignments", headers=app.auth("optimiser"),
+                    json={"family_id": family["id"], "to": "NB",
+                          "reason": "x" * 5}).status_code == 403
+    browser = TestClient(off.app)
+    login(browser, C, app.passwords[C])
+    page = browser.get("/matching").text
+    assert 'id="recommendations-off"' in page and 'id="run-form"' not in page
+    assert 'id="assign-form"' in page

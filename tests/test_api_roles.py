@@ -43,6 +43,7 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/v1/runs/{run_id}/replay"): {C, AU, S},
     ("GET", "/api/v1/runs/{run_id}/recommendations/{family_id}"): {C, OF, AU},
     ("POST", "/api/v1/runs/{run_id}/decisions"): {C, OF},
+    ("POST", "/api/v1/assignments"): {C, OF},
     ("GET", "/api/v1/transfers"): {C, OF, AU},
     ("GET", "/api/v1/audit/verify"): {C, AU},
     ("GET", "/api/v1/audit"): {C, AU},
@@ -59,6 +60,7 @@ NO_OP_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/runs"): {"json": {"policy": "no-such-policy"}},
     ("POST", "/api/v1/runs/{run_id}/replay"): {},
     ("POST", "/api/v1/runs/{run_id}/decisions"): {"json": {}},
+    ("POST", "/api/v1/assignments"): {"json": {}},
 }
 
 

@@ -69,7 +69,7 @@ def test_run_a_matching_open_an_explanation_and_override(page: Any,
     assert page.locator("#alternatives-table tbody tr").count() >= 1
     shot(page, "explanation")
     page.get_by_label("Destination instead").select_option("")
-    page.get_by_label("Reason code").select_option("local-knowledge")
+    page.get_by_label("Reason code").select_option("family-ties")
     page.get_by_label("Reason", exact=True).last.fill("Relatives nearby offer housing.")
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Override").click()

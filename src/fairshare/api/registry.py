@@ -345,7 +345,7 @@ def recommendation(ctx: Context, principal: Principal, run_id: str, family_id: s
 
 
 def decide(ctx: Context, principal: Principal, *, run_id: str, family_id: str, kind: str,
-           reason: str, to: str | None) -> dict[str, Any]:
+           reason: str, to: str | None, reason_code: str | None = None) -> dict[str, Any]:
     """A human decision; only after this person opened the family's explanation."""
     from fairshare.api import accounts
     from fairshare.service import decide as service_decide
@@ -359,7 +359,19 @@ def decide(ctx: Context, principal: Principal, *, run_id: str, family_id: str, k
         raise ConflictError("Open the family's explanation before deciding "
                             f"(GET /api/v1/runs/{run_id}/recommendations/{family_id}).")
     return service_decide(ctx, run_id=run_id, family_id=family_id, kind=kind, reason=reason,
-                          decided_by=principal.actor, to=to).as_dict()
+                          decided_by=principal.actor, to=to, reason_code=reason_code).as_dict()
+
+
+def assign(ctx: Context, principal: Principal, *, family_id: str, to: str, reason: str,
+           reason_code: str | None) -> dict[str, Any]:
+    """Place a family by hand (officers: a family in or recommended to their jurisdiction)."""
+    from fairshare.service import assign as service_assign
+
+    if principal.role not in (Role.coordinator, Role.officer):
+        raise PermissionDeniedError("Only a coordinator or an officer assigns.")
+    _check_family_in_scope(ctx, principal, family_id)
+    return service_assign(ctx, family_id=family_id, to=to, reason=reason,
+                          decided_by=principal.actor, reason_code=reason_code).as_dict()
 
 
 def list_transfers(ctx: Context, principal: Principal) -> list[dict[str, Any]]:

@@ -392,13 +392,28 @@ class ReplayPublic(Public):
     differences: list[str]
 
 
+ReasonCode = Literal["recommended", "family-ties", "health", "safety", "language", "employment",
+                     "housing", "preference", "capacity", "other"]
+
+
 class DecisionCreate(Strict):
-    """A human decision on one recommendation."""
+    """A human decision on one recommendation (reason code: default ``recommended`` for an
+    accept, ``other`` for an override)."""
 
     family_id: str = Field(min_length=1, max_length=200, pattern=ID_PATTERN)
     kind: Literal["accept", "override"]
     reason: str = Field(min_length=3, max_length=2000)
+    reason_code: ReasonCode | None = None
     to: str | None = Field(default=None, pattern=CODE_PATTERN)
+
+
+class AssignmentCreate(Strict):
+    """A manual assignment (works whether recommendations are on or off)."""
+
+    family_id: str = Field(min_length=1, max_length=200, pattern=ID_PATTERN)
+    to: str = Field(pattern=CODE_PATTERN)
+    reason: str = Field(min_length=3, max_length=2000)
+    reason_code: ReasonCode | None = None
 
 
 class DecisionPublic(Public):
@@ -411,6 +426,7 @@ class DecisionPublic(Public):
     destination: str | None
     decided_by: str
     transfer_id: int | None
+    reason_code: str
 
 
 class TransferPublic(Public):

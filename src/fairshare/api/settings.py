@@ -28,6 +28,8 @@ class Settings:
         demo: the app was started with ``--demo`` (a banner says so on every page).
         max_upload_bytes: largest claimants file accepted by an upload.
         login_attempts: failed logins per username allowed within ``login_window_seconds``.
+        recommendations: the switch for recommendations (``FAIRSHARE_RECOMMENDATIONS=off``
+            turns them off; manual assignment keeps working).
     """
 
     database_url: str
@@ -40,6 +42,7 @@ class Settings:
     max_upload_bytes: int = 50 * 1024 * 1024
     login_attempts: int = 5
     login_window_seconds: int = 300
+    recommendations: bool = True
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Settings:
@@ -49,7 +52,8 @@ class Settings:
         from fairshare.service import Settings as RegistrySettings
 
         reg = RegistrySettings.from_env()
-        base = cls(database_url=reg.database_url, home=reg.home, keys_dir=reg.keys_dir)
+        base = cls(database_url=reg.database_url, home=reg.home, keys_dir=reg.keys_dir,
+                   recommendations=reg.recommendations)
         if "FAIRSHARE_SMALL_CELL" in os.environ:
             base = replace(base, small_cell_threshold=int(os.environ["FAIRSHARE_SMALL_CELL"]))
         return replace(base, **overrides)
@@ -66,4 +70,5 @@ class Settings:
         from fairshare.service import Settings as RegistrySettings
 
         return RegistrySettings(home=self.home, database_url=self.database_url,
-                                keys_dir=self.keys_dir, actor=API_ACTOR)
+                                keys_dir=self.keys_dir, actor=API_ACTOR,
+                                recommendations=self.recommendations)

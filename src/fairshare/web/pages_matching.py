@@ -17,8 +17,9 @@ from fairshare.web.render import page, translator
 router = APIRouter(include_in_schema=False)
 POLICIES = ("balanced", "outcome", "preference-first")
 SOLVERS = ("auto", "exact", "fast", "greedy")
-REASON_CODES = ("family-circumstances", "local-knowledge", "capacity-change", "preference",
-                "other")
+# Reason codes of an override or a manual assignment (the service's list, without "recommended").
+REASON_CODES = ("family-ties", "health", "safety", "language", "employment", "housing",
+                "preference", "capacity", "other")
 CsrfField = Annotated[str, Form(max_length=200)]
 PAGE_SIZE = 200
 BASELINES_INLINE_FAMILIES = 5_000  # larger runs compare with the baselines on request
@@ -32,7 +33,11 @@ def matching_page(request: Request, principal: PagePrincipal) -> Response:
     return page(request, "matching.html", title_key="matching_title", principal=principal,
                 runs=registry.list_runs(context_of(request)),
                 can_create=permits(principal, Action.create_runs), policies=POLICIES,
-                solvers=SOLVERS, keys=keys)
+                solvers=SOLVERS, keys=keys, can_assign=permits(principal, Action.decide),
+                recommendations_on=settings_of(request).recommendations,
+                reason_codes=REASON_CODES,
+                destinations=[{"code": j["code"], "label": translator(request).name(j)}
+                              for j in readmodels.jurisdictions()])
 
 
 @router.post("/matching/runs")
@@ -54,6 +59,25 @@ def create_run(request: Request, principal: PagePrincipal,
     detail = service_create(context_of(request), policy=policy, key=key, solver=solver,
                             actor=principal.actor)
     return RedirectResponse(url=f"/matching/runs/{detail.run.id}?done=run_created", status_code=303)
+
+
+@router.post("/matching/assign")
+def assign(request: Request, principal: PagePrincipal,
+           family_id: Annotated[str, Form(min_length=1, max_length=200)],
+           to: Annotated[str, Form(min_length=2, max_length=2, pattern="^[A-Z]{2}$")],
+           reason_code: Annotated[str, Form(max_length=40)],
+           reason: Annotated[str, Form(min_length=3, max_length=2000)],
+           csrf_token: CsrfField = "") -> Response:
+    """Place a family by hand (works when recommendations are switched off)."""
+    from fairshare.errors import InputError
+
+    _need(principal, Action.decide)
+    require_form_csrf(principal, csrf_token)
+    if reason_code not in REASON_CODES:
+        raise InputError(f"Choose a reason code among {', '.join(REASON_CODES)}.")
+    registry.assign(context_of(request), principal, family_id=family_id.strip(), to=to,
+                    reason=reason, reason_code=reason_code)
+    return RedirectResponse(url="/matching?done=decided", status_code=303)
 
 
 @router.get("/matching/runs/{run_id}", response_class=HTMLResponse)
@@ -142,12 +166,13 @@ def decide(request: Request, run_id: str, family_id: str, principal: PagePrincip
 
     _need(principal, Action.decide)
     require_form_csrf(principal, csrf_token)
+    code: str | None = None
     if kind == "override":
         if reason_code not in REASON_CODES:
             raise InputError(f"Choose a reason code among {', '.join(REASON_CODES)}.")
-        reason = f"[{reason_code}] {reason}"
+        code = reason_code
     if to and not (len(to) == 2 and to.isalpha()):
         raise HTTPException(status_code=422, detail="Choose a destination from the list.")
     registry.decide(context_of(request), principal, run_id=run_id, family_id=family_id, kind=kind,
-                    reason=reason, to=to.upper() or None)
+                    reason=reason, to=to.upper() or None, reason_code=code)
     return RedirectResponse(url=f"/matching/runs/{run_id}?done=decided", status_code=303)

@@ -10,6 +10,7 @@ from fairshare.api import registry
 from fairshare.api.auth import CtxDep, Principal, require, settings_of
 from fairshare.api.roles import Action
 from fairshare.api.schemas import (
+    AssignmentCreate,
     DecisionCreate,
     DecisionPublic,
     RecommendationDetail,
@@ -108,7 +109,17 @@ def decide(run_id: str, body: DecisionCreate, ctx: CtxDep,
            principal: Annotated[Principal, Depends(require(Action.decide))]) -> dict[str, Any]:
     """Accept or override (with a reason); only after you opened the explanation."""
     return registry.decide(ctx, principal, run_id=run_id, family_id=body.family_id,
-                           kind=body.kind, reason=body.reason, to=body.to)
+                           kind=body.kind, reason=body.reason, to=body.to,
+                           reason_code=body.reason_code)
+
+
+@router.post("/assignments", response_model=DecisionPublic, status_code=201, tags=["runs"],
+             summary="Assign a family by hand")
+def assign(body: AssignmentCreate, ctx: CtxDep,
+           principal: Annotated[Principal, Depends(require(Action.decide))]) -> dict[str, Any]:
+    """A manual placement with its reason (works when recommendations are switched off)."""
+    return registry.assign(ctx, principal, family_id=body.family_id, to=body.to,
+                           reason=body.reason, reason_code=body.reason_code)
 
 
 @router.get("/transfers", response_model=list[TransferPublic], tags=["runs"],
