@@ -79,7 +79,7 @@ BAD_CASES = {
     "special category religion": ({"religion": "x"}, "column religion: special categories"),
     "special category ethnicity": ({"ethnicity": "x"}, "column ethnicity: special categories"),
     "claim narrative": ({"claim_narrative": "x"}, "column claim_narrative: special categories"),
-    "wrong type": ({"birth_year": "nineteen"}, "row 2, column birth_year: 'nineteen' is not a year"),
+    "wrong type": ({"birth_year": "nineteen"}, "row 2, column birth_year: not a year"),
     "out of range": ({"work_experience_years": "-3"}, "row 2, column work_experience_years"),
     "unknown jurisdiction": ({"preferences": "ON;XX"}, "row 2, column preferences: 'XX'"),
     "bad sex": ({"sex": "Q"}, "row 2, column sex"),
@@ -107,6 +107,18 @@ def test_bad_input_is_a_clear_error_and_changes_nothing(sqlite_registry: Context
     assert message in str(err.value)
     assert table_counts(sqlite_registry) == before
     assert verify_audit(sqlite_registry).ok
+
+
+def test_error_messages_do_not_repeat_cell_values(sqlite_registry: Context, tmp_path):
+    rows = families_rows(2)
+    rows[0]["birth_year"] = "CANARY-1"
+    rows[1]["languages"] = "CANARY-2"
+    rows[2]["services"] = "CANARY-3"
+    rows[3]["work_experience_years"] = "CANARY-4"
+    with pytest.raises(InputError) as err:
+        import_claimants(sqlite_registry, path=write_csv(tmp_path / "bad.csv", rows),
+                         agreement_id=AGREEMENT)
+    assert "CANARY" not in str(err.value) and str(err.value).count("row ") == 4
 
 
 def test_every_error_is_reported_with_row_and_column(sqlite_registry: Context, tmp_path):

@@ -2,8 +2,10 @@
 
 One row per person. Unknown columns are refused (data minimisation), special categories of
 personal data (religion, ethnicity, claim narrative, ...) are refused by name, and every problem
-is reported with its row (1 = first data row) and column. Family-level columns (preferences,
-excluded, services, ties, current_jurisdiction) must agree between the rows of one family.
+is reported with its row (1 = first data row) and column. Messages never repeat a cell's value
+(it may be personal data), except jurisdiction codes and the ids named by conflicts.
+Family-level columns (preferences, excluded, services, ties, current_jurisdiction) must agree
+between the rows of one family.
 """
 
 from __future__ import annotations
@@ -109,7 +111,7 @@ class _Row:
         try:
             return parse(value)
         except (ValueError, TypeError):
-            self.fail(column, f"'{value[:40]}' is not {hint}.")
+            self.fail(column, f"not {hint} (values are not repeated in messages).")
             return None
 
 
@@ -144,7 +146,8 @@ def _codes(row: _Row, column: str, codes: frozenset[str]) -> tuple[str, ...]:
         if not code:
             continue
         if code not in codes:
-            row.fail(column, f"'{code}' is not a jurisdiction code ({', '.join(sorted(codes))}).")
+            shown = f"'{code}'" if len(code) <= 4 and code.isalnum() else "an entry"
+            row.fail(column, f"{shown} is not a jurisdiction code ({', '.join(sorted(codes))}).")
         elif code in out:
             row.fail(column, f"'{code}' is listed twice.")
         else:
@@ -159,7 +162,7 @@ def _languages(row: _Row) -> tuple[tuple[str, str], ...]:
         lang, _, level = part.partition(":")
         lang, level = lang.strip().lower(), (level.strip().lower() or "fluent")
         if not _LANG.match(lang) or level not in LANGUAGE_LEVELS:
-            row.fail("languages", f"'{part[:20]}' is not LANG:LEVEL (e.g. fr:fluent; levels "
+            row.fail("languages", "an entry is not LANG:LEVEL (e.g. fr:fluent; levels "
                      f"{', '.join(LANGUAGE_LEVELS)}).")
         else:
             out.append((lang, level))
@@ -170,7 +173,7 @@ def _services(row: _Row) -> tuple[str, ...]:
     values = sorted({p.strip().lower() for p in row.text("services").split(";") if p.strip()})
     for value in values:
         if value not in SERVICES:
-            row.fail("services", f"'{value[:30]}' is not a known service ({', '.join(SERVICES)}).")
+            row.fail("services", f"an entry is not a known service ({', '.join(SERVICES)}).")
     return tuple(values)
 
 
@@ -198,7 +201,7 @@ def validate_row(number: int, raw: Mapping[str, Any], *, codes: frozenset[str], 
     fam = _family_fields(row, codes, cache)
     birth_year = row.parsed("birth_year", int, "a year")
     if birth_year is not None and not 1900 <= birth_year <= year:
-        row.fail("birth_year", f"{birth_year} is outside 1900-{year}.")
+        row.fail("birth_year", f"is outside 1900-{year}.")
     sex = row.text("sex").upper() or None
     if sex is not None and sex not in SEXES:
         row.fail("sex", f"use one of {', '.join(SEXES)} or leave empty.")
