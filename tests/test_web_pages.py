@@ -246,3 +246,9 @@ def test_run_form_refuses_a_key_that_is_not_a_preset(app: SeededApp) -> None:
     r = client.post("/matching/runs", data={"policy": "balanced", "key": "/etc/passwd",
                                             "solver": "auto", "csrf_token": csrf})
     assert r.status_code == 422 and "root:" not in r.text
+
+
+def test_language_link_keeps_the_page_filters(app: SeededApp) -> None:
+    client, _ = _browser(app)
+    html = client.get("/?key=eu-2024-reference&years=2024").text
+    assert 'href="?key=eu-2024-reference&amp;years=2024&amp;lang=fr"' in html

@@ -47,8 +47,10 @@ def serve(host: str = typer.Option("127.0.0.1", "--host", help="Address to liste
     else:
         settings = Settings.from_env(secure_cookies=secure)
         prepare_database(settings)
-        typer.echo(f"fairshare: http://{host}:{port}/ (API: /api/v1, reference: /docs). "
-                   "Create accounts with `fairshare users create`.")
+        typer.echo(f"fairshare: http://{host}:{port}/ (API: /api/v1, reference: /docs).")
+        if not _has_accounts(settings):
+            typer.echo("No account exists yet: create one with `fairshare users create NAME "
+                       "--role coordinator` (there are no default accounts).")
     if secure:
         typer.echo("Note: cookies are sent only over HTTPS on this address; serve it behind a "
                    "TLS-terminating proxy.", err=True)
@@ -56,6 +58,20 @@ def serve(host: str = typer.Option("127.0.0.1", "--host", help="Address to liste
     # in logs).
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=False,
                 proxy_headers=False, server_header=False)
+
+
+def _has_accounts(settings: object) -> bool:
+    from sqlalchemy import func, select
+
+    from fairshare.api.accounts import users
+    from fairshare.store.engine import make_engine
+
+    engine = make_engine(settings.database_url)  # type: ignore[attr-defined]
+    try:
+        with engine.connect() as conn:
+            return bool(conn.execute(select(func.count()).select_from(users)).scalar_one())
+    finally:
+        engine.dispose()
 
 
 def _print_demo_banner(host: str, port: int, accounts: list[tuple[str, str, str]]) -> None:

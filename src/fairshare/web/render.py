@@ -62,8 +62,13 @@ def page(request: Request, template: str, *, title_key: str, principal: Any = No
     done = request.query_params.get("done")
     if done in FLASHES:
         flashes.append(("ok", t(f"flash_{done}")))
+    other = "fr" if lang == "en" else "en"
+    from urllib.parse import urlencode
+
+    params = [(k, v) for k, v in request.query_params.multi_items() if k not in ("lang", "done")]
+    lang_link = "?" + urlencode([*params, ("lang", other)])
     html = environment().get_template(template).render(
-        lang=lang, other_lang="fr" if lang == "en" else "en", t=t, page_title=t(title_key),
+        lang=lang, other_lang=other, lang_link=lang_link, t=t, page_title=t(title_key),
         principal=principal, csrf_token=getattr(principal, "csrf_token", "") or "",
         nav=nav_items(t, principal), active=active or request.url.path, demo=settings.demo,
         version=__version__, flashes=flashes, **context)
