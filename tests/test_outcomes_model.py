@@ -149,3 +149,17 @@ def test_family_scores_and_auc_helpers() -> None:
     np.testing.assert_allclose(out, [[0.4, 0.6], [0.5, 0.6]])
     assert safe_auc([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]) == pytest.approx(0.75)
     assert np.isnan(safe_auc([1, 1], [0.2, 0.3]))
+
+
+def test_min_cost_flow_and_lp_agree() -> None:
+    from fairshare.outcomes.backtest import _assign_flow, _solve
+
+    rng = np.random.default_rng(3)
+    scores = rng.random((300, 5))
+    capacity = np.array([100, 80, 60, 40, 40])
+    flow = _assign_flow(scores, capacity.astype(float))
+    assert flow is not None
+    lp = _solve(scores, capacity.astype(float), [], integral=False)
+    assert lp is not None
+    assert scores[np.arange(300), flow].sum() == pytest.approx((lp * scores).sum(), abs=1e-4)
+    assert (np.bincount(flow, minlength=5) <= capacity).all()
