@@ -43,7 +43,48 @@ class ColgenOutcome:
     duals: FloatArray
 
 
+DENSE_MAX = 60_000_000
+
+
+def _dense(pairs: Pairs, values: FloatArray, among: IntArray) -> FloatArray:
+    m = np.full((pairs.n_families, pairs.n_dest), -np.inf)
+    m[pairs.fam[among], pairs.dest[among]] = values[among]
+    return m
+
+
+def best_two_per_family(pairs: Pairs, values: FloatArray, among: IntArray
+                        ) -> tuple[FloatArray, FloatArray]:
+    """Per family, the best and second-best value of its pairs in ``among`` (-inf if none)."""
+    if pairs.n_dest < 2:
+        best = np.full(pairs.n_families, -np.inf)
+        np.maximum.at(best, pairs.fam[among], values[among])
+        return best, np.full(pairs.n_families, -np.inf)
+    if pairs.n_families * pairs.n_dest <= DENSE_MAX:
+        part = np.partition(_dense(pairs, values, among), pairs.n_dest - 2, axis=1)
+        return part[:, -1].copy(), part[:, -2].copy()
+    order = among[np.lexsort((-values[among], pairs.fam[among]))]
+    fam_sorted = pairs.fam[order]
+    rank = np.arange(len(order)) - np.searchsorted(fam_sorted, fam_sorted, side="left")
+    best = np.full(pairs.n_families, -np.inf)
+    second = np.full(pairs.n_families, -np.inf)
+    best[fam_sorted[rank == 0]] = values[order[rank == 0]]
+    second[fam_sorted[rank == 1]] = values[order[rank == 1]]
+    return best, second
+
+
 def _top_k(pairs: Pairs, values: FloatArray, k: int, among: IntArray) -> IntArray:
+    """The pairs (indices, sorted) of each family's ``k`` best values among ``among``."""
+    nd = pairs.n_dest
+    if k >= nd:
+        return np.sort(among)
+    if pairs.n_families * nd <= DENSE_MAX:
+        m = _dense(pairs, values, among)
+        idx = np.argpartition(-m, k - 1, axis=1)[:, :k]
+        fams = np.repeat(np.arange(pairs.n_families), k)
+        dests = idx.ravel()
+        keep = np.isfinite(m[fams, dests])
+        keys = pairs.fam * nd + pairs.dest  # sorted: by family, then destination
+        return np.sort(np.searchsorted(keys, fams[keep] * nd + dests[keep])).astype(np.int64)
     order = among[np.lexsort((-values[among], pairs.fam[among]))]  # by family, best first
     fam_sorted = pairs.fam[order]
     first = np.searchsorted(fam_sorted, fam_sorted, side="left")

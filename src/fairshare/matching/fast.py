@@ -23,6 +23,7 @@ from fairshare.matching.result import MatchStatus, StageOutcome
 INTEGRAL = 1 - 1e-6
 CLOSE_CALLS_PER_DEST = 6
 CLOSE_CALLS_MAX = 150
+MIP_PAIRS_PER_FAMILY = 8
 SMALL_MIP_NODES = 1_000  # deterministic work limit of the small MIP (never a clock)
 PRICES_MIN_FAMILIES = 40_000
 
@@ -39,14 +40,9 @@ def usage(pairs: Pairs, chosen: IntArray) -> tuple[FloatArray, FloatArray]:
 def close_calls(pairs: Pairs, rc: FloatArray, among: IntArray, k: int) -> IntArray:
     """The ``k`` families (of the pairs ``among``) whose best and second-best reduced costs are
     closest: the LP's choice for them is a close call, worth re-solving exactly."""
-    order = among[np.lexsort((-rc[among], pairs.fam[among]))]
-    fam_sorted = pairs.fam[order]
-    first = np.searchsorted(fam_sorted, fam_sorted, side="left")
-    rank = np.arange(len(order)) - first
-    best = np.full(pairs.n_families, -np.inf)
-    second = np.full(pairs.n_families, -np.inf)
-    best[fam_sorted[rank == 0]] = rc[order[rank == 0]]
-    second[fam_sorted[rank == 1]] = rc[order[rank == 1]]
+    from fairshare.matching.colgen import best_two_per_family
+
+    best, second = best_two_per_family(pairs, rc, among)
     with np.errstate(invalid="ignore"):
         margin = np.where(np.isfinite(second), best - second, np.inf)
     picks = np.argsort(margin, kind="stable")[:k]
@@ -54,7 +50,7 @@ def close_calls(pairs: Pairs, rc: FloatArray, among: IntArray, k: int) -> IntArr
 
 
 def fix_and_mip(pairs: Pairs, policy: Policy, sub: SubProblem, x_cols: IntArray, x: FloatArray,
-                free: IntArray) -> tuple[IntArray, int] | None:
+                free: IntArray, rc: FloatArray | None = None) -> tuple[IntArray, int] | None:
     """Fix the LP-integral families of ``sub`` (but not ``free``), solve the rest exactly.
 
     Returns the chosen pairs of ``sub`` and the number of families left to the MIP, or None
@@ -68,6 +64,13 @@ def fix_and_mip(pairs: Pairs, policy: Policy, sub: SubProblem, x_cols: IntArray,
     fixed_fam[pairs.fam[integral]] = True
     used_dest, used_house = usage(pairs, integral)
     rest = sub.cols[~fixed_fam[pairs.fam[sub.cols]]]
+    if rc is not None:
+        # Only each free family's most promising pairs (by LP reduced cost): a small MIP even
+        # with hundreds of destinations. The bound stays the full LP's; if this MIP is
+        # infeasible, the caller retries with every pair.
+        from fairshare.matching.colgen import _top_k
+
+        rest = _top_k(pairs, rc, MIP_PAIRS_PER_FAMILY, rest)
     mip = solve_stages(pairs, policy, SubProblem(cols=rest, used_dest=sub.used_dest + used_dest,
                                                  used_house=sub.used_house + used_house),
                        max_nodes=SMALL_MIP_NODES)
@@ -87,7 +90,11 @@ def colgen_fix_mip(pairs: Pairs, policy: Policy, sub: SubProblem
         return None
     free = close_calls(pairs, cg.reduced_cost, sub.cols,
                        min(CLOSE_CALLS_MAX, CLOSE_CALLS_PER_DEST * pairs.n_dest))
-    fixed = fix_and_mip(pairs, policy, sub, cg.cols, cg.x, free)
+    fixed = None
+    if pairs.n_dest > MIP_PAIRS_PER_FAMILY:
+        fixed = fix_and_mip(pairs, policy, sub, cg.cols, cg.x, free, rc=cg.reduced_cost)
+    if fixed is None:
+        fixed = fix_and_mip(pairs, policy, sub, cg.cols, cg.x, free)
     if fixed is None:
         return None
     chosen, n_free = fixed
