@@ -163,3 +163,38 @@ def test_min_cost_flow_and_lp_agree() -> None:
     assert lp is not None
     assert scores[np.arange(300), flow].sum() == pytest.approx((lp * scores).sum(), abs=1e-4)
     assert (np.bincount(flow, minlength=5) <= capacity).all()
+
+
+def test_fairlearn_bootstrap_option_gives_intervals_too() -> None:
+    from fairshare.outcomes.evaluate import group_metrics
+
+    rng = np.random.default_rng(1)
+    frame = pd.DataFrame({"sex": rng.choice(["F", "M"], 400)})
+    p = rng.random(400)
+    y = (rng.random(400) < p).astype(int)
+    rows = group_metrics(y, p, frame, ("sex",), n_boot=5, seed=0, fairlearn_bootstrap=True)
+    assert {r["group"] for r in rows} == {"F", "M"}
+    assert all(len(r["auc_ci"]) == 2 for r in rows)
+
+
+def test_registry_can_approve_a_protected_attribute(frame: pd.DataFrame, tmp_path: Path) -> None:
+    from importlib import resources
+
+    from fairshare.outcomes.features import load_registry
+
+    text = resources.files("fairshare.outcomes").joinpath("features.yaml").read_text()
+    text = text.replace("sex:              {kind: categorical, predictor: false",
+                        "sex:              {kind: categorical, predictor: true")
+    (tmp_path / "reg.yaml").write_text(text)
+    registry = load_registry(tmp_path / "reg.yaml")
+    small = train(frame.head(1500), registry=registry)
+    assert "sex" in small.card["features"]
+    assert small.card["registry"]["protected_used_as_predictors"] == ["sex"]
+
+
+def test_malformed_generative_model_is_an_input_error(tmp_path: Path) -> None:
+    from fairshare.outcomes.synth import load_generative
+
+    (tmp_path / "g.yaml").write_text("label: nothing else\n")
+    with pytest.raises(InputError, match="generative"):
+        load_generative(tmp_path / "g.yaml")

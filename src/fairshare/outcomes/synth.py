@@ -102,7 +102,12 @@ def _by_destination(block: dict[str, Any], codes: tuple[str, ...], where: str) -
 def load_generative(path: str | Path | None = None) -> GenerativeModel:
     """Load and check a generative model file (default: the shipped ``generative.yaml``)."""
     text_path = str(path) if path else ""
-    return _load_cached(text_path)
+    try:
+        return _load_cached(text_path)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise InputError(f"Generative model {text_path or 'generative.yaml'} is incomplete or "
+                         f"malformed ({type(exc).__name__}: {exc}); start from the shipped "
+                         "src/fairshare/outcomes/generative.yaml.") from exc
 
 
 @functools.cache
