@@ -5,6 +5,7 @@ Routes parse the request, call one read model or service function, and render a 
 
 from __future__ import annotations
 
+import re
 import secrets
 import time
 from typing import Annotated, Any
@@ -50,10 +51,16 @@ def error_page(request: Request, status: int, message: str, details: list[str]) 
                 status_code=status, message=message, details=details)
 
 
+SAFE_NEXT = re.compile(r"^/(?![/\\])[A-Za-z0-9/_.,=&?%-]*$")
+
+
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return "/"
+    """A local path to go to after login (anything else, e.g. ``//evil.example``, gives /).
+
+    >>> _safe_next("/keys?key=a"), _safe_next("//evil.example"), _safe_next("/\t/evil.example")
+    ('/keys?key=a', '/', '/')
+    """
+    return target if target and SAFE_NEXT.match(target) else "/"
 
 
 @router.get("/login", response_class=HTMLResponse)
