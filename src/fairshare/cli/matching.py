@@ -38,13 +38,18 @@ def match(
     policy maximises the sum of predicted outcomes. Infeasible input gives a diagnosis naming
     the conflict (exit code 0, status 'infeasible'); malformed input exits with code 2.
     """
+    from rich.console import Console
+
     from fairshare.matching import load_policy, solve
     from fairshare.matching.io import read_problem, write_plan
 
     pol = load_policy(policy)
-    problem = read_problem(families, destinations, scores)
-    result = solve(problem, pol, solver=solver, explain=explain is not None or fmt != "table",
-                   report=True)
+    with Console(stderr=True).status("Reading the batch..."):
+        problem = read_problem(families, destinations, scores)
+    with Console(stderr=True).status(f"Solving {len(problem.families):,} families "
+                                     f"({solver})..."):
+        result = solve(problem, pol, solver=solver,
+                       explain=explain is not None or fmt != "table", report=True)
     if out is not None:
         write_plan(out, result.assignment)
     if explain is not None:
