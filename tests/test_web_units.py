@@ -39,7 +39,7 @@ def test_map_has_every_jurisdiction_coloured_by_fulfilment() -> None:
     fed = load_federation()
     assert fed.geojson is not None
     codes = {j.iso_3166_2 for j in fed.jurisdictions}
-    values = {iso: 1.0 for iso in codes} | {"CA-QC": 1.6, "CA-NU": None}
+    values = dict.fromkeys(codes, 1.0) | {"CA-QC": 1.6, "CA-NU": None}
     out = svg.choropleth(fed.geojson, values, {}, title="t", lang="fr")
     assert out.count('class="region"') == len(codes) == 13
     assert 'data-code="CA-QC" class="region"' in out
