@@ -102,3 +102,15 @@ def test_synth_batch_round_trips_through_match(run_cli, tmp_path: Path) -> None:
     assert data["status"] == "optimal"
     assert data["violations"] == []
     assert data["persons_placed"] == data["persons_placeable"]
+
+
+def test_infeasible_batch_exits_0_with_a_diagnosis(run_cli, tmp_path: Path) -> None:
+    fam = _write(tmp_path / "f.csv", "family_id,size,consent,services\n"
+                 "a,4,true,french\nb,4,true,french\n")
+    dest = _write(tmp_path / "d.csv", "code,capacity,services\nQC,4,french\nAB,10,\n")
+    r = run_cli("match", "--families", str(fam), "--destinations", str(dest),
+                "--format", "json")
+    assert r.exit_code == 0, r
+    data = json.loads(r.stdout)
+    assert data["persons_placed"] == 4
+    assert "French-language services needed by 8 persons, offered for 4." in data["diagnosis"]
