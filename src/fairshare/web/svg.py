@@ -24,6 +24,7 @@ BELOW = ("#2166ac", "#67a9cf", "#d1e5f0")
 MIDDLE = "#f7f7f7"
 ABOVE = ("#fddbc7", "#ef8a62", "#b2182b")
 NO_DATA = "#bdbdbd"
+MIN_STEP = 1.0  # drop outline points closer than this (in map pixels) to the previous one
 BREAKS = (0.25, 0.5, 0.9, 1.1, 2.0, 4.0)
 SERIES = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d",
           "#666666", "#1f78b4", "#b15928", "#6a3d9a", "#33a02c", "#e31a1c")
@@ -103,10 +104,13 @@ def shapes(geojson: Path) -> tuple[Shape, ...]:
         parts = []
         for ring in rings:
             points: list[str] = []
+            last = (math.inf, math.inf)
             for x, y in ring:
-                point = f"{10 + (x - x0) * scale:.1f},{10 + (y1 - y) * scale:.1f}"
-                if not points or points[-1] != point:
-                    points.append(point)
+                px, py = 10 + (x - x0) * scale, 10 + (y1 - y) * scale
+                if abs(px - last[0]) + abs(py - last[1]) < MIN_STEP:
+                    continue  # thinner than a pixel: invisible at this size
+                last = (px, py)
+                points.append(f"{px:.1f},{py:.1f}")
             if len(points) >= 3:
                 parts.append("M" + "L".join(points) + "Z")
         out.append(Shape(iso=str(props.get("code")), name=str(props.get("name")),
