@@ -198,3 +198,23 @@ def test_malformed_generative_model_is_an_input_error(tmp_path: Path) -> None:
     (tmp_path / "g.yaml").write_text("label: nothing else\n")
     with pytest.raises(InputError, match="generative"):
         load_generative(tmp_path / "g.yaml")
+
+
+def test_assignment_is_always_valid_and_beats_greedy() -> None:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=40, deadline=None)
+    @given(st.integers(1, 25), st.integers(1, 5), st.integers(0, 10_000))
+    def check(n_fam: int, n_dest: int, seed: int) -> None:
+        rng = np.random.default_rng(seed)
+        scores = rng.random((n_fam, n_dest))
+        capacity = rng.multinomial(n_fam + int(rng.integers(0, 3)), np.full(n_dest, 1 / n_dest))
+        plan = assign_optimal(scores, capacity)
+        assert len(plan) == n_fam
+        assert (np.bincount(plan, minlength=n_dest) <= capacity).all()
+        greedy = assign_greedy(scores, capacity, tuple(f"F{i:03d}" for i in range(n_fam)))
+        rows = np.arange(n_fam)
+        assert scores[rows, plan].sum() >= scores[rows, greedy].sum() - 1e-5
+
+    check()
