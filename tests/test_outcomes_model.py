@@ -218,3 +218,21 @@ def test_assignment_is_always_valid_and_beats_greedy() -> None:
         assert scores[rows, plan].sum() >= scores[rows, greedy].sum() - 1e-5
 
     check()
+
+
+def test_backtest_on_model_truth_for_real_data(model: OutcomeModel, frame: pd.DataFrame) -> None:
+    result = evaluate(model, frame, truth="model", n_boot=0, max_families=500)
+    assert "oracle_auc" not in result["outcomes"]["employed_1y"]
+    assert result["oracle_auc"] is None
+    bt = result["backtest"]
+    assert bt["cohort"]["families"] == 500
+    # judged by the model's own predictions, the optimum can only beat the status quo
+    assert bt["plans"]["optimised_unconstrained"]["true_rate"] >= bt["plans"]["status_quo"][
+        "true_rate"]
+    with pytest.raises(InputError, match="truth"):
+        evaluate(model, frame, truth="guess")
+
+
+def test_frame_hash_recorded_when_trained_from_python(frame: pd.DataFrame) -> None:
+    small = train(frame.head(1200))
+    assert small.card["data"]["sha256"].startswith("frame:")

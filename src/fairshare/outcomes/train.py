@@ -172,6 +172,9 @@ def train(frame: pd.DataFrame, *, registry: Registry | None = None, data_hash: s
     from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
     reg = registry or load_registry()
+    if not data_hash:  # called from Python with a frame: hash its content instead of a file
+        data_hash = "frame:" + hashlib.sha256(
+            pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes()).hexdigest()
     hold, rule = split_holdout(frame)
     train_frame = frame[~hold]
     if len(train_frame) < 50 or hold.sum() < 20:
