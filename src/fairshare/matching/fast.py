@@ -103,8 +103,42 @@ def colgen_fix_mip(pairs: Pairs, policy: Policy, sub: SubProblem
     return chosen, cg.bound, notes
 
 
+def fill_unplaced(pairs: Pairs, policy: Policy, chosen: IntArray) -> IntArray:
+    """Place any still-unplaced placeable family that fits somewhere (largest first, then best
+    value): after fixing, the LP-based method can leave room a family fits in."""
+    placed = np.zeros(pairs.n_families, dtype=bool)
+    placed[pairs.fam[chosen]] = True
+    todo = np.flatnonzero(pairs.placeable & ~placed)
+    if not len(todo):
+        return chosen
+    used_dest, used_house = usage(pairs, chosen)
+    room = pairs.dest_upper - used_dest
+    units = np.asarray([u for _, _, u in pairs.housing], dtype=np.float64) - used_house
+    values = define_objective(pairs, policy, stage="value")
+    cand = np.flatnonzero(np.isin(pairs.fam, todo))
+    order = cand[np.lexsort((pairs.dest[cand], -values[cand], pairs.fam[cand],
+                             -pairs.sizes[pairs.fam[cand]]))]
+    extra: list[int] = []
+    for k in order.tolist():
+        f, d, h = int(pairs.fam[k]), int(pairs.dest[k]), int(pairs.house[k])
+        size = float(pairs.sizes[f])
+        if placed[f] or room[d] < size or (h >= 0 and units[h] < 1):
+            continue
+        placed[f] = True
+        room[d] -= size
+        if h >= 0:
+            units[h] -= 1
+        extra.append(k)
+    return np.concatenate([chosen, np.asarray(extra, dtype=np.int64)]) if extra else chosen
+
+
 def _outcome(pairs: Pairs, policy: Policy, chosen: IntArray, bound: float, notes: list[str],
              timings: dict[str, float]) -> StageOutcome:
+    before = len(chosen)
+    chosen = fill_unplaced(pairs, policy, chosen)
+    if len(chosen) > before:
+        notes = [*notes, f"{len(chosen) - before:,} more families fitted into room left "
+                 "after fixing."]
     choice = np.full(pairs.n_families, -1, dtype=np.int64)
     choice[pairs.fam[chosen]] = pairs.dest[chosen]
     objective = float(define_objective(pairs, policy, stage="value")[chosen].sum())
