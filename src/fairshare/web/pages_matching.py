@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from fairshare.api import readmodels, registry
+from fairshare.api import matching, readmodels, registry
 from fairshare.api.auth import context_of, permits, settings_of
 from fairshare.api.roles import Action
 from fairshare.web.pages import PagePrincipal, require_form_csrf
@@ -31,7 +31,7 @@ def matching_page(request: Request, principal: PagePrincipal) -> Response:
     _need(principal, Action.read_runs)
     keys = [k for k in readmodels.keys_list() if k["federation"] in ("any", "canada")]
     return page(request, "matching.html", title_key="matching_title", principal=principal,
-                runs=registry.list_runs(context_of(request)),
+                runs=matching.list_runs(context_of(request)),
                 can_create=permits(principal, Action.create_runs), policies=POLICIES,
                 solvers=SOLVERS, keys=keys, can_assign=permits(principal, Action.decide),
                 recommendations_on=settings_of(request).recommendations,
@@ -75,7 +75,7 @@ def assign(request: Request, principal: PagePrincipal,
     require_form_csrf(principal, csrf_token)
     if reason_code not in REASON_CODES:
         raise InputError(f"Choose a reason code among {', '.join(REASON_CODES)}.")
-    registry.assign(context_of(request), principal, family_id=family_id.strip(), to=to,
+    matching.assign(context_of(request), principal, family_id=family_id.strip(), to=to,
                     reason=reason, reason_code=reason_code)
     return RedirectResponse(url="/matching?done=decided", status_code=303)
 
@@ -89,8 +89,8 @@ def run_page(request: Request, run_id: str, principal: PagePrincipal, offset: in
     t = translator(request)
     ctx = context_of(request)
     offset = max(0, min(offset, 10_000_000))
-    detail = registry.run_detail(ctx, principal, run_id, limit=PAGE_SIZE, offset=offset)
-    summary = registry.run_summary(ctx, principal, run_id,
+    detail = matching.run_detail(ctx, principal, run_id, limit=PAGE_SIZE, offset=offset)
+    summary = matching.run_summary(ctx, principal, run_id,
                                    small_cell=settings_of(request).small_cell_threshold)
     names = {j["code"]: j for j in readmodels.jurisdictions()}
     balance = readmodels.balance(detail["run"]["key"], "2019-2024", True, "hamilton", False,
@@ -137,7 +137,7 @@ def explanation_page(request: Request, run_id: str, family_id: str,
     """The family's explanation (opening it enables the decision)."""
     _need(principal, Action.read_recommendations)
     t = translator(request)
-    rec = registry.recommendation(context_of(request), principal, run_id, family_id)
+    rec = matching.recommendation(context_of(request), principal, run_id, family_id)
     expl = rec.get("explanation") or {}
     alternatives = [{"destination": a["destination"],
                      "score": t.number(a["score"], 3) if a.get("score") is not None else "—",
@@ -173,6 +173,6 @@ def decide(request: Request, run_id: str, family_id: str, principal: PagePrincip
         code = reason_code
     if to and not (len(to) == 2 and to.isalpha()):
         raise HTTPException(status_code=422, detail="Choose a destination from the list.")
-    registry.decide(context_of(request), principal, run_id=run_id, family_id=family_id, kind=kind,
+    matching.decide(context_of(request), principal, run_id=run_id, family_id=family_id, kind=kind,
                     reason=reason, to=to.upper() or None, reason_code=code)
     return RedirectResponse(url=f"/matching/runs/{run_id}?done=decided", status_code=303)

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from fairshare.api import registry
+from fairshare.api import matching
 from fairshare.api.auth import CtxDep, Principal, require, settings_of
 from fairshare.api.roles import Action
 from fairshare.api.schemas import (
@@ -30,7 +30,7 @@ Reader = Annotated[Principal, Depends(require(Action.read_runs))]
 @router.get("/runs", response_model=list[RunPublic], tags=["runs"], summary="Matching runs")
 def list_runs(ctx: CtxDep, _: Reader) -> list[dict[str, Any]]:
     """Every run, newest first, with its inputs' hash, policy, key and versions."""
-    return registry.list_runs(ctx)
+    return matching.list_runs(ctx)
 
 
 @router.post("/runs", response_model=RunPublic, status_code=201, tags=["runs"],
@@ -53,7 +53,7 @@ def get_run(run_id: str, ctx: CtxDep, principal: Reader,
             offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0) -> dict[str, Any]:
     """The run and a page of the recommendations you may see (officers: to or from their
     jurisdiction), by family id."""
-    return registry.run_detail(ctx, principal, run_id, limit=limit, offset=offset)
+    return matching.run_detail(ctx, principal, run_id, limit=limit, offset=offset)
 
 
 @router.get("/runs/{run_id}/summary", response_model=RunSummary, tags=["runs"],
@@ -63,7 +63,7 @@ def get_run_summary(request: Request, run_id: str, ctx: CtxDep,
                     ) -> dict[str, Any]:
     """Families and persons per destination against remaining capacity (small cells
     suppressed for analysts)."""
-    return registry.run_summary(ctx, principal, run_id,
+    return matching.run_summary(ctx, principal, run_id,
                                 small_cell=settings_of(request).small_cell_threshold)
 
 
@@ -100,7 +100,7 @@ def get_recommendation(run_id: str, family_id: str, ctx: CtxDep,
                                             Depends(require(Action.read_recommendations))]
                        ) -> dict[str, Any]:
     """The explanation in English and French; opening it is recorded (a decision needs it)."""
-    return registry.recommendation(ctx, principal, run_id, family_id)
+    return matching.recommendation(ctx, principal, run_id, family_id)
 
 
 @router.post("/runs/{run_id}/decisions", response_model=DecisionPublic, status_code=201,
@@ -108,7 +108,7 @@ def get_recommendation(run_id: str, family_id: str, ctx: CtxDep,
 def decide(run_id: str, body: DecisionCreate, ctx: CtxDep,
            principal: Annotated[Principal, Depends(require(Action.decide))]) -> dict[str, Any]:
     """Accept or override (with a reason); only after you opened the explanation."""
-    return registry.decide(ctx, principal, run_id=run_id, family_id=body.family_id,
+    return matching.decide(ctx, principal, run_id=run_id, family_id=body.family_id,
                            kind=body.kind, reason=body.reason, to=body.to,
                            reason_code=body.reason_code)
 
@@ -118,7 +118,7 @@ def decide(run_id: str, body: DecisionCreate, ctx: CtxDep,
 def assign(body: AssignmentCreate, ctx: CtxDep,
            principal: Annotated[Principal, Depends(require(Action.decide))]) -> dict[str, Any]:
     """A manual placement with its reason (works when recommendations are switched off)."""
-    return registry.assign(ctx, principal, family_id=body.family_id, to=body.to,
+    return matching.assign(ctx, principal, family_id=body.family_id, to=body.to,
                            reason=body.reason, reason_code=body.reason_code)
 
 
@@ -128,4 +128,4 @@ def list_transfers(ctx: CtxDep,
                    principal: Annotated[Principal, Depends(require(Action.read_transfers))]
                    ) -> list[dict[str, Any]]:
     """Recorded transfers (officers: from or to their jurisdiction)."""
-    return registry.list_transfers(ctx, principal)
+    return matching.list_transfers(ctx, principal)
