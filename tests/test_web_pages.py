@@ -181,7 +181,7 @@ def test_matching_workflow_accept_only_after_explanation(app: SeededApp) -> None
     run_page = client.get(r.headers["location"])
     assert "The matching run was created." in run_page.text
     assert 'id="accept-button"' not in run_page.text
-    assert 'id="baselines-table"' in run_page.text and "greedy by score" in run_page.text
+    assert 'id="baselines-table"' in run_page.text and "Greedy by score" in run_page.text
     moves = re.findall(r'<td class="text">[A-Z]{2}</td><td class="text">pending</td>\s*'
                        r'<td class="text"><a href="(/matching/runs/[^"]+/families/[^"]+)"',
                        run_page.text)
