@@ -252,3 +252,22 @@ def test_language_link_keeps_the_page_filters(app: SeededApp) -> None:
     client, _ = _browser(app)
     html = client.get("/?key=eu-2024-reference&years=2024").text
     assert 'href="?key=eu-2024-reference&amp;years=2024&amp;lang=fr"' in html
+
+
+def test_sessions_expire_when_idle_and_after_the_absolute_lifetime(app: SeededApp) -> None:
+    import datetime as dt
+
+    from sqlalchemy import update
+
+    from fairshare.api.accounts import web_sessions
+    from fairshare.store.engine import make_engine, write_transaction
+
+    engine = make_engine(app.settings.database_url)
+    for column, age in (("seen_at", dt.timedelta(minutes=app.settings.session_minutes + 1)),
+                        ("created_at", dt.timedelta(hours=13))):
+        client, _ = _browser(app, "auditor")
+        assert client.get("/", follow_redirects=False).status_code == 200
+        with write_transaction(engine) as conn:
+            conn.execute(update(web_sessions).values(
+                {column: dt.datetime.now(dt.UTC) - age}))
+        assert client.get("/", follow_redirects=False).status_code == 303, column

@@ -245,23 +245,31 @@ def create_session(conn: Connection, user: User) -> tuple[str, str]:
     return secret, csrf
 
 
+SESSION_MAX_HOURS = 12  # absolute lifetime of a browser session, however active
+
+
 def session_user(conn: Connection, secret: str, *,
                  idle_minutes: int) -> tuple[User, str, bool] | None:
     """The user and CSRF token of the live session ``secret``, and whether to touch it.
 
-    The third value is True when the idle timer should be refreshed (:func:`touch_session`).
+    A session ends after ``idle_minutes`` without a request, or :data:`SESSION_MAX_HOURS` after
+    login. The third value is True when the idle timer should be refreshed
+    (:func:`touch_session`).
     """
     key = sha256(secret)
     row = conn.execute(
         select(users).join(web_sessions, web_sessions.c.user_id == users.c.id)
         .where(web_sessions.c.id_sha256 == key, web_sessions.c.ended_at.is_(None),
                users.c.disabled_at.is_(None))
-        .add_columns(web_sessions.c.csrf_token, web_sessions.c.seen_at)).first()
+        .add_columns(web_sessions.c.csrf_token, web_sessions.c.seen_at,
+                     web_sessions.c.created_at.label("session_created_at"))).first()
     if row is None:
         return None
     at = now()
     seen = _aware(row._mapping["seen_at"])
     if at - seen > dt.timedelta(minutes=idle_minutes):
+        return None
+    if at - _aware(row._mapping["session_created_at"]) > dt.timedelta(hours=SESSION_MAX_HOURS):
         return None
     return _user(row), str(row._mapping["csrf_token"]), at - seen > dt.timedelta(minutes=1)
 
