@@ -266,3 +266,11 @@ def test_recommendations_switched_off_manual_assignment_keeps_working(app: Seede
     page = browser.get("/matching").text
     assert 'id="recommendations-off"' in page and 'id="run-form"' not in page
     assert 'id="assign-form"' in page
+
+
+def test_idempotency_key_is_not_spent_by_an_error(app: SeededApp) -> None:
+    h = {**app.auth(C), "Idempotency-Key": "fix-and-retry"}
+    bad = app.client.post("/api/v1/runs", headers=h, json={"policy": "no-such-policy"})
+    assert bad.status_code == 422
+    good = app.client.post("/api/v1/runs", headers=h, json={"policy": "no-such-policy"})
+    assert good.status_code == 422 and "idempotent-replayed" not in good.headers

@@ -96,8 +96,9 @@ class IdempotencyMiddleware:
     """Replays the stored response of a POST under /api/ sent again with the same Idempotency-Key.
 
     The key is scoped to the caller's credential (token or session), so two callers never see
-    each other's responses. The same key with a different request body answers 422. Responses
-    with status >= 500 are not stored (the client may retry).
+    each other's responses. The same key with a different request body answers 422. Only
+    successful (2xx) responses are stored: after an error the client may fix the cause and retry
+    with the same key.
     """
 
     def __init__(self, app: ASGIApp, *, engine: Engine) -> None:
@@ -172,7 +173,7 @@ class IdempotencyMiddleware:
             await send(message)
 
         await self.app(scope, replay, capture)
-        if 0 < status < 500:
+        if 200 <= status < 300:
             await anyio.to_thread.run_sync(
                 self._store, scope_hash, key, request_hash, status, content_type,
                         b"".join(chunks).decode("utf-8", errors="replace"))
