@@ -123,3 +123,43 @@ def test_exact_on_large_batches_is_certified_within_the_mip_tolerance(batch, exa
     assert r.violations == []
     assert r.persons_placed == exact.persons_placed
     assert r.objective >= exact.objective * (1 - 1e-4) - 1e-9
+
+
+def _random_small(seed: int):  # type: ignore[no-untyped-def]
+    import random
+
+    from fairshare.matching import Destination, Family, Problem
+
+    rng = random.Random(seed)
+    codes = ["A", "B", "C", "D"]
+    fams, scores = [], {}
+    for i in range(rng.randint(1, 9)):
+        fid = f"f{i}"
+        fams.append(Family(fid, rng.randint(1, 5), rng.random() > 0.1,
+                           services=frozenset({"s"}) if rng.random() < 0.3 else frozenset(),
+                           excluded=frozenset(c for c in codes if rng.random() < 0.1)))
+        scores[fid] = {c: round(rng.random(), 3) for c in codes if rng.random() > 0.15}
+    dests = []
+    for c in codes:
+        cap = rng.randint(0, 10)
+        dests.append(Destination(
+            c, cap, services=frozenset({"s"}) if rng.random() < 0.5 else frozenset(),
+            min_intake=rng.choice([None, None, min(cap, rng.randint(0, 3))]),
+            housing_units={"1-2": rng.randint(0, 3), "3+": rng.randint(0, 2)}
+            if rng.random() < 0.3 else None))
+    return Problem(tuple(fams), tuple(dests), scores)
+
+
+@pytest.mark.parametrize("seed", [*range(25), 144, 195])
+def test_fast_bound_is_valid_and_fast_never_beats_exact(seed: int) -> None:
+    p = _random_small(seed)
+    e = solve(p, OUTCOME, solver="exact", explain=False, report=False)
+    f = solve(p, OUTCOME, solver="fast", explain=False, report=False)
+    assert (e.status is MatchStatus.infeasible) == (f.status is MatchStatus.infeasible)
+    if e.status is MatchStatus.infeasible:
+        return
+    assert f.violations == []
+    assert f.persons_placed <= e.persons_placed
+    if f.persons_placed == e.persons_placed:
+        assert f.objective <= e.objective + 1e-6
+        assert f.bound is not None and f.bound >= e.objective - 1e-6

@@ -59,6 +59,7 @@ class ExactOutcome:
     bound: float
     gap: float
     notes: list[str]
+    floor_rhs: float | None = None  # the outcome floor's right-hand side, when there is one
 
 
 def _run(pairs: Pairs, sub: SubProblem, objective: FloatArray, spec: RowSpec,
@@ -78,11 +79,15 @@ def _must_place(pairs: Pairs, sub: SubProblem) -> BoolArray:
 
 
 def solve_stages(pairs: Pairs, policy: Policy, sub: SubProblem, *, integer: bool = True,
-                 max_nodes: int | None = None) -> ExactOutcome:
+                 max_nodes: int | None = None, floor_rhs: float | None = None,
+                 persons_min: float | None = None) -> ExactOutcome:
     """Solve ``sub`` exactly (or its LP relaxation when ``integer`` is False) in stages.
 
     ``max_nodes`` (the fast method's small MIP only) is a deterministic work limit; a stage
     stopped by it keeps its best solution and the result is ``feasible`` with its MIP gap.
+    ``floor_rhs`` gives the outcome floor's right-hand side directly (the fast method passes
+    the global floor less what fixed families contribute) instead of computing it on ``sub``.
+    ``persons_min`` skips the persons stages and requires that many persons placed.
     """
     notes: list[str] = []
     values = define_objective(pairs, policy, stage="value")
@@ -95,7 +100,9 @@ def solve_stages(pairs: Pairs, policy: Policy, sub: SubProblem, *, integer: bool
                        used_dest=sub.used_dest, used_house=sub.used_house)
 
     def finish(spec: RowSpec) -> LpOutcome | None:
-        if policy.outcome_floor is not None:
+        if policy.outcome_floor is not None and floor_rhs is not None:
+            spec = spec_of(spec.must_place, spec.persons_min, floor_rhs)
+        elif policy.outcome_floor is not None:
             ref = _run(pairs, sub, outcome_coef, spec, None, integer, max_nodes)
             if ref.status not in ("optimal", "feasible"):
                 return None
@@ -104,9 +111,12 @@ def solve_stages(pairs: Pairs, policy: Policy, sub: SubProblem, *, integer: bool
         out = _run(pairs, sub, values, spec, outcome_coef, integer, max_nodes)
         return out if out.status in ("optimal", "feasible") else None
 
-    first = spec_of(_must_place(pairs, sub) if policy.place_all else no_must)
+    if persons_min is not None:
+        first = spec_of(no_must, persons_min)
+    else:
+        first = spec_of(_must_place(pairs, sub) if policy.place_all else no_must)
     result = finish(first)
-    if result is None and policy.place_all:
+    if result is None and policy.place_all and persons_min is None:
         notes.append("Not every placeable family can be placed: the plan places the largest "
                      "possible number of persons, then maximises the objective among such plans.")
         persons = _run(pairs, sub, define_objective(pairs, policy, stage="persons"),
@@ -122,5 +132,8 @@ def solve_stages(pairs: Pairs, policy: Policy, sub: SubProblem, *, integer: bool
     chosen = sub.cols[result.x > 0.5] if integer else sub.cols
     gap = max(0.0, result.gap) if integer else 0.0
     status = MatchStatus.optimal if gap <= MIP_REL_GAP + 1e-12 else MatchStatus.feasible
+    floor_used = None
+    if policy.outcome_floor is not None:
+        floor_used = float(result.highs.getLp().row_lower_[-1])
     return ExactOutcome(chosen=chosen, x=result.x, status=status, objective=result.objective,
-                        bound=result.bound, gap=gap, notes=notes)
+                        bound=result.bound, gap=gap, notes=notes, floor_rhs=floor_used)

@@ -50,7 +50,8 @@ def close_calls(pairs: Pairs, rc: FloatArray, among: IntArray, k: int) -> IntArr
 
 
 def fix_and_mip(pairs: Pairs, policy: Policy, sub: SubProblem, x_cols: IntArray, x: FloatArray,
-                free: IntArray, rc: FloatArray | None = None) -> tuple[IntArray, int] | None:
+                free: IntArray, rc: FloatArray | None = None, floor_rhs: float | None = None
+                ) -> tuple[IntArray, int] | None:
     """Fix the LP-integral families of ``sub`` (but not ``free``), solve the rest exactly.
 
     Returns the chosen pairs of ``sub`` and the number of families left to the MIP, or None
@@ -71,9 +72,12 @@ def fix_and_mip(pairs: Pairs, policy: Policy, sub: SubProblem, x_cols: IntArray,
         from fairshare.matching.colgen import _top_k
 
         rest = _top_k(pairs, rc, MIP_PAIRS_PER_FAMILY, rest)
+    rhs = None
+    if floor_rhs is not None:
+        rhs = floor_rhs - float(define_objective(pairs, policy, stage="outcome")[integral].sum())
     mip = solve_stages(pairs, policy, SubProblem(cols=rest, used_dest=sub.used_dest + used_dest,
                                                  used_house=sub.used_house + used_house),
-                       max_nodes=SMALL_MIP_NODES)
+                       max_nodes=SMALL_MIP_NODES, floor_rhs=rhs)
     if mip.status is MatchStatus.infeasible:
         return None
     n_free = int(np.unique(pairs.fam[rest]).size) if len(rest) else 0
@@ -133,12 +137,23 @@ def fill_unplaced(pairs: Pairs, policy: Policy, chosen: IntArray) -> IntArray:
 
 
 def _outcome(pairs: Pairs, policy: Policy, chosen: IntArray, bound: float, notes: list[str],
-             timings: dict[str, float]) -> StageOutcome:
+             timings: dict[str, float], bound_persons: float,
+             floor_rhs: float | None = None) -> StageOutcome:
     before = len(chosen)
     chosen = fill_unplaced(pairs, policy, chosen)
     if len(chosen) > before:
         notes = [*notes, f"{len(chosen) - before:,} more families fitted into room left "
                  "after fixing."]
+    placed = float(pairs.pair_sizes[chosen].sum())
+    if policy.place_all and placed < bound_persons - 1e-6:
+        # The bound assumed more persons placed than the plan places: recompute it over every
+        # plan placing at least as many persons as this one, so that it stays a valid bound.
+        lp = solve_stages(pairs, policy, whole(pairs), integer=False,
+                          persons_min=placed - 1e-6, floor_rhs=floor_rhs)
+        if lp.status is not MatchStatus.infeasible:
+            bound = lp.objective
+            notes = [*notes, f"Bound recomputed over plans placing at least {placed:,.0f} "
+                     "persons."]
     choice = np.full(pairs.n_families, -1, dtype=np.int64)
     choice[pairs.fam[chosen]] = pairs.dest[chosen]
     objective = float(define_objective(pairs, policy, stage="value")[chosen].sum())
@@ -152,6 +167,7 @@ def solve_fast(pairs: Pairs, policy: Policy) -> StageOutcome:
     """Prices (very large batches) or column generation, then fix + small MIP; proven gap."""
     t0 = time.perf_counter()
     notes: list[str] = []
+    all_persons = float(pairs.sizes[pairs.placeable].sum())
     if policy.outcome_floor is None:
         if pairs.n_families >= PRICES_MIN_FAMILIES:
             from fairshare.matching.prices import solve_by_prices
@@ -160,14 +176,14 @@ def solve_fast(pairs: Pairs, policy: Policy) -> StageOutcome:
             if priced is not None:
                 chosen, bound, more = priced
                 return _outcome(pairs, policy, chosen, bound, more,
-                                {"prices_and_resolve": time.perf_counter() - t0})
+                                {"prices_and_resolve": time.perf_counter() - t0}, all_persons)
             notes.append("Sample prices could not give a plan placing every family; using "
                          "column generation on the whole batch.")
         done = colgen_fix_mip(pairs, policy, whole(pairs))
         if done is not None:
             chosen, bound, more = done
             return _outcome(pairs, policy, chosen, bound, notes + more,
-                            {"colgen_fix_mip": time.perf_counter() - t0})
+                            {"colgen_fix_mip": time.perf_counter() - t0}, all_persons)
         notes.append("Column generation could not place every family; solving the staged "
                      "full LP instead.")
     lp = solve_stages(pairs, policy, whole(pairs), integer=False)
@@ -175,9 +191,13 @@ def solve_fast(pairs: Pairs, policy: Policy) -> StageOutcome:
         return StageOutcome(choice=[-1] * pairs.n_families, status=MatchStatus.infeasible,
                             objective=float("nan"), bound=None, gap=None,
                             notes=notes + lp.notes, timings={"lp": time.perf_counter() - t0})
+    if policy.outcome_floor is not None:
+        notes.append(f"Outcome floor: {policy.outcome_floor:.0%} of the LP's best total outcome "
+                     "(at least as strict as the exact solver's floor); bound and gap are "
+                     "relative to it.")
     notes += lp.notes
     fixed = fix_and_mip(pairs, policy, whole(pairs), lp.chosen, lp.x,
-                        np.zeros(0, dtype=np.int64))
+                        np.zeros(0, dtype=np.int64), floor_rhs=lp.floor_rhs)
     if fixed is None:
         notes.append("The small MIP was infeasible with the LP-integral families fixed; solved "
                      "the whole problem exactly instead.")
@@ -189,5 +209,6 @@ def solve_fast(pairs: Pairs, policy: Policy) -> StageOutcome:
     else:
         chosen = fixed[0]
         notes.append(f"{fixed[1]:,} families left to the small MIP.")
+    lp_persons = float((pairs.pair_sizes[lp.chosen] * lp.x).sum())
     return _outcome(pairs, policy, chosen, lp.objective, notes,
-                    {"lp_fix_mip": time.perf_counter() - t0})
+                    {"lp_fix_mip": time.perf_counter() - t0}, lp_persons, lp.floor_rhs)
