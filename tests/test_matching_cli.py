@@ -114,3 +114,26 @@ def test_infeasible_batch_exits_0_with_a_diagnosis(run_cli, tmp_path: Path) -> N
     data = json.loads(r.stdout)
     assert data["persons_placed"] == 4
     assert "French-language services needed by 8 persons, offered for 4." in data["diagnosis"]
+
+
+def test_member_level_scores_are_averaged_per_family(run_cli, tmp_path: Path) -> None:
+    fam = _write(tmp_path / "f.csv", "family_id,size,consent\na,2,true\nb,1,true\n")
+    dest = _write(tmp_path / "d.csv", "code,capacity\nNB,2\nON,5\n")
+    mem = _write(tmp_path / "m.csv", "member_id,family_id,birth_year,languages\n"
+                 "a1,a,1990,fr:B2;en:A2\na2,a,2015,fr:A1\nb1,b,1985,en:C1\n")
+    scores = _write(tmp_path / "s.csv", "member_id,destination,score\n"
+                    "a1,NB,1.0\na2,NB,0.8\na1,ON,0.5\na2,ON,0.5\nb1,NB,0.8\nb1,ON,0.2\n")
+    r = run_cli("match", "--families", str(fam), "--destinations", str(dest), "--members",
+                str(mem), "--scores", str(scores), "--format", "json")
+    assert r.exit_code == 0, r
+    data = json.loads(r.stdout)
+    assert data["assignment"] == {"a": "NB", "b": "ON"}
+    assert data["objective"] == pytest.approx(1.8 + 0.2)
+    r = run_cli("match", "--families", str(fam), "--destinations", str(dest), "--members",
+                str(mem), "--format", "json")
+    assert r.exit_code == 0, r  # default scorer per member
+    bad = _write(tmp_path / "m2.csv", "member_id,family_id\nz1,zz\n")
+    r = run_cli("match", "--families", str(fam), "--destinations", str(dest), "--members",
+                str(bad))
+    assert r.exit_code == 2
+    assert "unknown families zz" in r.stderr

@@ -21,6 +21,11 @@ def match(
     scores: Path | None = typer.Option(None, "--scores", help="scores.csv: family_id,"
                                        "destination,score (per-member outcome in [0, 1]). "
                                        "Without it the documented default scorer is used."),
+    members: Path | None = typer.Option(None, "--members", help="members.csv: member_id,"
+                                        "family_id [,birth_year,sex,languages,education,"
+                                        "work_experience_years]; enables member-level scores "
+                                        "(member_id,destination,score) and the default scorer "
+                                        "per member."),
     policy: str = typer.Option("outcome", "--policy", help="Preset (outcome, balanced, "
                                "preference-first) or a policy YAML file."),
     solver: str = typer.Option("auto", "--solver", help="auto (exact for small batches, fast "
@@ -45,7 +50,7 @@ def match(
 
     pol = load_policy(policy)
     with Console(stderr=True).status("Reading the batch..."):
-        problem = read_problem(families, destinations, scores)
+        problem = read_problem(families, destinations, scores, members)
     with Console(stderr=True).status(f"Solving {len(problem.families):,} families "
                                      f"({solver})..."):
         result = solve(problem, pol, solver=solver,

@@ -14,17 +14,27 @@ Every error names the file, the row and the column.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import math
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from fairshare.errors import InputError
-from fairshare.matching.problem import Destination, Family, Problem
+from fairshare.matching.problem import (
+    Destination,
+    Family,
+    Member,
+    Problem,
+    family_scores_from_members,
+)
 
 FAMILY_COLUMNS = ("family_id", "size", "consent", "current", "excluded", "preferences",
                   "services", "ties")
 DESTINATION_COLUMNS = ("code", "capacity", "min", "max", "services", "housing", "shortfall")
 SCORE_COLUMNS = ("family_id", "destination", "score")
+MEMBER_SCORE_COLUMNS = ("member_id", "destination", "score")
+MEMBER_COLUMNS = ("member_id", "family_id", "birth_year", "sex", "languages", "education",
+                  "work_experience_years")
 TRUE = frozenset({"true", "yes", "1", "y", "t"})
 FALSE = frozenset({"false", "no", "0", "n", "f"})
 
@@ -145,17 +155,73 @@ def read_scores(path: Path) -> dict[str, dict[str, float]]:
     return out
 
 
-def read_problem(families: Path, destinations: Path, scores: Path | None) -> Problem:
-    """A problem from the three contract files; without scores, the default scorer is used."""
+def read_members(path: Path) -> dict[str, list[Member]]:
+    """Members by family id (``languages`` like ``fr:B2;en:A1``)."""
+    out: dict[str, list[Member]] = {}
+    for n, row in _rows(path, ("member_id", "family_id"), MEMBER_COLUMNS):
+        langs = []
+        for part in _list(row.get("languages", "")):
+            lang, _, level = part.partition(":")
+            langs.append((lang.strip(), level.strip()))
+        exp = row.get("work_experience_years", "")
+        try:
+            years = float(exp) if exp else None
+        except ValueError as exc:
+            raise InputError(f"{path}, row {n}, column work_experience_years: {exp!r} is not a "
+                             "number.") from exc
+        out.setdefault(row["family_id"], []).append(Member(
+            id=row["member_id"], family_id=row["family_id"],
+            birth_year=_int(path, n, "birth_year", row["birth_year"])
+            if row.get("birth_year") else None,
+            sex=row.get("sex") or None, languages=tuple(langs),
+            education=row.get("education") or None, work_experience_years=years))
+    return out
+
+
+def _read_score_file(path: Path, families: tuple[Family, ...]) -> dict[str, dict[str, float]]:
+    """Family scores from family-level or member-level (``member_id,...``) score files."""
+    with path.open(encoding="utf-8-sig", errors="replace") as fh:
+        header = fh.readline()
+    if "member_id" not in header:
+        return read_scores(path)
+    member_scores: dict[str, dict[str, float]] = {}
+    for n, row in _rows(path, MEMBER_SCORE_COLUMNS, MEMBER_SCORE_COLUMNS):
+        try:
+            value = float(row["score"])
+        except ValueError as exc:
+            raise InputError(f"{path}, row {n}, column score: {row['score']!r} is not a "
+                             "number.") from exc
+        if math.isnan(value) or not 0 <= value <= 1:
+            raise InputError(f"{path}, row {n}, column score: {value} is outside [0, 1].")
+        member_scores.setdefault(row["member_id"], {})[row["destination"]] = value
+    if not any(f.members for f in families):
+        raise InputError(f"{path}: member-level scores need --members (member_id,family_id).")
+    return family_scores_from_members(member_scores, families)
+
+
+def read_problem(families: Path, destinations: Path, scores: Path | None,
+                 members: Path | None = None) -> Problem:
+    """A problem from the contract files; without scores, the default scorer is used.
+
+    Scores may be per family (``family_id,destination,score``) or per member
+    (``member_id,destination,score``, with ``members``): a family's score is then the mean over
+    its members (its outcome the sum).
+    """
     fams = read_families(families)
     dests = read_destinations(destinations)
-    if scores is None:
-        from fairshare.matching.scoring import default_scores
-
-        problem = Problem(families=fams, destinations=dests, scores={})
-        return Problem(families=fams, destinations=dests, scores=default_scores(problem),
+    if members is not None:
+        by_family = read_members(members)
+        unknown = sorted(set(by_family) - {f.id for f in fams})
+        if unknown:
+            raise InputError(f"{members}: members of unknown families {', '.join(unknown[:10])}.")
+        fams = tuple(dataclasses.replace(f, members=tuple(by_family.get(f.id, ()))) for f in fams)
+    if scores is not None:
+        return Problem(families=fams, destinations=dests, scores=_read_score_file(scores, fams),
                        name=families.stem)
-    return Problem(families=fams, destinations=dests, scores=read_scores(scores),
+    from fairshare.matching.scoring import default_scores
+
+    problem = Problem(families=fams, destinations=dests, scores={})
+    return Problem(families=fams, destinations=dests, scores=default_scores(problem),
                    name=families.stem)
 
 
