@@ -163,3 +163,16 @@ def test_fast_bound_is_valid_and_fast_never_beats_exact(seed: int) -> None:
     if f.persons_placed == e.persons_placed:
         assert f.objective <= e.objective + 1e-6
         assert f.bound is not None and f.bound >= e.objective - 1e-6
+
+
+def test_policy_errors_name_the_problem(tmp_path) -> None:
+    from fairshare.errors import MatchingError
+    from fairshare.matching import policy_from_text
+
+    with pytest.raises(MatchingError, match="lacks"):
+        policy_from_text("id: x\nlabel: y\n")
+    with pytest.raises(MatchingError, match="unknown weight"):
+        policy_from_text("id: x\nlabel: y\ndescription: z\nvalid_from: 2025-01-01\n"
+                         "references: [{title: t, url: 'https://a'}]\nweights: {speed: 1}\n")
+    with pytest.raises(MatchingError, match="not valid YAML"):
+        policy_from_text("id: [")

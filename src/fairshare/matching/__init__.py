@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from fairshare.matching.checks import check_placeable, check_plan, check_problem
 from fairshare.matching.diagnose import diagnose
-from fairshare.matching.policy import PRESETS, Policy, load_policy
+from fairshare.matching.policy import PRESETS, Policy, load_policy, policy_from_text
 from fairshare.matching.problem import (
     Destination,
     Family,
@@ -40,5 +40,6 @@ __all__ = [
     "diagnose",
     "family_scores_from_members",
     "load_policy",
+    "policy_from_text",
     "solve",
 ]

@@ -130,6 +130,20 @@ def _parse(data: Any, where: str) -> Policy:
     )
 
 
+def policy_from_text(text: str, where: str = "text") -> Policy:
+    """A policy from YAML text (e.g. the copy a run stored), checked like a file.
+
+    >>> policy_from_text(resources.files("fairshare.matching").joinpath(
+    ...     "policies", "balanced.yaml").read_text(encoding="utf-8")).id
+    'balanced'
+    """
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise MatchingError(f"Policy {where} is not valid YAML: {exc}") from exc
+    return _parse(data, where)
+
+
 def load_policy(name_or_path: str) -> Policy:
     """Load a preset (``outcome``, ``balanced``, ``preference-first``) or a YAML file.
 
@@ -147,8 +161,4 @@ def load_policy(name_or_path: str) -> Policy:
                                 f"({', '.join(PRESETS)}) nor a readable file.")
         text = path.read_text(encoding="utf-8")
         where = str(path)
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise MatchingError(f"Policy {where} is not valid YAML: {exc}") from exc
-    return _parse(data, where)
+    return policy_from_text(text, where)
