@@ -6,7 +6,6 @@ import dataclasses
 import hashlib
 import json
 import platform
-import tempfile
 from collections import defaultdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -54,13 +53,10 @@ def _policy_text(policy: str) -> str:
     return path.read_text(encoding="utf-8")
 
 
-def _load_policy_text(text: str) -> Any:
-    from fairshare.matching import load_policy
+def _load_policy_text(text: str, where: str = "the run's stored policy") -> Any:
+    from fairshare.matching import policy_from_text
 
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "policy.yaml"
-        path.write_text(text, encoding="utf-8")
-        return load_policy(str(path))
+    return policy_from_text(text, where)
 
 
 def build_problem(conn: Connection, ctx: Context, *, key: str, name: str = "registry") -> Problem:
@@ -162,7 +158,7 @@ def create_run(ctx: Context, *, policy: str, key: str, solver: str = "auto",
                                     "with `fairshare assign`.")
     who = actor or ctx.settings.actor
     policy_text = _policy_text(policy)
-    policy_obj = _load_policy_text(policy_text)
+    policy_obj = _load_policy_text(policy_text, policy)
     with write_transaction(ctx.engine) as conn:
         problem = build_problem(conn, ctx, key=key)
         doc = {"format": 1, "problem": problem_to_json(problem),
