@@ -39,24 +39,41 @@ def solve_individuals(scores: npt.NDArray[np.floating], capacity: npt.NDArray[np
     capacity = np.asarray(capacity, dtype=np.int64)
     mask = np.ones((n, nd), dtype=bool) if allowed is None else allowed
     p_idx, d_idx = np.nonzero(mask)
-    # Nodes: persons 0..n-1, destinations n..n+nd-1, sink n+nd, "unplaced" n+nd+1.
-    sink, unplaced = n + nd, n + nd + 1
-    cost = -(PLACE + np.rint(scores[p_idx, d_idx] * SCALE).astype(np.int64))
-    tails = [p_idx, np.arange(n), n + np.arange(nd), n + np.arange(nd), np.array([unplaced])]
-    heads = [n + d_idx, np.full(n, unplaced), np.full(nd, sink), np.full(nd, sink),
-             np.array([sink])]
-    caps = [np.ones(len(p_idx), np.int64), np.ones(n, np.int64), floors,
-            np.maximum(capacity - floors, 0), np.array([n], np.int64)]
-    costs = [cost, np.zeros(n, np.int64), np.full(nd, -FLOOR, np.int64), np.zeros(nd, np.int64),
-             np.array([0], np.int64)]
     smcf = min_cost_flow.SimpleMinCostFlow()
-    arcs = smcf.add_arcs_with_capacity_and_unit_cost(
-        np.concatenate(tails), np.concatenate(heads), np.concatenate(caps),
-        np.concatenate(costs))
-    supplies = np.zeros(n + nd + 2, dtype=np.int64)
-    supplies[:n] = 1
-    supplies[sink] = -n
-    smcf.set_nodes_supplies(np.arange(n + nd + 2), supplies)
+    score_cost = -np.rint(scores[p_idx, d_idx] * SCALE).astype(np.int64)
+    # Nodes: persons 0..n-1, destinations n..n+nd-1, sink n+nd (and "unplaced" n+nd+1).
+    sink = n + nd
+    if int(capacity.sum()) >= n and allowed is None:
+        # Everyone can be placed: floors become demands at the destinations (exact, and the
+        # costs stay small, which keeps the cost-scaling algorithm fast).
+        tails = np.concatenate([p_idx, n + np.arange(nd)])
+        heads = np.concatenate([n + d_idx, np.full(nd, sink)])
+        caps = np.concatenate([np.ones(len(p_idx), np.int64), np.maximum(capacity - floors, 0)])
+        costs = np.concatenate([score_cost, np.zeros(nd, np.int64)])
+        arcs = smcf.add_arcs_with_capacity_and_unit_cost(tails, heads, caps, costs)
+        supplies = np.zeros(n + nd + 1, dtype=np.int64)
+        supplies[:n] = 1
+        supplies[n:n + nd] = -floors
+        supplies[sink] = -(n - int(floors.sum()))
+        smcf.set_nodes_supplies(np.arange(n + nd + 1), supplies)
+    else:
+        unplaced = n + nd + 1
+        cost = score_cost - PLACE
+        tails_l = [p_idx, np.arange(n), n + np.arange(nd), n + np.arange(nd),
+                   np.array([unplaced])]
+        heads_l = [n + d_idx, np.full(n, unplaced), np.full(nd, sink), np.full(nd, sink),
+                   np.array([sink])]
+        caps_l = [np.ones(len(p_idx), np.int64), np.ones(n, np.int64), floors,
+                  np.maximum(capacity - floors, 0), np.array([n], np.int64)]
+        costs_l = [cost, np.zeros(n, np.int64), np.full(nd, -FLOOR, np.int64),
+                   np.zeros(nd, np.int64), np.array([0], np.int64)]
+        arcs = smcf.add_arcs_with_capacity_and_unit_cost(
+            np.concatenate(tails_l), np.concatenate(heads_l), np.concatenate(caps_l),
+            np.concatenate(costs_l))
+        supplies = np.zeros(n + nd + 2, dtype=np.int64)
+        supplies[:n] = 1
+        supplies[sink] = -n
+        smcf.set_nodes_supplies(np.arange(n + nd + 2), supplies)
     status = smcf.solve()
     if status != smcf.OPTIMAL:
         return FlowResult(choice=np.full(n, -1, dtype=np.int64), objective=float("nan"),
