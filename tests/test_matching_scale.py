@@ -54,3 +54,22 @@ def test_flow_is_exact_on_small_instances(seed: int) -> None:
         assert r.status == "infeasible"
     else:
         assert (int((r.choice >= 0).sum()), round(r.objective, 6)) == best
+
+
+def test_prices_path_is_deterministic_under_row_shuffles() -> None:
+    import dataclasses
+    import random
+
+    problem = synth_batch(1200, seed=6)
+    fams = list(problem.families)
+    random.Random(1).shuffle(fams)
+    shuffled = dataclasses.replace(problem, families=tuple(fams),
+                                   destinations=tuple(reversed(problem.destinations)))
+    plans = []
+    for p in (problem, shuffled):
+        pairs = build_pairs(p)
+        out = solve_by_prices(pairs, OUTCOME)
+        assert out is not None
+        plans.append(sorted((pairs.family_ids[int(pairs.fam[k])],
+                             pairs.dest_codes[int(pairs.dest[k])]) for k in out[0].tolist()))
+    assert plans[0] == plans[1]
