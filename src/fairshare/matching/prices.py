@@ -1,7 +1,8 @@
 """Sample prices for very large batches, with a Lagrangian bound.
 
-1. Solve the LP on a seeded sample of families with capacities scaled to the sample: its row
-   duals are prices per person at each destination (and per housing unit).
+1. Solve the LP on a seeded sample of families (3,000, or 20 per destination if more) with
+   capacities scaled to the sample: its row duals are prices per person at each destination
+   (and per housing unit). Subgradient steps on the whole batch then refine the prices.
 2. One vectorised pass gives every family its best price-adjusted destination and the margin to
    its second best.
 3. The same prices give a Lagrangian upper bound: for any prices ``y`` (``>= 0`` on upper
@@ -23,6 +24,7 @@ from fairshare.matching.model import FloatArray, IntArray, Pairs, define_objecti
 from fairshare.matching.policy import Policy
 
 SAMPLE_FAMILIES = 3_000
+SAMPLE_PER_DEST = 20  # at least this many sampled families per destination
 FREE_FRACTION = 0.02
 SEED = 0
 REFINE_ITERATIONS = 40
@@ -136,7 +138,8 @@ def solve_by_prices(pairs: Pairs, policy: Policy
 
     n = pairs.n_families
     rng = np.random.default_rng(SEED)
-    sample = np.sort(rng.choice(n, size=min(n, SAMPLE_FAMILIES), replace=False))
+    size = min(n, max(SAMPLE_FAMILIES, SAMPLE_PER_DEST * pairs.n_dest))
+    sample = np.sort(rng.choice(n, size=size, replace=False))
     persons = float(pairs.sizes[pairs.placeable].sum())
     scale = float(pairs.sizes[sample][pairs.placeable[sample]].sum()) / persons
     sample_lp = column_generation(restrict(pairs, sample, scale), policy)
