@@ -101,7 +101,8 @@ def reduced_costs(pairs: Pairs, values: FloatArray, duals: FloatArray) -> FloatA
     return rc
 
 
-def column_generation(pairs: Pairs, policy: Policy, sub: SubProblem | None = None
+def column_generation(pairs: Pairs, policy: Policy, sub: SubProblem | None = None,
+                      start_scores: FloatArray | None = None, per_family: int | None = None
                       ) -> ColgenOutcome | None:
     """The LP optimum by column generation over ``sub`` (default: everything), or None when
     it cannot place every family of ``sub``."""
@@ -113,7 +114,8 @@ def column_generation(pairs: Pairs, policy: Policy, sub: SubProblem | None = Non
     if policy.place_all:
         must[pairs.fam[sub.cols]] = True
     spec = RowSpec(must_place=must, used_dest=sub.used_dest, used_house=sub.used_house)
-    cols = _top_k(pairs, values, START_PER_FAMILY, sub.cols)
+    cols = _top_k(pairs, values if start_scores is None else start_scores,
+                  per_family or START_PER_FAMILY, sub.cols)
     big = 1e3 * (float(np.abs(values).max()) + 1.0)
     rlo, rup = row_bounds(pairs, spec)
     start, index, value = define_matrix(pairs, cols, spec, None)

@@ -24,6 +24,8 @@ INTEGRAL = 1 - 1e-6
 CLOSE_CALLS_PER_DEST = 6
 CLOSE_CALLS_MAX = 150
 MIP_PAIRS_PER_FAMILY = 8
+PRICED_START_MIN_FAMILIES = 5_000
+PRICED_START_SAMPLE = 2_000
 SMALL_MIP_NODES = 1_000  # deterministic work limit of the small MIP (never a clock)
 PRICES_MIN_FAMILIES = 40_000
 
@@ -84,12 +86,24 @@ def fix_and_mip(pairs: Pairs, policy: Policy, sub: SubProblem, x_cols: IntArray,
     return np.concatenate([integral, mip.chosen]), n_free
 
 
-def colgen_fix_mip(pairs: Pairs, policy: Policy, sub: SubProblem
-                   ) -> tuple[IntArray, float, list[str]] | None:
-    """Column-generation LP over ``sub``, then fix and MIP: chosen pairs, LP bound, notes."""
-    from fairshare.matching.colgen import column_generation
+def colgen_fix_mip(pairs: Pairs, policy: Policy, sub: SubProblem, *,
+                   priced_start: bool = False) -> tuple[IntArray, float, list[str]] | None:
+    """Column-generation LP over ``sub``, then fix and MIP: chosen pairs, LP bound, notes.
 
-    cg = column_generation(pairs, policy, sub)
+    ``priced_start`` starts the LP from each family's best pairs under prices from a small
+    sample LP (fewer, cheaper rounds on large batches); the LP optimum is the same.
+    """
+    from fairshare.matching import colgen
+    from fairshare.matching.prices import price_adjusted, sample_prices
+
+    start = None
+    if priced_start:
+        prices = sample_prices(pairs, policy, PRICED_START_SAMPLE)
+        if prices is not None:
+            start = price_adjusted(pairs, define_objective(pairs, policy, stage="value"),
+                                   *prices)
+    cg = colgen.column_generation(pairs, policy, sub, start_scores=start,
+                                  per_family=2 if start is not None else None)
     if cg is None:
         return None
     free = close_calls(pairs, cg.reduced_cost, sub.cols,
@@ -179,7 +193,8 @@ def solve_fast(pairs: Pairs, policy: Policy) -> StageOutcome:
                                 {"prices_and_resolve": time.perf_counter() - t0}, all_persons)
             notes.append("Sample prices could not give a plan placing every family; using "
                          "column generation on the whole batch.")
-        done = colgen_fix_mip(pairs, policy, whole(pairs))
+        done = colgen_fix_mip(pairs, policy, whole(pairs),
+                              priced_start=pairs.n_families >= PRICED_START_MIN_FAMILIES)
         if done is not None:
             chosen, bound, more = done
             return _outcome(pairs, policy, chosen, bound, notes + more,

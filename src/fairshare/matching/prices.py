@@ -130,16 +130,15 @@ def refine_bound(dense: _Dense, y_dest: FloatArray, y_house: FloatArray,
     return best_bound, best_y, best_yh
 
 
-def solve_by_prices(pairs: Pairs, policy: Policy
-                    ) -> tuple[IntArray, float, list[str]] | None:
-    """Chosen pairs, the Lagrangian bound and notes; None when no plan places every family."""
+def sample_prices(pairs: Pairs, policy: Policy, size: int
+                  ) -> tuple[FloatArray, FloatArray] | None:
+    """Prices per person (per destination) and per housing unit from the LP on a seeded sample
+    of ``size`` families with capacities scaled to it; None when that LP has no solution."""
     from fairshare.matching.colgen import column_generation
-    from fairshare.matching.fast import colgen_fix_mip, usage
 
     n = pairs.n_families
     rng = np.random.default_rng(SEED)
-    size = min(n, max(SAMPLE_FAMILIES, SAMPLE_PER_DEST * pairs.n_dest))
-    sample = np.sort(rng.choice(n, size=size, replace=False))
+    sample = np.sort(rng.choice(n, size=min(n, size), replace=False))
     persons = float(pairs.sizes[pairs.placeable].sum())
     scale = float(pairs.sizes[sample][pairs.placeable[sample]].sum()) / persons
     sample_lp = column_generation(restrict(pairs, sample, scale), policy)
@@ -150,6 +149,30 @@ def solve_by_prices(pairs: Pairs, policy: Policy
     y_dest = sample_lp.duals[ns:ns + nd].copy()
     y_house = np.maximum(sample_lp.duals[ns + nd:ns + nd + len(pairs.housing)], 0.0)
     y_dest[(y_dest < 0) & (pairs.dest_lower <= 0)] = 0.0
+    return y_dest, y_house
+
+
+def price_adjusted(pairs: Pairs, values: FloatArray, y_dest: FloatArray, y_house: FloatArray
+                   ) -> FloatArray:
+    """Each pair's value less the prices of the capacity it uses."""
+    adj = values - pairs.pair_sizes * y_dest[pairs.dest]
+    has = pairs.house >= 0
+    adj[has] -= y_house[pairs.house[has]]
+    return adj
+
+
+def solve_by_prices(pairs: Pairs, policy: Policy
+                    ) -> tuple[IntArray, float, list[str]] | None:
+    """Chosen pairs, the Lagrangian bound and notes; None when no plan places every family."""
+    from fairshare.matching.fast import colgen_fix_mip, usage
+
+    n = pairs.n_families
+    nd = pairs.n_dest
+    ns = min(n, max(SAMPLE_FAMILIES, SAMPLE_PER_DEST * nd))
+    prices = sample_prices(pairs, policy, ns)
+    if prices is None:
+        return None
+    y_dest, y_house = prices
     values = define_objective(pairs, policy, stage="value")
     must = pairs.placeable if policy.place_all else np.zeros(n, dtype=bool)
     if n * nd > DENSE_MAX:
