@@ -28,6 +28,7 @@ test-setup: setup
 	@for s in scripts/setup.d/*.sh; do [ -e "$$s" ] || continue; echo "== $$s"; bash "$$s" || exit 1; done
 
 run: setup
+	$(BIN)/fairshare run-default
 	$(BIN)/fairshare serve --demo
 
 test: test-setup

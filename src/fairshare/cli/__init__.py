@@ -53,7 +53,9 @@ _load_commands()
 def main() -> None:
     """Console entry point: user errors print a clear message and exit with code 2."""
     try:
-        app(standalone_mode=False)
+        # Without standalone mode, click returns the code of a `typer.Exit(code)` instead of exiting.
+        code = app(standalone_mode=False)
+        sys.exit(code if isinstance(code, int) else 0)
     except FairshareError as exc:
         typer.echo(f"Error: {exc}", err=True)
         sys.exit(exc.exit_code)
