@@ -100,13 +100,37 @@ def test_predicted_scores_feed_the_matching_engine(trained: Path) -> None:
         trained / "destinations.csv", index=False)
     done = _cli("outcomes", "predict", "--model", "model", "--members", "m2.csv",
                 "--families", "families.csv", "--destinations", "destinations.csv",
-                "--out", "s2.csv", cwd=trained)
+                "--out", "s2.csv", "--factors-out", "factors.csv", cwd=trained)
     assert done.returncode == 0, done.stderr
     done = _cli("match", "--families", "families.csv", "--destinations", "destinations.csv",
-                "--scores", "s2.csv", "--out", "plan.csv", cwd=trained)
+                "--scores", "s2.csv", "--out", "plan.csv", "--factors", "factors.csv",
+                "--explain", "explain.json", cwd=trained)
     assert done.returncode == 0, done.stderr
     plan = pd.read_csv(trained / "plan.csv")
     assert set(plan["family_id"]) == set(sizes.index)
+    # Each placed family's explanation names the principal factors of its predicted outcome
+    # in the destination chosen, in English and French.
+    explanations = json.loads((trained / "explain.json").read_text())["explanations"]
+    factors = pd.read_csv(trained / "factors.csv")
+    for row in plan.dropna().itertuples():
+        exp = explanations[row.family_id]
+        named = exp["principal_factors"]
+        assert 1 <= len(named) <= 3
+        mine = factors[(factors["family_id"] == row.family_id) & (factors["destination"] == row.destination)]
+        assert {f["member_id"] for f in named} <= set(mine["member_id"])
+        assert max(abs(f["contribution"]) for f in named) == pytest.approx(mine["contribution"].abs().max())
+        assert "Principal factors" in exp["en"] and "Facteurs principaux" in exp["fr"]
+
+
+def test_bad_factors_file_exits_2(trained: Path) -> None:
+    (trained / "bad_factors.csv").write_text("member_id,family_id,destination,feature,value,contribution\n"
+                                             "P1,F1,QC,education,university,lots\n")
+    pd.DataFrame({"family_id": ["F1"], "size": [1], "consent": ["true"]}).to_csv(trained / "f1.csv", index=False)
+    pd.DataFrame({"code": ["QC"], "capacity": [5]}).to_csv(trained / "d1.csv", index=False)
+    done = _cli("match", "--families", "f1.csv", "--destinations", "d1.csv", "--factors",
+                "bad_factors.csv", cwd=trained)
+    assert done.returncode == 2, done
+    assert "row 2, column contribution" in done.stderr
 
 
 @pytest.mark.parametrize(("edit", "message"), [

@@ -35,6 +35,9 @@ def match(
     explain: Path | None = typer.Option(None, "--explain", help="Write per-family explanations "
                                         "(English and French) and the report as JSON."),
     seed: int = typer.Option(0, "--seed", help="Seed of the random baseline."),
+    factors: Path | None = typer.Option(None, "--factors", help="Principal factors of the "
+                                        "predicted outcomes (from `fairshare outcomes predict "
+                                        "--factors-out`): each explanation then names them."),
     fmt: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Propose where each consenting family goes, with a proven bound, and explain it.
@@ -49,17 +52,27 @@ def match(
     from fairshare.matching.io import read_problem, write_plan
 
     pol = load_policy(policy)
+    factor_table = None
+    if factors is not None:
+        from fairshare.matching.factors import read_factors
+
+        factor_table = read_factors(factors)
     with Console(stderr=True).status("Reading the batch..."):
         problem = read_problem(families, destinations, scores, members)
     with Console(stderr=True).status(f"Solving {len(problem.families):,} families "
                                      f"({solver})..."):
         result = solve(problem, pol, solver=solver,
                        explain=explain is not None or fmt != "table", report=True)
+    explanations = result.explanations
+    if factor_table is not None:
+        from fairshare.matching.factors import attach_factors
+
+        explanations = attach_factors(explanations, factor_table)
     if out is not None:
         write_plan(out, result.assignment)
     if explain is not None:
         explain.write_text(json.dumps({"summary": result.summary(), "report": result.report,
-                                       "explanations": result.explanations},
+                                       "explanations": explanations},
                                       ensure_ascii=False, indent=2, default=str),
                            encoding="utf-8")
     if fmt == OutputFormat.json:

@@ -125,7 +125,8 @@ def principal_factors(model: OutcomeModel | str | Path, members: pd.DataFrame,
     """The features that move each member's predicted outcome in ``destination`` the most.
 
     Returns:
-        Columns ``member_id, destination, rank, feature, value, reference, contribution``
+        Columns ``member_id, family_id, destination, rank, feature, value, reference,
+        contribution``
         (contribution = predicted probability with the member's value minus with the reference
         value; positive helps), ``top`` rows per member ordered by absolute contribution.
     """
@@ -144,12 +145,13 @@ def principal_factors(model: OutcomeModel | str | Path, members: pd.DataFrame,
     for i in range(len(frame)):
         for rank, j in enumerate(order[i], start=1):
             name = features[j]
-            rows.append({"member_id": frame.at[i, "person_id"], "destination": destination,
+            rows.append({"member_id": frame.at[i, "person_id"],
+                         "family_id": frame.at[i, "family_id"], "destination": destination,
                          "rank": rank, "feature": name, "value": frame.at[i, name],
                          "reference": m.encoder.references[name],
                          "contribution": round(float(contributions[i, j]), 5)})
-    return pd.DataFrame(rows, columns=["member_id", "destination", "rank", "feature", "value",
-                                       "reference", "contribution"])
+    return pd.DataFrame(rows, columns=["member_id", "family_id", "destination", "rank", "feature",
+                                       "value", "reference", "contribution"])
 
 
 def describe_factors(factors: pd.DataFrame, outcome: str = "employed_1y") -> list[str]:
