@@ -105,3 +105,18 @@ def test_every_command_has_help() -> None:
 
     walk(root, "fairshare")
     assert offenders == []
+
+
+def test_bad_key_and_data_files_exit_2_naming_the_place(run_cli, tmp_path: Path) -> None:
+    (tmp_path / "bad.yaml").write_text("id: x\nlabel: a: b\n", encoding="utf-8")
+    res = run_cli("shares", "--key", "bad.yaml", "--total", "10")
+    assert res.exit_code == 2 and "line 2" in res.stderr and "Traceback" not in res.stderr
+    import shutil
+
+    from fairshare.reference import shipped_folder
+
+    folder = tmp_path / "fed"
+    shutil.copytree(shipped_folder("canada"), folder)
+    (folder / "population_2025-04-01.csv").write_bytes("code,iso_3166_2,name,population\nQC,CA-QC,Québec,1\n".encode("latin-1"))
+    res = run_cli("balance", "--key", "canada-population", "--data", str(folder))
+    assert res.exit_code == 2 and "not valid UTF-8" in res.stderr and "Traceback" not in res.stderr
