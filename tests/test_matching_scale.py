@@ -73,3 +73,33 @@ def test_prices_path_is_deterministic_under_row_shuffles() -> None:
         plans.append(sorted((pairs.family_ids[int(pairs.fam[k])],
                              pairs.dest_codes[int(pairs.dest[k])]) for k in out[0].tolist()))
     assert plans[0] == plans[1]
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_flow_on_candidate_arcs_is_certified_exact(seed: int) -> None:
+    from fairshare.matching.flow import SCALE, certify
+
+    rng = np.random.default_rng(100 + seed)
+    n, nd = 400, 6
+    scores = rng.random((n, nd)).round(4)
+    weights = rng.dirichlet(np.ones(nd))
+    cap = np.ceil(weights * n * rng.uniform(1.0, 1.3)).astype(np.int64) + 1
+    floors = np.floor(weights * n * rng.uniform(0.2, 0.9)).astype(np.int64)
+    pruned = solve_individuals(scores, cap, floors, candidates=(2, 3))
+    full = solve_individuals(scores, cap, floors, candidates=())
+    assert pruned.status == full.status == "optimal"
+    assert pruned.objective == pytest.approx(full.objective, abs=1e-9)
+    cost = -np.rint(scores * SCALE).astype(np.int64)
+    assert certify(cost, full.choice, cap, floors)
+    # A worse plan is refused: move someone from their destination to a worse free one.
+    worse = full.choice.copy()
+    load = np.bincount(worse, minlength=nd)
+    for i in range(n):
+        d = worse[i]
+        if load[d] <= floors[d]:
+            continue
+        free = [e for e in range(nd) if load[e] < cap[e] and cost[i, e] > cost[i, d]]
+        if free:
+            worse[i] = free[0]
+            assert not certify(cost, worse, cap, floors)
+            break
