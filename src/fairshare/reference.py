@@ -28,7 +28,7 @@ SHIPPED = ("canada", "germany")
 
 @dataclass(frozen=True)
 class Source:
-    """Where a figure comes from."""
+    """Where a figure or a rule comes from: a title and a URL (down to the article)."""
 
     title: str
     url: str

@@ -10,18 +10,15 @@ from pathlib import Path
 from typing import Any
 
 from fairshare.errors import KeyDefinitionError
+from fairshare.reference import Source
 
 TRANSFORMS = ("share", "inverse", "fixed")
 AGGREGATES = ("mean", "sum")
 MISSING = ("error", "neutral")
 
 
-@dataclass(frozen=True)
-class Reference:
-    """A citation: title and URL (down to the article where possible)."""
-
-    title: str
-    url: str
+# A key's reference is the same value as an indicator's source: a title and a URL.
+Reference = Source
 
 
 @dataclass(frozen=True)
