@@ -19,6 +19,8 @@ def _fed_for(federation: str) -> str | None:
 def test_every_preset_has_label_reference_and_sums_to_one() -> None:
     offenders = []
     for key in list_keys():
+        if key.label_fr == key.label or key.description_fr == key.description:
+            offenders.append(f"{key.id}: no French label or description (label_fr, description_fr)")
         if not key.label or not key.references or not all(r.url.startswith("https://") for r in key.references):
             offenders.append(f"{key.id}: label or https reference missing")
         result = evaluate_key(key, load_federation(_fed_for(key.federation)))

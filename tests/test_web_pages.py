@@ -124,6 +124,10 @@ def test_language_query_cookie_and_accept_language(app: SeededApp) -> None:
     other.cookies.delete("lang")
     page = other.get("/keys", headers={"Accept-Language": "fr-CA,fr;q=0.9,en;q=0.5"})
     assert '<html lang="fr">' in page.text and "Clés de répartition" in page.text
+    # Key names and descriptions are French too, on every page that shows them.
+    assert "Part de la population (Canada)" in page.text
+    assert "Clé de référence de l&#39;UE 2024" in other.get("/?lang=fr").text
+    assert "Population share (Canada)" in other.get("/keys?lang=en").text
 
 
 def test_overview_shows_the_map_bars_and_table(app: SeededApp) -> None:

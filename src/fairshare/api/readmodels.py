@@ -33,11 +33,20 @@ def keys_list() -> list[dict[str, Any]]:
     """Every preset key: id, label, description, references and dated formulas."""
     from fairshare.keys import list_keys
 
-    return [{"id": k.id, "label": k.label, "description": k.description,
+    return [{"id": k.id, "label": k.label, "description": k.description, "label_fr": k.label_fr,
+             "description_fr": k.description_fr,
              "federation": k.federation, "unit": k.unit,
              "references": [{"title": r.title, "url": r.url} for r in k.references],
              "versions": [{"effective": v.effective, "formula": v.formula} for v in k.versions]}
             for k in list_keys()]
+
+
+def keys_for_pages(lang: str) -> list[dict[str, Any]]:
+    """The keys that apply to the shipped (Canadian) data, labelled in ``lang`` (en or fr)."""
+    keys = [k for k in keys_list() if k["federation"] in ("any", "canada")]
+    if lang != "fr":
+        return keys
+    return [{**k, "label": k["label_fr"], "description": k["description_fr"]} for k in keys]
 
 
 @functools.lru_cache(maxsize=8)

@@ -89,6 +89,8 @@ class KeyDefinition:
     id: str
     label: str
     description: str
+    label_fr: str
+    description_fr: str
     federation: str
     unit: str
     references: tuple[Reference, ...]
@@ -222,8 +224,10 @@ def parse_key(path: Path) -> KeyDefinition:
     for a, b in itertools.pairwise(versions):
         if a.effective == b.effective:
             raise _fail(path, "versions", f"two versions take effect on {a.effective}.")
-    return KeyDefinition(id=str(raw["id"]), label=str(raw["label"]),
-                         description=" ".join(str(raw.get("description", "")).split()),
+    description = " ".join(str(raw.get("description", "")).split())
+    return KeyDefinition(id=str(raw["id"]), label=str(raw["label"]), description=description,
+                         label_fr=str(raw.get("label_fr") or raw["label"]),
+                         description_fr=" ".join(str(raw.get("description_fr") or description).split()),
                          federation=str(raw.get("federation", "any")),
                          unit=str(raw.get("unit", "share")), references=tuple(refs),
                          versions=tuple(versions), path=path)

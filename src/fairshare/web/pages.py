@@ -154,7 +154,7 @@ def overview(request: Request, principal: PagePrincipal, key: str = "canada-popu
     from fairshare.reference import load_federation
 
     t = translator(request)
-    keys = [k for k in readmodels.keys_list() if k["federation"] in ("any", "canada")]
+    keys = readmodels.keys_for_pages(t.lang)
     if key not in {k["id"] for k in keys}:
         key = "canada-population"
     if years not in YEAR_CHOICES:
@@ -193,7 +193,7 @@ def overview(request: Request, principal: PagePrincipal, key: str = "canada-popu
 def keys_page(request: Request, principal: PagePrincipal) -> Response:
     """Compare keys side by side: shares, formulas and sources."""
     t = translator(request)
-    keys = [k for k in readmodels.keys_list() if k["federation"] in ("any", "canada")]
+    keys = readmodels.keys_for_pages(t.lang)
     wanted = [k for k in (request.query_params.getlist("key") or []) if k]
     chosen = [k for k in keys if k["id"] in wanted] or keys[:3]
     names = {j["code"]: j for j in readmodels.jurisdictions()}

@@ -29,7 +29,7 @@ BASELINES_INLINE_FAMILIES = 5_000  # larger runs compare with the baselines on r
 def matching_page(request: Request, principal: PagePrincipal) -> Response:
     """Runs, newest first, and (for coordinators) the form to create one."""
     _need(principal, Action.read_runs)
-    keys = [k for k in readmodels.keys_list() if k["federation"] in ("any", "canada")]
+    keys = readmodels.keys_for_pages(translator(request).lang)
     return page(request, "matching.html", title_key="matching_title", principal=principal,
                 runs=matching.list_runs(context_of(request)),
                 can_create=permits(principal, Action.create_runs), policies=POLICIES,

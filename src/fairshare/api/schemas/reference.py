@@ -27,6 +27,8 @@ class KeyPublic(Public):
     id: str
     label: str
     description: str
+    label_fr: str
+    description_fr: str
     federation: str
     unit: str
     references: list[ReferencePublic]
