@@ -136,17 +136,22 @@ def read_destinations(path: Path) -> tuple[Destination, ...]:
     return tuple(out)
 
 
+def _score(path: Path, n: int, text: str) -> float:
+    """One score cell: a number in [0, 1], or an error naming the row and column."""
+    try:
+        value = float(text)
+    except ValueError as exc:
+        raise InputError(f"{path}, row {n}, column score: {text!r} is not a number.") from exc
+    if math.isnan(value) or not 0 <= value <= 1:
+        raise InputError(f"{path}, row {n}, column score: {value} is outside [0, 1].")
+    return value
+
+
 def read_scores(path: Path) -> dict[str, dict[str, float]]:
     """Scores from a CSV file; a duplicate (family, destination) pair is an error."""
     out: dict[str, dict[str, float]] = {}
     for n, row in _rows(path, SCORE_COLUMNS, SCORE_COLUMNS):
-        try:
-            value = float(row["score"])
-        except ValueError as exc:
-            raise InputError(f"{path}, row {n}, column score: {row['score']!r} is not a "
-                             "number.") from exc
-        if math.isnan(value) or not 0 <= value <= 1:
-            raise InputError(f"{path}, row {n}, column score: {value} is outside [0, 1].")
+        value = _score(path, n, row["score"])
         fam = out.setdefault(row["family_id"], {})
         if row["destination"] in fam:
             raise InputError(f"{path}, row {n}: duplicate score for family "
@@ -186,13 +191,7 @@ def _read_score_file(path: Path, families: tuple[Family, ...]) -> dict[str, dict
         return read_scores(path)
     member_scores: dict[str, dict[str, float]] = {}
     for n, row in _rows(path, MEMBER_SCORE_COLUMNS, MEMBER_SCORE_COLUMNS):
-        try:
-            value = float(row["score"])
-        except ValueError as exc:
-            raise InputError(f"{path}, row {n}, column score: {row['score']!r} is not a "
-                             "number.") from exc
-        if math.isnan(value) or not 0 <= value <= 1:
-            raise InputError(f"{path}, row {n}, column score: {value} is outside [0, 1].")
+        value = _score(path, n, row["score"])
         member_scores.setdefault(row["member_id"], {})[row["destination"]] = value
     if not any(f.members for f in families):
         raise InputError(f"{path}: member-level scores need --members (member_id,family_id).")
