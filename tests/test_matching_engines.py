@@ -112,9 +112,14 @@ def test_default_scorer_works_end_to_end() -> None:
     assert r.violations == [] and r.status is MatchStatus.optimal
 
 
-def test_exact_on_large_batches_is_certified_within_the_mip_tolerance(batch, exact,
-                                                                      monkeypatch) -> None:
+def test_exact_on_large_batches_is_optimal_by_reduced_cost_fixing(batch, exact,
+                                                                   monkeypatch) -> None:
     import importlib
+
+    import numpy as np
+
+    from fairshare.matching.model import build_pairs
+    from fairshare.matching.rcfix import restricted_mip
 
     solve_module = importlib.import_module("fairshare.matching.solve")
     monkeypatch.setattr(solve_module, "EXACT_MAX_FAMILIES", 50)
@@ -122,7 +127,14 @@ def test_exact_on_large_batches_is_certified_within_the_mip_tolerance(batch, exa
     assert r.status is MatchStatus.optimal
     assert r.violations == []
     assert r.persons_placed == exact.persons_placed
-    assert r.objective >= exact.objective * (1 - 1e-4) - 1e-9
+    assert any(n.startswith("Reduced-cost fixing") for n in r.notes), r.notes
+    # Branch and bound on every pair, to a 1e-9 gap: the same optimum, and the bound holds.
+    pairs = build_pairs(batch.sorted())
+    full = restricted_mip(pairs, OUTCOME, np.arange(len(pairs.fam), dtype=np.int64))
+    assert full is not None
+    assert r.objective == pytest.approx(full[1], rel=1e-9)
+    assert r.bound is not None and r.bound >= full[1] - 1e-6
+    assert r.gap is not None and r.gap <= 1e-6  # rcfix.PROVEN_GAP
 
 
 def _random_small(seed: int):  # type: ignore[no-untyped-def]

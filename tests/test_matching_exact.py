@@ -187,3 +187,48 @@ def test_exact_matches_brute_force(seed: int) -> None:
     assert check_plan(p, r.assignment) == []
     assert r.persons_placed == persons
     assert r.objective == pytest.approx(value, abs=1e-3 * max(1.0, value))
+
+
+@pytest.mark.parametrize("first_share", [0.125, 0.0])
+@pytest.mark.parametrize("seed", range(40))
+def test_lp_route_with_reduced_cost_fixing_matches_brute_force(seed: int, first_share: float,
+                                                               monkeypatch) -> None:
+    """``exact`` on large batches (LP plan, then reduced-cost fixing) forced onto tiny ones.
+
+    ``first_share=0`` keeps only the zero-reduced-cost pairs in the first round, so that the
+    second round (which must always prove the optimum) runs whenever the LP plan was not optimal.
+    """
+    import importlib
+
+    monkeypatch.setattr(importlib.import_module("fairshare.matching.solve"),
+                        "EXACT_MAX_FAMILIES", 0)
+    monkeypatch.setattr(importlib.import_module("fairshare.matching.rcfix"), "FIRST_SHARE",
+                        first_share)
+    rng = random.Random(seed)
+    p = _random_problem(rng, rng.randint(4, 8))
+    persons, value = _brute_force(p)
+    r = solve(p, OUTCOME, solver="exact", explain=False, report=False)
+    if persons < 0:
+        assert r.status is MatchStatus.infeasible
+        return
+    assert check_plan(p, r.assignment) == []
+    assert r.persons_placed == persons
+    fixed = any(n.startswith("Reduced-cost fixing") or "meets the LP bound" in n
+                for n in r.notes)
+    # The reduced-cost route is optimal to 1e-9; branch and bound (its fallback) to 1e-4.
+    assert r.objective == pytest.approx(value, abs=1e-6 if fixed else 1e-3 * max(1.0, value))
+    assert r.bound is not None and r.bound >= value - 1e-6
+
+
+def test_lp_route_takes_reduced_cost_fixing_on_most_random_instances(monkeypatch) -> None:
+    import importlib
+
+    monkeypatch.setattr(importlib.import_module("fairshare.matching.solve"),
+                        "EXACT_MAX_FAMILIES", 0)
+    routes = []
+    for seed in range(40):
+        rng = random.Random(seed)
+        r = solve(_random_problem(rng, rng.randint(4, 8)), OUTCOME, solver="exact",
+                  explain=False, report=False)
+        routes.append(any(n.startswith("Reduced-cost fixing") for n in r.notes))
+    assert sum(routes) >= 10, routes

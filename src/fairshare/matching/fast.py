@@ -86,9 +86,10 @@ def fix_and_mip(pairs: Pairs, policy: Policy, sub: SubProblem, x_cols: IntArray,
     return np.concatenate([integral, mip.chosen]), n_free
 
 
-def colgen_fix_mip(pairs: Pairs, policy: Policy, sub: SubProblem, *,
-                   priced_start: bool = False) -> tuple[IntArray, float, list[str]] | None:
-    """Column-generation LP over ``sub``, then fix and MIP: chosen pairs, LP bound, notes.
+def colgen_fix_mip(pairs: Pairs, policy: Policy, sub: SubProblem, *, priced_start: bool = False
+                   ) -> tuple[IntArray, float, list[str], FloatArray] | None:
+    """Column-generation LP over ``sub``, then fix and MIP: chosen pairs, LP bound, notes and
+    the reduced costs at the LP duals.
 
     ``priced_start`` starts the LP from each family's best pairs under prices from a small
     sample LP (fewer, cheaper rounds on large batches); the LP optimum is the same.
@@ -118,7 +119,7 @@ def colgen_fix_mip(pairs: Pairs, policy: Policy, sub: SubProblem, *,
     chosen, n_free = fixed
     notes = [f"LP by column generation: {len(cg.cols):,} of {len(sub.cols):,} pairs generated "
              f"in {cg.rounds} rounds; {n_free:,} families left to the small MIP."]
-    return chosen, cg.bound, notes
+    return chosen, cg.bound, notes, cg.reduced_cost
 
 
 def fill_unplaced(pairs: Pairs, policy: Policy, chosen: IntArray) -> IntArray:
@@ -152,7 +153,8 @@ def fill_unplaced(pairs: Pairs, policy: Policy, chosen: IntArray) -> IntArray:
 
 def _outcome(pairs: Pairs, policy: Policy, chosen: IntArray, bound: float, notes: list[str],
              timings: dict[str, float], bound_persons: float,
-             floor_rhs: float | None = None) -> StageOutcome:
+             floor_rhs: float | None = None, reduced_cost: FloatArray | None = None
+             ) -> StageOutcome:
     before = len(chosen)
     chosen = fill_unplaced(pairs, policy, chosen)
     if len(chosen) > before:
@@ -166,6 +168,7 @@ def _outcome(pairs: Pairs, policy: Policy, chosen: IntArray, bound: float, notes
                           persons_min=placed - 1e-6, floor_rhs=floor_rhs)
         if lp.status is not MatchStatus.infeasible:
             bound = lp.objective
+            reduced_cost = None  # they certify the old bound, not this one
             notes = [*notes, f"Bound recomputed over plans placing at least {placed:,.0f} "
                      "persons."]
     choice = np.full(pairs.n_families, -1, dtype=np.int64)
@@ -174,7 +177,7 @@ def _outcome(pairs: Pairs, policy: Policy, chosen: IntArray, bound: float, notes
     gap = max(0.0, (bound - objective) / abs(bound)) if bound else 0.0
     status = MatchStatus.optimal if gap <= 1e-4 else MatchStatus.feasible
     return StageOutcome(choice=choice.tolist(), status=status, objective=objective, bound=bound,
-                        gap=gap, notes=notes, timings=timings)
+                        gap=gap, notes=notes, timings=timings, reduced_cost=reduced_cost)
 
 
 def solve_fast(pairs: Pairs, policy: Policy) -> StageOutcome:
@@ -196,9 +199,10 @@ def solve_fast(pairs: Pairs, policy: Policy) -> StageOutcome:
         done = colgen_fix_mip(pairs, policy, whole(pairs),
                               priced_start=pairs.n_families >= PRICED_START_MIN_FAMILIES)
         if done is not None:
-            chosen, bound, more = done
+            chosen, bound, more, rc = done
             return _outcome(pairs, policy, chosen, bound, notes + more,
-                            {"colgen_fix_mip": time.perf_counter() - t0}, all_persons)
+                            {"colgen_fix_mip": time.perf_counter() - t0}, all_persons,
+                            reduced_cost=rc)
         notes.append("Column generation could not place every family; solving the staged "
                      "full LP instead.")
     lp = solve_stages(pairs, policy, whole(pairs), integer=False)

@@ -82,10 +82,12 @@ def pass_and_solve(cost: FloatArray, col_lower: FloatArray, col_upper: FloatArra
                    row_lower: FloatArray, row_upper: FloatArray,
                    start: IntArray, index: IntArray, value: FloatArray, *,
                    integer: bool, maximize: bool = True, mip_rel_gap: float = 1e-4,
-                   highs: Any | None = None, max_nodes: int | None = None) -> LpOutcome:
+                   highs: Any | None = None, max_nodes: int | None = None,
+                   initial: FloatArray | None = None) -> LpOutcome:
     """Build a HighsLp from CSC arrays, pass it and solve it.
 
     ``max_nodes`` caps the branch-and-bound nodes: a deterministic work limit (never a clock).
+    ``initial`` is a feasible solution for HiGHS to start from (MIP only).
     """
     import highspy
 
@@ -108,6 +110,11 @@ def pass_and_solve(cost: FloatArray, col_lower: FloatArray, col_upper: FloatArra
     if integer and len(cost):
         lp.integrality_ = [highspy.HighsVarType.kInteger] * len(cost)
     h.passModel(lp)
+    if initial is not None and integer:
+        sol = highspy.HighsSolution()
+        sol.col_value = np.asarray(initial, dtype=np.float64).tolist()
+        sol.value_valid = True
+        h.setSolution(sol)
     h.run()
     return read_outcome(h, integer=integer)
 

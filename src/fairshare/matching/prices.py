@@ -226,7 +226,7 @@ def solve_by_prices(pairs: Pairs, policy: Policy
                          used_dest=used_dest, used_house=used_house)
         done = colgen_fix_mip(pairs, policy, sub)
         if done is not None:
-            chosen, _, more = done
+            chosen, _, more, _ = done
             notes.append(f"{int(free.sum()):,} families re-solved exactly with the others "
                          "fixed at their priced choice. " + more[0])
             plan = np.concatenate([fixed, chosen])

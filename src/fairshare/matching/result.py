@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from fairshare.matching.model import FloatArray
 
 
 class MatchStatus(enum.StrEnum):
@@ -22,6 +25,8 @@ class StageOutcome:
     """What an engine (exact, fast, a baseline) returns before decoding and checking.
 
     ``choice[i]`` is the destination index of family ``i`` (``-1``: unplaced).
+    ``reduced_cost`` (LP-based engines): per pair, the reduced cost at the LP duals that prove
+    ``bound``, for :mod:`fairshare.matching.rcfix` to close the gap exactly.
     """
 
     choice: list[int]
@@ -31,6 +36,7 @@ class StageOutcome:
     gap: float | None
     notes: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    reduced_cost: FloatArray | None = None
 
 
 @dataclass

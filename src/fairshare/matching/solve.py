@@ -51,14 +51,18 @@ def _run_engine(problem: Problem, pairs: Pairs, policy: Policy, engine: str,
                 seed: int) -> StageOutcome:
     if engine == "exact":
         if pairs.n_families > EXACT_MAX_FAMILIES:
-            # A plan within the MIP tolerance of a proven bound is the certificate branch and
-            # bound would stop with; for large batches the LP-based method usually finds it in
-            # seconds, so try it first and fall back to branch and bound only when it does not.
+            # Branch and bound on a large batch takes minutes. The LP-based plan comes with the
+            # LP's reduced costs, which confine every better plan to a small part of the pairs
+            # (rcfix): solve that part to optimality. Without them (a bound recomputed, an
+            # outcome floor), a plan within the MIP tolerance of a proven bound is the
+            # certificate branch and bound would stop with; else branch and bound.
             from fairshare.matching.fast import solve_fast
 
             fast = solve_fast(pairs, policy)
             placed_all = all(d >= 0 for d, ok in zip(fast.choice, pairs.placeable.tolist(),
                                                      strict=True) if ok)
+            if fast.reduced_cost is not None and policy.outcome_floor is None:
+                return _close_gap(pairs, policy, fast)
             if fast.status is MatchStatus.optimal and placed_all:
                 fast.notes.append(f"Proven optimal within the MIP tolerance ({MIP_REL_GAP:g}) by "
                                   "the LP bound, without branch and bound.")
@@ -84,6 +88,27 @@ def _run_engine(problem: Problem, pairs: Pairs, policy: Policy, engine: str,
     return StageOutcome(choice=choice_l, status=MatchStatus.heuristic,
                         objective=plan_value(problem, pairs, policy, choice_l), bound=None,
                         gap=None)
+
+
+def _close_gap(pairs: Pairs, policy: Policy, fast: StageOutcome) -> StageOutcome:
+    """The LP-based plan made optimal by reduced-cost fixing (:mod:`~.rcfix`)."""
+    from fairshare.matching.rcfix import REL_GAP, close_gap
+
+    assert fast.reduced_cost is not None and fast.bound is not None
+    if (fast.gap or 0.0) <= REL_GAP:
+        fast.notes.append("The LP-based plan meets the LP bound: optimal.")
+        return fast
+    t = time.perf_counter()
+    chosen = np.flatnonzero(np.asarray(fast.choice)[pairs.fam] == pairs.dest)
+    closed = close_gap(pairs, policy, chosen, fast.bound, fast.reduced_cost)
+    choice = np.full(pairs.n_families, -1, dtype=np.int64)
+    choice[pairs.fam[closed.chosen]] = pairs.dest[closed.chosen]
+    gap = max(0.0, (closed.bound - closed.objective) / abs(closed.bound)) if closed.bound else 0.0
+    return StageOutcome(choice=choice.tolist(),
+                        status=MatchStatus.optimal if gap <= MIP_REL_GAP else MatchStatus.feasible,
+                        objective=closed.objective, bound=closed.bound, gap=gap,
+                        notes=[*fast.notes, *closed.notes],
+                        timings={**fast.timings, "reduced_cost_fixing": time.perf_counter() - t})
 
 
 def plan_value(problem: Problem, pairs: Pairs, policy: Policy, choice: list[int]) -> float:
