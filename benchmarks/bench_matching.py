@@ -3,8 +3,9 @@
 Run all:   .venv/bin/python -m benchmarks.bench_matching
 One part:  .venv/bin/python -m benchmarks.bench_matching --only 10k,400k
            (or BENCH_MATCHING_ONLY=10k .venv/bin/python -m benchmarks matching)
-Parts: 10k (default solver, --solver exact, full MIP, PuLP+CBC, greedy, floor), 400k, individuals (min-cost
-flow, 1M persons), districts (400 destinations x 100k families). Instance generation is excluded
+Parts: 10k (default solver, --solver exact, full MIP, PuLP+CBC, greedy, floor), 400k, individuals
+(min-cost flow, 1M persons), districts (400 destinations x 100k families), exact-seeds (default
+and --solver exact on six 10k batches). Instance generation is excluded
 from every time. Figures go to benchmarks/README.md (## Matching).
 """
 
@@ -208,8 +209,26 @@ def bench_districts(families: int = 100_000, n_dest: int = 400) -> None:
           peak_rss_mb=_peak_mb())
 
 
+def bench_exact_seeds(families: int = 10_000, seeds: tuple[int, ...] = (1, 2, 3, 4, 5, 6)
+                      ) -> None:
+    """`--solver exact` against the default on several 10k batches: time ratio and gaps."""
+    for seed in seeds:
+        problem = synth_batch(families, seed=seed)
+        t = time.perf_counter()
+        fast = solve(problem, OUTCOME, solver="fast", explain=False, report=False)
+        t_fast = time.perf_counter() - t
+        t = time.perf_counter()
+        exact = solve(problem, OUTCOME, solver="exact", explain=False, report=False)
+        t_exact = time.perf_counter() - t
+        rounds = sum(1 for n in exact.notes if n.startswith("Reduced-cost fixing"))
+        _line(f"seed {seed}: default / exact", default_s=t_fast, exact_s=t_exact,
+              exact_over_default=t_exact / t_fast, default_gap_pct=100 * (fast.gap or 0.0),
+              exact_gap_pct=100 * (exact.gap or 0.0),
+              exact_minus_default=exact.objective - fast.objective, rounds=rounds)
+
+
 PARTS = {"10k": bench_10k, "400k": bench_400k, "individuals": bench_individuals,
-         "districts": bench_districts}
+         "districts": bench_districts, "exact-seeds": bench_exact_seeds}
 
 
 def main(argv: list[str] | None = None) -> None:
