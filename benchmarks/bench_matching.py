@@ -5,8 +5,8 @@ One part:  .venv/bin/python -m benchmarks.bench_matching --only 10k,400k
            (or BENCH_MATCHING_ONLY=10k .venv/bin/python -m benchmarks matching)
 Parts: 10k (default solver, --solver exact, full MIP, PuLP+CBC, greedy, floor), 400k, individuals
 (min-cost flow, 1M persons), districts (400 destinations x 100k families), exact-seeds (default
-and --solver exact on six 10k batches). Instance generation is excluded
-from every time. Figures go to benchmarks/README.md (## Matching).
+and --solver exact on six 10k batches), exact-scale (--solver exact at 30k and 100k families).
+Instance generation is excluded from every time. Figures go to benchmarks/README.md (## Matching).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from fairshare.matching.exact import solve_stages, whole
 from fairshare.matching.fast import solve_fast
 from fairshare.matching.model import Pairs, build_pairs, define_objective
 from fairshare.matching.problem import Destination, Problem
+from fairshare.matching.solve import exact_by_lp
 from fairshare.matching.synth import synth_batch
 
 OUTCOME = load_policy("outcome")
@@ -160,9 +161,37 @@ def bench_400k(families: int = 400_000) -> None:
     del problem
     t = time.perf_counter()
     out = solve_fast(pairs, OUTCOME)
-    _line("default (fast: prices + re-solve)", seconds=time.perf_counter() - t,
+    t_fast = time.perf_counter() - t
+    _line("default (fast: prices + re-solve)", seconds=t_fast,
           gap_pct=100 * (out.gap or 0.0), objective=out.objective, bound=out.bound or 0.0,
           peak_rss_mb=_peak_mb())
+    _exact_line(pairs, t_fast)
+
+
+def _exact_line(pairs: Pairs, t_default: float) -> None:
+    """`--solver exact` on the same arrays (column generation, then reduced-cost fixing)."""
+    t = time.perf_counter()
+    out = exact_by_lp(pairs, OUTCOME)
+    t_exact = time.perf_counter() - t
+    if out is None:
+        _line("--solver exact", seconds=t_exact, result="needs branch and bound")
+        return
+    fixed = any(n.startswith("Reduced-cost fixing, round") for n in out.notes)
+    _line("--solver exact (LP route)", seconds=t_exact, ratio_vs_default=t_exact / t_default,
+          gap_pct=100 * (out.gap or 0.0), objective=out.objective,
+          reduced_cost_fixing="yes" if fixed else "no (work limit)", peak_rss_mb=_peak_mb())
+
+
+def bench_exact_scale(sizes: tuple[int, ...] = (30_000, 100_000)) -> None:
+    """`--solver exact` beyond the sizes of the issue's exact target."""
+    for n in sizes:
+        pairs = build_pairs(synth_batch(n, seed=2))
+        t = time.perf_counter()
+        out = solve_fast(pairs, OUTCOME)
+        t_fast = time.perf_counter() - t
+        _line(f"{n} families: default", seconds=t_fast, gap_pct=100 * (out.gap or 0.0),
+              objective=out.objective)
+        _exact_line(pairs, t_fast)
 
 
 def bench_individuals(persons: int = 1_000_000, n_dest: int = 13) -> None:
@@ -228,7 +257,8 @@ def bench_exact_seeds(families: int = 10_000, seeds: tuple[int, ...] = (1, 2, 3,
 
 
 PARTS = {"10k": bench_10k, "400k": bench_400k, "individuals": bench_individuals,
-         "districts": bench_districts, "exact-seeds": bench_exact_seeds}
+         "districts": bench_districts, "exact-seeds": bench_exact_seeds,
+         "exact-scale": bench_exact_scale}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -137,6 +137,49 @@ def test_exact_on_large_batches_is_optimal_by_reduced_cost_fixing(batch, exact,
     assert r.gap is not None and r.gap <= 1e-6  # rcfix.PROVEN_GAP
 
 
+def test_exact_keeps_column_generation_where_fast_uses_prices(batch, exact, monkeypatch) -> None:
+    import importlib
+
+    monkeypatch.setattr(importlib.import_module("fairshare.matching.solve"),
+                        "EXACT_MAX_FAMILIES", 50)
+    monkeypatch.setattr(importlib.import_module("fairshare.matching.fast"),
+                        "PRICES_MIN_FAMILIES", 100)
+    fast = solve(batch, OUTCOME, solver="fast", explain=False, report=False)
+    assert any("priced choice" in n for n in fast.notes), fast.notes
+    r = solve(batch, OUTCOME, solver="exact", explain=False, report=False)
+    assert not any("priced choice" in n for n in r.notes), r.notes
+    assert any(n.startswith("LP by column generation") for n in r.notes)
+    assert r.status is MatchStatus.optimal and r.violations == []
+    assert r.objective >= exact.objective - 1e-6
+
+
+def test_reduced_cost_fixing_respects_its_work_limit(batch, exact, monkeypatch) -> None:
+    import importlib
+
+    monkeypatch.setattr(importlib.import_module("fairshare.matching.solve"),
+                        "EXACT_MAX_FAMILIES", 50)
+    import numpy as np
+
+    from fairshare.matching import rcfix
+    from fairshare.matching.fast import solve_fast
+    from fairshare.matching.model import build_pairs
+
+    monkeypatch.setattr(rcfix, "MAX_PAIRS", 10)
+    pairs = build_pairs(batch.sorted())
+    lp = solve_fast(pairs, OUTCOME)
+    assert lp.reduced_cost is not None and lp.bound is not None
+    chosen = np.flatnonzero(np.asarray(lp.choice)[pairs.fam] == pairs.dest)
+    closed = rcfix.close_gap(pairs, OUTCOME, chosen, lp.bound, lp.reduced_cost)
+    assert closed.notes[0].startswith("Reduced-cost fixing not attempted")
+    assert closed.objective == pytest.approx(lp.objective, rel=1e-12)
+    assert closed.bound == lp.bound
+    assert np.array_equal(closed.chosen, chosen)
+    # exact then falls back to branch and bound when that plan is not within 1e-4
+    r = solve(batch, OUTCOME, solver="exact", explain=False, report=False)
+    assert r.status is MatchStatus.optimal and r.violations == []
+    assert r.objective >= exact.objective * (1 - 1e-4) - 1e-9
+
+
 def _random_small(seed: int):  # type: ignore[no-untyped-def]
     import random
 

@@ -180,13 +180,18 @@ def _outcome(pairs: Pairs, policy: Policy, chosen: IntArray, bound: float, notes
                         gap=gap, notes=notes, timings=timings, reduced_cost=reduced_cost)
 
 
-def solve_fast(pairs: Pairs, policy: Policy) -> StageOutcome:
-    """Prices (very large batches) or column generation, then fix + small MIP; proven gap."""
+def solve_fast(pairs: Pairs, policy: Policy, *, use_prices: bool = True) -> StageOutcome:
+    """Prices (very large batches) or column generation, then fix + small MIP; proven gap.
+
+    ``use_prices=False`` keeps column generation at every size: slower beyond
+    :data:`PRICES_MIN_FAMILIES` families, but a gap near 1e-6 and reduced costs for
+    :mod:`~fairshare.matching.rcfix` (the ``exact`` solver's choice).
+    """
     t0 = time.perf_counter()
     notes: list[str] = []
     all_persons = float(pairs.sizes[pairs.placeable].sum())
     if policy.outcome_floor is None:
-        if pairs.n_families >= PRICES_MIN_FAMILIES:
+        if use_prices and pairs.n_families >= PRICES_MIN_FAMILIES:
             from fairshare.matching.prices import solve_by_prices
 
             priced = solve_by_prices(pairs, policy)

@@ -42,6 +42,9 @@ REL_GAP = 1e-9  # relative MIP gap of the restricted MIPs: optimal, not "within 
 PROVEN_GAP = 1e-6  # stop after the first round when the whole problem's gap is this small
 FIRST_SHARE = 0.125  # the first round keeps the pairs within this share of the gap
 RC_SLACK = 1e-9  # reduced costs are floats: keep pairs this close to the cut-off too
+# Deterministic work limit: a restricted MIP of more pairs is not attempted. Measured: 20,000
+# pairs (10k families) about 1.8 s, 62,000 (30k families) 8.8 s, 212,000 (100k) 126 s.
+MAX_PAIRS = 75_000
 
 
 @dataclass
@@ -92,23 +95,28 @@ def close_gap(pairs: Pairs, policy: Policy, chosen: IntArray, bound: float,
     values = define_objective(pairs, policy, stage="value")
     objective = float(values[chosen].sum())
     notes: list[str] = []
+    proven = bound
     g = FIRST_SHARE * max(bound - objective, 0.0)
     for round_no in (1, 2):
         keep = reduced_cost >= -(g + RC_SLACK)
         keep[chosen] = True
         cols = np.flatnonzero(keep)
+        if len(cols) > MAX_PAIRS:
+            notes.append(f"Reduced-cost fixing not attempted: {len(cols):,} pairs would stay "
+                         f"in the MIP (limit {MAX_PAIRS:,}); the plan keeps its proven gap.")
+            break
         found = restricted_mip(pairs, policy, cols, start=chosen if round_no == 2 else None)
         if found is None:  # pragma: no cover - the incumbent is always in the model
             break
         sub_chosen, sub_obj, sub_bound = found
         if sub_obj > objective:
             chosen, objective = sub_chosen, sub_obj
-        proven = max(min(bound, max(sub_bound, bound - g)), objective)
+        proven = max(min(proven, max(sub_bound, bound - g)), objective)
         notes.append(f"Reduced-cost fixing, round {round_no}: MIP on the {len(cols):,} of "
                      f"{len(pairs.fam):,} pairs with an LP reduced cost of at least {-g:.6g} (a "
                      f"plan using any other pair is worth less than the LP bound less {g:.6g}); "
                      f"best plan {objective:,.6f}, proven bound {proven:,.6f}.")
-        if (proven - objective) <= PROVEN_GAP * abs(proven) or round_no == 2:
-            return Closed(chosen=chosen, objective=objective, bound=proven, notes=notes)
+        if proven - objective <= PROVEN_GAP * abs(proven):
+            break
         g = bound - objective
-    return Closed(chosen=chosen, objective=objective, bound=bound, notes=notes)
+    return Closed(chosen=chosen, objective=objective, bound=proven, notes=notes)

@@ -51,22 +51,9 @@ def _run_engine(problem: Problem, pairs: Pairs, policy: Policy, engine: str,
                 seed: int) -> StageOutcome:
     if engine == "exact":
         if pairs.n_families > EXACT_MAX_FAMILIES:
-            # Branch and bound on a large batch takes minutes. The LP-based plan comes with the
-            # LP's reduced costs, which confine every better plan to a small part of the pairs
-            # (rcfix): solve that part to optimality. Without them (a bound recomputed, an
-            # outcome floor), a plan within the MIP tolerance of a proven bound is the
-            # certificate branch and bound would stop with; else branch and bound.
-            from fairshare.matching.fast import solve_fast
-
-            fast = solve_fast(pairs, policy)
-            placed_all = all(d >= 0 for d, ok in zip(fast.choice, pairs.placeable.tolist(),
-                                                     strict=True) if ok)
-            if fast.reduced_cost is not None and policy.outcome_floor is None:
-                return _close_gap(pairs, policy, fast)
-            if fast.status is MatchStatus.optimal and placed_all:
-                fast.notes.append(f"Proven optimal within the MIP tolerance ({MIP_REL_GAP:g}) by "
-                                  "the LP bound, without branch and bound.")
-                return fast
+            by_lp = exact_by_lp(pairs, policy)
+            if by_lp is not None:
+                return by_lp
         out = solve_stages(pairs, policy, whole(pairs), integer=True)
         choice = np.full(pairs.n_families, -1, dtype=np.int64)
         choice[pairs.fam[out.chosen]] = pairs.dest[out.chosen]
@@ -88,6 +75,32 @@ def _run_engine(problem: Problem, pairs: Pairs, policy: Policy, engine: str,
     return StageOutcome(choice=choice_l, status=MatchStatus.heuristic,
                         objective=plan_value(problem, pairs, policy, choice_l), bound=None,
                         gap=None)
+
+
+def exact_by_lp(pairs: Pairs, policy: Policy) -> StageOutcome | None:
+    """The optimal plan of a large batch without branch and bound on the whole model, or None
+    when this route cannot prove it (the caller then runs branch and bound).
+
+    Branch and bound on a large batch takes minutes to hours. The column-generation plan (at
+    every size: prices would be faster beyond 40k families but leave a gap near 1e-4) comes
+    with the LP's reduced costs, which confine every better plan to a small part of the pairs
+    (:mod:`~fairshare.matching.rcfix`): solve that part to optimality. Without them (a bound
+    recomputed, an outcome floor), a plan within the MIP tolerance of a proven bound is the
+    certificate branch and bound would stop with.
+    """
+    from fairshare.matching.fast import solve_fast
+
+    fast = solve_fast(pairs, policy, use_prices=False)
+    if fast.reduced_cost is not None and policy.outcome_floor is None:
+        closed = _close_gap(pairs, policy, fast)
+        return closed if closed.status is MatchStatus.optimal else None
+    placed_all = all(d >= 0 for d, ok in zip(fast.choice, pairs.placeable.tolist(), strict=True)
+                     if ok)
+    if fast.status is MatchStatus.optimal and placed_all:
+        fast.notes.append(f"Proven optimal within the MIP tolerance ({MIP_REL_GAP:g}) by the LP "
+                          "bound, without branch and bound.")
+        return fast
+    return None
 
 
 def _close_gap(pairs: Pairs, policy: Policy, fast: StageOutcome) -> StageOutcome:
