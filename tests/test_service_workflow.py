@@ -180,7 +180,45 @@ def test_purge_with_a_frozen_clock(registry: Context, tmp_path):
     clock.advance(days=400)
     result = purge(registry, as_of=clock().date())
     assert result.counts["run_snapshots"] == 1 and result.counts["explanations"] == 3
+    assert result.counts["decision_reasons"] == 0  # nothing decided in this run
     with pytest.raises(Exception, match="purged"):
         replay_run(registry, run_id=run.id)
     assert verify_audit(registry).ok
     assert status(registry).counts["audit_entries"] >= 8
+
+
+def test_decision_reasons_stay_out_of_the_audit_chain_and_expire(registry: Context, tmp_path):
+    from sqlalchemy import select
+
+    from fairshare.service.decisions import reason_digest
+    from fairshare.service.retention import PURGED_REASON
+    from fairshare.store.tables import audit_entries, decisions
+
+    clock = registry.clock
+    assert isinstance(clock, FrozenClock)
+    _seed(registry, tmp_path, families=2)
+    run = create_run(registry, policy="outcome", key="canada-population").run
+    rec = show_run(registry, run_id=run.id).recommendations[0]
+    canary = "CANARY-REASON mother needs dialysis near Moncton"
+    decide(registry, run_id=run.id, family_id=rec.family_id, kind="accept", reason=canary,
+           decided_by="bob")
+    entry = show_audit(registry, action="decision.accept")[-1]
+    assert "reason" not in entry.details
+    assert entry.details["reason_sha256"] == reason_digest(canary)
+    with registry.engine.connect() as conn:
+        audit_text = " ".join(str(r.details) for r in conn.execute(select(audit_entries)))
+        assert "CANARY-REASON" not in audit_text
+        assert conn.execute(select(decisions.c.reason)).scalar_one() == canary
+    clock.advance(days=1094)
+    assert purge(registry, as_of=clock().date()).counts["decision_reasons"] == 0
+    clock.advance(days=2)
+    result = purge(registry, as_of=clock().date())
+    assert result.counts["decision_reasons"] == 1
+    with registry.engine.connect() as conn:
+        row = conn.execute(select(decisions)).one()
+    assert row.reason == PURGED_REASON and row.kind == "accept" and row.decided_by == "bob"
+    tomb = show_audit(registry, action="purge.delete")[-1]
+    assert tomb.details["category"] == "decision_reasons"
+    assert purge(registry, as_of=clock().date()).counts["decision_reasons"] == 0  # once
+    assert verify_audit(registry).ok
+

@@ -21,6 +21,7 @@ CATEGORIES = {
     "withdrawn_claimants": ("anonymise",),
     "run_snapshots": ("delete",),
     "explanations": ("delete",),
+    "decision_reasons": ("delete",),
 }
 
 

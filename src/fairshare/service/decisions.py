@@ -7,6 +7,7 @@ holds the single writer lock (``BEGIN IMMEDIATE``).
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from sqlalchemy import Connection, Row, insert, select, update
@@ -61,6 +62,19 @@ def _reserve(conn: Connection, ctx: Context, code: str, size: int) -> tuple[Row[
     raise ConflictError(f"No capacity left in {code} for a family of {size}: every active offer "
                         "is used up (or has no housing unit of that size). Nothing was recorded; "
                         "choose another destination or add capacity.")
+
+
+def reason_digest(reason: str) -> str:
+    """SHA-256 of a decision's reason text: what the audit chain keeps of it.
+
+    A free-text reason may mention a person's circumstances, and audit entries are permanent;
+    the text lives in the decision record (purged under the retention schedule) and the chain
+    holds its digest, which shows whether the stored text was altered.
+
+    >>> reason_digest("good fit")[:12]
+    '7b0628afc837'
+    """
+    return hashlib.sha256(reason.encode("utf-8")).hexdigest()
 
 
 def check_decision(*, kind: str, reason: str, reason_code: str | None,
@@ -157,7 +171,7 @@ def decide_in(conn: Connection, ctx: Context, *, run_id: str, family_id: str, ki
            entity_id=family_id, details={"run": run_id, "decision": decision_id,
                                          "recommended": rec.destination,
                                          "destination": dest, "reason_code": code,
-                                         "reason": reason})
+                                         "reason_sha256": reason_digest(reason)})
     transfer_id = None
     if dest is not None:
         offer, band = _reserve(conn, ctx, dest, rec.persons)

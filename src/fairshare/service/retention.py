@@ -17,6 +17,7 @@ from fairshare.store.tables import (
     agreements,
     claimants,
     consents,
+    decisions,
     families,
     preferences,
     recommendations,
@@ -24,6 +25,7 @@ from fairshare.store.tables import (
 )
 
 TOMBSTONE_IDS = 500
+PURGED_REASON = "(removed under the retention schedule)"
 PERSONAL = {"birth_year": None, "sex": None, "languages": None, "education": None,
             "work_experience_years": None, "arrived_on": None}
 
@@ -130,6 +132,18 @@ def purge(ctx: Context, *, as_of: dt.date, policy: str | Path | None = None,
             counts["explanations"] = int(n)
             tombs += _tombstones(conn, ctx, who=who, category="explanations", entity_type="run",
                                  ids=ids, as_of=as_of, action=rule.action)
+        if "decision_reasons" in cats:
+            rule = cats["decision_reasons"]
+            ids = [str(i) for i in conn.execute(select(decisions.c.id).where(
+                decisions.c.decided_at < rule.cutoff(as_of),
+                decisions.c.reason != PURGED_REASON).order_by(decisions.c.id)).scalars()]
+            for i in range(0, len(ids), 500):
+                conn.execute(update(decisions).where(decisions.c.id.in_(
+                    [int(x) for x in ids[i:i + 500]])).values(reason=PURGED_REASON))
+            counts["decision_reasons"] = len(ids)
+            tombs += _tombstones(conn, ctx, who=who, category="decision_reasons",
+                                 entity_type="decision", ids=ids, as_of=as_of,
+                                 action=rule.action)
         record(conn, at=ctx.now(), actor=who, action="purge.run", entity_type="retention",
                entity_id=as_of.isoformat(), details={"counts": counts, "policy": schedule.label})
     return PurgeResult(as_of, counts, tombs + 1)
