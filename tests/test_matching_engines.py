@@ -137,6 +137,29 @@ def test_exact_on_large_batches_is_optimal_by_reduced_cost_fixing(batch, exact,
     assert r.gap is not None and r.gap <= 1e-6  # rcfix.PROVEN_GAP
 
 
+@pytest.mark.parametrize("seed", [0, 3])
+def test_exact_by_reduced_costs_when_capacity_is_short(seed: int, monkeypatch) -> None:
+    """Capacity about 10% short: the LP route proves the most persons (the LP's, rounded down) and
+    then the best value among such plans, as branch and bound on the whole model does."""
+    import importlib
+
+    short = synth_batch(300, seed=seed, slack=0.85)
+    whole_mip = solve(short, OUTCOME, solver="exact", explain=False, report=False)
+    monkeypatch.setattr(importlib.import_module("fairshare.matching.solve"),
+                        "EXACT_MAX_FAMILIES", 50)
+    r = solve(short, OUTCOME, solver="exact", explain=False, report=False)
+    assert r.persons_placed == whole_mip.persons_placed < r.persons_placeable
+    assert any("is the most any plan can place" in n for n in r.notes), r.notes
+    assert any(n.startswith("Reduced-cost fixing, round") for n in r.notes), r.notes
+    assert r.status is MatchStatus.optimal and r.violations == []
+    assert r.gap is not None and r.gap <= 1e-6
+    # branch and bound stops within its 1e-4 tolerance; the LP route is at least as good
+    assert r.objective >= whole_mip.objective - 1e-6
+    assert r.bound is not None and r.bound >= whole_mip.objective - 1e-6
+    fast = solve(short, OUTCOME, solver="fast", explain=False, report=False)
+    assert fast.persons_placed == r.persons_placed and fast.objective <= r.objective + 1e-6
+
+
 def test_exact_keeps_column_generation_where_fast_uses_prices(batch, exact, monkeypatch) -> None:
     import importlib
 

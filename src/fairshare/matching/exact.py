@@ -60,6 +60,7 @@ class ExactOutcome:
     gap: float
     notes: list[str]
     floor_rhs: float | None = None  # the outcome floor's right-hand side, when there is one
+    row_dual: FloatArray | None = None  # the last stage's row duals (LP relaxations only)
 
 
 def _run(pairs: Pairs, sub: SubProblem, objective: FloatArray, spec: RowSpec,
@@ -136,4 +137,5 @@ def solve_stages(pairs: Pairs, policy: Policy, sub: SubProblem, *, integer: bool
     if policy.outcome_floor is not None:
         floor_used = float(result.highs.getLp().row_lower_[-1])
     return ExactOutcome(chosen=chosen, x=result.x, status=status, objective=result.objective,
-                        bound=result.bound, gap=gap, notes=notes, floor_rhs=floor_used)
+                        bound=result.bound, gap=gap, notes=notes, floor_rhs=floor_used,
+                        row_dual=None if integer else result.row_dual)

@@ -11,6 +11,7 @@ from a sample (:mod:`fairshare.matching.prices`).
 
 from __future__ import annotations
 
+import math
 import time
 
 import numpy as np
@@ -122,6 +123,23 @@ def colgen_fix_mip(pairs: Pairs, policy: Policy, sub: SubProblem, *, priced_star
     return chosen, cg.bound, notes, cg.reduced_cost
 
 
+def staged_reduced_costs(pairs: Pairs, policy: Policy, duals: FloatArray) -> FloatArray:
+    """Reduced costs of the value objective at the duals of a staged LP, whose rows after the
+    fixed layout are the persons row and then the outcome-floor row (each when present)."""
+    from fairshare.matching.colgen import reduced_costs
+
+    values = define_objective(pairs, policy, stage="value")
+    rc = reduced_costs(pairs, values, duals)
+    extra = pairs.n_families + pairs.n_dest + len(pairs.housing)
+    coefs = [pairs.pair_sizes, define_objective(pairs, policy, stage="outcome")]
+    for k, y in enumerate(duals[extra:]):
+        if policy.outcome_floor is not None and k == len(duals) - extra - 1:
+            rc -= coefs[1] * y
+        else:
+            rc -= coefs[0] * y
+    return rc
+
+
 def fill_unplaced(pairs: Pairs, policy: Policy, chosen: IntArray) -> IntArray:
     """Place any still-unplaced placeable family that fits somewhere (largest first, then best
     value): after fixing, the LP-based method can leave room a family fits in."""
@@ -153,31 +171,42 @@ def fill_unplaced(pairs: Pairs, policy: Policy, chosen: IntArray) -> IntArray:
 
 def _outcome(pairs: Pairs, policy: Policy, chosen: IntArray, bound: float, notes: list[str],
              timings: dict[str, float], bound_persons: float,
-             floor_rhs: float | None = None, reduced_cost: FloatArray | None = None
-             ) -> StageOutcome:
+             floor_rhs: float | None = None, reduced_cost: FloatArray | None = None,
+             persons_min: float | None = None) -> StageOutcome:
     before = len(chosen)
     chosen = fill_unplaced(pairs, policy, chosen)
     if len(chosen) > before:
         notes = [*notes, f"{len(chosen) - before:,} more families fitted into room left "
                  "after fixing."]
     placed = float(pairs.pair_sizes[chosen].sum())
+    # bound_persons is the LP's, an upper bound on the persons any plan places; sizes are whole,
+    # so it rounds down (after a margin far above the LP's tolerances: erring high only loses
+    # the proof, erring low would claim a false one).
+    most_persons = placed >= math.floor(bound_persons + 1e-4) - 1e-6
     if policy.place_all and placed < bound_persons - 1e-6:
         # The bound assumed more persons placed than the plan places: recompute it over every
         # plan placing at least as many persons as this one, so that it stays a valid bound.
         lp = solve_stages(pairs, policy, whole(pairs), integer=False,
                           persons_min=placed - 1e-6, floor_rhs=floor_rhs)
+        reduced_cost = None  # they certify the old bound, not this one
         if lp.status is not MatchStatus.infeasible:
             bound = lp.objective
-            reduced_cost = None  # they certify the old bound, not this one
+            if lp.row_dual is not None and policy.outcome_floor is None:
+                reduced_cost = staged_reduced_costs(pairs, policy, lp.row_dual)
+                persons_min = placed
             notes = [*notes, f"Bound recomputed over plans placing at least {placed:,.0f} "
                      "persons."]
+    if most_persons and placed < float(pairs.sizes[pairs.placeable].sum()) - 1e-6:
+        notes = [*notes, f"{placed:,.0f} persons is the most any plan can place (the LP's "
+                 f"{bound_persons:,.2f}, rounded down)."]
     choice = np.full(pairs.n_families, -1, dtype=np.int64)
     choice[pairs.fam[chosen]] = pairs.dest[chosen]
     objective = float(define_objective(pairs, policy, stage="value")[chosen].sum())
     gap = max(0.0, (bound - objective) / abs(bound)) if bound else 0.0
     status = MatchStatus.optimal if gap <= 1e-4 else MatchStatus.feasible
     return StageOutcome(choice=choice.tolist(), status=status, objective=objective, bound=bound,
-                        gap=gap, notes=notes, timings=timings, reduced_cost=reduced_cost)
+                        gap=gap, notes=notes, timings=timings, reduced_cost=reduced_cost,
+                        persons_min=persons_min, most_persons=most_persons)
 
 
 def solve_fast(pairs: Pairs, policy: Policy, *, use_prices: bool = True) -> StageOutcome:
@@ -220,8 +249,15 @@ def solve_fast(pairs: Pairs, policy: Policy, *, use_prices: bool = True) -> Stag
                      "(at least as strict as the exact solver's floor); bound and gap are "
                      "relative to it.")
     notes += lp.notes
-    fixed = fix_and_mip(pairs, policy, whole(pairs), lp.chosen, lp.x,
-                        np.zeros(0, dtype=np.int64), floor_rhs=lp.floor_rhs)
+    free = np.zeros(0, dtype=np.int64)
+    staged_rc: FloatArray | None = None
+    if lp.row_dual is not None:
+        # Close calls by the staged LP's reduced costs (the persons and floor rows included).
+        staged_rc = staged_reduced_costs(pairs, policy, lp.row_dual)
+        free = close_calls(pairs, staged_rc, lp.chosen,
+                           min(CLOSE_CALLS_MAX, CLOSE_CALLS_PER_DEST * pairs.n_dest))
+    fixed = fix_and_mip(pairs, policy, whole(pairs), lp.chosen, lp.x, free,
+                        floor_rhs=lp.floor_rhs)
     if fixed is None:
         notes.append("The small MIP was infeasible with the LP-integral families fixed; solved "
                      "the whole problem exactly instead.")
@@ -234,5 +270,10 @@ def solve_fast(pairs: Pairs, policy: Policy, *, use_prices: bool = True) -> Stag
         chosen = fixed[0]
         notes.append(f"{fixed[1]:,} families left to the small MIP.")
     lp_persons = float((pairs.pair_sizes[lp.chosen] * lp.x).sum())
+    layout = pairs.n_families + pairs.n_dest + len(pairs.housing)
+    persons_row = lp.row_dual is not None and len(lp.row_dual) > layout
+    placed = float(pairs.pair_sizes[chosen].sum())
     return _outcome(pairs, policy, chosen, lp.objective, notes,
-                    {"lp_fix_mip": time.perf_counter() - t0}, lp_persons, lp.floor_rhs)
+                    {"lp_fix_mip": time.perf_counter() - t0}, lp_persons, lp.floor_rhs,
+                    reduced_cost=staged_rc if policy.outcome_floor is None else None,
+                    persons_min=placed if persons_row else None)

@@ -57,15 +57,16 @@ class Closed:
     notes: list[str]
 
 
-def restricted_mip(pairs: Pairs, policy: Policy, cols: IntArray, start: IntArray | None = None
-                   ) -> tuple[IntArray, float, float] | None:
-    """The MIP over the pairs ``cols`` (every family of them placed when the policy says so):
-    its chosen pairs, objective and dual bound, or None when it has no plan."""
+def restricted_mip(pairs: Pairs, policy: Policy, cols: IntArray, start: IntArray | None = None,
+                   persons_min: float | None = None) -> tuple[IntArray, float, float] | None:
+    """The MIP over the pairs ``cols`` (every family placed when the policy says so, or at
+    least ``persons_min`` persons when not every family fits): its chosen pairs, objective and
+    dual bound, or None when it has no plan."""
     values = define_objective(pairs, policy, stage="value")
     must = np.zeros(pairs.n_families, dtype=bool)
-    if policy.place_all:
+    if policy.place_all and persons_min is None:
         must[pairs.fam] = True
-    spec = RowSpec(must_place=must, used_dest=np.zeros(pairs.n_dest),
+    spec = RowSpec(must_place=must, persons_min=persons_min, used_dest=np.zeros(pairs.n_dest),
                    used_house=np.zeros(len(pairs.housing)))
     cost, lo, up, _ = define_assignment_variables(pairs, cols, values, True)
     begin, index, value = define_matrix(pairs, cols, spec, None)
@@ -86,11 +87,13 @@ def restricted_mip(pairs: Pairs, policy: Policy, cols: IntArray, start: IntArray
 
 
 def close_gap(pairs: Pairs, policy: Policy, chosen: IntArray, bound: float,
-              reduced_cost: FloatArray) -> Closed:
+              reduced_cost: FloatArray, persons_min: float | None = None) -> Closed:
     """The optimal plan, from a plan ``chosen`` and the LP bound with its reduced costs.
 
-    The LP must be the one whose duals gave ``reduced_cost``: every family of ``pairs`` placed
-    when ``policy.place_all``, capacities, floors and housing units, no other row.
+    The LP must be the one whose duals gave ``reduced_cost``: capacities, floors and housing
+    units; every family of ``pairs`` placed when ``policy.place_all`` and ``persons_min`` is
+    None, else at least ``persons_min`` persons (``chosen`` places that many, the most
+    possible); no other row.
     """
     values = define_objective(pairs, policy, stage="value")
     objective = float(values[chosen].sum())
@@ -105,7 +108,8 @@ def close_gap(pairs: Pairs, policy: Policy, chosen: IntArray, bound: float,
             notes.append(f"Reduced-cost fixing not attempted: {len(cols):,} pairs would stay "
                          f"in the MIP (limit {MAX_PAIRS:,}); the plan keeps its proven gap.")
             break
-        found = restricted_mip(pairs, policy, cols, start=chosen if round_no == 2 else None)
+        found = restricted_mip(pairs, policy, cols, start=chosen if round_no == 2 else None,
+                               persons_min=persons_min)
         if found is None:  # pragma: no cover - the incumbent is always in the model
             break
         sub_chosen, sub_obj, sub_bound = found

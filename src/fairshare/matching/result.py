@@ -26,7 +26,9 @@ class StageOutcome:
 
     ``choice[i]`` is the destination index of family ``i`` (``-1``: unplaced).
     ``reduced_cost`` (LP-based engines): per pair, the reduced cost at the LP duals that prove
-    ``bound``, for :mod:`fairshare.matching.rcfix` to close the gap exactly.
+    ``bound``, for :mod:`fairshare.matching.rcfix` to close the gap exactly; that LP had every
+    family row ``== 1`` when ``persons_min`` is None, else rows ``<= 1`` and a persons row
+    ``>= persons_min``. ``most_persons``: the plan provably places the most persons possible.
     """
 
     choice: list[int]
@@ -37,6 +39,8 @@ class StageOutcome:
     notes: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     reduced_cost: FloatArray | None = None
+    persons_min: float | None = None
+    most_persons: bool = False
 
 
 @dataclass

@@ -91,12 +91,11 @@ def exact_by_lp(pairs: Pairs, policy: Policy) -> StageOutcome | None:
     from fairshare.matching.fast import solve_fast
 
     fast = solve_fast(pairs, policy, use_prices=False)
-    if fast.reduced_cost is not None and policy.outcome_floor is None:
+    most_persons = fast.most_persons or not policy.place_all
+    if fast.reduced_cost is not None and policy.outcome_floor is None and most_persons:
         closed = _close_gap(pairs, policy, fast)
         return closed if closed.status is MatchStatus.optimal else None
-    placed_all = all(d >= 0 for d, ok in zip(fast.choice, pairs.placeable.tolist(), strict=True)
-                     if ok)
-    if fast.status is MatchStatus.optimal and placed_all:
+    if fast.status is MatchStatus.optimal and most_persons:
         fast.notes.append(f"Proven optimal within the MIP tolerance ({MIP_REL_GAP:g}) by the LP "
                           "bound, without branch and bound.")
         return fast
@@ -113,7 +112,7 @@ def _close_gap(pairs: Pairs, policy: Policy, fast: StageOutcome) -> StageOutcome
         return fast
     t = time.perf_counter()
     chosen = np.flatnonzero(np.asarray(fast.choice)[pairs.fam] == pairs.dest)
-    closed = close_gap(pairs, policy, chosen, fast.bound, fast.reduced_cost)
+    closed = close_gap(pairs, policy, chosen, fast.bound, fast.reduced_cost, fast.persons_min)
     choice = np.full(pairs.n_families, -1, dtype=np.int64)
     choice[pairs.fam[closed.chosen]] = pairs.dest[closed.chosen]
     gap = max(0.0, (closed.bound - closed.objective) / abs(closed.bound)) if closed.bound else 0.0
@@ -121,7 +120,8 @@ def _close_gap(pairs: Pairs, policy: Policy, fast: StageOutcome) -> StageOutcome
                         status=MatchStatus.optimal if gap <= MIP_REL_GAP else MatchStatus.feasible,
                         objective=closed.objective, bound=closed.bound, gap=gap,
                         notes=[*fast.notes, *closed.notes],
-                        timings={**fast.timings, "reduced_cost_fixing": time.perf_counter() - t})
+                        timings={**fast.timings, "reduced_cost_fixing": time.perf_counter() - t},
+                        most_persons=fast.most_persons)
 
 
 def plan_value(problem: Problem, pairs: Pairs, policy: Policy, choice: list[int]) -> float:
