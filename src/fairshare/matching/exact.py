@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from fairshare.matching.highs import LpOutcome, pass_and_solve
+from fairshare.matching.highs import LpOutcome, new_highs, pass_and_solve
 from fairshare.matching.model import (
     BoolArray,
     FloatArray,
@@ -64,13 +64,17 @@ class ExactOutcome:
 
 
 def _run(pairs: Pairs, sub: SubProblem, objective: FloatArray, spec: RowSpec,
-         floor_coef: FloatArray | None, integer: bool, max_nodes: int | None = None
-         ) -> LpOutcome:
+         floor_coef: FloatArray | None, integer: bool, max_nodes: int | None = None,
+         lp_solver: str | None = None) -> LpOutcome:
     cost, lo, up, _ = define_assignment_variables(pairs, sub.cols, objective, integer)
     start, index, value = define_matrix(pairs, sub.cols, spec, floor_coef)
     rlo, rup = row_bounds(pairs, spec)
+    highs = None
+    if lp_solver is not None and not integer:
+        highs = new_highs()
+        highs.setOptionValue("solver", lp_solver)
     return pass_and_solve(cost, lo, up, rlo, rup, start, index, value, integer=integer,
-                          mip_rel_gap=MIP_REL_GAP, max_nodes=max_nodes)
+                          mip_rel_gap=MIP_REL_GAP, max_nodes=max_nodes, highs=highs)
 
 
 def _must_place(pairs: Pairs, sub: SubProblem) -> BoolArray:
@@ -120,8 +124,10 @@ def solve_stages(pairs: Pairs, policy: Policy, sub: SubProblem, *, integer: bool
     if result is None and policy.place_all and persons_min is None:
         notes.append("Not every placeable family can be placed: the plan places the largest "
                      "possible number of persons, then maximises the objective among such plans.")
+        # The persons LP is very degenerate (every pair's cost is its size): the interior
+        # point method (with crossover) solves it 5x faster than simplex at 10k families.
         persons = _run(pairs, sub, define_objective(pairs, policy, stage="persons"),
-                       spec_of(no_must), None, integer, max_nodes)
+                       spec_of(no_must), None, integer, max_nodes, lp_solver="ipm")
         if persons.status in ("optimal", "feasible"):
             slack = 0.5 if integer else TOL
             result = finish(spec_of(no_must, persons.objective - slack))
