@@ -160,6 +160,17 @@ def test_exact_by_reduced_costs_when_capacity_is_short(seed: int, monkeypatch) -
     assert fast.persons_placed == r.persons_placed and fast.objective <= r.objective + 1e-6
 
 
+def test_fast_retries_with_more_close_calls_when_persons_are_missing() -> None:
+    """A batch (3,000 families, capacity 6% short) where the first small MIP leaves two persons
+    out: the retry with twice the close calls reaches the LP's persons, proven the most."""
+    short = synth_batch(3000, seed=0, slack=0.94)
+    r = solve(short, OUTCOME, solver="fast", explain=False, report=False)
+    assert any("close calls." in n and "where the LP allows" in n for n in r.notes), r.notes
+    assert any("is the most any plan can place" in n for n in r.notes), r.notes
+    assert r.violations == [] and r.persons_placed < r.persons_placeable
+    assert r.gap is not None and r.gap <= 1e-4
+
+
 def test_exact_keeps_column_generation_where_fast_uses_prices(batch, exact, monkeypatch) -> None:
     import importlib
 

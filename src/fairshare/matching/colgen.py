@@ -102,28 +102,39 @@ def reduced_costs(pairs: Pairs, values: FloatArray, duals: FloatArray) -> FloatA
 
 
 def column_generation(pairs: Pairs, policy: Policy, sub: SubProblem | None = None,
-                      start_scores: FloatArray | None = None, per_family: int | None = None
-                      ) -> ColgenOutcome | None:
+                      start_scores: FloatArray | None = None, per_family: int | None = None, *,
+                      stage: str = "value", must_place: bool | None = None,
+                      persons_min: float | None = None) -> ColgenOutcome | None:
     """The LP optimum by column generation over ``sub`` (default: everything), or None when
-    it cannot place every family of ``sub``."""
-    values = define_objective(pairs, policy, stage="value")
+    it has no solution (it cannot place every family of ``sub``, or meet the floors or
+    ``persons_min``).
+
+    ``stage``: the objective (``value``, or ``persons`` for the first lexicographic stage);
+    ``must_place``: family rows ``== 1`` (default: when the policy places every family);
+    ``persons_min``: a persons row ``sum size x >= persons_min`` (the second stage).
+    """
+    values = define_objective(pairs, policy, stage=stage)
     sub = sub if sub is not None else whole(pairs)
     candidate = np.zeros(len(pairs.fam), dtype=bool)
     candidate[sub.cols] = True
     must = np.zeros(pairs.n_families, dtype=bool)
-    if policy.place_all:
+    if policy.place_all if must_place is None else must_place:
         must[pairs.fam[sub.cols]] = True
-    spec = RowSpec(must_place=must, used_dest=sub.used_dest, used_house=sub.used_house)
+    spec = RowSpec(must_place=must, persons_min=persons_min, used_dest=sub.used_dest,
+                   used_house=sub.used_house)
     cols = _top_k(pairs, values if start_scores is None else start_scores,
                   per_family or START_PER_FAMILY, sub.cols)
     big = 1e3 * (float(np.abs(values).max()) + 1.0)
     rlo, rup = row_bounds(pairs, spec)
     start, index, value = define_matrix(pairs, cols, spec, None)
-    # Artificial columns: one per family that must be placed, one per destination with a floor.
+    # Artificial columns: one per family that must be placed, one per destination with a floor
+    # and one for the persons row.
+    layout = pairs.n_families + pairs.n_dest + len(pairs.housing)
     art_rows = np.concatenate([np.flatnonzero(must),
                                pairs.n_families + np.flatnonzero(rlo[pairs.n_families:
                                                                      pairs.n_families
-                                                                     + pairs.n_dest] > 0)])
+                                                                     + pairs.n_dest] > 0),
+                               np.arange(layout, len(rlo))])
     n_art = len(art_rows)
     a_start = np.concatenate([start, start[-1] + np.arange(1, n_art + 1)])
     a_index = np.concatenate([index, art_rows])
@@ -143,6 +154,8 @@ def column_generation(pairs: Pairs, policy: Policy, sub: SubProblem | None = Non
     while True:
         rounds += 1
         rc = reduced_costs(pairs, values, out.row_dual)
+        if persons_min is not None:
+            rc -= pairs.pair_sizes * out.row_dual[layout]
         cand = np.flatnonzero((rc > RC_TOL) & ~in_model & candidate)
         if len(cand) == 0 or rounds >= MAX_ROUNDS:
             break

@@ -63,9 +63,11 @@ class ExactOutcome:
     row_dual: FloatArray | None = None  # the last stage's row duals (LP relaxations only)
 
 
-def _run(pairs: Pairs, sub: SubProblem, objective: FloatArray, spec: RowSpec,
-         floor_coef: FloatArray | None, integer: bool, max_nodes: int | None = None,
-         lp_solver: str | None = None) -> LpOutcome:
+def solve_model(pairs: Pairs, sub: SubProblem, objective: FloatArray, spec: RowSpec,
+                floor_coef: FloatArray | None, integer: bool, max_nodes: int | None = None,
+                lp_solver: str | None = None) -> LpOutcome:
+    """One HiGHS run of the model over ``sub``'s columns with the rows of ``spec``
+    (``lp_solver``: HiGHS's LP method for a relaxation, e.g. ``ipm``)."""
     cost, lo, up, _ = define_assignment_variables(pairs, sub.cols, objective, integer)
     start, index, value = define_matrix(pairs, sub.cols, spec, floor_coef)
     rlo, rup = row_bounds(pairs, spec)
@@ -108,12 +110,12 @@ def solve_stages(pairs: Pairs, policy: Policy, sub: SubProblem, *, integer: bool
         if policy.outcome_floor is not None and floor_rhs is not None:
             spec = spec_of(spec.must_place, spec.persons_min, floor_rhs)
         elif policy.outcome_floor is not None:
-            ref = _run(pairs, sub, outcome_coef, spec, None, integer, max_nodes)
+            ref = solve_model(pairs, sub, outcome_coef, spec, None, integer, max_nodes)
             if ref.status not in ("optimal", "feasible"):
                 return None
             spec = spec_of(spec.must_place, spec.persons_min,
                            policy.outcome_floor * ref.objective - TOL)
-        out = _run(pairs, sub, values, spec, outcome_coef, integer, max_nodes)
+        out = solve_model(pairs, sub, values, spec, outcome_coef, integer, max_nodes)
         return out if out.status in ("optimal", "feasible") else None
 
     if persons_min is not None:
@@ -126,7 +128,7 @@ def solve_stages(pairs: Pairs, policy: Policy, sub: SubProblem, *, integer: bool
                      "possible number of persons, then maximises the objective among such plans.")
         # The persons LP is very degenerate (every pair's cost is its size): the interior
         # point method (with crossover) solves it 5x faster than simplex at 10k families.
-        persons = _run(pairs, sub, define_objective(pairs, policy, stage="persons"),
+        persons = solve_model(pairs, sub, define_objective(pairs, policy, stage="persons"),
                        spec_of(no_must), None, integer, max_nodes, lp_solver="ipm")
         if persons.status in ("optimal", "feasible"):
             slack = 0.5 if integer else TOL

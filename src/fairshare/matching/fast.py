@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import dataclass
 
 import numpy as np
 
 from fairshare.matching.exact import SubProblem, solve_stages, whole
-from fairshare.matching.model import FloatArray, IntArray, Pairs, define_objective
+from fairshare.matching.model import FloatArray, IntArray, Pairs, RowSpec, define_objective
 from fairshare.matching.policy import Policy
 from fairshare.matching.result import MatchStatus, StageOutcome
 
@@ -29,6 +30,7 @@ PRICED_START_MIN_FAMILIES = 5_000
 PRICED_START_SAMPLE = 2_000
 SMALL_MIP_NODES = 1_000  # deterministic work limit of the small MIP (never a clock)
 PRICES_MIN_FAMILIES = 40_000
+PERSONS_RETRIES = 1  # capacity short: once more with twice the close calls if persons are missing
 
 
 def usage(pairs: Pairs, chosen: IntArray) -> tuple[FloatArray, FloatArray]:
@@ -123,6 +125,67 @@ def colgen_fix_mip(pairs: Pairs, policy: Policy, sub: SubProblem, *, priced_star
     return chosen, cg.bound, notes, cg.reduced_cost
 
 
+@dataclass
+class StagedLp:
+    """The LP relaxation in lexicographic stages: its columns and values, bound, reduced costs
+    at its duals, and an upper bound on the persons any plan places."""
+
+    chosen: IntArray
+    x: FloatArray
+    bound: float
+    reduced_cost: FloatArray | None
+    persons_bound: float
+    persons_row: bool  # the LP has a persons row (not every family fits)
+    floor_rhs: float | None
+    notes: list[str]
+
+
+def staged_lp(pairs: Pairs, policy: Policy) -> StagedLp | None:
+    """The staged LP, or None when no plan meets the hard constraints.
+
+    When every family must be placed but cannot be, the two stages (most persons, then the best
+    value with that many persons) run by column generation, which needs a fraction of the pairs;
+    otherwise (an outcome floor, or column generation failing) on the whole model.
+    """
+    from fairshare.matching import colgen
+    from fairshare.matching.exact import TOL, solve_model
+
+    if policy.place_all and policy.outcome_floor is None:
+        # Most persons: every pair's cost is its size, so degenerate that column generation and
+        # the simplex crawl (3.2 s and 10.7 s at 10k families); the interior point method on
+        # the whole model takes 2.0 s. Then the best value with that many persons by column
+        # generation (0.8 s).
+        first = solve_model(pairs, whole(pairs), define_objective(pairs, policy,
+                                                                  stage="persons"),
+                            RowSpec(must_place=np.zeros(pairs.n_families, dtype=bool)), None,
+                            integer=False, lp_solver="ipm")
+        if first.status == "optimal":
+            persons = first.objective
+            second = colgen.column_generation(pairs, policy, must_place=False,
+                                              persons_min=persons - TOL)
+            if second is not None:
+                all_persons = float(pairs.sizes[pairs.placeable].sum())
+                notes = []
+                if persons < all_persons - 0.5:
+                    notes.append("Not every placeable family can be placed: the plan places the "
+                                 "largest possible number of persons, then maximises the "
+                                 "objective among such plans.")
+                return StagedLp(chosen=second.cols, x=second.x, bound=second.bound,
+                                reduced_cost=second.reduced_cost, persons_bound=persons,
+                                persons_row=True, floor_rhs=None, notes=notes)
+    lp = solve_stages(pairs, policy, whole(pairs), integer=False)
+    if lp.status is MatchStatus.infeasible:
+        return None
+    layout = pairs.n_families + pairs.n_dest + len(pairs.housing)
+    return StagedLp(
+        chosen=lp.chosen, x=lp.x, bound=lp.objective,
+        reduced_cost=None if lp.row_dual is None else staged_reduced_costs(pairs, policy,
+                                                                           lp.row_dual),
+        persons_bound=float((pairs.pair_sizes[lp.chosen] * lp.x).sum()),
+        persons_row=lp.row_dual is not None and len(lp.row_dual) > layout,
+        floor_rhs=lp.floor_rhs, notes=lp.notes)
+
+
 def staged_reduced_costs(pairs: Pairs, policy: Policy, duals: FloatArray) -> FloatArray:
     """Reduced costs of the value objective at the duals of a staged LP, whose rows after the
     fixed layout are the persons row and then the outcome-floor row (each when present)."""
@@ -186,16 +249,20 @@ def _outcome(pairs: Pairs, policy: Policy, chosen: IntArray, bound: float, notes
     if policy.place_all and placed < bound_persons - 1e-6:
         # The bound assumed more persons placed than the plan places: recompute it over every
         # plan placing at least as many persons as this one, so that it stays a valid bound.
-        lp = solve_stages(pairs, policy, whole(pairs), integer=False,
-                          persons_min=placed - 1e-6, floor_rhs=floor_rhs)
         reduced_cost = None  # they certify the old bound, not this one
-        if lp.status is not MatchStatus.infeasible:
-            bound = lp.objective
-            if lp.row_dual is not None and policy.outcome_floor is None:
-                reduced_cost = staged_reduced_costs(pairs, policy, lp.row_dual)
-                persons_min = placed
-            notes = [*notes, f"Bound recomputed over plans placing at least {placed:,.0f} "
-                     "persons."]
+        cg = None
+        if policy.outcome_floor is None:
+            from fairshare.matching.colgen import column_generation
+
+            cg = column_generation(pairs, policy, must_place=False, persons_min=placed - 1e-6)
+        if cg is not None:
+            bound, reduced_cost, persons_min = cg.bound, cg.reduced_cost, placed
+        else:
+            lp = solve_stages(pairs, policy, whole(pairs), integer=False,
+                              persons_min=placed - 1e-6, floor_rhs=floor_rhs)
+            if lp.status is not MatchStatus.infeasible:
+                bound = lp.objective
+        notes = [*notes, f"Bound recomputed over plans placing at least {placed:,.0f} persons."]
     if most_persons and placed < float(pairs.sizes[pairs.placeable].sum()) - 1e-6:
         notes = [*notes, f"{placed:,.0f} persons is the most any plan can place (the LP's "
                  f"{bound_persons:,.2f}, rounded down)."]
@@ -230,35 +297,54 @@ def solve_fast(pairs: Pairs, policy: Policy, *, use_prices: bool = True) -> Stag
                                 {"prices_and_resolve": time.perf_counter() - t0}, all_persons)
             notes.append("Sample prices could not give a plan placing every family; using "
                          "column generation on the whole batch.")
-        done = colgen_fix_mip(pairs, policy, whole(pairs),
-                              priced_start=pairs.n_families >= PRICED_START_MIN_FAMILIES)
-        if done is not None:
-            chosen, bound, more, rc = done
-            return _outcome(pairs, policy, chosen, bound, notes + more,
-                            {"colgen_fix_mip": time.perf_counter() - t0}, all_persons,
-                            reduced_cost=rc)
-        notes.append("Column generation could not place every family; solving the staged "
-                     "full LP instead.")
-    lp = solve_stages(pairs, policy, whole(pairs), integer=False)
-    if lp.status is MatchStatus.infeasible:
+        capacity = float(pairs.dest_upper.sum())
+        if policy.place_all and capacity < all_persons:
+            notes.append(f"The destinations offer {capacity:,.0f} places for {all_persons:,.0f} "
+                         "placeable persons; solving the staged LP.")
+        else:
+            done = colgen_fix_mip(pairs, policy, whole(pairs),
+                                  priced_start=pairs.n_families >= PRICED_START_MIN_FAMILIES)
+            if done is not None:
+                chosen, bound, more, rc = done
+                return _outcome(pairs, policy, chosen, bound, notes + more,
+                                {"colgen_fix_mip": time.perf_counter() - t0}, all_persons,
+                                reduced_cost=rc)
+            notes.append("Column generation could not place every family; solving the staged "
+                         "LP instead.")
+    lp = staged_lp(pairs, policy)
+    if lp is None:
         return StageOutcome(choice=[-1] * pairs.n_families, status=MatchStatus.infeasible,
                             objective=float("nan"), bound=None, gap=None,
-                            notes=notes + lp.notes, timings={"lp": time.perf_counter() - t0})
+                            notes=notes, timings={"lp": time.perf_counter() - t0})
     if policy.outcome_floor is not None:
         notes.append(f"Outcome floor: {policy.outcome_floor:.0%} of the LP's best total outcome "
                      "(at least as strict as the exact solver's floor); bound and gap are "
                      "relative to it.")
     notes += lp.notes
-    free = np.zeros(0, dtype=np.int64)
-    staged_rc: FloatArray | None = None
-    if lp.row_dual is not None:
-        # Close calls by the staged LP's reduced costs (the persons and floor rows included).
-        staged_rc = staged_reduced_costs(pairs, policy, lp.row_dual)
-        free = close_calls(pairs, staged_rc, lp.chosen,
-                           min(CLOSE_CALLS_MAX, CLOSE_CALLS_PER_DEST * pairs.n_dest))
-    fixed = fix_and_mip(pairs, policy, whole(pairs), lp.chosen, lp.x, free,
-                        floor_rhs=lp.floor_rhs)
-    if fixed is None:
+    k = min(CLOSE_CALLS_MAX, CLOSE_CALLS_PER_DEST * pairs.n_dest)
+    persons_max = math.floor(lp.persons_bound + 1e-4)
+    best: tuple[float, float, IntArray] | None = None
+    for attempt in range(PERSONS_RETRIES + 1):
+        free = np.zeros(0, dtype=np.int64)
+        if lp.reduced_cost is not None:
+            free = close_calls(pairs, lp.reduced_cost, lp.chosen, k)
+        fixed = fix_and_mip(pairs, policy, whole(pairs), lp.chosen, lp.x, free,
+                            floor_rhs=lp.floor_rhs)
+        if fixed is None:
+            break
+        notes.append(f"{fixed[1]:,} families left to the small MIP.")
+        plan = fill_unplaced(pairs, policy, fixed[0])
+        key = (float(pairs.pair_sizes[plan].sum()),
+               float(define_objective(pairs, policy, stage="value")[plan].sum()))
+        if best is None or key > best[:2]:
+            best = (*key, plan)
+        if (not policy.place_all or lp.reduced_cost is None or best[0] >= persons_max - 1e-6
+                or attempt == PERSONS_RETRIES):
+            break
+        k *= 2
+        notes.append(f"The plan places {best[0]:,.0f} persons where the LP allows "
+                     f"{persons_max:,}; again with {k:,} close calls.")
+    if best is None:
         notes.append("The small MIP was infeasible with the LP-integral families fixed; solved "
                      "the whole problem exactly instead.")
         mip = solve_stages(pairs, policy, whole(pairs))
@@ -267,13 +353,9 @@ def solve_fast(pairs: Pairs, policy: Policy, *, use_prices: bool = True) -> Stag
                                 objective=float("nan"), bound=None, gap=None, notes=notes)
         chosen = mip.chosen
     else:
-        chosen = fixed[0]
-        notes.append(f"{fixed[1]:,} families left to the small MIP.")
-    lp_persons = float((pairs.pair_sizes[lp.chosen] * lp.x).sum())
-    layout = pairs.n_families + pairs.n_dest + len(pairs.housing)
-    persons_row = lp.row_dual is not None and len(lp.row_dual) > layout
+        chosen = best[2]
     placed = float(pairs.pair_sizes[chosen].sum())
-    return _outcome(pairs, policy, chosen, lp.objective, notes,
-                    {"lp_fix_mip": time.perf_counter() - t0}, lp_persons, lp.floor_rhs,
-                    reduced_cost=staged_rc if policy.outcome_floor is None else None,
-                    persons_min=placed if persons_row else None)
+    return _outcome(pairs, policy, chosen, lp.bound, notes,
+                    {"lp_fix_mip": time.perf_counter() - t0}, lp.persons_bound, lp.floor_rhs,
+                    reduced_cost=lp.reduced_cost if policy.outcome_floor is None else None,
+                    persons_min=placed if lp.persons_row else None)
