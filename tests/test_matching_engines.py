@@ -171,6 +171,22 @@ def test_fast_retries_with_more_close_calls_when_persons_are_missing() -> None:
     assert r.gap is not None and r.gap <= 1e-4
 
 
+def test_exact_with_an_outcome_floor_does_not_take_fast_s_certificate(batch, monkeypatch) -> None:
+    """fast's floor (95% of the LP's best outcome) is stricter than exact's (95% of the best
+    plan's): fast's bound says nothing about exact's problem, so exact solves it itself."""
+    import importlib
+
+    first = load_policy("preference-first")
+    whole_mip = solve(batch, first, solver="exact", explain=False, report=False)
+    monkeypatch.setattr(importlib.import_module("fairshare.matching.solve"),
+                        "EXACT_MAX_FAMILIES", 50)
+    r = solve(batch, first, solver="exact", explain=False, report=False)
+    assert not any("without branch and bound" in n for n in r.notes), r.notes
+    assert r.objective == pytest.approx(whole_mip.objective, rel=1e-12)
+    fast = solve(batch, first, solver="fast", explain=False, report=False)
+    assert fast.objective <= r.objective + 1e-6
+
+
 def test_exact_keeps_column_generation_where_fast_uses_prices(batch, exact, monkeypatch) -> None:
     import importlib
 
