@@ -173,8 +173,23 @@ def _random_problem(rng: random.Random, n: int) -> Problem:
     return Problem(tuple(fams), tuple(dests), scores)
 
 
+# How exact is reached: branch and bound (small batches), or the large-batch route (LP plan,
+# then reduced-cost fixing) forced onto tiny instances; a first share of 0 keeps only the
+# zero-reduced-cost pairs in the first round, so that the second round (which must always prove
+# the optimum) runs whenever the LP plan was not optimal.
+ROUTES = {"branch-and-bound": None, "reduced-cost-fixing": 0.125, "second-round": 0.0}
+
+
+@pytest.mark.parametrize("route", list(ROUTES))
 @pytest.mark.parametrize("seed", range(40))
-def test_exact_matches_brute_force(seed: int) -> None:
+def test_exact_matches_brute_force(seed: int, route: str, monkeypatch) -> None:
+    import importlib
+
+    if ROUTES[route] is not None:
+        monkeypatch.setattr(importlib.import_module("fairshare.matching.solve"),
+                            "EXACT_MAX_FAMILIES", 0)
+        monkeypatch.setattr(importlib.import_module("fairshare.matching.rcfix"), "FIRST_SHARE",
+                            ROUTES[route])
     rng = random.Random(seed)
     p = _random_problem(rng, rng.randint(4, 8))
     persons, value = _brute_force(p)
@@ -186,36 +201,9 @@ def test_exact_matches_brute_force(seed: int) -> None:
     assert r.status is MatchStatus.optimal
     assert check_plan(p, r.assignment) == []
     assert r.persons_placed == persons
-    assert r.objective == pytest.approx(value, abs=1e-3 * max(1.0, value))
-
-
-@pytest.mark.parametrize("first_share", [0.125, 0.0])
-@pytest.mark.parametrize("seed", range(40))
-def test_lp_route_with_reduced_cost_fixing_matches_brute_force(seed: int, first_share: float,
-                                                               monkeypatch) -> None:
-    """``exact`` on large batches (LP plan, then reduced-cost fixing) forced onto tiny ones.
-
-    ``first_share=0`` keeps only the zero-reduced-cost pairs in the first round, so that the
-    second round (which must always prove the optimum) runs whenever the LP plan was not optimal.
-    """
-    import importlib
-
-    monkeypatch.setattr(importlib.import_module("fairshare.matching.solve"),
-                        "EXACT_MAX_FAMILIES", 0)
-    monkeypatch.setattr(importlib.import_module("fairshare.matching.rcfix"), "FIRST_SHARE",
-                        first_share)
-    rng = random.Random(seed)
-    p = _random_problem(rng, rng.randint(4, 8))
-    persons, value = _brute_force(p)
-    r = solve(p, OUTCOME, solver="exact", explain=False, report=False)
-    if persons < 0:
-        assert r.status is MatchStatus.infeasible
-        return
-    assert check_plan(p, r.assignment) == []
-    assert r.persons_placed == persons
     fixed = any(n.startswith("Reduced-cost fixing") or "meets the LP bound" in n
                 for n in r.notes)
-    # The reduced-cost route is optimal to 1e-9; branch and bound (its fallback) to 1e-4.
+    # The reduced-cost route is optimal to 1e-9; branch and bound to its 1e-4 tolerance.
     assert r.objective == pytest.approx(value, abs=1e-6 if fixed else 1e-3 * max(1.0, value))
     assert r.bound is not None and r.bound >= value - 1e-6
 
