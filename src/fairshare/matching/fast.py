@@ -146,9 +146,11 @@ class StagedLp:
 def staged_lp(pairs: Pairs, policy: Policy) -> StagedLp | None:
     """The staged LP, or None when no plan meets the hard constraints.
 
-    When every family must be placed but cannot be, the two stages (most persons, then the best
-    value with that many persons) run by column generation, which needs a fraction of the pairs;
-    otherwise (an outcome floor, or column generation failing) on the whole model.
+    When every family must be placed but cannot be, two stages: the most persons (interior
+    point method on the whole model), then the best value with that many persons (column
+    generation with a persons row, on a fraction of the pairs). Otherwise (an outcome floor,
+    or column generation failing) :func:`~fairshare.matching.exact.solve_stages` on the whole
+    model.
     """
     from fairshare.matching import colgen
     from fairshare.matching.exact import TOL, solve_model
