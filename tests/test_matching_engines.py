@@ -281,3 +281,28 @@ def test_policy_errors_name_the_problem(tmp_path) -> None:
                          "references: [{title: t, url: 'https://a'}]\nweights: {speed: 1}\n")
     with pytest.raises(MatchingError, match="not valid YAML"):
         policy_from_text("id: [")
+
+
+@pytest.mark.parametrize(("slack", "place_all", "stage"), [
+    (1.2, True, "value"), (0.94, False, "value"), (0.94, False, "persons"),
+])
+def test_column_generation_from_the_crash_basis_reaches_the_whole_lp_optimum(
+        slack: float, place_all: bool, stage: str) -> None:
+    import numpy as np
+
+    from fairshare.matching.colgen import column_generation
+    from fairshare.matching.exact import solve_model, whole
+    from fairshare.matching.model import RowSpec, build_pairs, define_objective
+
+    policy = dataclasses.replace(OUTCOME, place_all=place_all)
+    pairs = build_pairs(synth_batch(400, seed=11, slack=slack).sorted())
+    objective = define_objective(pairs, policy, stage=stage)
+    must = pairs.placeable if place_all else np.zeros(pairs.n_families, dtype=bool)
+    lp = solve_model(pairs, whole(pairs), objective, RowSpec(must_place=must), None,
+                     integer=False)
+    cg = column_generation(pairs, policy, stage=stage, must_place=place_all,
+                           start_scores=define_objective(pairs, policy, stage="value"))
+    assert lp.status == "optimal" and cg is not None
+    assert cg.bound == pytest.approx(lp.objective, rel=1e-9)
+    assert float(objective[cg.cols] @ cg.x) == pytest.approx(lp.objective, rel=1e-9)
+    assert len(cg.cols) < len(pairs.fam)  # a fraction of the pairs was generated

@@ -65,6 +65,38 @@ def highs_version() -> str:
     return f"HiGHS {h.version()} (highspy {pkg})"
 
 
+@dataclass(frozen=True)
+class CrashBasis:
+    """A starting basis for the simplex method: the columns ``basic``, the rows ``tight`` at
+    their upper bound, every other column at its lower bound and every other row's slack basic.
+
+    Valid (non-singular) when each tight row holds exactly one basic column and no basic column
+    has a non-zero in another tight row: a family's best pair with its family row tight. Started
+    there, the dual simplex takes a few hundred iterations instead of one per family.
+    """
+
+    basic: IntArray
+    tight: IntArray
+
+    def apply(self, h: Any, n_cols: int, n_rows: int) -> None:
+        """Hand the basis to the HiGHS instance ``h`` holding a model of this shape."""
+        import highspy
+
+        status = highspy.HighsBasisStatus
+        cols = [status.kLower] * n_cols
+        for j in self.basic.tolist():
+            cols[j] = status.kBasic
+        rows = [status.kBasic] * n_rows
+        for i in self.tight.tolist():
+            rows[i] = status.kUpper
+        b = highspy.HighsBasis()
+        b.col_status = cols
+        b.row_status = rows
+        b.valid = True
+        if h.setBasis(b) != highspy.HighsStatus.kOk:
+            raise RuntimeError("HiGHS refused the crash basis: a defect, please report it")
+
+
 @dataclass
 class LpOutcome:
     """What a HiGHS run returned."""
@@ -83,11 +115,13 @@ def pass_and_solve(cost: FloatArray, col_lower: FloatArray, col_upper: FloatArra
                    start: IntArray, index: IntArray, value: FloatArray, *,
                    integer: bool, maximize: bool = True, mip_rel_gap: float = 1e-4,
                    highs: Any | None = None, max_nodes: int | None = None,
-                   initial: FloatArray | None = None) -> LpOutcome:
+                   initial: FloatArray | None = None,
+                   basis: CrashBasis | None = None) -> LpOutcome:
     """Build a HighsLp from CSC arrays, pass it and solve it.
 
     ``max_nodes`` caps the branch-and-bound nodes: a deterministic work limit (never a clock).
-    ``initial`` is a feasible solution for HiGHS to start from (MIP only).
+    ``initial`` is a feasible solution for HiGHS to start from (MIP only); ``basis`` a starting
+    basis for the simplex method (LP only).
     """
     import highspy
 
@@ -115,6 +149,8 @@ def pass_and_solve(cost: FloatArray, col_lower: FloatArray, col_upper: FloatArra
         sol.col_value = np.asarray(initial, dtype=np.float64).tolist()
         sol.value_valid = True
         h.setSolution(sol)
+    if basis is not None and not integer:
+        basis.apply(h, len(cost), len(row_lower))
     h.run()
     return read_outcome(h, integer=integer)
 
