@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from fairshare.errors import MatchingError
 from fairshare.matching.problem import Problem, band_bounds
@@ -39,10 +39,13 @@ def check_families(problem: Problem) -> list[str]:
                 for m in f.members if m.family_id != f.id]
         for what, values in (("excluded", f.excluded), ("preferences", f.preferences),
                              ("ties", f.ties)):
-            out += [f"family {f.id!r}: unknown destination {v!r} in {what}"
-                    for v in sorted(set(values)) if v not in codes]
-        dup = [p for p, n in Counter(f.preferences).items() if n > 1]
-        out += [f"family {f.id!r}: destination {p!r} ranked twice in preferences" for p in dup]
+            if not codes.issuperset(values):
+                out += [f"family {f.id!r}: unknown destination {v!r} in {what}"
+                        for v in sorted(set(values)) if v not in codes]
+        if len(set(f.preferences)) < len(f.preferences):
+            dup = [p for p, n in Counter(f.preferences).items() if n > 1]
+            out += [f"family {f.id!r}: destination {p!r} ranked twice in preferences"
+                    for p in dup]
     return out
 
 
@@ -76,6 +79,11 @@ def check_destinations(problem: Problem) -> list[str]:
     return out
 
 
+def _unit_floats(values: Iterable[object]) -> bool:
+    """True when every value is a float in [0, 1] (False for NaN, ints and anything else)."""
+    return all(v.__class__ is float and 0.0 <= v <= 1.0 for v in values)
+
+
 def check_scores(problem: Problem) -> list[str]:
     """Scores outside [0, 1], for unknown families or unknown destinations."""
     fams = {f.id for f in problem.families}
@@ -85,7 +93,10 @@ def check_scores(problem: Problem) -> list[str]:
         if fid not in fams:
             out.append(f"scores name unknown family {fid!r}")
             continue
-        for code, value in sorted(problem.scores[fid].items()):
+        row = problem.scores[fid]
+        if codes.issuperset(row) and _unit_floats(row.values()):
+            continue  # the common case, without sorting or formatting
+        for code, value in sorted(row.items()):
             if code not in codes:
                 out.append(f"scores of family {fid!r} name unknown destination {code!r}")
             elif not isinstance(value, int | float) or math.isnan(value) or not 0 <= value <= 1:

@@ -12,6 +12,7 @@ given per member). The family's outcome is ``size * score``, the sum over its me
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -61,6 +62,7 @@ class Family:
 _BAND = re.compile(r"^\s*(\d+)\s*(?:(-)\s*(\d+)|(\+))?\s*$")
 
 
+@functools.lru_cache(maxsize=1024)  # called per family and destination: parse each band once
 def band_bounds(band: str) -> tuple[int, int]:
     """Family sizes covered by a housing band: ``"1"``, ``"3-4"`` or ``"5+"``.
 
