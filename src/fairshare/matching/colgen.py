@@ -14,13 +14,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from fairshare.matching.exact import SubProblem, whole
-from fairshare.matching.highs import CrashBasis, new_highs, pass_and_solve, read_outcome
+from fairshare.matching.highs import new_highs, pass_and_solve, read_outcome
 from fairshare.matching.model import (
-    BoolArray,
     FloatArray,
     IntArray,
     Pairs,
     RowSpec,
+    define_crash_basis,
     define_matrix,
     define_objective,
     row_bounds,
@@ -102,18 +102,6 @@ def reduced_costs(pairs: Pairs, values: FloatArray, duals: FloatArray) -> FloatA
     return rc
 
 
-def crash_basis(pairs: Pairs, cols: IntArray, ranking: FloatArray, values: FloatArray,
-                must: BoolArray) -> CrashBasis:
-    """Each family's best column by ``ranking`` basic, its family row tight: the plan "every
-    family at its best pair", which a few dual simplex iterations repair against capacities.
-    A family free to stay unplaced starts there unless its best pair has a positive value."""
-    fam = pairs.fam[cols]  # cols are sorted by pair, so by family
-    order = np.lexsort((-ranking[cols], fam))
-    best = order[np.r_[True, fam[order[1:]] != fam[order[:-1]]]] if len(order) else order
-    best = best[must[fam[best]] | (values[cols[best]] > 0)]
-    return CrashBasis(basic=best.astype(np.int64), tight=fam[best].astype(np.int64))
-
-
 def column_generation(pairs: Pairs, policy: Policy, sub: SubProblem | None = None,
                       start_scores: FloatArray | None = None, per_family: int | None = None, *,
                       stage: str = "value", must_place: bool | None = None,
@@ -159,7 +147,7 @@ def column_generation(pairs: Pairs, policy: Policy, sub: SubProblem | None = Non
     up = np.ones(len(cols) + n_art)
     up[len(cols) + len(np.flatnonzero(must)):] = INF_UP
     out = pass_and_solve(cost, lo, up, rlo, rup, a_start, a_index, a_value, integer=False,
-                         highs=h, basis=crash_basis(pairs, cols, ranking, values, must))
+                         highs=h, basis=define_crash_basis(pairs, cols, ranking, values, must))
     n0 = len(cols)
     in_model = np.zeros(len(pairs.fam), dtype=bool)
     in_model[cols] = True

@@ -22,6 +22,7 @@ from fairshare.matching.model import (
     Pairs,
     RowSpec,
     define_assignment_variables,
+    define_crash_basis,
     define_matrix,
     define_objective,
     row_bounds,
@@ -72,11 +73,15 @@ def solve_model(pairs: Pairs, sub: SubProblem, objective: FloatArray, spec: RowS
     start, index, value = define_matrix(pairs, sub.cols, spec, floor_coef)
     rlo, rup = row_bounds(pairs, spec)
     highs = None
+    basis = None
     if lp_solver is not None and not integer:
         highs = new_highs()
         highs.setOptionValue("solver", lp_solver)
+    elif not integer:
+        basis = define_crash_basis(pairs, sub.cols, objective, objective, spec.must_place)
     return pass_and_solve(cost, lo, up, rlo, rup, start, index, value, integer=integer,
-                          mip_rel_gap=MIP_REL_GAP, max_nodes=max_nodes, highs=highs)
+                          mip_rel_gap=MIP_REL_GAP, max_nodes=max_nodes, highs=highs,
+                          basis=basis)
 
 
 def _must_place(pairs: Pairs, sub: SubProblem) -> BoolArray:

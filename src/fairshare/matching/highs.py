@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from fairshare.matching.model import FloatArray, IntArray
+from fairshare.matching.model import CrashBasis, FloatArray, IntArray
 
 _BANNER_SHOWN = False
 
@@ -63,38 +63,6 @@ def highs_version() -> str:
         pkg = "?"
     h = new_highs()
     return f"HiGHS {h.version()} (highspy {pkg})"
-
-
-@dataclass(frozen=True)
-class CrashBasis:
-    """A starting basis for the simplex method: the columns ``basic``, the rows ``tight`` at
-    their upper bound, every other column at its lower bound and every other row's slack basic.
-
-    Valid (non-singular) when each tight row holds exactly one basic column and no basic column
-    has a non-zero in another tight row: a family's best pair with its family row tight. Started
-    there, the dual simplex takes a few hundred iterations instead of one per family.
-    """
-
-    basic: IntArray
-    tight: IntArray
-
-    def apply(self, h: Any, n_cols: int, n_rows: int) -> None:
-        """Hand the basis to the HiGHS instance ``h`` holding a model of this shape."""
-        import highspy
-
-        status = highspy.HighsBasisStatus
-        cols = [status.kLower] * n_cols
-        for j in self.basic.tolist():
-            cols[j] = status.kBasic
-        rows = [status.kBasic] * n_rows
-        for i in self.tight.tolist():
-            rows[i] = status.kUpper
-        b = highspy.HighsBasis()
-        b.col_status = cols
-        b.row_status = rows
-        b.valid = True
-        if h.setBasis(b) != highspy.HighsStatus.kOk:
-            raise RuntimeError("HiGHS refused the crash basis: a defect, please report it")
 
 
 @dataclass
@@ -150,9 +118,28 @@ def pass_and_solve(cost: FloatArray, col_lower: FloatArray, col_upper: FloatArra
         sol.value_valid = True
         h.setSolution(sol)
     if basis is not None and not integer:
-        basis.apply(h, len(cost), len(row_lower))
+        _set_basis(h, basis, len(cost), len(row_lower))
     h.run()
     return read_outcome(h, integer=integer)
+
+
+def _set_basis(h: Any, basis: CrashBasis, n_cols: int, n_rows: int) -> None:
+    """Hand ``basis`` to the HiGHS instance ``h`` holding a model of this shape."""
+    import highspy
+
+    status = highspy.HighsBasisStatus
+    cols = [status.kLower] * n_cols
+    for j in basis.basic.tolist():
+        cols[j] = status.kBasic
+    rows = [status.kBasic] * n_rows
+    for i in basis.tight.tolist():
+        rows[i] = status.kUpper
+    b = highspy.HighsBasis()
+    b.col_status = cols
+    b.row_status = rows
+    b.valid = True
+    if h.setBasis(b) != highspy.HighsStatus.kOk:
+        raise RuntimeError("HiGHS refused the crash basis: a defect, please report it")
 
 
 def read_outcome(h: Any, *, integer: bool) -> LpOutcome:
