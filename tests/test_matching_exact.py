@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import random
+from collections.abc import Iterator
 
 import pytest
 
@@ -108,8 +109,9 @@ def test_service_shortage_is_named_with_counts() -> None:
     assert "French-language services needed by 12 persons, offered for 4." in r.diagnosis
 
 
-def _brute_force(p: Problem) -> tuple[int, float]:
-    """Best (persons placed, total outcome) over every plan, by enumeration."""
+def _plans(p: Problem) -> Iterator[tuple[tuple[int | None, ...], int, float]]:
+    """Every plan meeting the hard constraints, by enumeration: (destination index per family
+    in id order, persons placed, total outcome)."""
     fams = sorted(p.families, key=lambda f: f.id)
     dests = list(p.destinations)
     options = []
@@ -120,7 +122,6 @@ def _brute_force(p: Problem) -> tuple[int, float]:
                      if d.code not in f.excluded and f.services <= d.services
                      and d.code in p.scores.get(f.id, {})]
         options.append(opts)
-    best = (-1, -1.0)
     for combo in itertools.product(*options):
         load = [0] * len(dests)
         units: dict[tuple[int, str], int] = {}
@@ -144,8 +145,13 @@ def _brute_force(p: Problem) -> tuple[int, float]:
         persons = sum(f.size for f, j in zip(fams, combo, strict=True) if j is not None)
         value = sum(f.size * p.scores[f.id][dests[j].code]
                     for f, j in zip(fams, combo, strict=True) if j is not None)
-        best = max(best, (persons, round(value, 9)))
-    return best
+        yield combo, persons, value
+
+
+def _brute_force(p: Problem) -> tuple[int, float]:
+    """Best (persons placed, total outcome) over every plan, by enumeration."""
+    return max(((persons, round(value, 9)) for _, persons, value in _plans(p)),
+               default=(-1, -1.0))
 
 
 def _in_band(size: int, band: str) -> bool:
@@ -155,16 +161,18 @@ def _in_band(size: int, band: str) -> bool:
     return lo <= size <= hi
 
 
-def _random_problem(rng: random.Random, n: int) -> Problem:
+def _random_problem(rng: random.Random, n: int, preferences: bool = False) -> Problem:
     codes = ["A", "B", "C"]
     fams = []
     scores: dict[str, dict[str, float]] = {}
     for i in range(n):
         fid = f"f{i}"
         allowed = [c for c in codes if rng.random() > 0.2]
+        ranked = tuple(rng.sample(codes, rng.randint(0, 3))) if preferences else ()
         fams.append(Family(fid, rng.randint(1, 4), rng.random() > 0.1,
                            services=frozenset({"s"}) if rng.random() < 0.2 else frozenset(),
-                           excluded=frozenset(c for c in codes if rng.random() < 0.1)))
+                           excluded=frozenset(c for c in codes if rng.random() < 0.1),
+                           preferences=ranked))
         scores[fid] = {c: round(rng.random(), 3) for c in allowed}
     dests = [Destination(c, rng.randint(3, 9), services=frozenset({"s"}) if c == "A"
                          else frozenset(), min_intake=rng.choice([None, None, 1, 3]),
@@ -220,3 +228,40 @@ def test_lp_route_takes_reduced_cost_fixing_on_most_random_instances(monkeypatch
                   explain=False, report=False)
         routes.append(any(n.startswith("Reduced-cost fixing") for n in r.notes))
     assert sum(routes) >= 10, routes
+
+
+@pytest.mark.parametrize("route", ["branch-and-bound", "lp-route"])
+@pytest.mark.parametrize("seed", range(25))
+def test_exact_under_an_outcome_floor_matches_brute_force(seed: int, route: str,
+                                                          monkeypatch) -> None:
+    """preference-first: the most persons, then at least 95% of the best outcome among such
+    plans, then the best value; the LP route (forced onto tiny instances) is optimal within
+    the MIP tolerance, like branch and bound."""
+    import importlib
+
+    from fairshare.matching.model import build_pairs, define_objective
+
+    if route == "lp-route":
+        monkeypatch.setattr(importlib.import_module("fairshare.matching.solve"),
+                            "EXACT_MAX_FAMILIES", 0)
+    policy = load_policy("preference-first")
+    rng = random.Random(1000 + seed)
+    p = _random_problem(rng, rng.randint(4, 7), preferences=True)
+    plans = list(_plans(p))
+    r = solve(p, policy, solver="exact", explain=False, report=False)
+    if not plans:
+        assert r.status is MatchStatus.infeasible
+        return
+    most = max(persons for _, persons, _ in plans)
+    best_outcome = max(outcome for _, persons, outcome in plans if persons == most)
+    pairs = build_pairs(p.sorted())
+    value = dict(zip(zip(pairs.fam.tolist(), pairs.dest.tolist(), strict=True),
+                     define_objective(pairs, policy, stage="value").tolist(), strict=True))
+    best = max(sum(value[(f, j)] for f, j in enumerate(combo) if j is not None)
+               for combo, persons, outcome in plans
+               if persons == most and outcome >= 0.95 * best_outcome - 1e-6)
+    assert r.status is MatchStatus.optimal, r.notes
+    assert check_plan(p, r.assignment) == []
+    assert r.persons_placed == most
+    assert best * (1 - 1e-4) - 1e-6 <= r.objective <= best + 1e-6
+    assert r.bound is not None and r.bound >= best - 1e-6

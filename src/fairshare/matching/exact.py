@@ -66,9 +66,10 @@ class ExactOutcome:
 
 def solve_model(pairs: Pairs, sub: SubProblem, objective: FloatArray, spec: RowSpec,
                 floor_coef: FloatArray | None, integer: bool, max_nodes: int | None = None,
-                lp_solver: str | None = None) -> LpOutcome:
+                lp_solver: str | None = None, initial: FloatArray | None = None) -> LpOutcome:
     """One HiGHS run of the model over ``sub``'s columns with the rows of ``spec``
-    (``lp_solver``: HiGHS's LP method for a relaxation, e.g. ``ipm``)."""
+    (``lp_solver``: HiGHS's LP method for a relaxation, e.g. ``ipm``; ``initial``: a feasible
+    0/1 solution over ``sub.cols`` for branch and bound to start from)."""
     cost, lo, up, _ = define_assignment_variables(pairs, sub.cols, objective, integer)
     start, index, value = define_matrix(pairs, sub.cols, spec, floor_coef)
     rlo, rup = row_bounds(pairs, spec)
@@ -81,7 +82,7 @@ def solve_model(pairs: Pairs, sub: SubProblem, objective: FloatArray, spec: RowS
         basis = define_crash_basis(pairs, sub.cols, objective, objective, spec.must_place)
     return pass_and_solve(cost, lo, up, rlo, rup, start, index, value, integer=integer,
                           mip_rel_gap=MIP_REL_GAP, max_nodes=max_nodes, highs=highs,
-                          basis=basis)
+                          basis=basis, initial=initial)
 
 
 def _must_place(pairs: Pairs, sub: SubProblem) -> BoolArray:
@@ -92,7 +93,8 @@ def _must_place(pairs: Pairs, sub: SubProblem) -> BoolArray:
 
 def solve_stages(pairs: Pairs, policy: Policy, sub: SubProblem, *, integer: bool = True,
                  max_nodes: int | None = None, floor_rhs: float | None = None,
-                 persons_min: float | None = None) -> ExactOutcome:
+                 persons_min: float | None = None,
+                 initial: FloatArray | None = None) -> ExactOutcome:
     """Solve ``sub`` exactly (or its LP relaxation when ``integer`` is False) in stages.
 
     ``max_nodes`` (the fast method's small MIP only) is a deterministic work limit; a stage
@@ -100,6 +102,8 @@ def solve_stages(pairs: Pairs, policy: Policy, sub: SubProblem, *, integer: bool
     ``floor_rhs`` gives the outcome floor's right-hand side directly (the fast method passes
     the global floor less what fixed families contribute) instead of computing it on ``sub``.
     ``persons_min`` skips the persons stages and requires that many persons placed.
+    ``initial`` (0/1 over ``sub.cols``) is a plan meeting every constraint of the value stage,
+    for branch and bound to start from.
     """
     notes: list[str] = []
     values = define_objective(pairs, policy, stage="value")
@@ -120,7 +124,8 @@ def solve_stages(pairs: Pairs, policy: Policy, sub: SubProblem, *, integer: bool
                 return None
             spec = spec_of(spec.must_place, spec.persons_min,
                            policy.outcome_floor * ref.objective - TOL)
-        out = solve_model(pairs, sub, values, spec, outcome_coef, integer, max_nodes)
+        out = solve_model(pairs, sub, values, spec, outcome_coef, integer, max_nodes,
+                          initial=initial)
         return out if out.status in ("optimal", "feasible") else None
 
     if persons_min is not None:

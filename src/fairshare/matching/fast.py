@@ -284,8 +284,12 @@ def _outcome(pairs: Pairs, policy: Policy, chosen: IntArray, bound: float, notes
                         persons_min=persons_min, most_persons=most_persons)
 
 
-def solve_fast(pairs: Pairs, policy: Policy, *, use_prices: bool = True) -> StageOutcome:
+def solve_fast(pairs: Pairs, policy: Policy, *, use_prices: bool = True,
+               wider: int = 1) -> StageOutcome:
     """Prices (very large batches) or column generation, then fix + small MIP; proven gap.
+
+    ``wider`` multiplies the close calls of the staged-LP path (capacity short, or an outcome
+    floor): a slower, closer plan.
 
     ``use_prices=False`` keeps column generation at every size: slower beyond
     :data:`PRICES_MIN_FAMILIES` families, but a gap near 1e-6 and reduced costs for
@@ -332,6 +336,7 @@ def solve_fast(pairs: Pairs, policy: Policy, *, use_prices: bool = True) -> Stag
     k = min(CLOSE_CALLS_MAX, CLOSE_CALLS_PER_DEST * pairs.n_dest)
     if policy.outcome_floor is not None:
         k *= FLOOR_CLOSE_CALLS_FACTOR
+    k *= wider
     persons_max = math.floor(lp.persons_bound + 1e-4)
     best: tuple[float, float, IntArray] | None = None
     for attempt in range(PERSONS_RETRIES + 1):

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from typing import Any
 
@@ -86,16 +87,12 @@ def exact_by_lp(pairs: Pairs, policy: Policy) -> StageOutcome | None:
     with the LP's reduced costs, which confine every better plan to a small part of the pairs
     (:mod:`~fairshare.matching.rcfix`): solve that part to optimality. Without them (a bound
     recomputed), a plan within the MIP tolerance of a proven bound is the certificate branch
-    and bound would stop with. Policies with an outcome floor go to branch and bound.
+    and bound would stop with. Under an outcome floor: :func:`_exact_under_floor`.
     """
     from fairshare.matching.fast import solve_fast
 
     if policy.outcome_floor is not None:
-        # fast's floor is a share of the LP's best outcome, stricter than exact's (a share of
-        # the best plan's outcome): its bound does not hold for exact's problem (on a 10k batch
-        # under preference-first, branch and bound found 15,422.689 above fast's bound
-        # 15,422.63), so it certifies nothing here.
-        return None
+        return _exact_under_floor(pairs, policy)
     fast = solve_fast(pairs, policy, use_prices=False)
     most_persons = fast.most_persons or not policy.place_all
     if fast.reduced_cost is not None and policy.outcome_floor is None and most_persons:
@@ -106,6 +103,68 @@ def exact_by_lp(pairs: Pairs, policy: Policy) -> StageOutcome | None:
                           "bound, without branch and bound.")
         return fast
     return None
+
+
+FLOOR_WIDER = (1, 4)  # close calls of fast's attempts under a floor before branch and bound
+
+
+def _exact_under_floor(pairs: Pairs, policy: Policy) -> StageOutcome | None:
+    """The optimal plan under an outcome floor, or None (the caller runs branch and bound).
+
+    The floor is a share of the best total outcome: found by this same LP route (a policy
+    weighing the outcome only), not by a first branch and bound. fast's floor is a share of the
+    LP's best outcome, at least as strict, so fast's plan meets this one; but fast's bound does
+    not hold here (on a 10k batch under preference-first, branch and bound found 15,422.689
+    above it). The bound is this problem's LP relaxation instead; when fast's plan is not
+    within the MIP tolerance of it, branch and bound starts from fast's plan.
+    """
+    from fairshare.matching.exact import TOL
+    from fairshare.matching.fast import solve_fast
+
+    assert policy.outcome_floor is not None
+    reference = dataclasses.replace(policy, outcome=1.0, preference=0.0, ties=0.0,
+                                    fair_share=0.0, unplaced_penalty=0.0, outcome_floor=None)
+    best = exact_by_lp(pairs, reference)
+    if best is None:
+        return None
+    floor_rhs = policy.outcome_floor * best.objective - TOL
+    notes = [f"Outcome floor: {policy.outcome_floor:.0%} of the best total outcome "
+             f"{best.objective:,.4f} (proven by the LP route)."]
+    lp_bound: float | None = None
+    for wider in FLOOR_WIDER:
+        fast = solve_fast(pairs, policy, wider=wider)
+        if fast.status is MatchStatus.infeasible or (policy.place_all and not fast.most_persons):
+            return None
+        chosen = np.flatnonzero(np.asarray(fast.choice)[pairs.fam] == pairs.dest)
+        if float(define_objective(pairs, policy, stage="outcome")[chosen].sum()) < floor_rhs:
+            return None  # pragma: no cover - fast's floor is the stricter one
+        placed = float(pairs.pair_sizes[chosen].sum())
+        short = policy.place_all and placed < float(pairs.sizes[pairs.placeable].sum()) - 0.5
+        if lp_bound is None:
+            lp = solve_stages(pairs, policy, whole(pairs), integer=False, floor_rhs=floor_rhs,
+                              persons_min=placed - TOL if short else None)
+            if lp.status is MatchStatus.infeasible:
+                return None  # pragma: no cover - fast's plan is a solution
+            lp_bound = lp.objective
+        gap = max(0.0, (lp_bound - fast.objective) / abs(lp_bound)) if lp_bound else 0.0
+        if gap <= MIP_REL_GAP:
+            return dataclasses.replace(
+                fast, status=MatchStatus.optimal, bound=lp_bound, gap=gap,
+                notes=[*fast.notes, *notes, f"The LP-based plan (close calls x{wider}) is "
+                       f"within {gap:.2g} of this problem's LP bound: optimal within the MIP "
+                       "tolerance, without branch and bound."])
+    start = np.zeros(len(pairs.fam))
+    start[chosen] = 1.0
+    out = solve_stages(pairs, policy, whole(pairs), floor_rhs=floor_rhs,
+                       persons_min=placed - 0.5 if short else None, initial=start)
+    if out.status is MatchStatus.infeasible:
+        return None  # pragma: no cover - fast's plan is a solution
+    choice = np.full(pairs.n_families, -1, dtype=np.int64)
+    choice[pairs.fam[out.chosen]] = pairs.dest[out.chosen]
+    return StageOutcome(choice=choice.tolist(), status=out.status, objective=out.objective,
+                        bound=out.bound, gap=out.gap, most_persons=fast.most_persons,
+                        notes=[*fast.notes, *notes, f"Branch and bound from the LP-based plan "
+                               f"({gap:.2g} from the LP bound)."])
 
 
 def _close_gap(pairs: Pairs, policy: Policy, fast: StageOutcome) -> StageOutcome:
