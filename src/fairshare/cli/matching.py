@@ -61,8 +61,7 @@ def match(
         problem = read_problem(families, destinations, scores, members)
     with Console(stderr=True).status(f"Solving {len(problem.families):,} families "
                                      f"({solver})..."):
-        result = solve(problem, pol, solver=solver,
-                       explain=explain is not None or fmt != "table", report=True)
+        result = solve(problem, pol, solver=solver, explain=explain is not None, report=True)
     explanations = result.explanations
     if factor_table is not None:
         from fairshare.matching.factors import attach_factors
