@@ -22,7 +22,7 @@ from fairshare.matching.checks import check_plan, check_problem
 from fairshare.matching.diagnose import diagnose
 from fairshare.matching.exact import MIP_REL_GAP, solve_stages, whole
 from fairshare.matching.highs import highs_version
-from fairshare.matching.model import Pairs, build_pairs, define_objective
+from fairshare.matching.model import IntArray, Pairs, build_pairs, define_objective
 from fairshare.matching.policy import Policy
 from fairshare.matching.problem import Problem
 from fairshare.matching.result import MatchResult, MatchStatus, StageOutcome
@@ -131,6 +131,7 @@ def _exact_under_floor(pairs: Pairs, policy: Policy) -> StageOutcome | None:
     notes = [f"Outcome floor: {policy.outcome_floor:.0%} of the best total outcome "
              f"{best.objective:,.4f} (proven by the LP route)."]
     lp_bound: float | None = None
+    best_fast: tuple[StageOutcome, IntArray] | None = None
     for wider in FLOOR_WIDER:
         fast = solve_fast(pairs, policy, wider=wider)
         if fast.status is MatchStatus.infeasible or (policy.place_all and not fast.most_persons):
@@ -138,6 +139,8 @@ def _exact_under_floor(pairs: Pairs, policy: Policy) -> StageOutcome | None:
         chosen = np.flatnonzero(np.asarray(fast.choice)[pairs.fam] == pairs.dest)
         if float(define_objective(pairs, policy, stage="outcome")[chosen].sum()) < floor_rhs:
             return None  # pragma: no cover - fast's floor is the stricter one
+        if best_fast is None or fast.objective > best_fast[0].objective:
+            best_fast = fast, chosen
         placed = float(pairs.pair_sizes[chosen].sum())
         short = policy.place_all and placed < float(pairs.sizes[pairs.placeable].sum()) - 0.5
         if lp_bound is None:
@@ -153,6 +156,9 @@ def _exact_under_floor(pairs: Pairs, policy: Policy) -> StageOutcome | None:
                 notes=[*fast.notes, *notes, f"The LP-based plan (close calls x{wider}) is "
                        f"within {gap:.2g} of this problem's LP bound: optimal within the MIP "
                        "tolerance, without branch and bound."])
+    assert best_fast is not None and lp_bound is not None
+    fast, chosen = best_fast
+    gap = max(0.0, (lp_bound - fast.objective) / abs(lp_bound)) if lp_bound else 0.0
     start = np.zeros(len(pairs.fam))
     start[chosen] = 1.0
     out = solve_stages(pairs, policy, whole(pairs), floor_rhs=floor_rhs,
