@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from fairshare.matching.exact import SubProblem, solve_stages, whole
-from fairshare.matching.model import FloatArray, IntArray, Pairs, define_objective
+from fairshare.matching.model import FloatArray, IntArray, Pairs, choice_of, define_objective
 from fairshare.matching.policy import Policy
 from fairshare.matching.result import MatchStatus, StageOutcome
 
@@ -274,12 +274,11 @@ def _outcome(pairs: Pairs, policy: Policy, chosen: IntArray, bound: float, notes
     if most_persons and placed < float(pairs.sizes[pairs.placeable].sum()) - 1e-6:
         notes = [*notes, f"{placed:,.0f} persons is the most any plan can place (the LP's "
                  f"{bound_persons:,.2f}, rounded down)."]
-    choice = np.full(pairs.n_families, -1, dtype=np.int64)
-    choice[pairs.fam[chosen]] = pairs.dest[chosen]
     objective = float(define_objective(pairs, policy, stage="value")[chosen].sum())
     gap = max(0.0, (bound - objective) / abs(bound)) if bound else 0.0
     status = MatchStatus.optimal if gap <= 1e-4 else MatchStatus.feasible
-    return StageOutcome(choice=choice.tolist(), status=status, objective=objective, bound=bound,
+    return StageOutcome(choice=choice_of(pairs, chosen), status=status, objective=objective,
+                        bound=bound,
                         gap=gap, notes=notes, timings=timings, reduced_cost=reduced_cost,
                         persons_min=persons_min, most_persons=most_persons)
 

@@ -261,6 +261,18 @@ def define_matrix(pairs: Pairs, cols: IntArray, spec: RowSpec, floor_coef: Float
     return start, rows[keep].astype(np.int64), vals[keep].astype(np.float64)
 
 
+def choice_of(pairs: Pairs, chosen: IntArray) -> list[int]:
+    """The destination index of each family (-1 if unplaced) under the pairs ``chosen``."""
+    choice = np.full(pairs.n_families, -1, dtype=np.int64)
+    choice[pairs.fam[chosen]] = pairs.dest[chosen]
+    return [int(d) for d in choice.tolist()]
+
+
+def chosen_of(pairs: Pairs, choice: list[int]) -> IntArray:
+    """The pairs a plan uses, from each family's destination index (inverse of choice_of)."""
+    return np.flatnonzero(np.asarray(choice)[pairs.fam] == pairs.dest).astype(np.int64)
+
+
 @dataclass(frozen=True)
 class CrashBasis:
     """A starting basis for the simplex method: the columns ``basic``, the rows ``tight`` at

@@ -22,7 +22,14 @@ from fairshare.matching.checks import check_plan, check_problem
 from fairshare.matching.diagnose import diagnose
 from fairshare.matching.exact import MIP_REL_GAP, solve_stages, whole
 from fairshare.matching.highs import highs_version
-from fairshare.matching.model import IntArray, Pairs, build_pairs, define_objective
+from fairshare.matching.model import (
+    IntArray,
+    Pairs,
+    build_pairs,
+    choice_of,
+    chosen_of,
+    define_objective,
+)
 from fairshare.matching.policy import Policy
 from fairshare.matching.problem import Problem
 from fairshare.matching.result import MatchResult, MatchStatus, StageOutcome
@@ -56,9 +63,7 @@ def _run_engine(problem: Problem, pairs: Pairs, policy: Policy, engine: str,
             if by_lp is not None:
                 return by_lp
         out = solve_stages(pairs, policy, whole(pairs), integer=True)
-        choice = np.full(pairs.n_families, -1, dtype=np.int64)
-        choice[pairs.fam[out.chosen]] = pairs.dest[out.chosen]
-        return StageOutcome(choice=choice.tolist(), status=out.status, objective=out.objective,
+        return StageOutcome(choice=choice_of(pairs, out.chosen), status=out.status, objective=out.objective,
                             bound=None if out.status is MatchStatus.infeasible else out.bound,
                             gap=None if out.status is MatchStatus.infeasible else out.gap,
                             notes=out.notes)
@@ -136,7 +141,7 @@ def _exact_under_floor(pairs: Pairs, policy: Policy) -> StageOutcome | None:
         fast = solve_fast(pairs, policy, wider=wider)
         if fast.status is MatchStatus.infeasible or (policy.place_all and not fast.most_persons):
             return None
-        chosen = np.flatnonzero(np.asarray(fast.choice)[pairs.fam] == pairs.dest)
+        chosen = chosen_of(pairs, fast.choice)
         if float(define_objective(pairs, policy, stage="outcome")[chosen].sum()) < floor_rhs:
             return None  # pragma: no cover - fast's floor is the stricter one
         if best_fast is None or fast.objective > best_fast[0].objective:
@@ -165,9 +170,7 @@ def _exact_under_floor(pairs: Pairs, policy: Policy) -> StageOutcome | None:
                        persons_min=placed - 0.5 if short else None, initial=start)
     if out.status is MatchStatus.infeasible:
         return None  # pragma: no cover - fast's plan is a solution
-    choice = np.full(pairs.n_families, -1, dtype=np.int64)
-    choice[pairs.fam[out.chosen]] = pairs.dest[out.chosen]
-    return StageOutcome(choice=choice.tolist(), status=out.status, objective=out.objective,
+    return StageOutcome(choice=choice_of(pairs, out.chosen), status=out.status, objective=out.objective,
                         bound=out.bound, gap=out.gap, most_persons=fast.most_persons,
                         notes=[*fast.notes, *notes, f"Branch and bound from the LP-based plan "
                                f"({gap:.2g} from the LP bound)."])
@@ -182,12 +185,10 @@ def _close_gap(pairs: Pairs, policy: Policy, fast: StageOutcome) -> StageOutcome
         fast.notes.append("The LP-based plan meets the LP bound: optimal.")
         return fast
     t = time.perf_counter()
-    chosen = np.flatnonzero(np.asarray(fast.choice)[pairs.fam] == pairs.dest)
+    chosen = chosen_of(pairs, fast.choice)
     closed = close_gap(pairs, policy, chosen, fast.bound, fast.reduced_cost, fast.persons_min)
-    choice = np.full(pairs.n_families, -1, dtype=np.int64)
-    choice[pairs.fam[closed.chosen]] = pairs.dest[closed.chosen]
     gap = max(0.0, (closed.bound - closed.objective) / abs(closed.bound)) if closed.bound else 0.0
-    return StageOutcome(choice=choice.tolist(),
+    return StageOutcome(choice=choice_of(pairs, closed.chosen),
                         status=MatchStatus.optimal if gap <= MIP_REL_GAP else MatchStatus.feasible,
                         objective=closed.objective, bound=closed.bound, gap=gap,
                         notes=[*fast.notes, *closed.notes],
