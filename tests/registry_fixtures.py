@@ -211,3 +211,31 @@ def table_counts(ctx: Context) -> dict[str, int]:
     with ctx.engine.connect() as conn:
         return {name: int(conn.execute(select(func.count()).select_from(t)).scalar_one())
                 for name, t in sorted(metadata.tables.items())}
+
+
+def write_agreement_with_parties(folder: Path, agreement_id: str,
+                                 parties: list[tuple[str, str]], **kwargs: Any) -> Path:
+    """The example agreement with other parties: (code, role) pairs, role provider|recipient."""
+    import yaml
+
+    doc = yaml.safe_load(synth_agreement_yaml(agreement_id=agreement_id, **kwargs))
+    doc["parties"] = [{"code": code, "name": f"Government of {code}", "role": role}
+                      for code, role in parties]
+    path = folder / f"{agreement_id}.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def tamper(ctx: Context, statement: str) -> None:
+    """Run ``statement`` behind the application's back (audit triggers switched off)."""
+    from sqlalchemy import text
+
+    with ctx.engine.begin() as conn:
+        if conn.dialect.name == "sqlite":
+            conn.execute(text("DROP TRIGGER IF EXISTS audit_entries_no_update"))
+            conn.execute(text("DROP TRIGGER IF EXISTS audit_entries_no_delete"))
+            conn.exec_driver_sql(statement)
+        else:
+            conn.execute(text("ALTER TABLE audit_entries DISABLE TRIGGER USER"))
+            conn.exec_driver_sql(statement)
+            conn.execute(text("ALTER TABLE audit_entries ENABLE TRIGGER USER"))

@@ -41,6 +41,13 @@ def test_export_only_agreement_fields_and_escapes_formulas(sqlite_registry: Cont
     narrow = narrow.replace("- birth_year\n", "").replace("- sex\n", "")
     (tmp_path / "narrow.yaml").write_text(narrow, encoding="utf-8")
     add_agreement(ctx, path=tmp_path / "narrow.yaml")
+    # Purpose limitation (changed deliberately, issue 10): an export under an agreement holds
+    # only the claimants received under it. Before, on-ca-test exported qc-ca-test's people.
+    nothing = export_claimants(ctx, agreement_id="on-ca-test", out=tmp_path / "none.csv")
+    assert nothing.rows == 0
+    narrow_rows = [{k: v for k, v in r.items() if k not in ("birth_year", "sex")} for r in rows]
+    import_claimants(ctx, path=write_csv(tmp_path / "n.csv", narrow_rows),
+                     agreement_id="on-ca-test")
     result = export_claimants(ctx, agreement_id="on-ca-test", out=tmp_path / "out.csv")
     exported = _read(tmp_path / "out.csv")
     assert result.rows == 2 and len(exported) == 2

@@ -39,6 +39,11 @@ def test_registry_workflow_from_the_command_line(run_cli, env, tmp_path):
     shown = json.loads(ok("run", "show", run_id, "--format", "json").stdout)
     rec = next(r for r in shown["recommendations"] if r["destination"])
     stay = next(r for r in shown["recommendations"] if r is not rec)
+    unopened = run_cli("decide", run_id, rec["family_id"], "accept", "--reason", "good fit",
+                       "--by", "ana", env=env)
+    assert unopened.exit_code == 2 and "has not opened the explanation" in unopened.stderr
+    shown_expl = ok("explain", run_id, rec["family_id"], "--by", "ana").stdout
+    assert rec["family_id"] in shown_expl and "Opening recorded for ana" in shown_expl
     out = ok("decide", run_id, rec["family_id"], "accept", "--reason", "good fit", "--by", "ana",
              "--code", "preference")
     assert f"moves to {rec['destination']}" in out.stdout
@@ -53,7 +58,8 @@ def test_registry_workflow_from_the_command_line(run_cli, env, tmp_path):
     assert counts["claimants"] > 30 and counts["audit_entries"] >= 9
     audit = json.loads(ok("audit", "show", "--entity", rec["family_id"], "--format",
                           "json").stdout)
-    assert [e["action"] for e in audit] == ["decision.accept", "transfer.create"]
+    assert [e["action"] for e in audit] == ["explanation.open", "decision.accept",
+                                            "transfer.create"]
     assert "intact" in ok("audit", "verify").stdout
     ok("purge", "--as-of", "2026-11-01")
     ok("agreements", "revoke", agreement)

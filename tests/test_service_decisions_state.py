@@ -25,6 +25,7 @@ from fairshare.service import (
     decide,
     import_claimants,
     open_context,
+    open_explanation,
     verify_audit,
 )
 from fairshare.store.tables import capacity_offers, decisions, recommendations, transfers
@@ -66,14 +67,17 @@ class Registry(RuleBasedStateMachine):
     @rule(data=st.data(), kind=st.sampled_from(["accept", "override", "reject"]),
           to=st.sampled_from([None, *CODES]),
           by=st.sampled_from(["ana", "bob", ALGORITHM_ACTOR, " "]),
-          reason=st.sampled_from(["relatives there", "", "ok"]))
-    def decide_something(self, data, kind, to, by, reason) -> None:
+          reason=st.sampled_from(["relatives there", "", "ok"]), opened=st.booleans())
+    def decide_something(self, data, kind, to, by, reason, opened) -> None:
         if not self.runs:
             return
         run_id, fams = data.draw(st.sampled_from(self.runs))
         if not fams:
             return
         family = data.draw(st.sampled_from(fams))
+        if opened:
+            with contextlib.suppress(FairshareError):
+                open_explanation(self.ctx, run_id=run_id, family_id=family, actor=by)
         with contextlib.suppress(FairshareError):  # refusals: the invariants check the rest
             decide(self.ctx, run_id=run_id, family_id=family, kind=kind, reason=reason,
                    decided_by=by, to=to)
@@ -100,6 +104,16 @@ class Registry(RuleBasedStateMachine):
                 used = conn.execute(select(func.coalesce(func.sum(transfers.c.persons), 0))
                                     .where(transfers.c.offer_id == offer.id)).scalar_one()
                 assert used <= offer.persons
+
+    @invariant()
+    def every_decider_read_the_explanation(self) -> None:
+        from fairshare.service import show_audit
+
+        opened = {(e.actor, e.details["run"], e.entity_id)
+                  for e in show_audit(self.ctx, action="explanation.open")}
+        for e in show_audit(self.ctx):
+            if e.action in ("decision.accept", "decision.override"):
+                assert (e.actor, e.details["run"], e.entity_id) in opened
 
     @invariant()
     def chain_verifies(self) -> None:

@@ -19,6 +19,7 @@ from fairshare.service import (
     ledger_transfers,
     list_capacity,
     list_transfers,
+    open_explanation,
     purge,
     replay_run,
     show_audit,
@@ -48,6 +49,8 @@ def test_run_decide_transfer_replay(registry: Context, tmp_path):
     assert all(r.status == "pending" and r.explanation for r in detail.recommendations)
     assert status(registry).counts["decisions"] == 0  # nothing is final without a human
     first, second = detail.recommendations[:2]
+    for rec in (first, second):
+        open_explanation(registry, run_id=run.id, family_id=rec.family_id, actor="bob")
     result = decide(registry, run_id=run.id, family_id=first.family_id, kind="accept",
                     reason="good fit", decided_by="bob")
     assert result.destination == first.destination and result.transfer_id
@@ -79,6 +82,16 @@ def test_decision_rules(registry: Context, tmp_path):
     recs = {r.family_id: r for r in show_run(registry, run_id=run.id).recommendations}
     placed = next(f for f, r in recs.items() if r.destination)
     stay = next(f for f, r in recs.items() if not r.destination)
+    before = table_counts(registry)
+    with pytest.raises(ConflictError, match="bob has not opened the explanation"):
+        decide(registry, run_id=run.id, family_id=placed, kind="accept", reason="fine",
+               decided_by="bob")
+    assert table_counts(registry) == before
+    for family in (placed, stay):
+        open_explanation(registry, run_id=run.id, family_id=family, actor="bob")
+    with pytest.raises(ConflictError, match="carol has not opened"):  # opened by someone else
+        decide(registry, run_id=run.id, family_id=placed, kind="accept", reason="fine",
+               decided_by="carol")
     before = table_counts(registry)
     with pytest.raises(PermissionDeniedError):
         decide(registry, run_id=run.id, family_id=placed, kind="accept", reason="auto",
@@ -125,6 +138,7 @@ def test_withdrawal_withdraws_pending_recommendations(registry: Context, tmp_pat
     _seed(registry, tmp_path, families=4)
     run = create_run(registry, policy="outcome", key="canada-population").run
     rec = show_run(registry, run_id=run.id).recommendations[0]
+    open_explanation(registry, run_id=run.id, family_id=rec.family_id, actor="bob")
     result = change_consent(registry, subject=rec.family_id, state="withdrawn")
     assert result.withdrawn_recommendations == 1 and len(result.claimant_ids) == 2
     with pytest.raises(ConflictError, match="withdrawn"):
@@ -200,6 +214,7 @@ def test_decision_reasons_stay_out_of_the_audit_chain_and_expire(registry: Conte
     run = create_run(registry, policy="outcome", key="canada-population").run
     rec = show_run(registry, run_id=run.id).recommendations[0]
     canary = "CANARY-REASON mother needs dialysis near Moncton"
+    open_explanation(registry, run_id=run.id, family_id=rec.family_id, actor="bob")
     decide(registry, run_id=run.id, family_id=rec.family_id, kind="accept", reason=canary,
            decided_by="bob")
     entry = show_audit(registry, action="decision.accept")[-1]

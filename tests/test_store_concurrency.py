@@ -14,6 +14,7 @@ from fairshare.service import (
     import_claimants,
     list_capacity,
     list_transfers,
+    open_explanation,
     show_run,
     verify_audit,
 )
@@ -33,6 +34,8 @@ def test_two_decisions_race_for_the_last_places_exactly_one_wins(registry: Conte
         outcomes: dict[str, str] = {}
 
         def attempt(family: str, barrier: threading.Barrier, outcomes: dict[str, str]) -> None:
+            open_explanation(registry, run_id=run.id, family_id=family,
+                             actor=f"officer-{family[:6]}")
             barrier.wait()
             try:
                 decide(registry, run_id=run.id, family_id=family, kind="override", to="NB",

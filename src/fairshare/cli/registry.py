@@ -1,5 +1,5 @@
-"""Registry commands: init, status, agreements, import, export, consent, capacity, run, decide,
-transfers, audit, purge; ``synth agreement|claimants|capacity``. Thin shells over
+"""Registry commands: init, status, agreements, import, export, consent, capacity, run, explain,
+decide, reopen, assign, transfers, audit, purge; ``synth agreement|claimants|capacity``. Thin shells over
 :mod:`fairshare.service` (docs/registry.md)."""
 
 from __future__ import annotations
@@ -181,11 +181,13 @@ def import_claimants_cmd(file: Path = typer.Argument(..., help="Batch: .csv or .
 @_db_errors
 def export_claimants_cmd(agreement: str = typer.Option(..., "--agreement", metavar="ID"),
                          out: Path = typer.Option(..., "--out", help=".csv or .json"),
-                         current: str | None = typer.Option(None, "--current", metavar="CODE",
-                                                            help="Only families now in CODE."),
+                         current: str | None = typer.Option(
+                             None, "--current", metavar="CODE",
+                             help="Only families now in CODE (a party of the agreement)."),
                          by: str | None = BY_OPTION) -> None:
-    """Export consenting claimants under an agreement in force: its fields only, ids
-    pseudonymised with its key, CSV cells safe from formulas."""
+    """Export the consenting claimants received under an agreement in force (purpose
+    limitation): its fields only, ids pseudonymised with its key, CSV cells safe from
+    formulas."""
     from fairshare.service import export_claimants
 
     result = export_claimants(_ctx(), agreement_id=agreement, out=out, current=current, actor=by)
@@ -331,7 +333,9 @@ def decide_cmd(run_id: str = typer.Argument(..., metavar="RUN"),
                    None, "--code", help="Reason code: recommended, family-ties, health, safety, "
                    "language, employment, housing, preference, capacity, other (default: "
                    "recommended for accept, other for override).")) -> None:
-    """Decide one recommendation. Accepted placements become transfers (capacity is booked)."""
+    """Decide one recommendation, after opening its explanation (`fairshare explain`). A
+    placement books the transfer and moves the family; an override without --to keeps it
+    where it is (status staying, out of later runs until `fairshare reopen`)."""
     from fairshare.service import decide
 
     if kind not in ("accept", "override"):
@@ -339,8 +343,51 @@ def decide_cmd(run_id: str = typer.Argument(..., metavar="RUN"),
     result = decide(_ctx(), run_id=run_id, family_id=family, kind=kind, reason=reason,
                     decided_by=by, to=to, reason_code=code)
     where = f"moves to {result.destination} (transfer {result.transfer_id})" \
-        if result.destination else "stays where it is"
+        if result.destination else "stays where it is (reopen it with `fairshare reopen`)"
     typer.echo(f"Decision {result.decision_id} ({result.kind}) recorded: family {family} {where}.")
+
+
+@app.command("explain")
+@_db_errors
+def explain_cmd(run_id: str = typer.Argument(..., metavar="RUN"),
+                family: str = typer.Argument(..., metavar="FAMILY"),
+                by: str = typer.Option(..., "--by", help="The person reading it (who may then "
+                                       "decide)."),
+                lang: str = typer.Option("en", "--lang", help="en or fr."),
+                fmt: OutputFormat = FORMAT_OPTION) -> None:
+    """Print a recommendation's explanation and record, in the audit chain, that you opened it
+    (`decide` requires it, as the API and the pages do)."""
+    from fairshare.service import open_explanation
+
+    if lang not in ("en", "fr"):
+        raise InputError(f"--lang '{lang}': use en or fr.")
+    rec = open_explanation(_ctx(), run_id=run_id, family_id=family, actor=by)
+    if fmt is OutputFormat.json:
+        _json(rec.as_dict())
+        return
+    expl = rec.explanation or {}
+    where = rec.destination or "stay"
+    typer.echo(f"Run {rec.run_id}, family {rec.family_id} ({rec.persons} person(s)): "
+               f"{where} [{rec.status}]")
+    typer.echo(str(expl.get(lang) or expl.get("en") or "No explanation was stored (purged "
+                                                        "under the retention schedule)."))
+    for alt in expl.get("alternatives", []):
+        typer.echo(f"  - {alt.get('destination')}: {alt.get(f'why_not_{lang}') or alt.get('why_not_en', '')}")
+    typer.echo(f"Opening recorded for {by}; decide with `fairshare decide {rec.run_id} "
+               f"{rec.family_id} accept|override --reason ... --by {by}`.")
+
+
+@app.command("reopen")
+@_db_errors
+def reopen_cmd(family: str = typer.Argument(..., metavar="FAMILY"),
+               reason: str = typer.Option(..., "--reason", help="Why (required)."),
+               by: str | None = BY_OPTION) -> None:
+    """Put a family that an override kept where it is (status staying) back in the pool."""
+    from fairshare.service import reopen_family
+
+    state = reopen_family(_ctx(), family_id=family, reason=reason, actor=by)
+    typer.echo(f"Family {state.family_id} is {state.status} again in {state.current_code}; later "
+               "runs include it.")
 
 
 @app.command("assign")
@@ -371,19 +418,41 @@ def transfers_list(fmt: OutputFormat = FORMAT_OPTION) -> None:
 
 @audit_app.command("verify")
 @_db_errors
-def audit_verify(fmt: OutputFormat = FORMAT_OPTION) -> None:
-    """Check the whole chain; exit 1 and name the first broken entry if it is not intact."""
+def audit_verify(checkpoint: Path | None = typer.Option(
+                     None, "--checkpoint", help="A signed checkpoint (`audit checkpoint`): also "
+                     "detect a truncated or rewritten tail."),
+                 fmt: OutputFormat = FORMAT_OPTION) -> None:
+    """Check the chain and the transfer, decision, consent and placement rows its entries
+    describe; exit 1 and name the first broken entry or row if not intact."""
     from fairshare.service import verify_audit
 
-    result = verify_audit(_ctx())
+    result = verify_audit(_ctx(), checkpoint=checkpoint)
     if fmt is OutputFormat.json:
         _json(result.as_dict())
     elif result.ok:
-        typer.echo(f"Audit chain intact: {result.entries} entries, head {result.head}.")
+        extra = (f"; checkpoint entry {result.checkpoint['seq']} present" if result.checkpoint
+                 else "; no checkpoint given, so a deleted tail would not show")
+        typer.echo(f"Audit chain intact: {result.entries} entries, head {result.head}; "
+                   f"{result.rows_checked} business row(s) match their entries{extra}.")
+    elif result.first_bad_row or result.first_broken is None:
+        typer.echo(f"Audit NOT intact: {result.problem}")
     else:
         typer.echo(f"Audit chain BROKEN at entry {result.first_broken}: {result.problem}")
     if not result.ok:
         raise SystemExit(1)
+
+
+@audit_app.command("checkpoint")
+@_db_errors
+def audit_checkpoint(out: Path = typer.Option(..., "--out", help="JSON file to write; keep it "
+                                              "outside the database.")) -> None:
+    """Write the chain's head signed with the registry's Ed25519 key (kept in the keys
+    folder): `audit verify --checkpoint FILE` then detects deleted or rewritten entries."""
+    from fairshare.service import write_checkpoint
+
+    info = write_checkpoint(_ctx(), out=out)
+    typer.echo(f"Checkpoint of entry {info.seq} (hash {info.hash[:16]}...) written to "
+               f"{info.path}; public key {info.public_key}.")
 
 
 @audit_app.command("show")

@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from fairshare.errors import InputError
+from fairshare.exchange.reader import Document, Source
 from fairshare.exchange.schema import FIELDS, REQUIRED_FIELDS, SPECIAL_CATEGORIES
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
@@ -111,13 +112,17 @@ def parse_agreement_text(text: str, *, source: str = "agreement") -> Agreement:
     return agreement
 
 
-def read_agreement(path: str | Path) -> tuple[Agreement, str]:
-    """Read and validate an agreement file; returns it with the sha256 of the document."""
-    p = Path(path)
-    try:
-        data = p.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{p}: cannot read the agreement file ({exc.strerror}).") from exc
+def read_agreement(path: Source) -> tuple[Agreement, str]:
+    """Read and validate an agreement file (or an uploaded :class:`Document`); returns it with
+    the sha256 of the document."""
+    if isinstance(path, Document):
+        p, data = Path(path.name), path.data
+    else:
+        p = Path(path)
+        try:
+            data = p.read_bytes()
+        except OSError as exc:
+            raise InputError(f"{p}: cannot read the agreement file ({exc.strerror}).") from exc
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -10,10 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 from fairshare.errors import InputError
-from fairshare.exchange.reader import read_batch
+from fairshare.exchange.reader import Source, read_batch
 from fairshare.exchange.schema import SERVICES
 from fairshare.exchange.synth import CAPACITY_COLUMNS
 
@@ -34,7 +33,7 @@ class CapacityOffer:
     expires_on: dt.date
 
 
-def read_capacity(path: str | Path, *, codes: frozenset[str]) -> list[CapacityOffer]:
+def read_capacity(path: Source, *, codes: frozenset[str]) -> list[CapacityOffer]:
     """Validate every row; all problems are reported together and nothing is returned then."""
     columns, rows, _ = read_batch(path)
     errors = [f"column {c}: unknown column (allowed: {', '.join(CAPACITY_COLUMNS)})."

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,15 +14,35 @@ from fairshare.errors import InputError
 MAX_BYTES = 200 * 1024 * 1024
 
 
-def read_batch(path: str | Path) -> tuple[list[str], list[dict[str, Any]], bytes]:
+@dataclass(frozen=True)
+class Document:
+    """A file received as bytes (an upload): its name (which gives the format by its suffix
+    and names it in errors) and its content. The services take one wherever they take a path,
+    so an upload never goes through a temporary file."""
+
+    name: str
+    data: bytes
+
+
+Source = str | Path | Document
+
+
+def source_name(source: Source) -> str:
+    """How errors name ``source``."""
+    return source.name if isinstance(source, Document) else str(source)
+
+
+def read_batch(path: Source) -> tuple[list[str], list[dict[str, Any]], bytes]:
     """Columns, rows and the file's bytes of a ``.csv`` or ``.json`` batch.
 
     JSON is a list of objects (or ``{"claimants": [...]}``); the columns are the union of the
     objects' keys in first-seen order.
     """
+    if isinstance(path, Document):
+        columns, rows = parse_batch(path.data, path.name)
+        return columns, rows, path.data
     p = Path(path)
-    suffix = p.suffix.lower()
-    if suffix not in (".csv", ".json"):
+    if p.suffix.lower() not in (".csv", ".json"):
         raise InputError(f"{p}: use a .csv or .json file.")
     try:
         size = p.stat().st_size
@@ -31,6 +52,20 @@ def read_batch(path: str | Path) -> tuple[list[str], list[dict[str, Any]], bytes
         data = p.read_bytes()
     except OSError as exc:
         raise InputError(f"{p}: cannot read the file ({exc.strerror}).") from exc
+    columns, rows = parse_batch(data, str(p))
+    return columns, rows, data
+
+
+def parse_batch(data: bytes, name: str) -> tuple[list[str], list[dict[str, Any]]]:
+    """Columns and rows of a batch given as bytes (an upload); ``name`` gives the format by its
+    suffix (``.csv`` or ``.json``) and names the file in errors."""
+    p = Path(name or "upload")
+    suffix = p.suffix.lower()
+    if suffix not in (".csv", ".json"):
+        raise InputError(f"{p}: use a .csv or .json file.")
+    if len(data) > MAX_BYTES:
+        raise InputError(f"{p}: {len(data):,} bytes is over the {MAX_BYTES:,}-byte limit; "
+                         "split the batch.")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -45,7 +80,7 @@ def read_batch(path: str | Path) -> tuple[list[str], list[dict[str, Any]], bytes
         columns, rows = _json_rows(p, text)
     if not rows:
         raise InputError(f"{p}: the file has no data rows.")
-    return columns, rows, data
+    return columns, rows
 
 
 def _csv_rows(p: Path, text: str) -> tuple[list[str], list[dict[str, Any]]]:

@@ -18,21 +18,25 @@ from __future__ import annotations
 from fairshare.service.agreements import add_agreement, list_agreements, revoke_agreement
 from fairshare.service.audit import show_audit, verify_audit
 from fairshare.service.capacity import add_capacity, list_capacity
+from fairshare.service.checkpoint import write_checkpoint
 from fairshare.service.common import ALGORITHM_ACTOR, PURPOSE
 from fairshare.service.consent import change_consent
 from fairshare.service.context import Context, open_context, utc_now
-from fairshare.service.decisions import decide, ledger_transfers, list_transfers
+from fairshare.service.decisions import decide, ledger_transfers, list_transfers, reopen_family
 from fairshare.service.demo import seed_demo
+from fairshare.service.explanations import open_explanation
 from fairshare.service.export import export_claimants
-from fairshare.service.imports import import_claimants
+from fairshare.service.imports import check_batch, import_claimants
 from fairshare.service.manual import assign
 from fairshare.service.models import (
     AgreementInfo,
     AuditInfo,
     CapacityInfo,
+    CheckpointInfo,
     ConsentResult,
     DecisionResult,
     ExportResult,
+    FamilyState,
     ImportResult,
     PurgeResult,
     RecommendationInfo,
@@ -49,12 +53,53 @@ from fairshare.service.settings import Settings
 from fairshare.service.setup import init_database, status
 
 __all__ = [
-    "ALGORITHM_ACTOR", "PURPOSE", "AgreementInfo", "AuditInfo", "CapacityInfo", "ConsentResult",
-    "Context", "DecisionResult", "ExportResult", "ImportResult", "PurgeResult",
-    "RecommendationInfo", "ReplayResult", "RunDetail", "RunInfo", "Settings", "StatusReport",
-    "TransferInfo", "VerifyResult", "add_agreement", "add_capacity", "assign", "change_consent",
-    "create_run", "decide", "export_claimants", "import_claimants", "init_database",
-    "ledger_transfers", "list_agreements", "list_capacity", "list_runs", "list_transfers",
-    "open_context", "purge", "replay_run", "revoke_agreement", "seed_demo", "show_audit",
-    "show_run", "status", "utc_now", "verify_audit",
+    "ALGORITHM_ACTOR",
+    "PURPOSE",
+    "AgreementInfo",
+    "AuditInfo",
+    "CapacityInfo",
+    "CheckpointInfo",
+    "ConsentResult",
+    "Context",
+    "DecisionResult",
+    "ExportResult",
+    "FamilyState",
+    "ImportResult",
+    "PurgeResult",
+    "RecommendationInfo",
+    "ReplayResult",
+    "RunDetail",
+    "RunInfo",
+    "Settings",
+    "StatusReport",
+    "TransferInfo",
+    "VerifyResult",
+    "add_agreement",
+    "add_capacity",
+    "assign",
+    "change_consent",
+    "check_batch",
+    "create_run",
+    "decide",
+    "export_claimants",
+    "import_claimants",
+    "init_database",
+    "ledger_transfers",
+    "list_agreements",
+    "list_capacity",
+    "list_runs",
+    "list_transfers",
+    "open_context",
+    "open_explanation",
+    "purge",
+    "reopen_family",
+    "replay_run",
+    "revoke_agreement",
+    "seed_demo",
+    "show_audit",
+    "show_run",
+    "status",
+    "utc_now",
+    "verify_audit",
+    "write_checkpoint",
 ]

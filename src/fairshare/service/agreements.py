@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Row, insert, select, update
+from sqlalchemy import Row, func, insert, select, update
 
 from fairshare.errors import ConflictError, StoreError
 from fairshare.exchange.agreements import read_agreement
 from fairshare.exchange.pseudonym import ensure_key
+from fairshare.exchange.reader import Source
 from fairshare.service.common import get_agreement, record
 from fairshare.service.context import Context
 from fairshare.service.models import AgreementInfo
 from fairshare.store.engine import read_transaction, write_transaction
-from fairshare.store.tables import agreements
+from fairshare.store.tables import agreements, families, recommendations
 
 
 def _info(row: Row[Any], ctx: Context) -> AgreementInfo:
@@ -26,7 +26,7 @@ def _info(row: Row[Any], ctx: Context) -> AgreementInfo:
         fields=list(row.fields), parties=list(row.parties), legal_basis=row.legal_basis)
 
 
-def add_agreement(ctx: Context, *, path: str | Path, actor: str | None = None) -> AgreementInfo:
+def add_agreement(ctx: Context, *, path: Source, actor: str | None = None) -> AgreementInfo:
     """Validate an agreement file, store it and create its pseudonymisation key.
 
     Adding the same document again changes nothing; a different document with an existing id
@@ -70,7 +70,9 @@ def list_agreements(ctx: Context) -> list[AgreementInfo]:
 
 def revoke_agreement(ctx: Context, *, agreement_id: str,
                      actor: str | None = None) -> AgreementInfo:
-    """Revoke an agreement: no import or export under it from now on."""
+    """Revoke an agreement: no import or export under it from now on, and its families leave
+    the pool (later runs exclude them; their pending recommendations are withdrawn). The audit
+    entry records how many families left and how many recommendations were withdrawn."""
     with write_transaction(ctx.engine) as conn:
         row = get_agreement(conn, agreement_id)
         if row.status == "revoked":
@@ -78,6 +80,15 @@ def revoke_agreement(ctx: Context, *, agreement_id: str,
         who = actor or ctx.settings.actor
         conn.execute(update(agreements).where(agreements.c.id == agreement_id).values(
             status="revoked", revoked_at=ctx.now(), revoked_by=who))
+        under = select(families.c.id).where(families.c.agreement_id == agreement_id)
+        leaving = int(conn.execute(select(func.count()).select_from(families).where(
+            families.c.agreement_id == agreement_id,
+            families.c.status == "waiting")).scalar_one())
+        withdrawn = conn.execute(update(recommendations).where(
+            recommendations.c.family_id.in_(under),
+            recommendations.c.status == "pending").values(status="withdrawn")).rowcount
         record(conn, at=ctx.now(), actor=who, action="agreement.revoke",
-               entity_type="agreement", entity_id=agreement_id)
+               entity_type="agreement", entity_id=agreement_id,
+               details={"families_leaving_pool": leaving,
+                        "withdrawn_recommendations": int(withdrawn)})
         return _info(get_agreement(conn, agreement_id), ctx)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Row, func, insert, select
 
-from fairshare.errors import ConflictError, StoreError
+from fairshare.errors import ConflictError, PermissionDeniedError, StoreError
 from fairshare.exchange.capacity import read_capacity
+from fairshare.exchange.reader import Source, source_name
 from fairshare.service.common import record
 from fairshare.service.context import Context
 from fairshare.service.models import CapacityInfo
@@ -18,15 +18,22 @@ from fairshare.store.engine import read_transaction, write_transaction
 from fairshare.store.tables import capacity_offers, jurisdictions, transfers
 
 
-def add_capacity(ctx: Context, *, path: str | Path, actor: str | None = None) -> list[CapacityInfo]:
-    """Store the offers of a capacity CSV (all or nothing; the same offer twice is kept once,
-    an existing offer id with different content is a ConflictError)."""
+def add_capacity(ctx: Context, *, path: Source, actor: str | None = None,
+                 scope: str | None = None) -> list[CapacityInfo]:
+    """Store the offers of a capacity CSV, a path or an uploaded :class:`Document` (all or
+    nothing; the same offer twice is kept once, an existing offer id with different content is
+    a ConflictError). ``scope`` (a provincial officer's jurisdiction) refuses offers of any
+    other jurisdiction."""
     who = actor or ctx.settings.actor
     with read_transaction(ctx.engine) as conn:
         codes = frozenset(conn.execute(select(jurisdictions.c.code)).scalars())
     if not codes:
         raise StoreError("The database has no jurisdictions; run `fairshare init` first.")
     offers = read_capacity(path, codes=codes)
+    others = sorted({o.code for o in offers} - {scope}) if scope else []
+    if others:
+        raise PermissionDeniedError(f"An officer of {scope} offers capacity only for {scope}; "
+                                    f"the file has {', '.join(others)}. Nothing was stored.")
     with write_transaction(ctx.engine) as conn:
         existing = {r.id: r for r in conn.execute(select(capacity_offers).where(
             capacity_offers.c.id.in_([o.id for o in offers])))}
@@ -42,7 +49,7 @@ def add_capacity(ctx: Context, *, path: str | Path, actor: str | None = None) ->
             elif canonical_json({k: getattr(old, k) for k in row}) != canonical_json(row):
                 conflicts.append(f"offer_id '{o.id}' exists with different content")
         if conflicts:
-            raise ConflictError(f"{path}: offers conflict with stored ones; nothing was stored. "
+            raise ConflictError(f"{source_name(path)}: offers conflict with stored ones; nothing was stored. "
                                 "Use new offer ids for changed offers:", details=conflicts)
         if new:
             conn.execute(insert(capacity_offers), new)

@@ -10,7 +10,8 @@ from sqlalchemy import Connection, Row, func, select
 
 from fairshare.errors import NotFoundError, PermissionDeniedError
 from fairshare.store import audit
-from fairshare.store.tables import agreements, claimants, consents
+from fairshare.store.digests import row_ref
+from fairshare.store.tables import agreements, claimants, consents, metadata
 
 PURPOSE = "relocation-matching"
 ALGORITHM_ACTOR = "fairshare-optimiser"
@@ -21,6 +22,25 @@ def record(conn: Connection, *, at: dt.datetime, actor: str, action: str, entity
     """Append the audit entry of a write, inside the write's transaction."""
     audit.append_entry(conn, actor=actor, action=action, entity_type=entity_type,
                        entity_id=entity_id, at=at, details=details)
+
+
+def row_refs(conn: Connection, table: str, ids: Iterable[Any]) -> list[dict[str, Any]]:
+    """The digests of rows ``ids`` of ``table`` as stored now (read back after the write, so
+    they hash exactly what the database holds)."""
+    t = metadata.tables[table]
+    wanted = sorted(set(ids), key=str)
+    return [row_ref(table, r._mapping) for r in conn.execute(
+        select(t).where(t.c.id.in_(wanted)).order_by(t.c.id))]
+
+
+def agreement_in_force(row: Row[Any], today: dt.date) -> bool:
+    """Whether an agreement row is active and within its validity on ``today``."""
+    return bool(row.status == "active" and row.valid_from <= today <= row.expires_on)
+
+
+def party_codes(row: Row[Any]) -> set[str]:
+    """The jurisdiction codes of an agreement's parties."""
+    return {str(p["code"]).upper() for p in row.parties}
 
 
 def get_agreement(conn: Connection, agreement_id: str) -> Row[Any]:

@@ -6,7 +6,7 @@ from sqlalchemy import Connection, insert, select, update
 
 from fairshare.errors import InputError, NotFoundError
 from fairshare.exchange.pseudonym import load_key, pseudonymise
-from fairshare.service.common import PURPOSE, get_agreement, record
+from fairshare.service.common import PURPOSE, get_agreement, record, row_refs
 from fairshare.service.context import Context
 from fairshare.service.models import ConsentResult
 from fairshare.store.engine import write_transaction
@@ -54,10 +54,10 @@ def change_consent(ctx: Context, *, subject: str, state: str, text_version: str 
             conn.execute(select(families.c.id).where(families.c.id.in_(fams))
                          .with_for_update())
         now = ctx.now()
-        conn.execute(insert(consents), [
-            {"claimant_id": pid, "purpose": PURPOSE, "state": state,
-             "text_version": text_version or "withdrawal", "recorded_at": now,
-             "recorded_by": who} for pid in people])
+        consent_ids = [int(conn.execute(insert(consents).values(
+            claimant_id=pid, purpose=PURPOSE, state=state,
+            text_version=text_version or "withdrawal", recorded_at=now, recorded_by=who)
+            .returning(consents.c.id)).scalar_one()) for pid in people]
         withdrawn = 0
         if state == "withdrawn":
             withdrawn = conn.execute(update(recommendations).where(
@@ -66,5 +66,6 @@ def change_consent(ctx: Context, *, subject: str, state: str, text_version: str 
         record(conn, at=now, actor=who, action=f"consent.{state}",
                entity_type=kind, entity_id=fams[0] if kind == "family" else people[0],
                details={"purpose": PURPOSE, "claimants": people, "families": fams,
-                        "withdrawn_recommendations": withdrawn})
+                        "withdrawn_recommendations": withdrawn,
+                        "row_digests": row_refs(conn, "consents", consent_ids)})
         return ConsentResult(state, PURPOSE, people, fams, int(withdrawn))

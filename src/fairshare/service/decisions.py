@@ -1,4 +1,10 @@
-"""Use case: a human decides a recommendation; accepted placements become transfers.
+"""Use case: a human decides a recommendation; a decision moves the family.
+
+An accepted or overridden placement to D books the transfer (capacity is consumed) and sets the
+family's current jurisdiction to D (status ``placed``) in the same transaction; an override
+without a destination sets ``staying``: the family leaves later runs until
+:func:`reopen_family`. A person decides only after opening the explanation
+(:func:`fairshare.service.explanations.open_explanation`), from whatever shell.
 
 Capacity is never double-booked: on PostgreSQL the destination's offers are locked
 (``SELECT ... FOR UPDATE``) before what is left is counted; on SQLite the write transaction
@@ -14,11 +20,20 @@ from sqlalchemy import Connection, Row, insert, select, update
 
 from fairshare.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
 from fairshare.service.capacity import used_by_offer
-from fairshare.service.common import ALGORITHM_ACTOR, as_utc, not_consenting, record
+from fairshare.service.common import (
+    ALGORITHM_ACTOR,
+    agreement_in_force,
+    as_utc,
+    not_consenting,
+    record,
+    row_refs,
+)
 from fairshare.service.context import Context
-from fairshare.service.models import DecisionResult, TransferInfo
+from fairshare.service.explanations import explanation_opened, load_recommendation
+from fairshare.service.models import DecisionResult, FamilyState, TransferInfo
 from fairshare.store.engine import read_transaction, write_transaction
 from fairshare.store.tables import (
+    agreements,
     capacity_offers,
     claimants,
     decisions,
@@ -99,24 +114,34 @@ def check_decision(*, kind: str, reason: str, reason_code: str | None,
 
 
 def decide(ctx: Context, *, run_id: str, family_id: str, kind: str, reason: str,
-           decided_by: str, to: str | None = None,
-           reason_code: str | None = None) -> DecisionResult:
+           decided_by: str, to: str | None = None, reason_code: str | None = None,
+           scope: str | None = None) -> DecisionResult:
     """Record a human decision on one recommendation, in one transaction.
 
     ``accept`` takes the recommended destination; ``override`` takes ``to`` (or, without
-    ``to``, keeps the family where it is). A destination creates a transfer that consumes
-    capacity; the family's other pending recommendations are superseded. Every decision has a
-    reason code (one of :data:`REASON_CODES`; default ``recommended`` for an accept and
-    ``other`` for an override) and a reason text.
+    ``to``, keeps the family where it is: status ``staying``). A destination creates a transfer
+    that consumes capacity and moves the family there (status ``placed``); the family's other
+    pending recommendations are superseded. Every decision has a reason code (one of
+    :data:`REASON_CODES`; default ``recommended`` for an accept and ``other`` for an override)
+    and a reason text. ``scope`` limits a provincial officer to the families they may see.
 
     Raises:
         InputError: bad kind, empty reason, unknown destination.
-        PermissionDeniedError: the optimiser's own account tries to decide.
-        ConflictError: already decided, consent withdrawn, family placed, capacity used up.
+        PermissionDeniedError: the optimiser's own account tries to decide; the family's
+            agreement is no longer in force.
+        ConflictError: explanation not opened by ``decided_by``, already decided, consent
+            withdrawn, family placed or staying, capacity used up.
     """
     reason, code, who = check_decision(kind=kind, reason=reason, reason_code=reason_code,
                                        decided_by=decided_by)
     with write_transaction(ctx.engine) as conn:
+        load_recommendation(conn, run_id=run_id, family_id=family_id, scope=scope)
+        if not explanation_opened(conn, run_id=run_id, family_id=family_id, actor=who):
+            raise ConflictError(
+                f"{who} has not opened the explanation of family '{family_id}' in run "
+                f"'{run_id}'; read it first (`fairshare explain {run_id} {family_id} --by "
+                f"{who}`, GET /api/v1/runs/{run_id}/recommendations/{family_id} or the run's "
+                "page). Nothing was recorded.")
         return decide_in(conn, ctx, run_id=run_id, family_id=family_id, kind=kind,
                          reason=reason, code=code, who=who, to=to)
 
@@ -137,7 +162,15 @@ def decide_in(conn: Connection, ctx: Context, *, run_id: str, family_id: str, ki
         raise ConflictError(f"The recommendation of family '{family_id}' in run '{run_id}' "
                             f"is {rec.status}; it cannot be decided again.")
     if fam.status != "waiting":
-        raise ConflictError(f"Family '{family_id}' was already placed.")
+        raise ConflictError(f"Family '{family_id}' is {fam.status}"
+                            + (" (reopen it with `fairshare reopen`)" if fam.status == "staying"
+                               else "") + "; it cannot be decided again.")
+    agreement = conn.execute(select(agreements).where(
+        agreements.c.id == fam.agreement_id)).one()
+    if not agreement_in_force(agreement, ctx.today()):
+        raise PermissionDeniedError(f"Family '{family_id}' was received under agreement "
+                                    f"'{fam.agreement_id}', which is no longer in force; it "
+                                    "cannot be moved.")
     members = list(conn.execute(select(claimants.c.id).where(
         claimants.c.family_id == family_id)).scalars())
     if not_consenting(conn, claimant_ids=members):
@@ -167,28 +200,73 @@ def decide_in(conn: Connection, ctx: Context, *, run_id: str, family_id: str, ki
         decided_by=who, decided_at=now).returning(decisions.c.id)).scalar_one())
     conn.execute(update(recommendations).where(recommendations.c.id == rec.id).values(
         status="accepted" if kind == "accept" else "overridden"))
-    record(conn, at=now, actor=who, action=f"decision.{kind}", entity_type="family",
-           entity_id=family_id, details={"run": run_id, "decision": decision_id,
-                                         "recommended": rec.destination,
-                                         "destination": dest, "reason_code": code,
-                                         "reason_sha256": reason_digest(reason)})
     transfer_id = None
+    offer_id = None
     if dest is not None:
         offer, band = _reserve(conn, ctx, dest, rec.persons)
+        offer_id = offer.id
         transfer_id = int(conn.execute(insert(transfers).values(
             decision_id=decision_id, family_id=family_id, offer_id=offer.id,
             from_code=fam.current_code, to_code=dest, persons=rec.persons,
             housing_band=band, transferred_at=now).returning(transfers.c.id)).scalar_one())
         conn.execute(update(families).where(families.c.id == family_id).values(
-            status="placed"))
-        conn.execute(update(recommendations).where(
-            recommendations.c.family_id == family_id,
-            recommendations.c.status == "pending").values(status="superseded"))
+            status="placed", current_code=dest))
+    else:
+        conn.execute(update(families).where(families.c.id == family_id).values(
+            status="staying"))
+    superseded = conn.execute(update(recommendations).where(
+        recommendations.c.family_id == family_id,
+        recommendations.c.status == "pending").values(status="superseded")).rowcount
+    rows = [*row_refs(conn, "decisions", [decision_id]),
+            *row_refs(conn, "families", [family_id])]
+    record(conn, at=now, actor=who, action=f"decision.{kind}", entity_type="family",
+           entity_id=family_id, details={"run": run_id, "decision": decision_id,
+                                         "recommended": rec.destination,
+                                         "destination": dest, "reason_code": code,
+                                         "reason_sha256": reason_digest(reason),
+                                         "status": "placed" if dest else "staying",
+                                         "superseded": int(superseded), "row_digests": rows})
+    if transfer_id is not None:
         record(conn, at=now, actor=who, action="transfer.create", entity_type="family",
-               entity_id=family_id, details={"transfer": transfer_id, "offer": offer.id,
+               entity_id=family_id, details={"transfer": transfer_id, "offer": offer_id,
                                              "from": fam.current_code, "to": dest,
-                                             "persons": rec.persons})
+                                             "persons": rec.persons,
+                                             "row_digests": row_refs(conn, "transfers",
+                                                                     [transfer_id])})
     return DecisionResult(decision_id, run_id, family_id, kind, dest, who, transfer_id, code)
+
+
+def reopen_family(ctx: Context, *, family_id: str, reason: str,
+                  actor: str | None = None) -> FamilyState:
+    """Put a ``staying`` family back in the pool (status ``waiting``) for later runs.
+
+    Raises:
+        InputError: reason shorter than 3 characters.
+        NotFoundError: no such family.
+        ConflictError: the family is not staying (waiting already, or placed: a placed
+            family has its transfer and is not matched again).
+    """
+    text = reason.strip()
+    if len(text) < 3:
+        raise InputError("Reopening a family needs a reason (--reason) of at least 3 "
+                         "characters.")
+    who = (actor or ctx.settings.actor).strip()
+    with write_transaction(ctx.engine) as conn:
+        query = select(families).where(families.c.id == family_id)
+        if conn.dialect.name == "postgresql":
+            query = query.with_for_update()
+        fam = conn.execute(query).first()
+        if fam is None:
+            raise NotFoundError(f"No family '{family_id}'.")
+        if fam.status != "staying":
+            raise ConflictError(f"Family '{family_id}' is {fam.status}, not staying; only a "
+                                "family kept where it is by an override can be reopened.")
+        conn.execute(update(families).where(families.c.id == family_id).values(
+            status="waiting"))
+        record(conn, at=ctx.now(), actor=who, action="family.reopen", entity_type="family",
+               entity_id=family_id, details={"reason_sha256": reason_digest(text),
+                                             "row_digests": row_refs(conn, "families", [family_id])})
+        return FamilyState(family_id, fam.current_code, "waiting", fam.agreement_id)
 
 
 def list_transfers(ctx: Context) -> list[TransferInfo]:

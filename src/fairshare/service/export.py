@@ -8,10 +8,11 @@ from typing import Any
 
 from sqlalchemy import select
 
+from fairshare.errors import PermissionDeniedError
 from fairshare.exchange.export import write_export
 from fairshare.exchange.pseudonym import load_key, pseudonymise
 from fairshare.exchange.schema import FIELDS
-from fairshare.service.common import not_consenting, record, require_active
+from fairshare.service.common import not_consenting, party_codes, record, require_active
 from fairshare.service.context import Context
 from fairshare.service.models import ExportResult
 from fairshare.store.engine import write_transaction
@@ -22,22 +23,37 @@ EXPORTABLE = tuple(f for f in FIELDS if f not in ("consent_at",))
 
 def export_claimants(ctx: Context, *, agreement_id: str, out: str | Path,
                      current: str | None = None, actor: str | None = None) -> ExportResult:
-    """Write the consenting, not anonymised claimants to ``out`` (.csv or .json).
+    """Write the consenting, not anonymised claimants received under ``agreement_id`` to
+    ``out`` (.csv or .json).
 
-    Refuses without an agreement in force. Only the agreement's fields are written; claimant
-    and family ids are re-pseudonymised with the agreement's key, so two partners cannot join
-    their exports. The export is recorded in the audit chain.
+    Refuses without an agreement in force. Purpose limitation: only claimants received under
+    this agreement are written, whatever else the registry holds. ``current`` keeps the
+    families now in that jurisdiction; it must be a party of the agreement. Only the
+    agreement's fields are written; claimant and family ids are re-pseudonymised with the
+    agreement's key, so two partners cannot join their exports. The export is recorded in the
+    audit chain.
+
+    Raises:
+        NotFoundError: no such agreement.
+        PermissionDeniedError: the agreement is revoked or expired, or ``current`` is not one
+            of its parties.
     """
     who = actor or ctx.settings.actor
     with write_transaction(ctx.engine) as conn:
         agreement = require_active(conn, agreement_id, ctx.today())
+        if current and current.upper() not in party_codes(agreement):
+            raise PermissionDeniedError(
+                f"--current {current.upper()}: {current.upper()} is not a party of agreement "
+                f"'{agreement_id}' (parties: {', '.join(sorted(party_codes(agreement)))}); its "
+                "claimants may be exported only to a party. Nothing was written.")
         key = load_key(ctx.settings.keys_dir, agreement_id)
         columns = [f for f in EXPORTABLE if f in agreement.fields]
         excluded = not_consenting(conn)
         query = (select(claimants, families.c.current_code, families.c.services,
                         families.c.excluded, families.c.ties)
                  .join(families, families.c.id == claimants.c.family_id)
-                 .where(claimants.c.anonymised_at.is_(None))
+                 .where(claimants.c.anonymised_at.is_(None),
+                        families.c.agreement_id == agreement_id)
                  .order_by(claimants.c.family_id, claimants.c.id))
         if current:
             query = query.where(families.c.current_code == current.upper())
@@ -68,5 +84,6 @@ def export_claimants(ctx: Context, *, agreement_id: str, out: str | Path,
         path = write_export(rows, columns, out)
         record(conn, at=ctx.now(), actor=who, action="export.claimants",
                entity_type="agreement", entity_id=agreement_id,
-               details={"rows": len(rows), "columns": columns, "file": Path(out).name})
+               details={"rows": len(rows), "columns": columns, "file": Path(out).name,
+                        "current": current.upper() if current else None})
     return ExportResult(agreement_id, str(path), len(rows), columns)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -12,10 +13,18 @@ from sqlalchemy import Connection, insert, select
 
 from fairshare.errors import ConflictError, InputError, StoreError
 from fairshare.exchange.pseudonym import load_key, pseudonymise
-from fairshare.exchange.reader import read_batch
+from fairshare.exchange.reader import Source, read_batch, source_name
 from fairshare.exchange.schema import PersonRecord, check_columns, validate_rows
-from fairshare.service.common import PURPOSE, record, require_active
+from fairshare.service.common import (
+    PURPOSE,
+    agreement_in_force,
+    get_agreement,
+    party_codes,
+    record,
+    require_active,
+)
 from fairshare.service.context import Context
+from fairshare.service.integrity import batch_digests
 from fairshare.service.models import ImportResult
 from fairshare.store.bulk import bulk_insert
 from fairshare.store.engine import read_transaction, write_transaction
@@ -32,6 +41,27 @@ Progress = Callable[[int, int], None]
 CHUNK = 5000
 
 
+@dataclass(frozen=True)
+class BatchCheck:
+    """What :func:`check_batch` found: the validation report (and the valid records)."""
+
+    agreement_id: str
+    agreement_active: bool
+    rows: int
+    families: int
+    columns: list[str]
+    problems: list[str]
+    columns_ok: bool
+    records: list[PersonRecord] = field(repr=False)
+
+    def report(self, *, limit: int = 200) -> dict[str, Any]:
+        """The report as JSON (at most ``limit`` problems, and how many more)."""
+        return {"agreement_id": self.agreement_id, "agreement_active": self.agreement_active,
+                "rows": self.rows, "families": self.families, "columns": self.columns,
+                "valid": not self.problems, "problems": self.problems[:limit],
+                "more_problems": max(0, len(self.problems) - limit)}
+
+
 def _keyed_text(key: bytes, text: str) -> str:
     return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
 
@@ -44,31 +74,72 @@ def _existing(conn: Connection, column: Any, hash_column: Any, ids: Sequence[str
     return found
 
 
-def import_claimants(ctx: Context, *, path: str | Path, agreement_id: str,
-                     actor: str | None = None, progress: Progress | None = None) -> ImportResult:
-    """Validate and import a claimant batch (CSV or JSON) under ``agreement_id``.
+def check_batch(ctx: Context, *, path: Source, agreement_id: str,
+                scope: str | None = None) -> BatchCheck:
+    """Every problem of a claimant batch as the import sees them, without importing.
 
-    Every row is checked against the allow-list schema and the agreement's fields; all problems
-    are reported together (row and column) and nothing is imported. Partner identifiers are
-    pseudonymised with the agreement's key. The same batch twice is imported once; an id seen
-    before with different content is a ConflictError naming the ids. One transaction with its
-    audit entry: an interruption leaves nothing of the batch.
+    Checks the columns against the schema and the agreement's fields, every row against the
+    schema, that each row's jurisdiction is a party of the agreement, and (with ``scope``, a
+    provincial officer's jurisdiction) that every row is in ``scope``.
+
+    Raises:
+        NotFoundError: no such agreement.
     """
-    who = actor or ctx.settings.actor
     columns, rows, _ = read_batch(path)
     with read_transaction(ctx.engine) as conn:
-        agreement = require_active(conn, agreement_id, ctx.today())
+        agreement = get_agreement(conn, agreement_id)
         codes = frozenset(conn.execute(select(jurisdictions.c.code)).scalars())
     if not codes:
         raise StoreError("The database has no jurisdictions; run `fairshare init` first.")
-    problems = check_columns(columns, list(agreement.fields), source=str(path))
-    if problems:
-        raise InputError(f"{path}: the columns are not accepted; nothing was imported.",
-                         details=problems)
-    records, errors = validate_rows(rows, codes=codes, year=ctx.today().year)
-    if errors:
-        raise InputError(f"{path}: {len(errors)} problem(s); nothing was imported. Fix them "
-                         "and import the whole file again:", details=errors)
+    name = source_name(path)
+    problems = list(check_columns(columns, list(agreement.fields), source=name))
+    columns_ok = not problems
+    records: list[PersonRecord] = []
+    if columns_ok:
+        records, errors = validate_rows(rows, codes=codes, year=ctx.today().year)
+        problems += list(errors)
+    parties = party_codes(agreement)
+    problems += [f"row {r.row}, column current_jurisdiction: {r.current} is not a party of "
+                 f"agreement '{agreement_id}' (parties: {', '.join(sorted(parties))}); import "
+                 "it under an agreement with that jurisdiction"
+                 for r in records if r.current not in parties]
+    out_of_scope = sorted({r.current for r in records if scope and r.current != scope})
+    if out_of_scope:
+        problems.append(f"rows for {', '.join(out_of_scope)}: an officer of {scope} imports "
+                        f"only claimants in {scope}")
+    return BatchCheck(agreement_id=agreement_id,
+                      agreement_active=agreement_in_force(agreement, ctx.today()),
+                      rows=len(rows), families=len({r.family_id for r in records}),
+                      columns=list(columns), problems=problems,
+                      columns_ok=columns_ok, records=records)
+
+
+def import_claimants(ctx: Context, *, path: Source, agreement_id: str,
+                     actor: str | None = None, progress: Progress | None = None,
+                     scope: str | None = None) -> ImportResult:
+    """Validate and import a claimant batch (CSV or JSON: a path or an uploaded
+    :class:`Document`) under ``agreement_id``.
+
+    Every row is checked against the allow-list schema and the agreement's fields, and its
+    jurisdiction must be a party of the agreement; all problems are reported together (row and
+    column) and nothing is imported. Partner identifiers are pseudonymised with the
+    agreement's key. The same batch twice is imported once; an id seen before with different
+    content is a ConflictError naming the ids. One transaction with its audit entry (which
+    carries the digests of the family and consent rows written): an interruption leaves
+    nothing of the batch.
+    """
+    who = actor or ctx.settings.actor
+    name = source_name(path)
+    checked = check_batch(ctx, path=path, agreement_id=agreement_id, scope=scope)
+    with read_transaction(ctx.engine) as conn:
+        require_active(conn, agreement_id, ctx.today())
+    if not checked.columns_ok:
+        raise InputError(f"{name}: the columns are not accepted; nothing was imported.",
+                         details=checked.problems)
+    if checked.problems:
+        raise InputError(f"{name}: {len(checked.problems)} problem(s); nothing was imported. "
+                         "Fix them and import the whole file again:", details=checked.problems)
+    records = checked.records
     key = load_key(ctx.settings.keys_dir, agreement_id)
     contents = [r.person_key() for r in records]
     families_seen: dict[str, str] = {}
@@ -88,7 +159,7 @@ def import_claimants(ctx: Context, *, path: str | Path, agreement_id: str,
             return ImportResult(agreement_id, int(done.id), len(records), 0, 0, len(records),
                                 True, batch_hash)
         return _store(ctx, conn, records, contents, key=key, agreement_id=agreement_id, who=who,
-                      batch_hash=batch_hash, source=Path(path).name, progress=progress)
+                      batch_hash=batch_hash, source=Path(name).name, progress=progress)
 
 
 def _store(ctx: Context, conn: Connection, records: list[PersonRecord],
@@ -159,11 +230,12 @@ def _store(ctx: Context, conn: Connection, records: list[PersonRecord],
                    for r, pid in new_people])
     conn.execute(import_batches.update().where(import_batches.c.id == batch_id).values(
         new_claimants=len(new_people)))
+    digests = batch_digests(conn, batch_id)
     record(conn, at=now, actor=who, action="import.claimants", entity_type="import_batch",
            entity_id=str(batch_id),
            details={"agreement": agreement_id, "rows": len(records),
                     "new_claimants": len(new_people), "new_families": len(fam_rows),
                     "already_present": len(records) - len(new_people),
-                    "content_hmac": batch_hash})
+                    "content_hmac": batch_hash, "row_digests": digests})
     return ImportResult(agreement_id, batch_id, len(records), len(new_people), len(fam_rows),
                         len(records) - len(new_people), False, batch_hash)

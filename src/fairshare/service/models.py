@@ -205,6 +205,10 @@ class VerifyResult(_Base):
     first_broken: int | None
     problem: str | None
     head: str | None
+    rows_checked: int = 0
+    first_bad_row: str | None = None
+    checked: list[str] = field(default_factory=list)
+    checkpoint: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -214,3 +218,23 @@ class PurgeResult(_Base):
     as_of: dt.date
     counts: dict[str, int]
     tombstones: int
+
+
+@dataclass(frozen=True)
+class FamilyState(_Base):
+    """Where a family is now and whether it is in the pool."""
+
+    family_id: str
+    current_code: str
+    status: str  # waiting | placed | staying
+    agreement_id: str
+
+
+@dataclass(frozen=True)
+class CheckpointInfo(_Base):
+    """A signed head of the audit chain, as written by ``audit checkpoint``."""
+
+    path: str
+    seq: int
+    hash: str
+    public_key: str

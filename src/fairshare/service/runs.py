@@ -10,7 +10,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Row, func, insert, select
+from sqlalchemy import Connection, Row, func, insert, select, update
 
 from fairshare.errors import FairshareError, InputError, NotFoundError, PermissionDeniedError
 from fairshare.service.capacity import used_by_offer
@@ -26,6 +26,7 @@ from fairshare.service.snapshot import plan_hash, problem_from_json, problem_to_
 from fairshare.service.targets import fair_share_gaps
 from fairshare.store.engine import read_transaction, write_transaction
 from fairshare.store.tables import (
+    agreements,
     capacity_offers,
     claimants,
     families,
@@ -60,12 +61,18 @@ def _load_policy_text(text: str, where: str = "the run's stored policy") -> Any:
 
 
 def build_problem(conn: Connection, ctx: Context, *, key: str, name: str = "registry") -> Problem:
-    """The matching problem from the store: consenting families still waiting, active capacity
+    """The matching problem from the store: consenting families still waiting under an
+    agreement in force (revoked or expired agreements' families leave the pool), active capacity
     offers (minus what transfers used) and fair-share gaps from the ledger under ``key``."""
     from fairshare.matching import Family, Member, Problem, default_scores
 
+    today = ctx.today()
+    in_force = select(agreements.c.id).where(agreements.c.status == "active",
+                                             agreements.c.valid_from <= today,
+                                             agreements.c.expires_on >= today)
     waiting = select(families).where(families.c.status == "waiting",
-                                     families.c.anonymised_at.is_(None))
+                                     families.c.anonymised_at.is_(None),
+                                     families.c.agreement_id.in_(in_force))
     if conn.dialect.name == "postgresql":
         # Share-lock the waiting families first: a consent change (which locks its family
         # for update) either committed before (and is seen below) or waits for this run.
@@ -149,7 +156,7 @@ def create_run(ctx: Context, *, policy: str, key: str, solver: str = "auto",
                actor: str | None = None) -> RunDetail:
     """Build the problem from the store, solve it and save the run, its recommendations and
     explanations with their audit entry, in one transaction (recommendations stay pending
-    until a human decides)."""
+    until a human decides; the pending ones of older runs become ``superseded``)."""
     from fairshare.matching import solve
 
     if not ctx.settings.recommendations:
@@ -179,13 +186,16 @@ def create_run(ctx: Context, *, policy: str, key: str, solver: str = "auto",
                  "persons": sizes[fid], "status": "pending",
                  "explanation": _plain(result.explanations.get(fid))}
                 for fid, dest in sorted(result.assignment.items())]
+        superseded = conn.execute(update(recommendations).where(
+            recommendations.c.status == "pending").values(status="superseded")).rowcount
         if rows:
             conn.execute(insert(recommendations), rows)
         record(conn, at=ctx.now(), actor=who, action="run.create", entity_type="run",
                entity_id=run_id, details={"input_sha256": input_sha, "plan_sha256": plan_sha,
                                           "policy": policy, "key": key, "solver": result.solver,
                                           "families": len(rows), "persons_placed": placed,
-                                          "status": str(result.status)})
+                                          "status": str(result.status),
+                                          "superseded": int(superseded)})
         return _detail(conn, run_id)
 
 

@@ -1,0 +1,167 @@
+"""Signed checkpoints of the audit chain: what detects a truncated or rewritten tail.
+
+The chain alone proves that no entry was changed *before* its last entry; deleting the last
+entries, or rewriting them all consistently, leaves a shorter or different chain that still
+verifies. A checkpoint is the chain's head (sequence number and hash) signed with Ed25519 by
+the registry's signing key; keep it outside the database (send it to the auditor, print it,
+commit it elsewhere). ``audit verify --checkpoint C.json`` then refuses a chain that no longer
+contains that entry with that hash.
+
+The signing key lives where the pseudonymisation keys do, outside the database, in the keys
+folder (``$FAIRSHARE_KEYS_DIR``, default ``$FAIRSHARE_HOME/keys``), as
+``_audit-signing.ed25519`` (PKCS#8 PEM, mode 0600). It is created by the first checkpoint;
+back it up with the other keys. A copy of the database alone cannot forge a checkpoint.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from fairshare.errors import InputError, StoreError
+from fairshare.exchange.reader import Document, Source
+from fairshare.service.context import Context
+from fairshare.service.models import CheckpointInfo
+from fairshare.store.audit import canonical_json, utc_text
+from fairshare.store.engine import read_transaction
+from fairshare.store.tables import audit_entries
+
+FORMAT = "fairshare-audit-checkpoint/1"
+KEY_FILE = "_audit-signing.ed25519"  # cannot clash with an agreement's "<id>.key"
+
+
+def signing_key_path(keys_dir: Path) -> Path:
+    """Where the registry's audit signing key is kept."""
+    return keys_dir / KEY_FILE
+
+
+def _load_private(keys_dir: Path, *, create: bool) -> Any:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    path = signing_key_path(keys_dir)
+    if not path.exists():
+        if not create:
+            raise StoreError(f"The audit signing key is missing ({path}); a checkpoint cannot be "
+                             "checked without it. Restore it from your key backup, or set "
+                             "FAIRSHARE_KEYS_DIR to the folder that holds it.")
+        key = Ed25519PrivateKey.generate()
+        pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
+        try:
+            keys_dir.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except OSError as exc:
+            raise StoreError(f"Cannot create the audit signing key {path} ({exc.strerror}); "
+                             "set FAIRSHARE_KEYS_DIR to a writable folder.") from exc
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(pem)
+        return key
+    try:
+        loaded = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    except (OSError, ValueError, TypeError) as exc:
+        raise StoreError(f"The audit signing key {path} is unreadable or damaged; restore it "
+                         "from your key backup.") from exc
+    if not isinstance(loaded, Ed25519PrivateKey):
+        raise StoreError(f"{path} is not an Ed25519 key; restore it from your key backup.")
+    return loaded
+
+
+def _public_hex(key: Any) -> str:
+    from cryptography.hazmat.primitives import serialization
+
+    raw = key.public_key().public_bytes(serialization.Encoding.Raw,
+                                        serialization.PublicFormat.Raw)
+    return str(raw.hex())
+
+
+def _payload(doc: dict[str, Any]) -> bytes:
+    return canonical_json({k: doc[k] for k in ("format", "seq", "hash", "at", "public_key")}
+                          ).encode("utf-8")
+
+
+def write_checkpoint(ctx: Context, *, out: str | Path) -> CheckpointInfo:
+    """Sign the chain's current head and write it to ``out`` (JSON).
+
+    Raises:
+        InputError: the chain is empty, or ``out`` cannot be written.
+    """
+    with read_transaction(ctx.engine) as conn:
+        head = conn.execute(select_head()).first()
+    if head is None:
+        raise InputError("The audit chain is empty; there is nothing to checkpoint yet.")
+    key = _load_private(ctx.settings.keys_dir, create=True)
+    doc: dict[str, Any] = {"format": FORMAT, "seq": int(head.seq), "hash": str(head.hash),
+                           "at": utc_text(ctx.now()), "public_key": _public_hex(key)}
+    doc["signature"] = key.sign(_payload(doc)).hex()
+    path = Path(out)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write the checkpoint ({exc.strerror}).") from exc
+    return CheckpointInfo(str(path), doc["seq"], doc["hash"], doc["public_key"])
+
+
+def select_head() -> Any:
+    """The query of the chain's last entry."""
+    from sqlalchemy import select
+
+    return select(audit_entries.c.seq, audit_entries.c.hash).order_by(
+        audit_entries.c.seq.desc()).limit(1)
+
+
+def read_checkpoint(source: Source) -> dict[str, Any]:
+    """A checkpoint file's content, checked for shape (not yet for its signature)."""
+    if isinstance(source, Document):
+        name, data = source.name, source.data
+    else:
+        name = str(source)
+        try:
+            data = Path(source).read_bytes()
+        except OSError as exc:
+            raise InputError(f"{name}: cannot read the checkpoint ({exc.strerror}).") from exc
+    try:
+        doc = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"{name}: not a checkpoint (not JSON text); write one with "
+                         "`fairshare audit checkpoint --out FILE`.") from exc
+    missing = [k for k in ("format", "seq", "hash", "at", "public_key", "signature")
+               if not isinstance(doc, dict) or k not in doc]
+    if missing:
+        raise InputError(f"{name}: not a checkpoint; missing field(s) {', '.join(missing)}.")
+    if doc["format"] != FORMAT:
+        raise InputError(f"{name}: format '{doc['format']}' is not {FORMAT}.")
+    if not isinstance(doc["seq"], int) or doc["seq"] < 1:
+        raise InputError(f"{name}: field seq must be a positive whole number.")
+    return dict(doc)
+
+
+def check_checkpoint(ctx: Context, conn: Any, doc: dict[str, Any]) -> str | None:
+    """None when the chain still holds the checkpoint's head; otherwise what is wrong."""
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+    from sqlalchemy import select
+
+    key = _load_private(ctx.settings.keys_dir, create=False)
+    if doc["public_key"] != _public_hex(key):
+        return ("the checkpoint was signed by another key than this registry's audit signing "
+                "key: it does not vouch for this chain.")
+    try:
+        Ed25519PublicKey.from_public_bytes(bytes.fromhex(doc["public_key"])).verify(
+            bytes.fromhex(str(doc["signature"])), _payload(doc))
+    except (InvalidSignature, ValueError):
+        return "the checkpoint's signature is not valid: the file was altered."
+    row = conn.execute(select(audit_entries.c.hash).where(
+        audit_entries.c.seq == doc["seq"])).first()
+    if row is None:
+        last = conn.execute(select_head()).first()
+        now = 0 if last is None else int(last.seq)
+        return (f"the checkpoint of {doc['at']} vouches for entry {doc['seq']}, but the chain "
+                f"now ends at entry {now}: entries were deleted (truncated tail).")
+    if row.hash != doc["hash"]:
+        return (f"entry {doc['seq']} is not the one the checkpoint of {doc['at']} signed: the "
+                "chain was rewritten from that entry or before.")
+    return None

@@ -1,0 +1,165 @@
+"""The audit chain covers state: re-derive the row digests its entries carry.
+
+Every write that creates or changes a transfer, a decision, a consent or a family's placement
+puts the digest of that row in its audit entry (:mod:`fairshare.store.digests`). An import
+carries one digest over the families it created (their jurisdiction on arrival, status waiting)
+and one over their first consents. :func:`verify_rows` recomputes every digest from the tables
+and names the first row that disagrees, in chain order; it also names transfer, decision and
+consent rows that no audit entry records (written behind the application's back).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from fairshare.store.digests import row_digest, set_digest
+from fairshare.store.tables import audit_entries, claimants, consents, families, metadata, transfers
+
+IMMUTABLE = ("transfers", "decisions", "consents")
+# A batch digest only says that some row of the batch changed; a row's own digest says which.
+# So row problems are reported first, then batch problems, then rows no entry records.
+BATCH_RANK = 1 << 40
+CHECKED = ("transfers", "decisions", "consents", "families")
+
+
+def _batch_families(conn: Connection, batch_id: int) -> list[dict[str, Any]]:
+    """The families an import batch created, as they were on arrival: the jurisdiction they
+    were transferred from (or are still in) and status waiting."""
+    moved = dict(conn.execute(select(transfers.c.family_id, transfers.c.from_code).join(
+        families, families.c.id == transfers.c.family_id).where(
+        families.c.batch_id == batch_id)).all())
+    return [{"id": r.id, "agreement_id": r.agreement_id,
+             "current_code": moved.get(r.id, r.current_code), "status": "waiting"}
+            for r in conn.execute(select(families.c.id, families.c.agreement_id,
+                                         families.c.current_code)
+                                  .where(families.c.batch_id == batch_id))]
+
+
+def _batch_consents(conn: Connection, batch_id: int) -> list[Mapping[Any, Any]]:
+    """The first consent row of each claimant an import batch created."""
+    first = (select(func.min(consents.c.id)).join(claimants, claimants.c.id ==
+                                                  consents.c.claimant_id)
+             .where(claimants.c.batch_id == batch_id).group_by(consents.c.claimant_id))
+    return [r._mapping for r in conn.execute(select(consents).where(consents.c.id.in_(first)))]
+
+
+def batch_digests(conn: Connection, batch_id: int) -> list[dict[str, Any]]:
+    """What an import's audit entry carries about the rows it wrote."""
+    fams = _batch_families(conn, batch_id)
+    cons = _batch_consents(conn, batch_id)
+    return [{"table": "families", "batch": batch_id, "count": len(fams),
+             "sha256": set_digest("families", fams)},
+            {"table": "consents", "batch": batch_id, "count": len(cons),
+             "sha256": set_digest("consents", cons)}]
+
+
+@dataclass(frozen=True)
+class RowCheck:
+    """The result of :func:`verify_rows`."""
+
+    rows_checked: int
+    problems: int
+    first_seq: int | None = None
+    first_problem: str | None = None
+
+
+@dataclass
+class _Expected:
+    single: dict[tuple[str, Any], tuple[int, str]]
+    latest_family: dict[str, tuple[int, str]]
+    batches: list[tuple[int, dict[str, Any]]]
+
+
+def _expected(conn: Connection) -> _Expected:
+    out = _Expected({}, {}, [])
+    for seq, text in conn.execute(select(audit_entries.c.seq, audit_entries.c.details)
+                                  .order_by(audit_entries.c.seq)):
+        if '"row_digests"' not in text:
+            continue
+        refs = json.loads(text).get("row_digests")
+        if not isinstance(refs, list):
+            continue
+        for ref in refs:
+            if not isinstance(ref, dict) or ref.get("table") not in CHECKED:
+                continue
+            if "batch" in ref:
+                out.batches.append((int(seq), ref))
+            elif ref["table"] == "families":
+                out.latest_family[str(ref["id"])] = (int(seq), str(ref["sha256"]))
+            else:
+                out.single[(ref["table"], ref["id"])] = (int(seq), str(ref["sha256"]))
+    return out
+
+
+def verify_rows(conn: Connection) -> RowCheck:
+    """Recompute the digests the audit entries carry; the first disagreeing row in chain order.
+
+    A row that was altered or deleted is reported at the entry that recorded it (rows with
+    their own digest before import batches, which cannot say which of their rows changed); a
+    transfer, decision or consent that no entry records is reported after every recorded one.
+    """
+    exp = _expected(conn)
+    problems: list[tuple[float, str]] = []
+    checked = 0
+    covered: dict[str, set[Any]] = defaultdict(set)
+    for seq, ref in exp.batches:
+        batch = int(ref["batch"])
+        rows = (_batch_families(conn, batch) if ref["table"] == "families"
+                else _batch_consents(conn, batch))
+        checked += len(rows)
+        covered[ref["table"]] |= {r["id"] for r in rows}
+        if len(rows) != int(ref.get("count", -1)) or set_digest(ref["table"], rows) != \
+                ref["sha256"]:
+            problems.append((seq + BATCH_RANK, f"{ref['table']} of import batch {batch}: the rows no longer "
+                                  f"match what audit entry {seq} recorded ({len(rows)} row(s) "
+                                  f"now, {ref.get('count')} then): a row was altered, added "
+                                  "or deleted."))
+    for table in IMMUTABLE:
+        t = metadata.tables[table]
+        stored = {r.id: r._mapping for r in conn.execute(select(t).order_by(t.c.id))}
+        wanted = {key[1]: v for key, v in exp.single.items() if key[0] == table}
+        for row_id, (seq, sha) in wanted.items():
+            row = stored.get(row_id)
+            checked += 1
+            if row is None:
+                problems.append((seq, f"{table} row {row_id} was deleted (audit entry {seq} "
+                                      "recorded it)."))
+            elif row_digest(table, row) != sha:
+                problems.append((seq, f"{table} row {row_id}{_about(table, row)} was altered: "
+                                      f"it no longer matches what audit entry {seq} recorded."))
+        known = set(wanted) | covered[table]
+        if known:
+            floor = min(known)
+            for row_id in sorted(set(stored) - known):
+                if row_id > floor:
+                    problems.append((float("inf"), f"{table} row {row_id}"
+                                     f"{_about(table, stored[row_id])} is not recorded by any "
+                                     "audit entry: it was written outside fairshare."))
+    fam_rows = {r.id: r._mapping for r in conn.execute(
+        select(families.c.id, families.c.agreement_id, families.c.current_code,
+               families.c.status).where(families.c.id.in_(list(exp.latest_family))))}
+    for fam_id, (seq, sha) in exp.latest_family.items():
+        checked += 1
+        row = fam_rows.get(fam_id)
+        if row is None or row_digest("families", row) != sha:
+            problems.append((seq, f"families row {fam_id} (its placement) was altered: it no "
+                                  f"longer matches what audit entry {seq} recorded."))
+    if not problems:
+        return RowCheck(checked, 0)
+    first, text = min(problems, key=lambda p: p[0])
+    seq_of = None if first == float("inf") else int(first % BATCH_RANK)
+    return RowCheck(checked, len(problems), seq_of, text)
+
+
+def _about(table: str, row: Mapping[Any, Any]) -> str:
+    if "family_id" in row:
+        return f" (family {row['family_id']})"
+    if "claimant_id" in row:
+        return f" (claimant {row['claimant_id']})"
+    return ""
