@@ -59,8 +59,8 @@ def test_account_rules() -> None:
     import pytest
     from sqlalchemy import create_engine
 
-    from fairshare.api.accounts import ACCOUNT_TABLES, create_token, create_user
     from fairshare.errors import InputError, NotFoundError
+    from fairshare.service.accounts import ACCOUNT_TABLES, create_token, create_user
     from fairshare.store.tables import metadata
 
     engine = create_engine("sqlite://")

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from fairshare.api.accounts import create_token, revoke_token
 from fairshare.exchange.synth import synth_claimant_rows, write_claimants_csv
+from fairshare.service.accounts import create_token, revoke_token
 from fairshare.store.engine import make_engine, write_transaction
 from webapp_helpers import SeededApp, login, seeded_app
 

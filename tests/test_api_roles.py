@@ -1,7 +1,7 @@
 """Access control: a role × route matrix generated from the OpenAPI schema, and object-level
 scoping (a provincial officer sees only the families in or recommended to their jurisdiction).
 
-The expected permissions are written here as data, independently of fairshare.api.roles, so a
+The expected permissions are written here as data, independently of fairshare.service.roles, so a
 change of policy must change both.
 """
 

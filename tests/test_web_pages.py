@@ -263,7 +263,7 @@ def test_sessions_expire_when_idle_and_after_the_absolute_lifetime(app: SeededAp
 
     from sqlalchemy import update
 
-    from fairshare.api.accounts import web_sessions
+    from fairshare.service.accounts import web_sessions
     from fairshare.store.engine import make_engine, write_transaction
 
     engine = make_engine(app.settings.database_url)

@@ -12,7 +12,7 @@ from fairshare.web import i18n, svg
 
 
 @pytest.mark.parametrize("name", ["fairshare.web.i18n", "fairshare.web.svg",
-                                  "fairshare.web.pages", "fairshare.api.registry"])
+                                  "fairshare.web.pages", "fairshare.service.access"])
 def test_doctests(name: str) -> None:
     assert doctest.testmod(importlib.import_module(name)).failed == 0
 

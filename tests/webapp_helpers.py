@@ -12,8 +12,8 @@ with warnings.catch_warnings():  # starlette asks for the `httpx2` fork; httpx w
     from fastapi.testclient import TestClient
 
 from fairshare.api import Settings, create_app, prepare_database
-from fairshare.api.accounts import create_token
 from fairshare.api.demo import DEMO_ACCOUNTS, seed_demo
+from fairshare.service.accounts import create_token
 from fairshare.store.engine import make_engine, write_transaction
 
 SYSTEM_USER = "optimiser"
@@ -36,7 +36,7 @@ class SeededApp:
 def seeded_app(home: Path, *, families: int = 30, database_url: str | None = None) -> SeededApp:
     """Initialise, seed and build an app in ``home`` (its SQLite file, or ``database_url``);
     tokens for every account plus a system one."""
-    from fairshare.api.accounts import create_user
+    from fairshare.service.accounts import create_user
 
     settings = Settings.for_home(home, secure_cookies=False, demo=True)
     if database_url:

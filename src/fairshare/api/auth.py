@@ -16,12 +16,11 @@ from fastapi import Depends, HTTPException, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 
-from fairshare.api import accounts
-from fairshare.api.accounts import User
-from fairshare.api.roles import Action, Role, allowed
 from fairshare.api.security import SESSION_COOKIE
 from fairshare.api.settings import Settings
-from fairshare.service import Context
+from fairshare.service import Context, accounts
+from fairshare.service.accounts import User
+from fairshare.service.roles import Action, Role, allowed
 from fairshare.store.engine import write_transaction
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -46,6 +45,11 @@ class Principal:
     def scope(self) -> str | None:
         """The jurisdiction an officer is limited to (None: no limit)."""
         return self.user.jurisdiction if self.user.role is Role.officer else None
+
+    @property
+    def aggregates_only(self) -> bool:
+        """Whether the caller sees aggregates only, small cells suppressed (analysts)."""
+        return self.user.role is Role.analyst
 
     @property
     def actor(self) -> str:

@@ -32,8 +32,7 @@ def seed_demo(settings: Settings, *, families: int = DEMO_FAMILIES) -> list[tupl
 
     Returns (username, password, role) for each demo account.
     """
-    from fairshare.api import accounts
-    from fairshare.service import open_context
+    from fairshare.service import accounts, open_context
     from fairshare.service import seed_demo as seed_registry
     from fairshare.store.engine import write_transaction
 

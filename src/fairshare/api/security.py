@@ -179,7 +179,7 @@ class IdempotencyMiddleware:
                         b"".join(chunks).decode("utf-8", errors="replace"))
 
     def _lookup(self, scope_hash: str, key: str) -> dict[str, Any] | None:
-        from fairshare.api.accounts import idempotency_keys
+        from fairshare.service.accounts import idempotency_keys
 
         with self.engine.connect() as conn:
             row = conn.execute(select(idempotency_keys).where(
@@ -189,7 +189,7 @@ class IdempotencyMiddleware:
 
     def _store(self, scope_hash: str, key: str, request_hash: str, status: int,
                content_type: str, body: str) -> None:
-        from fairshare.api.accounts import idempotency_keys, now
+        from fairshare.service.accounts import idempotency_keys, now
         from fairshare.store.engine import write_transaction
 
         try:

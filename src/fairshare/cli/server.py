@@ -63,7 +63,7 @@ def serve(host: str = typer.Option("127.0.0.1", "--host", help="Address to liste
 def _has_accounts(settings: object) -> bool:
     from sqlalchemy import func, select
 
-    from fairshare.api.accounts import users
+    from fairshare.service.accounts import users
     from fairshare.store.engine import make_engine
 
     engine = make_engine(settings.database_url)  # type: ignore[attr-defined]
@@ -96,10 +96,10 @@ def users_create(username: str = typer.Argument(..., help="Login name (lowercase
                                                      "password from standard input."),
                  ) -> None:
     """Create a local account (argon2-hashed password, at least 12 characters)."""
-    from fairshare.api.accounts import create_user
     from fairshare.api.database import prepare_database
     from fairshare.api.settings import Settings
     from fairshare.reference import load_federation
+    from fairshare.service.accounts import create_user
     from fairshare.store.engine import make_engine, write_transaction
 
     if password_stdin:
@@ -119,10 +119,10 @@ def users_create(username: str = typer.Argument(..., help="Login name (lowercase
 @users_app.command("list")
 def users_list() -> None:
     """List the accounts (no passwords)."""
-    from fairshare.api.accounts import list_users
     from fairshare.api.database import prepare_database
     from fairshare.api.settings import Settings
     from fairshare.cli.render import OutputFormat, render
+    from fairshare.service.accounts import list_users
     from fairshare.store.engine import make_engine
 
     settings = Settings.from_env()
@@ -141,9 +141,9 @@ def tokens_create(username: str = typer.Argument(..., help="The account the toke
     """Create an API token; it is printed once (only its hash is stored)."""
     import datetime as dt
 
-    from fairshare.api.accounts import create_token, now
     from fairshare.api.database import prepare_database
     from fairshare.api.settings import Settings
+    from fairshare.service.accounts import create_token, now
     from fairshare.store.engine import make_engine, write_transaction
 
     settings = Settings.from_env()
@@ -160,9 +160,9 @@ def tokens_create(username: str = typer.Argument(..., help="The account the toke
 def tokens_revoke(token_id: int = typer.Argument(..., help="Token id printed by `tokens create`.")
                   ) -> None:
     """Revoke an API token; requests using it get 401 from now on."""
-    from fairshare.api.accounts import revoke_token
     from fairshare.api.database import prepare_database
     from fairshare.api.settings import Settings
+    from fairshare.service.accounts import revoke_token
     from fairshare.store.engine import make_engine, write_transaction
 
     settings = Settings.from_env()

@@ -6,6 +6,7 @@ from sqlalchemy import Connection, insert, select, update
 
 from fairshare.errors import InputError, NotFoundError
 from fairshare.exchange.pseudonym import load_key, pseudonymise
+from fairshare.service.access import check_family_visible
 from fairshare.service.common import PURPOSE, get_agreement, record, row_refs
 from fairshare.service.context import Context
 from fairshare.service.models import ConsentResult
@@ -37,7 +38,8 @@ def _resolve(conn: Connection, ctx: Context, subject: str,
 
 
 def change_consent(ctx: Context, *, subject: str, state: str, text_version: str | None = None,
-                   agreement_id: str | None = None, actor: str | None = None) -> ConsentResult:
+                   agreement_id: str | None = None, actor: str | None = None,
+                   scope: str | None = None) -> ConsentResult:
     """Record consent ``state`` ('withdrawn' or 'given') for a claimant or a whole family.
 
     Withdrawal is immediate: the claimants leave every later run and export, and every pending
@@ -50,6 +52,8 @@ def change_consent(ctx: Context, *, subject: str, state: str, text_version: str 
     who = actor or ctx.settings.actor
     with write_transaction(ctx.engine) as conn:
         people, fams, kind = _resolve(conn, ctx, subject, agreement_id)
+        for fam in fams:  # a provincial officer acts only on families they may see
+            check_family_visible(conn, fam, scope)
         if conn.dialect.name == "postgresql":  # serialise with runs and decisions of the family
             conn.execute(select(families.c.id).where(families.c.id.in_(fams))
                          .with_for_update())

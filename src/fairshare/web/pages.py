@@ -13,9 +13,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from fairshare.api import accounts, readmodels
 from fairshare.api.auth import Principal, check_csrf, context_of, engine_of, identify, settings_of
 from fairshare.api.security import SESSION_COOKIE
+from fairshare.service import accounts, readmodels
 from fairshare.store.engine import write_transaction
 from fairshare.web import svg
 from fairshare.web.render import page, translator
@@ -150,8 +150,8 @@ def _fmt_rows(t: Any, rows: list[dict[str, Any]], names: dict[str, dict[str, str
 def overview(request: Request, principal: PagePrincipal, key: str = "canada-population",
              years: str = "2019-2024") -> Response:
     """Map of fulfilment, intake against fair share, surplus over time, registry counts."""
-    from fairshare.api.registry import registry_transfers, status_counts
     from fairshare.reference import load_federation
+    from fairshare.service.views import registry_transfers, status_counts
 
     t = translator(request)
     keys = readmodels.keys_for_pages(t.lang)
@@ -181,7 +181,8 @@ def overview(request: Request, principal: PagePrincipal, key: str = "canada-popu
         for r in per_year["rows"]:
             series.setdefault(r["code"], []).append((r["year"], float(r["surplus"])))
         lines_svg = svg.lines(series, title=t("lines_heading"))
-    counts = status_counts(ctx, principal, small_cell=settings_of(request).small_cell_threshold)
+    counts = status_counts(ctx, aggregates_only=principal.aggregates_only,
+                           small_cell=settings_of(request).small_cell_threshold)
     return page(request, "overview.html", title_key="overview_title", principal=principal,
                 keys=keys, key=key, key_label=key_label, years=years, year_choices=YEAR_CHOICES,
                 map_svg=map_svg, bars_svg=bars_svg, lines_svg=lines_svg,

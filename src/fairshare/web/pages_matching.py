@@ -7,9 +7,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from fairshare.api import matching, readmodels, registry
 from fairshare.api.auth import context_of, permits, settings_of
-from fairshare.api.roles import Action
+from fairshare.service import readmodels, run_views, views
+from fairshare.service.roles import Action
 from fairshare.web.pages import PagePrincipal, require_form_csrf
 from fairshare.web.pages_registry import _need
 from fairshare.web.render import page, translator
@@ -31,7 +31,7 @@ def matching_page(request: Request, principal: PagePrincipal) -> Response:
     _need(principal, Action.read_runs)
     keys = readmodels.keys_for_pages(translator(request).lang)
     return page(request, "matching.html", title_key="matching_title", principal=principal,
-                runs=matching.list_runs(context_of(request)),
+                runs=run_views.list_run_records(context_of(request)),
                 can_create=permits(principal, Action.create_runs), policies=POLICIES,
                 solvers=SOLVERS, keys=keys, can_assign=permits(principal, Action.decide),
                 recommendations_on=settings_of(request).recommendations,
@@ -70,13 +70,14 @@ def assign(request: Request, principal: PagePrincipal,
            csrf_token: CsrfField = "") -> Response:
     """Place a family by hand (works when recommendations are switched off)."""
     from fairshare.errors import InputError
+    from fairshare.service import assign as service_assign
 
     _need(principal, Action.decide)
     require_form_csrf(principal, csrf_token)
     if reason_code not in REASON_CODES:
         raise InputError(f"Choose a reason code among {', '.join(REASON_CODES)}.")
-    matching.assign(context_of(request), principal, family_id=family_id.strip(), to=to,
-                    reason=reason, reason_code=reason_code)
+    service_assign(context_of(request), family_id=family_id.strip(), to=to, reason=reason,
+                   decided_by=principal.actor, reason_code=reason_code, scope=principal.scope)
     return RedirectResponse(url="/matching?done=decided", status_code=303)
 
 
@@ -89,12 +90,13 @@ def run_page(request: Request, run_id: str, principal: PagePrincipal, offset: in
     t = translator(request)
     ctx = context_of(request)
     offset = max(0, min(offset, 10_000_000))
-    detail = matching.run_detail(ctx, principal, run_id, limit=PAGE_SIZE, offset=offset)
-    summary = matching.run_summary(ctx, principal, run_id,
-                                   small_cell=settings_of(request).small_cell_threshold)
+    detail = run_views.run_page(ctx, run_id=run_id, scope=principal.scope, limit=PAGE_SIZE,
+                                offset=offset)
+    summary = run_views.run_summary(ctx, run_id=run_id, aggregates_only=principal.aggregates_only,
+                                    small_cell=settings_of(request).small_cell_threshold)
     names = {j["code"]: j for j in readmodels.jurisdictions()}
     balance = readmodels.balance(detail["run"]["key"], "2019-2024", True, "hamilton", False,
-                                 registry.registry_transfers(ctx))
+                                 views.registry_transfers(ctx))
     fulfilment = {r["code"]: r["fulfilment"] for r in balance["rows"]}
     rows = [{"label": t.name(names[d["destination"]]) if d["destination"] in names else t("stays"),
              "families": d["families"], "persons": d["persons"],
@@ -102,7 +104,7 @@ def run_page(request: Request, run_id: str, principal: PagePrincipal, offset: in
              "fulfilment": t.number(fulfilment.get(d["destination"]), 2)}
             for d in summary["destinations"]]
     run = detail["run"]
-    from fairshare.api.reports import run_report
+    from fairshare.service.reports import run_report
 
     quick = run["families"] <= BASELINES_INLINE_FAMILIES
     report = run_report(ctx, run_id, compute=quick or baselines)
@@ -149,7 +151,10 @@ def explanation_page(request: Request, run_id: str, family_id: str,
     """The family's explanation (opening it enables the decision)."""
     _need(principal, Action.read_recommendations)
     t = translator(request)
-    rec = matching.recommendation(context_of(request), principal, run_id, family_id)
+    from fairshare.service import open_explanation
+
+    rec = open_explanation(context_of(request), run_id=run_id, family_id=family_id,
+                           actor=principal.actor, scope=principal.scope).as_dict()
     expl = rec.get("explanation") or {}
     alternatives = [{"destination": a["destination"],
                      "score": t.number(a["score"], 3) if a.get("score") is not None else "—",
@@ -185,6 +190,9 @@ def decide(request: Request, run_id: str, family_id: str, principal: PagePrincip
         code = reason_code
     if to and not (len(to) == 2 and to.isalpha()):
         raise HTTPException(status_code=422, detail="Choose a destination from the list.")
-    matching.decide(context_of(request), principal, run_id=run_id, family_id=family_id, kind=kind,
-                    reason=reason, to=to.upper() or None, reason_code=code)
+    from fairshare.service import decide as service_decide
+
+    service_decide(context_of(request), run_id=run_id, family_id=family_id, kind=kind,
+                   reason=reason, decided_by=principal.actor, to=to.upper() or None,
+                   reason_code=code, scope=principal.scope)
     return RedirectResponse(url=f"/matching/runs/{run_id}?done=decided", status_code=303)

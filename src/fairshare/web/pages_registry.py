@@ -8,11 +8,10 @@ from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from fairshare.api import registry
 from fairshare.api.auth import Principal, context_of, permits
-from fairshare.api.roles import Action
 from fairshare.api.routes.registry import read_upload
 from fairshare.errors import FairshareError
+from fairshare.service.roles import Action
 from fairshare.web.pages import PagePrincipal, require_form_csrf
 from fairshare.web.render import page
 
@@ -44,17 +43,19 @@ async def _batch_post(request: Request, principal: Principal, file: UploadFile, 
                       csrf_token: str, *, do_import: bool) -> Response:
     _need(principal, Action.import_claimants)
     require_form_csrf(principal, csrf_token)
-    data = await read_upload(request, file)
+    document = await read_upload(request, file, "batch.csv")
     ctx = context_of(request)
 
     def work() -> tuple[dict[str, Any], dict[str, Any] | None]:
-        with registry.uploaded(data, file.filename or "batch.csv") as path:
-            report = registry.validate_batch(ctx, principal, path=path, agreement_id=agreement_id)
-            result = None
-            if do_import and report["valid"]:
-                result = registry.import_batch(ctx, principal, path=path,
-                                               agreement_id=agreement_id)
-            return report, result
+        from fairshare.service import check_batch, import_claimants
+
+        report = check_batch(ctx, path=document, agreement_id=agreement_id,
+                             scope=principal.scope).report()
+        result = None
+        if do_import and report["valid"]:
+            result = import_claimants(ctx, path=document, agreement_id=agreement_id,
+                                      actor=principal.actor, scope=principal.scope).as_dict()
+        return report, result
 
     try:
         report, result = await run_in_threadpool(work)

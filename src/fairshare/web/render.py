@@ -39,7 +39,7 @@ def translator(request: Request) -> i18n.Translator:
 def nav_items(t: i18n.Translator, principal: Any) -> list[tuple[str, str]]:
     """Navigation links the caller's role can use."""
     from fairshare.api.auth import permits
-    from fairshare.api.roles import Action
+    from fairshare.service.roles import Action
 
     items = [("/", t("nav_overview")), ("/keys", t("nav_keys"))]
     if principal is not None:

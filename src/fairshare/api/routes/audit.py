@@ -7,8 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 
 from fairshare.api.auth import CtxDep, Principal, require
-from fairshare.api.roles import Action
 from fairshare.api.schemas import AuditEntryPublic, VerifyPublic
+from fairshare.service.roles import Action
 
 router = APIRouter(tags=["audit"])
 Auditor = Annotated[Principal, Depends(require(Action.read_audit))]

@@ -6,12 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from fairshare.api import readmodels
 from fairshare.api.auth import CtxDep, Principal, require
-from fairshare.api.registry import registry_transfers
-from fairshare.api.roles import Action
 from fairshare.api.schemas import BalancePublic, JurisdictionPublic, KeyPublic, SharesPublic
 from fairshare.errors import NotFoundError
+from fairshare.service import readmodels
+from fairshare.service.roles import Action
+from fairshare.service.views import registry_transfers
 
 router = APIRouter(tags=["fair share"])
 Reader = Annotated[Principal, Depends(require(Action.read_aggregates))]

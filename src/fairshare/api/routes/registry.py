@@ -6,9 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 
-from fairshare.api import registry
 from fairshare.api.auth import CtxDep, Principal, require, settings_of
-from fairshare.api.roles import Action
 from fairshare.api.schemas import (
     ID_PATTERN,
     AgreementCreate,
@@ -23,19 +21,23 @@ from fairshare.api.schemas import (
     ValidationReport,
 )
 from fairshare.errors import InputError
+from fairshare.exchange.reader import Document
+from fairshare.service import views
+from fairshare.service.roles import Action
 
 router = APIRouter()
 AgreementField = Annotated[str, Form(min_length=1, max_length=64, pattern=ID_PATTERN)]
 Upload = Annotated[UploadFile, File(description="A claimants file (.csv or .json).")]
 
 
-async def read_upload(request: Request, upload: UploadFile) -> bytes:
-    """The uploaded bytes, refused beyond the configured size."""
+async def read_upload(request: Request, upload: UploadFile, default_name: str) -> Document:
+    """The upload as a :class:`Document` (name and bytes) for the service, refused beyond the
+    configured size."""
     limit = settings_of(request).max_upload_bytes
     data = await upload.read(limit + 1)
     if len(data) > limit:
         raise InputError(f"The file is larger than {limit // (1024 * 1024)} MB; split it.")
-    return data
+    return Document(name=upload.filename or default_name, data=data)
 
 
 @router.get("/status", response_model=StatusPublic, tags=["registry"], summary="Registry counts")
@@ -43,8 +45,8 @@ def get_status(request: Request, ctx: CtxDep,
                principal: Annotated[Principal, Depends(require(Action.read_aggregates))]
                ) -> dict[str, Any]:
     """Counts of claimants, families, consents, runs, decisions, transfers, audit entries."""
-    return registry.status_report(ctx, principal,
-                                  small_cell=settings_of(request).small_cell_threshold)
+    return views.status_report(ctx, aggregates_only=principal.aggregates_only,
+                               small_cell=settings_of(request).small_cell_threshold)
 
 
 @router.get("/agreements", response_model=list[AgreementPublic], tags=["agreements"],
@@ -65,8 +67,8 @@ def add_agreement(body: AgreementCreate, ctx: CtxDep,
     """Store an agreement document (YAML) and create its pseudonymisation key."""
     from fairshare.service import add_agreement as service_add
 
-    with registry.uploaded(body.document.encode(), "agreement.yaml") as path:
-        return service_add(ctx, path=path, actor=principal.actor).as_dict()
+    return service_add(ctx, path=Document("agreement.yaml", body.document.encode()),
+                       actor=principal.actor).as_dict()
 
 
 @router.post("/agreements/{agreement_id}/revoke", response_model=AgreementPublic,
@@ -98,11 +100,13 @@ async def add_capacity(request: Request, file: Upload, ctx: CtxDep,
     """Store the offers of a capacity CSV (all or nothing)."""
     from starlette.concurrency import run_in_threadpool
 
-    data = await read_upload(request, file)
+    from fairshare.service import add_capacity as service_add
+
+    document = await read_upload(request, file, "capacity.csv")
 
     def work() -> list[dict[str, Any]]:
-        with registry.uploaded(data, file.filename or "capacity.csv") as path:
-            return registry.add_capacity(ctx, principal, path=path)
+        return [c.as_dict() for c in service_add(ctx, path=document, actor=principal.actor,
+                                                 scope=principal.scope)]
 
     return await run_in_threadpool(work)
 
@@ -117,11 +121,13 @@ async def validate_claimants(request: Request, file: Upload, agreement_id: Agree
     """Every problem with its row and column; nothing is stored."""
     from starlette.concurrency import run_in_threadpool
 
-    data = await read_upload(request, file)
+    from fairshare.service import check_batch
+
+    document = await read_upload(request, file, "batch.csv")
 
     def work() -> dict[str, Any]:
-        with registry.uploaded(data, file.filename or "batch.csv") as path:
-            return registry.validate_batch(ctx, principal, path=path, agreement_id=agreement_id)
+        return check_batch(ctx, path=document, agreement_id=agreement_id,
+                           scope=principal.scope).report()
 
     return await run_in_threadpool(work)
 
@@ -135,11 +141,13 @@ async def import_claimants(request: Request, file: Upload, agreement_id: Agreeme
     """All or nothing, idempotent; partner ids are pseudonymised under the agreement's key."""
     from starlette.concurrency import run_in_threadpool
 
-    data = await read_upload(request, file)
+    from fairshare.service import import_claimants as service_import
+
+    document = await read_upload(request, file, "batch.csv")
 
     def work() -> dict[str, Any]:
-        with registry.uploaded(data, file.filename or "batch.csv") as path:
-            return registry.import_batch(ctx, principal, path=path, agreement_id=agreement_id)
+        return service_import(ctx, path=document, agreement_id=agreement_id,
+                              actor=principal.actor, scope=principal.scope).as_dict()
 
     return await run_in_threadpool(work)
 
@@ -147,11 +155,12 @@ async def import_claimants(request: Request, file: Upload, agreement_id: Agreeme
 @router.get("/families", response_model=FamilyPage, tags=["claimants"], summary="Families")
 def list_families(ctx: CtxDep,
                   principal: Annotated[Principal, Depends(require(Action.read_claimants))],
-                  status: Annotated[str | None, Query(pattern=r"^(waiting|placed)$")] = None,
+                  status: Annotated[str | None, Query(pattern=r"^(waiting|placed|staying)$")] = None,
                   limit: Annotated[int, Query(ge=1, le=500)] = 100,
                   offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0) -> dict[str, Any]:
     """Families by pseudonymous id (officers: in or recommended to their jurisdiction)."""
-    return registry.list_families(ctx, principal, status=status, limit=limit, offset=offset)
+    return views.list_families(ctx, scope=principal.scope, status=status, limit=limit,
+                               offset=offset)
 
 
 @router.get("/claimants/{claimant_id}", response_model=ClaimantPublic, tags=["claimants"],
@@ -160,7 +169,7 @@ def get_claimant(claimant_id: str, ctx: CtxDep,
                  principal: Annotated[Principal, Depends(require(Action.read_claimants))]
                  ) -> dict[str, Any]:
     """The minimised record and consent history of one claimant."""
-    return registry.get_claimant(ctx, principal, claimant_id)
+    return views.get_claimant(ctx, claimant_id=claimant_id, scope=principal.scope)
 
 
 @router.post("/claimants/{subject_id}/consent", response_model=ConsentPublic,
@@ -169,5 +178,8 @@ def record_consent(subject_id: str, body: ConsentCreate, ctx: CtxDep,
                    principal: Annotated[Principal, Depends(require(Action.record_consent))]
                    ) -> dict[str, Any]:
     """For a claimant or a whole family; withdrawal also withdraws pending recommendations."""
-    return registry.change_consent(ctx, principal, subject=subject_id, state=body.state,
-                                   text_version=body.text_version)
+    from fairshare.service import change_consent
+
+    return change_consent(ctx, subject=subject_id, state=body.state,
+                          text_version=body.text_version, actor=principal.actor,
+                          scope=principal.scope).as_dict()

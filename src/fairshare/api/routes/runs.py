@@ -6,9 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from fairshare.api import matching
 from fairshare.api.auth import CtxDep, Principal, require, settings_of
-from fairshare.api.roles import Action
 from fairshare.api.schemas import (
     AssignmentCreate,
     DecisionCreate,
@@ -22,6 +20,8 @@ from fairshare.api.schemas import (
     RunSummary,
     TransferPublic,
 )
+from fairshare.service import run_views
+from fairshare.service.roles import Action
 
 router = APIRouter()
 Reader = Annotated[Principal, Depends(require(Action.read_runs))]
@@ -30,7 +30,7 @@ Reader = Annotated[Principal, Depends(require(Action.read_runs))]
 @router.get("/runs", response_model=list[RunPublic], tags=["runs"], summary="Matching runs")
 def list_runs(ctx: CtxDep, _: Reader) -> list[dict[str, Any]]:
     """Every run, newest first, with its inputs' hash, policy, key and versions."""
-    return matching.list_runs(ctx)
+    return run_views.list_run_records(ctx)
 
 
 @router.post("/runs", response_model=RunPublic, status_code=201, tags=["runs"],
@@ -53,7 +53,8 @@ def get_run(run_id: str, ctx: CtxDep, principal: Reader,
             offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0) -> dict[str, Any]:
     """The run and a page of the recommendations you may see (officers: to or from their
     jurisdiction), by family id."""
-    return matching.run_detail(ctx, principal, run_id, limit=limit, offset=offset)
+    return run_views.run_page(ctx, run_id=run_id, scope=principal.scope, limit=limit,
+                              offset=offset)
 
 
 @router.get("/runs/{run_id}/summary", response_model=RunSummary, tags=["runs"],
@@ -63,8 +64,8 @@ def get_run_summary(request: Request, run_id: str, ctx: CtxDep,
                     ) -> dict[str, Any]:
     """Families and persons per destination against remaining capacity (small cells
     suppressed for analysts)."""
-    return matching.run_summary(ctx, principal, run_id,
-                                small_cell=settings_of(request).small_cell_threshold)
+    return run_views.run_summary(ctx, run_id=run_id, aggregates_only=principal.aggregates_only,
+                                 small_cell=settings_of(request).small_cell_threshold)
 
 
 @router.get("/runs/{run_id}/report", response_model=RunReport, tags=["runs"],
@@ -73,8 +74,8 @@ def get_run_report(run_id: str, ctx: CtxDep, _: Reader) -> dict[str, Any]:
     """Persons placed and predicted outcome against greedy, status quo, random and deferred
     acceptance; placements per destination against capacity and fair-share targets (404 when
     the run's snapshot was purged)."""
-    from fairshare.api.reports import run_report
     from fairshare.errors import NotFoundError
+    from fairshare.service.reports import run_report
 
     report = run_report(ctx, run_id)
     if report is None:
@@ -100,7 +101,10 @@ def get_recommendation(run_id: str, family_id: str, ctx: CtxDep,
                                             Depends(require(Action.read_recommendations))]
                        ) -> dict[str, Any]:
     """The explanation in English and French; opening it is recorded (a decision needs it)."""
-    return matching.recommendation(ctx, principal, run_id, family_id)
+    from fairshare.service import open_explanation
+
+    return open_explanation(ctx, run_id=run_id, family_id=family_id, actor=principal.actor,
+                            scope=principal.scope).as_dict()
 
 
 @router.post("/runs/{run_id}/decisions", response_model=DecisionPublic, status_code=201,
@@ -108,9 +112,11 @@ def get_recommendation(run_id: str, family_id: str, ctx: CtxDep,
 def decide(run_id: str, body: DecisionCreate, ctx: CtxDep,
            principal: Annotated[Principal, Depends(require(Action.decide))]) -> dict[str, Any]:
     """Accept or override (with a reason); only after you opened the explanation."""
-    return matching.decide(ctx, principal, run_id=run_id, family_id=body.family_id,
-                           kind=body.kind, reason=body.reason, to=body.to,
-                           reason_code=body.reason_code)
+    from fairshare.service import decide as service_decide
+
+    return service_decide(ctx, run_id=run_id, family_id=body.family_id, kind=body.kind,
+                          reason=body.reason, decided_by=principal.actor, to=body.to,
+                          reason_code=body.reason_code, scope=principal.scope).as_dict()
 
 
 @router.post("/assignments", response_model=DecisionPublic, status_code=201, tags=["runs"],
@@ -118,8 +124,11 @@ def decide(run_id: str, body: DecisionCreate, ctx: CtxDep,
 def assign(body: AssignmentCreate, ctx: CtxDep,
            principal: Annotated[Principal, Depends(require(Action.decide))]) -> dict[str, Any]:
     """A manual placement with its reason (works when recommendations are switched off)."""
-    return matching.assign(ctx, principal, family_id=body.family_id, to=body.to,
-                           reason=body.reason, reason_code=body.reason_code)
+    from fairshare.service import assign as service_assign
+
+    return service_assign(ctx, family_id=body.family_id, to=body.to, reason=body.reason,
+                          decided_by=principal.actor, reason_code=body.reason_code,
+                          scope=principal.scope).as_dict()
 
 
 @router.get("/transfers", response_model=list[TransferPublic], tags=["runs"],
@@ -128,4 +137,4 @@ def list_transfers(ctx: CtxDep,
                    principal: Annotated[Principal, Depends(require(Action.read_transfers))]
                    ) -> list[dict[str, Any]]:
     """Recorded transfers (officers: from or to their jurisdiction)."""
-    return matching.list_transfers(ctx, principal)
+    return run_views.transfers_in_scope(ctx, scope=principal.scope)

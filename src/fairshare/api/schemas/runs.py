@@ -195,10 +195,14 @@ class AuditEntryPublic(Public):
 
 
 class VerifyPublic(Public):
-    """The audit chain check."""
+    """The audit check: the chain, and the business rows its entries describe (``checked``
+    says what was checked; a deleted tail shows only against a signed checkpoint)."""
 
     ok: bool
     entries: int
     first_broken: int | None
     problem: str | None
     head: str | None
+    rows_checked: int = 0
+    first_bad_row: str | None = None
+    checked: list[str] = Field(default_factory=list)

@@ -1,5 +1,5 @@
 """Accounts of the web application: users, API tokens, browser sessions, idempotency keys and
-explanation views (owned by fairshare.api.accounts).
+explanation views (tables in fairshare.store.accounts).
 
 Revision ID: accounts_0001
 Revises: 0001

@@ -1,11 +1,9 @@
-"""Local accounts, API tokens and browser sessions, stored beside the registry.
+"""Local accounts, API tokens and browser sessions, stored beside the registry (the tables
+are in :mod:`fairshare.store.accounts`).
 
 Passwords are hashed with argon2id; API tokens and session ids are random secrets of which only
 the SHA-256 is stored, so a copy of the database gives no usable credential. Tokens are revocable;
 sessions expire after ``Settings.session_minutes`` of inactivity and end at logout.
-
-The tables live on the store's metadata (:data:`fairshare.store.tables.metadata`) and are
-created by the migration ``*_accounts.py`` in the store's migrations folder.
 """
 
 from __future__ import annotations
@@ -16,80 +14,27 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import (
-    Column,
-    Connection,
-    DateTime,
-    Engine,
-    ForeignKey,
-    Integer,
-    String,
-    Table,
-    Text,
-    select,
-    update,
-)
+from sqlalchemy import Connection, Engine, select, update
 
-from fairshare.api.roles import Role
 from fairshare.errors import ConflictError, InputError, NotFoundError
+from fairshare.service.roles import Role
+from fairshare.store.accounts import (
+    ACCOUNT_TABLES,
+    api_tokens,
+    idempotency_keys,
+    users,
+    web_sessions,
+)
 from fairshare.store.tables import metadata
 
-UTC_TS = DateTime(timezone=True)
+__all__ = ["ACCOUNT_TABLES", "User", "api_tokens", "authenticate_password", "create_session",
+           "create_token", "create_user", "end_session", "ensure_tables", "hash_password",
+           "idempotency_keys", "list_users", "now", "revoke_token", "session_user", "sha256",
+           "touch_session", "user_for_token", "users", "web_sessions"]
+
 TOKEN_PREFIX = "fs_"  # noqa: S105 - a public marker, not a secret
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 MIN_PASSWORD = 12
-
-users = Table(
-    "users", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("username", String(64), nullable=False, unique=True),
-    Column("password_hash", String(200), nullable=False),
-    Column("role", String(16), nullable=False),
-    Column("jurisdiction", String(8), nullable=True),
-    Column("created_at", UTC_TS, nullable=False),
-    Column("disabled_at", UTC_TS, nullable=True),
-)
-
-api_tokens = Table(
-    "api_tokens", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
-    Column("name", String(100), nullable=False),
-    Column("token_sha256", String(64), nullable=False, unique=True),
-    Column("created_at", UTC_TS, nullable=False),
-    Column("expires_at", UTC_TS, nullable=True),
-    Column("revoked_at", UTC_TS, nullable=True),
-)
-
-web_sessions = Table(
-    "web_sessions", metadata,
-    Column("id_sha256", String(64), primary_key=True),
-    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
-    Column("csrf_token", String(64), nullable=False),
-    Column("created_at", UTC_TS, nullable=False),
-    Column("seen_at", UTC_TS, nullable=False),
-    Column("ended_at", UTC_TS, nullable=True),
-)
-
-idempotency_keys = Table(
-    "idempotency_keys", metadata,
-    Column("scope_sha256", String(64), primary_key=True),
-    Column("key", String(200), primary_key=True),
-    Column("request_sha256", String(64), nullable=False),
-    Column("status_code", Integer, nullable=False),
-    Column("content_type", String(100), nullable=False),
-    Column("body", Text, nullable=False),
-    Column("created_at", UTC_TS, nullable=False),
-)
-
-explanation_views = Table(
-    "explanation_views", metadata,
-    Column("user_id", Integer, ForeignKey("users.id"), primary_key=True),
-    Column("recommendation", String(200), primary_key=True),  # "<run id>/<family id>"
-    Column("viewed_at", UTC_TS, nullable=False),
-)
-
-ACCOUNT_TABLES = (users, api_tokens, web_sessions, idempotency_keys, explanation_views)
 
 
 @dataclass(frozen=True)
@@ -284,23 +229,6 @@ def end_session(conn: Connection, secret: str) -> None:
     """End the session ``secret`` (logout)."""
     conn.execute(update(web_sessions).where(web_sessions.c.id_sha256 == sha256(secret))
                  .values(ended_at=now()))
-
-
-def record_explanation_view(conn: Connection, user: User, run_id: str, family_id: str) -> None:
-    """Remember that ``user`` opened the explanation of ``family_id`` in ``run_id``."""
-    key = f"{run_id}/{family_id}"
-    seen = conn.execute(select(explanation_views.c.user_id).where(
-        explanation_views.c.user_id == user.id, explanation_views.c.recommendation == key)).first()
-    if seen is None:
-        conn.execute(explanation_views.insert().values(user_id=user.id, recommendation=key,
-                                                       viewed_at=now()))
-
-
-def explanation_viewed(conn: Connection, user: User, run_id: str, family_id: str) -> bool:
-    """Whether ``user`` has opened the explanation of ``family_id`` in ``run_id``."""
-    return conn.execute(select(explanation_views.c.user_id).where(
-        explanation_views.c.user_id == user.id,
-        explanation_views.c.recommendation == f"{run_id}/{family_id}")).first() is not None
 
 
 def list_users(conn: Connection) -> list[dict[str, object]]:
