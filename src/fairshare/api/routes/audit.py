@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 
 from fairshare.api.auth import CtxDep, Principal, require
 from fairshare.api.schemas import AuditEntryPublic, VerifyPublic
@@ -17,10 +17,29 @@ Filter = Annotated[str | None, Query(min_length=1, max_length=200)]
 
 @router.get("/audit/verify", response_model=VerifyPublic, summary="Verify the audit chain")
 def verify(ctx: CtxDep, _: Auditor) -> dict[str, Any]:
-    """Recompute every entry's hash; names the first broken entry."""
+    """Recompute every entry's hash and the business rows' digests; names the first broken
+    entry or disagreeing row. A deleted tail shows only against a checkpoint (POST)."""
     from fairshare.service import verify_audit
 
     return verify_audit(ctx).as_dict()
+
+
+@router.post("/audit/verify", response_model=VerifyPublic,
+             summary="Verify the audit chain against a signed checkpoint")
+async def verify_with_checkpoint(
+        request: Request, ctx: CtxDep, _: Auditor,
+        checkpoint: Annotated[UploadFile, File(description="A checkpoint written by "
+                                                "`fairshare audit checkpoint`.")],
+) -> dict[str, Any]:
+    """As GET, and also: the checkpoint's signature, and that the chain still holds the entry
+    it signed (a truncated or rewritten tail fails). Changes nothing."""
+    from starlette.concurrency import run_in_threadpool
+
+    from fairshare.api.routes.registry import read_upload
+    from fairshare.service import verify_audit
+
+    document = await read_upload(request, checkpoint, "checkpoint.json")
+    return (await run_in_threadpool(verify_audit, ctx, checkpoint=document)).as_dict()
 
 
 @router.get("/audit", response_model=list[AuditEntryPublic], summary="Read the audit log")

@@ -206,3 +206,4 @@ class VerifyPublic(Public):
     rows_checked: int = 0
     first_bad_row: str | None = None
     checked: list[str] = Field(default_factory=list)
+    checkpoint: dict[str, Any] | None = None
