@@ -46,6 +46,7 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/v1/assignments"): {C, OF},
     ("GET", "/api/v1/transfers"): {C, OF, AU},
     ("GET", "/api/v1/audit/verify"): {C, AU},
+    ("POST", "/api/v1/audit/verify"): {C, AU},
     ("GET", "/api/v1/audit"): {C, AU},
 }
 
@@ -61,6 +62,7 @@ NO_OP_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/runs/{run_id}/replay"): {},
     ("POST", "/api/v1/runs/{run_id}/decisions"): {"json": {}},
     ("POST", "/api/v1/assignments"): {"json": {}},
+    ("POST", "/api/v1/audit/verify"): {"data": {}},
 }
 
 

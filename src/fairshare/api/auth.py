@@ -21,7 +21,6 @@ from fairshare.api.settings import Settings
 from fairshare.service import Context, accounts
 from fairshare.service.accounts import User
 from fairshare.service.roles import Action, Role, allowed
-from fairshare.store.engine import write_transaction
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_HEADER = "x-csrf-token"
@@ -92,15 +91,14 @@ def identify(request: Request) -> Principal | None:
     cached = getattr(request.state, "principal", None)
     if cached is not None:
         return cached  # type: ignore[no-any-return]
-    engine = engine_of(request)
+    ctx = context_of(request)
     header = request.headers.get("authorization")
     principal: Principal | None = None
     if header is not None:
         scheme, _, secret = header.partition(" ")
         if scheme.lower() != "bearer" or not secret.strip():
             raise unauthorized("Malformed Authorization header: use 'Bearer <token>'.")
-        with engine.connect() as conn:
-            user = accounts.user_for_token(conn, secret.strip())
+        user = accounts.identify_token(ctx, secret.strip())
         if user is None:
             raise unauthorized("Invalid, expired or revoked API token.")
         principal = Principal(user=user, via="token")
@@ -108,15 +106,11 @@ def identify(request: Request) -> Principal | None:
         cookie = request.cookies.get(SESSION_COOKIE)
         if not cookie:
             return None
-        with engine.connect() as conn:
-            found = accounts.session_user(conn, cookie,
+        found = accounts.identify_session(ctx, cookie,
                                           idle_minutes=settings_of(request).session_minutes)
         if found is None:
             return None
-        user, csrf, touch = found
-        if touch:
-            with write_transaction(engine) as conn:
-                accounts.touch_session(conn, cookie)
+        user, csrf = found
         principal = Principal(user=user, via="session", csrf_token=csrf, session_secret=cookie)
     request.state.principal = principal
     return principal

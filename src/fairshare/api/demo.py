@@ -12,8 +12,6 @@ import os
 import secrets
 from pathlib import Path
 
-from sqlalchemy import select, update
-
 from fairshare.api.settings import Settings
 
 DEMO_ACCOUNTS = (("coordinator", "coordinator", None), ("officer-qc", "officer", "QC"),
@@ -32,26 +30,17 @@ def seed_demo(settings: Settings, *, families: int = DEMO_FAMILIES) -> list[tupl
 
     Returns (username, password, role) for each demo account.
     """
-    from fairshare.service import accounts, open_context
+    from fairshare.service import open_context
     from fairshare.service import seed_demo as seed_registry
-    from fairshare.store.engine import write_transaction
+    from fairshare.service.accounts import reset_accounts
 
     ctx = open_context(settings.registry())
-    out = []
     try:
         seed_registry(ctx, families=families, seed=1, actor="fairshare-demo")
-        with write_transaction(ctx.engine) as conn:
-            for username, role, jurisdiction in DEMO_ACCOUNTS:
-                password = "demo-" + secrets.token_urlsafe(12)
-                exists = conn.execute(select(accounts.users.c.id).where(
-                    accounts.users.c.username == username)).first()
-                if exists:
-                    conn.execute(update(accounts.users).where(accounts.users.c.username == username)
-                                 .values(password_hash=accounts.hash_password(password)))
-                else:
-                    accounts.create_user(conn, username=username, password=password, role=role,
-                                         jurisdiction=jurisdiction)
-                out.append((username, password, role + (f" {jurisdiction}" if jurisdiction else "")))
+        passwords = {username: "demo-" + secrets.token_urlsafe(12)
+                     for username, _, _ in DEMO_ACCOUNTS}
+        reset_accounts(ctx, [(u, passwords[u], role, code) for u, role, code in DEMO_ACCOUNTS])
     finally:
         ctx.close()
-    return out
+    return [(u, passwords[u], role + (f" {code}" if code else "")) for u, role, code in
+            DEMO_ACCOUNTS]

@@ -11,8 +11,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 import anyio
-from sqlalchemy import Engine, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Engine
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -179,26 +178,16 @@ class IdempotencyMiddleware:
                         b"".join(chunks).decode("utf-8", errors="replace"))
 
     def _lookup(self, scope_hash: str, key: str) -> dict[str, Any] | None:
-        from fairshare.service.accounts import idempotency_keys
+        from fairshare.service.accounts import find_replay
 
-        with self.engine.connect() as conn:
-            row = conn.execute(select(idempotency_keys).where(
-                idempotency_keys.c.scope_sha256 == scope_hash,
-                idempotency_keys.c.key == key)).first()
-        return dict(row._mapping) if row else None
+        return find_replay(self.engine, scope_hash=scope_hash, key=key)
 
     def _store(self, scope_hash: str, key: str, request_hash: str, status: int,
                content_type: str, body: str) -> None:
-        from fairshare.service.accounts import idempotency_keys, now
-        from fairshare.store.engine import write_transaction
+        from fairshare.service.accounts import keep_replay
 
-        try:
-            with write_transaction(self.engine) as conn:
-                conn.execute(idempotency_keys.insert().values(
-                    scope_sha256=scope_hash, key=key, request_sha256=request_hash,
-                    status_code=status, content_type=content_type, body=body, created_at=now()))
-        except IntegrityError:
-            pass  # a concurrent request with the same key stored its response first
+        keep_replay(self.engine, scope_hash=scope_hash, key=key, request_hash=request_hash,
+                    status=status, content_type=content_type, body=body)
 
 
 async def _send_json(send: Send, status: int, payload: dict[str, Any]) -> None:

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import sys
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import typer
 
 from fairshare.cli import app
+
+if TYPE_CHECKING:
+    from fairshare.service import Context
 
 users_app = typer.Typer(help="Local accounts of the web dashboard and API.", no_args_is_help=True)
 tokens_app = typer.Typer(help="API tokens for other systems (revocable).", no_args_is_help=True)
@@ -61,17 +67,14 @@ def serve(host: str = typer.Option("127.0.0.1", "--host", help="Address to liste
 
 
 def _has_accounts(settings: object) -> bool:
-    from sqlalchemy import func, select
+    from fairshare.service import open_context
+    from fairshare.service.accounts import has_accounts
 
-    from fairshare.service.accounts import users
-    from fairshare.store.engine import make_engine
-
-    engine = make_engine(settings.database_url)  # type: ignore[attr-defined]
+    ctx = open_context(settings.registry())  # type: ignore[attr-defined]
     try:
-        with engine.connect() as conn:
-            return bool(conn.execute(select(func.count()).select_from(users)).scalar_one())
+        return has_accounts(ctx)
     finally:
-        engine.dispose()
+        ctx.close()
 
 
 def _print_demo_banner(host: str, port: int, accounts: list[tuple[str, str, str]]) -> None:
@@ -86,6 +89,22 @@ def _print_demo_banner(host: str, port: int, accounts: list[tuple[str, str, str]
     sys.stdout.flush()
 
 
+@contextlib.contextmanager
+def _accounts_ctx() -> Iterator[Context]:
+    """The service context of the app's database (created or migrated first)."""
+    from fairshare.api.database import prepare_database
+    from fairshare.api.settings import Settings
+    from fairshare.service import open_context
+
+    settings = Settings.from_env()
+    prepare_database(settings)
+    ctx = open_context(settings.registry())
+    try:
+        yield ctx
+    finally:
+        ctx.close()
+
+
 @users_app.command("create")
 def users_create(username: str = typer.Argument(..., help="Login name (lowercase)."),
                  role: str = typer.Option(..., "--role", help="coordinator, officer, analyst, "
@@ -95,23 +114,17 @@ def users_create(username: str = typer.Argument(..., help="Login name (lowercase
                  password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the "
                                                      "password from standard input."),
                  ) -> None:
-    """Create a local account (argon2-hashed password, at least 12 characters)."""
-    from fairshare.api.database import prepare_database
-    from fairshare.api.settings import Settings
+    """Create a local account (argon2-hashed password, at least 12 characters); audited."""
     from fairshare.reference import load_federation
-    from fairshare.service.accounts import create_user
-    from fairshare.store.engine import make_engine, write_transaction
+    from fairshare.service.accounts import register_user
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    settings = Settings.from_env()
-    prepare_database(settings)
-    engine = make_engine(settings.database_url)
-    with write_transaction(engine) as conn:
-        user = create_user(conn, username=username, password=password, role=role,
-                           jurisdiction=jurisdiction, codes=load_federation().codes)
+    with _accounts_ctx() as ctx:
+        user = register_user(ctx, username=username, password=password, role=role,
+                             jurisdiction=jurisdiction, codes=load_federation().codes)
     typer.echo(f"Created user '{user.username}' ({user.role.value}"
                f"{', ' + user.jurisdiction if user.jurisdiction else ''}).")
 
@@ -119,16 +132,11 @@ def users_create(username: str = typer.Argument(..., help="Login name (lowercase
 @users_app.command("list")
 def users_list() -> None:
     """List the accounts (no passwords)."""
-    from fairshare.api.database import prepare_database
-    from fairshare.api.settings import Settings
     from fairshare.cli.render import OutputFormat, render
-    from fairshare.service.accounts import list_users
-    from fairshare.store.engine import make_engine
+    from fairshare.service.accounts import account_list
 
-    settings = Settings.from_env()
-    prepare_database(settings)
-    with make_engine(settings.database_url).connect() as conn:
-        rows = list_users(conn)
+    with _accounts_ctx() as ctx:
+        rows = account_list(ctx)
     render(rows, OutputFormat.table, title="Users")
 
 
@@ -138,19 +146,12 @@ def tokens_create(username: str = typer.Argument(..., help="The account the toke
                   expires_days: int | None = typer.Option(None, "--expires-days", min=1,
                                                           help="Expire after this many days."),
                   ) -> None:
-    """Create an API token; it is printed once (only its hash is stored)."""
-    import datetime as dt
+    """Create an API token; it is printed once (only its hash is stored); audited."""
+    from fairshare.service.accounts import issue_token
 
-    from fairshare.api.database import prepare_database
-    from fairshare.api.settings import Settings
-    from fairshare.service.accounts import create_token, now
-    from fairshare.store.engine import make_engine, write_transaction
-
-    settings = Settings.from_env()
-    prepare_database(settings)
-    expires = now() + dt.timedelta(days=expires_days) if expires_days else None
-    with write_transaction(make_engine(settings.database_url)) as conn:
-        token_id, secret = create_token(conn, username=username, name=name, expires_at=expires)
+    with _accounts_ctx() as ctx:
+        token_id, secret = issue_token(ctx, username=username, name=name,
+                                       expires_days=expires_days)
     typer.echo(f"Token {token_id} for '{username}' (send as 'Authorization: Bearer <token>'; "
                "it is shown only now):", err=True)
     typer.echo(secret)
@@ -159,14 +160,9 @@ def tokens_create(username: str = typer.Argument(..., help="The account the toke
 @tokens_app.command("revoke")
 def tokens_revoke(token_id: int = typer.Argument(..., help="Token id printed by `tokens create`.")
                   ) -> None:
-    """Revoke an API token; requests using it get 401 from now on."""
-    from fairshare.api.database import prepare_database
-    from fairshare.api.settings import Settings
-    from fairshare.service.accounts import revoke_token
-    from fairshare.store.engine import make_engine, write_transaction
+    """Revoke an API token; requests using it get 401 from now on; audited."""
+    from fairshare.service.accounts import withdraw_token
 
-    settings = Settings.from_env()
-    prepare_database(settings)
-    with write_transaction(make_engine(settings.database_url)) as conn:
-        revoke_token(conn, token_id)
+    with _accounts_ctx() as ctx:
+        withdraw_token(ctx, token_id=token_id)
     typer.echo(f"Revoked token {token_id}.")

@@ -13,10 +13,13 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Connection, Engine, select, update
 
 from fairshare.errors import ConflictError, InputError, NotFoundError
+from fairshare.service.common import record
+from fairshare.service.context import Context
 from fairshare.service.roles import Role
 from fairshare.store.accounts import (
     ACCOUNT_TABLES,
@@ -25,12 +28,43 @@ from fairshare.store.accounts import (
     users,
     web_sessions,
 )
+from fairshare.store.engine import read_transaction, write_transaction
 from fairshare.store.tables import metadata
 
-__all__ = ["ACCOUNT_TABLES", "User", "api_tokens", "authenticate_password", "create_session",
-           "create_token", "create_user", "end_session", "ensure_tables", "hash_password",
-           "idempotency_keys", "list_users", "now", "revoke_token", "session_user", "sha256",
-           "touch_session", "user_for_token", "users", "web_sessions"]
+__all__ = [
+    "ACCOUNT_TABLES",
+    "User",
+    "account_list",
+    "api_tokens",
+    "authenticate_password",
+    "create_session",
+    "create_token",
+    "create_user",
+    "end_session",
+    "ensure_tables",
+    "find_replay",
+    "has_accounts",
+    "hash_password",
+    "idempotency_keys",
+    "identify_session",
+    "identify_token",
+    "issue_token",
+    "keep_replay",
+    "list_users",
+    "log_in",
+    "log_out",
+    "now",
+    "register_user",
+    "reset_accounts",
+    "revoke_token",
+    "session_user",
+    "sha256",
+    "touch_session",
+    "user_for_token",
+    "users",
+    "web_sessions",
+    "withdraw_token",
+]
 
 TOKEN_PREFIX = "fs_"  # noqa: S105 - a public marker, not a secret
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
@@ -236,3 +270,127 @@ def list_users(conn: Connection) -> list[dict[str, object]]:
     rows = conn.execute(select(users.c.id, users.c.username, users.c.role, users.c.jurisdiction,
                                users.c.created_at, users.c.disabled_at).order_by(users.c.id))
     return [dict(r._mapping) for r in rows]
+
+
+# Use cases for the shells: one transaction each; account changes are audited.
+
+def register_user(ctx: Context, *, username: str, password: str, role: str,
+                  jurisdiction: str | None = None, codes: tuple[str, ...] = (),
+                  actor: str | None = None) -> User:
+    """Create a local account (see :func:`create_user`), audited as ``user.create``."""
+    with write_transaction(ctx.engine) as conn:
+        user = create_user(conn, username=username, password=password, role=role,
+                           jurisdiction=jurisdiction, codes=codes)
+        record(conn, at=ctx.now(), actor=actor or ctx.settings.actor, action="user.create",
+               entity_type="user", entity_id=username,
+               details={"role": user.role.value, "jurisdiction": user.jurisdiction})
+    return user
+
+
+def has_accounts(ctx: Context) -> bool:
+    """Whether any account exists (``serve`` refuses to start without one)."""
+    with read_transaction(ctx.engine) as conn:
+        return conn.execute(select(users.c.id).limit(1)).first() is not None
+
+
+def reset_accounts(ctx: Context,
+                   specs: list[tuple[str, str, str, str | None]]) -> None:
+    """Create each (username, password, role, jurisdiction) account, or give an existing one
+    that password (the demo instance's accounts, new passwords at every start)."""
+    with write_transaction(ctx.engine) as conn:
+        for username, password, role, jurisdiction in specs:
+            exists = conn.execute(select(users.c.id).where(users.c.username == username)).first()
+            if exists:
+                conn.execute(update(users).where(users.c.username == username)
+                             .values(password_hash=hash_password(password)))
+            else:
+                create_user(conn, username=username, password=password, role=role,
+                            jurisdiction=jurisdiction)
+
+
+def find_replay(engine: Engine, *, scope_hash: str, key: str) -> dict[str, Any] | None:
+    """The stored response of an earlier request with this Idempotency-Key, if any."""
+    with read_transaction(engine) as conn:
+        row = conn.execute(select(idempotency_keys).where(
+            idempotency_keys.c.scope_sha256 == scope_hash,
+            idempotency_keys.c.key == key)).first()
+    return dict(row._mapping) if row else None
+
+
+def keep_replay(engine: Engine, *, scope_hash: str, key: str, request_hash: str, status: int,
+                content_type: str, body: str) -> None:
+    """Store a successful response under its Idempotency-Key (the first one wins)."""
+    from sqlalchemy.exc import IntegrityError
+
+    try:
+        with write_transaction(engine) as conn:
+            conn.execute(idempotency_keys.insert().values(
+                scope_sha256=scope_hash, key=key, request_sha256=request_hash,
+                status_code=status, content_type=content_type, body=body, created_at=now()))
+    except IntegrityError:
+        pass  # a concurrent request with the same key stored its response first
+
+
+def account_list(ctx: Context) -> list[dict[str, object]]:
+    """Every account (no hashes)."""
+    with read_transaction(ctx.engine) as conn:
+        return list_users(conn)
+
+
+def issue_token(ctx: Context, *, username: str, name: str, expires_days: int | None = None,
+                actor: str | None = None) -> tuple[int, str]:
+    """A new API token (id and secret, shown once), audited as ``token.create`` (never the
+    secret)."""
+    expires = now() + dt.timedelta(days=expires_days) if expires_days else None
+    with write_transaction(ctx.engine) as conn:
+        token_id, secret = create_token(conn, username=username, name=name, expires_at=expires)
+        record(conn, at=ctx.now(), actor=actor or ctx.settings.actor, action="token.create",
+               entity_type="user", entity_id=username,
+               details={"token": token_id, "name": name,
+                        "expires_at": expires.isoformat() if expires else None})
+    return token_id, secret
+
+
+def withdraw_token(ctx: Context, *, token_id: int, actor: str | None = None) -> None:
+    """Revoke token ``token_id`` (see :func:`revoke_token`), audited as ``token.revoke``."""
+    with write_transaction(ctx.engine) as conn:
+        revoke_token(conn, token_id)
+        record(conn, at=ctx.now(), actor=actor or ctx.settings.actor, action="token.revoke",
+               entity_type="token", entity_id=str(token_id))
+
+
+def identify_token(ctx: Context, secret: str) -> User | None:
+    """The user of an active API token, if any."""
+    with read_transaction(ctx.engine) as conn:
+        return user_for_token(conn, secret)
+
+
+def identify_session(ctx: Context, secret: str, *, idle_minutes: int) -> tuple[User, str] | None:
+    """The user and CSRF token of a live browser session (its idle timer refreshed)."""
+    with read_transaction(ctx.engine) as conn:
+        found = session_user(conn, secret, idle_minutes=idle_minutes)
+    if found is None:
+        return None
+    user, csrf, touch = found
+    if touch:
+        with write_transaction(ctx.engine) as conn:
+            touch_session(conn, secret)
+    return user, csrf
+
+
+def log_in(ctx: Context, *, username: str, password: str) -> tuple[User, str] | None:
+    """Check a password and start a session: the user and the session's cookie secret, or
+    None for a wrong username or password (the same work either way)."""
+    with read_transaction(ctx.engine) as conn:
+        user = authenticate_password(conn, username, password)
+    if user is None:
+        return None
+    with write_transaction(ctx.engine) as conn:
+        secret, _ = create_session(conn, user)
+    return user, secret
+
+
+def log_out(ctx: Context, *, secret: str) -> None:
+    """End the browser session ``secret``."""
+    with write_transaction(ctx.engine) as conn:
+        end_session(conn, secret)

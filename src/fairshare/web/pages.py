@@ -13,10 +13,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from fairshare.api.auth import Principal, check_csrf, context_of, engine_of, identify, settings_of
+from fairshare.api.auth import Principal, check_csrf, context_of, identify, settings_of
 from fairshare.api.security import SESSION_COOKIE
 from fairshare.service import accounts, readmodels
-from fairshare.store.engine import write_transaction
 from fairshare.web import svg
 from fairshare.web.render import page, translator
 
@@ -99,22 +98,19 @@ def login(request: Request, username: Annotated[str, Form(max_length=64)],
     if not expected or not secrets.compare_digest(expected, csrf_token):
         raise HTTPException(status_code=403, detail=t("login_csrf_error"))
     settings = settings_of(request)
-    engine = engine_of(request)
-    user = None
+    found = None
     if not _throttled(request, username):
-        with engine.connect() as conn:
-            user = accounts.authenticate_password(conn, username, password)
-        if user is None:
+        found = accounts.log_in(context_of(request), username=username, password=password)
+        if found is None:
             _record_failure(request, username)
-    if user is None:
+    if found is None:
         token = secrets.token_urlsafe(24)
         failed = page(request, "login.html", title_key="login_title", login_csrf=token,
                       next=_safe_next(next), error=t("login_failed"), status_code=401)
         failed.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict",
                           secure=settings.secure_cookies, max_age=3600)
         return failed
-    with write_transaction(engine) as conn:
-        secret, _ = accounts.create_session(conn, user)
+    _, secret = found
     response = RedirectResponse(url=_safe_next(next), status_code=303)
     response.set_cookie(SESSION_COOKIE, secret, httponly=True, samesite="lax",
                         secure=settings.secure_cookies, max_age=settings.session_minutes * 60)
@@ -128,8 +124,7 @@ def logout(request: Request, principal: PagePrincipal,
     """End the session."""
     require_form_csrf(principal, csrf_token)
     if principal.session_secret:
-        with write_transaction(engine_of(request)) as conn:
-            accounts.end_session(conn, principal.session_secret)
+        accounts.log_out(context_of(request), secret=principal.session_secret)
     response = RedirectResponse(url="/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response
