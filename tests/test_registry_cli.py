@@ -84,6 +84,13 @@ ERRORS = [
     (("purge", "--as-of", "someday"), "not a date"),
     (("run", "replay", "R00009"), "No run 'R00009'"),
     (("consent", "withdraw", "nobody"), "No claimant or family"),
+    (("explain", "R00009", "f-1", "--by", "ana"), "has no recommendation"),
+    (("explain", "R00009", "f-1", "--by", "ana", "--lang", "de"), "use en or fr"),
+    (("reopen", "f-nobody", "--reason", "new facts"), "No family 'f-nobody'"),
+    (("reopen", "f-nobody", "--reason", "x"), "at least 3"),
+    (("audit", "verify", "--checkpoint", "missing.json"), "cannot read the checkpoint"),
+    (("export", "claimants", "--agreement", "x", "--out", "x.csv", "--current", "NB"),
+     "No agreement 'x'"),
 ]
 
 
@@ -107,8 +114,9 @@ def test_every_registry_command_has_help():
                 ("import", "claimants"), ("export", "claimants"), ("consent", "withdraw"),
                 ("consent", "give"), ("capacity", "add"), ("capacity", "list"),
                 ("run", "create"), ("run", "show"), ("run", "list"), ("run", "replay"),
-                ("transfers", "list"), ("audit", "verify"), ("audit", "show"), ("init",),
-                ("status",), ("decide",), ("purge",), ("synth", "claimants"),
+                ("transfers", "list"), ("audit", "verify"), ("audit", "show"),
+                ("audit", "checkpoint"), ("init",), ("status",), ("explain",), ("decide",),
+                ("reopen",), ("assign",), ("purge",), ("synth", "claimants"),
                 ("synth", "agreement"), ("synth", "capacity")):
         result = runner.invoke(app, [*cmd, "--help"])
         assert result.exit_code == 0, cmd
