@@ -95,16 +95,18 @@ def test_saved_model_loads_and_tampering_is_refused(model: OutcomeModel, tmp_pat
         load_model(tmp_path / "m")
 
 
-def test_family_score_is_the_sum_over_members(model: OutcomeModel, frame: pd.DataFrame) -> None:
+def test_family_score_is_the_mean_over_members(model: OutcomeModel, frame: pd.DataFrame) -> None:
     members = frame[frame["family_type"] == "couple"].head(10)
     dests = ["QC", "ON", "AB"]
     per_member = member_scores(model, members, dests)
     families = scores_for(model, members, dests)
     assert list(families.columns) == ["family_id", "destination", "score"]
-    expected = per_member.groupby(["family_id", "destination"])["score"].sum()
+    expected = per_member.groupby(["family_id", "destination"])["score"].mean()
     got = families.set_index(["family_id", "destination"])["score"]
     np.testing.assert_allclose(got.sort_index(), expected.sort_index(), atol=1e-5)
-    assert (families["score"] > 1).any() or (families["score"] > per_member["score"].max()).any()
+    assert families["score"].between(0, 1).all()  # per person: what `match` accepts
+    two = per_member.groupby("family_id")["member_id"].nunique()
+    assert (two == 2).any()  # couples: a mean of two members, not their sum
 
 
 def test_principal_factors_rank_by_absolute_contribution(model: OutcomeModel,

@@ -19,7 +19,7 @@ from sqlalchemy import func, or_, select
 from fairshare.api.auth import Principal
 from fairshare.api.roles import Role
 from fairshare.errors import InputError, NotFoundError, PermissionDeniedError
-from fairshare.ledger import Transfer
+from fairshare.ledger import RegistryFlows
 from fairshare.service import Context
 
 
@@ -32,11 +32,11 @@ def suppress(count: int, threshold: int) -> int | str:
     return f"<{threshold}" if 0 < count < threshold else count
 
 
-def registry_transfers(ctx: Context) -> tuple[Transfer, ...]:
-    """Transfers recorded in the registry, as ledger values (they move the balance)."""
-    from fairshare.service import ledger_transfers
+def ledger_flows(ctx: Context) -> RegistryFlows:
+    """What the registry adds to the balance (transfers by date, registry-only years)."""
+    from fairshare.service import registry_flows
 
-    return tuple(ledger_transfers(ctx))
+    return registry_flows(ctx)
 
 
 def status_counts(ctx: Context, principal: Principal, *, small_cell: int) -> list[tuple[str, Any]]:

@@ -259,19 +259,24 @@ def run_create(policy: str = typer.Option(..., "--policy", help="outcome, balanc
                                           "preference-first or a policy file."),
                key: str = typer.Option(..., "--key", help="Distribution key id or file."),
                solver: str = typer.Option("auto", "--solver"),
+               model: str | None = typer.Option(None, "--model", metavar="ID", help="A model "
+                                                "id from `fairshare models list`, or 'default' "
+                                                "(default: the latest added model, else the "
+                                                "default scorer)."),
                by: str | None = BY_OPTION, fmt: OutputFormat = FORMAT_OPTION) -> None:
-    """Build the matching problem from the registry, solve it and save the run with its
-    recommendations (pending until a human decides)."""
+    """Build the matching problem from the registry, score it, solve it and save the run with
+    its recommendations (pending until a human decides)."""
     from fairshare.service import create_run
 
-    detail = create_run(_ctx(), policy=policy, key=key, solver=solver, actor=by)
+    detail = create_run(_ctx(), policy=policy, key=key, solver=solver, actor=by, model=model)
     if fmt is OutputFormat.json:
-        _json(detail.run.as_dict())
+        _json({**detail.run.as_dict(), "model": detail.model})
         return
     r = detail.run
     typer.echo(f"Run {r.id}: {r.families} families, {r.placed} persons recommended for a move "
-               f"({r.status}, solver {r.solver}); input {r.input_sha256[:12]}, plan "
-               f"{r.plan_sha256[:12]}. Decide with `fairshare decide {r.id} FAMILY ...`.")
+               f"({r.status}, solver {r.solver}, scored by {detail.model['id']}); input "
+               f"{r.input_sha256[:12]}, plan {r.plan_sha256[:12]}. Decide with "
+               f"`fairshare decide {r.id} FAMILY ...`.")
 
 
 @run_app.command("show")

@@ -25,6 +25,7 @@ from fairshare.service.decisions import decide, ledger_transfers, list_transfers
 from fairshare.service.demo import seed_demo
 from fairshare.service.export import export_claimants
 from fairshare.service.imports import import_claimants
+from fairshare.service.ledger import registry_flows
 from fairshare.service.manual import assign
 from fairshare.service.models import (
     AgreementInfo,
@@ -34,6 +35,7 @@ from fairshare.service.models import (
     DecisionResult,
     ExportResult,
     ImportResult,
+    ModelInfo,
     PurgeResult,
     RecommendationInfo,
     ReplayResult,
@@ -45,16 +47,19 @@ from fairshare.service.models import (
 )
 from fairshare.service.retention import purge
 from fairshare.service.runs import create_run, list_runs, replay_run, show_run
+from fairshare.service.scoring_models import add_model, list_models, show_model
 from fairshare.service.settings import Settings
 from fairshare.service.setup import init_database, status
 
 __all__ = [
     "ALGORITHM_ACTOR", "PURPOSE", "AgreementInfo", "AuditInfo", "CapacityInfo", "ConsentResult",
-    "Context", "DecisionResult", "ExportResult", "ImportResult", "PurgeResult",
+    "Context", "DecisionResult", "ExportResult", "ImportResult", "ModelInfo", "PurgeResult",
     "RecommendationInfo", "ReplayResult", "RunDetail", "RunInfo", "Settings", "StatusReport",
-    "TransferInfo", "VerifyResult", "add_agreement", "add_capacity", "assign", "change_consent",
+    "TransferInfo", "VerifyResult", "add_agreement", "add_capacity", "add_model", "assign",
+    "change_consent",
     "create_run", "decide", "export_claimants", "import_claimants", "init_database",
-    "ledger_transfers", "list_agreements", "list_capacity", "list_runs", "list_transfers",
-    "open_context", "purge", "replay_run", "revoke_agreement", "seed_demo", "show_audit",
-    "show_run", "status", "utc_now", "verify_audit",
+    "ledger_transfers", "list_agreements", "list_capacity", "list_models", "list_runs",
+    "list_transfers", "open_context", "purge", "registry_flows", "replay_run",
+    "revoke_agreement", "seed_demo", "show_audit", "show_model", "show_run", "status", "utc_now",
+    "verify_audit",
 ]

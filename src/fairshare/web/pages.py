@@ -150,7 +150,7 @@ def _fmt_rows(t: Any, rows: list[dict[str, Any]], names: dict[str, dict[str, str
 def overview(request: Request, principal: PagePrincipal, key: str = "canada-population",
              years: str = "2019-2024") -> Response:
     """Map of fulfilment, intake against fair share, surplus over time, registry counts."""
-    from fairshare.api.registry import registry_transfers, status_counts
+    from fairshare.api.registry import ledger_flows, status_counts
     from fairshare.reference import load_federation
 
     t = translator(request)
@@ -160,7 +160,7 @@ def overview(request: Request, principal: PagePrincipal, key: str = "canada-popu
     if years not in YEAR_CHOICES:
         years = "2019-2024"
     ctx = context_of(request)
-    moves = registry_transfers(ctx)
+    moves = ledger_flows(ctx)
     total = readmodels.balance(key, years, True, "hamilton", False, moves)
     names = {j["code"]: j for j in readmodels.jurisdictions()}
     fed = load_federation()

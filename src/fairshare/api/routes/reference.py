@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query
 
 from fairshare.api import readmodels
 from fairshare.api.auth import CtxDep, Principal, require
-from fairshare.api.registry import registry_transfers
+from fairshare.api.registry import ledger_flows
 from fairshare.api.roles import Action
 from fairshare.api.schemas import BalancePublic, JurisdictionPublic, KeyPublic, SharesPublic
 from fairshare.errors import NotFoundError
@@ -58,5 +58,4 @@ def get_balance(_: Reader, ctx: CtxDep, key: KeyQuery = "canada-population",
                 cumulative: bool = False, method: MethodQuery = "hamilton",
                 carry_forward: bool = False) -> dict[str, object]:
     """Intake (after the registry's transfers) against fair share, per year or cumulative."""
-    return readmodels.balance(key, years, cumulative, method, carry_forward,
-                              registry_transfers(ctx))
+    return readmodels.balance(key, years, cumulative, method, carry_forward, ledger_flows(ctx))
