@@ -189,17 +189,12 @@ def balance_cmd(
     """Intake against fair share per jurisdiction: surplus, fulfilment, claims per 1,000
     residents. With a registry ($FAIRSHARE_HOME), its transfers count by their date and the
     years after the published data come from its records alone (column source)."""
-    from fairshare.service import open_context
+    from fairshare.service import Settings
     from fairshare.service.ledger import balance_frame
 
-    ctx = open_context()
-    try:
-        df = balance_frame(ctx, key=key, years=years, cumulative=cumulative,
-                           transfers=str(transfers) if transfers else None, method=method,
-                           carry_forward=carry_forward, total_basis=total_basis, on=on,
-                           data=data)
-    finally:
-        ctx.close()
+    df = balance_frame(Settings.from_env(), key=key, years=years, cumulative=cumulative,
+                       transfers=str(transfers) if transfers else None, method=method,
+                       carry_forward=carry_forward, total_basis=total_basis, on=on, data=data)
     if plot is not None:
         from fairshare.charts import plot_balance
 

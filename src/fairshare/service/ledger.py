@@ -19,6 +19,7 @@ from fairshare.errors import FairshareError, InputError
 from fairshare.ledger import RegistryFlows, Transfer
 from fairshare.service.common import as_utc
 from fairshare.service.context import Context
+from fairshare.service.settings import Settings
 from fairshare.store.engine import read_transaction
 from fairshare.store.tables import claimants, families, transfers
 
@@ -57,31 +58,36 @@ def registry_flows(ctx: Context) -> RegistryFlows:
         return read_flows(conn, ctx.today())
 
 
-def optional_flows(ctx: Context) -> RegistryFlows | None:
-    """The registry's flows when a registry database exists and is initialised, else None (the
-    analysis commands also work without a registry)."""
+def optional_flows(settings: Settings) -> RegistryFlows | None:
+    """The registry's flows when its database exists and is initialised, else None (the
+    analysis commands also work without a registry; nothing is created by asking)."""
     from sqlalchemy.exc import OperationalError, ProgrammingError
 
-    url = ctx.settings.database_url
+    from fairshare.service.context import open_context
+
+    url = settings.database_url
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if not path or path == ":memory:" or not Path(path).is_file():
             return None
+    ctx = open_context(settings)
     try:
         return registry_flows(ctx)
     except (OperationalError, ProgrammingError):
         return None
+    finally:
+        ctx.close()
 
 
-def balance_frame(ctx: Context | None, *, key: str, years: str, cumulative: bool = False,
+def balance_frame(settings: Settings | None, *, key: str, years: str, cumulative: bool = False,
                   transfers: str | Path | None = None, method: str = "hamilton",
                   carry_forward: bool = False, total_basis: str = "jurisdictions",
                   on: str | None = None, data: str | Path | None = None) -> pd.DataFrame:
-    """The balance the CLI prints: :func:`fairshare.analysis.balance_frame` with the
-    registry's flows when ``ctx`` has a registry (``df.attrs['registry']`` says whether)."""
+    """The balance the CLI prints: :func:`fairshare.analysis.balance_frame` with the flows of
+    the registry ``settings`` name, when there is one (``df.attrs['registry']`` says whether)."""
     from fairshare.analysis import balance_frame as frame
 
-    flows = optional_flows(ctx) if ctx is not None else None
+    flows = optional_flows(settings) if settings is not None else None
     df = frame(key, years=years, cumulative=cumulative, transfers=transfers, method=method,
                carry_forward=carry_forward, total_basis=total_basis, on=on, data=data,
                registry=flows)
