@@ -76,7 +76,8 @@ def _json(value: Any) -> None:
 @app.command("init")
 @_db_errors
 def init_cmd(demo: bool = typer.Option(False, "--demo", help="Also seed an example agreement, "
-                                       "synthetic claimants and capacity offers."),
+                                       "synthetic claimants, capacity offers and an "
+                                       "outcome model trained on a synthetic history."),
              families: int = typer.Option(40, "--families", min=1, max=5000,
                                           help="Families seeded by --demo."),
              by: str | None = BY_OPTION) -> None:
@@ -89,8 +90,13 @@ def init_cmd(demo: bool = typer.Option(False, "--demo", help="Also seed an examp
     typer.echo(f"Database ready: {report.database} (revision {report.revision}).")
     if demo:
         result = seed_demo(ctx, families=families, actor=by)
+        from fairshare.service import list_models
+
+        latest = next(iter(list_models(ctx)), None)
         typer.echo(f"Demo seeded: agreement {result.agreement_id}, {result.new_claimants} new "
-                   f"claimants in {result.new_families} new families, capacity offers added.")
+                   f"claimants in {result.new_families} new families, capacity offers added"
+                   + (f", model {latest.id} ({latest.name}) added: runs use it." if latest
+                      else "."))
 
 
 @app.command("status")
