@@ -38,11 +38,11 @@ def _free_port() -> int:
 
 def _seed(home: Path, claimants: int) -> tuple[str, str, float]:
     """Seed the registry; returns (API token, coordinator password, import seconds)."""
-    from fairshare.api.accounts import create_token, create_user
     from fairshare.api.database import prepare_database
     from fairshare.api.settings import Settings
     from fairshare.exchange.synth import synth_claimant_rows, write_claimants_csv
     from fairshare.service import create_run, import_claimants, open_context, seed_demo
+    from fairshare.service.accounts import create_token, create_user
     from fairshare.store.engine import write_transaction
 
     settings = Settings.for_home(home, secure_cookies=False)

@@ -10,13 +10,13 @@ The CLI's ``shares`` and ``balance`` commands print exactly these frames.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fairshare.errors import InputError
 from fairshare.keys import KeyResult, evaluate_key, load_key, parse_date
-from fairshare.ledger import Ledger, Transfer, compute_ledger, parse_years
+from fairshare.ledger import Ledger, RegistryFlows, Transfer, compute_ledger, parse_years
 from fairshare.reference import Federation, load_federation, read_csv_rows
 
 if TYPE_CHECKING:
@@ -107,51 +107,86 @@ def read_transfers(path: str | Path, fed: Federation) -> list[Transfer]:
     return out
 
 
+def available_years(fed: Federation, registry: RegistryFlows | None = None) -> list[str]:
+    """Years a balance can be computed for: the published intake's, then (with a registry) each
+    later year up to the current one, from registry data alone."""
+    published = list(fed.intake().periods)
+    return published + (registry.years_after(published[-1]) if registry else [])
+
+
 def compute_balance(key: str | Path, *, years: str | int = "2024", cumulative: bool = False,
                     transfers: str | Path | list[Transfer] | None = None,
                     method: str = "hamilton", carry_forward: bool = False,
                     total_basis: str = "jurisdictions", on: str | None = None,
-                    data: str | Path | None = None) -> tuple[Federation, KeyResult, Ledger]:
-    """The ledger under ``key`` for ``years``; see :func:`fairshare.ledger.compute_ledger`."""
+                    data: str | Path | None = None, registry: RegistryFlows | None = None,
+                    ) -> tuple[Federation, KeyResult, Ledger]:
+    """The ledger under ``key`` for ``years``; see :func:`fairshare.ledger.compute_ledger`.
+
+    This is the one balance of fairshare: the CLI's ``balance``, the API, the web overview and
+    ``run create`` (fair-share gaps, surplus before and after a plan) all call it. ``registry``
+    adds the registry's transfers (each in the year of its date) and, for the years after the
+    published data up to the current year, the intake the registry received (those rows say
+    ``source="registry"``). ``transfers`` (a CSV file or values) adds hypothetical moves.
+
+    Raises:
+        InputError: bad years or transfers, or transfers that make a net intake negative.
+    """
     if total_basis not in TOTAL_BASES:
         raise InputError(f"--total-basis '{total_basis}': use one of {', '.join(TOTAL_BASES)}.")
     fed, result = evaluate(key, on=on, data=data)
     intake = fed.intake()
-    year_list = parse_years(str(years), intake.periods)
+    extra_years = registry.years_after(intake.periods[-1]) if registry else []
+    year_list = parse_years(str(years), available_years(fed, registry))
     moves = (read_transfers(transfers, fed) if isinstance(transfers, str | Path)
              else list(transfers or []))
+    if registry is not None:
+        moves = list(registry.transfers) + moves
+    by_year: dict[str, Any] = dict(intake.values_by_period)
+    by_year.update({y: (registry.intake_by_year().get(y, {}) if registry else {})
+                    for y in extra_years})
     totals = None
     if total_basis == "published":
         national = [c for c, role in intake.extra_roles.items() if role == "national_total"]
         if not national:
             raise InputError(f"{fed.label} publishes no national total; use --total-basis jurisdictions.")
-        totals = {y: round(intake.extra_rows.get(y, {}).get(national[0], 0.0)) for y in year_list}
+        totals = {y: (round(intake.extra_rows.get(y, {}).get(national[0], 0.0))
+                      if y not in extra_years else round(sum(by_year[y].values())))
+                  for y in year_list}
     basis = ("sum of the jurisdictions' intakes" if total_basis == "jurisdictions"
              else "published national total (includes offices not assigned to a jurisdiction)")
     population_id = "population" if "population" in fed.indicators else None
     population = fed.values(population_id) if population_id else {}
-    ledger = compute_ledger(result.shares, intake.values_by_period, year_list,
+    ledger = compute_ledger(result.shares, by_year, year_list,
                             population=population, transfers=moves, method=method, totals=totals,
-                            total_basis=basis, cumulative=cumulative, carry_forward=carry_forward)
+                            total_basis=basis, cumulative=cumulative, carry_forward=carry_forward,
+                            registry_years=frozenset(extra_years))
+    shown = [y for y in year_list if y in extra_years]
+    if shown:
+        ledger = replace(ledger, notes=(*ledger.notes, *(
+            f"{y}: no published intake yet; shown as the current year from registry data alone "
+            "(claimants received in the registry and its transfers)." for y in shown)))
     return fed, result, ledger
 
 
 def balance_frame(key: str | Path, *, years: str | int = "2024", cumulative: bool = False,
                   transfers: str | Path | list[Transfer] | None = None, method: str = "hamilton",
                   carry_forward: bool = False, total_basis: str = "jurisdictions",
-                  on: str | None = None, data: str | Path | None = None) -> pd.DataFrame:
+                  on: str | None = None, data: str | Path | None = None,
+                  registry: RegistryFlows | None = None) -> pd.DataFrame:
     """Intake against fair share: one row per jurisdiction and year (or per jurisdiction).
 
     Columns: year, code, name, share, intake, transfers_in, transfers_out, net_intake,
-    fair_share, surplus, fulfilment, per_1000, carried_in, balance. ``df.attrs`` holds the key,
-    the totals shared out and where they came from, and notes (e.g. partial years).
+    fair_share, surplus, fulfilment, per_1000, carried_in, balance, source (``published``, or
+    ``registry`` for a year after the published data). ``df.attrs`` holds the key, the totals
+    shared out and where they came from, and notes (e.g. partial years). ``registry``: see
+    :func:`compute_balance`.
     """
     import pandas as pd
 
     fed, result, ledger = compute_balance(key, years=years, cumulative=cumulative,
                                           transfers=transfers, method=method,
                                           carry_forward=carry_forward, total_basis=total_basis,
-                                          on=on, data=data)
+                                          on=on, data=data, registry=registry)
     names = {j.code: j.name for j in fed.jurisdictions}
     rows = []
     for r in ledger.rows:
@@ -160,7 +195,8 @@ def balance_frame(key: str | Path, *, years: str | int = "2024", cumulative: boo
         d["name"] = names[r.code]
         rows.append(d)
     order = ["year", "code", "name", "share", "intake", "transfers_in", "transfers_out",
-             "net_intake", "fair_share", "surplus", "fulfilment", "per_1000", "carried_in", "balance"]
+             "net_intake", "fair_share", "surplus", "fulfilment", "per_1000", "carried_in", "balance",
+             "source"]
     df = pd.DataFrame(rows, columns=order)
     intake = fed.intake()
     notes = list(result.notes) + list(ledger.notes)

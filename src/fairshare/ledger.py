@@ -50,6 +50,40 @@ class LedgerRow:
     per_1000: float | None
     carried_in: int
     balance: int
+    source: str = "published"
+
+
+@dataclass(frozen=True)
+class RegistryFlows:
+    """What the registry adds to the published intake (a hashable value).
+
+    ``transfers``: every recorded transfer, counted in the year of its date. ``intake``:
+    ``(year, code, persons)`` received in the registry in years after the published data (by
+    the jurisdiction each family was received from); those years are shown from registry data
+    alone. ``current_year``: the last year a balance may be asked for.
+    """
+
+    transfers: tuple[Transfer, ...] = ()
+    intake: tuple[tuple[str, str, int], ...] = ()
+    current_year: int | None = None
+
+    def years_after(self, last_published: str) -> list[str]:
+        """The registry-only years: after ``last_published`` up to the current year.
+
+        >>> RegistryFlows(current_year=2026).years_after("2024")
+        ['2025', '2026']
+        """
+        if self.current_year is None:
+            return []
+        return [str(y) for y in range(int(last_published) + 1, self.current_year + 1)]
+
+    def intake_by_year(self) -> dict[str, dict[str, float]]:
+        """year -> code -> persons received (registry-only years)."""
+        out: dict[str, dict[str, float]] = {}
+        for year, code, persons in self.intake:
+            out.setdefault(year, {})
+            out[year][code] = out[year].get(code, 0.0) + persons
+        return out
 
 
 @dataclass(frozen=True)
@@ -89,6 +123,21 @@ def parse_years(text: str, available: Sequence[str]) -> list[str]:
     return sorted(set(years))
 
 
+def check_net_intake(rows: Sequence[LedgerRow]) -> None:
+    """Refuse a ledger in which transfers take more people out of a jurisdiction than it took in.
+
+    Raises:
+        InputError: naming each year and jurisdiction, with its intake and transfers.
+    """
+    bad = [f"{r.period}, {r.code}: intake {r.intake:,} + transfers in {r.transfers_in:,} - "
+           f"transfers out {r.transfers_out:,} = {r.net_intake:,}" for r in rows
+           if r.net_intake < 0]
+    if bad:
+        raise InputError("These transfers would make a net intake negative (more people moved "
+                         "out of a jurisdiction than it received); nothing was computed. Check "
+                         "the transfer counts and dates:", details=bad)
+
+
 def _net_transfers(transfers: Sequence[Transfer], year: str,
                    codes: Sequence[str]) -> tuple[dict[str, int], dict[str, int]]:
     t_in = dict.fromkeys(codes, 0)
@@ -104,7 +153,8 @@ def compute_ledger(shares: Mapping[str, float], intake_by_year: Mapping[str, Map
                    years: Sequence[str], *, population: Mapping[str, float],
                    transfers: Sequence[Transfer] = (), method: str = "hamilton",
                    totals: Mapping[str, int] | None = None, total_basis: str = "jurisdictions",
-                   cumulative: bool = False, carry_forward: bool = False) -> Ledger:
+                   cumulative: bool = False, carry_forward: bool = False,
+                   registry_years: frozenset[str] = frozenset()) -> Ledger:
     """Intake against fair share for each year in ``years`` (or summed when ``cumulative``).
 
     Args:
@@ -118,6 +168,11 @@ def compute_ledger(shares: Mapping[str, float], intake_by_year: Mapping[str, Map
         total_basis: a label saying where ``totals`` came from, shown with the output.
         cumulative: one row per jurisdiction over the whole range.
         carry_forward: carry each year's balance (surplus or deficit) into the next year.
+        registry_years: years whose intake comes from the registry alone (no published
+            data); their rows say ``source="registry"``.
+
+    Raises:
+        InputError: unknown jurisdictions, or transfers that make a net intake negative.
     """
     codes = list(shares)
     unknown = sorted({c for t in transfers for c in (t.from_code, t.to_code)} - set(codes))
@@ -152,11 +207,14 @@ def compute_ledger(shares: Mapping[str, float], intake_by_year: Mapping[str, Map
                 transfers_out=t_out[c], net_intake=net, fair_share=fair, surplus=surplus,
                 fulfilment=(net / fair) if fair else None,
                 per_1000=(net / pop * 1000) if pop else None, carried_in=carried_in,
-                balance=balance))
+                balance=balance, source="registry" if year in registry_years else "published"))
+    check_net_intake(yearly)
     if not cumulative:
         return Ledger(rows=tuple(yearly), totals=used_totals, total_basis=total_basis,
                       method=method, notes=tuple(notes))
     period = years[0] if len(years) == 1 else f"{years[0]}-{years[-1]}"
+    sources = {r.source for r in yearly}
+    source = sources.pop() if len(sources) == 1 else "published+registry"
     rows = []
     for c in codes:
         mine = [r for r in yearly if r.code == c]
@@ -168,7 +226,8 @@ def compute_ledger(shares: Mapping[str, float], intake_by_year: Mapping[str, Map
             transfers_in=sum(r.transfers_in for r in mine),
             transfers_out=sum(r.transfers_out for r in mine), net_intake=net, fair_share=fair,
             surplus=net - fair, fulfilment=(net / fair) if fair else None,
-            per_1000=(net / pop * 1000) if pop else None, carried_in=0, balance=net - fair))
+            per_1000=(net / pop * 1000) if pop else None, carried_in=0, balance=net - fair,
+            source=source))
     return Ledger(rows=tuple(rows), totals={period: sum(used_totals.values())},
                   total_basis=total_basis, method=method, notes=tuple(notes))
 

@@ -186,10 +186,13 @@ def balance_cmd(
     plot: Path | None = typer.Option(None, "--plot", help="Also write a chart: .png, .svg or .html."),
     on: str | None = ON_OPTION, data: str | None = DATA_OPTION, fmt: OutputFormat = FORMAT_OPTION,
 ) -> None:
-    """Intake against fair share per jurisdiction: surplus, fulfilment, claims per 1,000 residents."""
-    from fairshare.analysis import balance_frame
+    """Intake against fair share per jurisdiction: surplus, fulfilment, claims per 1,000
+    residents. With a registry ($FAIRSHARE_HOME), its transfers count by their date and the
+    years after the published data come from its records alone (column source)."""
+    from fairshare.service import Settings
+    from fairshare.service.ledger import balance_frame
 
-    df = balance_frame(key, years=years, cumulative=cumulative,
+    df = balance_frame(Settings.from_env(), key=key, years=years, cumulative=cumulative,
                        transfers=str(transfers) if transfers else None, method=method,
                        carry_forward=carry_forward, total_basis=total_basis, on=on, data=data)
     if plot is not None:
@@ -202,8 +205,10 @@ def balance_cmd(
     cols = list(df.columns)
     if fmt is OutputFormat.table:  # keep the table readable; csv and json carry every column
         hidden = {"carried_in", "balance"} if not carry_forward else set()
-        if transfers is None:
+        if transfers is None and not (df["transfers_in"].any() or df["transfers_out"].any()):
             hidden |= {"transfers_in", "transfers_out", "net_intake"}
+        if (df["source"] == "published").all():
+            hidden.add("source")
         if df["year"].nunique() == 1:
             hidden.add("year")
         cols = [c for c in cols if c not in hidden]

@@ -76,7 +76,8 @@ def _json(value: Any) -> None:
 @app.command("init")
 @_db_errors
 def init_cmd(demo: bool = typer.Option(False, "--demo", help="Also seed an example agreement, "
-                                       "synthetic claimants and capacity offers."),
+                                       "synthetic claimants, capacity offers and an "
+                                       "outcome model trained on a synthetic history."),
              families: int = typer.Option(40, "--families", min=1, max=5000,
                                           help="Families seeded by --demo."),
              by: str | None = BY_OPTION) -> None:
@@ -89,8 +90,13 @@ def init_cmd(demo: bool = typer.Option(False, "--demo", help="Also seed an examp
     typer.echo(f"Database ready: {report.database} (revision {report.revision}).")
     if demo:
         result = seed_demo(ctx, families=families, actor=by)
+        from fairshare.service import list_models
+
+        latest = next(iter(list_models(ctx)), None)
         typer.echo(f"Demo seeded: agreement {result.agreement_id}, {result.new_claimants} new "
-                   f"claimants in {result.new_families} new families, capacity offers added.")
+                   f"claimants in {result.new_families} new families, capacity offers added"
+                   + (f", model {latest.id} ({latest.name}) added: runs use it." if latest
+                      else "."))
 
 
 @app.command("status")
@@ -261,19 +267,24 @@ def run_create(policy: str = typer.Option(..., "--policy", help="outcome, balanc
                                           "preference-first or a policy file."),
                key: str = typer.Option(..., "--key", help="Distribution key id or file."),
                solver: str = typer.Option("auto", "--solver"),
+               model: str | None = typer.Option(None, "--model", metavar="ID", help="A model "
+                                                "id from `fairshare models list`, or 'default' "
+                                                "(default: the latest added model, else the "
+                                                "default scorer)."),
                by: str | None = BY_OPTION, fmt: OutputFormat = FORMAT_OPTION) -> None:
-    """Build the matching problem from the registry, solve it and save the run with its
-    recommendations (pending until a human decides)."""
+    """Build the matching problem from the registry, score it, solve it and save the run with
+    its recommendations (pending until a human decides)."""
     from fairshare.service import create_run
 
-    detail = create_run(_ctx(), policy=policy, key=key, solver=solver, actor=by)
+    detail = create_run(_ctx(), policy=policy, key=key, solver=solver, actor=by, model=model)
     if fmt is OutputFormat.json:
-        _json(detail.run.as_dict())
+        _json({**detail.run.as_dict(), "model": detail.model})
         return
     r = detail.run
     typer.echo(f"Run {r.id}: {r.families} families, {r.placed} persons recommended for a move "
-               f"({r.status}, solver {r.solver}); input {r.input_sha256[:12]}, plan "
-               f"{r.plan_sha256[:12]}. Decide with `fairshare decide {r.id} FAMILY ...`.")
+               f"({r.status}, solver {r.solver}, scored by {detail.model['id']}); input "
+               f"{r.input_sha256[:12]}, plan {r.plan_sha256[:12]}. Decide with "
+               f"`fairshare decide {r.id} FAMILY ...`.")
 
 
 @run_app.command("show")

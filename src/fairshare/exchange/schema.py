@@ -16,10 +16,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from fairshare.vocabulary import load_vocabulary
+
 FIELDS: tuple[str, ...] = (
     "claimant_id", "family_id", "current_jurisdiction", "birth_year", "sex", "languages",
-    "education", "work_experience_years", "arrived_on", "consent", "consent_text_version",
-    "consent_at", "preferences", "excluded", "services", "ties",
+    "education", "work_experience_years", "occupation_group", "arrived_on", "consent",
+    "consent_text_version", "consent_at", "preferences", "excluded", "services", "ties",
 )
 REQUIRED_FIELDS: tuple[str, ...] = ("claimant_id", "family_id", "current_jurisdiction",
                                     "consent", "consent_text_version")
@@ -32,8 +34,10 @@ SPECIAL_CATEGORIES = frozenset({
     "last_name", "surname", "address", "phone", "email", "passport_number", "uci",
 })
 SEXES = ("F", "M", "X")
-EDUCATION = ("none", "primary", "secondary", "post-secondary", "tertiary")
-LANGUAGE_LEVELS = ("basic", "intermediate", "fluent", "native")
+VOCABULARY = load_vocabulary()  # education, language levels, occupations: data/vocabulary.yaml
+EDUCATION = VOCABULARY.education
+LANGUAGE_LEVELS = VOCABULARY.language_levels
+OCCUPATION_GROUPS = VOCABULARY.occupation_groups
 SERVICES = ("french", "english", "health-specialised", "trauma-care", "accessible-housing",
             "school-places")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$")
@@ -60,19 +64,27 @@ class PersonRecord:
     excluded: tuple[str, ...]
     services: tuple[str, ...]
     ties: tuple[str, ...]
+    occupation_group: str | None = None
 
     def person_key(self) -> str:
-        """The person's own fields (family excluded) as deterministic text, cheap to hash."""
-        return repr((self.birth_year, self.sex, self.languages, self.education,
-                     self.work_experience_years,
-                     self.arrived_on.isoformat() if self.arrived_on else None))
+        """The person's own fields (family excluded) as deterministic text, cheap to hash.
+
+        ``occupation_group`` enters only when given, so records imported before the field
+        existed keep their hash."""
+        own = (self.birth_year, self.sex, self.languages, self.education,
+               self.work_experience_years,
+               self.arrived_on.isoformat() if self.arrived_on else None)
+        return repr(own if self.occupation_group is None else (*own, self.occupation_group))
 
     def person_content(self) -> dict[str, Any]:
         """The person's own fields (what the conflict check compares)."""
-        return {"family_id": self.family_id, "birth_year": self.birth_year, "sex": self.sex,
-                "languages": [list(x) for x in self.languages], "education": self.education,
-                "work_experience_years": self.work_experience_years,
-                "arrived_on": self.arrived_on.isoformat() if self.arrived_on else None}
+        content = {"family_id": self.family_id, "birth_year": self.birth_year, "sex": self.sex,
+                   "languages": [list(x) for x in self.languages], "education": self.education,
+                   "work_experience_years": self.work_experience_years,
+                   "arrived_on": self.arrived_on.isoformat() if self.arrived_on else None}
+        if self.occupation_group is not None:
+            content["occupation_group"] = self.occupation_group
+        return content
 
     def family_key(self) -> tuple[Any, ...]:
         """The family-level fields as a tuple (cheap to compare)."""
@@ -159,11 +171,14 @@ def _languages(row: _Row) -> tuple[tuple[str, str], ...]:
     text = row.text("languages")
     out: list[tuple[str, str]] = []
     for part in filter(None, (p.strip() for p in text.split(";"))):
-        lang, _, level = part.partition(":")
-        lang, level = lang.strip().lower(), (level.strip().lower() or "fluent")
-        if not _LANG.match(lang) or level not in LANGUAGE_LEVELS:
-            row.fail("languages", "an entry is not LANG:LEVEL (e.g. fr:fluent; levels "
-                     f"{', '.join(LANGUAGE_LEVELS)}).")
+        lang, _, written = part.partition(":")
+        lang = lang.strip().lower()
+        level = VOCABULARY.language_level(written) if written.strip() else None
+        if not _LANG.match(lang) or level is None:
+            row.fail("languages", "an entry is not LANG:LEVEL with a CEFR level (e.g. fr:B2; "
+                     f"allowed levels {', '.join(VOCABULARY.accepted_levels())}).")
+        elif any(known == lang for known, _ in out):
+            row.fail("languages", f"language '{lang}' is listed twice.")
         else:
             out.append((lang, level))
     return tuple(sorted(out))
@@ -200,17 +215,24 @@ def validate_row(number: int, raw: Mapping[str, Any], *, codes: frozenset[str], 
     family_id = _identifier(row, "family_id")
     fam = _family_fields(row, codes, cache)
     birth_year = row.parsed("birth_year", int, "a year")
-    if birth_year is not None and not 1900 <= birth_year <= year:
-        row.fail("birth_year", f"is outside 1900-{year}.")
+    if birth_year is not None and not VOCABULARY.birth_year_min <= birth_year <= year:
+        row.fail("birth_year", f"is outside {VOCABULARY.birth_year_min}-{year} (allowed: a "
+                 f"year from {VOCABULARY.birth_year_min} to the batch year {year}).")
     sex = row.text("sex").upper() or None
     if sex is not None and sex not in SEXES:
         row.fail("sex", f"use one of {', '.join(SEXES)} or leave empty.")
     education = row.text("education").lower() or None
     if education is not None and education not in EDUCATION:
-        row.fail("education", f"use one of {', '.join(EDUCATION)} or leave empty.")
+        row.fail("education", f"not an allowed value; allowed: {', '.join(EDUCATION)} or empty.")
+    occupation = row.text("occupation_group").lower() or None
+    if occupation is not None and occupation not in OCCUPATION_GROUPS:
+        row.fail("occupation_group", "not an allowed value; allowed: "
+                 f"{', '.join(OCCUPATION_GROUPS)} or empty.")
     work = row.parsed("work_experience_years", float, "a number of years")
-    if work is not None and not 0 <= work <= 70:
-        row.fail("work_experience_years", "must be between 0 and 70.")
+    low, high = VOCABULARY.work_experience
+    if work is not None and not low <= work <= high:
+        row.fail("work_experience_years", f"must be between {low:g} and {high:g} (allowed: a "
+                 f"number of years from {low:g} to {high:g}).")
     arrived = row.parsed("arrived_on", dt.date.fromisoformat, "a date (YYYY-MM-DD)")
     consent = row.text("consent").lower()
     if consent not in ("yes", "true", "1", "y"):
@@ -229,7 +251,7 @@ def validate_row(number: int, raw: Mapping[str, Any], *, codes: frozenset[str], 
         birth_year=birth_year, sex=sex, languages=languages, education=education,
         work_experience_years=work, arrived_on=arrived, consent_text_version=version,
         consent_at=consent_at, preferences=fam[1], excluded=fam[2], services=fam[3],
-        ties=fam[4])
+        ties=fam[4], occupation_group=occupation)
 
 
 _FamilyFields = tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...]]

@@ -8,12 +8,15 @@ import random
 from pathlib import Path
 
 from fairshare.exchange.schema import FIELDS
+from fairshare.vocabulary import load_vocabulary
 
 DESTINATIONS = ("ON", "NB", "NS", "MB", "SK", "AB", "BC", "NL", "PE")
 LANGS = (("fr", 0.45), ("en", 0.35), ("es", 0.25), ("ar", 0.15), ("ht", 0.12), ("sw", 0.05),
          ("fa", 0.05), ("tr", 0.04), ("pt", 0.04))
-LEVELS = ("basic", "intermediate", "fluent", "native")
-EDUCATION = ("none", "primary", "secondary", "post-secondary", "tertiary")
+_VOCABULARY = load_vocabulary()  # every drawn value comes from data/vocabulary.yaml
+LEVELS = _VOCABULARY.language_levels
+EDUCATION = _VOCABULARY.education
+OCCUPATIONS = _VOCABULARY.occupation_groups
 
 
 def synth_claimant_rows(*, families: int, seed: int, current: str = "QC",
@@ -49,6 +52,7 @@ def synth_claimant_rows(*, families: int, seed: int, current: str = "QC",
                 "languages": ";".join(f"{lang}:{rng.choice(LEVELS)}" for lang in langs),
                 "education": rng.choice(EDUCATION) if adult else "primary",
                 "work_experience_years": str(rng.randrange(0, 20)) if adult else "0",
+                "occupation_group": rng.choice(OCCUPATIONS) if adult else "none",
                 "consent": "yes",
                 "consent_text_version": "2026-01",
                 "consent_at": consent_at.isoformat().replace("+00:00", "Z"),

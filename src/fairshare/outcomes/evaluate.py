@@ -232,8 +232,7 @@ def build_cohort(model: OutcomeModel, frame: pd.DataFrame, *, truth: str,
 
 def evaluate(model: OutcomeModel, frame: pd.DataFrame, *, truth: str = "generative",
              n_boot: int = 200, seed: int = 0, max_families: int = 20000,
-             backtest: bool = True, fairlearn_bootstrap: bool = False,
-             worst_off_share: float = 0.5) -> dict[str, Any]:
+             backtest: bool = True, fairlearn_bootstrap: bool = False) -> dict[str, Any]:
     """Holdout metrics, group metrics and the back-test, as one JSON-ready dictionary."""
     if truth not in ("generative", "model"):
         raise InputError(f"--truth must be 'generative' or 'model' (got '{truth}').")
@@ -278,7 +277,7 @@ def evaluate(model: OutcomeModel, frame: pd.DataFrame, *, truth: str = "generati
     }
     if backtest:
         cohort = build_cohort(model, held, truth=truth, max_families=max_families, seed=seed)
-        bt = run_backtest(cohort, dimensions=dims, seed=seed, worst_off_share=worst_off_share)
+        bt = run_backtest(cohort, dimensions=dims, seed=seed)
         bt["cohort"]["sampled_from_families"] = int(held["family_id"].nunique())
         bt["outcome"] = "employed_1y"
         result["backtest"] = bt

@@ -24,6 +24,7 @@ import yaml
 
 from fairshare.errors import InputError
 from fairshare.outcomes.synth import AGE_BANDS, OUTCOME_COLUMNS, age_band_of
+from fairshare.vocabulary import load_vocabulary
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -40,10 +41,18 @@ PERSON_COLUMNS = ("person_id", "family_id", "sex", "english_level", "french_leve
 #: What prediction needs (sex and region of origin are audit-only: not asked for).
 PREDICT_COLUMNS = ("person_id", "family_id", "english_level", "french_level", "education",
                    "occupation_group")
-#: Language levels may be given as 0-3 or as CEFR / descriptive labels.
-LEVEL_LABELS = {"none": 0, "0": 0, "a1": 1, "a2": 1, "basic": 1, "1": 1, "b1": 2, "b2": 2,
-                "intermediate": 2, "2": 2, "c1": 3, "c2": 3, "fluent": 3, "native": 3, "3": 3}
-EDUCATION_ALIASES = {"primary": "none", "tertiary": "university"}
+_VOCABULARY = load_vocabulary()
+#: Language levels may be given as 0-3 or as the vocabulary's CEFR levels (and their aliases).
+LEVEL_LABELS = {"none": 0, "0": 0, "1": 1, "2": 2, "3": 3,
+                **{level.lower(): _VOCABULARY.model_level(level)
+                   for level in _VOCABULARY.accepted_levels()}}
+#: Education labels of history files written before the shared vocabulary.
+EDUCATION_ALIASES = {"postsecondary": "post-secondary", "university": "tertiary"}
+#: Features the registry can supply for a model (from the claimants it stores): others, such
+#: as region_of_origin, make `fairshare models add` refuse the model.
+REGISTRY_FEATURES = frozenset({"age_band", "age", "education", "occupation_group",
+                               "family_type", "english_level", "french_level", "destination",
+                               "sex", "children", "language"})
 
 
 @dataclass(frozen=True)
@@ -323,3 +332,36 @@ class Encoder:
     def categorical_mask(self) -> list[bool]:
         """Which columns of :meth:`compact` are categorical."""
         return [n in self.categories for n in self.registry.predictors]
+
+
+def members_from_claimants(rows: list[dict[str, Any]], *, year: int,
+                           reference_age: int = 30) -> pd.DataFrame:
+    """The model's members frame from registry claimants (vocabulary values).
+
+    Each row has ``id``, ``family_id``, ``birth_year``, ``sex``, ``languages`` (pairs of
+    language and CEFR level), ``education`` and ``occupation_group``. English and French levels
+    become the model's 0-3 scale through the vocabulary; ``age`` is ``year - birth_year``
+    (``reference_age`` when unknown); missing categories are left empty for the caller to fill.
+    ``children`` counts the family's members under 18.
+
+    >>> f = members_from_claimants([{"id": "c1", "family_id": "f1", "birth_year": 1990,
+    ...     "sex": "F", "languages": [["fr", "B2"], ["en", "A1"]], "education": "tertiary",
+    ...     "occupation_group": "health_care"}], year=2026)
+    >>> f.loc[0, ["age", "english_level", "french_level", "children"]].tolist()
+    [36, 1, 2, 0]
+    """
+    out = []
+    for r in rows:
+        levels = {str(a).lower()[:2]: _VOCABULARY.model_level(str(b))
+                  for a, b in (r.get("languages") or [])}
+        birth = r.get("birth_year")
+        out.append({"person_id": str(r["id"]), "family_id": str(r["family_id"]),
+                    "age": (year - int(birth)) if birth is not None else reference_age,
+                    "sex": r.get("sex") or "unknown", "english_level": levels.get("en", 0),
+                    "french_level": levels.get("fr", 0), "education": r.get("education") or "",
+                    "occupation_group": r.get("occupation_group") or ""})
+    frame = pd.DataFrame(out, columns=["person_id", "family_id", "age", "sex", "english_level",
+                                       "french_level", "education", "occupation_group"])
+    minors = (frame["age"] < 18).groupby(frame["family_id"]).transform("sum")
+    frame["children"] = minors.astype(np.int64) if len(frame) else minors
+    return frame

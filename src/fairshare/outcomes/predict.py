@@ -1,9 +1,11 @@
 """Member x destination predictions, family matching scores and principal factors.
 
 The matching engine reads a scores file ``family_id,destination,score`` (``fairshare match
---scores FILE``). Here a family's score is the SUM over its members of each member's predicted
-probability of the outcome (by default employment at one year) in that destination: every
-member counts, never "at least one member employed", which would ignore women and children.
+--scores FILE``) of per-person scores in [0, 1]. Here a family's score is the MEAN over its
+members of each member's predicted probability of the outcome (by default employment at one
+year) in that destination (the engine multiplies by the family's size, so its objective is the
+sum over members): every member counts, never "at least one member employed", which would
+ignore women and children.
 
 Principal factors (so explanations can name them) are computed by ablation at the person level:
 for each predictor, the person's value is replaced by the training reference (the most common
@@ -70,22 +72,60 @@ def member_scores(model: OutcomeModel | str | Path, members: pd.DataFrame,
 def scores_for(model_dir: OutcomeModel | str | Path, members_frame: pd.DataFrame,
                destinations: Sequence[str] | None = None, *,
                outcome: str = "employed_1y") -> pd.DataFrame:
-    """Family matching scores: the sum over members of the predicted outcome probability.
+    """Family matching scores per person: the mean over members of the predicted outcome.
 
     Args:
         model_dir: a directory written by ``fairshare outcomes train`` (or a loaded model).
         members_frame: one row per member with ``member_id`` (or ``person_id``), ``family_id``,
-            ``age`` or ``birth_year``, ``sex``, ``english_level``, ``french_level``,
-            ``education``, ``occupation_group``, ``region_of_origin``, ``family_type``.
+            ``age`` or ``birth_year``, ``english_level``, ``french_level``, ``education``,
+            ``occupation_group`` (and ``sex``, ``region_of_origin``, ``family_type`` if known).
         destinations: destination codes to score (default: every destination the model knows).
         outcome: ``employed_1y`` (default), ``retained_1y`` or ``earnings_band``.
 
     Returns:
-        Columns ``family_id, destination, score`` (score = expected number of members with the
-        outcome), sorted by family and destination, for ``fairshare match --scores``.
+        Columns ``family_id, destination, score``: score in [0, 1] is the expected share of
+        the family's adult members with the outcome (the sum over members divided by the
+        members scored), sorted by family and destination. This is what the matching engine
+        takes as a per-member score (``fairshare match --scores``); it multiplies by the
+        family's size, so its objective is again the sum over members.
     """
     members = member_scores(model_dir, members_frame, destinations, outcome=outcome)
-    return combine_family_scores(members, how="sum")
+    return combine_family_scores(members, how="per-person")
+
+
+def registry_scores(model: OutcomeModel, members: pd.DataFrame, destinations: Sequence[str],
+                    family_ids: Sequence[str], *,
+                    outcome: str = "employed_1y") -> dict[str, dict[str, float]]:
+    """Per-person scores of every family in ``family_ids`` for the matching engine.
+
+    ``members`` comes from :func:`fairshare.outcomes.features.members_from_claimants`. A value
+    the model never saw (or a missing one) takes the model's training reference value (its most
+    common category); a family without a member aged 18 or over gets, in each destination, the
+    mean score of the adults scored there.
+
+    Raises:
+        InputError: a destination the model does not know.
+    """
+    prepared = prepare(members, source="registry claimants", outcomes=False,
+                       need_destination=False)
+    for name, cats in model_categories(model).items():
+        if name in prepared.columns:
+            known = prepared[name].astype(str).isin(cats)
+            prepared.loc[~known, name] = model.encoder.references[name]
+    table = scores_for(model, prepared, destinations, outcome=outcome)
+    out: dict[str, dict[str, float]] = {}
+    for fid, dest, score in zip(table["family_id"].astype(str), table["destination"].astype(str),
+                                table["score"].to_numpy(dtype=np.float64), strict=True):
+        out.setdefault(fid, {})[dest] = float(score)
+    means = {str(d): round(float(v), 6) for d, v in
+             table.groupby("destination")["score"].mean().items()}
+    return {fid: out.get(fid, {str(d): means[str(d)] for d in destinations})
+            for fid in family_ids}
+
+
+def model_categories(model: OutcomeModel) -> dict[str, tuple[str, ...]]:
+    """The categories the model saw for each categorical predictor (destination excluded)."""
+    return {k: v for k, v in model.encoder.categories.items() if k != "destination"}
 
 
 def combine_family_scores(members: pd.DataFrame, *, how: str = "sum",

@@ -13,10 +13,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-PLAN_LABELS = {"status_quo": "Status quo (where people went)", "random": "Random",
-               "greedy": "Greedy", "optimised_unconstrained": "Optimised (no floors)",
-               "optimised": "Optimised, no group worse off",
-               "worst_off_floor": "Optimised + worst-off floor", "oracle": "Oracle (true model)"}
+PLAN_LABELS = {"status_quo": "Status quo (where people went)", "random": "Random (engine baseline)",
+               "greedy": "Greedy (engine baseline)",
+               "optimised": "Optimised (fairshare.matching.solve, outcome policy)",
+               "oracle": "Oracle (the engine on the true model)"}
 
 
 def _png(fig: Any) -> str:
@@ -164,13 +164,12 @@ def render_html(result: dict[str, Any], card: dict[str, Any]) -> str:
                      f"{html.escape(', '.join(bt['groups_worse_off']) or 'none')}.</p>")
         plan_rows = [{"plan": PLAN_LABELS.get(k, k), **v} for k, v in bt["plans"].items()]
         parts.append(_table(plan_rows, ["plan", "true_rate", "gain_vs_status_quo",
-                                        "predicted_rate"]))
+                                        "predicted_rate", "solver", "status",
+                                        "families_left_in_place"]))
         parts.append(_img(plans_plot(bt), "True employment rate by plan"))
         parts.append(_img(groups_plot(bt), "Status quo and optimised rates by group"))
         parts.append(_table(bt["by_group"], ["dimension", "group", "persons", *bt["plans"],
                                              "gain_vs_status_quo"]))
-        parts.append("<h3>Cost of fairness floors</h3><pre>"
-                     + html.escape(json.dumps(bt["floors"], indent=2)) + "</pre>")
     parts.append("<h2>Limitations</h2><ul>"
                  + "".join(f"<li>{html.escape(x)}</li>" for x in card.get("limitations", []))
                  + "</ul></body></html>")

@@ -36,6 +36,7 @@ import pandas as pd
 import yaml
 
 from fairshare.errors import InputError
+from fairshare.vocabulary import check_covers, load_vocabulary
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -139,13 +140,28 @@ def _load_cached(path: str) -> GenerativeModel:
     national = float(np.average(rates[known], weights=claims_weights[known]))
     base = np.full(len(codes), float(emp["territory_effect"]))
     base[known] = float(emp["unemployment_slope"]) * (rates[known] - national)
-    occupations = tuple(raw["occupation_groups"])
+    vocabulary = load_vocabulary()  # education levels and occupation groups, defined once
+    occupations, education = vocabulary.occupation_groups, vocabulary.education
+    where = f"Generative model {path}"
+    check_covers(emp["occupation_demand"], occupations, where=f"{where}: occupation_demand")
+    check_covers(raw["occupation_by_education"], education,
+                 where=f"{where}: occupation_by_education")
+    for block in (emp["education"], raw["earnings"]["education"]):
+        check_covers(block, education, where=f"{where}: education effects")
+    for name, region in raw["regions"].items():
+        if len(region["education"]) != len(education):
+            raise InputError(f"{where}: regions.{name}.education needs {len(education)} "
+                             f"probabilities ({', '.join(education)}).")
+    for name, row in raw["occupation_by_education"].items():
+        if len(row) != len(occupations):
+            raise InputError(f"{where}: occupation_by_education.{name} needs "
+                             f"{len(occupations)} probabilities ({', '.join(occupations)}).")
     demand = np.vstack([_by_destination(emp["occupation_demand"][o], codes,
                                         f"employment.occupation_demand.{o}")
                         for o in occupations])
     return GenerativeModel(
         path=path, raw=raw, destinations=codes,
-        education_levels=tuple(raw["education_levels"]), occupation_groups=occupations,
+        education_levels=education, occupation_groups=occupations,
         regions=tuple(raw["regions"]), base=base,
         english_weight=_by_destination(emp["english_weight"], codes, "employment.english_weight"),
         french_weight=_by_destination(emp["french_weight"], codes, "employment.french_weight"),

@@ -27,6 +27,7 @@ from fairshare.service.demo import seed_demo
 from fairshare.service.explanations import open_explanation
 from fairshare.service.export import export_claimants
 from fairshare.service.imports import check_batch, import_claimants
+from fairshare.service.ledger import registry_flows
 from fairshare.service.manual import assign
 from fairshare.service.models import (
     AgreementInfo,
@@ -38,6 +39,7 @@ from fairshare.service.models import (
     ExportResult,
     FamilyState,
     ImportResult,
+    ModelInfo,
     PurgeResult,
     RecommendationInfo,
     ReplayResult,
@@ -49,6 +51,7 @@ from fairshare.service.models import (
 )
 from fairshare.service.retention import purge
 from fairshare.service.runs import create_run, list_runs, replay_run, show_run
+from fairshare.service.scoring_models import add_model, list_models, show_model
 from fairshare.service.settings import Settings
 from fairshare.service.setup import init_database, status
 
@@ -65,6 +68,7 @@ __all__ = [
     "ExportResult",
     "FamilyState",
     "ImportResult",
+    "ModelInfo",
     "PurgeResult",
     "RecommendationInfo",
     "ReplayResult",
@@ -76,6 +80,7 @@ __all__ = [
     "VerifyResult",
     "add_agreement",
     "add_capacity",
+    "add_model",
     "assign",
     "change_consent",
     "check_batch",
@@ -87,16 +92,19 @@ __all__ = [
     "ledger_transfers",
     "list_agreements",
     "list_capacity",
+    "list_models",
     "list_runs",
     "list_transfers",
     "open_context",
     "open_explanation",
     "purge",
+    "registry_flows",
     "reopen_family",
     "replay_run",
     "revoke_agreement",
     "seed_demo",
     "show_audit",
+    "show_model",
     "show_run",
     "status",
     "utc_now",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fairshare.exchange.agreements import synth_agreement_yaml
 from fairshare.exchange.synth import (
     synth_capacity_rows,
@@ -14,12 +16,18 @@ from fairshare.service.capacity import add_capacity
 from fairshare.service.context import Context
 from fairshare.service.imports import import_claimants
 from fairshare.service.models import ImportResult
+from fairshare.service.scoring_models import add_model
+
+DEMO_HISTORY_PERSONS = 2000  # small: `make run` trains the demo model in a few seconds
 
 
 def seed_demo(ctx: Context, *, families: int = 40, seed: int = 1,
-              actor: str | None = None) -> ImportResult:
-    """Add the example agreement (valid around today), import ``families`` synthetic families
-    and add synthetic capacity offers. Files are written under ``<home>/demo``; idempotent."""
+              actor: str | None = None,
+              history_persons: int = DEMO_HISTORY_PERSONS) -> ImportResult:
+    """Add the example agreement (valid around today), import ``families`` synthetic families,
+    add synthetic capacity offers, and train an outcome model on a synthetic history of
+    ``history_persons`` adults and add it (0: no model; runs then use the default scorer).
+    Files are written under ``<home>/demo``; idempotent (the model is trained once)."""
     import datetime as dt
 
     folder = ctx.settings.home / "demo"
@@ -37,4 +45,27 @@ def seed_demo(ctx: Context, *, families: int = 40, seed: int = 1,
         synth_capacity_rows(seed=seed, persons=max(40, families * 2),
                             expires_on=today + dt.timedelta(days=365)), folder / "capacity.csv")
     add_capacity(ctx, path=capacity, actor=actor)
-    return import_claimants(ctx, path=batch, agreement_id=info.id, actor=actor)
+    result = import_claimants(ctx, path=batch, agreement_id=info.id, actor=actor)
+    if history_persons:
+        add_model(ctx, path=demo_model(folder / "model", persons=history_persons, seed=seed),
+                  name=f"demo model (synthetic history, {history_persons} persons)",
+                  actor=actor)
+    return result
+
+
+def demo_model(folder: Path, *, persons: int, seed: int) -> Path:
+    """A model trained on a synthetic history (reused when ``folder`` already holds one)."""
+    from fairshare.errors import InputError
+    from fairshare.outcomes.features import prepare
+    from fairshare.outcomes.synth import generate_history
+    from fairshare.outcomes.train import load_model, save_model, train
+
+    try:
+        load_model(folder)
+        return folder
+    except InputError:
+        pass
+    history = generate_history(persons, seed=seed)
+    frame = prepare(history, source="synthetic history", outcomes=True)
+    return save_model(train(frame, data_name=f"synthetic history ({persons} persons, seed "
+                                             f"{seed})"), folder)

@@ -222,6 +222,7 @@ def _store(ctx: Context, conn: Connection, records: list[PersonRecord],
                      "birth_year": r.birth_year, "sex": r.sex,
                      "languages": [list(x) for x in r.languages], "education": r.education,
                      "work_experience_years": r.work_experience_years,
+                     "occupation_group": r.occupation_group,
                      "arrived_on": r.arrived_on, "content_sha256": person_hash[pid],
                      "created_at": now} for r, pid in new_people])
     put(consents, [{"claimant_id": pid, "purpose": PURPOSE, "state": "given",

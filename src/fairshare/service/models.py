@@ -140,6 +140,8 @@ class RunDetail(_Base):
 
     run: RunInfo
     recommendations: list[RecommendationInfo]
+    model: dict[str, Any] = field(default_factory=dict)
+    destinations: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -238,3 +240,18 @@ class CheckpointInfo(_Base):
     seq: int
     hash: str
     public_key: str
+
+
+@dataclass(frozen=True)
+class ModelInfo(_Base):
+    """A trained outcome model stored in the registry (by reference, with its bytes' hash)."""
+
+    id: str
+    name: str
+    path: str
+    sha256: str
+    data_sha256: str
+    features: dict[str, Any]
+    card: dict[str, Any]
+    added_at: dt.datetime
+    added_by: str

@@ -11,7 +11,7 @@ import functools
 import math
 from typing import Any
 
-from fairshare.ledger import Transfer
+from fairshare.ledger import RegistryFlows
 
 YEARS_DEFAULT = "2019-2024"
 
@@ -74,12 +74,13 @@ def shares(key: str, total: int | None = None, method: str = "hamilton",
 @functools.lru_cache(maxsize=128)
 def balance(key: str, years: str = YEARS_DEFAULT, cumulative: bool = False,
             method: str = "hamilton", carry_forward: bool = False,
-            transfers: tuple[Transfer, ...] = ()) -> dict[str, Any]:
-    """Intake against fair share (see :func:`fairshare.analysis.balance_frame`)."""
+            registry: RegistryFlows | None = None) -> dict[str, Any]:
+    """Intake against fair share: the one balance (:func:`fairshare.analysis.compute_balance`)
+    with the registry's flows (transfers by date, registry-only years)."""
     from fairshare.analysis import balance_frame
 
     df = balance_frame(key, years=years, cumulative=cumulative, method=method,
-                       carry_forward=carry_forward, transfers=list(transfers))
+                       carry_forward=carry_forward, registry=registry)
     rows = _records(df)
     for r in rows:
         r["year"] = str(r["year"])

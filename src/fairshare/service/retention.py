@@ -27,7 +27,7 @@ from fairshare.store.tables import (
 TOMBSTONE_IDS = 500
 PURGED_REASON = "(removed under the retention schedule)"
 PERSONAL = {"birth_year": None, "sex": None, "languages": None, "education": None,
-            "work_experience_years": None, "arrived_on": None}
+            "work_experience_years": None, "occupation_group": None, "arrived_on": None}
 
 
 def _tombstones(conn: Connection, ctx: Context, *, who: str, category: str, entity_type: str,

@@ -16,11 +16,19 @@ from fairshare.errors import FairshareError, InputError, NotFoundError, Permissi
 from fairshare.service.capacity import used_by_offer
 from fairshare.service.common import as_utc, non_consenting_families, record
 from fairshare.service.context import Context
+from fairshare.service.ledger import plan_moves, surplus_by_code
 from fairshare.service.models import (
     RecommendationInfo,
     ReplayResult,
     RunDetail,
     RunInfo,
+)
+from fairshare.service.scoring_models import (
+    DEFAULT_ID,
+    choose_model,
+    get_model,
+    load_checked,
+    score_problem,
 )
 from fairshare.service.snapshot import plan_hash, problem_from_json, problem_to_json, sha256_json
 from fairshare.service.targets import fair_share_gaps
@@ -60,11 +68,13 @@ def _load_policy_text(text: str, where: str = "the run's stored policy") -> Any:
     return policy_from_text(text, where)
 
 
-def build_problem(conn: Connection, ctx: Context, *, key: str, name: str = "registry") -> Problem:
-    """The matching problem from the store: consenting families still waiting under an
-    agreement in force (revoked or expired agreements' families leave the pool), active capacity
-    offers (minus what transfers used) and fair-share gaps from the ledger under ``key``."""
-    from fairshare.matching import Family, Member, Problem, default_scores
+def build_problem(conn: Connection, ctx: Context, *, key: str, name: str = "registry",
+                  ) -> tuple[Problem, list[dict[str, Any]]]:
+    """The matching problem from the store, not yet scored: consenting families still waiting
+    under an agreement in force (revoked or expired agreements' families leave the pool),
+    active capacity offers (minus what transfers used) and fair-share gaps from the ledger
+    under ``key``; and the members' attributes a trained model reads (occupation included)."""
+    from fairshare.matching import Family, Member, Problem
 
     today = ctx.today()
     in_force = select(agreements.c.id).where(agreements.c.status == "active",
@@ -81,8 +91,13 @@ def build_problem(conn: Connection, ctx: Context, *, key: str, name: str = "regi
     blocked = non_consenting_families(conn)
     fam_rows = [r for r in conn.execute(waiting.order_by(families.c.id)) if r.id not in blocked]
     members: dict[str, list[Any]] = defaultdict(list)
+    attributes: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for m in conn.execute(select(claimants).where(claimants.c.anonymised_at.is_(None))
                           .order_by(claimants.c.id)):
+        attributes[m.family_id].append({
+            "id": m.id, "family_id": m.family_id, "birth_year": m.birth_year, "sex": m.sex,
+            "languages": [list(x) for x in (m.languages or [])], "education": m.education,
+            "occupation_group": m.occupation_group})
         members[m.family_id].append(Member(
             id=m.id, family_id=m.family_id, birth_year=m.birth_year, sex=m.sex,
             languages=tuple((a, b) for a, b in (m.languages or [])), education=m.education,
@@ -103,7 +118,7 @@ def build_problem(conn: Connection, ctx: Context, *, key: str, name: str = "regi
                  for r in placeable)
     bare = Problem(families=fams, destinations=dests, scores={}, name=name,
                    meta={"key": key, "as_of": ctx.today().isoformat()})
-    return dataclasses.replace(bare, scores=default_scores(bare))
+    return bare, [a for r in placeable for a in attributes[r.id]]
 
 
 def _destinations(conn: Connection, ctx: Context, *, key: str, persons: int) -> tuple[Any, ...]:
@@ -127,16 +142,15 @@ def _destinations(conn: Connection, ctx: Context, *, key: str, persons: int) -> 
             for band, n in o.housing_units.items():
                 acc[band] = acc.get(band, 0) + n - used_u.get(o.id, {}).get(band, 0)
             units[o.code] = acc
-    gaps = fair_share_gaps(conn, key=key, codes=sorted(capacity), persons=persons)
+    gaps = fair_share_gaps(conn, ctx, key=key, codes=sorted(capacity), persons=persons)
     return tuple(Destination(code=c, capacity=capacity[c], services=frozenset(services[c]),
                              housing_units=units.get(c), shortfall=gaps.get(c))
                  for c in sorted(capacity))
 
 
-def _versions(result: Any, key: str) -> dict[str, Any]:
+def _versions(result: Any, key: str, model: dict[str, Any]) -> dict[str, Any]:
     from fairshare import __version__
     from fairshare.keys import load_key
-    from fairshare.matching import scoring
 
     definition = load_key(key)
     key_sha = hashlib.sha256(Path(definition.path).read_bytes()).hexdigest() if getattr(
@@ -144,8 +158,8 @@ def _versions(result: Any, key: str) -> dict[str, Any]:
     return {"fairshare": __version__, "python": platform.python_version(),
             "solver": result.solver, "solver_version": result.solver_version,
             "solver_options": result.options, "policy": result.policy,
-            "key": definition.id, "key_sha256": key_sha, "model": "default_scores",
-            "model_sha256": hashlib.sha256(Path(scoring.__file__).read_bytes()).hexdigest()}
+            "key": definition.id, "key_sha256": key_sha, "model": model["id"],
+            "model_name": model["name"], "model_sha256": model["sha256"]}
 
 
 def _plain(value: Any) -> Any:
@@ -153,10 +167,17 @@ def _plain(value: Any) -> Any:
 
 
 def create_run(ctx: Context, *, policy: str, key: str, solver: str = "auto",
-               actor: str | None = None) -> RunDetail:
-    """Build the problem from the store, solve it and save the run, its recommendations and
-    explanations with their audit entry, in one transaction (recommendations stay pending
-    until a human decides; the pending ones of older runs become ``superseded``)."""
+               actor: str | None = None, model: str | None = None) -> RunDetail:
+    """Build the problem from the store, score it, solve it and save the run, its
+    recommendations and explanations with their audit entry, in one transaction
+    (recommendations stay pending until a human decides; the pending ones of older runs become
+    ``superseded``).
+
+    ``model``: a stored model's id, or ``"default"`` for the default scorer; by default the
+    latest model added (``fairshare models add``), else the default scorer. The run records
+    which, with the SHA-256 of its bytes, and each destination's surplus before and after the
+    plan (the one ledger, :func:`fairshare.analysis.compute_balance`).
+    """
     from fairshare.matching import solve
 
     if not ctx.settings.recommendations:
@@ -167,11 +188,22 @@ def create_run(ctx: Context, *, policy: str, key: str, solver: str = "auto",
     policy_text = _policy_text(policy)
     policy_obj = _load_policy_text(policy_text, policy)
     with write_transaction(ctx.engine) as conn:
-        problem = build_problem(conn, ctx, key=key)
+        chosen = choose_model(conn, model)
+        loaded = load_checked(chosen) if chosen is not None else None
+        bare, attributes = build_problem(conn, ctx, key=key)
+        problem, model_doc = score_problem(bare, chosen, loaded, attributes)
         doc = {"format": 1, "problem": problem_to_json(problem),
-               "policy": {"name": policy, "text": policy_text}, "key": key, "solver": solver}
+               "policy": {"name": policy, "text": policy_text}, "key": key, "solver": solver,
+               "model": model_doc, "model_input": attributes}
         input_sha = sha256_json(doc)
         result = solve(problem, policy_obj, solver, report=False)
+        before = surplus_by_code(conn, ctx, key=key)
+        after = surplus_by_code(conn, ctx, key=key,
+                                moves=plan_moves(problem, result.assignment, ctx.today()))
+        codes = sorted({d.code for d in problem.destinations}
+                       | {f.current for f in problem.families if f.current})
+        ledger = [{"code": c, "surplus_before": before.get(c, 0.0),
+                   "surplus_after": after.get(c, 0.0)} for c in codes]
         plan_sha = plan_hash(result.assignment)
         number = int(conn.execute(select(func.count()).select_from(runs)).scalar_one()) + 1
         run_id = f"R{number:05d}"
@@ -180,8 +212,10 @@ def create_run(ctx: Context, *, policy: str, key: str, solver: str = "auto",
         conn.execute(insert(runs).values(
             id=run_id, created_at=ctx.now(), created_by=who, policy=policy, key=key,
             input_sha256=input_sha, plan_sha256=plan_sha, snapshot=doc,
-            versions=_versions(result, key), solver=result.solver, status=str(result.status),
-            objective=float(result.objective), families=len(problem.families), placed=placed))
+            versions=_versions(result, key, model_doc), solver=result.solver,
+            status=str(result.status), objective=float(result.objective),
+            families=len(problem.families), placed=placed,
+            model_id=chosen.id if chosen is not None else None, ledger=ledger))
         rows = [{"run_id": run_id, "family_id": fid, "destination": dest,
                  "persons": sizes[fid], "status": "pending",
                  "explanation": _plain(result.explanations.get(fid))}
@@ -193,6 +227,8 @@ def create_run(ctx: Context, *, policy: str, key: str, solver: str = "auto",
         record(conn, at=ctx.now(), actor=who, action="run.create", entity_type="run",
                entity_id=run_id, details={"input_sha256": input_sha, "plan_sha256": plan_sha,
                                           "policy": policy, "key": key, "solver": result.solver,
+                                          "model": model_doc["id"],
+                                          "model_sha256": model_doc["sha256"],
                                           "families": len(rows), "persons_placed": placed,
                                           "status": str(result.status),
                                           "superseded": int(superseded)})
@@ -217,7 +253,11 @@ def _detail(conn: Connection, run_id: str) -> RunDetail:
                                persons=r.persons, status=r.status, explanation=r.explanation)
             for r in conn.execute(select(recommendations).where(
                 recommendations.c.run_id == run_id).order_by(recommendations.c.family_id))]
-    return RunDetail(run=_info(row), recommendations=recs)
+    versions = dict(row.versions)
+    model = {"id": versions.get("model"), "sha256": versions.get("model_sha256"),
+             "name": versions.get("model_name")}
+    return RunDetail(run=_info(row), recommendations=recs, model=model,
+                     destinations=list(row.ledger or []))
 
 
 def show_run(ctx: Context, *, run_id: str) -> RunDetail:
@@ -250,14 +290,44 @@ def replay_run(ctx: Context, *, run_id: str) -> ReplayResult:
         raise FairshareError(f"Run '{run_id}' cannot be replayed: its input snapshot was purged "
                              "under the retention schedule.")
     doc = row.snapshot
-    problem = problem_from_json(doc["problem"])
+    stored_problem = problem_from_json(doc["problem"])
     input_sha = sha256_json(doc)
+    problem, rescored = _rescore(ctx, row, doc, stored_problem)
     result = solve(problem, _load_policy_text(doc["policy"]["text"]), doc["solver"],
                    explain=False, report=False)
     replayed = plan_hash(result.assignment)
-    diffs = [f"{fid}: stored {stored.get(fid) or 'stay'}, replay {dest or 'stay'}"
-             for fid, dest in sorted(result.assignment.items()) if stored.get(fid) != dest]
+    diffs = rescored + [f"{fid}: stored {stored.get(fid) or 'stay'}, replay {dest or 'stay'}"
+                        for fid, dest in sorted(result.assignment.items())
+                        if stored.get(fid) != dest]
     if input_sha != row.input_sha256:
         diffs.insert(0, "the stored snapshot no longer matches its recorded hash")
     identical = replayed == row.plan_sha256 and input_sha == row.input_sha256 and not diffs
     return ReplayResult(run_id, identical, row.input_sha256, row.plan_sha256, replayed, diffs)
+
+
+def _rescore(ctx: Context, row: Row[Any], doc: dict[str, Any],
+             problem: Problem) -> tuple[Problem, list[str]]:
+    """Score the snapshot again with the run's own model (refused if its bytes changed) and
+    list the families whose scores differ from the stored ones."""
+    model_doc = doc.get("model")
+    if not model_doc:  # runs made before models were registry entities: stored scores
+        return problem, []
+    bare = dataclasses.replace(problem, scores={})
+    if model_doc["id"] == DEFAULT_ID:
+        scored, now = score_problem(bare, None, None, [])
+        notes = ([] if now["sha256"] == model_doc["sha256"] else
+                 [f"the default scorer's card changed since the run (recorded SHA-256 "
+                  f"{model_doc['sha256']}, now {now['sha256']})"])
+    else:
+        with read_transaction(ctx.engine) as conn:
+            stored = get_model(conn, model_doc["id"])
+        loaded = load_checked(stored, sha256=model_doc["sha256"], run_id=row.id)
+        scored, _ = score_problem(bare, stored, loaded, list(doc.get("model_input") or []))
+        notes = []
+    changed = sorted(fid for fid, s in scored.scores.items()
+                     if any(abs(v - problem.scores.get(fid, {}).get(d, -1.0)) > 1e-6
+                            for d, v in s.items()))
+    if changed:
+        notes.append(f"{len(changed)} famil{'y' if len(changed) == 1 else 'ies'} scored "
+                     f"differently by the model now (first: {', '.join(changed[:5])})")
+    return scored, notes

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from fairshare.errors import NotFoundError
-from fairshare.ledger import Transfer
+from fairshare.ledger import RegistryFlows
 from fairshare.service.access import check_family_visible, family_scope, suppress
 from fairshare.service.common import PURPOSE
 from fairshare.service.context import Context
@@ -21,11 +21,11 @@ from fairshare.store.tables import claimants, consents, families
 COUNTED = ("families", "claimants", "runs", "decisions", "transfers")
 
 
-def registry_transfers(ctx: Context) -> tuple[Transfer, ...]:
-    """Transfers recorded in the registry, as ledger values (they move the balance)."""
-    from fairshare.service.decisions import ledger_transfers
+def ledger_flows(ctx: Context) -> RegistryFlows:
+    """What the registry adds to the balance (transfers by date, registry-only years)."""
+    from fairshare.service.ledger import registry_flows
 
-    return tuple(ledger_transfers(ctx))
+    return registry_flows(ctx)
 
 
 def status_counts(ctx: Context, *, aggregates_only: bool,

@@ -114,6 +114,7 @@ claimants = Table(
     Column("languages", OPT_JSON, nullable=True),
     Column("education", String(16), nullable=True),
     Column("work_experience_years", Float, nullable=True),
+    Column("occupation_group", String(32), nullable=True),
     Column("arrived_on", Date, nullable=True),
     Column("content_sha256", String(64), nullable=False),
     Column("created_at", UTC_TS, nullable=False),
@@ -167,6 +168,8 @@ runs = Table(
     Column("objective", Float, nullable=True),
     Column("families", Integer, nullable=False),
     Column("placed", Integer, nullable=False),
+    Column("model_id", String(32), nullable=True),  # scoring_models.id; NULL: default scorer
+    Column("ledger", OPT_JSON, nullable=True),  # surplus before / after the plan per code
 )
 
 recommendations = Table(
@@ -206,6 +209,19 @@ transfers = Table(
     Column("persons", Integer, nullable=False),
     Column("housing_band", String(16), nullable=True),
     Column("transferred_at", UTC_TS, nullable=False),
+)
+
+scoring_models = Table(
+    "scoring_models", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("path", Text, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("card", JSON, nullable=False),
+    Column("features", JSON, nullable=False),
+    Column("data_sha256", String(100), nullable=False),
+    Column("added_at", UTC_TS, nullable=False),
+    Column("added_by", String(100), nullable=False),
 )
 
 audit_entries = Table(

@@ -146,7 +146,7 @@ def overview(request: Request, principal: PagePrincipal, key: str = "canada-popu
              years: str = "2019-2024") -> Response:
     """Map of fulfilment, intake against fair share, surplus over time, registry counts."""
     from fairshare.reference import load_federation
-    from fairshare.service.views import registry_transfers, status_counts
+    from fairshare.service.views import ledger_flows, status_counts
 
     t = translator(request)
     keys = readmodels.keys_for_pages(t.lang)
@@ -155,7 +155,7 @@ def overview(request: Request, principal: PagePrincipal, key: str = "canada-popu
     if years not in YEAR_CHOICES:
         years = "2019-2024"
     ctx = context_of(request)
-    moves = registry_transfers(ctx)
+    moves = ledger_flows(ctx)
     total = readmodels.balance(key, years, True, "hamilton", False, moves)
     names = {j["code"]: j for j in readmodels.jurisdictions()}
     fed = load_federation()

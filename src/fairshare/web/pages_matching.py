@@ -33,11 +33,25 @@ def matching_page(request: Request, principal: PagePrincipal) -> Response:
     return page(request, "matching.html", title_key="matching_title", principal=principal,
                 runs=run_views.list_run_records(context_of(request)),
                 can_create=permits(principal, Action.create_runs), policies=POLICIES,
-                solvers=SOLVERS, keys=keys, can_assign=permits(principal, Action.decide),
+                solvers=SOLVERS, keys=keys, models=_model_choices(request),
+                can_assign=permits(principal, Action.decide),
                 recommendations_on=settings_of(request).recommendations,
                 reason_codes=REASON_CODES,
                 destinations=[{"code": j["code"], "label": translator(request).name(j)}
                               for j in readmodels.jurisdictions()])
+
+
+def _model_choices(request: Request) -> list[dict[str, str]]:
+    """The run form's model choices: the latest model first (the default), then the others,
+    then the default scorer."""
+    from fairshare.service import list_models
+
+    t = translator(request)
+    stored = list_models(context_of(request))
+    choices = [{"id": "", "label": t("model_latest", name=f"{stored[0].id} {stored[0].name}")}
+               ] if stored else []
+    choices += [{"id": m.id, "label": f"{m.id} {m.name}"} for m in stored]
+    return [*choices, {"id": "default", "label": t("model_default_scorer")}]
 
 
 @router.post("/matching/runs")
@@ -45,8 +59,9 @@ def create_run(request: Request, principal: PagePrincipal,
                policy: Annotated[str, Form(max_length=40)] = "balanced",
                key: Annotated[str, Form(max_length=100)] = "canada-population",
                solver: Annotated[str, Form(max_length=20)] = "auto",
+               model: Annotated[str, Form(max_length=32)] = "",
                csrf_token: CsrfField = "") -> Response:
-    """Create a run and show it."""
+    """Create a run and show it (``model``: empty for the latest model)."""
     from fairshare.errors import InputError
     from fairshare.service import create_run as service_create
 
@@ -57,7 +72,7 @@ def create_run(request: Request, principal: PagePrincipal,
         raise InputError(f"Choose a policy among {', '.join(POLICIES)}, a solver among "
                          f"{', '.join(SOLVERS)} and a key from the list.")
     detail = service_create(context_of(request), policy=policy, key=key, solver=solver,
-                            actor=principal.actor)
+                            actor=principal.actor, model=model or None)
     return RedirectResponse(url=f"/matching/runs/{detail.run.id}?done=run_created", status_code=303)
 
 
@@ -96,7 +111,7 @@ def run_page(request: Request, run_id: str, principal: PagePrincipal, offset: in
                                     small_cell=settings_of(request).small_cell_threshold)
     names = {j["code"]: j for j in readmodels.jurisdictions()}
     balance = readmodels.balance(detail["run"]["key"], "2019-2024", True, "hamilton", False,
-                                 views.registry_transfers(ctx))
+                                 views.ledger_flows(ctx))
     fulfilment = {r["code"]: r["fulfilment"] for r in balance["rows"]}
     rows = [{"label": t.name(names[d["destination"]]) if d["destination"] in names else t("stays"),
              "families": d["families"], "persons": d["persons"],

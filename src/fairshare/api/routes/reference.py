@@ -11,7 +11,7 @@ from fairshare.api.schemas import BalancePublic, JurisdictionPublic, KeyPublic, 
 from fairshare.errors import NotFoundError
 from fairshare.service import readmodels
 from fairshare.service.roles import Action
-from fairshare.service.views import registry_transfers
+from fairshare.service.views import ledger_flows
 
 router = APIRouter(tags=["fair share"])
 Reader = Annotated[Principal, Depends(require(Action.read_aggregates))]
@@ -58,5 +58,4 @@ def get_balance(_: Reader, ctx: CtxDep, key: KeyQuery = "canada-population",
                 cumulative: bool = False, method: MethodQuery = "hamilton",
                 carry_forward: bool = False) -> dict[str, object]:
     """Intake (after the registry's transfers) against fair share, per year or cumulative."""
-    return readmodels.balance(key, years, cumulative, method, carry_forward,
-                              registry_transfers(ctx))
+    return readmodels.balance(key, years, cumulative, method, carry_forward, ledger_flows(ctx))

@@ -43,8 +43,8 @@ def create_run(body: RunCreate, ctx: CtxDep,
     from fairshare.service import create_run as service_create
 
     detail = service_create(ctx, policy=body.policy, key=body.key, solver=body.solver,
-                            actor=principal.actor)
-    return detail.run.as_dict()
+                            actor=principal.actor, model=body.model)
+    return {**detail.run.as_dict(), "model": detail.model}
 
 
 @router.get("/runs/{run_id}", response_model=RunDetailPublic, tags=["runs"], summary="One run")

@@ -78,6 +78,9 @@ class BalanceRow(Public):
     fulfilment: float | None
     per_1000: float | None
     balance: float | None = None
+    transfers_in: float = 0
+    transfers_out: float = 0
+    source: str = "published"
 
 
 class BalancePublic(Public):

@@ -18,6 +18,11 @@ class RunCreate(Strict):
     key: str = Field(default="canada-population", min_length=1, max_length=100,
                      pattern=r"^[a-z0-9-]+$")
     solver: Literal["auto", "exact", "fast", "greedy"] = "auto"
+    model: str | None = Field(default=None, min_length=1, max_length=32,
+                              pattern=r"^[A-Za-z0-9-]+$",
+                              description="A stored model's id, or 'default' for the default "
+                                          "scorer; default: the latest added model, else the "
+                                          "default scorer.")
 
 
 class RunPublic(Public):
@@ -37,6 +42,7 @@ class RunPublic(Public):
     placed: int
     versions: dict[str, Any]
     snapshot_kept: bool
+    model: dict[str, Any] | None = None
 
 
 class RecommendationPublic(Public):
