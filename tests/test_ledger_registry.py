@@ -135,9 +135,8 @@ def test_cli_api_and_runs_agree_on_the_2026_balance(run_cli, tmp_path: Path) -> 
         warnings.simplefilter("ignore")
         from fastapi.testclient import TestClient
 
-    from fairshare.service.accounts import create_token, create_user
-
     from fairshare.api import Settings, create_app
+    from fairshare.service.accounts import create_token, create_user
     from fairshare.store.engine import make_engine, write_transaction
 
     settings = Settings.for_home(tmp_path / "var", secure_cookies=False)
