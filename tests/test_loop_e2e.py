@@ -1,16 +1,22 @@
 """The loop of issue 10, end to end, once through the real CLI and once through the REST API,
 each on SQLite and on PostgreSQL:
 
-agreement -> import (a bad file refused first) -> run -> explanation opened -> decisions ->
-the family is in D -> D's export lists it -> a newer run supersedes and leaves out placed and
-staying families -> reopen -> revoke -> the next run excludes the revoked agreement's families
--> audit verify intact -> a tampered transfer row and a deleted tail are each detected.
+agreement -> import (a bad file refused first) -> model trained and added -> run scored by
+the model (its scores differ from the default scorer's) -> explanation opened -> decisions ->
+the family is in D -> D's export lists it -> the current year's balance moved by the transfer
+-> a newer run supersedes and leaves out placed and staying families -> reopen -> revoke ->
+the next run excludes the revoked agreement's families -> audit verify intact -> a tampered
+transfer row and a deleted tail are each detected.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +52,34 @@ class Database:
             return open_context(Settings(home=self.home, database_url=self.url,
                                          keys_dir=self.home / "keys", actor="attacker"))
         return open_context(Settings.for_home(self.home))
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An outcome model trained by the CLI on a synthetic history (once for the module)."""
+    folder = tmp_path_factory.mktemp("model")
+    for args in (("synth", "history", "--persons", "1200", "--seed", "7", "--out", "history.csv"),
+                 ("outcomes", "train", "--data", "history.csv", "--out", "model")):
+        proc = subprocess.run([sys.executable, "-m", "fairshare", *args], cwd=folder,
+                              capture_output=True, text=True, timeout=600, check=False,
+                              env={**os.environ, "FAIRSHARE_HOME": str(folder / "var")})
+        assert proc.returncode == 0, proc.stderr
+    return folder / "model"
+
+
+def _scores(ctx: Context, run_id: str) -> dict[str, dict[str, float]]:
+    """The per-destination scores a run was solved with (from its stored snapshot)."""
+    from sqlalchemy import select
+
+    from fairshare.store.tables import runs
+
+    with ctx.engine.connect() as conn:
+        doc = conn.execute(select(runs.c.snapshot).where(runs.c.id == run_id)).scalar_one()
+    return dict(doc["problem"]["scores"])
+
+
+def _differ(a: dict[str, dict[str, float]], b: dict[str, dict[str, float]]) -> float:
+    return max(abs(a[f][d] - b[f][d]) for f in a for d in a[f])
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -85,7 +119,8 @@ def _csv(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-def test_the_loop_through_the_cli(run_cli: Any, database: Database, tmp_path: Path) -> None:
+def test_the_loop_through_the_cli(run_cli: Any, database: Database, tmp_path: Path,
+                                  model_dir: Path) -> None:
     env = {"FAIRSHARE_HOME": str(database.home), "FAIRSHARE_DATABASE_URL": database.url,
            "FAIRSHARE_KEYS_DIR": str(database.home / "keys"), "FAIRSHARE_USER": "ana"}
     files = _inputs(tmp_path / "in")
@@ -110,7 +145,19 @@ def test_the_loop_through_the_cli(run_cli: Any, database: Database, tmp_path: Pa
     cli("import", "claimants", str(files["nb"]), "--agreement", QC_NB)
     cli("capacity", "add", str(files["capacity"]))
 
+    # the trained model scores the runs; the default scorer's scores differ
+    model = cli("models", "add", str(model_dir), "--name", "synthetic 1200").stdout
+    assert "M0001" in model
+    plain = js("run", "create", "--policy", "balanced", "--key", "canada-population",
+               "--model", "default")
     first = js("run", "create", "--policy", "balanced", "--key", "canada-population")
+    assert plain["model"]["id"] == "default" and first["model"]["id"] == "M0001"
+    assert js("run", "show", first["id"])["model"]["id"] == "M0001"
+    ctx = database.context()
+    try:
+        assert _differ(_scores(ctx, first["id"]), _scores(ctx, plain["id"])) > 0.05
+    finally:
+        ctx.close()
     assert first["families"] == FAMILIES
     recs = js("run", "show", first["id"])["recommendations"]
     moving = [r for r in recs if r["destination"] == "NB"]
@@ -137,6 +184,11 @@ def test_the_loop_through_the_cli(run_cli: Any, database: Database, tmp_path: Pa
     moves = js("transfers", "list")
     assert [(t["from_code"], t["to_code"], t["persons"]) for t in moves] == [
         ("QC", "NB", placed["persons"])]
+    # the current year's balance moved by the transfer (the one ledger)
+    year = str(dt.date.today().year)
+    balance = {r["code"]: r for r in js("balance", "--key", "canada-population", "--years", year)}
+    assert balance["NB"]["transfers_in"] == placed["persons"]
+    assert balance["QC"]["transfers_out"] == placed["persons"]
 
     # a newer run: the old pending recommendations are superseded; placed and staying left out
     second = js("run", "create", "--policy", "balanced", "--key", "canada-population")
@@ -146,6 +198,8 @@ def test_the_loop_through_the_cli(run_cli: Any, database: Database, tmp_path: Pa
     assert statuses[placed["family_id"]] == "accepted"
     assert statuses[kept["family_id"]] == "overridden"
     assert set(statuses.values()) == {"accepted", "overridden", "superseded"}
+    assert {r["status"] for r in js("run", "show", plain["id"])["recommendations"]} == {
+        "superseded"}
     cli("reopen", kept["family_id"], "--reason", "x", code=2)  # reason too short
     assert "again in QC" in cli("reopen", kept["family_id"], "--reason", "new job offer").stdout
     cli("reopen", kept["family_id"], "--reason", "new job offer", code=2)  # not staying now
@@ -184,10 +238,10 @@ def test_the_loop_through_the_cli(run_cli: Any, database: Database, tmp_path: Pa
                                      code=2).stderr
 
 
-def test_the_loop_through_the_api(database: Database, tmp_path: Path) -> None:
+def test_the_loop_through_the_api(database: Database, tmp_path: Path, model_dir: Path) -> None:
     from fairshare.api import Settings as AppSettings
     from fairshare.api import create_app, prepare_database
-    from fairshare.service import export_claimants, write_checkpoint
+    from fairshare.service import add_model, export_claimants, write_checkpoint
     from fairshare.service.accounts import create_token, create_user
     from fairshare.store.engine import write_transaction
     from webapp_helpers import TestClient  # imported without starlette's httpx2 warning
@@ -238,7 +292,12 @@ def test_the_loop_through_the_api(database: Database, tmp_path: Path) -> None:
     with files["capacity"].open("rb") as handle:
         post("/api/v1/capacity", 201, files={"file": ("capacity.csv", handle, "text/csv")})
 
+    plain = post("/api/v1/runs", 201, json={"policy": "balanced", "key": "canada-population"})
+    assert plain["model"]["id"] == "default"  # no model yet: the documented default scorer
+    model = add_model(ctx, path=model_dir, name="synthetic 1200", actor="coord")
     run = post("/api/v1/runs", 201, json={"policy": "balanced", "key": "canada-population"})
+    assert run["model"] == {"id": model.id, "sha256": model.sha256, "name": model.name}
+    assert _differ(_scores(ctx, run["id"]), _scores(ctx, plain["id"])) > 0.05
     assert run["families"] == FAMILIES
     recs = get(f"/api/v1/runs/{run['id']}")["recommendations"]
     placed = next(r for r in recs if r["destination"] == "NB")
@@ -255,6 +314,10 @@ def test_the_loop_through_the_api(database: Database, tmp_path: Path) -> None:
     assert result.rows == placed["persons"] == len(_csv(tmp_path / "nb.csv"))
     transfers = get("/api/v1/transfers", headers=officer)
     assert [(t["from_code"], t["to_code"]) for t in transfers] == [("QC", "NB")]
+    year = dt.date.today().year
+    rows = {r["code"]: r for r in get(f"/api/v1/balance?years={year}")["rows"]}
+    assert rows["NB"]["transfers_in"] == placed["persons"]
+    assert rows["QC"]["transfers_out"] == placed["persons"]
 
     later = post("/api/v1/runs", 201, json={"policy": "balanced", "key": "canada-population"})
     assert later["families"] == FAMILIES - 1
