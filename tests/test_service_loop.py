@@ -188,7 +188,8 @@ def test_revoked_and_expired_agreements_take_their_families_out_of_the_pool(
     open_explanation(registry, run_id=run.run.id, family_id=nb_family, actor="bob")
     revoke_agreement(registry, agreement_id=QC_NB, actor="carol")
     entry = show_audit(registry, action="agreement.revoke")[-1]
-    assert entry.details == {"families_leaving_pool": 2, "withdrawn_recommendations": 2}
+    assert entry.details["families_leaving_pool"] == 2
+    assert entry.details["withdrawn_recommendations"] == 2
     with pytest.raises(ConflictError, match="withdrawn"):
         decide(registry, run_id=run.run.id, family_id=nb_family, kind="accept",
                reason="good fit", decided_by="bob")
@@ -231,6 +232,7 @@ def _history(ctx: Context, folder) -> None:
     ("UPDATE families SET current_code = 'ON' WHERE status = 'waiting'",
      "families of import batch 1"),
     ("UPDATE consents SET recorded_by = 'mallory' WHERE id = 1", "consents of import batch 1"),
+    ("UPDATE agreements SET expires_on = '2030-12-31'", "agreements row qc-ca-test"),
     ("INSERT INTO consents (claimant_id, purpose, state, text_version, recorded_at, "
      "recorded_by) SELECT claimant_id, purpose, 'given', 'forged', recorded_at, 'mallory' "
      "FROM consents WHERE state = 'withdrawn'", "not recorded by any audit entry"),
@@ -295,3 +297,13 @@ def test_a_signed_checkpoint_detects_a_deleted_or_rewritten_tail(registry: Conte
     key.unlink()
     with pytest.raises(Exception, match="audit signing key is missing"):
         verify_audit(registry, checkpoint=tmp_path / "cp" / "c.json")
+
+
+def test_a_deleted_revocation_entry_shows_on_the_agreement_row(registry: Context, tmp_path):
+    """The last entry deleted: no checkpoint needed when it recorded a row (here the
+    revocation), since the row no longer matches the entry before it."""
+    revoke_agreement(registry, agreement_id=AGREEMENT, actor="carol")
+    assert verify_audit(registry).ok
+    tamper(registry, "DELETE FROM audit_entries WHERE seq = (SELECT max(seq) FROM audit_entries)")
+    result = verify_audit(registry)
+    assert not result.ok and f"agreements row {AGREEMENT}" in (result.first_bad_row or "")

@@ -10,7 +10,7 @@ from fairshare.errors import ConflictError, StoreError
 from fairshare.exchange.agreements import read_agreement
 from fairshare.exchange.pseudonym import ensure_key
 from fairshare.exchange.reader import Source
-from fairshare.service.common import get_agreement, record
+from fairshare.service.common import get_agreement, record, row_refs
 from fairshare.service.context import Context
 from fairshare.service.models import AgreementInfo
 from fairshare.store.engine import read_transaction, write_transaction
@@ -57,7 +57,8 @@ def add_agreement(ctx: Context, *, path: Source, actor: str | None = None) -> Ag
                entity_type="agreement", entity_id=agreement.id,
                details={"document_sha256": sha, "fields": list(agreement.fields),
                         "purpose": agreement.purpose,
-                        "expires_on": agreement.expires_on.isoformat()})
+                        "expires_on": agreement.expires_on.isoformat(),
+                        "row_digests": row_refs(conn, "agreements", [agreement.id])})
         row = get_agreement(conn, agreement.id)
         return _info(row, ctx)
 
@@ -90,5 +91,6 @@ def revoke_agreement(ctx: Context, *, agreement_id: str,
         record(conn, at=ctx.now(), actor=who, action="agreement.revoke",
                entity_type="agreement", entity_id=agreement_id,
                details={"families_leaving_pool": leaving,
-                        "withdrawn_recommendations": int(withdrawn)})
+                        "withdrawn_recommendations": int(withdrawn),
+                        "row_digests": row_refs(conn, "agreements", [agreement_id])})
         return _info(get_agreement(conn, agreement_id), ctx)

@@ -25,7 +25,8 @@ IMMUTABLE = ("transfers", "decisions", "consents")
 # A batch digest only says that some row of the batch changed; a row's own digest says which.
 # So row problems are reported first, then batch problems, then rows no entry records.
 BATCH_RANK = 1 << 40
-CHECKED = ("transfers", "decisions", "consents", "families")
+CHECKED = ("transfers", "decisions", "consents", "families", "agreements")
+LATEST = ("families", "agreements")  # rows that change lawfully: the latest digest must hold
 
 
 def _batch_families(conn: Connection, batch_id: int) -> list[dict[str, Any]]:
@@ -72,7 +73,7 @@ class RowCheck:
 @dataclass
 class _Expected:
     single: dict[tuple[str, Any], tuple[int, str]]
-    latest_family: dict[str, tuple[int, str]]
+    latest: dict[tuple[str, str], tuple[int, str]]
     batches: list[tuple[int, dict[str, Any]]]
 
 
@@ -90,8 +91,8 @@ def _expected(conn: Connection) -> _Expected:
                 continue
             if "batch" in ref:
                 out.batches.append((int(seq), ref))
-            elif ref["table"] == "families":
-                out.latest_family[str(ref["id"])] = (int(seq), str(ref["sha256"]))
+            elif ref["table"] in LATEST:
+                out.latest[(ref["table"], str(ref["id"]))] = (int(seq), str(ref["sha256"]))
             else:
                 out.single[(ref["table"], ref["id"])] = (int(seq), str(ref["sha256"]))
     return out
@@ -141,15 +142,18 @@ def verify_rows(conn: Connection) -> RowCheck:
                     problems.append((float("inf"), f"{table} row {row_id}"
                                      f"{_about(table, stored[row_id])} is not recorded by any "
                                      "audit entry: it was written outside fairshare."))
-    fam_rows = {r.id: r._mapping for r in conn.execute(
-        select(families.c.id, families.c.agreement_id, families.c.current_code,
-               families.c.status).where(families.c.id.in_(list(exp.latest_family))))}
-    for fam_id, (seq, sha) in exp.latest_family.items():
-        checked += 1
-        row = fam_rows.get(fam_id)
-        if row is None or row_digest("families", row) != sha:
-            problems.append((seq, f"families row {fam_id} (its placement) was altered: it no "
-                                  f"longer matches what audit entry {seq} recorded."))
+    for table in LATEST:
+        t = metadata.tables[table]
+        ids = [i for tbl, i in exp.latest if tbl == table]
+        current = {str(r.id): r._mapping for r in conn.execute(select(t).where(t.c.id.in_(ids)))}
+        what = "its placement" if table == "families" else "its document or revocation"
+        for row_id in ids:
+            seq, sha = exp.latest[(table, row_id)]
+            checked += 1
+            row = current.get(row_id)
+            if row is None or row_digest(table, row) != sha:
+                problems.append((seq, f"{table} row {row_id} ({what}) was altered: it no "
+                                      f"longer matches what audit entry {seq} recorded."))
     if not problems:
         return RowCheck(checked, 0)
     first, text = min(problems, key=lambda p: p[0])

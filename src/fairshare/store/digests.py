@@ -8,7 +8,8 @@ matches.
 
 Only the columns that must never change are hashed: a decision's reason text is left out (the
 retention schedule replaces it; the entry keeps its own digest), and a family's digest covers
-its placement (jurisdiction and status), not the personal fields that retention anonymises.
+its placement (jurisdiction and status), not the personal fields that retention anonymises; an
+agreement's covers its document and whether it was revoked.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "consents": ("id", "claimant_id", "purpose", "state", "text_version", "recorded_at",
                  "recorded_by"),
     "families": ("id", "agreement_id", "current_code", "status"),
+    "agreements": ("id", "document_sha256", "valid_from", "expires_on", "status", "revoked_at",
+                   "revoked_by"),
 }
 
 
