@@ -153,6 +153,8 @@ def test_cli_api_and_runs_agree_on_the_2026_balance(run_cli, tmp_path: Path) -> 
     login(client, "coord", "a-long-password-2")
     form = client.get("/matching").text
     assert 'name="model"' in form and '<option value="default">' in form
+    page = client.get(f"/matching/runs/{run['id']}").text
+    assert 'id="run-model"' in page and "Default scorer" in page
     api_year = client.get("/api/v1/balance?years=2026", headers=h)
     assert api_year.status_code == 200, api_year.text
     api_rows = {r["code"]: r for r in api_year.json()["rows"]}
