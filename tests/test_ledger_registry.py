@@ -153,6 +153,8 @@ def test_cli_api_and_runs_agree_on_the_2026_balance(run_cli, tmp_path: Path) -> 
     login(client, "coord", "a-long-password-2")
     form = client.get("/matching").text
     assert 'name="model"' in form and '<option value="default">' in form
+    overview = client.get("/?years=2026").text
+    assert "registry data alone" in overview and '<option value="2026" selected>' in overview
     page = client.get(f"/matching/runs/{run['id']}").text
     assert 'id="run-model"' in page and "Default scorer" in page
     api_year = client.get("/api/v1/balance?years=2026", headers=h)
