@@ -143,10 +143,29 @@ def test_cli_api_and_runs_agree_on_the_2026_balance(run_cli, tmp_path: Path) -> 
     engine = make_engine(settings.database_url)
     with write_transaction(engine) as conn:
         create_user(conn, username="reader", password="a-long-password-1", role="analyst")
+        create_user(conn, username="coord", password="a-long-password-2", role="coordinator")
         token = create_token(conn, username="reader", name="t")[1]
+        coordinator = create_token(conn, username="coord", name="t")[1]
     engine.dispose()
     client = TestClient(create_app(settings))
     h = {"Authorization": f"Bearer {token}"}
+    c = {"Authorization": f"Bearer {coordinator}"}
+    posted = client.post("/api/v1/runs", headers=c, json={"policy": "balanced",
+                                                         "model": "default"})
+    assert posted.status_code == 201, posted.text
+    assert posted.json()["model"]["id"] == "default"
+    missing = client.post("/api/v1/runs", headers=c, json={"policy": "balanced",
+                                                          "model": "M0042"})
+    assert missing.status_code == 404 and "M0042" in missing.json()["error"]["message"]
+    from webapp_helpers import login
+
+    login(client, "coord", "a-long-password-2")
+    form = client.get("/matching").text
+    assert 'name="model"' in form and '<option value="default">' in form
+    overview = client.get("/?years=2026").text
+    assert "registry data alone" in overview and '<option value="2026" selected>' in overview
+    page = client.get(f"/matching/runs/{run['id']}").text
+    assert 'id="run-model"' in page and "Default scorer" in page
     api_year = client.get("/api/v1/balance?years=2026", headers=h)
     assert api_year.status_code == 200, api_year.text
     api_rows = {r["code"]: r for r in api_year.json()["rows"]}

@@ -116,3 +116,19 @@ def test_default_scorer_reference_year_comes_from_the_batch() -> None:
 
     # born 2008: school age (17) in 2025, working age (18) in 2026
     assert score("2025-06-01") - score("2026-06-01") == pytest.approx(0.05, abs=1e-6)
+
+
+def test_matching_batches_can_carry_vocabulary_members() -> None:
+    from fairshare.matching.synth import synth_batch
+
+    plain = synth_batch(40, seed=3)
+    rich = synth_batch(40, seed=3, members=True, year=2026)
+    assert [f.id for f in plain.families] == [f.id for f in rich.families]
+    assert plain.scores == rich.scores  # members come from a generator of their own
+    assert all(len(f.members) == f.size for f in rich.families)
+    people = [m for f in rich.families for m in f.members]
+    assert {m.education for m in people} <= set(V.education)
+    assert {lvl for m in people for _, lvl in m.languages} <= set(V.language_levels)
+    scored = default_scores(rich)  # the default scorer reads them, in the batch's year
+    assert all(0 <= v <= 1 for s in scored.values() for v in s.values())
+    assert len({round(v, 6) for s in scored.values() for v in s.values()}) > 10

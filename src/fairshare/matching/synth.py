@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from fairshare.matching.problem import Destination, Family, Problem
+from fairshare.matching.problem import Destination, Family, Member, Problem
+from fairshare.vocabulary import load_vocabulary
 
 CODES = ("NL", "PE", "NS", "NB", "QC", "ON", "MB", "SK", "AB", "BC", "YT", "NT", "NU")
 POPULATION = (545464, 180029, 1080418, 859839, 9110616, 16176977, 1507330, 1253569, 4980659,
@@ -24,9 +25,35 @@ SIZE_P = (0.34, 0.2, 0.16, 0.13, 0.08, 0.05, 0.03, 0.01)
 BANDS = (("1-2", 1, 2), ("3-4", 3, 4), ("5+", 5, 99))
 
 
+def synth_members(family_id: str, size: int, *, french_only: bool, year: int,
+                  rng: np.random.Generator) -> tuple[Member, ...]:
+    """Members of one synthetic family, with attributes drawn from the claimant vocabulary
+    (``fairshare/data/vocabulary.yaml``): up to two adults, then children."""
+    vocabulary = load_vocabulary()
+    levels = vocabulary.language_levels
+    out = []
+    for m in range(size):
+        adult = m < min(2, size)
+        born = int(year - (rng.integers(18, 65) if adult else rng.integers(0, 18)))
+        spoken = [("fr", str(rng.choice(levels)))] if french_only else [
+            (str(lang), str(rng.choice(levels))) for lang in ("en", "fr", "es")
+            if rng.random() < (0.6 if lang == "en" else 0.3)]
+        out.append(Member(
+            id=f"{family_id}-M{m + 1}", family_id=family_id, birth_year=born,
+            sex=str(rng.choice(("F", "M"))), languages=tuple(sorted(spoken)),
+            education=str(rng.choice(vocabulary.education)) if adult else "primary",
+            work_experience_years=float(rng.integers(0, 20)) if adult else 0.0))
+    return tuple(out)
+
+
 def synth_batch(n_families: int, seed: int = 0, *, floors: bool = True,
-                housing: bool = True, slack: float = 1.15) -> Problem:
-    """A synthetic batch of ``n_families`` for Canada's 13 jurisdictions (deterministic)."""
+                housing: bool = True, slack: float = 1.15, members: bool = False,
+                year: int = 2026) -> Problem:
+    """A synthetic batch of ``n_families`` for Canada's 13 jurisdictions (deterministic).
+
+    ``members``: also give each family its members (attributes from the claimant vocabulary,
+    ages in ``year``, drawn from a generator of their own so the batch is otherwise unchanged).
+    """
     rng = np.random.default_rng(seed)
     n = n_families
     sizes = rng.choice(np.arange(1, 9), size=n, p=SIZE_P)
@@ -52,6 +79,7 @@ def synth_batch(n_families: int, seed: int = 0, *, floors: bool = True,
     families: list[Family] = []
     scores: dict[str, dict[str, float]] = {}
     width = len(str(max(n, 1)))
+    member_rng = np.random.default_rng([seed, 1])
     for i in range(n):
         fid = f"F{i + 1:0{width}d}"
         services = frozenset(
@@ -63,9 +91,11 @@ def synth_batch(n_families: int, seed: int = 0, *, floors: bool = True,
         if k:
             prefs = tuple(CODES[j] for j in pref_order[i, :k] if CODES[j] not in excluded)
         ties = frozenset({CODES[int(tie_dest[i])]}) if tie_dest[i] >= 0 else frozenset()
+        people = synth_members(fid, int(sizes[i]), french_only=bool(french_only[i]), year=year,
+                               rng=member_rng) if members else ()
         families.append(Family(id=fid, size=int(sizes[i]), consent=bool(consent[i]),
                                current=str(current[i]), services=services, excluded=excluded,
-                               preferences=prefs, ties=ties - excluded))
+                               preferences=prefs, ties=ties - excluded, members=people))
         scores[fid] = dict(zip(CODES, score_rows[i], strict=True))
     persons = float(sizes[consent].sum())
     destinations: list[Destination] = []
@@ -85,4 +115,4 @@ def synth_batch(n_families: int, seed: int = 0, *, floors: bool = True,
                                         min_intake=minimum, housing_units=units,
                                         shortfall=round(target, 1)))
     return Problem(families=tuple(families), destinations=tuple(destinations), scores=scores,
-                   name=f"synthetic-{n}-seed{seed}")
+                   name=f"synthetic-{n}-seed{seed}", meta={"year": str(year)} if members else {})

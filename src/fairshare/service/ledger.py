@@ -11,7 +11,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, func, select
 
@@ -25,6 +25,8 @@ from fairshare.store.tables import claimants, families, transfers
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from fairshare.matching import Problem
 
 
 def read_flows(conn: Connection, today: dt.date) -> RegistryFlows:
@@ -104,17 +106,15 @@ def surplus_by_code(conn: Connection, ctx: Context, *, key: str,
     flows = read_flows(conn, ctx.today())
     try:
         fed, _ = evaluate(key)
-        years = available_years(fed, flows)
-        _, _, ledger = compute_balance(key, years=f"{years[0]}-{years[-1]}", cumulative=True,
-                                       transfers=list(moves), registry=flows)
-    except InputError:
-        raise
     except FairshareError as exc:
         raise InputError(f"--key '{key}': {exc}") from exc
+    years = available_years(fed, flows)
+    _, _, ledger = compute_balance(key, years=f"{years[0]}-{years[-1]}", cumulative=True,
+                                   transfers=list(moves), registry=flows)
     return {r.code: float(r.surplus) for r in ledger.rows}
 
 
-def plan_moves(problem: Any, assignment: dict[str, str | None],
+def plan_moves(problem: Problem, assignment: dict[str, str | None],
                on: dt.date) -> list[Transfer]:
     """The transfers a plan would make (families whose destination is not where they are)."""
     sizes = {f.id: (f.size, f.current) for f in problem.families}

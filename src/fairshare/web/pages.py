@@ -152,10 +152,12 @@ def overview(request: Request, principal: PagePrincipal, key: str = "canada-popu
     keys = readmodels.keys_for_pages(t.lang)
     if key not in {k["id"] for k in keys}:
         key = "canada-population"
-    if years not in YEAR_CHOICES:
-        years = "2019-2024"
     ctx = context_of(request)
     moves = ledger_flows(ctx)
+    later = moves.years_after(load_federation().intake().periods[-1])  # registry-only years
+    choices = (*YEAR_CHOICES, *later, *((f"2019-{later[-1]}",) if later else ()))
+    if years not in choices:
+        years = "2019-2024"
     total = readmodels.balance(key, years, True, "hamilton", False, moves)
     names = {j["code"]: j for j in readmodels.jurisdictions()}
     fed = load_federation()
@@ -179,7 +181,7 @@ def overview(request: Request, principal: PagePrincipal, key: str = "canada-popu
     counts = status_counts(ctx, aggregates_only=principal.aggregates_only,
                            small_cell=settings_of(request).small_cell_threshold)
     return page(request, "overview.html", title_key="overview_title", principal=principal,
-                keys=keys, key=key, key_label=key_label, years=years, year_choices=YEAR_CHOICES,
+                keys=keys, key=key, key_label=key_label, years=years, year_choices=choices,
                 map_svg=map_svg, bars_svg=bars_svg, lines_svg=lines_svg,
                 legend=svg.legend_classes(), rows=_fmt_rows(t, total["rows"], names),
                 notes=total["notes"], counts=[(t(f"count_{k}"), v) for k, v in counts])
