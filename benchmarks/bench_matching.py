@@ -23,11 +23,11 @@ import numpy as np
 
 from fairshare.matching import load_policy, solve
 from fairshare.matching.baselines import greedy
-from fairshare.matching.exact import solve_stages, whole
+from fairshare.matching.exact import exact_by_lp
 from fairshare.matching.fast import solve_fast
-from fairshare.matching.model import Pairs, build_pairs, define_objective
+from fairshare.matching.model import Pairs, build_pairs, define_objective, whole
 from fairshare.matching.problem import Destination, Problem
-from fairshare.matching.solve import exact_by_lp
+from fairshare.matching.stages import solve_stages
 from fairshare.matching.synth import synth_batch
 
 OUTCOME = load_policy("outcome")

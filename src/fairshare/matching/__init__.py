@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from fairshare.matching.checks import check_placeable, check_plan, check_problem
 from fairshare.matching.diagnose import diagnose
+from fairshare.matching.options import SolverOptions
 from fairshare.matching.policy import PRESETS, Policy, load_policy, policy_from_text
 from fairshare.matching.problem import (
     Destination,
@@ -19,6 +20,7 @@ from fairshare.matching.problem import (
     family_scores_from_members,
 )
 from fairshare.matching.result import MatchResult, MatchStatus
+from fairshare.matching.route import Route, Shape, Step, plan_route
 from fairshare.matching.scoring import default_scores
 from fairshare.matching.solve import SOLVERS, choose_solver, solve
 
@@ -32,6 +34,10 @@ __all__ = [
     "Member",
     "Policy",
     "Problem",
+    "Route",
+    "Shape",
+    "SolverOptions",
+    "Step",
     "check_placeable",
     "check_plan",
     "check_problem",
@@ -40,6 +46,7 @@ __all__ = [
     "diagnose",
     "family_scores_from_members",
     "load_policy",
+    "plan_route",
     "policy_from_text",
     "solve",
 ]

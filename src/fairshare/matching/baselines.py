@@ -20,7 +20,7 @@ class _Room:
 
     def __init__(self, pairs: Pairs) -> None:
         self.persons = pairs.dest_upper.copy()
-        self.units = np.asarray([u for _, _, u in pairs.housing], dtype=np.float64)
+        self.units = pairs.units
         self.pairs = pairs
 
     def fits(self, k: int) -> bool:

@@ -19,6 +19,7 @@ import math
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
+from fairshare.csvsafe import escape_csv_cell
 from fairshare.errors import InputError
 from fairshare.matching.problem import (
     Destination,
@@ -226,8 +227,6 @@ def read_problem(families: Path, destinations: Path, scores: Path | None,
 
 def write_plan(path: Path, assignment: Mapping[str, str | None]) -> None:
     """Write ``family_id,destination`` rows sorted by family id (empty: unplaced)."""
-    from fairshare.cli.render import escape_csv_cell
-
     with path.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(["family_id", "destination"])

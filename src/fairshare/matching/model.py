@@ -4,13 +4,16 @@ Variables: one binary x[f, d] per *allowed* pair (consenting family f may go to 
 not excluded, every required service offered, a score given, room for its size, a housing unit
 of its band). Families are never split.
 
-Rows, in this order (the layout is fixed so that duals can be read back by index):
+Rows come in named blocks, in this order (:func:`row_blocks`; duals are read back by name,
+:class:`RowDuals`):
 
-1. one row per family: ``sum_d x[f, d] <= 1`` (``== 1`` when every placeable family must go);
-2. one row per destination: ``min_intake <= sum_f size_f x[f, d] <= min(capacity, max_intake)``;
-3. one row per (destination, housing band): ``sum_{f in band} x[f, d] <= units``;
-4. optionally ``sum size_f x[f, d] >= persons`` (lexicographic stage 2);
-5. optionally ``sum size_f score[f, d] x[f, d] >= floor`` (outcome floor).
+1. ``families``: one row per family, ``sum_d x[f, d] <= 1`` (``== 1`` when every placeable
+   family must go);
+2. ``destinations``: one row per destination,
+   ``min_intake <= sum_f size_f x[f, d] <= min(capacity, max_intake)``;
+3. ``housing``: one row per (destination, housing band), ``sum_{f in band} x[f, d] <= units``;
+4. ``persons`` (optional): ``sum size_f x[f, d] >= persons`` (lexicographic stage 2);
+5. ``floor`` (optional): ``sum size_f score[f, d] x[f, d] >= floor`` (outcome floor).
 
 Arrays are built once in numpy (:class:`Pairs`); a model over any subset of the pairs (column
 generation, the small MIP on fractional families) is a CSC matrix passed to ``Highs.passModel``.
@@ -19,12 +22,14 @@ generation, the small MIP on fractional families) is a CSC matrix passed to ``Hi
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from fairshare.matching.policy import Policy
 from fairshare.matching.problem import Destination, Family, Problem, band_bounds
+from fairshare.matching.route import Shape
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -51,6 +56,8 @@ class Pairs:
     dest_upper: FloatArray  # per destination: limit (persons)
     housing: tuple[tuple[int, str, int], ...] = ()  # (destination index, band, units) per row
     consenting: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    # Objectives computed once per (stage, policy) and carried with the pairs (read-only).
+    cache: dict[Any, FloatArray] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def n_families(self) -> int:
@@ -64,8 +71,53 @@ class Pairs:
 
     @property
     def pair_sizes(self) -> FloatArray:
-        """Family size of each pair, as floats."""
-        return self.sizes[self.fam].astype(np.float64)
+        """Family size of each pair, as floats (computed once)."""
+        out = self.cache.get("pair_sizes")
+        if out is None:
+            out = self.sizes[self.fam].astype(np.float64)
+            out.setflags(write=False)
+            self.cache["pair_sizes"] = out
+        return out
+
+    @property
+    def units(self) -> FloatArray:
+        """Housing units offered per housing row."""
+        return np.asarray([u for _, _, u in self.housing], dtype=np.float64)
+
+
+@dataclass
+class SubProblem:
+    """A part of the problem to solve exactly: its columns, and what fixed families use."""
+
+    cols: IntArray
+    used_dest: FloatArray
+    used_house: FloatArray
+
+
+def whole(pairs: Pairs) -> SubProblem:
+    """The whole problem as a sub-problem."""
+    return SubProblem(cols=np.arange(len(pairs.fam), dtype=np.int64),
+                      used_dest=np.zeros(pairs.n_dest), used_house=np.zeros(len(pairs.housing)))
+
+
+def usage(pairs: Pairs, chosen: IntArray) -> tuple[FloatArray, FloatArray]:
+    """Persons per destination and units per housing row used by the pairs ``chosen``."""
+    used_dest = np.bincount(pairs.dest[chosen], weights=pairs.pair_sizes[chosen],
+                            minlength=pairs.n_dest).astype(np.float64)
+    h = pairs.house[chosen]
+    used_house = np.bincount(h[h >= 0], minlength=len(pairs.housing)).astype(np.float64)
+    return used_dest, used_house
+
+
+def relative_gap(bound: float | None, objective: float) -> float:
+    """``(bound - objective) / |bound|``, never negative (0 when the bound is 0 or None).
+
+    >>> relative_gap(100.0, 99.0), relative_gap(0.0, 0.0)
+    (0.01, 0.0)
+    """
+    if not bound:
+        return 0.0
+    return max(0.0, (bound - objective) / abs(bound))
 
 
 def allowed_reason(problem: Problem, family_id: str, code: str) -> str | None:
@@ -201,10 +253,52 @@ class RowSpec:
     used_house: FloatArray | None = None
 
 
-def n_rows(pairs: Pairs, spec: RowSpec) -> int:
-    """Number of rows of the model for ``spec``."""
-    return (pairs.n_families + pairs.n_dest + len(pairs.housing)
-            + (spec.persons_min is not None) + (spec.floor is not None))
+def row_blocks(pairs: Pairs, *, persons: bool = False, floor: bool = False
+               ) -> dict[str, slice]:
+    """The named row blocks of the model and where each lies (the module docstring)."""
+    nf, nd, nh = pairs.n_families, pairs.n_dest, len(pairs.housing)
+    blocks = {"families": slice(0, nf), "destinations": slice(nf, nf + nd),
+              "housing": slice(nf + nd, nf + nd + nh)}
+    end = nf + nd + nh
+    if persons:
+        blocks["persons"] = slice(end, end + 1)
+        end += 1
+    if floor:
+        blocks["floor"] = slice(end, end + 1)
+    return blocks
+
+
+@dataclass(frozen=True)
+class RowDuals:
+    """Row duals of an LP, by block: per family, per destination, per housing row, and the
+    persons and floor rows (0 when the model has none)."""
+
+    families: FloatArray
+    destinations: FloatArray
+    housing: FloatArray
+    persons: float = 0.0
+    floor: float = 0.0
+
+    @classmethod
+    def of(cls, pairs: Pairs, row_dual: FloatArray, spec: RowSpec) -> RowDuals:
+        """Split HiGHS's row duals of a model built for ``spec`` into named blocks."""
+        b = row_blocks(pairs, persons=spec.persons_min is not None, floor=spec.floor is not None)
+        return cls(families=row_dual[b["families"]], destinations=row_dual[b["destinations"]],
+                   housing=row_dual[b["housing"]],
+                   persons=float(row_dual[b["persons"]][0]) if "persons" in b else 0.0,
+                   floor=float(row_dual[b["floor"]][0]) if "floor" in b else 0.0)
+
+
+def reduced_costs(pairs: Pairs, values: FloatArray, duals: RowDuals,
+                  floor_coef: FloatArray | None = None) -> FloatArray:
+    """``c - A^T y`` for every pair at the row duals ``duals``."""
+    rc = values - duals.families[pairs.fam] - pairs.pair_sizes * (
+        duals.destinations[pairs.dest] + duals.persons)
+    has = pairs.house >= 0
+    rc[has] -= duals.housing[pairs.house[has]]
+    if duals.floor and floor_coef is not None:
+        rc -= floor_coef * duals.floor
+    return rc
 
 
 def define_assignment_variables(pairs: Pairs, cols: IntArray, objective: FloatArray,
@@ -228,7 +322,7 @@ def define_capacity_constraints(pairs: Pairs, spec: RowSpec) -> tuple[FloatArray
 
 def define_housing_constraints(pairs: Pairs, spec: RowSpec) -> tuple[FloatArray, FloatArray]:
     """Housing units per destination and family-size band."""
-    units = np.asarray([u for _, _, u in pairs.housing], dtype=np.float64)
+    units = pairs.units
     used = spec.used_house if spec.used_house is not None else np.zeros(len(units))
     return np.full(len(units), -INF), units - used
 
@@ -302,10 +396,24 @@ def define_crash_basis(pairs: Pairs, cols: IntArray, ranking: FloatArray, values
 
 def define_objective(pairs: Pairs, policy: Policy, *, stage: str) -> FloatArray:
     """Objective per pair for a stage: ``persons`` (lexicographic stage 1), ``outcome`` (the
-    outcome floor's reference) or ``value`` (the policy's weights)."""
+    outcome floor's reference) or ``value`` (the policy's weights).
+
+    Computed once per pairs, stage and policy, then carried (a read-only array)."""
     if stage == "persons":
         return pairs.pair_sizes
-    return pair_values(pairs, policy, outcome_only=stage == "outcome")
+    key = (stage, policy if stage == "value" else None)
+    out = pairs.cache.get(key)
+    if out is None:
+        out = pair_values(pairs, policy, outcome_only=stage == "outcome")
+        out.setflags(write=False)
+        pairs.cache[key] = out
+    return out
+
+
+def plan_objective(pairs: Pairs, policy: Policy, chosen: IntArray, stage: str = "value"
+                   ) -> float:
+    """The objective (of ``stage``) of the plan using the pairs ``chosen``."""
+    return float(define_objective(pairs, policy, stage=stage)[chosen].sum())
 
 
 def row_bounds(pairs: Pairs, spec: RowSpec) -> tuple[FloatArray, FloatArray]:
@@ -319,3 +427,10 @@ def row_bounds(pairs: Pairs, spec: RowSpec) -> tuple[FloatArray, FloatArray]:
     lower = np.concatenate([p[0] for p in parts])
     upper = np.concatenate([p[1] for p in parts])
     return lower, upper
+
+
+def shape_of(pairs: Pairs) -> Shape:
+    """What the route depends on (:func:`~fairshare.matching.route.plan_route`)."""
+    return Shape(n_families=pairs.n_families, n_dest=pairs.n_dest,
+                 persons=float(pairs.sizes[pairs.placeable].sum()),
+                 capacity=float(pairs.dest_upper.sum()), n_pairs=len(pairs.fam))
