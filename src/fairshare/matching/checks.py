@@ -10,8 +10,10 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
 
+import numpy as np
+
 from fairshare.errors import MatchingError
-from fairshare.matching.problem import Problem, band_bounds
+from fairshare.matching.problem import Problem, ScoreTable, band_bounds
 
 
 def check_unique_ids(problem: Problem) -> list[str]:
@@ -84,8 +86,29 @@ def _unit_floats(values: Iterable[object]) -> bool:
     return all(v.__class__ is float and 0.0 <= v <= 1.0 for v in values)
 
 
+def _check_table(problem: Problem, table: ScoreTable) -> list[str]:
+    """:func:`check_scores` over a columnar table, vectorised."""
+    fams = {f.id for f in problem.families}
+    codes = {d.code for d in problem.destinations}
+    out = [f"scores name unknown family {fid!r}" for fid in table.family_ids if fid not in fams]
+    given = ~np.isnan(table.array)
+    for j, code in enumerate(table.codes):
+        if code not in codes:
+            rows = np.flatnonzero(given[:, j])
+            out += [f"scores of family {table.family_ids[i]!r} name unknown destination "
+                    f"{code!r}" for i in rows.tolist()]
+    with np.errstate(invalid="ignore"):
+        bad = given & ((table.array < 0) | (table.array > 1))
+    for i, j in zip(*np.nonzero(bad), strict=True):
+        out.append(f"score of family {table.family_ids[i]!r} at {table.codes[j]!r} is "
+                   f"{float(table.array[i, j])!r}, outside [0, 1]")
+    return out
+
+
 def check_scores(problem: Problem) -> list[str]:
     """Scores outside [0, 1], for unknown families or unknown destinations."""
+    if isinstance(problem.scores, ScoreTable):
+        return _check_table(problem, problem.scores)
     fams = {f.id for f in problem.families}
     codes = {d.code for d in problem.destinations}
     out: list[str] = []
@@ -147,6 +170,7 @@ def check_plan(problem: Problem, assignment: Mapping[str, str | None]) -> list[s
     out += [f"family {fid!r} is missing from the plan" for fid in sorted(set(fams) - set(assignment))]
     load: Counter[str] = Counter()
     units: Counter[tuple[str, str]] = Counter()
+    band_of: dict[tuple[str, int], str | None] = {}  # (destination, size) -> housing band
     for fid in sorted(set(assignment) & set(fams)):
         code = assignment[fid]
         if code is None:
@@ -167,8 +191,11 @@ def check_plan(problem: Problem, assignment: Mapping[str, str | None]) -> list[s
             out.append(f"family {fid!r} placed at {code}, which has no score for it")
         load[code] += f.size
         if d.housing_units is not None:
-            band = next((b for b in d.housing_units
-                         if band_bounds(b)[0] <= f.size <= band_bounds(b)[1]), None)
+            if (code, f.size) not in band_of:
+                band_of[(code, f.size)] = next(
+                    (b for b in d.housing_units
+                     if band_bounds(b)[0] <= f.size <= band_bounds(b)[1]), None)
+            band = band_of[(code, f.size)]
             if band is None:
                 out.append(f"family {fid!r} (size {f.size}) has no housing band at {code}")
             else:

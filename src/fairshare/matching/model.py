@@ -28,7 +28,7 @@ import numpy as np
 import numpy.typing as npt
 
 from fairshare.matching.policy import Policy
-from fairshare.matching.problem import Destination, Family, Problem, band_bounds
+from fairshare.matching.problem import Destination, Family, Problem, ScoreTable, band_bounds
 from fairshare.matching.route import Shape
 
 FloatArray = npt.NDArray[np.float64]
@@ -177,46 +177,70 @@ def build_pairs(problem: Problem) -> Pairs:
             if units > 0:
                 house_of[j, lo:min(hi, max_size) + 1] = len(housing)
             housing.append((j, band, units))
-    score = np.full((n, nd), np.nan)
-    pref = np.zeros((n, nd))
-    tie = np.zeros((n, nd))
+    family_ids = tuple(f.id for f in fams)
+    if isinstance(prob.scores, ScoreTable):
+        score = prob.scores.matrix(family_ids, tuple(codes))
+    else:
+        score = np.full((n, nd), np.nan)
+        for i, f in enumerate(fams):
+            row = score[i]
+            for code, value in prob.scores.get(f.id, {}).items():
+                jj = col.get(code)
+                if jj is not None:
+                    row[jj] = value
+    # Preferences and ties are few per family: (family, destination, value) triples, not
+    # dense matrices.
+    pref_at: list[tuple[int, int, float]] = []
+    tie_at: list[tuple[int, int]] = []
     blocked = np.zeros((n, nd), dtype=bool)
-    dest_services = [d.services for d in dests]
+    needs: dict[frozenset[str], list[int]] = {}
     for i, f in enumerate(fams):
-        row = score[i]
-        for code, value in prob.scores.get(f.id, {}).items():
-            jj = col.get(code)
-            if jj is not None:
-                row[jj] = value
         for code in f.excluded:
             if code in col:
                 blocked[i, col[code]] = True
         if f.services:
-            for j, offered in enumerate(dest_services):
-                if not f.services <= offered:
-                    blocked[i, j] = True
+            needs.setdefault(f.services, []).append(i)
         k = len(f.preferences)
-        for r, code in enumerate(f.preferences):
-            if code in col:
-                pref[i, col[code]] = (k - r) / k
-        for code in f.ties:
-            if code in col:
-                tie[i, col[code]] = 1.0
+        pref_at += [(i, col[code], (k - r) / k) for r, code in enumerate(f.preferences)
+                    if code in col]
+        tie_at += [(i, col[code]) for code in f.ties if code in col]
+    for services, rows in needs.items():  # one mask per distinct set of needed services
+        lacks = np.asarray([not services <= d.services for d in dests], dtype=bool)
+        blocked[np.asarray(rows, dtype=np.int64)] |= lacks[None, :]
     sizes = np.asarray([f.size for f in fams], dtype=np.int64)
     consenting = np.asarray([f.consent for f in fams], dtype=bool)
     limit = np.asarray([float(d.limit) for d in dests], dtype=np.float64)
     house_fd = house_of[:, sizes].T if n else np.zeros((0, nd), dtype=np.int64)
-    allowed = (consenting[:, None] & ~blocked & ~np.isnan(score)
-               & (sizes[:, None] <= limit[None, :]) & (house_fd != -2))
+    allowed = ~blocked
+    allowed &= consenting[:, None]
+    allowed &= ~np.isnan(score)
+    allowed &= sizes[:, None] <= limit[None, :]
+    allowed &= house_fd != -2
+    del blocked
     fam_a, dest_a = np.nonzero(allowed)
+    del allowed
+    keys = fam_a * max(nd, 1) + dest_a  # sorted: by family, then destination
+
+    def scatter(at: list[tuple[int, int]], values: list[float]) -> FloatArray:
+        out = np.zeros(len(fam_a))
+        if at:
+            where = np.asarray(at, dtype=np.int64)
+            want = where[:, 0] * nd + where[:, 1]
+            k = np.searchsorted(keys, want)
+            hit = (k < len(keys)) & (keys[np.minimum(k, len(keys) - 1)] == want)
+            out[k[hit]] = np.asarray(values)[hit]
+        return out
+
     shortfall = np.array([max(0.0, d.shortfall or 0.0) for d in dests], dtype=np.float64)
     gap_by_dest = shortfall / shortfall.max() if nd and shortfall.max() > 0 else np.zeros(nd)
     placeable = np.zeros(n, dtype=bool)
     placeable[fam_a] = True
     return Pairs(
-        family_ids=tuple(f.id for f in fams), dest_codes=tuple(codes), sizes=sizes,
+        family_ids=family_ids, dest_codes=tuple(codes), sizes=sizes,
         placeable=placeable, fam=fam_a.astype(np.int64), dest=dest_a.astype(np.int64),
-        score=score[fam_a, dest_a], pref=pref[fam_a, dest_a], tie=tie[fam_a, dest_a],
+        score=score[fam_a, dest_a],
+        pref=scatter([(i, j) for i, j, _ in pref_at], [v for _, _, v in pref_at]),
+        tie=scatter(tie_at, [1.0] * len(tie_at)),
         gap=gap_by_dest[dest_a], house=house_fd[fam_a, dest_a].astype(np.int64),
         dest_lower=np.asarray([float(d.min_intake or 0) for d in dests], dtype=np.float64),
         dest_upper=limit, housing=tuple(housing), consenting=consenting,

@@ -6,6 +6,8 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from fairshare.matching import baselines
 from fairshare.matching.checks import check_plan
 from fairshare.matching.model import Pairs
@@ -14,16 +16,20 @@ from fairshare.matching.problem import Problem
 
 
 def plan_totals(problem: Problem, pairs: Pairs, choice: list[int]) -> dict[str, Any]:
-    """Persons placed, total and mean predicted outcome (per placed person) of a plan."""
-    placed = 0
-    outcome = 0.0
-    for i, d in enumerate(choice):
-        if d < 0:
-            continue
-        size = int(pairs.sizes[i])
-        placed += size
-        outcome += size * problem.scores.get(pairs.family_ids[i], {}).get(
-            pairs.dest_codes[d], 0.0)
+    """Persons placed, total and mean predicted outcome (per placed person) of a plan
+    (vectorised over the allowed pairs; a placement outside them, e.g. the status quo's,
+    counts the score given for it, or 0)."""
+    dest = np.asarray(choice, dtype=np.int64)
+    at = np.flatnonzero(dest >= 0)
+    placed = int(pairs.sizes[at].sum())
+    keys = pairs.fam * max(pairs.n_dest, 1) + pairs.dest  # sorted
+    want = at * pairs.n_dest + dest[at]
+    k = np.minimum(np.searchsorted(keys, want), max(len(keys) - 1, 0))
+    hit = (keys[k] == want) if len(keys) else np.zeros(len(at), dtype=bool)
+    outcome = float((pairs.sizes[at[hit]] * pairs.score[k[hit]]).sum())
+    for i in at[~hit].tolist():
+        outcome += int(pairs.sizes[i]) * problem.scores.get(pairs.family_ids[i], {}).get(
+            pairs.dest_codes[choice[i]], 0.0)
     return {"persons_placed": placed, "total_outcome": outcome,
             "mean_outcome": outcome / placed if placed else 0.0}
 

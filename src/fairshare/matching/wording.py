@@ -117,8 +117,8 @@ def explanation_text(fid: str, size: int, code: str | None, comp: dict[str, floa
     elif fr:
         pref = (f"son choix n° {rank} sur {n_prefs}" if rank else
                 "une destination qu'elle n'a pas classée")
-        head = (f"Destination proposée pour la famille {fid} ({who}) : "
-                f"{destination_name(code, lang)} ; résultat prévu "
+        head = (f"La famille {fid} ({who}) est proposée pour la destination "
+                f"{destination_name(code, lang)} : résultat prévu "
                 f"{number(comp['score'], 3, lang)} par personne "
                 f"({number(comp['outcome'], 2, lang)} au total), {pref}"
                 + (", des proches y vivent" if comp["tie"] else "") + ".")
