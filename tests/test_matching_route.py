@@ -63,3 +63,16 @@ def test_the_result_records_the_route_machine_readably() -> None:
     assert r.route == (Step.COLUMN_GENERATION,)
     assert r.summary()["route"] == ["column-generation"]
     assert r.summary()["planned_route"] == ["column-generation", "staged-lp"]
+
+
+def test_solve_reports_its_phases_in_order() -> None:
+    from fairshare.matching import solve
+    from fairshare.matching.solve import PHASES
+    from fairshare.matching.synth import synth_batch
+
+    seen: list[str] = []
+    solve(synth_batch(40, seed=2), OUTCOME, progress=seen.append)
+    assert seen == list(PHASES)
+    seen.clear()
+    solve(synth_batch(40, seed=2), OUTCOME, explain=False, report=False, progress=seen.append)
+    assert seen == ["checking", "solving", "checking the plan"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Callable
 from typing import Any
 
 from fairshare.matching import baselines
@@ -27,7 +28,11 @@ from fairshare.matching.problem import Problem
 from fairshare.matching.result import MatchResult, MatchStatus, StageOutcome
 from fairshare.matching.route import SOLVERS, Route, Step, engine_of, plan_route
 
-__all__ = ["SOLVERS", "choose_solver", "plan_value", "solve"]
+__all__ = ["PHASES", "SOLVERS", "choose_solver", "plan_value", "solve"]
+
+# The phases ``solve`` reports to its ``progress`` callback, in order (explaining and comparing
+# only when asked for).
+PHASES = ("checking", "solving", "checking the plan", "explaining", "comparing with baselines")
 
 
 def choose_solver(n_families: int, solver: str, options: SolverOptions = DEFAULT_OPTIONS
@@ -130,7 +135,8 @@ def plan_value(problem: Problem, pairs: Pairs, policy: Policy, choice: list[int]
 
 def solve(problem: Problem, policy: Policy, solver: str = "auto", *, seed: int = 0,
           explain: bool = True, report: bool = True,
-          options: SolverOptions | None = None) -> MatchResult:
+          options: SolverOptions | None = None,
+          progress: Callable[[str], None] | None = None) -> MatchResult:
     """Match ``problem`` under ``policy``; never raises for an infeasible problem.
 
     Args:
@@ -143,14 +149,19 @@ def solve(problem: Problem, policy: Policy, solver: str = "auto", *, seed: int =
         report: build the report (compares against the baselines, which costs a little time).
         options: thresholds and tolerances (default: :class:`SolverOptions` as documented);
             they choose the route (``result.route`` records the steps taken).
+        progress: called with the name of each phase as it starts (``checking``,
+            ``solving``, ``checking the plan``, ``explaining``, ``comparing with baselines``),
+            e.g. to show a progress bar; see :data:`PHASES`.
 
     Returns:
         A checked :class:`MatchResult`: the plan, its bound and gap, explanations, report and,
         when families stay unplaced or nothing fits, a diagnosis naming the conflicts.
     """
     opts = options or DEFAULT_OPTIONS
+    tell = progress or (lambda phase: None)
     timings: dict[str, float] = {}
     t = time.perf_counter()
+    tell("checking")
     check_problem(problem)
     prob = problem.sorted()
     pairs = build_pairs(prob)
@@ -160,6 +171,7 @@ def solve(problem: Problem, policy: Policy, solver: str = "auto", *, seed: int =
     engine, why = choose_solver(len(prob.families), solver, opts)
     notes = [why]
     t = time.perf_counter()
+    tell("solving")
     steps: Route = planned
     prefix: Route = ()
     solve_prob, solve_pairs = prob, pairs
@@ -189,6 +201,7 @@ def solve(problem: Problem, policy: Policy, solver: str = "auto", *, seed: int =
     assignment: dict[str, str | None] = {
         fid: (pairs.dest_codes[d] if d >= 0 else None)
         for fid, d in zip(pairs.family_ids, out.choice, strict=True)}
+    tell("checking the plan")
     violations = check_plan(prob, assignment)
     if violations and engine in ("exact", "fast") and out.status is not MatchStatus.infeasible:
         # pragma: no cover - a bug, never input
@@ -218,12 +231,14 @@ def solve(problem: Problem, policy: Policy, solver: str = "auto", *, seed: int =
         from fairshare.matching.explain import explain_plan
 
         t = time.perf_counter()
+        tell("explaining")
         result.explanations = explain_plan(prob, pairs, policy, out.choice)
         timings["explain"] = time.perf_counter() - t
     if report:
         from fairshare.matching.report import build_report
 
         t = time.perf_counter()
+        tell("comparing with baselines")
         result.report = build_report(prob, pairs, policy, out.choice, seed=seed,
                                      max_families=opts.baseline_max_families)
         timings["report"] = time.perf_counter() - t
