@@ -210,19 +210,22 @@ def build_pairs(problem: Problem) -> Pairs:
     sizes = np.asarray([f.size for f in fams], dtype=np.int64)
     consenting = np.asarray([f.consent for f in fams], dtype=bool)
     limit = np.asarray([float(d.limit) for d in dests], dtype=np.float64)
-    house_fd = house_of[:, sizes].T if n else np.zeros((0, nd), dtype=np.int64)
     allowed = ~blocked
+    del blocked
     allowed &= consenting[:, None]
     allowed &= ~np.isnan(score)
     allowed &= sizes[:, None] <= limit[None, :]
-    allowed &= house_fd != -2
-    del blocked
+    no_band = house_of == -2  # the destination limits housing, with no band for that size
+    if no_band.any():
+        allowed &= ~no_band[:, sizes].T
     fam_a, dest_a = np.nonzero(allowed)
     del allowed
-    keys = fam_a * max(nd, 1) + dest_a  # sorted: by family, then destination
 
     def scatter(at: list[tuple[int, int]], values: list[float]) -> FloatArray:
+        if not at:  # nothing to scatter: a zero-stride view, no memory (40 M pairs: 320 MB)
+            return zeros(len(fam_a))
         out = np.zeros(len(fam_a))
+        keys = fam_a * max(nd, 1) + dest_a  # sorted: by family, then destination
         if at:
             where = np.asarray(at, dtype=np.int64)
             want = where[:, 0] * nd + where[:, 1]
@@ -241,21 +244,33 @@ def build_pairs(problem: Problem) -> Pairs:
         score=score[fam_a, dest_a],
         pref=scatter([(i, j) for i, j, _ in pref_at], [v for _, _, v in pref_at]),
         tie=scatter(tie_at, [1.0] * len(tie_at)),
-        gap=gap_by_dest[dest_a], house=house_fd[fam_a, dest_a].astype(np.int64),
+        gap=gap_by_dest[dest_a] if gap_by_dest.any() else zeros(len(fam_a)),
+        house=house_of[dest_a, sizes[fam_a]].astype(np.int64),
         dest_lower=np.asarray([float(d.min_intake or 0) for d in dests], dtype=np.float64),
         dest_upper=limit, housing=tuple(housing), consenting=consenting,
     )
 
 
+def zeros(n: int) -> FloatArray:
+    """``n`` zeros as a read-only zero-stride view: no memory, whatever ``n``."""
+    out: FloatArray = np.broadcast_to(np.float64(0.0), (n,))
+    return out
+
+
 def pair_values(pairs: Pairs, policy: Policy, *, outcome_only: bool = False) -> FloatArray:
-    """Objective coefficient of each pair: family size times the policy's per-person value."""
+    """Objective coefficient of each pair: family size times the policy's per-person value
+    (terms of weight 0 skipped: one temporary array less each)."""
     if outcome_only:
         return pairs.pair_sizes * pairs.score
-    per_person = (policy.outcome * pairs.score + policy.preference * pairs.pref
-                  + policy.ties * pairs.tie + policy.fair_share * pairs.gap)
+    per_person = policy.outcome * pairs.score
+    for weight, term in ((policy.preference, pairs.pref), (policy.ties, pairs.tie),
+                         (policy.fair_share, pairs.gap)):
+        if weight:
+            per_person += weight * term
     if not policy.place_all:
-        per_person = per_person + policy.unplaced_penalty
-    return pairs.pair_sizes * per_person
+        per_person += policy.unplaced_penalty
+    per_person *= pairs.pair_sizes
+    return per_person
 
 
 @dataclass
