@@ -1,9 +1,28 @@
 """Matching engine: optimal, explained placement of consenting families.
 
-Public API (stable; the registry and the web call it)::
+Public API (stable; the registry, the arrivals engine, the CLI and the web call it)::
 
-    from fairshare.matching import (Member, Family, Destination, Problem, Policy, MatchResult,
-        MatchStatus, load_policy, solve, check_problem, check_plan, default_scores)
+    from fairshare.matching import (Member, Family, Destination, Problem, ScoreTable, Policy,
+        MatchResult, MatchStatus, SolverOptions, Step, Shape, plan_route, load_policy, solve,
+        check_problem, check_plan, default_scores)
+
+    problem = Problem(families=(Family("a", 2, True), ...),
+                      destinations=(Destination("NB", 40), ...),
+                      scores={"a": {"NB": 0.61, ...}})   # or a columnar ScoreTable
+    result = solve(problem, load_policy("outcome"), solver="auto", seed=0,
+                   explain=True, report=True, options=SolverOptions(), progress=None)
+    result.assignment      # family id -> destination code, or None
+    result.objective, result.bound, result.gap, result.status  # MatchStatus
+    result.persons_placed, result.persons_placeable
+    result.explanations    # family id -> {"en": ..., "fr": ..., "alternatives": [...], ...}
+    result.report          # baselines, placements per destination (surplus before/after)
+    result.route           # the steps that ran, e.g. (Step.COLUMN_GENERATION,)
+
+``scores`` may be any ``{family_id: {destination: score}}`` mapping or a :class:`ScoreTable`
+(one family x destination array; what ``fairshare.matching.io.read_problem`` builds). Every
+threshold lives in :class:`SolverOptions`; :func:`plan_route` decides the route from them.
+Internal modules (``model``, ``stages``, ``fixing``, ``colgen``, ``prices``, ``fast``,
+``exact``, ``rcfix``) may change.
 """
 
 from __future__ import annotations
@@ -17,6 +36,7 @@ from fairshare.matching.problem import (
     Family,
     Member,
     Problem,
+    ScoreTable,
     family_scores_from_members,
 )
 from fairshare.matching.result import MatchResult, MatchStatus
@@ -35,6 +55,7 @@ __all__ = [
     "Policy",
     "Problem",
     "Route",
+    "ScoreTable",
     "Shape",
     "SolverOptions",
     "Step",

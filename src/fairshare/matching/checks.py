@@ -156,6 +156,15 @@ def check_placeable(problem: Problem) -> list[str]:
     return out
 
 
+def has_score(scores: Mapping[str, Mapping[str, float]], family_id: str, code: str) -> bool:
+    """Whether ``scores`` gives family ``family_id`` a score at ``code`` (a columnar table is
+    read in place, without a row object)."""
+    if isinstance(scores, ScoreTable):
+        i, j = scores.row_index.get(family_id), scores.code_index.get(code)
+        return i is not None and j is not None and not math.isnan(float(scores.array[i, j]))
+    return code in scores.get(family_id, {})
+
+
 def check_plan(problem: Problem, assignment: Mapping[str, str | None]) -> list[str]:
     """Every violation of a hard constraint by ``assignment`` (family id -> code or None).
 
@@ -187,7 +196,7 @@ def check_plan(problem: Problem, assignment: Mapping[str, str | None]) -> list[s
         missing = sorted(f.services - d.services)
         if missing:
             out.append(f"family {fid!r} needs {', '.join(missing)}, not offered at {code}")
-        if code not in problem.scores.get(fid, {}):
+        if not has_score(problem.scores, fid, code):
             out.append(f"family {fid!r} placed at {code}, which has no score for it")
         load[code] += f.size
         if d.housing_units is not None:
