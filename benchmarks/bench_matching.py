@@ -219,10 +219,10 @@ def bench_districts(families: int = 100_000, n_dest: int = 400) -> None:
     del base
     t = time.perf_counter()
     r = solve(problem, OUTCOME, explain=False, report=False)  # end to end: checks included
-    placed = sum(1 for fid, d in r.assignment.items() if d is not None)
+    placed = sum(1 for d in r.assignment.values() if d is not None)
     _line(f"districts {n_dest} x {families}", seconds=time.perf_counter() - t,
-          gap_pct=100 * (r.gap or 0.0), placed=placed,
-          placeable=r.persons_placeable, persons_placed=r.persons_placed,
+          gap_pct=100 * (r.gap or 0.0), families_placed=placed,
+          persons_placeable=r.persons_placeable, persons_placed=r.persons_placed,
           route=",".join(s.value for s in r.route), peak_rss_mb=_peak_mb())
 
 
