@@ -3,8 +3,9 @@
 Run all:   .venv/bin/python -m benchmarks.bench_matching
 One part:  .venv/bin/python -m benchmarks.bench_matching --only 10k,400k
            (or BENCH_MATCHING_ONLY=10k .venv/bin/python -m benchmarks matching)
-Parts: 10k (default solver, --solver exact, full MIP, PuLP+CBC, greedy, floor), 400k, individuals
-(min-cost flow, 1M persons), districts (400 destinations x 100k families), exact-seeds (default
+Parts: 10k (default solver, --solver exact, full MIP, PuLP+CBC, greedy, floor), 400k, cli
+(`fairshare match` end to end on 20k families against csv.reader and pandas.read_csv of its
+input), districts (400 destinations x 100k families, through solve()), exact-seeds (default
 and --solver exact on six 10k batches), exact-scale (--solver exact at 30k and 100k families),
 short (capacity 6% short of the persons: default, exact and whole-model branch and bound),
 preference-first (the default and exact under an outcome floor on four 10k batches).
@@ -23,11 +24,11 @@ import numpy as np
 
 from fairshare.matching import load_policy, solve
 from fairshare.matching.baselines import greedy
-from fairshare.matching.exact import solve_stages, whole
+from fairshare.matching.exact import exact_by_lp
 from fairshare.matching.fast import solve_fast
-from fairshare.matching.model import Pairs, build_pairs, define_objective
-from fairshare.matching.problem import Destination, Problem
-from fairshare.matching.solve import exact_by_lp
+from fairshare.matching.model import Pairs, build_pairs, define_objective, whole
+from fairshare.matching.problem import Destination, Problem, ScoreTable
+from fairshare.matching.stages import solve_stages
 from fairshare.matching.synth import synth_batch
 
 OUTCOME = load_policy("outcome")
@@ -196,21 +197,6 @@ def bench_exact_scale(sizes: tuple[int, ...] = (30_000, 100_000)) -> None:
         _exact_line(pairs, t_fast)
 
 
-def bench_individuals(persons: int = 1_000_000, n_dest: int = 13) -> None:
-    """Individual mode: min-cost flow, capacities and floors, exact."""
-    from fairshare.matching.flow import solve_individuals
-
-    rng = np.random.default_rng(3)
-    scores = rng.random((persons, n_dest), dtype=np.float32)
-    capacity = np.full(n_dest, int(persons * 1.1 / n_dest))
-    floors = np.full(n_dest, int(persons * 0.5 / n_dest))
-    t = time.perf_counter()
-    r = solve_individuals(scores, capacity, floors)
-    _line(f"individuals {persons} x {n_dest} (flow)", seconds=time.perf_counter() - t,
-          status=r.status, placed=int((r.choice >= 0).sum()), objective=r.objective,
-          peak_rss_mb=_peak_mb())
-
-
 def bench_districts(families: int = 100_000, n_dest: int = 400) -> None:
     """Municipality scale: 400 districts, sizes from the synthetic batch, random scores."""
     base = synth_batch(families, seed=4, housing=False, floors=False)
@@ -225,19 +211,19 @@ def bench_districts(families: int = 100_000, n_dest: int = 400) -> None:
                   for j, (c, w) in enumerate(zip(codes, weights, strict=True)))
     score = np.clip(0.45 + rng.normal(0, 0.08, (families, 1)) + rng.normal(0, 0.06, n_dest)
                     + rng.normal(0, 0.07, (families, n_dest)), 0.01, 0.99).round(4)
-    rows = score.tolist()
-    scores = {f.id: dict(zip(codes, rows[i], strict=True)) for i, f in enumerate(base.families)}
     fams = tuple(f.__class__(id=f.id, size=f.size, consent=f.consent, services=f.services)
                  for f in base.families)
-    problem = Problem(families=fams, destinations=dests, scores=scores)
-    pairs = build_pairs(problem)
-    del problem, scores, rows
+    # The columnar form the CSV reader builds: one family x destination array.
+    table = ScoreTable(tuple(f.id for f in fams), tuple(codes), score)
+    problem = Problem(families=fams, destinations=dests, scores=table)
+    del base
     t = time.perf_counter()
-    out = solve_fast(pairs, OUTCOME)
-    placed = sum(1 for i, d in enumerate(out.choice) if d >= 0 and pairs.placeable[i])
+    r = solve(problem, OUTCOME, explain=False, report=False)  # end to end: checks included
+    placed = sum(1 for d in r.assignment.values() if d is not None)
     _line(f"districts {n_dest} x {families}", seconds=time.perf_counter() - t,
-          gap_pct=100 * (out.gap or 0.0), placed=placed, placeable=int(pairs.placeable.sum()),
-          peak_rss_mb=_peak_mb())
+          gap_pct=100 * (r.gap or 0.0), families_placed=placed,
+          persons_placeable=r.persons_placeable, persons_placed=r.persons_placed,
+          route=",".join(s.value for s in r.route), peak_rss_mb=_peak_mb())
 
 
 def bench_exact_seeds(families: int = 10_000, seeds: tuple[int, ...] = (1, 2, 3, 4, 5, 6)
@@ -310,7 +296,76 @@ def bench_preference_first(families: int = 10_000, seeds: tuple[int, ...] = (1, 
               exact_gap_pct=100 * (exact.gap or 0.0), exact_route=route)
 
 
-PARTS = {"10k": bench_10k, "400k": bench_400k, "individuals": bench_individuals,
+def bench_cli(families: int = 20_000) -> None:
+    """`fairshare match` end to end on a synthetic batch against plain readers of its input.
+
+    Four times in the same run, each the best of three: Python's csv.reader over the three
+    files (the floor), pandas' read_csv of the same files (every column as text), the
+    project's reader (read_problem: checked, columnar), and the whole command in a fresh
+    process (`fairshare match ... --format json --out plan.csv`: start-up, reading, checks,
+    solve, plan check, report with its four baselines, writing). Times are CPU seconds (user +
+    system; the command's from its process), which a machine shared with other work distorts
+    far less than wall-clock time; wall-clock times are printed beside them."""
+    import csv
+    import subprocess
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    import pandas as pd
+
+    from fairshare.matching.io import read_problem, write_problem
+
+    folder = Path(tempfile.mkdtemp(prefix="bench-match-"))
+    write_problem(folder, synth_batch(families, seed=1))
+    files = [folder / f"{n}.csv" for n in ("families", "destinations", "scores")]
+
+    def cpu() -> float:
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+    walls: list[float] = []
+
+    def best(fn: Any) -> float:
+        times, wall = [], []
+        for _ in range(3):
+            t, w = cpu(), time.perf_counter()
+            fn()
+            times.append(cpu() - t)
+            wall.append(time.perf_counter() - w)
+        walls.append(min(wall))
+        return min(times)
+
+    def plain() -> None:
+        for path in files:
+            with path.open(newline="", encoding="utf-8") as fh:
+                for _ in csv.reader(fh):
+                    pass
+
+    def with_pandas() -> None:
+        for path in files:
+            pd.read_csv(path, dtype=str, keep_default_na=False)
+
+    command = [sys.executable, "-m", "fairshare", "match", "--families", str(files[0]),
+               "--destinations", str(files[1]), "--scores", str(files[2]),
+               "--out", str(folder / "plan.csv"), "--format", "json"]
+
+    def cli() -> None:
+        subprocess.run(command, check=True, capture_output=True)
+
+    t_csv, t_pandas = best(plain), best(with_pandas)
+    t_read = best(lambda: read_problem(*files))
+    t_cli = best(cli)
+    _line(f"match CLI {families} x 13 (CPU s)", csv_reader=t_csv, pandas=t_pandas,
+          read_problem=t_read, cli=t_cli, cli_over_csv=t_cli / t_csv,
+          read_over_pandas=t_read / t_pandas)
+    _line(f"match CLI {families} x 13 (wall s)", csv_reader=walls[0], pandas=walls[1],
+          read_problem=walls[2], cli=walls[3], cli_over_csv=walls[3] / walls[0],
+          read_over_pandas=walls[2] / walls[1])
+
+
+PARTS = {"10k": bench_10k, "400k": bench_400k, "cli": bench_cli,
          "districts": bench_districts, "exact-seeds": bench_exact_seeds,
          "exact-scale": bench_exact_scale, "short": bench_short,
          "preference-first": bench_preference_first}

@@ -9,6 +9,8 @@ import pytest
 from fairshare.matching import (
     PRESETS,
     MatchStatus,
+    SolverOptions,
+    Step,
     default_scores,
     load_policy,
     solve,
@@ -16,6 +18,7 @@ from fairshare.matching import (
 from fairshare.matching.synth import synth_batch
 
 OUTCOME = load_policy("outcome")
+LP_ROUTE = SolverOptions(exact_max_families=50)  # exact by the LP route on these batches
 
 
 @pytest.fixture(scope="module")
@@ -36,6 +39,7 @@ def test_fast_is_valid_and_its_bound_holds_against_the_exact_optimum(batch, exac
     assert fast.bound >= exact.objective - 1e-6
     assert fast.objective <= exact.objective + 1e-6
     assert fast.gap <= 0.01
+    assert fast.route == (Step.COLUMN_GENERATION,)
     assert any("column generation" in n for n in fast.notes)
 
 
@@ -112,22 +116,18 @@ def test_default_scorer_works_end_to_end() -> None:
     assert r.violations == [] and r.status is MatchStatus.optimal
 
 
-def test_exact_on_large_batches_is_optimal_by_reduced_cost_fixing(batch, exact,
-                                                                   monkeypatch) -> None:
-    import importlib
-
+def test_exact_on_large_batches_is_optimal_by_reduced_cost_fixing(batch, exact) -> None:
     import numpy as np
 
     from fairshare.matching.model import build_pairs
     from fairshare.matching.rcfix import restricted_mip
 
-    solve_module = importlib.import_module("fairshare.matching.solve")
-    monkeypatch.setattr(solve_module, "EXACT_MAX_FAMILIES", 50)
-    r = solve(batch, OUTCOME, solver="exact", explain=False, report=False)
+    assert exact.route == (Step.BRANCH_AND_BOUND,)
+    r = solve(batch, OUTCOME, solver="exact", explain=False, report=False, options=LP_ROUTE)
     assert r.status is MatchStatus.optimal
     assert r.violations == []
     assert r.persons_placed == exact.persons_placed
-    assert any(n.startswith("Reduced-cost fixing") for n in r.notes), r.notes
+    assert r.route == (Step.COLUMN_GENERATION, Step.REDUCED_COST_FIXING), r.notes
     # Branch and bound on every pair, to a 1e-9 gap: the same optimum, and the bound holds.
     pairs = build_pairs(batch.sorted())
     full = restricted_mip(pairs, OUTCOME, np.arange(len(pairs.fam), dtype=np.int64))
@@ -138,19 +138,15 @@ def test_exact_on_large_batches_is_optimal_by_reduced_cost_fixing(batch, exact,
 
 
 @pytest.mark.parametrize("seed", [0, 3])
-def test_exact_by_reduced_costs_when_capacity_is_short(seed: int, monkeypatch) -> None:
+def test_exact_by_reduced_costs_when_capacity_is_short(seed: int) -> None:
     """Capacity about 10% short: the LP route proves the most persons (the LP's, rounded down) and
     then the best value among such plans, as branch and bound on the whole model does."""
-    import importlib
-
     short = synth_batch(300, seed=seed, slack=0.85)
     whole_mip = solve(short, OUTCOME, solver="exact", explain=False, report=False)
-    monkeypatch.setattr(importlib.import_module("fairshare.matching.solve"),
-                        "EXACT_MAX_FAMILIES", 50)
-    r = solve(short, OUTCOME, solver="exact", explain=False, report=False)
+    r = solve(short, OUTCOME, solver="exact", explain=False, report=False, options=LP_ROUTE)
     assert r.persons_placed == whole_mip.persons_placed < r.persons_placeable
     assert any("is the most any plan can place" in n for n in r.notes), r.notes
-    assert any(n.startswith("Reduced-cost fixing, round") for n in r.notes), r.notes
+    assert r.route == (Step.STAGED_LP, Step.REDUCED_COST_FIXING), r.notes
     assert r.status is MatchStatus.optimal and r.violations == []
     assert r.gap is not None and r.gap <= 1e-6
     # branch and bound stops within its 1e-4 tolerance; the LP route is at least as good
@@ -165,24 +161,22 @@ def test_fast_retries_with_more_close_calls_when_persons_are_missing() -> None:
     out: the retry with twice the close calls reaches the LP's persons, proven the most."""
     short = synth_batch(3000, seed=0, slack=0.94)
     r = solve(short, OUTCOME, solver="fast", explain=False, report=False)
+    assert r.route == (Step.STAGED_LP,)
     assert any("close calls." in n and "where the LP allows" in n for n in r.notes), r.notes
     assert any("is the most any plan can place" in n for n in r.notes), r.notes
     assert r.violations == [] and r.persons_placed < r.persons_placeable
     assert r.gap is not None and r.gap <= 1e-4
 
 
-def test_exact_under_an_outcome_floor_uses_its_own_floor_and_bound(batch, monkeypatch) -> None:
+def test_exact_under_an_outcome_floor_uses_its_own_floor_and_bound(batch) -> None:
     """fast's floor (95% of the LP's best outcome) is stricter than exact's (95% of the best
     plan's), so fast's bound says nothing about exact's problem: the LP route finds the best
     outcome itself and bounds its plan by this problem's own LP relaxation."""
-    import importlib
-
     first = load_policy("preference-first")
     whole_mip = solve(batch, first, solver="exact", explain=False, report=False)
-    monkeypatch.setattr(importlib.import_module("fairshare.matching.solve"),
-                        "EXACT_MAX_FAMILIES", 50)
-    r = solve(batch, first, solver="exact", explain=False, report=False)
-    assert any("of the best total outcome" in n for n in r.notes), r.notes
+    r = solve(batch, first, solver="exact", explain=False, report=False, options=LP_ROUTE)
+    assert r.route[:2] == (Step.FLOOR_REFERENCE, Step.STAGED_LP), r.notes
+    assert r.route[-1] in (Step.FLOOR_LP_BOUND, Step.BRANCH_AND_BOUND)
     assert r.status is MatchStatus.optimal and r.violations == []
     assert r.bound is not None and r.bound >= whole_mip.objective - 1e-6
     assert r.objective >= whole_mip.objective * (1 - 1e-4)
@@ -190,45 +184,39 @@ def test_exact_under_an_outcome_floor_uses_its_own_floor_and_bound(batch, monkey
     assert fast.objective <= r.objective + 1e-6
 
 
-def test_exact_keeps_column_generation_where_fast_uses_prices(batch, exact, monkeypatch) -> None:
-    import importlib
-
-    monkeypatch.setattr(importlib.import_module("fairshare.matching.solve"),
-                        "EXACT_MAX_FAMILIES", 50)
-    monkeypatch.setattr(importlib.import_module("fairshare.matching.fast"),
-                        "PRICES_MIN_FAMILIES", 100)
-    fast = solve(batch, OUTCOME, solver="fast", explain=False, report=False)
+def test_exact_keeps_column_generation_where_fast_uses_prices(batch, exact) -> None:
+    options = SolverOptions(exact_max_families=50, prices_min_families=100)
+    fast = solve(batch, OUTCOME, solver="fast", explain=False, report=False, options=options)
+    assert fast.route == (Step.PRICES,)
     assert any("priced choice" in n for n in fast.notes), fast.notes
-    r = solve(batch, OUTCOME, solver="exact", explain=False, report=False)
-    assert not any("priced choice" in n for n in r.notes), r.notes
-    assert any(n.startswith("LP by column generation") for n in r.notes)
+    r = solve(batch, OUTCOME, solver="exact", explain=False, report=False, options=options)
+    assert Step.PRICES not in r.planned_route and Step.PRICES not in r.route
+    assert r.route[0] is Step.COLUMN_GENERATION
     assert r.status is MatchStatus.optimal and r.violations == []
     assert r.objective >= exact.objective - 1e-6
 
 
-def test_reduced_cost_fixing_respects_its_work_limit(batch, exact, monkeypatch) -> None:
-    import importlib
-
-    monkeypatch.setattr(importlib.import_module("fairshare.matching.solve"),
-                        "EXACT_MAX_FAMILIES", 50)
+def test_reduced_cost_fixing_respects_its_work_limit(batch, exact) -> None:
     import numpy as np
 
     from fairshare.matching import rcfix
     from fairshare.matching.fast import solve_fast
     from fairshare.matching.model import build_pairs
 
-    monkeypatch.setattr(rcfix, "MAX_PAIRS", 10)
+    options = SolverOptions(exact_max_families=50, rcfix_max_pairs=10)
     pairs = build_pairs(batch.sorted())
-    lp = solve_fast(pairs, OUTCOME)
+    lp = solve_fast(pairs, OUTCOME, (Step.COLUMN_GENERATION,), opts=options)
     assert lp.reduced_cost is not None and lp.bound is not None
     chosen = np.flatnonzero(np.asarray(lp.choice)[pairs.fam] == pairs.dest)
-    closed = rcfix.close_gap(pairs, OUTCOME, chosen, lp.bound, lp.reduced_cost)
+    closed = rcfix.close_gap(pairs, OUTCOME, chosen, lp.bound, lp.reduced_cost, opts=options)
+    assert not closed.attempted
     assert closed.notes[0].startswith("Reduced-cost fixing not attempted")
     assert closed.objective == pytest.approx(lp.objective, rel=1e-12)
     assert closed.bound == lp.bound
     assert np.array_equal(closed.chosen, chosen)
     # exact then falls back to branch and bound when that plan is not within 1e-4
-    r = solve(batch, OUTCOME, solver="exact", explain=False, report=False)
+    r = solve(batch, OUTCOME, solver="exact", explain=False, report=False, options=options)
+    assert Step.REDUCED_COST_FIXING not in r.route
     assert r.status is MatchStatus.optimal and r.violations == []
     assert r.objective >= exact.objective * (1 - 1e-4) - 1e-9
 
@@ -294,8 +282,8 @@ def test_column_generation_from_the_crash_basis_reaches_the_whole_lp_optimum(
     import numpy as np
 
     from fairshare.matching.colgen import column_generation
-    from fairshare.matching.exact import solve_model, whole
-    from fairshare.matching.model import RowSpec, build_pairs, define_objective
+    from fairshare.matching.model import RowSpec, build_pairs, define_objective, whole
+    from fairshare.matching.stages import solve_model
 
     policy = dataclasses.replace(OUTCOME, place_all=place_all)
     pairs = build_pairs(synth_batch(400, seed=11, slack=slack).sorted())

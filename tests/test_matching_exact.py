@@ -13,6 +13,8 @@ from fairshare.matching import (
     Family,
     MatchStatus,
     Problem,
+    SolverOptions,
+    Step,
     check_plan,
     load_policy,
     solve,
@@ -185,23 +187,22 @@ def _random_problem(rng: random.Random, n: int, preferences: bool = False) -> Pr
 # then reduced-cost fixing) forced onto tiny instances; a first share of 0 keeps only the
 # zero-reduced-cost pairs in the first round, so that the second round (which must always prove
 # the optimum) runs whenever the LP plan was not optimal.
-ROUTES = {"branch-and-bound": None, "reduced-cost-fixing": 0.125, "second-round": 0.0}
+ROUTES = {"branch-and-bound": SolverOptions(),
+          "reduced-cost-fixing": SolverOptions(exact_max_families=0),
+          "second-round": SolverOptions(exact_max_families=0, rcfix_first_share=0.0)}
 
 
 @pytest.mark.parametrize("route", list(ROUTES))
 @pytest.mark.parametrize("seed", range(40))
-def test_exact_matches_brute_force(seed: int, route: str, monkeypatch) -> None:
-    import importlib
-
-    if ROUTES[route] is not None:
-        monkeypatch.setattr(importlib.import_module("fairshare.matching.solve"),
-                            "EXACT_MAX_FAMILIES", 0)
-        monkeypatch.setattr(importlib.import_module("fairshare.matching.rcfix"), "FIRST_SHARE",
-                            ROUTES[route])
+def test_exact_matches_brute_force(seed: int, route: str) -> None:
     rng = random.Random(seed)
     p = _random_problem(rng, rng.randint(4, 8))
     persons, value = _brute_force(p)
-    r = solve(p, OUTCOME, solver="exact", explain=False, report=False)
+    r = solve(p, OUTCOME, solver="exact", explain=False, report=False, options=ROUTES[route])
+    if route == "branch-and-bound":
+        assert r.route in ((Step.BRANCH_AND_BOUND,), (Step.NOTHING,))
+    elif r.route != (Step.NOTHING,):
+        assert r.planned_route[-2:] == (Step.REDUCED_COST_FIXING, Step.BRANCH_AND_BOUND)
     if persons < 0:
         assert r.status is MatchStatus.infeasible
         assert r.diagnosis
@@ -209,46 +210,37 @@ def test_exact_matches_brute_force(seed: int, route: str, monkeypatch) -> None:
     assert r.status is MatchStatus.optimal
     assert check_plan(p, r.assignment) == []
     assert r.persons_placed == persons
-    fixed = any(n.startswith("Reduced-cost fixing") or "meets the LP bound" in n
-                for n in r.notes)
+    fixed = Step.REDUCED_COST_FIXING in r.route or any("meets the LP bound" in n
+                                                        for n in r.notes)
     # The reduced-cost route is optimal to 1e-9; branch and bound to its 1e-4 tolerance.
     assert r.objective == pytest.approx(value, abs=1e-6 if fixed else 1e-3 * max(1.0, value))
     assert r.bound is not None and r.bound >= value - 1e-6
 
 
-def test_lp_route_takes_reduced_cost_fixing_on_most_random_instances(monkeypatch) -> None:
-    import importlib
-
-    monkeypatch.setattr(importlib.import_module("fairshare.matching.solve"),
-                        "EXACT_MAX_FAMILIES", 0)
+def test_lp_route_takes_reduced_cost_fixing_on_most_random_instances() -> None:
     routes = []
     for seed in range(40):
         rng = random.Random(seed)
         r = solve(_random_problem(rng, rng.randint(4, 8)), OUTCOME, solver="exact",
-                  explain=False, report=False)
-        routes.append(any(n.startswith("Reduced-cost fixing") for n in r.notes))
+                  explain=False, report=False, options=ROUTES["reduced-cost-fixing"])
+        routes.append(Step.REDUCED_COST_FIXING in r.route)
     assert sum(routes) >= 10, routes
 
 
 @pytest.mark.parametrize("route", ["branch-and-bound", "lp-route"])
 @pytest.mark.parametrize("seed", range(25))
-def test_exact_under_an_outcome_floor_matches_brute_force(seed: int, route: str,
-                                                          monkeypatch) -> None:
+def test_exact_under_an_outcome_floor_matches_brute_force(seed: int, route: str) -> None:
     """preference-first: the most persons, then at least 95% of the best outcome among such
     plans, then the best value; the LP route (forced onto tiny instances) is optimal within
     the MIP tolerance, like branch and bound."""
-    import importlib
-
     from fairshare.matching.model import build_pairs, define_objective
 
-    if route == "lp-route":
-        monkeypatch.setattr(importlib.import_module("fairshare.matching.solve"),
-                            "EXACT_MAX_FAMILIES", 0)
+    options = SolverOptions(exact_max_families=0 if route == "lp-route" else 500)
     policy = load_policy("preference-first")
     rng = random.Random(1000 + seed)
     p = _random_problem(rng, rng.randint(4, 7), preferences=True)
     plans = list(_plans(p))
-    r = solve(p, policy, solver="exact", explain=False, report=False)
+    r = solve(p, policy, solver="exact", explain=False, report=False, options=options)
     if not plans:
         assert r.status is MatchStatus.infeasible
         return

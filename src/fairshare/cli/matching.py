@@ -47,6 +47,7 @@ def match(
     the conflict (exit code 0, status 'infeasible'); malformed input exits with code 2.
     """
     from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from fairshare.matching import load_policy, solve
     from fairshare.matching.io import read_problem, write_plan
@@ -57,23 +58,34 @@ def match(
         from fairshare.matching.factors import read_factors
 
         factor_table = read_factors(factors)
-    with Console(stderr=True).status("Reading the batch..."):
-        problem = read_problem(families, destinations, scores, members)
-    with Console(stderr=True).status(f"Solving {len(problem.families):,} families "
-                                     f"({solver})..."):
-        result = solve(problem, pol, solver=solver, explain=explain is not None, report=True)
-    explanations = result.explanations
-    if factor_table is not None:
-        from fairshare.matching.factors import attach_factors
+    phases = ["reading the batch", "checking", "solving", "checking the plan",
+              *(["explaining"] if explain is not None else []), "comparing with baselines",
+              "writing"]
+    with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+                  console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("Reading the batch", total=len(phases))
 
-        explanations = attach_factors(explanations, factor_table)
-    if out is not None:
-        write_plan(out, result.assignment)
-    if explain is not None:
-        explain.write_text(json.dumps({"summary": result.summary(), "report": result.report,
-                                       "explanations": explanations},
-                                      ensure_ascii=False, indent=2, default=str),
-                           encoding="utf-8")
+        def step(phase: str) -> None:
+            bar.update(task, completed=phases.index(phase),
+                       description=phase[:1].upper() + phase[1:])
+
+        problem = read_problem(families, destinations, scores, members)
+        result = solve(problem, pol, solver=solver, explain=explain is not None, report=True,
+                       progress=step)
+        step("writing")
+        explanations = result.explanations
+        if factor_table is not None:
+            from fairshare.matching.factors import attach_factors
+
+            explanations = attach_factors(explanations, factor_table)
+        if out is not None:
+            write_plan(out, result.assignment)
+        if explain is not None:
+            explain.write_text(json.dumps({"summary": result.summary(), "report": result.report,
+                                           "explanations": explanations},
+                                          ensure_ascii=False, indent=2, default=str),
+                               encoding="utf-8")
+        bar.update(task, completed=len(phases))
     if fmt == OutputFormat.json:
         payload: dict[str, Any] = {**result.summary(), "report": result.report,
                                    "assignment": result.assignment}

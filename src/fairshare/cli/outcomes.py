@@ -191,7 +191,7 @@ def outcomes_predict(
     """
     import pandas as pd
 
-    from fairshare.cli.render import escape_csv_cell
+    from fairshare.csvsafe import escape_csv_cell
     from fairshare.outcomes.dataio import read_csv
     from fairshare.outcomes.features import prepare
     from fairshare.outcomes.predict import combine_family_scores, member_scores, principal_factors

@@ -15,6 +15,8 @@ from typing import Any
 
 import typer
 
+from fairshare.csvsafe import escape_csv_cell
+
 
 class OutputFormat(enum.StrEnum):
     """The formats every command that prints a table accepts."""
@@ -35,19 +37,6 @@ def _json_safe(value: Any) -> Any:
         return _json_safe(value.item())
     if hasattr(value, "isoformat"):
         return value.isoformat()
-    return value
-
-
-def escape_csv_cell(value: Any) -> Any:
-    """Neutralise spreadsheet formulas: cells starting with = + - @ get a leading quote.
-
-    >>> escape_csv_cell("=SUM(A1)")
-    "'=SUM(A1)"
-    >>> escape_csv_cell(-3)
-    -3
-    """
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
     return value
 
 

@@ -16,25 +16,26 @@ from fairshare.matching.problem import Problem
 
 
 class _Room:
-    """Remaining persons and housing units while a rule fills destinations."""
+    """Remaining persons and housing units while a rule fills destinations (plain Python
+    lists: the rules walk pairs one by one, where numpy scalars cost 10x more)."""
 
     def __init__(self, pairs: Pairs) -> None:
-        self.persons = pairs.dest_upper.copy()
-        self.units = np.asarray([u for _, _, u in pairs.housing], dtype=np.float64)
-        self.pairs = pairs
+        self.persons = pairs.dest_upper.tolist()
+        self.units = pairs.units.tolist()
+        self.size = pairs.pair_sizes.tolist()
+        self.dest = pairs.dest.tolist()
+        self.house = pairs.house.tolist()
 
     def fits(self, k: int) -> bool:
-        p = self.pairs
-        size = float(p.sizes[p.fam[k]])
-        h = int(p.house[k])
-        return bool(self.persons[p.dest[k]] >= size and (h < 0 or self.units[h] >= 1))
+        h = self.house[k]
+        return bool(self.persons[self.dest[k]] >= self.size[k]
+                    and (h < 0 or self.units[h] >= 1))
 
-    def take(self, k: int, sign: float = 1.0) -> None:
-        p = self.pairs
-        self.persons[p.dest[k]] -= sign * float(p.sizes[p.fam[k]])
-        h = int(p.house[k])
+    def take(self, k: int) -> None:
+        self.persons[self.dest[k]] -= self.size[k]
+        h = self.house[k]
         if h >= 0:
-            self.units[h] -= sign
+            self.units[h] -= 1
 
 
 def greedy(pairs: Pairs) -> list[int]:
@@ -42,10 +43,11 @@ def greedy(pairs: Pairs) -> list[int]:
     order = np.lexsort((pairs.dest, pairs.fam, -pairs.score))
     choice = [-1] * pairs.n_families
     room = _Room(pairs)
+    fam = pairs.fam.tolist()
     for k in order.tolist():
-        f = int(pairs.fam[k])
+        f = fam[k]
         if choice[f] < 0 and room.fits(k):
-            choice[f] = int(pairs.dest[k])
+            choice[f] = room.dest[k]
             room.take(k)
     return choice
 
@@ -55,15 +57,13 @@ def random_plan(pairs: Pairs, seed: int = 0) -> list[int]:
     rng = np.random.default_rng(seed)
     choice = [-1] * pairs.n_families
     room = _Room(pairs)
-    by_family: dict[int, list[int]] = {}
-    for k, f in enumerate(pairs.fam.tolist()):
-        by_family.setdefault(f, []).append(k)
+    starts = np.searchsorted(pairs.fam, np.arange(pairs.n_families + 1)).tolist()
     for f in rng.permutation(pairs.n_families).tolist():
-        options = by_family.get(int(f), [])
-        for k in rng.permutation(len(options)).tolist():
-            if room.fits(options[k]):
-                choice[int(f)] = int(pairs.dest[options[k]])
-                room.take(options[k])
+        first, count = starts[f], starts[f + 1] - starts[f]
+        for k in rng.permutation(count).tolist():
+            if room.fits(first + k):
+                choice[f] = room.dest[first + k]
+                room.take(first + k)
                 break
     return choice
 
@@ -78,52 +78,63 @@ def status_quo(problem: Problem, pairs: Pairs) -> list[int]:
 def deferred_acceptance(problem: Problem, pairs: Pairs) -> list[int]:
     """Families propose in preference order (then the rest by score); each destination keeps the
     proposals with the best per-person scores that fit its persons and housing capacity."""
+    n_pairs = len(pairs.fam)
+    index = {c: j for j, c in enumerate(pairs.dest_codes)}
+    rank = np.full(n_pairs, len(pairs.dest_codes), dtype=np.int64)
     prefs = {f.id: f.preferences for f in problem.families}
-    lists: dict[int, list[int]] = {}
-    for k, f in enumerate(pairs.fam.tolist()):
-        lists.setdefault(f, []).append(k)
-    for f, ks in lists.items():
-        ranked = prefs.get(pairs.family_ids[f], ())
-        rank = {c: r for r, c in enumerate(ranked)}
-
-        def key(k: int, rank: dict[str, int] = rank) -> tuple[int, float, int]:
-            code = pairs.dest_codes[int(pairs.dest[k])]
-            return (rank.get(code, len(rank)), -float(pairs.score[k]), int(pairs.dest[k]))
-
-        ks.sort(key=key)
-    nxt = dict.fromkeys(lists, 0)
+    keys = pairs.fam * max(pairs.n_dest, 1) + pairs.dest  # sorted: pairs by family, destination
+    for i, fid in enumerate(pairs.family_ids):
+        for r, code in enumerate(prefs.get(fid, ())):
+            j = index.get(code)
+            if j is not None:
+                k = int(np.searchsorted(keys, i * pairs.n_dest + j))
+                if k < n_pairs and keys[k] == i * pairs.n_dest + j:
+                    rank[k] = r
+    # Each family's proposals in order (rank, best score, destination), as one flat list.
+    proposal_order = np.lexsort((pairs.dest, -pairs.score, rank, pairs.fam)).tolist()
+    starts = np.searchsorted(pairs.fam, np.arange(pairs.n_families + 1)).tolist()
+    # A destination's priority over proposals: best score, then family id (pairs are sorted by
+    # family id, so the family index breaks ties).
+    priority = np.empty(n_pairs, dtype=np.int64)
+    priority[np.lexsort((pairs.fam, -pairs.score))] = np.arange(n_pairs)
+    prio = priority.tolist()
+    room = _Room(pairs)
+    fam = pairs.fam.tolist()
+    units_of = {j: [(h, float(u)) for h, (jj, _, u) in enumerate(pairs.housing) if jj == j]
+                for j in range(pairs.n_dest)}
+    nxt = starts[:-1]
     held: dict[int, list[int]] = {j: [] for j in range(pairs.n_dest)}
-    free = sorted(lists)
+    free = [f for f in range(pairs.n_families) if starts[f + 1] > starts[f]]
     while free:
         proposals: dict[int, list[int]] = {}
         for f in free:
-            if nxt[f] < len(lists[f]):
-                k = lists[f][nxt[f]]
+            if nxt[f] < starts[f + 1]:
+                k = proposal_order[nxt[f]]
                 nxt[f] += 1
-                proposals.setdefault(int(pairs.dest[k]), []).append(k)
+                proposals.setdefault(room.dest[k], []).append(k)
         if not proposals:
             break
         free = []
         for j, new in sorted(proposals.items()):
-            pool = sorted(held[j] + new,
-                          key=lambda k: (-float(pairs.score[k]), pairs.family_ids[pairs.fam[k]]))
-            persons = float(pairs.dest_upper[j])
-            units = {h: float(u) for h, (jj, _, u) in enumerate(pairs.housing) if jj == j}
+            pool = held[j] + new
+            pool.sort(key=prio.__getitem__)
+            persons = room.persons[j]
+            units = dict(units_of[j])
             keep: list[int] = []
             for k in pool:
-                size = float(pairs.sizes[pairs.fam[k]])
-                h = int(pairs.house[k])
+                size = room.size[k]
+                h = room.house[k]
                 if size <= persons and (h < 0 or units[h] >= 1):
                     keep.append(k)
                     persons -= size
                     if h >= 0:
                         units[h] -= 1
                 else:
-                    free.append(int(pairs.fam[k]))
+                    free.append(fam[k])
             held[j] = keep
         free = sorted(set(free))
     choice = [-1] * pairs.n_families
     for j, ks in held.items():
         for k in ks:
-            choice[int(pairs.fam[k])] = j
+            choice[fam[k]] = j
     return choice

@@ -10,8 +10,10 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
 
+import numpy as np
+
 from fairshare.errors import MatchingError
-from fairshare.matching.problem import Problem, band_bounds
+from fairshare.matching.problem import Problem, ScoreTable, band_bounds
 
 
 def check_unique_ids(problem: Problem) -> list[str]:
@@ -84,8 +86,29 @@ def _unit_floats(values: Iterable[object]) -> bool:
     return all(v.__class__ is float and 0.0 <= v <= 1.0 for v in values)
 
 
+def _check_table(problem: Problem, table: ScoreTable) -> list[str]:
+    """:func:`check_scores` over a columnar table, vectorised."""
+    fams = {f.id for f in problem.families}
+    codes = {d.code for d in problem.destinations}
+    out = [f"scores name unknown family {fid!r}" for fid in table.family_ids if fid not in fams]
+    given = ~np.isnan(table.array)
+    for j, code in enumerate(table.codes):
+        if code not in codes:
+            rows = np.flatnonzero(given[:, j])
+            out += [f"scores of family {table.family_ids[i]!r} name unknown destination "
+                    f"{code!r}" for i in rows.tolist()]
+    with np.errstate(invalid="ignore"):
+        bad = given & ((table.array < 0) | (table.array > 1))
+    for i, j in zip(*np.nonzero(bad), strict=True):
+        out.append(f"score of family {table.family_ids[i]!r} at {table.codes[j]!r} is "
+                   f"{float(table.array[i, j])!r}, outside [0, 1]")
+    return out
+
+
 def check_scores(problem: Problem) -> list[str]:
     """Scores outside [0, 1], for unknown families or unknown destinations."""
+    if isinstance(problem.scores, ScoreTable):
+        return _check_table(problem, problem.scores)
     fams = {f.id for f in problem.families}
     codes = {d.code for d in problem.destinations}
     out: list[str] = []
@@ -133,6 +156,15 @@ def check_placeable(problem: Problem) -> list[str]:
     return out
 
 
+def has_score(scores: Mapping[str, Mapping[str, float]], family_id: str, code: str) -> bool:
+    """Whether ``scores`` gives family ``family_id`` a score at ``code`` (a columnar table is
+    read in place, without a row object)."""
+    if isinstance(scores, ScoreTable):
+        i, j = scores.row_index.get(family_id), scores.code_index.get(code)
+        return i is not None and j is not None and not math.isnan(float(scores.array[i, j]))
+    return code in scores.get(family_id, {})
+
+
 def check_plan(problem: Problem, assignment: Mapping[str, str | None]) -> list[str]:
     """Every violation of a hard constraint by ``assignment`` (family id -> code or None).
 
@@ -147,6 +179,7 @@ def check_plan(problem: Problem, assignment: Mapping[str, str | None]) -> list[s
     out += [f"family {fid!r} is missing from the plan" for fid in sorted(set(fams) - set(assignment))]
     load: Counter[str] = Counter()
     units: Counter[tuple[str, str]] = Counter()
+    band_of: dict[tuple[str, int], str | None] = {}  # (destination, size) -> housing band
     for fid in sorted(set(assignment) & set(fams)):
         code = assignment[fid]
         if code is None:
@@ -163,12 +196,15 @@ def check_plan(problem: Problem, assignment: Mapping[str, str | None]) -> list[s
         missing = sorted(f.services - d.services)
         if missing:
             out.append(f"family {fid!r} needs {', '.join(missing)}, not offered at {code}")
-        if code not in problem.scores.get(fid, {}):
+        if not has_score(problem.scores, fid, code):
             out.append(f"family {fid!r} placed at {code}, which has no score for it")
         load[code] += f.size
         if d.housing_units is not None:
-            band = next((b for b in d.housing_units
-                         if band_bounds(b)[0] <= f.size <= band_bounds(b)[1]), None)
+            if (code, f.size) not in band_of:
+                band_of[(code, f.size)] = next(
+                    (b for b in d.housing_units
+                     if band_bounds(b)[0] <= f.size <= band_bounds(b)[1]), None)
+            band = band_of[(code, f.size)]
             if band is None:
                 out.append(f"family {fid!r} (size {f.size}) has no housing band at {code}")
             else:

@@ -13,23 +13,23 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from fairshare.matching.exact import SubProblem, whole
 from fairshare.matching.highs import new_highs, pass_and_solve, read_outcome
 from fairshare.matching.model import (
     FloatArray,
     IntArray,
     Pairs,
+    RowDuals,
     RowSpec,
+    SubProblem,
     define_crash_basis,
     define_matrix,
     define_objective,
+    reduced_costs,
     row_bounds,
+    whole,
 )
+from fairshare.matching.options import DEFAULT_OPTIONS, SolverOptions
 from fairshare.matching.policy import Policy
-
-START_PER_FAMILY = 3
-MAX_ROUNDS = 60
-RC_TOL = 1e-9
 
 
 @dataclass
@@ -41,10 +41,7 @@ class ColgenOutcome:
     bound: float
     reduced_cost: FloatArray  # per pair (all pairs), at the final duals
     rounds: int
-    duals: FloatArray
-
-
-DENSE_MAX = 60_000_000
+    duals: RowDuals
 
 
 def _dense(pairs: Pairs, values: FloatArray, among: IntArray) -> FloatArray:
@@ -53,14 +50,14 @@ def _dense(pairs: Pairs, values: FloatArray, among: IntArray) -> FloatArray:
     return m
 
 
-def best_two_per_family(pairs: Pairs, values: FloatArray, among: IntArray
-                        ) -> tuple[FloatArray, FloatArray]:
+def best_two_per_family(pairs: Pairs, values: FloatArray, among: IntArray,
+                        opts: SolverOptions = DEFAULT_OPTIONS) -> tuple[FloatArray, FloatArray]:
     """Per family, the best and second-best value of its pairs in ``among`` (-inf if none)."""
     if pairs.n_dest < 2:
         best = np.full(pairs.n_families, -np.inf)
         np.maximum.at(best, pairs.fam[among], values[among])
         return best, np.full(pairs.n_families, -np.inf)
-    if pairs.n_families * pairs.n_dest <= DENSE_MAX:
+    if pairs.n_families * pairs.n_dest <= opts.dense_max:
         part = np.partition(_dense(pairs, values, among), pairs.n_dest - 2, axis=1)
         return part[:, -1].copy(), part[:, -2].copy()
     order = among[np.lexsort((-values[among], pairs.fam[among]))]
@@ -73,12 +70,13 @@ def best_two_per_family(pairs: Pairs, values: FloatArray, among: IntArray
     return best, second
 
 
-def _top_k(pairs: Pairs, values: FloatArray, k: int, among: IntArray) -> IntArray:
+def top_k(pairs: Pairs, values: FloatArray, k: int, among: IntArray,
+          opts: SolverOptions = DEFAULT_OPTIONS) -> IntArray:
     """The pairs (indices, sorted) of each family's ``k`` best values among ``among``."""
     nd = pairs.n_dest
     if k >= nd:
         return np.sort(among)
-    if pairs.n_families * nd <= DENSE_MAX:
+    if pairs.n_families * nd <= opts.dense_max:
         m = _dense(pairs, values, among)
         idx = np.argpartition(-m, k - 1, axis=1)[:, :k]
         fams = np.repeat(np.arange(pairs.n_families), k)
@@ -93,19 +91,11 @@ def _top_k(pairs: Pairs, values: FloatArray, k: int, among: IntArray) -> IntArra
     return np.sort(order[rank < k])
 
 
-def reduced_costs(pairs: Pairs, values: FloatArray, duals: FloatArray) -> FloatArray:
-    """``c - A^T y`` for every pair, in the fixed row layout without optional rows."""
-    nf, nd = pairs.n_families, pairs.n_dest
-    rc = values - duals[pairs.fam] - pairs.pair_sizes * duals[nf + pairs.dest]
-    has = pairs.house >= 0
-    rc[has] -= duals[nf + nd + pairs.house[has]]
-    return rc
-
-
 def column_generation(pairs: Pairs, policy: Policy, sub: SubProblem | None = None,
                       start_scores: FloatArray | None = None, per_family: int | None = None, *,
                       stage: str = "value", must_place: bool | None = None,
-                      persons_min: float | None = None) -> ColgenOutcome | None:
+                      persons_min: float | None = None,
+                      opts: SolverOptions = DEFAULT_OPTIONS) -> ColgenOutcome | None:
     """The LP optimum by column generation over ``sub`` (default: everything), or None when
     it has no solution (it cannot place every family of ``sub``, or meet the floors or
     ``persons_min``).
@@ -124,7 +114,7 @@ def column_generation(pairs: Pairs, policy: Policy, sub: SubProblem | None = Non
     spec = RowSpec(must_place=must, persons_min=persons_min, used_dest=sub.used_dest,
                    used_house=sub.used_house)
     ranking = values if start_scores is None else start_scores
-    cols = _top_k(pairs, ranking, per_family or START_PER_FAMILY, sub.cols)
+    cols = top_k(pairs, ranking, per_family or opts.colgen_start_per_family, sub.cols, opts)
     big = 1e3 * (float(np.abs(values).max()) + 1.0)
     rlo, rup = row_bounds(pairs, spec)
     start, index, value = define_matrix(pairs, cols, spec, None)
@@ -154,11 +144,10 @@ def column_generation(pairs: Pairs, policy: Policy, sub: SubProblem | None = Non
     rounds = 0
     while True:
         rounds += 1
-        rc = reduced_costs(pairs, values, out.row_dual)
-        if persons_min is not None:
-            rc -= pairs.pair_sizes * out.row_dual[layout]
-        cand = np.flatnonzero((rc > RC_TOL) & ~in_model & candidate)
-        if len(cand) == 0 or rounds >= MAX_ROUNDS:
+        duals = RowDuals.of(pairs, out.row_dual, spec)
+        rc = reduced_costs(pairs, values, duals)
+        cand = np.flatnonzero((rc > opts.rc_tol) & ~in_model & candidate)
+        if len(cand) == 0 or rounds >= opts.colgen_max_rounds:
             break
         # The most attractive new pair of each family only: small, well-chosen rounds.
         order = cand[np.lexsort((-rc[cand], pairs.fam[cand]))]
@@ -183,7 +172,7 @@ def column_generation(pairs: Pairs, policy: Policy, sub: SubProblem | None = Non
     # objective plus the positive reduced costs of pairs left out; exact once none is left.
     bound = out.objective + float(np.maximum(rc[~in_model & candidate], 0.0).sum())
     return ColgenOutcome(cols=cols, x=x, bound=bound, reduced_cost=rc, rounds=rounds,
-                         duals=out.row_dual)
+                         duals=duals)
 
 
 INF_UP = float("inf")

@@ -1,159 +1,173 @@
-"""Exact MIP with HiGHS, in lexicographic stages.
+"""The ``exact`` solver: a proven optimum (MIP gap within tolerance) at any batch size.
 
-Stage order (``place_all`` policies): try to place *every* placeable family (family rows
-``== 1``); if that is infeasible, first maximise persons placed (stage 1), then fix that number
-with a row ``sum size x >= P*`` (stage 2). With an outcome floor (``preference-first``) the best
-total outcome O* is computed under the same rows, then ``outcome >= floor * O*`` is added and the
-policy's weights are maximised. The same stages run on a sub-problem (the fast method's small MIP
-over its fractional families), with the capacity already used by fixed families subtracted.
+Small batches (up to ``SolverOptions.exact_max_families``): branch and bound on the whole
+model in lexicographic stages (:mod:`~fairshare.matching.stages`). Larger ones take the LP
+route: the LP-based plan of :mod:`~fairshare.matching.fast` (column generation at every size)
+comes with the LP's reduced costs, which confine every better plan to a small part of the
+pairs; reduced-cost fixing (:mod:`~fairshare.matching.rcfix`) solves that part to optimality.
+Under an outcome floor: the best total outcome by this same route sets the floor, fast's plan
+meets it, and this problem's own LP relaxation bounds it. Branch and bound on the whole model
+is the last resort when the route proves nothing.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import dataclasses
+import time
 
 import numpy as np
 
-from fairshare.matching.highs import LpOutcome, new_highs, pass_and_solve
+from fairshare.matching.fast import solve_fast
 from fairshare.matching.model import (
-    BoolArray,
-    FloatArray,
     IntArray,
     Pairs,
-    RowSpec,
-    define_assignment_variables,
-    define_crash_basis,
-    define_matrix,
-    define_objective,
-    row_bounds,
+    choice_of,
+    chosen_of,
+    plan_objective,
+    relative_gap,
+    shape_of,
+    whole,
 )
+from fairshare.matching.options import DEFAULT_OPTIONS, SolverOptions
 from fairshare.matching.policy import Policy
-from fairshare.matching.result import MatchStatus
+from fairshare.matching.result import MatchStatus, StageOutcome
+from fairshare.matching.route import Route, Step, fast_steps
+from fairshare.matching.stages import solve_stages
 
-MIP_REL_GAP = 1e-4
-TOL = 1e-6
-
-
-@dataclass
-class SubProblem:
-    """A part of the problem to solve exactly: its columns, and what fixed families use."""
-
-    cols: IntArray
-    used_dest: FloatArray
-    used_house: FloatArray
+REFINEMENTS = (Step.REDUCED_COST_FIXING, Step.FLOOR_LP_BOUND, Step.BRANCH_AND_BOUND,
+               Step.FLOOR_REFERENCE)
 
 
-def whole(pairs: Pairs) -> SubProblem:
-    """The whole problem as a sub-problem."""
-    return SubProblem(cols=np.arange(len(pairs.fam), dtype=np.int64),
-                      used_dest=np.zeros(pairs.n_dest), used_house=np.zeros(len(pairs.housing)))
+def solve_exact(pairs: Pairs, policy: Policy, steps: Route,
+                opts: SolverOptions = DEFAULT_OPTIONS) -> StageOutcome:
+    """Run the ``exact`` route ``steps``: the LP route when planned, else (or when it proves
+    nothing) branch and bound on the whole model."""
+    if steps != (Step.BRANCH_AND_BOUND,):
+        by_lp = exact_by_lp(pairs, policy, steps, opts)
+        if by_lp is not None:
+            return by_lp
+    out = solve_stages(pairs, policy, whole(pairs), integer=True, opts=opts)
+    infeasible = out.status is MatchStatus.infeasible
+    return StageOutcome(choice=choice_of(pairs, out.chosen), status=out.status,
+                        objective=out.objective, bound=None if infeasible else out.bound,
+                        gap=None if infeasible else out.gap, notes=out.notes,
+                        route=(Step.BRANCH_AND_BOUND,))
 
 
-@dataclass
-class ExactOutcome:
-    """Result of the staged MIP on a sub-problem: chosen columns (pair indices) and quality."""
+def exact_by_lp(pairs: Pairs, policy: Policy, steps: Route | None = None,
+                opts: SolverOptions = DEFAULT_OPTIONS) -> StageOutcome | None:
+    """The optimal plan of a large batch without branch and bound on the whole model, or None
+    when this route cannot prove it (the caller then runs branch and bound).
 
-    chosen: IntArray
-    x: FloatArray
-    status: MatchStatus
-    objective: float
-    bound: float
-    gap: float
-    notes: list[str]
-    floor_rhs: float | None = None  # the outcome floor's right-hand side, when there is one
-    row_dual: FloatArray | None = None  # the last stage's row duals (LP relaxations only)
-
-
-def solve_model(pairs: Pairs, sub: SubProblem, objective: FloatArray, spec: RowSpec,
-                floor_coef: FloatArray | None, integer: bool, max_nodes: int | None = None,
-                lp_solver: str | None = None, initial: FloatArray | None = None) -> LpOutcome:
-    """One HiGHS run of the model over ``sub``'s columns with the rows of ``spec``
-    (``lp_solver``: HiGHS's LP method for a relaxation, e.g. ``ipm``; ``initial``: a feasible
-    0/1 solution over ``sub.cols`` for branch and bound to start from)."""
-    cost, lo, up, _ = define_assignment_variables(pairs, sub.cols, objective, integer)
-    start, index, value = define_matrix(pairs, sub.cols, spec, floor_coef)
-    rlo, rup = row_bounds(pairs, spec)
-    highs = None
-    basis = None
-    if lp_solver is not None and not integer:
-        highs = new_highs()
-        highs.setOptionValue("solver", lp_solver)
-    elif not integer:
-        basis = define_crash_basis(pairs, sub.cols, objective, objective, spec.must_place)
-    return pass_and_solve(cost, lo, up, rlo, rup, start, index, value, integer=integer,
-                          mip_rel_gap=MIP_REL_GAP, max_nodes=max_nodes, highs=highs,
-                          basis=basis, initial=initial)
-
-
-def _must_place(pairs: Pairs, sub: SubProblem) -> BoolArray:
-    must = np.zeros(pairs.n_families, dtype=bool)
-    must[pairs.fam[sub.cols]] = True
-    return must
-
-
-def solve_stages(pairs: Pairs, policy: Policy, sub: SubProblem, *, integer: bool = True,
-                 max_nodes: int | None = None, floor_rhs: float | None = None,
-                 persons_min: float | None = None,
-                 initial: FloatArray | None = None) -> ExactOutcome:
-    """Solve ``sub`` exactly (or its LP relaxation when ``integer`` is False) in stages.
-
-    ``max_nodes`` (the fast method's small MIP only) is a deterministic work limit; a stage
-    stopped by it keeps its best solution and the result is ``feasible`` with its MIP gap.
-    ``floor_rhs`` gives the outcome floor's right-hand side directly (the fast method passes
-    the global floor less what fixed families contribute) instead of computing it on ``sub``.
-    ``persons_min`` skips the persons stages and requires that many persons placed.
-    ``initial`` (0/1 over ``sub.cols``) is a plan meeting every constraint of the value stage,
-    for branch and bound to start from.
+    ``steps``: the planned route (default: the LP route for this shape and policy). Without
+    reduced costs (a bound recomputed), a plan within the MIP tolerance of a proven bound is
+    the certificate branch and bound would stop with.
     """
-    notes: list[str] = []
-    values = define_objective(pairs, policy, stage="value")
-    outcome_coef = define_objective(pairs, policy, stage="outcome")
-    no_must = np.zeros(pairs.n_families, dtype=bool)
-
-    def spec_of(must: BoolArray, persons_min: float | None = None,
-                floor: float | None = None) -> RowSpec:
-        return RowSpec(must_place=must, persons_min=persons_min, floor=floor,
-                       used_dest=sub.used_dest, used_house=sub.used_house)
-
-    def finish(spec: RowSpec) -> LpOutcome | None:
-        if policy.outcome_floor is not None and floor_rhs is not None:
-            spec = spec_of(spec.must_place, spec.persons_min, floor_rhs)
-        elif policy.outcome_floor is not None:
-            ref = solve_model(pairs, sub, outcome_coef, spec, None, integer, max_nodes)
-            if ref.status not in ("optimal", "feasible"):
-                return None
-            spec = spec_of(spec.must_place, spec.persons_min,
-                           policy.outcome_floor * ref.objective - TOL)
-        out = solve_model(pairs, sub, values, spec, outcome_coef, integer, max_nodes,
-                          initial=initial)
-        return out if out.status in ("optimal", "feasible") else None
-
-    if persons_min is not None:
-        first = spec_of(no_must, persons_min)
-    else:
-        first = spec_of(_must_place(pairs, sub) if policy.place_all else no_must)
-    result = finish(first)
-    if result is None and policy.place_all and persons_min is None:
-        notes.append("Not every placeable family can be placed: the plan places the largest "
-                     "possible number of persons, then maximises the objective among such plans.")
-        # The persons LP is very degenerate (every pair's cost is its size): the interior
-        # point method (with crossover) solves it 5x faster than simplex at 10k families.
-        persons = solve_model(pairs, sub, define_objective(pairs, policy, stage="persons"),
-                       spec_of(no_must), None, integer, max_nodes, lp_solver="ipm")
-        if persons.status in ("optimal", "feasible"):
-            slack = 0.5 if integer else TOL
-            result = finish(spec_of(no_must, persons.objective - slack))
-    if result is None:
-        return ExactOutcome(chosen=np.zeros(0, dtype=np.int64), x=np.zeros(0),
-                            status=MatchStatus.infeasible,
-                            objective=float("nan"), bound=float("nan"), gap=float("nan"),
-                            notes=notes)
-    chosen = sub.cols[result.x > 0.5] if integer else sub.cols
-    gap = max(0.0, result.gap) if integer else 0.0
-    status = MatchStatus.optimal if gap <= MIP_REL_GAP + 1e-12 else MatchStatus.feasible
-    floor_used = None
     if policy.outcome_floor is not None:
-        floor_used = float(result.highs.getLp().row_lower_[-1])
-    return ExactOutcome(chosen=chosen, x=result.x, status=status, objective=result.objective,
-                        bound=result.bound, gap=gap, notes=notes, floor_rhs=floor_used,
-                        row_dual=None if integer else result.row_dual)
+        return _exact_under_floor(pairs, policy, opts)
+    if steps is None:
+        steps = (*fast_steps(shape_of(pairs), policy, opts, use_prices=False),
+                 Step.REDUCED_COST_FIXING)
+    fast = solve_fast(pairs, policy, tuple(s for s in steps if s not in REFINEMENTS),
+                      opts=opts)
+    most_persons = fast.most_persons or not policy.place_all
+    if (Step.REDUCED_COST_FIXING in steps and fast.reduced_cost is not None
+            and most_persons):
+        closed = _close_gap(pairs, policy, fast, opts)
+        return closed if closed.status is MatchStatus.optimal else None
+    if fast.status is MatchStatus.optimal and most_persons:
+        fast.notes.append(f"Proven optimal within the MIP tolerance ({opts.mip_rel_gap:g}) by "
+                          "the LP bound, without branch and bound.")
+        return fast
+    return None
+
+
+def _exact_under_floor(pairs: Pairs, policy: Policy, opts: SolverOptions
+                       ) -> StageOutcome | None:
+    """The optimal plan under an outcome floor, or None (the caller runs branch and bound).
+
+    The floor is a share of the best total outcome: found by this same LP route (a policy
+    weighing the outcome only), not by a first branch and bound. fast's floor is a share of the
+    LP's best outcome, at least as strict, so fast's plan meets this one; but fast's bound does
+    not hold here (on a 10k batch under preference-first, branch and bound found 15,422.689
+    above it). The bound is this problem's LP relaxation instead; when fast's plan is not
+    within the MIP tolerance of it, branch and bound starts from fast's plan.
+    """
+    assert policy.outcome_floor is not None
+    reference = dataclasses.replace(policy, outcome=1.0, preference=0.0, ties=0.0,
+                                    fair_share=0.0, unplaced_penalty=0.0, outcome_floor=None)
+    best = exact_by_lp(pairs, reference, opts=opts)
+    if best is None:
+        return None
+    floor_rhs = policy.outcome_floor * best.objective - opts.tol
+    notes = [f"Outcome floor: {policy.outcome_floor:.0%} of the best total outcome "
+             f"{best.objective:,.4f} (proven by the LP route)."]
+    lp_bound: float | None = None
+    best_fast: tuple[StageOutcome, IntArray] | None = None
+    placed, short = 0.0, False
+    for wider in opts.floor_wider:
+        fast = solve_fast(pairs, policy, (Step.STAGED_LP,), wider=wider, opts=opts)
+        if fast.status is MatchStatus.infeasible or (policy.place_all and not fast.most_persons):
+            return None
+        chosen = chosen_of(pairs, fast.choice)
+        if plan_objective(pairs, policy, chosen, stage="outcome") < floor_rhs:
+            return None  # pragma: no cover - fast's floor is the stricter one
+        if best_fast is None or fast.objective > best_fast[0].objective:
+            best_fast = fast, chosen
+        placed = float(pairs.pair_sizes[chosen].sum())
+        short = policy.place_all and placed < float(pairs.sizes[pairs.placeable].sum()) - 0.5
+        if lp_bound is None:
+            lp = solve_stages(pairs, policy, whole(pairs), integer=False, floor_rhs=floor_rhs,
+                              persons_min=placed - opts.tol if short else None, opts=opts)
+            if lp.status is MatchStatus.infeasible:
+                return None  # pragma: no cover - fast's plan is a solution
+            lp_bound = lp.objective
+        gap = relative_gap(lp_bound, fast.objective)
+        if gap <= opts.mip_rel_gap:
+            return dataclasses.replace(
+                fast, status=MatchStatus.optimal, bound=lp_bound, gap=gap,
+                route=(Step.FLOOR_REFERENCE, *fast.route, Step.FLOOR_LP_BOUND),
+                notes=[*fast.notes, *notes, f"The LP-based plan (close calls x{wider}) is "
+                       f"within {gap:.2g} of this problem's LP bound: optimal within the MIP "
+                       "tolerance, without branch and bound."])
+    assert best_fast is not None and lp_bound is not None
+    fast, chosen = best_fast
+    gap = relative_gap(lp_bound, fast.objective)
+    start = np.zeros(len(pairs.fam))
+    start[chosen] = 1.0
+    out = solve_stages(pairs, policy, whole(pairs), floor_rhs=floor_rhs,
+                       persons_min=placed - 0.5 if short else None, initial=start, opts=opts)
+    if out.status is MatchStatus.infeasible:
+        return None  # pragma: no cover - fast's plan is a solution
+    return StageOutcome(choice=choice_of(pairs, out.chosen), status=out.status,
+                        objective=out.objective, bound=out.bound, gap=out.gap,
+                        most_persons=fast.most_persons,
+                        route=(Step.FLOOR_REFERENCE, *fast.route, Step.FLOOR_LP_BOUND,
+                               Step.BRANCH_AND_BOUND),
+                        notes=[*fast.notes, *notes, f"Branch and bound from the LP-based plan "
+                               f"({gap:.2g} from the LP bound)."])
+
+
+def _close_gap(pairs: Pairs, policy: Policy, fast: StageOutcome, opts: SolverOptions
+               ) -> StageOutcome:
+    """The LP-based plan made optimal by reduced-cost fixing (:mod:`~.rcfix`)."""
+    from fairshare.matching.rcfix import close_gap
+
+    assert fast.reduced_cost is not None and fast.bound is not None
+    if (fast.gap or 0.0) <= opts.rcfix_rel_gap:
+        fast.notes.append("The LP-based plan meets the LP bound: optimal.")
+        return fast
+    t = time.perf_counter()
+    chosen = chosen_of(pairs, fast.choice)
+    closed = close_gap(pairs, policy, chosen, fast.bound, fast.reduced_cost, fast.persons_min,
+                       opts)
+    gap = relative_gap(closed.bound, closed.objective)
+    return StageOutcome(choice=choice_of(pairs, closed.chosen),
+                        status=MatchStatus.optimal if gap <= opts.mip_rel_gap
+                        else MatchStatus.feasible,
+                        objective=closed.objective, bound=closed.bound, gap=gap,
+                        notes=[*fast.notes, *closed.notes],
+                        timings={**fast.timings, "reduced_cost_fixing": time.perf_counter() - t},
+                        most_persons=fast.most_persons,
+                        route=(*fast.route, Step.REDUCED_COST_FIXING) if closed.attempted
+                        else fast.route)

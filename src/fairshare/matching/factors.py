@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from fairshare.errors import InputError
+from fairshare.matching.wording import factor_sentence
 
 COLUMNS = ("member_id", "family_id", "destination", "feature", "value", "contribution")
 
@@ -61,17 +62,7 @@ def read_factors(path: Path) -> Factors:
 
 
 def _sentence(factors: list[dict[str, Any]], lang: str) -> str:
-    parts = []
-    for f in factors:
-        label = FEATURES.get(f["feature"], (f["feature"], f["feature"]))[1 if lang == "fr" else 0]
-        points = f["contribution"] * 100
-        sign = "+" if points >= 0 else "−"
-        amount = f"{abs(points):.0f}".replace(".", ",")
-        parts.append(f"{f['member_id']} : {label} = {f['value']} ({sign}{amount} points)" if lang == "fr"
-                     else f"{f['member_id']}: {label} = {f['value']} ({sign}{amount} points)")
-    head = " Facteurs principaux du résultat prévu : " if lang == "fr" else \
-        " Principal factors of the predicted outcome: "
-    return head + "; ".join(parts) + "."
+    return factor_sentence(factors, FEATURES, lang)
 
 
 def attach_factors(explanations: dict[str, dict[str, Any]], factors: Factors,

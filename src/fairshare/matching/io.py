@@ -15,17 +15,24 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import math
-from collections.abc import Iterator, Mapping
+import functools
+import re
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from fairshare.csvsafe import escape_csv_cell
 from fairshare.errors import InputError
 from fairshare.matching.problem import (
     Destination,
     Family,
     Member,
     Problem,
-    family_scores_from_members,
+    ScoreTable,
 )
 
 FAMILY_COLUMNS = ("family_id", "size", "consent", "current", "excluded", "preferences",
@@ -39,32 +46,69 @@ TRUE = frozenset({"true", "yes", "1", "y", "t"})
 FALSE = frozenset({"false", "no", "0", "n", "f"})
 
 
-def _rows(path: Path, required: tuple[str, ...], allowed: tuple[str, ...]
-          ) -> Iterator[tuple[int, dict[str, str]]]:
+def _frame(path: Path, required: tuple[str, ...], allowed: tuple[str, ...],
+           numbers: tuple[str, ...] = ()) -> pd.DataFrame:
+    """The file as a table of stripped text cells (vectorised: pandas' C parser, every column
+    read as text, nothing guessed), with the header checked against ``allowed``. A column of
+    ``numbers`` is parsed as float64 when every cell is a number (else it stays text, for the
+    caller to name the bad cell)."""
     if not path.is_file():
         raise InputError(f"{path}: no such file.")
+    dtype: Any = str if not numbers else {c: str for c in allowed if c not in numbers}
     try:
-        with path.open(newline="", encoding="utf-8-sig") as fh:
-            reader = csv.DictReader(fh)
-            header = [h.strip() for h in (reader.fieldnames or [])]
-            missing = [c for c in required if c not in header]
-            if missing:
-                raise InputError(f"{path}: missing column(s) {', '.join(missing)}; the file "
-                                 f"needs at least {', '.join(required)}.")
-            unknown = [c for c in header if c not in allowed]
-            if unknown:
-                raise InputError(f"{path}: unknown column(s) {', '.join(unknown)}; allowed: "
-                                 f"{', '.join(allowed)}. Remove them (no other data is accepted).")
-            reader.fieldnames = header
-            for n, row in enumerate(reader, start=2):
-                if None in row:
-                    raise InputError(f"{path}, row {n}: more cells than columns.")
-                yield n, {k: (v or "").strip() for k, v in row.items()}
+        df = pd.read_csv(path, dtype=dtype, keep_default_na=False, na_filter=False,
+                         encoding="utf-8-sig", engine="c")
     except UnicodeDecodeError as exc:
         raise InputError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); "
                          "save it as UTF-8 CSV.") from exc
-    except csv.Error as exc:
+    except pd.errors.EmptyDataError:
+        df = pd.DataFrame()
+    except pd.errors.ParserError as exc:
+        line = re.search(r"line (\d+)", str(exc))
+        if line and "Expected" in str(exc):
+            raise InputError(f"{path}, row {line.group(1)}: more cells than columns.") from exc
         raise InputError(f"{path}: not a readable CSV file ({exc}).") from exc
+    header = [str(h).strip() for h in df.columns]
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise InputError(f"{path}: missing column(s) {', '.join(missing)}; the file "
+                         f"needs at least {', '.join(required)}.")
+    unknown = [c for c in header if c not in allowed]
+    if unknown:
+        raise InputError(f"{path}: unknown column(s) {', '.join(unknown)}; allowed: "
+                         f"{', '.join(allowed)}. Remove them (no other data is accepted).")
+    df.columns = header
+    for c in header:
+        if not pd.api.types.is_float_dtype(df[c]) and not pd.api.types.is_integer_dtype(df[c]):
+            df[c] = df[c].fillna("").astype(str).str.strip()
+    return df
+
+
+def _first(path: Path, bad: Any, col: str, message: str, cells: pd.Series) -> None:
+    """Raise for the first row where ``bad`` holds (``message`` formats ``{raw!r}``)."""
+    where = np.flatnonzero(np.asarray(bad))
+    if len(where):
+        k = int(where[0])
+        raise InputError(f"{path}, row {k + 2}, column {col}: "
+                         + message.format(raw=cells.iloc[k]))
+
+
+def _whole_numbers(path: Path, df: pd.DataFrame, col: str, *, minimum: int | None = None,
+                   optional: bool = False) -> list[int | None]:
+    """A column of whole numbers (empty cells None when ``optional``), checked at once."""
+    cells = df[col]
+    empty = (cells == "").to_numpy()
+    ok = cells.str.fullmatch(r"[+-]?\d+").to_numpy(dtype=bool)
+    _first(path, ~ok & ~(empty & optional), col, "{raw!r} is not a whole number.", cells)
+    values = pd.to_numeric(cells.where(~empty, "0")).to_numpy(dtype=np.int64)
+    if minimum is not None:
+        low = (values < minimum) & ~empty
+        where = np.flatnonzero(low)
+        if len(where):
+            k = int(where[0])
+            raise InputError(f"{path}, row {k + 2}, column {col}: {values[k]} is below "
+                             f"{minimum}.")
+    return [None if e else int(v) for v, e in zip(values.tolist(), empty.tolist(), strict=True)]
 
 
 def _int(path: Path, n: int, col: str, raw: str, *, minimum: int | None = None) -> int:
@@ -77,27 +121,34 @@ def _int(path: Path, n: int, col: str, raw: str, *, minimum: int | None = None) 
     return value
 
 
+@functools.lru_cache(maxsize=4096)  # lists repeat across rows ("ON;QC", "french")
 def _list(raw: str) -> tuple[str, ...]:
     return tuple(x.strip() for x in raw.split(";") if x.strip())
 
 
 def read_families(path: Path) -> tuple[Family, ...]:
     """Families from a CSV file (see module docstring)."""
-    out: list[Family] = []
-    for n, row in _rows(path, ("family_id", "size", "consent"), FAMILY_COLUMNS):
-        if not row["family_id"]:
-            raise InputError(f"{path}, row {n}, column family_id: empty id.")
-        consent = row["consent"].lower()
-        if consent not in TRUE | FALSE:
-            raise InputError(f"{path}, row {n}, column consent: {row['consent']!r} is not "
-                             "true or false.")
-        out.append(Family(
-            id=row["family_id"], size=_int(path, n, "size", row["size"], minimum=1),
-            consent=consent in TRUE, current=row.get("current") or None,
-            services=frozenset(_list(row.get("services", ""))),
-            excluded=frozenset(_list(row.get("excluded", ""))),
-            preferences=_list(row.get("preferences", "")),
-            ties=frozenset(_list(row.get("ties", "")))))
+    df = _frame(path, ("family_id", "size", "consent"), FAMILY_COLUMNS)
+    _first(path, df["family_id"] == "", "family_id", "empty id.", df["family_id"])
+    consent = df["consent"].str.lower()
+    _first(path, ~consent.isin(TRUE | FALSE), "consent", "{raw!r} is not true or false.",
+           df["consent"])
+    sizes = _whole_numbers(path, df, "size", minimum=1)
+    n = len(df)
+    empty = [""] * n
+
+    def col(name: str) -> list[str]:
+        return df[name].tolist() if name in df.columns else empty
+
+    agrees = consent.isin(TRUE).tolist()
+    out = [Family(id=fid, size=int(size or 0), consent=c, current=cur or None,
+                  services=frozenset(_list(sv)) if sv else frozenset(),
+                  excluded=frozenset(_list(ex)) if ex else frozenset(),
+                  preferences=_list(pr) if pr else (),
+                  ties=frozenset(_list(ti)) if ti else frozenset())
+           for fid, size, c, cur, sv, ex, pr, ti in zip(
+               df["family_id"].tolist(), sizes, agrees, col("current"), col("services"),
+               col("excluded"), col("preferences"), col("ties"), strict=True)]
     return tuple(out)
 
 
@@ -116,86 +167,138 @@ def _housing(path: Path, n: int, raw: str) -> dict[str, int] | None:
 
 def read_destinations(path: Path) -> tuple[Destination, ...]:
     """Destinations from a CSV file (see module docstring)."""
-    out: list[Destination] = []
-    for n, row in _rows(path, ("code", "capacity"), DESTINATION_COLUMNS):
-        if not row["code"]:
-            raise InputError(f"{path}, row {n}, column code: empty code.")
-        shortfall = None
-        if row.get("shortfall"):
-            try:
-                shortfall = float(row["shortfall"])
-            except ValueError as exc:
-                raise InputError(f"{path}, row {n}, column shortfall: {row['shortfall']!r} is "
-                                 "not a number.") from exc
+    df = _frame(path, ("code", "capacity"), DESTINATION_COLUMNS)
+    _first(path, df["code"] == "", "code", "empty code.", df["code"])
+    capacity = _whole_numbers(path, df, "capacity", minimum=0)
+    n = len(df)
+    none: list[int | None] = [None] * n
+    low = _whole_numbers(path, df, "min", minimum=0, optional=True) if "min" in df else none
+    high = _whole_numbers(path, df, "max", minimum=0, optional=True) if "max" in df else none
+    shortfall: list[float | None] = [None] * n
+    if "shortfall" in df:
+        cells = df["shortfall"]
+        parsed = pd.to_numeric(cells, errors="coerce")
+        _first(path, parsed.isna() & (cells != ""), "shortfall", "{raw!r} is not a number.",
+               cells)
+        shortfall = [None if t == "" else float(v)
+                     for t, v in zip(cells.tolist(), parsed.tolist(), strict=True)]
+    out = []
+    for k, code in enumerate(df["code"].tolist()):
+        row = {c: df[c].iloc[k] for c in ("services", "housing") if c in df}
         out.append(Destination(
-            code=row["code"], capacity=_int(path, n, "capacity", row["capacity"], minimum=0),
+            code=code, capacity=int(capacity[k] or 0),
             services=frozenset(_list(row.get("services", ""))),
-            min_intake=_int(path, n, "min", row["min"], minimum=0) if row.get("min") else None,
-            max_intake=_int(path, n, "max", row["max"], minimum=0) if row.get("max") else None,
-            housing_units=_housing(path, n, row.get("housing", "")), shortfall=shortfall))
+            min_intake=low[k], max_intake=high[k],
+            housing_units=_housing(path, k + 2, row.get("housing", "")),
+            shortfall=shortfall[k]))
     return tuple(out)
 
 
-def _score(path: Path, n: int, text: str) -> float:
-    """One score cell: a number in [0, 1], or an error naming the row and column."""
-    try:
-        value = float(text)
-    except ValueError as exc:
-        raise InputError(f"{path}, row {n}, column score: {text!r} is not a number.") from exc
-    if math.isnan(value) or not 0 <= value <= 1:
-        raise InputError(f"{path}, row {n}, column score: {value} is outside [0, 1].")
-    return value
+def _scores(path: Path, df: pd.DataFrame) -> npt.NDArray[np.float64]:
+    """The score column as numbers in [0, 1], or an error naming the first bad row."""
+    cells = df["score"]
+    if pd.api.types.is_float_dtype(cells) or pd.api.types.is_integer_dtype(cells):
+        values = cells.to_numpy(dtype=np.float64)  # parsed by the C reader: all numbers
+    else:
+        values = pd.to_numeric(cells, errors="coerce").to_numpy(dtype=np.float64)
+    bad = np.isnan(values)
+    if bad.any():
+        k = int(np.flatnonzero(bad)[0])
+        try:
+            float(str(cells.iloc[k]))
+        except ValueError:
+            raise InputError(f"{path}, row {k + 2}, column score: {cells.iloc[k]!r} is not a "
+                             "number.") from None
+    outside = bad | (values < 0) | (values > 1)
+    if outside.any():
+        k = int(np.flatnonzero(outside)[0])
+        raise InputError(f"{path}, row {k + 2}, column score: {float(values[k])} is outside "
+                         "[0, 1].")
+    return values
 
 
-def read_scores(path: Path) -> dict[str, dict[str, float]]:
-    """Scores from a CSV file; a duplicate (family, destination) pair is an error."""
-    out: dict[str, dict[str, float]] = {}
-    for n, row in _rows(path, SCORE_COLUMNS, SCORE_COLUMNS):
-        value = _score(path, n, row["score"])
-        fam = out.setdefault(row["family_id"], {})
-        if row["destination"] in fam:
-            raise InputError(f"{path}, row {n}: duplicate score for family "
-                             f"{row['family_id']!r} at {row['destination']!r}.")
-        fam[row["destination"]] = value
-    return out
+def _table(path: Path, df: pd.DataFrame, key: str) -> tuple[pd.Index, pd.Index,
+                                                           npt.NDArray[np.float64]]:
+    """Rows ``key`` x destination of the scores, refusing a duplicate pair (named by row)."""
+    values = _scores(path, df)
+    dup = df.duplicated([key, "destination"]).to_numpy()
+    if dup.any():
+        k = int(np.flatnonzero(dup)[0])
+        raise InputError(f"{path}, row {k + 2}: duplicate score for "
+                         f"{'family' if key == 'family_id' else 'member'} "
+                         f"{df[key].iloc[k]!r} at {df['destination'].iloc[k]!r}.")
+    rows, row_ids = pd.factorize(df[key], sort=True)
+    cols, codes = pd.factorize(df["destination"], sort=True)
+    table = np.full((len(row_ids), len(codes)), np.nan)
+    table[rows, cols] = values
+    return pd.Index(row_ids), pd.Index(codes), table
+
+
+def read_scores(path: Path) -> ScoreTable:
+    """Scores from a CSV file (a columnar table); a duplicate (family, destination) pair is an
+    error."""
+    fids, codes, table = _table(path, _frame(path, SCORE_COLUMNS, SCORE_COLUMNS, ("score",)),
+                                "family_id")
+    return ScoreTable(tuple(fids.tolist()), tuple(codes.tolist()), table)
 
 
 def read_members(path: Path) -> dict[str, list[Member]]:
     """Members by family id (``languages`` like ``fr:B2;en:A1``)."""
+    df = _frame(path, ("member_id", "family_id"), MEMBER_COLUMNS)
+    n = len(df)
+    empty = [""] * n
+
+    def col(name: str) -> list[str]:
+        return df[name].tolist() if name in df.columns else empty
+
+    births: list[int | None] = [None] * n
+    if "birth_year" in df:
+        births = _whole_numbers(path, df, "birth_year", optional=True)
+    years: list[float | None] = [None] * n
+    if "work_experience_years" in df:
+        cells = df["work_experience_years"]
+        parsed = pd.to_numeric(cells, errors="coerce")
+        _first(path, parsed.isna() & (cells != ""), "work_experience_years",
+               "{raw!r} is not a number.", cells)
+        years = [None if t == "" else float(v)
+                 for t, v in zip(cells.tolist(), parsed.tolist(), strict=True)]
     out: dict[str, list[Member]] = {}
-    for n, row in _rows(path, ("member_id", "family_id"), MEMBER_COLUMNS):
+    for k, (mid, fid, sex, langs_raw, edu) in enumerate(zip(
+            df["member_id"].tolist(), df["family_id"].tolist(), col("sex"), col("languages"),
+            col("education"), strict=True)):
         langs = []
-        for part in _list(row.get("languages", "")):
+        for part in _list(langs_raw):
             lang, _, level = part.partition(":")
             langs.append((lang.strip(), level.strip()))
-        exp = row.get("work_experience_years", "")
-        try:
-            years = float(exp) if exp else None
-        except ValueError as exc:
-            raise InputError(f"{path}, row {n}, column work_experience_years: {exp!r} is not a "
-                             "number.") from exc
-        out.setdefault(row["family_id"], []).append(Member(
-            id=row["member_id"], family_id=row["family_id"],
-            birth_year=_int(path, n, "birth_year", row["birth_year"])
-            if row.get("birth_year") else None,
-            sex=row.get("sex") or None, languages=tuple(langs),
-            education=row.get("education") or None, work_experience_years=years))
+        out.setdefault(fid, []).append(Member(
+            id=mid, family_id=fid, birth_year=births[k], sex=sex or None,
+            languages=tuple(langs), education=edu or None, work_experience_years=years[k]))
     return out
 
 
-def _read_score_file(path: Path, families: tuple[Family, ...]) -> dict[str, dict[str, float]]:
-    """Family scores from family-level or member-level (``member_id,...``) score files."""
+def _read_score_file(path: Path, families: tuple[Family, ...]) -> ScoreTable:
+    """Family scores from family-level or member-level (``member_id,...``) score files.
+
+    Member level: a family's score at a destination is the mean over its members, counted only
+    where every member has one (:func:`~fairshare.matching.problem.family_scores_from_members`,
+    here vectorised)."""
     with path.open(encoding="utf-8-sig", errors="replace") as fh:
         header = fh.readline()
     if "member_id" not in header:
         return read_scores(path)
-    member_scores: dict[str, dict[str, float]] = {}
-    for n, row in _rows(path, MEMBER_SCORE_COLUMNS, MEMBER_SCORE_COLUMNS):
-        value = _score(path, n, row["score"])
-        member_scores.setdefault(row["member_id"], {})[row["destination"]] = value
     if not any(f.members for f in families):
         raise InputError(f"{path}: member-level scores need --members (member_id,family_id).")
-    return family_scores_from_members(member_scores, families)
+    members, codes, table = _table(path, _frame(path, MEMBER_SCORE_COLUMNS,
+                                                MEMBER_SCORE_COLUMNS, ("score",)), "member_id")
+    row_of = {m: i for i, m in enumerate(members.tolist())}
+    with_members = [f for f in families if f.members]
+    out = np.full((len(with_members), len(codes)), np.nan)
+    for i, fam in enumerate(with_members):
+        rows = [row_of.get(m.id, -1) for m in fam.members]
+        if min(rows) < 0:
+            continue  # a member without any score: the family has no destination
+        out[i] = table[rows].mean(axis=0)  # NaN wherever a member lacks a score
+    return ScoreTable(tuple(f.id for f in with_members), tuple(codes.tolist()), out)
 
 
 def read_problem(families: Path, destinations: Path, scores: Path | None,
@@ -226,8 +329,6 @@ def read_problem(families: Path, destinations: Path, scores: Path | None,
 
 def write_plan(path: Path, assignment: Mapping[str, str | None]) -> None:
     """Write ``family_id,destination`` rows sorted by family id (empty: unplaced)."""
-    from fairshare.cli.render import escape_csv_cell
-
     with path.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(["family_id", "destination"])

@@ -4,13 +4,16 @@ Variables: one binary x[f, d] per *allowed* pair (consenting family f may go to 
 not excluded, every required service offered, a score given, room for its size, a housing unit
 of its band). Families are never split.
 
-Rows, in this order (the layout is fixed so that duals can be read back by index):
+Rows come in named blocks, in this order (:func:`row_blocks`; duals are read back by name,
+:class:`RowDuals`):
 
-1. one row per family: ``sum_d x[f, d] <= 1`` (``== 1`` when every placeable family must go);
-2. one row per destination: ``min_intake <= sum_f size_f x[f, d] <= min(capacity, max_intake)``;
-3. one row per (destination, housing band): ``sum_{f in band} x[f, d] <= units``;
-4. optionally ``sum size_f x[f, d] >= persons`` (lexicographic stage 2);
-5. optionally ``sum size_f score[f, d] x[f, d] >= floor`` (outcome floor).
+1. ``families``: one row per family, ``sum_d x[f, d] <= 1`` (``== 1`` when every placeable
+   family must go);
+2. ``destinations``: one row per destination,
+   ``min_intake <= sum_f size_f x[f, d] <= min(capacity, max_intake)``;
+3. ``housing``: one row per (destination, housing band), ``sum_{f in band} x[f, d] <= units``;
+4. ``persons`` (optional): ``sum size_f x[f, d] >= persons`` (lexicographic stage 2);
+5. ``floor`` (optional): ``sum size_f score[f, d] x[f, d] >= floor`` (outcome floor).
 
 Arrays are built once in numpy (:class:`Pairs`); a model over any subset of the pairs (column
 generation, the small MIP on fractional families) is a CSC matrix passed to ``Highs.passModel``.
@@ -19,12 +22,14 @@ generation, the small MIP on fractional families) is a CSC matrix passed to ``Hi
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from fairshare.matching.policy import Policy
-from fairshare.matching.problem import Destination, Family, Problem, band_bounds
+from fairshare.matching.problem import Destination, Family, Problem, ScoreTable, band_bounds
+from fairshare.matching.route import Shape
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -51,6 +56,8 @@ class Pairs:
     dest_upper: FloatArray  # per destination: limit (persons)
     housing: tuple[tuple[int, str, int], ...] = ()  # (destination index, band, units) per row
     consenting: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    # Objectives computed once per (stage, policy) and carried with the pairs (read-only).
+    cache: dict[Any, FloatArray] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def n_families(self) -> int:
@@ -64,8 +71,53 @@ class Pairs:
 
     @property
     def pair_sizes(self) -> FloatArray:
-        """Family size of each pair, as floats."""
-        return self.sizes[self.fam].astype(np.float64)
+        """Family size of each pair, as floats (computed once)."""
+        out = self.cache.get("pair_sizes")
+        if out is None:
+            out = self.sizes[self.fam].astype(np.float64)
+            out.setflags(write=False)
+            self.cache["pair_sizes"] = out
+        return out
+
+    @property
+    def units(self) -> FloatArray:
+        """Housing units offered per housing row."""
+        return np.asarray([u for _, _, u in self.housing], dtype=np.float64)
+
+
+@dataclass
+class SubProblem:
+    """A part of the problem to solve exactly: its columns, and what fixed families use."""
+
+    cols: IntArray
+    used_dest: FloatArray
+    used_house: FloatArray
+
+
+def whole(pairs: Pairs) -> SubProblem:
+    """The whole problem as a sub-problem."""
+    return SubProblem(cols=np.arange(len(pairs.fam), dtype=np.int64),
+                      used_dest=np.zeros(pairs.n_dest), used_house=np.zeros(len(pairs.housing)))
+
+
+def usage(pairs: Pairs, chosen: IntArray) -> tuple[FloatArray, FloatArray]:
+    """Persons per destination and units per housing row used by the pairs ``chosen``."""
+    used_dest = np.bincount(pairs.dest[chosen], weights=pairs.pair_sizes[chosen],
+                            minlength=pairs.n_dest).astype(np.float64)
+    h = pairs.house[chosen]
+    used_house = np.bincount(h[h >= 0], minlength=len(pairs.housing)).astype(np.float64)
+    return used_dest, used_house
+
+
+def relative_gap(bound: float | None, objective: float) -> float:
+    """``(bound - objective) / |bound|``, never negative (0 when the bound is 0 or None).
+
+    >>> relative_gap(100.0, 99.0), relative_gap(0.0, 0.0)
+    (0.01, 0.0)
+    """
+    if not bound:
+        return 0.0
+    return max(0.0, (bound - objective) / abs(bound))
 
 
 def allowed_reason(problem: Problem, family_id: str, code: str) -> str | None:
@@ -125,61 +177,100 @@ def build_pairs(problem: Problem) -> Pairs:
             if units > 0:
                 house_of[j, lo:min(hi, max_size) + 1] = len(housing)
             housing.append((j, band, units))
-    score = np.full((n, nd), np.nan)
-    pref = np.zeros((n, nd))
-    tie = np.zeros((n, nd))
+    family_ids = tuple(f.id for f in fams)
+    if isinstance(prob.scores, ScoreTable):
+        score = prob.scores.matrix(family_ids, tuple(codes))
+    else:
+        score = np.full((n, nd), np.nan)
+        for i, f in enumerate(fams):
+            row = score[i]
+            for code, value in prob.scores.get(f.id, {}).items():
+                jj = col.get(code)
+                if jj is not None:
+                    row[jj] = value
+    # Preferences and ties are few per family: (family, destination, value) triples, not
+    # dense matrices.
+    pref_at: list[tuple[int, int, float]] = []
+    tie_at: list[tuple[int, int]] = []
     blocked = np.zeros((n, nd), dtype=bool)
-    dest_services = [d.services for d in dests]
+    needs: dict[frozenset[str], list[int]] = {}
     for i, f in enumerate(fams):
-        row = score[i]
-        for code, value in prob.scores.get(f.id, {}).items():
-            jj = col.get(code)
-            if jj is not None:
-                row[jj] = value
         for code in f.excluded:
             if code in col:
                 blocked[i, col[code]] = True
         if f.services:
-            for j, offered in enumerate(dest_services):
-                if not f.services <= offered:
-                    blocked[i, j] = True
+            needs.setdefault(f.services, []).append(i)
         k = len(f.preferences)
-        for r, code in enumerate(f.preferences):
-            if code in col:
-                pref[i, col[code]] = (k - r) / k
-        for code in f.ties:
-            if code in col:
-                tie[i, col[code]] = 1.0
+        pref_at += [(i, col[code], (k - r) / k) for r, code in enumerate(f.preferences)
+                    if code in col]
+        tie_at += [(i, col[code]) for code in f.ties if code in col]
+    for services, rows in needs.items():  # one mask per distinct set of needed services
+        lacks = np.asarray([not services <= d.services for d in dests], dtype=bool)
+        blocked[np.asarray(rows, dtype=np.int64)] |= lacks[None, :]
     sizes = np.asarray([f.size for f in fams], dtype=np.int64)
     consenting = np.asarray([f.consent for f in fams], dtype=bool)
     limit = np.asarray([float(d.limit) for d in dests], dtype=np.float64)
-    house_fd = house_of[:, sizes].T if n else np.zeros((0, nd), dtype=np.int64)
-    allowed = (consenting[:, None] & ~blocked & ~np.isnan(score)
-               & (sizes[:, None] <= limit[None, :]) & (house_fd != -2))
+    allowed = ~blocked
+    del blocked
+    allowed &= consenting[:, None]
+    allowed &= ~np.isnan(score)
+    allowed &= sizes[:, None] <= limit[None, :]
+    no_band = house_of == -2  # the destination limits housing, with no band for that size
+    if no_band.any():
+        allowed &= ~no_band[:, sizes].T
     fam_a, dest_a = np.nonzero(allowed)
+    del allowed
+
+    def scatter(at: list[tuple[int, int]], values: list[float]) -> FloatArray:
+        if not at:  # nothing to scatter: a zero-stride view, no memory (40 M pairs: 320 MB)
+            return zeros(len(fam_a))
+        out = np.zeros(len(fam_a))
+        keys = fam_a * max(nd, 1) + dest_a  # sorted: by family, then destination
+        if at:
+            where = np.asarray(at, dtype=np.int64)
+            want = where[:, 0] * nd + where[:, 1]
+            k = np.searchsorted(keys, want)
+            hit = (k < len(keys)) & (keys[np.minimum(k, len(keys) - 1)] == want)
+            out[k[hit]] = np.asarray(values)[hit]
+        return out
+
     shortfall = np.array([max(0.0, d.shortfall or 0.0) for d in dests], dtype=np.float64)
     gap_by_dest = shortfall / shortfall.max() if nd and shortfall.max() > 0 else np.zeros(nd)
     placeable = np.zeros(n, dtype=bool)
     placeable[fam_a] = True
     return Pairs(
-        family_ids=tuple(f.id for f in fams), dest_codes=tuple(codes), sizes=sizes,
+        family_ids=family_ids, dest_codes=tuple(codes), sizes=sizes,
         placeable=placeable, fam=fam_a.astype(np.int64), dest=dest_a.astype(np.int64),
-        score=score[fam_a, dest_a], pref=pref[fam_a, dest_a], tie=tie[fam_a, dest_a],
-        gap=gap_by_dest[dest_a], house=house_fd[fam_a, dest_a].astype(np.int64),
+        score=score[fam_a, dest_a],
+        pref=scatter([(i, j) for i, j, _ in pref_at], [v for _, _, v in pref_at]),
+        tie=scatter(tie_at, [1.0] * len(tie_at)),
+        gap=gap_by_dest[dest_a] if gap_by_dest.any() else zeros(len(fam_a)),
+        house=house_of[dest_a, sizes[fam_a]].astype(np.int64),
         dest_lower=np.asarray([float(d.min_intake or 0) for d in dests], dtype=np.float64),
         dest_upper=limit, housing=tuple(housing), consenting=consenting,
     )
 
 
+def zeros(n: int) -> FloatArray:
+    """``n`` zeros as a read-only zero-stride view: no memory, whatever ``n``."""
+    out: FloatArray = np.broadcast_to(np.float64(0.0), (n,))
+    return out
+
+
 def pair_values(pairs: Pairs, policy: Policy, *, outcome_only: bool = False) -> FloatArray:
-    """Objective coefficient of each pair: family size times the policy's per-person value."""
+    """Objective coefficient of each pair: family size times the policy's per-person value
+    (terms of weight 0 skipped: one temporary array less each)."""
     if outcome_only:
         return pairs.pair_sizes * pairs.score
-    per_person = (policy.outcome * pairs.score + policy.preference * pairs.pref
-                  + policy.ties * pairs.tie + policy.fair_share * pairs.gap)
+    per_person = policy.outcome * pairs.score
+    for weight, term in ((policy.preference, pairs.pref), (policy.ties, pairs.tie),
+                         (policy.fair_share, pairs.gap)):
+        if weight:
+            per_person += weight * term
     if not policy.place_all:
-        per_person = per_person + policy.unplaced_penalty
-    return pairs.pair_sizes * per_person
+        per_person += policy.unplaced_penalty
+    per_person *= pairs.pair_sizes
+    return per_person
 
 
 @dataclass
@@ -201,10 +292,52 @@ class RowSpec:
     used_house: FloatArray | None = None
 
 
-def n_rows(pairs: Pairs, spec: RowSpec) -> int:
-    """Number of rows of the model for ``spec``."""
-    return (pairs.n_families + pairs.n_dest + len(pairs.housing)
-            + (spec.persons_min is not None) + (spec.floor is not None))
+def row_blocks(pairs: Pairs, *, persons: bool = False, floor: bool = False
+               ) -> dict[str, slice]:
+    """The named row blocks of the model and where each lies (the module docstring)."""
+    nf, nd, nh = pairs.n_families, pairs.n_dest, len(pairs.housing)
+    blocks = {"families": slice(0, nf), "destinations": slice(nf, nf + nd),
+              "housing": slice(nf + nd, nf + nd + nh)}
+    end = nf + nd + nh
+    if persons:
+        blocks["persons"] = slice(end, end + 1)
+        end += 1
+    if floor:
+        blocks["floor"] = slice(end, end + 1)
+    return blocks
+
+
+@dataclass(frozen=True)
+class RowDuals:
+    """Row duals of an LP, by block: per family, per destination, per housing row, and the
+    persons and floor rows (0 when the model has none)."""
+
+    families: FloatArray
+    destinations: FloatArray
+    housing: FloatArray
+    persons: float = 0.0
+    floor: float = 0.0
+
+    @classmethod
+    def of(cls, pairs: Pairs, row_dual: FloatArray, spec: RowSpec) -> RowDuals:
+        """Split HiGHS's row duals of a model built for ``spec`` into named blocks."""
+        b = row_blocks(pairs, persons=spec.persons_min is not None, floor=spec.floor is not None)
+        return cls(families=row_dual[b["families"]], destinations=row_dual[b["destinations"]],
+                   housing=row_dual[b["housing"]],
+                   persons=float(row_dual[b["persons"]][0]) if "persons" in b else 0.0,
+                   floor=float(row_dual[b["floor"]][0]) if "floor" in b else 0.0)
+
+
+def reduced_costs(pairs: Pairs, values: FloatArray, duals: RowDuals,
+                  floor_coef: FloatArray | None = None) -> FloatArray:
+    """``c - A^T y`` for every pair at the row duals ``duals``."""
+    rc = values - duals.families[pairs.fam] - pairs.pair_sizes * (
+        duals.destinations[pairs.dest] + duals.persons)
+    has = pairs.house >= 0
+    rc[has] -= duals.housing[pairs.house[has]]
+    if duals.floor and floor_coef is not None:
+        rc -= floor_coef * duals.floor
+    return rc
 
 
 def define_assignment_variables(pairs: Pairs, cols: IntArray, objective: FloatArray,
@@ -228,7 +361,7 @@ def define_capacity_constraints(pairs: Pairs, spec: RowSpec) -> tuple[FloatArray
 
 def define_housing_constraints(pairs: Pairs, spec: RowSpec) -> tuple[FloatArray, FloatArray]:
     """Housing units per destination and family-size band."""
-    units = np.asarray([u for _, _, u in pairs.housing], dtype=np.float64)
+    units = pairs.units
     used = spec.used_house if spec.used_house is not None else np.zeros(len(units))
     return np.full(len(units), -INF), units - used
 
@@ -302,10 +435,24 @@ def define_crash_basis(pairs: Pairs, cols: IntArray, ranking: FloatArray, values
 
 def define_objective(pairs: Pairs, policy: Policy, *, stage: str) -> FloatArray:
     """Objective per pair for a stage: ``persons`` (lexicographic stage 1), ``outcome`` (the
-    outcome floor's reference) or ``value`` (the policy's weights)."""
+    outcome floor's reference) or ``value`` (the policy's weights).
+
+    Computed once per pairs, stage and policy, then carried (a read-only array)."""
     if stage == "persons":
         return pairs.pair_sizes
-    return pair_values(pairs, policy, outcome_only=stage == "outcome")
+    key = (stage, policy if stage == "value" else None)
+    out = pairs.cache.get(key)
+    if out is None:
+        out = pair_values(pairs, policy, outcome_only=stage == "outcome")
+        out.setflags(write=False)
+        pairs.cache[key] = out
+    return out
+
+
+def plan_objective(pairs: Pairs, policy: Policy, chosen: IntArray, stage: str = "value"
+                   ) -> float:
+    """The objective (of ``stage``) of the plan using the pairs ``chosen``."""
+    return float(define_objective(pairs, policy, stage=stage)[chosen].sum())
 
 
 def row_bounds(pairs: Pairs, spec: RowSpec) -> tuple[FloatArray, FloatArray]:
@@ -319,3 +466,10 @@ def row_bounds(pairs: Pairs, spec: RowSpec) -> tuple[FloatArray, FloatArray]:
     lower = np.concatenate([p[0] for p in parts])
     upper = np.concatenate([p[1] for p in parts])
     return lower, upper
+
+
+def shape_of(pairs: Pairs) -> Shape:
+    """What the route depends on (:func:`~fairshare.matching.route.plan_route`)."""
+    return Shape(n_families=pairs.n_families, n_dest=pairs.n_dest,
+                 persons=float(pairs.sizes[pairs.placeable].sum()),
+                 capacity=float(pairs.dest_upper.sum()), n_pairs=len(pairs.fam))

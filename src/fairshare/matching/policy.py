@@ -54,6 +54,9 @@ class Policy:
         unplaced_penalty: per-person penalty for an unplaced family when ``place_all`` is false.
         outcome_floor: when set (e.g. 0.95), the plan must keep at least this fraction of the best
             achievable total outcome, and the other weights are optimised within it.
+        fair_share_mode: ``bonus`` (the ``fair_share`` weight only) or ``constraint`` (YAML
+            ``fair_share: {mode: constraint}``): no family goes to a jurisdiction at or above
+            its fair share while one below it has room for it (docs/matching.md).
     """
 
     id: str
@@ -68,6 +71,7 @@ class Policy:
     place_all: bool = True
     unplaced_penalty: float = 0.0
     outcome_floor: float | None = None
+    fair_share_mode: str = "bonus"
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-friendly summary recorded with each run."""
@@ -76,10 +80,24 @@ class Policy:
             "outcome": self.outcome, "preference": self.preference, "ties": self.ties,
             "fair_share": self.fair_share, "place_all": self.place_all,
             "unplaced_penalty": self.unplaced_penalty, "outcome_floor": self.outcome_floor,
+            "fair_share_mode": self.fair_share_mode,
         }
 
 
 _WEIGHTS = ("outcome", "preference", "ties", "fair_share", "unplaced_penalty")
+FAIR_SHARE_MODES = ("bonus", "constraint")
+
+
+def _fair_share_mode(data: dict[str, Any], where: str) -> str:
+    """``fair_share: {mode: bonus|constraint}`` (absent: bonus)."""
+    raw = data.get("fair_share")
+    if raw is None:
+        return "bonus"
+    mode = raw.get("mode") if isinstance(raw, dict) else None
+    if mode not in FAIR_SHARE_MODES or set(raw) - {"mode"}:
+        raise MatchingError(f"Policy {where}: fair_share must be {{mode: bonus}} or "
+                            "{mode: constraint}.")
+    return str(mode)
 
 
 def _parse(data: Any, where: str) -> Policy:
@@ -127,6 +145,7 @@ def _parse(data: Any, where: str) -> Policy:
         fair_share=values["fair_share"], place_all=bool(data.get("place_all", True)),
         unplaced_penalty=values["unplaced_penalty"],
         outcome_floor=None if floor is None else float(floor),
+        fair_share_mode=_fair_share_mode(data, where),
     )
 
 

@@ -19,16 +19,16 @@ import math
 
 import numpy as np
 
-from fairshare.matching.exact import SubProblem
-from fairshare.matching.model import FloatArray, IntArray, Pairs, define_objective
+from fairshare.matching.model import (
+    FloatArray,
+    IntArray,
+    Pairs,
+    SubProblem,
+    define_objective,
+    usage,
+)
+from fairshare.matching.options import DEFAULT_OPTIONS, SolverOptions
 from fairshare.matching.policy import Policy
-
-SAMPLE_FAMILIES = 3_000
-SAMPLE_PER_DEST = 20  # at least this many sampled families per destination
-FREE_FRACTION = 0.02
-SEED = 0
-REFINE_ITERATIONS = 40
-DENSE_MAX = 60_000_000  # family x destination cells of the dense views
 
 
 def restrict(pairs: Pairs, families: IntArray, scale: float) -> Pairs:
@@ -84,14 +84,14 @@ class _Dense:
 
 
 def refine_bound(dense: _Dense, y_dest: FloatArray, y_house: FloatArray,
-                 target: float, must: np.ndarray, iterations: int = REFINE_ITERATIONS
+                 target: float, must: np.ndarray, iterations: int
                  ) -> tuple[float, FloatArray, FloatArray]:
     """Tighten the Lagrangian bound by Polyak subgradient steps towards ``target`` (the value of
     a known plan). Every iterate is a valid bound; the smallest is returned."""
     pairs = dense.pairs
     nd = pairs.n_dest
     size = pairs.sizes.astype(np.float64)
-    units = np.asarray([u for _, _, u in pairs.housing], dtype=np.float64)
+    units = pairs.units
     can_be_negative = pairs.dest_lower > 0
     y, yh = y_dest.copy(), y_house.copy()
     best_bound = math.inf
@@ -130,24 +130,22 @@ def refine_bound(dense: _Dense, y_dest: FloatArray, y_house: FloatArray,
     return best_bound, best_y, best_yh
 
 
-def sample_prices(pairs: Pairs, policy: Policy, size: int
-                  ) -> tuple[FloatArray, FloatArray] | None:
+def sample_prices(pairs: Pairs, policy: Policy, size: int,
+                  opts: SolverOptions = DEFAULT_OPTIONS) -> tuple[FloatArray, FloatArray] | None:
     """Prices per person (per destination) and per housing unit from the LP on a seeded sample
     of ``size`` families with capacities scaled to it; None when that LP has no solution."""
     from fairshare.matching.colgen import column_generation
 
     n = pairs.n_families
-    rng = np.random.default_rng(SEED)
+    rng = np.random.default_rng(opts.prices_seed)
     sample = np.sort(rng.choice(n, size=min(n, size), replace=False))
     persons = float(pairs.sizes[pairs.placeable].sum())
     scale = float(pairs.sizes[sample][pairs.placeable[sample]].sum()) / persons
-    sample_lp = column_generation(restrict(pairs, sample, scale), policy)
+    sample_lp = column_generation(restrict(pairs, sample, scale), policy, opts=opts)
     if sample_lp is None:
         return None
-    ns = len(sample)
-    nd = pairs.n_dest
-    y_dest = sample_lp.duals[ns:ns + nd].copy()
-    y_house = np.maximum(sample_lp.duals[ns + nd:ns + nd + len(pairs.housing)], 0.0)
+    y_dest = sample_lp.duals.destinations.copy()
+    y_house = np.maximum(sample_lp.duals.housing, 0.0)
     y_dest[(y_dest < 0) & (pairs.dest_lower <= 0)] = 0.0
     return y_dest, y_house
 
@@ -161,32 +159,34 @@ def price_adjusted(pairs: Pairs, values: FloatArray, y_dest: FloatArray, y_house
     return adj
 
 
-def solve_by_prices(pairs: Pairs, policy: Policy
+def solve_by_prices(pairs: Pairs, policy: Policy, opts: SolverOptions = DEFAULT_OPTIONS
                     ) -> tuple[IntArray, float, list[str]] | None:
     """Chosen pairs, the Lagrangian bound and notes; None when no plan places every family."""
-    from fairshare.matching.fast import colgen_fix_mip, usage
+    from fairshare.matching.fixing import colgen_fix_mip
 
     n = pairs.n_families
     nd = pairs.n_dest
-    ns = min(n, max(SAMPLE_FAMILIES, SAMPLE_PER_DEST * nd))
-    prices = sample_prices(pairs, policy, ns)
+    ns = min(n, max(opts.prices_sample_families, opts.prices_sample_per_dest * nd))
+    prices = sample_prices(pairs, policy, ns, opts)
     if prices is None:
         return None
     y_dest, y_house = prices
     values = define_objective(pairs, policy, stage="value")
     must = pairs.placeable if policy.place_all else np.zeros(n, dtype=bool)
-    if n * nd > DENSE_MAX:
+    if n * nd > opts.dense_max:
         return None
     dense = _Dense(pairs, values)
+    steps = opts.prices_refine_iterations
     first, y_dest, y_house = refine_bound(dense, y_dest, y_house, 0.0, must, iterations=1)
     # Better prices first: subgradient steps aiming 0.1% below the sample prices' bound.
-    _, y_dest, y_house = refine_bound(dense, y_dest, y_house, first - 1e-3 * abs(first), must)
+    _, y_dest, y_house = refine_bound(dense, y_dest, y_house, first - 1e-3 * abs(first), must,
+                                      steps)
     best_k, best, second = dense.best_two(dense.adjusted(y_dest, y_house))
     take = best_k >= 0
     if not policy.place_all:
         take &= best > 0
     rhs = np.where(y_dest >= 0, y_dest * pairs.dest_upper, y_dest * pairs.dest_lower)
-    units = np.asarray([u for _, _, u in pairs.housing], dtype=np.float64)
+    units = pairs.units
     bound = (float(best[must].sum()) + float(np.maximum(best[~must & take], 0).sum())
              + float(rhs.sum()) + float((y_house * units).sum()))
     with np.errstate(invalid="ignore"):
@@ -195,7 +195,7 @@ def solve_by_prices(pairs: Pairs, policy: Policy
     order = np.argsort(margin, kind="stable")
     notes = [f"Prices from an LP on {ns:,} sampled families; Lagrangian bound from the same "
              "prices."]
-    fraction = FREE_FRACTION
+    fraction = opts.prices_free_fraction
     for _ in range(3):
         free = np.zeros(n, dtype=bool)
         free[order[: max(200, int(fraction * n))]] = True
@@ -224,14 +224,14 @@ def solve_by_prices(pairs: Pairs, policy: Policy
         used_dest, used_house = usage(pairs, fixed)
         sub = SubProblem(cols=np.flatnonzero(free[pairs.fam]).astype(np.int64),
                          used_dest=used_dest, used_house=used_house)
-        done = colgen_fix_mip(pairs, policy, sub)
+        done = colgen_fix_mip(pairs, policy, sub, opts=opts)
         if done is not None:
             chosen, _, more, _ = done
             notes.append(f"{int(free.sum()):,} families re-solved exactly with the others "
                          "fixed at their priced choice. " + more[0])
             plan = np.concatenate([fixed, chosen])
             refined, _, _ = refine_bound(dense, y_dest, y_house, float(values[plan].sum()),
-                                         must)
+                                         must, steps)
             if refined < bound:
                 notes.append("Bound tightened by subgradient steps on the same prices.")
             return plan, min(bound, refined), notes

@@ -8,9 +8,9 @@ therefore contains every plan better than ``B - g``:
 
 * if its optimum ``z*`` reaches ``B - g``, ``z*`` is the optimum of the whole problem;
 * otherwise the whole problem's optimum is at most ``max(z*, B - g)``: when that is within
-  :data:`PROVEN_GAP` of ``z*`` we stop (on 10k-family batches, seeds 1-6, the first round always
-  did, and ``z*`` was the optimum), else one more round with ``g = B - z*`` (which then always
-  succeeds) proves the optimum.
+  ``SolverOptions.rcfix_proven_gap`` of ``z*`` we stop (on 10k-family batches, seeds 1-6,
+  the first round always did, and ``z*`` was the optimum), else one more round with
+  ``g = B - z*`` (which then always succeeds) proves the optimum.
 
 On Canada-sized batches fix-and-MIP lands within about 1e-5 of the LP bound, but the last 1e-5
 sits in a dozen families that trade places across several destinations, which branch and bound
@@ -34,17 +34,15 @@ from fairshare.matching.model import (
     define_assignment_variables,
     define_matrix,
     define_objective,
+    plan_objective,
     row_bounds,
 )
+from fairshare.matching.options import DEFAULT_OPTIONS, SolverOptions
 from fairshare.matching.policy import Policy
 
-REL_GAP = 1e-9  # relative MIP gap of the restricted MIPs: optimal, not "within 1e-4"
-PROVEN_GAP = 1e-6  # stop after the first round when the whole problem's gap is this small
-FIRST_SHARE = 0.125  # the first round keeps the pairs within this share of the gap
-RC_SLACK = 1e-9  # reduced costs are floats: keep pairs this close to the cut-off too
-# Deterministic work limit: a restricted MIP of more pairs is not attempted. Measured: 20,000
-# pairs (10k families) about 1.8 s, 62,000 (30k families) 8.8 s, 212,000 (100k) 126 s.
-MAX_PAIRS = 75_000
+# The work limit SolverOptions.rcfix_max_pairs (75,000): a restricted MIP of more pairs is not
+# attempted. Measured: 20,000 pairs (10k families) about 1.8 s, 62,000 (30k families) 8.8 s,
+# 212,000 (100k) 126 s.
 
 
 @dataclass
@@ -55,10 +53,12 @@ class Closed:
     objective: float
     bound: float
     notes: list[str]
+    attempted: bool = True  # False when the work limit stopped it before any MIP
 
 
 def restricted_mip(pairs: Pairs, policy: Policy, cols: IntArray, start: IntArray | None = None,
-                   persons_min: float | None = None) -> tuple[IntArray, float, float] | None:
+                   persons_min: float | None = None, opts: SolverOptions = DEFAULT_OPTIONS
+                   ) -> tuple[IntArray, float, float] | None:
     """The MIP over the pairs ``cols`` (every family placed when the policy says so, or at
     least ``persons_min`` persons when not every family fits): its chosen pairs, objective and
     dual bound, or None when it has no plan."""
@@ -74,7 +74,7 @@ def restricted_mip(pairs: Pairs, policy: Policy, cols: IntArray, start: IntArray
     x0 = None
     if start is not None:
         x0 = np.isin(cols, start).astype(np.float64)
-    h = new_highs(mip_rel_gap=REL_GAP)
+    h = new_highs(mip_rel_gap=opts.rcfix_rel_gap)
     # Measured on 10k-family batches (seeds 1-6): these two root heuristics rarely find the
     # plan here and cost 1-3 s; branching and RINS/RENS find it.
     h.setOptionValue("mip_heuristic_run_root_reduced_cost", False)
@@ -87,7 +87,8 @@ def restricted_mip(pairs: Pairs, policy: Policy, cols: IntArray, start: IntArray
 
 
 def close_gap(pairs: Pairs, policy: Policy, chosen: IntArray, bound: float,
-              reduced_cost: FloatArray, persons_min: float | None = None) -> Closed:
+              reduced_cost: FloatArray, persons_min: float | None = None,
+              opts: SolverOptions = DEFAULT_OPTIONS) -> Closed:
     """The optimal plan, from a plan ``chosen`` and the LP bound with its reduced costs.
 
     The LP must be the one whose duals gave ``reduced_cost``: capacities, floors and housing
@@ -95,21 +96,23 @@ def close_gap(pairs: Pairs, policy: Policy, chosen: IntArray, bound: float,
     None, else at least ``persons_min`` persons (``chosen`` places that many, the most
     possible); no other row.
     """
-    values = define_objective(pairs, policy, stage="value")
-    objective = float(values[chosen].sum())
+    objective = plan_objective(pairs, policy, chosen)
     notes: list[str] = []
     proven = bound
-    g = FIRST_SHARE * max(bound - objective, 0.0)
+    attempted = False
+    g = opts.rcfix_first_share * max(bound - objective, 0.0)
     for round_no in (1, 2):
-        keep = reduced_cost >= -(g + RC_SLACK)
+        keep = reduced_cost >= -(g + opts.rcfix_slack)
         keep[chosen] = True
         cols = np.flatnonzero(keep)
-        if len(cols) > MAX_PAIRS:
+        if len(cols) > opts.rcfix_max_pairs:
             notes.append(f"Reduced-cost fixing not attempted: {len(cols):,} pairs would stay "
-                         f"in the MIP (limit {MAX_PAIRS:,}); the plan keeps its proven gap.")
+                         f"in the MIP (limit {opts.rcfix_max_pairs:,}); the plan keeps its "
+                         "proven gap.")
             break
+        attempted = True
         found = restricted_mip(pairs, policy, cols, start=chosen if round_no == 2 else None,
-                               persons_min=persons_min)
+                               persons_min=persons_min, opts=opts)
         if found is None:  # pragma: no cover - the incumbent is always in the model
             break
         sub_chosen, sub_obj, sub_bound = found
@@ -120,7 +123,8 @@ def close_gap(pairs: Pairs, policy: Policy, chosen: IntArray, bound: float,
                      f"{len(pairs.fam):,} pairs with an LP reduced cost of at least {-g:.6g} (a "
                      f"plan using any other pair is worth less than the LP bound less {g:.6g}); "
                      f"best plan {objective:,.6f}, proven bound {proven:,.6f}.")
-        if proven - objective <= PROVEN_GAP * abs(proven):
+        if proven - objective <= opts.rcfix_proven_gap * abs(proven):
             break
         g = bound - objective
-    return Closed(chosen=chosen, objective=objective, bound=proven, notes=notes)
+    return Closed(chosen=chosen, objective=objective, bound=proven, notes=notes,
+                  attempted=attempted)

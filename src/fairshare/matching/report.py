@@ -6,26 +6,30 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from fairshare.matching import baselines
 from fairshare.matching.checks import check_plan
 from fairshare.matching.model import Pairs
 from fairshare.matching.policy import Policy
 from fairshare.matching.problem import Problem
 
-BASELINE_MAX_FAMILIES = 200_000
-
 
 def plan_totals(problem: Problem, pairs: Pairs, choice: list[int]) -> dict[str, Any]:
-    """Persons placed, total and mean predicted outcome (per placed person) of a plan."""
-    placed = 0
-    outcome = 0.0
-    for i, d in enumerate(choice):
-        if d < 0:
-            continue
-        size = int(pairs.sizes[i])
-        placed += size
-        outcome += size * problem.scores.get(pairs.family_ids[i], {}).get(
-            pairs.dest_codes[d], 0.0)
+    """Persons placed, total and mean predicted outcome (per placed person) of a plan
+    (vectorised over the allowed pairs; a placement outside them, e.g. the status quo's,
+    counts the score given for it, or 0)."""
+    dest = np.asarray(choice, dtype=np.int64)
+    at = np.flatnonzero(dest >= 0)
+    placed = int(pairs.sizes[at].sum())
+    keys = pairs.fam * max(pairs.n_dest, 1) + pairs.dest  # sorted
+    want = at * pairs.n_dest + dest[at]
+    k = np.minimum(np.searchsorted(keys, want), max(len(keys) - 1, 0))
+    hit = (keys[k] == want) if len(keys) else np.zeros(len(at), dtype=bool)
+    outcome = float((pairs.sizes[at[hit]] * pairs.score[k[hit]]).sum())
+    for i in at[~hit].tolist():
+        outcome += int(pairs.sizes[i]) * problem.scores.get(pairs.family_ids[i], {}).get(
+            pairs.dest_codes[choice[i]], 0.0)
     return {"persons_placed": placed, "total_outcome": outcome,
             "mean_outcome": outcome / placed if placed else 0.0}
 
@@ -36,11 +40,13 @@ def _assignment(pairs: Pairs, choice: list[int]) -> dict[str, str | None]:
 
 
 def build_report(problem: Problem, pairs: Pairs, policy: Policy, choice: list[int], *,
-                 seed: int = 0) -> dict[str, Any]:
-    """Totals against each baseline, per-destination placements, preference-rank distribution."""
+                 seed: int = 0, max_families: int = 200_000) -> dict[str, Any]:
+    """Totals against each baseline (batches up to ``max_families``), per-destination
+    placements with each destination's surplus over its fair share before and after the plan
+    (when its shortfall is known), and the preference-rank distribution."""
     plan = plan_totals(problem, pairs, choice)
     comparison = [{"plan": "this plan", **plan, "violations": 0}]
-    if pairs.n_families <= BASELINE_MAX_FAMILIES:
+    if pairs.n_families <= max_families:
         rules: dict[str, Callable[[], list[int]]] = {
             "greedy by score": lambda: baselines.greedy(pairs),
             "status quo": lambda: baselines.status_quo(problem, pairs),
@@ -62,6 +68,9 @@ def build_report(problem: Problem, pairs: Pairs, policy: Policy, choice: list[in
         per_dest.append({"destination": dd.code, "families": fams[j], "persons": load[j],
                          "capacity": dd.capacity, "min": dd.min_intake, "max": dd.max_intake,
                          "shortfall": dd.shortfall,
+                         "surplus_before": None if dd.shortfall is None else -dd.shortfall,
+                         "surplus_after": None if dd.shortfall is None
+                         else load[j] - dd.shortfall,
                          "fill": load[j] / dd.limit if dd.limit else 0.0})
     ranks: Counter[str] = Counter()
     fam_by_id = {f.id: f for f in problem.families}

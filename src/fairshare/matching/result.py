@@ -6,6 +6,8 @@ import enum
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from fairshare.matching.route import Route
+
 if TYPE_CHECKING:
     from fairshare.matching.model import FloatArray
 
@@ -41,6 +43,7 @@ class StageOutcome:
     reduced_cost: FloatArray | None = None
     persons_min: float | None = None
     most_persons: bool = False
+    route: Route = ()
 
 
 @dataclass
@@ -65,7 +68,10 @@ class MatchResult:
         diagnosis: sentences naming the conflicts when families stay unplaced or nothing fits.
         violations: hard-constraint violations found by the plan check (empty for every engine
             except the status-quo baseline, which ignores capacities).
-        notes: what the engine did (e.g. why ``auto`` chose it).
+        notes: what the engine did (e.g. why ``auto`` chose it), for people.
+        route: the steps that ran and gave this plan, in order (machine-readable; see
+            :func:`~fairshare.matching.route.plan_route`).
+        planned_route: the steps :func:`~fairshare.matching.route.plan_route` planned.
     """
 
     status: MatchStatus
@@ -85,6 +91,8 @@ class MatchResult:
     diagnosis: list[str] = field(default_factory=list)
     violations: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    route: Route = ()
+    planned_route: Route = ()
 
     def summary(self) -> dict[str, Any]:
         """JSON-friendly summary without the per-family parts."""
@@ -95,4 +103,6 @@ class MatchResult:
             "solver": self.solver, "solver_version": self.solver_version,
             "options": self.options, "policy": self.policy, "diagnosis": self.diagnosis,
             "violations": self.violations, "notes": self.notes,
+            "route": [s.value for s in self.route],
+            "planned_route": [s.value for s in self.planned_route],
         }

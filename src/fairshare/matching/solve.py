@@ -12,65 +12,55 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Callable
 from typing import Any
 
-import numpy as np
-
-from fairshare.errors import MatchingError
 from fairshare.matching import baselines
 from fairshare.matching.checks import check_plan, check_problem
 from fairshare.matching.diagnose import diagnose
-from fairshare.matching.exact import MIP_REL_GAP, solve_stages, whole
+from fairshare.matching.exact import solve_exact
+from fairshare.matching.fast import solve_fast
 from fairshare.matching.highs import highs_version
-from fairshare.matching.model import (
-    IntArray,
-    Pairs,
-    build_pairs,
-    choice_of,
-    chosen_of,
-    define_objective,
-)
+from fairshare.matching.model import Pairs, build_pairs, define_objective, shape_of
+from fairshare.matching.options import DEFAULT_OPTIONS, SolverOptions
 from fairshare.matching.policy import Policy
 from fairshare.matching.problem import Problem
 from fairshare.matching.result import MatchResult, MatchStatus, StageOutcome
+from fairshare.matching.route import SOLVERS, Route, Step, engine_of, plan_route
 
-SOLVERS = ("auto", "exact", "fast", "greedy", "random", "status-quo", "deferred-acceptance")
-EXACT_MAX_FAMILIES = 500
+__all__ = ["PHASES", "SOLVERS", "choose_solver", "plan_value", "solve"]
+
+# The phases ``solve`` reports to its ``progress`` callback, in order (explaining and comparing
+# only when asked for).
+PHASES = ("checking", "solving", "checking the plan", "explaining", "comparing with baselines")
 
 
-def choose_solver(n_families: int, solver: str) -> tuple[str, str]:
+def choose_solver(n_families: int, solver: str, options: SolverOptions = DEFAULT_OPTIONS
+                  ) -> tuple[str, str]:
     """The engine ``auto`` picks for a batch, and the sentence saying why.
 
     >>> choose_solver(400, "auto")[0], choose_solver(5000, "auto")[0]
     ('exact', 'fast')
     """
-    if solver not in SOLVERS:
-        raise MatchingError(f"Unknown solver {solver!r}; choose one of {', '.join(SOLVERS)}.")
+    from fairshare.matching.route import Shape
+
+    engine = engine_of(Shape(n_families, 1, 0.0, 0.0), solver, options)
+    limit = options.exact_max_families
     if solver != "auto":
-        return solver, f"Solver {solver!r} as requested."
-    if n_families <= EXACT_MAX_FAMILIES:
-        return "exact", (f"auto chose 'exact' (MIP proven optimal) for {n_families:,} families "
-                         f"(<= {EXACT_MAX_FAMILIES:,}).")
-    return "fast", (f"auto chose 'fast' (LP bound + fix + small MIP, proven gap) for "
-                    f"{n_families:,} families (> {EXACT_MAX_FAMILIES:,}).")
-
-
-def _run_engine(problem: Problem, pairs: Pairs, policy: Policy, engine: str,
-                seed: int) -> StageOutcome:
+        return engine, f"Solver {solver!r} as requested."
     if engine == "exact":
-        if pairs.n_families > EXACT_MAX_FAMILIES:
-            by_lp = exact_by_lp(pairs, policy)
-            if by_lp is not None:
-                return by_lp
-        out = solve_stages(pairs, policy, whole(pairs), integer=True)
-        return StageOutcome(choice=choice_of(pairs, out.chosen), status=out.status, objective=out.objective,
-                            bound=None if out.status is MatchStatus.infeasible else out.bound,
-                            gap=None if out.status is MatchStatus.infeasible else out.gap,
-                            notes=out.notes)
-    if engine == "fast":
-        from fairshare.matching.fast import solve_fast
+        return engine, (f"auto chose 'exact' (MIP proven optimal) for {n_families:,} families "
+                        f"(<= {limit:,}).")
+    return engine, (f"auto chose 'fast' (LP bound + fix + small MIP, proven gap) for "
+                    f"{n_families:,} families (> {limit:,}).")
 
-        return solve_fast(pairs, policy)
+
+def _run_engine(problem: Problem, pairs: Pairs, policy: Policy, engine: str, steps: Route,
+                seed: int, opts: SolverOptions) -> StageOutcome:
+    if engine == "exact":
+        return solve_exact(pairs, policy, steps, opts)
+    if engine == "fast":
+        return solve_fast(pairs, policy, steps, opts=opts)
     rules = {
         "greedy": lambda: baselines.greedy(pairs),
         "random": lambda: baselines.random_plan(pairs, seed),
@@ -80,120 +70,50 @@ def _run_engine(problem: Problem, pairs: Pairs, policy: Policy, engine: str,
     choice_l = rules[engine]()
     return StageOutcome(choice=choice_l, status=MatchStatus.heuristic,
                         objective=plan_value(problem, pairs, policy, choice_l), bound=None,
-                        gap=None)
+                        gap=None, route=(Step(engine),))
 
 
-def exact_by_lp(pairs: Pairs, policy: Policy) -> StageOutcome | None:
-    """The optimal plan of a large batch without branch and bound on the whole model, or None
-    when this route cannot prove it (the caller then runs branch and bound).
+def fair_share_room(problem: Problem, policy: Policy, solver: str, opts: SolverOptions
+                    ) -> tuple[Problem | None, list[str]]:
+    """The fair share as a constraint: ``problem`` with minimum intakes that fill the room
+    below each destination's fair share first, or None when nothing binds.
 
-    Branch and bound on a large batch takes minutes to hours. The column-generation plan (at
-    every size: prices would be faster beyond 40k families but leave a gap near 1e-4) comes
-    with the LP's reduced costs, which confine every better plan to a small part of the pairs
-    (:mod:`~fairshare.matching.rcfix`): solve that part to optimality. Without them (a bound
-    recomputed), a plan within the MIP tolerance of a proven bound is the certificate branch
-    and bound would stop with. Under an outcome floor: :func:`_exact_under_floor`.
+    A first solve places families at the destinations below their share only, each up to its
+    shortfall (the persons it is below its share), placing the most persons possible there. The
+    persons each then receives become its minimum intake, so the plan gives a destination at or
+    above its share a family only when no destination below its share has room for it (a
+    family that fits the room would have raised that most). Minimum intakes already set stay.
     """
-    from fairshare.matching.fast import solve_fast
-
-    if policy.outcome_floor is not None:
-        return _exact_under_floor(pairs, policy)
-    fast = solve_fast(pairs, policy, use_prices=False)
-    most_persons = fast.most_persons or not policy.place_all
-    if fast.reduced_cost is not None and policy.outcome_floor is None and most_persons:
-        closed = _close_gap(pairs, policy, fast)
-        return closed if closed.status is MatchStatus.optimal else None
-    if fast.status is MatchStatus.optimal and most_persons:
-        fast.notes.append(f"Proven optimal within the MIP tolerance ({MIP_REL_GAP:g}) by the LP "
-                          "bound, without branch and bound.")
-        return fast
-    return None
-
-
-FLOOR_WIDER = (1, 4)  # close calls of fast's attempts under a floor before branch and bound
-
-
-def _exact_under_floor(pairs: Pairs, policy: Policy) -> StageOutcome | None:
-    """The optimal plan under an outcome floor, or None (the caller runs branch and bound).
-
-    The floor is a share of the best total outcome: found by this same LP route (a policy
-    weighing the outcome only), not by a first branch and bound. fast's floor is a share of the
-    LP's best outcome, at least as strict, so fast's plan meets this one; but fast's bound does
-    not hold here (on a 10k batch under preference-first, branch and bound found 15,422.689
-    above it). The bound is this problem's LP relaxation instead; when fast's plan is not
-    within the MIP tolerance of it, branch and bound starts from fast's plan.
-    """
-    from fairshare.matching.exact import TOL
-    from fairshare.matching.fast import solve_fast
-
-    assert policy.outcome_floor is not None
-    reference = dataclasses.replace(policy, outcome=1.0, preference=0.0, ties=0.0,
-                                    fair_share=0.0, unplaced_penalty=0.0, outcome_floor=None)
-    best = exact_by_lp(pairs, reference)
-    if best is None:
-        return None
-    floor_rhs = policy.outcome_floor * best.objective - TOL
-    notes = [f"Outcome floor: {policy.outcome_floor:.0%} of the best total outcome "
-             f"{best.objective:,.4f} (proven by the LP route)."]
-    lp_bound: float | None = None
-    best_fast: tuple[StageOutcome, IntArray] | None = None
-    for wider in FLOOR_WIDER:
-        fast = solve_fast(pairs, policy, wider=wider)
-        if fast.status is MatchStatus.infeasible or (policy.place_all and not fast.most_persons):
-            return None
-        chosen = chosen_of(pairs, fast.choice)
-        if float(define_objective(pairs, policy, stage="outcome")[chosen].sum()) < floor_rhs:
-            return None  # pragma: no cover - fast's floor is the stricter one
-        if best_fast is None or fast.objective > best_fast[0].objective:
-            best_fast = fast, chosen
-        placed = float(pairs.pair_sizes[chosen].sum())
-        short = policy.place_all and placed < float(pairs.sizes[pairs.placeable].sum()) - 0.5
-        if lp_bound is None:
-            lp = solve_stages(pairs, policy, whole(pairs), integer=False, floor_rhs=floor_rhs,
-                              persons_min=placed - TOL if short else None)
-            if lp.status is MatchStatus.infeasible:
-                return None  # pragma: no cover - fast's plan is a solution
-            lp_bound = lp.objective
-        gap = max(0.0, (lp_bound - fast.objective) / abs(lp_bound)) if lp_bound else 0.0
-        if gap <= MIP_REL_GAP:
-            return dataclasses.replace(
-                fast, status=MatchStatus.optimal, bound=lp_bound, gap=gap,
-                notes=[*fast.notes, *notes, f"The LP-based plan (close calls x{wider}) is "
-                       f"within {gap:.2g} of this problem's LP bound: optimal within the MIP "
-                       "tolerance, without branch and bound."])
-    assert best_fast is not None and lp_bound is not None
-    fast, chosen = best_fast
-    gap = max(0.0, (lp_bound - fast.objective) / abs(lp_bound)) if lp_bound else 0.0
-    start = np.zeros(len(pairs.fam))
-    start[chosen] = 1.0
-    out = solve_stages(pairs, policy, whole(pairs), floor_rhs=floor_rhs,
-                       persons_min=placed - 0.5 if short else None, initial=start)
-    if out.status is MatchStatus.infeasible:
-        return None  # pragma: no cover - fast's plan is a solution
-    return StageOutcome(choice=choice_of(pairs, out.chosen), status=out.status, objective=out.objective,
-                        bound=out.bound, gap=out.gap, most_persons=fast.most_persons,
-                        notes=[*fast.notes, *notes, f"Branch and bound from the LP-based plan "
-                               f"({gap:.2g} from the LP bound)."])
-
-
-def _close_gap(pairs: Pairs, policy: Policy, fast: StageOutcome) -> StageOutcome:
-    """The LP-based plan made optimal by reduced-cost fixing (:mod:`~.rcfix`)."""
-    from fairshare.matching.rcfix import REL_GAP, close_gap
-
-    assert fast.reduced_cost is not None and fast.bound is not None
-    if (fast.gap or 0.0) <= REL_GAP:
-        fast.notes.append("The LP-based plan meets the LP bound: optimal.")
-        return fast
-    t = time.perf_counter()
-    chosen = chosen_of(pairs, fast.choice)
-    closed = close_gap(pairs, policy, chosen, fast.bound, fast.reduced_cost, fast.persons_min)
-    gap = max(0.0, (closed.bound - closed.objective) / abs(closed.bound)) if closed.bound else 0.0
-    return StageOutcome(choice=choice_of(pairs, closed.chosen),
-                        status=MatchStatus.optimal if gap <= MIP_REL_GAP else MatchStatus.feasible,
-                        objective=closed.objective, bound=closed.bound, gap=gap,
-                        notes=[*fast.notes, *closed.notes],
-                        timings={**fast.timings, "reduced_cost_fixing": time.perf_counter() - t},
-                        most_persons=fast.most_persons)
+    dests = problem.destinations
+    below = [d for d in dests if (d.shortfall or 0.0) > 0]
+    if not below or len(below) == len(dests):
+        where = "below" if below else "at or above"
+        return None, [f"Fair share as a constraint: every destination is {where} its share; "
+                      "nothing to bind."]
+    room = tuple(dataclasses.replace(
+        d, max_intake=min(d.limit, int(d.shortfall or 0.0)),
+        min_intake=min(d.min_intake, d.limit, int(d.shortfall or 0.0)) if d.min_intake else None)
+        if (d.shortfall or 0.0) > 0 else dataclasses.replace(d, max_intake=0, min_intake=None)
+        for d in dests)
+    first_policy = dataclasses.replace(policy, fair_share_mode="bonus", outcome_floor=None,
+                                       place_all=True)
+    first = solve(dataclasses.replace(problem, destinations=room), first_policy, solver,
+                  explain=False, report=False, options=opts)
+    if first.status is MatchStatus.infeasible:
+        return None, ["Fair share as a constraint: the room below the shares cannot be "
+                      "filled under the other rules; the plan ignores it."]
+    load: dict[str, int] = {}
+    sizes = {f.id: f.size for f in problem.families}
+    for fid, code in first.assignment.items():
+        if code is not None:
+            load[code] = load.get(code, 0) + sizes[fid]
+    bound = tuple(dataclasses.replace(d, min_intake=max(d.min_intake or 0, load[d.code]))
+                  if load.get(d.code) else d for d in dests)
+    names = ", ".join(d.code for d in below)
+    return dataclasses.replace(problem, destinations=bound), [
+        f"Fair share as a constraint: the destinations below their share ({names}) first "
+        f"receive the most persons their room below the share holds "
+        f"({sum(load.values()):,}); the others receive only what remains."]
 
 
 def plan_value(problem: Problem, pairs: Pairs, policy: Policy, choice: list[int]) -> float:
@@ -214,7 +134,9 @@ def plan_value(problem: Problem, pairs: Pairs, policy: Policy, choice: list[int]
 
 
 def solve(problem: Problem, policy: Policy, solver: str = "auto", *, seed: int = 0,
-          explain: bool = True, report: bool = True) -> MatchResult:
+          explain: bool = True, report: bool = True,
+          options: SolverOptions | None = None,
+          progress: Callable[[str], None] | None = None) -> MatchResult:
     """Match ``problem`` under ``policy``; never raises for an infeasible problem.
 
     Args:
@@ -225,31 +147,61 @@ def solve(problem: Problem, policy: Policy, solver: str = "auto", *, seed: int =
         seed: seed of the ``random`` baseline (also used in the report).
         explain: build per-family explanations (English and French).
         report: build the report (compares against the baselines, which costs a little time).
+        options: thresholds and tolerances (default: :class:`SolverOptions` as documented);
+            they choose the route (``result.route`` records the steps taken).
+        progress: called with the name of each phase as it starts (``checking``,
+            ``solving``, ``checking the plan``, ``explaining``, ``comparing with baselines``),
+            e.g. to show a progress bar; see :data:`PHASES`.
 
     Returns:
         A checked :class:`MatchResult`: the plan, its bound and gap, explanations, report and,
         when families stay unplaced or nothing fits, a diagnosis naming the conflicts.
     """
+    opts = options or DEFAULT_OPTIONS
+    tell = progress or (lambda phase: None)
     timings: dict[str, float] = {}
     t = time.perf_counter()
+    tell("checking")
     check_problem(problem)
     prob = problem.sorted()
     pairs = build_pairs(prob)
     timings["build"] = time.perf_counter() - t
-    engine, why = choose_solver(len(prob.families), solver)
+    shape = shape_of(pairs)
+    planned = plan_route(shape, policy, opts, solver)
+    engine, why = choose_solver(len(prob.families), solver, opts)
+    notes = [why]
     t = time.perf_counter()
-    if pairs.n_families == 0 or pairs.n_dest == 0 or len(pairs.fam) == 0:
+    tell("solving")
+    steps: Route = planned
+    prefix: Route = ()
+    solve_prob, solve_pairs = prob, pairs
+    if steps[0] is Step.FAIR_SHARE_ROOM:
+        steps = steps[1:]
+        bound_prob, more = fair_share_room(prob, policy, solver, opts)
+        notes += more
+        if bound_prob is not None:
+            solve_prob, solve_pairs = bound_prob, build_pairs(bound_prob)
+            prefix = (Step.FAIR_SHARE_ROOM,)
+    if steps[0] is Step.NOTHING:
         floors = bool((pairs.dest_lower > 0).any())
         out = StageOutcome(choice=[-1] * pairs.n_families,
                            status=MatchStatus.infeasible if floors else MatchStatus.empty,
-                           objective=0.0, bound=0.0, gap=0.0, notes=["Nothing to place."])
+                           objective=0.0, bound=0.0, gap=0.0, notes=["Nothing to place."],
+                           route=(Step.NOTHING,))
     else:
-        out = _run_engine(prob, pairs, policy, engine, seed)
+        out = _run_engine(solve_prob, solve_pairs, policy, engine, steps, seed, opts)
+        if prefix and out.status is MatchStatus.infeasible:
+            notes.append("Fair share as a constraint: no plan meets the minimum intakes it "
+                         "sets together with the other rules; the plan ignores it.")
+            prefix = ()
+            out = _run_engine(prob, pairs, policy, engine, steps, seed, opts)
+        out.route = (*prefix, *out.route)
     timings["solve"] = time.perf_counter() - t
     timings.update({f"solve.{k}": v for k, v in out.timings.items()})
     assignment: dict[str, str | None] = {
         fid: (pairs.dest_codes[d] if d >= 0 else None)
         for fid, d in zip(pairs.family_ids, out.choice, strict=True)}
+    tell("checking the plan")
     violations = check_plan(prob, assignment)
     if violations and engine in ("exact", "fast") and out.status is not MatchStatus.infeasible:
         # pragma: no cover - a bug, never input
@@ -264,26 +216,30 @@ def solve(problem: Problem, policy: Policy, solver: str = "auto", *, seed: int =
             diagnosis = ["The hard constraints (capacities, minimum intakes, housing units, "
                          "services) cannot all hold at once; no single count explains it. "
                          "Relax a minimum intake or add capacity."]
-    options: dict[str, Any] = {"threads": 1, "random_seed": 0, "mip_rel_gap": MIP_REL_GAP,
-                               "time_limit": None}
+    recorded: dict[str, Any] = {"threads": 1, "random_seed": 0,
+                                "mip_rel_gap": opts.mip_rel_gap, "time_limit": None}
     if engine == "random":
-        options["seed"] = seed
+        recorded["seed"] = seed
     result = MatchResult(
         status=out.status, objective=float(out.objective), bound=out.bound, gap=out.gap,
         persons_placed=placed, persons_placeable=placeable, timings=timings, solver=engine,
         solver_version=highs_version() if engine in ("exact", "fast") else "fairshare",
-        options=options, policy=policy.as_dict(), assignment=assignment, diagnosis=diagnosis,
-        violations=violations, notes=[why, *out.notes])
+        options=recorded, policy=policy.as_dict(), assignment=assignment, diagnosis=diagnosis,
+        violations=violations, notes=[*notes, *out.notes], route=out.route,
+        planned_route=planned)
     if explain:
         from fairshare.matching.explain import explain_plan
 
         t = time.perf_counter()
+        tell("explaining")
         result.explanations = explain_plan(prob, pairs, policy, out.choice)
         timings["explain"] = time.perf_counter() - t
     if report:
         from fairshare.matching.report import build_report
 
         t = time.perf_counter()
-        result.report = build_report(prob, pairs, policy, out.choice, seed=seed)
+        tell("comparing with baselines")
+        result.report = build_report(prob, pairs, policy, out.choice, seed=seed,
+                                     max_families=opts.baseline_max_families)
         timings["report"] = time.perf_counter() - t
     return result
