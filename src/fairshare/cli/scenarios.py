@@ -150,3 +150,79 @@ def temporary_residents(
                 "progress", "met", "remaining_persons", "target_confidence", "note"]
     render(records, fmt, title="Temporary-resident targets", columns=cols,
            caption="progress: 0 at the baseline, 1 when the target is met (negative: moving away).")
+
+
+pledges_app = typer.Typer(no_args_is_help=True, help=(
+    "Pledges: persons a jurisdiction promises to receive in a period, against what transfers "
+    "delivered."))
+app.add_typer(pledges_app, name="pledges")
+
+
+def _ctx() -> Any:
+    from fairshare.service import open_context
+
+    return open_context()
+
+
+@pledges_app.command("add")
+def pledges_add(
+    file: Path = typer.Argument(..., help="Pledge CSV: jurisdiction, period (2025, 2025-Q2 or "
+                                "2025-06), persons, source [, agreement]."),
+    fmt: OutputFormat = FORMAT_OPTION,
+) -> None:
+    """Store the pledges of FILE in the registry (all or nothing; audited)."""
+    from fairshare.service.pledges import add_pledges
+
+    rows = [p.as_dict() for p in add_pledges(_ctx(), path=file)]
+    render(rows, fmt, title="Pledges stored")
+
+
+@pledges_app.command("list")
+def pledges_list(fmt: OutputFormat = FORMAT_OPTION) -> None:
+    """Every stored pledge."""
+    from fairshare.service.pledges import list_pledges
+
+    render([p.as_dict() for p in list_pledges(_ctx())], fmt, title="Pledges")
+
+
+@pledges_app.command("standing")
+def pledges_standing(
+    code: str | None = typer.Option(None, "--code", help="Only this jurisdiction."),
+    period: str | None = typer.Option(None, "--period", help="Only this period (2025, 2025-Q2)."),
+    fmt: OutputFormat = FORMAT_OPTION,
+) -> None:
+    """Pledged against delivered (transfers) per jurisdiction and period."""
+    from fairshare.service.pledges import pledge_standing
+
+    rows = [s.as_dict() for s in pledge_standing(_ctx(), code=code, period=period)]
+    render(rows, fmt, title="Pledged against delivered")
+
+
+@pledges_app.command("offers")
+def pledges_offers(
+    period: str = typer.Option(..., "--period", help="The pledges' period (2025, 2025-Q2, 2025-06)."),
+    expires: str = typer.Option(..., "--expires", help="Expiry date of the offers (YYYY-MM-DD)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Capacity CSV to write (review it, then "
+                             "`fairshare capacity add`)."),
+    services: str = typer.Option("", "--services", help="Services the offers carry (;-separated)."),
+) -> None:
+    """Write capacity offers for what each pledge of a period has not yet delivered."""
+    import csv
+    import datetime as dt
+
+    from fairshare.errors import InputError
+    from fairshare.service.pledges import offers_from_pledges
+
+    try:
+        expires_on = dt.date.fromisoformat(expires)
+    except ValueError:
+        raise InputError(f"--expires '{expires}' is not a date (YYYY-MM-DD).") from None
+    rows = offers_from_pledges(_ctx(), period=period, expires_on=expires_on,
+                               services=[s for s in services.split(";") if s])
+    tmp = out.with_name(f".{out.name}.tmp")
+    with tmp.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    tmp.replace(out)
+    typer.echo(f"{len(rows)} offer(s), {sum(r['persons'] for r in rows):,} persons, written to {out}.")

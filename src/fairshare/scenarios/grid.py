@@ -168,7 +168,7 @@ def _base(path: Path, data: Mapping[str, Any]) -> dict[str, Any]:
     }
     if base["solver"] not in SOLVERS:
         raise _fail(path, "base.solver", f"'{base['solver']}' - use one of {', '.join(SOLVERS)}.")
-    if not base["pledge_year"].isdigit():
+    if not str(base["pledge_year"]).isdigit():
         raise _fail(path, "base.pledge_year", f"'{base['pledge_year']}' is not a year.")
     return base
 

@@ -192,19 +192,23 @@ def write_report(df: pd.DataFrame, manifest: Mapping[str, Any], out: Path,
                         for e in errors)
         err_html = f"<h2>Failed cells ({len(errors)})</h2><ul>{items}</ul>"
     surplus_tsv = _tsv(table.reset_index(names="scenario"))
+    versions = ", ".join(f"{k} {v}" for k, v in sorted(manifest["versions"].items()))
     page = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Sweep {html.escape(grid['name'])}</title>
 <style>body{{font-family:system-ui,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em}}
-table{{border-collapse:collapse;font-size:13px}}td,th{{border:1px solid #ccc;padding:3px 6px;text-align:right}}
-td:first-child,th:first-child{{text-align:left}}pre{{background:#f5f5f5;padding:1em;overflow:auto;font-size:12px}}
+table{{border-collapse:collapse;font-size:13px}}
+td,th{{border:1px solid #ccc;padding:3px 6px;text-align:right}}
+td:first-child,th:first-child{{text-align:left}}
+pre{{background:#f5f5f5;padding:1em;overflow:auto;font-size:12px}}
 img{{max-width:100%}}</style></head><body>
 <h1>Sweep {html.escape(grid['name'])}</h1>
 <p>{html.escape(grid.get('description', ''))}</p>
-<p>{len(summary)} scenarios, {df['cell_id'].nunique()} finished cells ({len(errors)} failed); grid hash
-<code>{html.escape(grid['hash'][:16])}</code>; fairshare {html.escape(manifest['versions'].get('fairshare', '?'))},
-dask {html.escape(manifest['versions'].get('dask', '?'))}. Means over seeds.</p>
-<h2>Frontier</h2><img alt="Total outcome against balance gap and relocations" src="data:image/png;base64,{img['frontier']}">
-<h2>Year-end surplus per jurisdiction</h2><img alt="Year-end surplus per jurisdiction and scenario" src="data:image/png;base64,{img['surplus']}">
+<p>{len(summary)} scenarios, {df['cell_id'].nunique()} finished cells ({len(errors)} failed);
+grid hash <code>{html.escape(grid['hash'][:16])}</code>; {html.escape(versions)}. Means over seeds.</p>
+<h2>Frontier</h2>
+<img alt="Total outcome against balance gap and relocations" src="data:image/png;base64,{img['frontier']}">
+<h2>Year-end surplus per jurisdiction</h2>
+<img alt="Year-end surplus per jurisdiction and scenario" src="data:image/png;base64,{img['surplus']}">
 <h2>Scenarios</h2>{_table_html(summary, currency)}
 <h2>To paste into a spreadsheet (tab-separated)</h2><pre>{html.escape(_tsv(export))}</pre>
 <h3>Year-end surplus (tab-separated)</h3><pre>{html.escape(surplus_tsv)}</pre>

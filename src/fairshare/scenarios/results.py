@@ -198,4 +198,4 @@ def read_sweep(out: str | Path) -> pd.DataFrame:
     order = {c: i for i, c in enumerate(manifest.get("codes", []))}
     df["_j"] = df["jurisdiction"].map(order).fillna(len(order)).astype(int)
     df = df.sort_values(["scenario", "seed", "cell_id", "_j"], kind="stable")
-    return df.drop(columns="_j").reset_index(drop=True)
+    return pd.DataFrame(df.drop(columns="_j").reset_index(drop=True))

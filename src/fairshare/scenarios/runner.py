@@ -66,20 +66,26 @@ def _dashboard_available() -> bool:
     return True
 
 
-def _client(scheduler: str | None, workers: int) -> tuple[Any, Any]:
-    from distributed import Client, LocalCluster
+def _distributed() -> Any:
+    """The distributed module (untyped: its calls are typed Any here)."""
+    import distributed
 
+    return distributed
+
+
+def _client(scheduler: str | None, workers: int) -> tuple[Any, Any]:
+    dist = _distributed()
     if scheduler:
         try:
-            return Client(scheduler, timeout="10s"), None
+            return dist.Client(scheduler, timeout="10s"), None
         except OSError as exc:
             raise ScenarioError(f"--scheduler {scheduler}: cannot reach a Dask scheduler there "
                                 f"({exc}). Start one with `dask scheduler` or omit --scheduler "
                                 "to run on this machine.") from None
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+    cluster = dist.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                            dashboard_address=":0" if _dashboard_available() else None,
                            silence_logs=logging.ERROR, host="127.0.0.1")
-    return Client(cluster), cluster
+    return dist.Client(cluster), cluster
 
 
 def default_workers() -> int:
@@ -114,8 +120,7 @@ def run_sweep(grid: Grid, out: Path, *, scheduler: str | None = None, workers: i
                             wall_seconds=0.0, cell_seconds=0.0, workers=0,
                             scheduler=scheduler or "none", dashboard=None)
     n_workers = workers or min(default_workers(), len(todo))
-    from distributed import as_completed
-
+    as_completed = _distributed().as_completed
     client, cluster = _client(scheduler, n_workers)
     failed = computed = 0
     cell_seconds = 0.0
