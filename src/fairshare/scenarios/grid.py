@@ -52,6 +52,7 @@ TOP_FIELDS = ("name", "description", "base", "axes")
 SOLVERS = ("auto", "exact", "fast", "greedy")
 MAX_CELLS = 100_000
 DEFAULT_MAX_FAMILIES = 50_000
+HARD_MAX_FAMILIES = 1_000_000  # a monthly batch of ~80,000 families is the most a cell solves
 MAX_VOLUME = 100.0
 
 
@@ -164,7 +165,7 @@ def _base(path: Path, data: Mapping[str, Any]) -> dict[str, Any]:
         "solidarity": str(raw.get("solidarity", "none")),
         "max_families_per_cell": int(_number(path, "base.max_families_per_cell",
                                              raw.get("max_families_per_cell", DEFAULT_MAX_FAMILIES),
-                                             low=1, high=10_000_000)),
+                                             low=1, high=HARD_MAX_FAMILIES)),
     }
     if base["solver"] not in SOLVERS:
         raise _fail(path, "base.solver", f"'{base['solver']}' - use one of {', '.join(SOLVERS)}.")
