@@ -12,7 +12,6 @@ from fairshare.errors import ConflictError, InputError
 from fairshare.scenarios.pledges import parse_pledges
 from fairshare.service import (
     Context,
-    Settings as ServiceSettings,
     add_capacity,
     create_run,
     decide,
@@ -21,7 +20,10 @@ from fairshare.service import (
     open_context,
     show_audit,
 )
-from fairshare.service.pledges import add_pledges, list_pledges, offers_from_pledges, pledge_standing
+from fairshare.service import (
+    Settings as ServiceSettings,
+)
+from fairshare.service.pledges import add_pledges, offers_from_pledges, pledge_standing
 from registry_fixtures import AGREEMENT, add_offers, families_rows, table_counts, write_csv
 from webapp_helpers import login, seeded_app
 
