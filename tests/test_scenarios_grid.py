@@ -125,3 +125,34 @@ def test_a_failing_cell_raises_inside_run_cell(tmp_path):
 def test_shipped_examples_load(name):
     grid = load_grid(ROOT / "examples" / name)
     assert grid.cells and len(grid.scenarios) >= 2
+
+
+@pytest.mark.parametrize("online", ["myopic", "greedy", "dual-prices", "balancing", "rotation"])
+def test_every_online_policy_of_the_arrivals_engine_runs(tmp_path, online):
+    grid = load_grid(grid_file(tmp_path, f"  key: [canada-population]\n  online_policy: [{online}]\n"
+                                         "  seeds: [3]\n"))
+    [cell] = grid.cells
+    assert cell.engine == "arrivals"
+    rows = run_cell(cell)
+    assert {r["engine"] for r in rows} == {"arrivals"}
+    assert sum(r["relocated"] for r in rows) == sum(r["relocated_out"] for r in rows) > 0
+    # Never more persons to a destination than it offered in the year.
+    assert all(r["relocated"] <= r["pledged"] for r in rows)
+    assert 0 < rows[0]["hindsight_fraction"] <= 1 + 1e-9
+
+
+def test_matching_engine_fallback_and_its_limits(tmp_path):
+    base = "  consent_rate: 0.002\n  solver: greedy\n  engine: matching\n"
+    grid = load_grid(grid_file(tmp_path, "  key: [canada-population]\n"
+                               "  policy: [balanced, outcome]\n  seeds: [1]\n", base))
+    rows = run_cell(grid.cells[0])
+    assert rows[0]["engine"] == "matching" and sum(r["relocated"] for r in rows) > 0
+    with pytest.raises(ScenarioError, match="engine matching simulates myopic"):
+        load_grid(grid_file(tmp_path, "  key: [canada-population]\n  online_policy: [balancing]\n"
+                            "  seeds: [1]\n", base))
+    with pytest.raises(ScenarioError, match="axes.policy: the matching policy applies to engine"):
+        load_grid(grid_file(tmp_path, "  key: [canada-population]\n  policy: [balanced, outcome]\n"
+                            "  seeds: [1]\n"))
+    with pytest.raises(ScenarioError, match="base.online_options: Unknown option"):
+        load_grid(grid_file(tmp_path, "  key: [canada-population]\n  seeds: [1]\n",
+                            "  online_options: {colour: 1}\n"))

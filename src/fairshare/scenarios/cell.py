@@ -8,13 +8,16 @@ The year: each month, asylum claimants arrive in each jurisdiction (Poisson arou
 year's claims × the volume multiplier, spread evenly over the months); a fraction of the persons
 arriving in a jurisdiction above its fair share consent to move (whole families, sizes 1-8);
 destinations offer capacity month by month (pledges × the capacity multiplier; unused capacity
-carries over). The online policy decides each month's batch with only what it knows then
-(``myopic``: the month's batch is matched by :func:`fairshare.matching.solve` under the matching
-policy, against the capacity open that month). The hindsight plan matches the whole year at once
-against the whole year's capacity; ``hindsight_fraction`` is the online total outcome divided by
-the hindsight total outcome. The total outcome sums, over every consenting person, the predicted
-outcome where the person ends the year (the destination, or the jurisdiction of arrival for a
-person who stays).
+carries over). The online policy decides each month's batch with only what it knows then.
+Engine ``arrivals`` (the default): :func:`fairshare.arrivals.simulate` with the cell's online
+policy (``myopic``, ``greedy``, ``dual-prices``, ``balancing``, ``rotation``; balancing steers
+toward each destination's expected fair-share gap) and its ``hindsight`` plan. Engine
+``matching``: each month's batch is matched by :func:`fairshare.matching.solve` under the
+matching policy against the capacity open that month (``myopic`` only), and the hindsight plan
+matches the whole year at once against the whole year's capacity. ``hindsight_fraction`` is
+the online total outcome divided by the hindsight total outcome. The total outcome sums, over
+every consenting person, the predicted outcome where the person ends the year (the
+destination, or the jurisdiction of arrival for a person who stays).
 
 >>> spec = example_spec(seed=3)
 >>> rows = run_cell(spec)
@@ -66,7 +69,11 @@ class CellSpec:
         seed: the random seed.
         solidarity_id: id of the solidarity policy, or "" for none.
         solidarity: its terms, or None.
+        engine: ``arrivals`` (:func:`fairshare.arrivals.simulate` decides the year, monthly
+            batches, the hindsight plan by its ``hindsight`` policy) or ``matching`` (each
+            month's batch by :func:`fairshare.matching.solve` under ``policy``: ``myopic``).
         fail: raise inside the cell (only for tests of failure handling: a real failure).
+        extra: ``policy_text`` (a policy file's text), ``year``, ``cadence``, ``online_options``.
     """
 
     cell_id: str
@@ -83,6 +90,7 @@ class CellSpec:
     solver: str
     method: str
     seed: int
+    engine: str = "matching"
     solidarity_id: str = ""
     solidarity: SolidarityVersion | None = None
     fail: str = ""
@@ -115,7 +123,7 @@ def _sending(spec: CellSpec) -> set[str]:
             if spec.base_intake.get(c, 0.0) * spec.volume > spec.shares[c] * total}
 
 
-def _stream(spec: CellSpec) -> tuple[dict[str, int], list[_Family]]:
+def _arrivals(spec: CellSpec) -> tuple[dict[str, int], list[_Family]]:
     """Arrivals per jurisdiction and the consenting families, month by month."""
     rng = np.random.default_rng(spec.seed)
     codes = list(spec.codes)
@@ -208,11 +216,57 @@ def _myopic(spec: CellSpec, families: Sequence[_Family],
     return moved
 
 
-def _online(spec: CellSpec, families: Sequence[_Family],
-            expected_gap: Mapping[str, float]) -> dict[str, str]:
-    if spec.online_policy == "myopic":
-        return _myopic(spec, families, expected_gap)
-    raise ValueError(f"online policy '{spec.online_policy}' is not available in this build")
+def _stream(spec: CellSpec, families: Sequence[_Family], year: int) -> Any:
+    """The year as an arrivals stream: annual capacity, monthly sub-quotas carried forward."""
+    import datetime as dt
+
+    from fairshare.arrivals import Period, Stream
+
+    room, periods = {}, []
+    for c in spec.codes:
+        offers = list(spec.offers.get(c, [0.0] * MONTHS))
+        cum = [math.floor(sum(offers[: m + 1]) + 1e-9) for m in range(MONTHS)]
+        room[c] = cum[-1]
+        for m in range(MONTHS):
+            start = dt.date(year, m + 1, 1)
+            end = dt.date(year + (m == 11), (m + 1) % 12 + 1, 1) - dt.timedelta(days=1)
+            if room[c] > 0:
+                periods.append(Period(code=c, start=start, end=end,
+                                      capacity=cum[m] - (cum[m - 1] if m else 0)))
+    problem = _problem(families, room, {}, spec.cell_id)
+    offered = {d.code for d in problem.destinations}
+    by_month: dict[int, int] = {}
+    arrived = {}
+    for f in families:  # spread each month's families over its first 28 days, in id order
+        k = by_month.get(f.month, 0)
+        by_month[f.month] = k + 1
+        arrived[f.id] = dt.date(year, f.month, 1 + k % 28)
+    return Stream(problem=problem, arrived_on=arrived,
+                  periods=tuple(p for p in periods if p.code in offered), carry_forward=True,
+                  name=spec.cell_id)
+
+
+def _simulated(spec: CellSpec, families: Sequence[_Family],
+               expected_gap: Mapping[str, float]) -> tuple[dict[str, str], dict[str, str]]:
+    """Online and hindsight plans from :func:`fairshare.arrivals.simulate` (monthly batches)."""
+    from fairshare.arrivals import simulate
+
+    if not families or not any(sum(v) >= 1 for v in spec.offers.values()):
+        return {}, {}
+    stream = _stream(spec, families, int(spec.extra.get("year", 2024)))
+    if not stream.problem.destinations:
+        return {}, {}
+    targets = {c: max(v, 0.0) for c, v in expected_gap.items()
+               if c in {d.code for d in stream.problem.destinations}}
+    options: dict[str, Any] = dict(spec.extra.get("online_options", {}))
+    if sum(targets.values()) > 0:
+        options.setdefault("targets", targets)
+    result = simulate(stream, spec.online_policy, cadence=str(spec.extra.get("cadence", "month")),
+                      seed=spec.seed, options=options, hindsight=False)
+    online = {f: d for f, d in result.assignment.items() if d is not None}
+    hind = simulate(stream, "hindsight", cadence=str(spec.extra.get("cadence", "month")),
+                    seed=spec.seed, options=options)
+    return online, {f: d for f, d in hind.assignment.items() if d is not None}
 
 
 def run_cell(spec: CellSpec) -> list[dict[str, Any]]:
@@ -220,13 +274,16 @@ def run_cell(spec: CellSpec) -> list[dict[str, Any]]:
     started = time.perf_counter()
     if spec.fail:
         raise RuntimeError(spec.fail)
-    intake, families = _stream(spec)
+    intake, families = _arrivals(spec)
     total_expected = sum(spec.base_intake.values()) * spec.volume
     expected_gap = {c: spec.shares[c] * total_expected - spec.base_intake.get(c, 0.0) * spec.volume
                     for c in spec.codes}
-    moved = _online(spec, families, expected_gap)
-    year_room = {c: math.floor(sum(spec.offers.get(c, [])) + 1e-9) for c in spec.codes}
-    hindsight = _solve(families, year_room, expected_gap, spec, f"{spec.cell_id}-year")
+    if spec.engine == "arrivals":
+        moved, hindsight = _simulated(spec, families, expected_gap)
+    else:
+        moved = _myopic(spec, families, expected_gap)
+        year_room = {c: math.floor(sum(spec.offers.get(c, [])) + 1e-9) for c in spec.codes}
+        hindsight = _solve(families, year_room, expected_gap, spec, f"{spec.cell_id}-year")
     online_outcome = _outcome(families, moved)
     hind_total = sum(_outcome(families, hindsight).values())
     online_total = sum(online_outcome.values())
@@ -263,7 +320,7 @@ def run_cell(spec: CellSpec) -> list[dict[str, Any]]:
             "families": len(families), "solidarity_policy": spec.solidarity_id,
             "solidarity_persons": line.persons if line else 0,
             "solidarity_amount": line.amount if line else 0.0,
-            "engine": "matching-monthly", "seconds": round(seconds, 6)})
+            "engine": spec.engine, "seconds": round(seconds, 6)})
     return rows
 
 

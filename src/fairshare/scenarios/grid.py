@@ -13,10 +13,13 @@ A grid is a YAML file::
       solver: auto              # matching solver of each monthly batch
       solidarity: canada-ihap   # solidarity policy recorded for each cell, or none
       max_families_per_cell: 50000
+      engine: arrivals          # fairshare.arrivals.simulate (default), or matching (myopic only)
+      cadence: month            # batch length of the arrivals engine: day, week, month
+      online_options: {}        # options of the online policies (fairshare.arrivals)
     axes:
       key: [canada-population, eu-2024-reference]
-      policy: [balanced]                 # matching policy
-      online_policy: [myopic]            # myopic, dual-prices, balancing (from fairshare.arrivals)
+      policy: [balanced]                 # matching policy (engine: matching)
+      online_policy: [myopic]            # myopic, greedy, dual-prices, balancing, rotation
       volume: [1.0, 0.68]                # multiplier on the base year's arrivals
       pledges: [none, pledges-2026.csv]  # pledge files (relative to the grid), or none
       capacity: [1.0]                    # multiplier on the pledged capacity
@@ -47,7 +50,7 @@ AXES = ("key", "policy", "online_policy", "volume", "pledges", "capacity", "seed
 AXIS_DEFAULTS: dict[str, list[Any]] = {"policy": ["balanced"], "online_policy": ["myopic"],
                                        "volume": [1.0], "pledges": ["none"], "capacity": [1.0]}
 BASE_FIELDS = ("federation", "year", "pledge_year", "consent_rate", "method", "solver",
-               "solidarity", "max_families_per_cell")
+               "solidarity", "max_families_per_cell", "engine", "cadence", "online_options")
 TOP_FIELDS = ("name", "description", "base", "axes")
 SOLVERS = ("auto", "exact", "fast", "greedy")
 MAX_CELLS = 100_000
@@ -79,11 +82,11 @@ def _digest(value: Any) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def online_policies() -> tuple[str, ...]:
-    """The online policies this installation can simulate."""
+def online_policies(engine: str | None = None) -> tuple[str, ...]:
+    """The online policies this installation can simulate with ``engine``."""
     from fairshare.scenarios.simulate import available_online_policies
 
-    return available_online_policies()
+    return available_online_policies(engine)
 
 
 def _fail(path: Path, where: str, message: str) -> ScenarioError:
@@ -167,6 +170,29 @@ def _base(path: Path, data: Mapping[str, Any]) -> dict[str, Any]:
                                              raw.get("max_families_per_cell", DEFAULT_MAX_FAMILIES),
                                              low=1, high=HARD_MAX_FAMILIES)),
     }
+    from fairshare.scenarios.simulate import ENGINES, arrivals_available, default_engine
+
+    base["engine"] = str(raw.get("engine", default_engine()))
+    if base["engine"] not in ENGINES or (base["engine"] == "arrivals" and not arrivals_available()):
+        raise _fail(path, "base.engine", f"'{base['engine']}' - use "
+                    f"{'arrivals or matching' if arrivals_available() else 'matching'}.")
+    base["cadence"] = str(raw.get("cadence", "month"))
+    if base["cadence"] not in ("day", "week", "month"):
+        raise _fail(path, "base.cadence", f"'{base['cadence']}' - use day, week or month.")
+    options = raw.get("online_options") or {}
+    if not isinstance(options, dict):
+        raise _fail(path, "base.online_options", "expected a mapping of option to value.")
+    if options:
+        if base["engine"] != "arrivals":
+            raise _fail(path, "base.online_options", "options of the online policies need "
+                        "engine: arrivals.")
+        from fairshare.arrivals import make_options
+
+        try:
+            make_options(options)
+        except FairshareError as exc:
+            raise _fail(path, "base.online_options", str(exc)) from None
+    base["online_options"] = dict(sorted(options.items()))
     if base["solver"] not in SOLVERS:
         raise _fail(path, "base.solver", f"'{base['solver']}' - use one of {', '.join(SOLVERS)}.")
     if not str(base["pledge_year"]).isdigit():
@@ -247,11 +273,15 @@ def load_grid(path: str | Path) -> Grid:
         except FairshareError as exc:
             raise _fail(gpath, f"axes.policy[{i}] '{p}'", str(exc)) from None
         policy_text[str(p)] = "" if str(p) in PRESETS else Path(str(p)).read_text(encoding="utf-8")
-    available = online_policies()
+    available = online_policies(base["engine"])
     for i, o in enumerate(axes["online_policy"]):
         if str(o) not in available:
-            raise _fail(gpath, f"axes.online_policy[{i}] '{o}'", "unknown online policy; this "
-                        f"installation simulates {', '.join(available)}.")
+            raise _fail(gpath, f"axes.online_policy[{i}] '{o}'", "unknown online policy; engine "
+                        f"{base['engine']} simulates {', '.join(available)}.")
+    if base["engine"] == "arrivals" and len(axes["policy"]) > 1:
+        raise _fail(gpath, "axes.policy", "the matching policy applies to engine: matching; "
+                    "engine arrivals decides by the online policy. List one policy, or set "
+                    "base.engine: matching.")
     volumes = [_number(gpath, f"axes.volume[{i}]", v, low=0.0, high=MAX_VOLUME, strict_low=True)
                for i, v in enumerate(axes["volume"])]
     capacities = [_number(gpath, f"axes.capacity[{i}]", v, low=0.0, high=1000.0)
@@ -308,9 +338,10 @@ def load_grid(path: str | Path) -> Grid:
                     "pledges": plabel, "capacity": cap, "seed": seed},
             codes=codes, shares=shares, base_intake=base_intake, volume=v, offers=offers,
             consent_rate=base["consent_rate"], policy=p, online_policy=o, solver=base["solver"],
-            method=base["method"], seed=seed,
+            method=base["method"], seed=seed, engine=base["engine"],
             solidarity_id=solidarity.id if solidarity else "", solidarity=solidarity_version,
-            extra={"policy_text": policy_text[p]} if policy_text[p] else {}))
+            extra={"policy_text": policy_text[p], "year": int(base["year"]),
+                   "cadence": base["cadence"], "online_options": base["online_options"]}))
     grid_hash = _digest({"base": base_hash, "cells": [c.cell_id for c in cells],
                          "solidarity": solidarity_version})
     name = str(data.get("name") or gpath.stem)
