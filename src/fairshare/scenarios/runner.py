@@ -28,7 +28,9 @@ from fairshare.scenarios.results import finished_cells, prepare, write_cell, wri
 
 @dataclass(frozen=True)
 class SweepSummary:
-    """What a sweep did."""
+    """What a sweep did: ``wall_seconds`` from the first submitted cell to the last one written
+    (``startup_seconds`` before: starting or reaching the cluster); ``cell_seconds`` the sum of
+    the cells' own times on the workers."""
 
     total: int
     skipped: int
@@ -36,6 +38,7 @@ class SweepSummary:
     failed: int
     wall_seconds: float
     cell_seconds: float
+    startup_seconds: float
     workers: int
     scheduler: str
     dashboard: str | None
@@ -117,11 +120,15 @@ def run_sweep(grid: Grid, out: Path, *, scheduler: str | None = None, workers: i
         if on_start:
             on_start(0, skipped, None)
         return SweepSummary(total=len(grid.cells), skipped=skipped, computed=0, failed=0,
-                            wall_seconds=0.0, cell_seconds=0.0, workers=0,
+                            wall_seconds=0.0, cell_seconds=0.0, startup_seconds=0.0, workers=0,
                             scheduler=scheduler or "none", dashboard=None)
     n_workers = workers or min(default_workers(), len(todo))
     as_completed = _distributed().as_completed
     client, cluster = _client(scheduler, n_workers)
+    if cluster is not None:
+        client.wait_for_workers(n_workers, timeout=120)
+    startup = time.perf_counter() - started
+    started = time.perf_counter()
     failed = computed = 0
     cell_seconds = 0.0
     try:
@@ -163,4 +170,5 @@ def run_sweep(grid: Grid, out: Path, *, scheduler: str | None = None, workers: i
             cluster.close()
     return SweepSummary(total=len(grid.cells), skipped=skipped, computed=computed, failed=failed,
                         wall_seconds=time.perf_counter() - started, cell_seconds=cell_seconds,
+                        startup_seconds=startup,
                         workers=n_seen, scheduler=scheduler or "local", dashboard=link)
