@@ -132,7 +132,8 @@ def run_sweep(grid: Grid, out: Path, *, scheduler: str | None = None, workers: i
     failed = computed = 0
     cell_seconds = 0.0
     try:
-        link = client.dashboard_link if (scheduler or _dashboard_available()) else None
+        services = client.scheduler_info().get("services", {})
+        link = client.dashboard_link if "dashboard" in services else None
         if on_start:
             on_start(len(todo), skipped, link)
         by_key = {}
