@@ -69,7 +69,7 @@ def solve_pairs(lp: PairLp, n_families: int, capacity: FloatArray, *,
                 extra_rows: tuple[FloatArray, FloatArray] | None = None,
                 pair_extra: tuple[IntArray, IntArray, FloatArray] | None = None,
                 extra_cols: tuple[FloatArray, FloatArray, IntArray, IntArray, FloatArray]
-                | None = None) -> LpSolution:
+                | None = None, integer: bool = False) -> LpSolution:
     """Maximise the pairs' value subject to family rows (<= 1) and capacity rows (persons).
 
     Args:
@@ -79,6 +79,7 @@ def solve_pairs(lp: PairLp, n_families: int, capacity: FloatArray, *,
         extra_rows: (lower, upper) of further rows, numbered after the capacity rows from 0.
         pair_extra: (pair index, extra row, coefficient) entries of pair columns in them.
         extra_cols: continuous columns (cost, upper, entry column, entry extra row, value).
+        integer: pair columns binary (a small MIP: HiGHS branch and bound, no time limit).
     """
     import highspy
 
@@ -132,11 +133,17 @@ def solve_pairs(lp: PairLp, n_families: int, capacity: FloatArray, *,
     model.a_matrix_.index_ = np.ascontiguousarray(r, dtype=np.int32)
     model.a_matrix_.value_ = np.ascontiguousarray(v, dtype=np.float64)
     model.sense_ = highspy.ObjSense.kMaximize
-    h = new_highs()
+    if integer and n_pairs:
+        model.integrality_ = ([highspy.HighsVarType.kInteger] * n_pairs
+                              + [highspy.HighsVarType.kContinuous] * n_extra)
+    h = new_highs(mip_rel_gap=1e-6)
     h.passModel(model)
     h.run()
     ok = h.getModelStatus() in (highspy.HighsModelStatus.kOptimal,
                                 highspy.HighsModelStatus.kModelEmpty)
+    if not n_cols:
+        return LpSolution(x=np.zeros(0), extra=np.zeros(0), row_dual=np.zeros(len(lo)),
+                          objective=0.0, status="optimal")
     sol = h.getSolution()
     x = np.asarray(sol.col_value, dtype=np.float64) if n_cols else np.zeros(0)
     duals = np.asarray(sol.row_dual, dtype=np.float64) if len(lo) else np.zeros(0)
@@ -147,6 +154,11 @@ def solve_pairs(lp: PairLp, n_families: int, capacity: FloatArray, *,
     return LpSolution(x=x[:n_pairs], extra=x[n_pairs:], row_dual=duals,
                       objective=float(h.getInfo().objective_function_value),
                       status="optimal" if ok else "other")
+
+
+def restrict(lp: PairLp, keep: np.ndarray) -> PairLp:
+    """The pair columns where ``keep`` is true."""
+    return PairLp(fam=lp.fam[keep], dest=lp.dest[keep], value=lp.value[keep], size=lp.size[keep])
 
 
 def round_choice(lp: PairLp, x: FloatArray, n_families: int, room: IntArray,

@@ -28,7 +28,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from fairshare.arrivals.lp import clearing_prices, pairs_of, round_choice, solve_pairs
+from fairshare.arrivals.lp import (
+    LpSolution,
+    PairLp,
+    clearing_prices,
+    pairs_of,
+    restrict,
+    round_choice,
+    solve_pairs,
+)
 from fairshare.arrivals.options import OnlineOptions
 from fairshare.arrivals.state import FloatArray, IntArray, StreamArrays
 
@@ -185,34 +193,59 @@ def _priced(arrays: StreamArrays, options: OnlineOptions, seed: int, *,
                 return best
             sol = solve_pairs(lp, n, room.astype(np.float64))
             return round_choice(lp, sol.x, n, room, arrays.sizes[sl])
-        # balance rows: lower (d), upper (D + d), definition of the batch's persons X (2D)
-        m = len(arrays.codes)
-        done = float(placed.sum())
+        days = float(day_of_end[b]) + 1.0
         arrived = float(arrays.sizes[: sl.stop][arrays.allowed[: sl.stop].any(axis=1)].sum())
-        days = max(1.0, float(day_of_end[b] - 0) + 1.0)
-        year = max(days, float(pricer.last_end + 1))
-        expected = min(total_capacity, arrived * year / days)
+        expected = min(total_capacity, arrived * max(days, float(pricer.last_end + 1)) / days)
         band = options.band * shares * expected
-        centre = shares * done - placed
-        lower = np.concatenate([centre - band, np.full(m, -np.inf), [0.0]])
-        upper = np.concatenate([np.full(m, np.inf), centre + band, [0.0]])
-        k = np.arange(len(lp.fam))
-        pair_extra = (np.concatenate([k, k, k]),
-                      np.concatenate([lp.dest, m + lp.dest, np.full(len(k), 2 * m)]),
-                      np.concatenate([lp.size, lp.size, -lp.size]))
-        dd = np.arange(m)
-        # columns: X (0), under_d (1 + d), over_d (1 + m + d)
-        col = np.concatenate([[0] * (2 * m + 1), 1 + dd, 1 + m + dd])
-        row = np.concatenate([dd, m + dd, [2 * m], dd, m + dd])
-        val = np.concatenate([-shares, -shares, [1.0], np.ones(m), -np.ones(m)])
-        penalty = options.band_penalty
-        cost = np.concatenate([[0.0], np.full(2 * m, -penalty)])
-        ub = np.full(2 * m + 1, np.inf)
-        sol = solve_pairs(lp, n, room.astype(np.float64), extra_rows=(lower, upper),
-                          pair_extra=pair_extra, extra_cols=(cost, ub, col, row, val))
-        return round_choice(lp, sol.x, n, room, arrays.sizes[sl])
+        centre = shares * float(placed.sum()) - placed
+        sizes = arrays.sizes[sl]
+        sol = _balanced(lp, n, room, centre, band, shares, options.band_penalty)
+        whole = np.flatnonzero(sol.x > 1 - 1e-6)
+        choice = np.full(n, -1, dtype=np.int64)
+        choice[lp.fam[whole]] = lp.dest[whole]
+        split = np.unique(lp.fam[(sol.x > 1e-6) & (sol.x <= 1 - 1e-6)])
+        if not len(split):
+            return choice
+        # the few split families: a small MIP under the same rows, after the whole ones
+        fixed = np.bincount(lp.dest[whole], weights=lp.size[whole], minlength=len(room))
+        keep = np.isin(lp.fam, split)
+        sub = restrict(lp, keep)
+        mip = _balanced(sub, n, (room - fixed).astype(np.int64),
+                        centre - fixed + shares * fixed.sum(), band, shares,
+                        options.band_penalty, integer=True)
+        if mip.status != "optimal":  # pragma: no cover - the MIP has the empty plan
+            return round_choice(lp, sol.x, n, room, sizes)
+        chosen = np.flatnonzero(mip.x > 0.5)
+        choice[sub.fam[chosen]] = sub.dest[chosen]
+        return choice
 
     return decide
+
+
+def _balanced(lp: PairLp, n: int, room: IntArray, centre: FloatArray, band: FloatArray,
+              shares: FloatArray, penalty: float, *, integer: bool = False) -> LpSolution:
+    """The batch LP (or MIP) with soft balance rows around each destination's target share.
+
+    Rows after the capacity rows: lower ``X_d - share_d X + under_d >= centre_d - band_d``
+    (d), upper ``X_d - share_d X - over_d <= centre_d + band_d`` (D + d), and the definition
+    of the batch's persons ``X`` (2D); ``under`` and ``over`` cost ``penalty`` per person.
+    """
+    m = len(room)
+    lower = np.concatenate([centre - band, np.full(m, -np.inf), [0.0]])
+    upper = np.concatenate([np.full(m, np.inf), centre + band, [0.0]])
+    k = np.arange(len(lp.fam))
+    pair_extra = (np.concatenate([k, k, k]),
+                  np.concatenate([lp.dest, m + lp.dest, np.full(len(k), 2 * m)]),
+                  np.concatenate([lp.size, lp.size, -lp.size]))
+    dd = np.arange(m)
+    # extra columns: X (0), under_d (1 + d), over_d (1 + m + d)
+    col = np.concatenate([[0] * (2 * m + 1), 1 + dd, 1 + m + dd])
+    row = np.concatenate([dd, m + dd, [2 * m], dd, m + dd])
+    val = np.concatenate([-shares, -shares, [1.0], np.ones(m), -np.ones(m)])
+    cost = np.concatenate([[0.0], np.full(2 * m, -penalty)])
+    return solve_pairs(lp, n, room.astype(np.float64), extra_rows=(lower, upper),
+                       pair_extra=pair_extra, integer=integer,
+                       extra_cols=(cost, np.full(2 * m + 1, np.inf), col, row, val))
 
 
 def rotation_plan(arrays: StreamArrays, threshold: float, seed: int) -> Decide:
