@@ -99,19 +99,11 @@ def _myopic(stream: Stream, arrays: StreamArrays) -> Decide:
     return decide
 
 
-CLEARING_MAX_DEST = 40  # up to this many destinations, prices by coordinate steps; else the LP
-
-
 def sample_prices(allowed: np.ndarray, value: FloatArray, persons: FloatArray,
                   capacity: IntArray, start: FloatArray | None = None) -> FloatArray:
     """Dual prices of the capacity rows of one sampled assignment LP (per person)."""
     cap = np.maximum(capacity, 0).astype(np.float64)
-    if allowed.shape[1] <= CLEARING_MAX_DEST:
-        return clearing_prices(value, allowed, persons.astype(np.float64), cap, start=start)
-    n = allowed.shape[0]
-    lp = pairs_of(allowed, value, np.ones(n, dtype=np.int64), weight=persons)
-    sol = solve_pairs(lp, n, cap)
-    return np.abs(sol.row_dual[n:n + allowed.shape[1]])
+    return clearing_prices(value, allowed, persons.astype(np.float64), cap, start=start)
 
 
 class _Prices:
@@ -157,6 +149,9 @@ class _Prices:
             self.previous[j] = duals[-1]
         self.cached = np.mean(duals, axis=0)
         return self.cached
+
+
+MIP_MAX_SPLIT = 120  # balancing: split families re-solved by a small MIP up to this many
 
 
 def best_fitting(allowed: np.ndarray, value: FloatArray, sizes: IntArray,
@@ -206,6 +201,8 @@ def _priced(arrays: StreamArrays, options: OnlineOptions, seed: int, *,
         split = np.unique(lp.fam[(sol.x > 1e-6) & (sol.x <= 1 - 1e-6)])
         if not len(split):
             return choice
+        if len(split) > MIP_MAX_SPLIT:  # hundreds of destinations: round by LP weight
+            return round_choice(lp, sol.x, n, room, sizes)
         # the few split families: a small MIP under the same rows, after the whole ones
         fixed = np.bincount(lp.dest[whole], weights=lp.size[whole], minlength=len(room))
         keep = np.isin(lp.fam, split)
@@ -213,7 +210,7 @@ def _priced(arrays: StreamArrays, options: OnlineOptions, seed: int, *,
         mip = _balanced(sub, n, (room - fixed).astype(np.int64),
                         centre - fixed + shares * fixed.sum(), band, shares,
                         options.band_penalty, integer=True)
-        if mip.status != "optimal":  # pragma: no cover - the MIP has the empty plan
+        if mip.status not in ("optimal", "feasible"):  # pragma: no cover - empty plan fits
             return round_choice(lp, sol.x, n, room, sizes)
         chosen = np.flatnonzero(mip.x > 0.5)
         choice[sub.fam[chosen]] = sub.dest[chosen]
