@@ -35,21 +35,22 @@ class Hindsight:
 def solve_hindsight(stream: Stream, arrays: StreamArrays, options: OnlineOptions) -> Hindsight:
     """The best plan of the whole stream (see the module docstring)."""
     if not len(arrays.row_cap):
-        return _by_matching(stream, arrays)
+        return _by_matching(stream, arrays, options.hindsight_solver)
     return _by_lp(arrays, options)
 
 
-def _by_matching(stream: Stream, arrays: StreamArrays) -> Hindsight:
+def _by_matching(stream: Stream, arrays: StreamArrays, solver: str) -> Hindsight:
     from fairshare.matching import load_policy, solve
 
-    result = solve(stream.problem, load_policy("outcome"), solver="exact", explain=False,
+    result = solve(stream.problem, load_policy("outcome"), solver=solver, explain=False,
                    report=False)
     col = {c: j for j, c in enumerate(arrays.codes)}
     choice = np.asarray([col[d] if (d := result.assignment.get(i)) is not None else -1
                          for i in arrays.family_ids], dtype=np.int64)
     persons, outcome = arrays.value(choice)
     return Hindsight(choice=choice, persons=persons, outcome=outcome, bound=result.bound,
-                     method=f"matching engine, exact ({result.status.value})")
+                     method=f"matching engine, {solver} ({result.status.value}, gap "
+                            f"{result.gap if result.gap is not None else float('nan'):.2g})")
 
 
 def _by_lp(arrays: StreamArrays, options: OnlineOptions) -> Hindsight:

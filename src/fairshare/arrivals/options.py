@@ -35,6 +35,7 @@ class OnlineOptions:
     band_penalty: float = 3.0
     balance_prices: bool = True
     acceptable: float = 0.5
+    hindsight_solver: str = "exact"
     targets: Mapping[str, float] | None = None
 
     def as_dict(self) -> dict[str, Any]:
@@ -73,6 +74,9 @@ def make_options(overrides: Mapping[str, Any] | None = None) -> OnlineOptions:
         raise InputError(f"Option horizon_days must be at least 1 (got {opts.horizon_days}).")
     if not 0 <= opts.band < 1:
         raise InputError(f"Option band must be in [0, 1) (got {opts.band}).")
+    if opts.hindsight_solver not in ("exact", "fast"):
+        raise InputError(f"Option hindsight_solver must be exact or fast (got "
+                         f"{opts.hindsight_solver!r}).")
     if opts.targets is not None and any(v < 0 for v in opts.targets.values()):
         raise InputError("Targets must not be negative.")
     return opts

@@ -28,7 +28,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from fairshare.arrivals.lp import clearing_prices, pairs_of, round_choice, solve_pairs
+from fairshare.arrivals.lp import (
+    LpSolution,
+    PairLp,
+    clearing_prices,
+    pairs_of,
+    restrict,
+    round_choice,
+    solve_pairs,
+)
 from fairshare.arrivals.options import OnlineOptions
 from fairshare.arrivals.state import FloatArray, IntArray, StreamArrays
 
@@ -91,19 +99,11 @@ def _myopic(stream: Stream, arrays: StreamArrays) -> Decide:
     return decide
 
 
-CLEARING_MAX_DEST = 40  # up to this many destinations, prices by coordinate steps; else the LP
-
-
 def sample_prices(allowed: np.ndarray, value: FloatArray, persons: FloatArray,
                   capacity: IntArray, start: FloatArray | None = None) -> FloatArray:
     """Dual prices of the capacity rows of one sampled assignment LP (per person)."""
     cap = np.maximum(capacity, 0).astype(np.float64)
-    if allowed.shape[1] <= CLEARING_MAX_DEST:
-        return clearing_prices(value, allowed, persons.astype(np.float64), cap, start=start)
-    n = allowed.shape[0]
-    lp = pairs_of(allowed, value, np.ones(n, dtype=np.int64), weight=persons)
-    sol = solve_pairs(lp, n, cap)
-    return np.abs(sol.row_dual[n:n + allowed.shape[1]])
+    return clearing_prices(value, allowed, persons.astype(np.float64), cap, start=start)
 
 
 class _Prices:
@@ -151,6 +151,9 @@ class _Prices:
         return self.cached
 
 
+MIP_MAX_SPLIT = 120  # balancing: split families re-solved by a small MIP up to this many
+
+
 def best_fitting(allowed: np.ndarray, value: FloatArray, sizes: IntArray,
                  room: IntArray) -> IntArray | None:
     """Each family at its best positive pair, if all of them fit (then it is the batch LP's
@@ -185,34 +188,61 @@ def _priced(arrays: StreamArrays, options: OnlineOptions, seed: int, *,
                 return best
             sol = solve_pairs(lp, n, room.astype(np.float64))
             return round_choice(lp, sol.x, n, room, arrays.sizes[sl])
-        # balance rows: lower (d), upper (D + d), definition of the batch's persons X (2D)
-        m = len(arrays.codes)
-        done = float(placed.sum())
+        days = float(day_of_end[b]) + 1.0
         arrived = float(arrays.sizes[: sl.stop][arrays.allowed[: sl.stop].any(axis=1)].sum())
-        days = max(1.0, float(day_of_end[b] - 0) + 1.0)
-        year = max(days, float(pricer.last_end + 1))
-        expected = min(total_capacity, arrived * year / days)
+        expected = min(total_capacity, arrived * max(days, float(pricer.last_end + 1)) / days)
         band = options.band * shares * expected
-        centre = shares * done - placed
-        lower = np.concatenate([centre - band, np.full(m, -np.inf), [0.0]])
-        upper = np.concatenate([np.full(m, np.inf), centre + band, [0.0]])
-        k = np.arange(len(lp.fam))
-        pair_extra = (np.concatenate([k, k, k]),
-                      np.concatenate([lp.dest, m + lp.dest, np.full(len(k), 2 * m)]),
-                      np.concatenate([lp.size, lp.size, -lp.size]))
-        dd = np.arange(m)
-        # columns: X (0), under_d (1 + d), over_d (1 + m + d)
-        col = np.concatenate([[0] * (2 * m + 1), 1 + dd, 1 + m + dd])
-        row = np.concatenate([dd, m + dd, [2 * m], dd, m + dd])
-        val = np.concatenate([-shares, -shares, [1.0], np.ones(m), -np.ones(m)])
-        penalty = options.band_penalty
-        cost = np.concatenate([[0.0], np.full(2 * m, -penalty)])
-        ub = np.full(2 * m + 1, np.inf)
-        sol = solve_pairs(lp, n, room.astype(np.float64), extra_rows=(lower, upper),
-                          pair_extra=pair_extra, extra_cols=(cost, ub, col, row, val))
-        return round_choice(lp, sol.x, n, room, arrays.sizes[sl])
+        centre = shares * float(placed.sum()) - placed
+        sizes = arrays.sizes[sl]
+        sol = _balanced(lp, n, room, centre, band, shares, options.band_penalty)
+        whole = np.flatnonzero(sol.x > 1 - 1e-6)
+        choice = np.full(n, -1, dtype=np.int64)
+        choice[lp.fam[whole]] = lp.dest[whole]
+        split = np.unique(lp.fam[(sol.x > 1e-6) & (sol.x <= 1 - 1e-6)])
+        if not len(split):
+            return choice
+        if len(split) > MIP_MAX_SPLIT:  # hundreds of destinations: round by LP weight
+            return round_choice(lp, sol.x, n, room, sizes)
+        # the few split families: a small MIP under the same rows, after the whole ones
+        fixed = np.bincount(lp.dest[whole], weights=lp.size[whole], minlength=len(room))
+        keep = np.isin(lp.fam, split)
+        sub = restrict(lp, keep)
+        mip = _balanced(sub, n, (room - fixed).astype(np.int64),
+                        centre - fixed + shares * fixed.sum(), band, shares,
+                        options.band_penalty, integer=True)
+        if mip.status not in ("optimal", "feasible"):  # pragma: no cover - empty plan fits
+            return round_choice(lp, sol.x, n, room, sizes)
+        chosen = np.flatnonzero(mip.x > 0.5)
+        choice[sub.fam[chosen]] = sub.dest[chosen]
+        return choice
 
     return decide
+
+
+def _balanced(lp: PairLp, n: int, room: IntArray, centre: FloatArray, band: FloatArray,
+              shares: FloatArray, penalty: float, *, integer: bool = False) -> LpSolution:
+    """The batch LP (or MIP) with soft balance rows around each destination's target share.
+
+    Rows after the capacity rows: lower ``X_d - share_d X + under_d >= centre_d - band_d``
+    (d), upper ``X_d - share_d X - over_d <= centre_d + band_d`` (D + d), and the definition
+    of the batch's persons ``X`` (2D); ``under`` and ``over`` cost ``penalty`` per person.
+    """
+    m = len(room)
+    lower = np.concatenate([centre - band, np.full(m, -np.inf), [0.0]])
+    upper = np.concatenate([np.full(m, np.inf), centre + band, [0.0]])
+    k = np.arange(len(lp.fam))
+    pair_extra = (np.concatenate([k, k, k]),
+                  np.concatenate([lp.dest, m + lp.dest, np.full(len(k), 2 * m)]),
+                  np.concatenate([lp.size, lp.size, -lp.size]))
+    dd = np.arange(m)
+    # extra columns: X (0), under_d (1 + d), over_d (1 + m + d)
+    col = np.concatenate([[0] * (2 * m + 1), 1 + dd, 1 + m + dd])
+    row = np.concatenate([dd, m + dd, [2 * m], dd, m + dd])
+    val = np.concatenate([-shares, -shares, [1.0], np.ones(m), -np.ones(m)])
+    cost = np.concatenate([[0.0], np.full(2 * m, -penalty)])
+    return solve_pairs(lp, n, room.astype(np.float64), extra_rows=(lower, upper),
+                       pair_extra=pair_extra, integer=integer,
+                       extra_cols=(cost, np.full(2 * m + 1, np.inf), col, row, val))
 
 
 def rotation_plan(arrays: StreamArrays, threshold: float, seed: int) -> Decide:
