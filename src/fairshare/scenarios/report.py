@@ -4,8 +4,10 @@
 row per scenario (means over its seeds); :func:`write_report` writes an offline HTML page with
 its pictures embedded, the same pictures as PNG files beside it, and the table as CSV.
 
-The frontier: a scenario is on it when no other scenario has both a higher total outcome and a
-smaller balance gap (persons above their fair share at year end, summed over jurisdictions).
+The frontier: a scenario is on it when no other scenario at the same arrival volume has both a
+higher total outcome and a smaller balance gap (persons above their fair share at year end,
+summed over jurisdictions). The volume of claims is a condition the negotiators do not choose,
+so each volume has its own frontier. Scenarios are numbered in the pictures and the table.
 """
 
 from __future__ import annotations
@@ -53,12 +55,14 @@ def summarise(df: pd.DataFrame) -> pd.DataFrame:
     summary = summary.sort_values([*AXIS_COLUMNS, "scenario"], kind="stable").reset_index(drop=True)
     frontier = []
     for _, row in summary.iterrows():
-        dominated = ((summary["total_outcome"] >= row["total_outcome"])
-                     & (summary["balance_gap"] <= row["balance_gap"])
-                     & ((summary["total_outcome"] > row["total_outcome"])
-                        | (summary["balance_gap"] < row["balance_gap"]))).any()
+        same = summary[summary["volume"] == row["volume"]]  # volume is a condition, not a choice
+        dominated = ((same["total_outcome"] >= row["total_outcome"])
+                     & (same["balance_gap"] <= row["balance_gap"])
+                     & ((same["total_outcome"] > row["total_outcome"])
+                        | (same["balance_gap"] < row["balance_gap"]))).any()
         frontier.append(not bool(dominated))
     summary["frontier"] = frontier
+    summary.insert(0, "number", range(1, len(summary) + 1))
     varying = [c for c in AXIS_COLUMNS if summary[c].nunique() > 1] or ["key"]
     summary["label"] = [" · ".join(f"{r[c]:g}" if isinstance(r[c], float) else str(r[c])
                                    for c in varying) for _, r in summary.iterrows()]
@@ -70,7 +74,8 @@ def surplus_table(df: pd.DataFrame, summary: pd.DataFrame, codes: Sequence[str])
     table = df.groupby(["scenario", "jurisdiction"])["surplus"].mean().unstack("jurisdiction")
     table = table.reindex(index=list(summary["scenario"]),
                           columns=[c for c in codes if c in table.columns])
-    table.index = list(summary["label"])
+    table.index = [f"{n}. {label}" for n, label in zip(summary["number"], summary["label"],
+                                                        strict=True)]
     return table
 
 
@@ -92,17 +97,19 @@ def frontier_figure(summary: pd.DataFrame) -> Figure:
         off = summary[~summary["frontier"]]
         ax.scatter(off[xcol], off["total_outcome"], color="#9aa5b1", s=28, label="other scenarios")
         ax.scatter(on[xcol], on["total_outcome"], color="#c2410c", s=40, label="frontier")
-        if xcol == "balance_gap" and len(on) > 1:
-            line = on.sort_values(xcol)
-            ax.plot(line[xcol], line["total_outcome"], color="#c2410c", linewidth=1)
-        for _, r in on.iterrows():
-            ax.annotate(str(r["label"]), (r[xcol], r["total_outcome"]), fontsize=7,
-                        xytext=(4, 3), textcoords="offset points")
+        if xcol == "balance_gap":
+            for _, group in on.groupby("volume"):
+                line = group.sort_values(xcol)
+                ax.plot(line[xcol], line["total_outcome"], color="#c2410c", linewidth=1)
+        for k, (_, r) in enumerate(on.sort_values(["total_outcome", xcol]).iterrows()):
+            ax.annotate(str(r["number"]), (r[xcol], r["total_outcome"]), fontsize=7,
+                        xytext=(4, -10 if k % 2 else 3), textcoords="offset points")
         ax.set_xlabel(xlabel)
         ax.set_ylabel("Total predicted outcome (consenting persons)")
         ax.grid(alpha=0.3)
     fig.axes[0].legend(fontsize=8, loc="best")
-    fig.suptitle("Frontier: outcome against balance and relocations (means over seeds)")
+    fig.suptitle("Frontier per arrival volume: outcome against balance and relocations "
+                 "(means over seeds; numbers as in the table)")
     return fig
 
 
@@ -130,7 +137,7 @@ def surplus_figure(table: pd.DataFrame) -> Figure:
 
 
 def _table_html(summary: pd.DataFrame, currency: str) -> str:
-    cols = ["label", *AXIS_COLUMNS, "seeds", "relocated", "total_outcome", "hindsight_fraction",
+    cols = ["number", *AXIS_COLUMNS, "seeds", "relocated", "total_outcome", "hindsight_fraction",
             "balance_gap", "solidarity_paid", "frontier"]
     head = "".join(f"<th>{html.escape(c)}</th>" for c in cols)
     body = []
@@ -142,6 +149,8 @@ def _table_html(summary: pd.DataFrame, currency: str) -> str:
                 text = f"{v:,.0f} {currency}".strip()
             elif isinstance(v, bool) or c == "frontier":
                 text = "yes" if v else ""
+            elif c == "number":
+                text = str(v)
             elif isinstance(v, float):
                 text = f"{v:,.3f}" if c == "hindsight_fraction" else f"{v:,.1f}"
             else:
