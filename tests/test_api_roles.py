@@ -48,6 +48,8 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/audit/verify"): {C, AU},
     ("POST", "/api/v1/audit/verify"): {C, AU},
     ("GET", "/api/v1/audit"): {C, AU},
+    ("GET", "/api/v1/pledges"): ALL,
+    ("GET", "/api/v1/pledges/standing"): ALL,
 }
 
 # Bodies that pass authentication but change nothing (invalid, or naming nothing).

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "balance", "shares"]
+__all__ = ["__version__", "balance", "read_sweep", "shares"]
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -42,3 +42,11 @@ def balance(key: str, *, years: str | int = "2024", cumulative: bool = False,
 
     return balance_frame(key, years=years, cumulative=cumulative, transfers=transfers,
                          method=method, carry_forward=carry_forward, data=data, **kwargs)
+
+
+def read_sweep(folder: str) -> pd.DataFrame:
+    """A sweep's rows (one per finished cell and jurisdiction). See
+    :func:`fairshare.scenarios.results.read_sweep`."""
+    from fairshare.scenarios.results import read_sweep as _read
+
+    return _read(folder)

@@ -63,3 +63,7 @@ class NotFoundError(StoreError):
 
 class PermissionDeniedError(FairshareError):
     """The caller's role or agreement does not allow the operation."""
+
+
+class ScenarioError(FairshareError):
+    """A scenario grid, solidarity policy or sweep folder is malformed or inconsistent."""

@@ -62,7 +62,7 @@ def _api_router() -> APIRouter:
                 "via": principal.via}
 
     router.include_router(reference.router)
-    for name in ("registry", "runs", "audit"):
+    for name in ("registry", "runs", "audit", "pledges"):
         module = _optional_routes(name)
         if module is not None:
             router.include_router(module.router)
@@ -119,9 +119,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(_health_router())
     app.include_router(_api_router())
     app.include_router(_docs_router(app))
-    from fairshare.web import pages, pages_matching, pages_registry
+    from fairshare.web import pages, pages_matching, pages_pledges, pages_registry
 
-    for module in (pages, pages_registry, pages_matching):
+    for module in (pages, pages_registry, pages_matching, pages_pledges):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(IdempotencyMiddleware, engine=engine)

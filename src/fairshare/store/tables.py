@@ -239,3 +239,17 @@ audit_entries = Table(
 
 Index("ix_audit_entries_entity", audit_entries.c.entity_type, audit_entries.c.entity_id)
 Index("ix_consents_claimant_purpose", consents.c.claimant_id, consents.c.purpose, consents.c.id)
+
+# Pledges: persons a jurisdiction promises to receive in a period (fairshare.service.pledges).
+pledges = Table(
+    "pledges", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("code", String(8), ForeignKey("jurisdictions.code"), nullable=False),
+    Column("period", String(16), nullable=False),
+    Column("persons", Integer, nullable=False),
+    Column("source", String(500), nullable=False),
+    Column("agreement_id", String(64), nullable=True),
+    Column("created_at", UTC_TS, nullable=False),
+    Column("created_by", String(100), nullable=False),
+    UniqueConstraint("code", "period", "source", name="uq_pledges_code_period_source"),
+)

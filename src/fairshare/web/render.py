@@ -43,6 +43,8 @@ def nav_items(t: i18n.Translator, principal: Any) -> list[tuple[str, str]]:
 
     items = [("/", t("nav_overview")), ("/keys", t("nav_keys"))]
     if principal is not None:
+        if permits(principal, Action.read_aggregates):
+            items.append(("/pledges", t("nav_pledges")))
         if permits(principal, Action.import_claimants):
             items.append(("/batch", t("nav_batch")))
         if permits(principal, Action.read_runs):
