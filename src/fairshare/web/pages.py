@@ -164,28 +164,29 @@ def overview(request: Request, principal: PagePrincipal, key: str = "canada-popu
     total = readmodels.balance(key, years, True, "hamilton", False, moves)
     names = {j["code"]: j for j in readmodels.jurisdictions()}
     fed = load_federation()
-    iso = {j["code"]: j["iso_3166_2"] for j in names.values()}
-    values = {iso[r["code"]]: r["fulfilment"] for r in total["rows"]}
-    labels = {iso[r["code"]]: f"{t('fulfilment')} {t.number(r['fulfilment'], 2)}"
-              for r in total["rows"]}
+    values = {r["code"]: r["fulfilment"] for r in total["rows"]}
+    value_text = {r["code"]: t.number(r["fulfilment"], 2) for r in total["rows"]}
+    tooltips = {r["code"]: f"{t('fulfilment')} {t.number(r['fulfilment'], 2)}" for r in total["rows"]}
     key_label = next(k["label"] for k in keys if k["id"] == key)
-    map_svg = (svg.choropleth(fed.geojson, values, labels, title=t("map_title", key=key_label),
+    map_svg = (svg.choropleth(fed, values, value_text, tooltips, title=t("map_title", key=key_label),
                               lang=t.lang) if fed.geojson else "")
     bars_svg = svg.paired_bars([(r["code"], float(r["net_intake"]), float(r["fair_share"]))
                                 for r in total["rows"]], title=t("bars_heading", years=years),
-                               first=t("intake"), second=t("fair_share"))
+                               first=t("intake"), second=t("fair_share"),
+                               fmt=t.number)
     lines_svg = ""
     if "-" in years:
         per_year = readmodels.balance(key, years, False, "hamilton", False, moves)
         series: dict[str, list[tuple[str, float]]] = {}
         for r in per_year["rows"]:
             series.setdefault(r["code"], []).append((r["year"], float(r["surplus"])))
-        lines_svg = svg.lines(series, title=t("lines_heading"))
+        lines_svg = svg.lines(series, title=t("lines_heading"), fmt=t.number)
     counts = status_counts(ctx, principal, small_cell=settings_of(request).small_cell_threshold)
     return page(request, "overview.html", title_key="overview_title", principal=principal,
                 keys=keys, key=key, key_label=key_label, years=years, year_choices=YEAR_CHOICES,
                 map_svg=map_svg, bars_svg=bars_svg, lines_svg=lines_svg,
-                legend=svg.legend_classes(), rows=_fmt_rows(t, total["rows"], names),
+                legend=svg.legend_classes("," if t.lang == "fr" else "."),
+                rows=_fmt_rows(t, total["rows"], names),
                 notes=total["notes"], counts=[(t(f"count_{k}"), v) for k, v in counts])
 
 
