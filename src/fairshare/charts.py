@@ -63,18 +63,19 @@ def nice_step(span: float, ticks: int = 4) -> float:
 
 
 def bars_scene(rows: Sequence[tuple[str, float, float]], *, title: str, first: str, second: str,
-               fmt: Formatter = _plain, heading: bool = False) -> Scene:
+               fmt: Formatter = _plain, heading: bool = False, width: int = WIDTH) -> Scene:
     """Horizontal paired bars: for each (label, first value, second value) two labelled bars."""
     left, right, row_h = 60, 90, 34
     top = 34 + (34 if heading else 0)
-    width = WIDTH - left - right
-    scene = Scene(WIDTH, top + row_h * len(rows) + 8, title)
+    scene = Scene(width, top + row_h * len(rows) + 8, title)
+    second_at = left + (width - left) // 2
+    width -= left + right
     if heading:
         scene.add(Text(12, 24, title, size=18, bold=True))
     legend_y = top - 22
     scene.add(Box(left, legend_y, 14, 14, palette.INTAKE), Text(left + 20, legend_y + 12, first),
-              Box(left + 300, legend_y, 14, 14, palette.FAIR_SHARE),
-              Text(left + 320, legend_y + 12, second))
+              Box(second_at, legend_y, 14, 14, palette.FAIR_SHARE),
+              Text(second_at + 20, legend_y + 12, second))
     high = max([1.0, *(max(a, b) for _, a, b in rows)])
     for i, (label, a, b) in enumerate(rows):
         y = top + i * row_h
@@ -89,7 +90,7 @@ def bars_scene(rows: Sequence[tuple[str, float, float]], *, title: str, first: s
 
 def surplus_scene(series: Mapping[str, Sequence[tuple[str, float]]], *, title: str,
                   fmt: Formatter = _plain, names: Mapping[str, str] | None = None,
-                  heading: bool = False, columns: int = 4) -> Scene:
+                  heading: bool = False, columns: int = 4, width: int = WIDTH) -> Scene:
     """Small multiples: one panel per series (in the mapping's order) on one shared scale."""
     names = names or {}
     periods = sorted({p for points in series.values() for p, _ in points})
@@ -100,9 +101,9 @@ def surplus_scene(series: Mapping[str, Sequence[tuple[str, float]]], *, title: s
     if hi == lo:
         hi = lo + step
     top0 = 34 if heading else 0
-    panel_w, panel_h, inner_left, inner_top, inner_h = WIDTH / columns, 150, 62, 26, 92
+    panel_w, panel_h, inner_left, inner_top, inner_h = width / columns, 150, 62, 26, 92
     rows = math.ceil(len(series) / columns)
-    scene = Scene(WIDTH, top0 + rows * panel_h + 4, title)
+    scene = Scene(width, top0 + rows * panel_h + 4, title)
     if heading:
         scene.add(Text(12, 24, title, size=18, bold=True))
     inner_w = panel_w - inner_left - 18

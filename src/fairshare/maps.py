@@ -226,11 +226,11 @@ def map_scene(fed: Federation, values: Mapping[str, float | None], *, title: str
               value_text: Mapping[str, str] | None = None, tooltips: Mapping[str, str] | None = None,
               colour: Callable[[float | None], str] = palette.fulfilment_colour,
               legend: Sequence[tuple[str, str]] = (), legend_title: str = "",
-              heading: bool = False) -> Scene:
+              heading: bool = False, width: int = WIDTH) -> Scene:
     """The map as a scene: ``values`` (colour), ``value_text`` (printed under each code) and
     ``tooltips`` keyed by jurisdiction code. With ``heading`` the title is drawn above the map;
     a ``legend`` of (colour, label) pairs is drawn below it."""
-    lay = layout(fed)
+    lay = layout(fed, width)
     top = HEADING_H if heading else 0
     bottom = LEGEND_H if legend else 0
     scene = Scene(lay.width, lay.height + top + bottom, title)
