@@ -32,6 +32,7 @@ _COMMAND_MODULES = (
     "fairshare.cli.registry",    # init, status, agreements, import, export, consent, run, decide,
                                  # audit, purge, synth agreement/claimants (issue 4)
     "fairshare.cli.outcomes",    # outcomes, synth history (issue 6)
+    "fairshare.cli.members",     # synth members (issue 14)
     "fairshare.cli.server",      # serve, users, tokens (issue 5)
 )
 
