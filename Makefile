@@ -3,11 +3,12 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+PORT ?= 8000
 
 .PHONY: run test lint typecheck bench setup test-setup clean help
 
 help:
-	@echo "make run        set up and start fairshare on the embedded defaults"
+	@echo "make run        set up and start fairshare on the embedded defaults (PORT=8000)"
 	@echo "make test       set up and run the whole test suite"
 	@echo "make lint       ruff"
 	@echo "make typecheck  mypy --strict"
@@ -29,7 +30,7 @@ test-setup: setup
 
 run: setup
 	$(BIN)/fairshare run-default
-	$(BIN)/fairshare serve --demo
+	$(BIN)/fairshare serve --demo --port $(PORT)
 
 test: test-setup
 	$(BIN)/ruff check src tests benchmarks

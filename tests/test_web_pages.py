@@ -133,8 +133,9 @@ def test_language_query_cookie_and_accept_language(app: SeededApp) -> None:
 def test_overview_shows_the_map_bars_and_table(app: SeededApp) -> None:
     client, _ = _browser(app)
     html = client.get("/?key=eu-2024-reference&years=2024").text
-    assert html.count('class="region"') == 13
-    assert 'data-code="CA-QC"' in html and 'id="bars"' in html
+    assert html.count('class="region"') == 2 * 13  # a desktop and a phone drawing, one shown
+    assert 'id="map"' in html and 'id="map-narrow"' in html
+    assert 'data-code="CA-QC"' in html and 'id="bars"' in html and 'id="bars-narrow"' in html
     assert html.count("<tr data-code=") == 13
     assert 'id="lines"' not in html  # one year: no time series
     assert 'id="lines"' in client.get("/?years=2019-2024").text

@@ -37,14 +37,15 @@ def test_numbers_follow_the_language() -> None:
 
 def test_map_has_every_jurisdiction_coloured_by_fulfilment() -> None:
     fed = load_federation()
-    assert fed.geojson is not None
-    codes = {j.iso_3166_2 for j in fed.jurisdictions}
-    values = dict.fromkeys(codes, 1.0) | {"CA-QC": 1.6, "CA-NU": None}
-    out = svg.choropleth(fed.geojson, values, {}, title="t", lang="fr")
+    codes = {j.code for j in fed.jurisdictions}
+    values = dict.fromkeys(codes, 1.0) | {"QC": 1.6, "NU": None}
+    out = svg.choropleth(fed, values, {"QC": "1,60"}, {"QC": "Accomplissement 1,60"}, title="t",
+                         lang="fr")
     assert out.count('class="region"') == len(codes) == 13
-    assert 'data-code="CA-QC" class="region"' in out
+    assert 'data-code="CA-QC" data-jurisdiction="QC" class="region"' in out
     assert svg.fulfilment_colour(1.6) in out and svg.NO_DATA in out
-    assert "<title>Québec" in out  # French names in French
+    assert "<title>Québec: Accomplissement 1,60</title>" in out  # French names in French
+    assert ">1,60</text>" in out  # the value is printed on the map
     assert "<script" not in out and "style=" not in out
 
 

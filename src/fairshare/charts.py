@@ -1,39 +1,142 @@
-"""Charts and the choropleth map, written to files that open offline.
+"""Charts and the choropleth map as scenes, and the files ``balance --plot`` and ``map`` write.
 
-PNG and SVG are drawn with matplotlib; interactive HTML charts with plotly, with plotly.js
-embedded in the file (no CDN). The map is drawn with matplotlib from the federation's GeoJSON and
-embedded as inline SVG in a self-contained HTML page.
+Every figure is built once as a :class:`fairshare.scene.Scene`; .svg files and the dashboard
+inline it as SVG, .html files wrap that SVG in a self-contained page with the figures as a table
+(nothing is loaded from the network), .png files are drawn from the same scene with matplotlib.
+So a bar or a jurisdiction has the same colour in all three.
+
+- :func:`bars_scene`: intake against fair share, two bars per jurisdiction, each labelled with its
+  value (no reading off an axis).
+- :func:`surplus_scene`: surplus over fair share by year as small multiples, one panel per
+  jurisdiction on a shared scale, so 13 series need no 13 colours; each panel names its
+  jurisdiction and its last value.
 """
 
 from __future__ import annotations
 
 import html
-import io
-import json
 import math
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from fairshare import palette
 from fairshare.errors import InputError
+from fairshare.scene import Box, Line, Scene, Text, save_raster, to_svg
 
 if TYPE_CHECKING:
     import pandas as pd
-    from matplotlib.figure import Figure
 
 FORMATS = (".png", ".svg", ".html")
 LABELS = {
     "en": {"intake": "Intake (after transfers)", "fair": "Fair share",
-           "surplus": "Surplus over fair share",
+           "surplus": "Surplus over fair share by year (persons)",
            "title": "Intake against fair share", "map": "Fulfilment (intake ÷ fair share)",
-           "code": "Jurisdiction", "fulfilment": "Fulfilment", "key": "Key", "years": "Years",
-           "above": "above its share", "below": "below its share", "persons": "persons"},
+           "code": "Jurisdiction", "name": "Name", "fulfilment": "Fulfilment", "key": "key",
+           "years": "years"},
     "fr": {"intake": "Accueil (après transferts)", "fair": "Juste part",
-           "surplus": "Excédent sur la juste part",
+           "surplus": "Excédent sur la juste part par année (personnes)",
            "title": "Accueil par rapport à la juste part",
            "map": "Taux d'accomplissement (accueil ÷ juste part)",
-           "code": "Administration", "fulfilment": "Accomplissement", "key": "Clé", "years": "Années",
-           "above": "au-dessus de sa part", "below": "en dessous de sa part", "persons": "personnes"},
+           "code": "Administration", "name": "Nom", "fulfilment": "Accomplissement", "key": "clé",
+           "years": "années"},
 }
+Formatter = Callable[[float], str]
+WIDTH = 800
+
+
+def _plain(value: float) -> str:
+    return f"{value:,.0f}"
+
+
+def nice_step(span: float, ticks: int = 4) -> float:
+    """A round tick step (1, 2 or 5 times a power of ten) giving about ``ticks`` intervals.
+
+    >>> nice_step(38663), nice_step(7.2), nice_step(0)
+    (10000.0, 2.0, 1.0)
+    """
+    if span <= 0:
+        return 1.0
+    raw = span / ticks
+    power = 10 ** math.floor(math.log10(raw))
+    return float(next(m * power for m in (1, 2, 5, 10) if m * power >= raw))
+
+
+def bars_scene(rows: Sequence[tuple[str, float, float]], *, title: str, first: str, second: str,
+               fmt: Formatter = _plain, heading: bool = False, width: int = WIDTH) -> Scene:
+    """Horizontal paired bars: for each (label, first value, second value) two labelled bars."""
+    left, right, row_h = 60, 90, 34
+    top = 34 + (34 if heading else 0)
+    scene = Scene(width, top + row_h * len(rows) + 8, title)
+    second_at = left + (width - left) // 2
+    width -= left + right
+    if heading:
+        scene.add(Text(12, 24, title, size=18, bold=True))
+    legend_y = top - 22
+    scene.add(Box(left, legend_y, 14, 14, palette.INTAKE), Text(left + 20, legend_y + 12, first),
+              Box(second_at, legend_y, 14, 14, palette.FAIR_SHARE),
+              Text(second_at + 20, legend_y + 12, second))
+    high = max([1.0, *(max(a, b) for _, a, b in rows)])
+    for i, (label, a, b) in enumerate(rows):
+        y = top + i * row_h
+        wa, wb = width * max(a, 0) / high, width * max(b, 0) / high
+        scene.add(Text(left - 8, y + 20, label, bold=True, anchor="end"),
+                  Box(left, y + 3, wa, 13, palette.INTAKE, tooltip=f"{label} {first}: {fmt(a)}"),
+                  Text(left + wa + 4, y + 14, fmt(a), size=11),
+                  Box(left, y + 17, wb, 13, palette.FAIR_SHARE, tooltip=f"{label} {second}: {fmt(b)}"),
+                  Text(left + wb + 4, y + 28, fmt(b), size=11))
+    return scene
+
+
+def surplus_scene(series: Mapping[str, Sequence[tuple[str, float]]], *, title: str,
+                  fmt: Formatter = _plain, names: Mapping[str, str] | None = None,
+                  heading: bool = False, columns: int = 4, width: int = WIDTH) -> Scene:
+    """Small multiples: one panel per series (in the mapping's order) on one shared scale."""
+    names = names or {}
+    periods = sorted({p for points in series.values() for p, _ in points})
+    values = [v for points in series.values() for _, v in points] or [0.0]
+    step = nice_step(max([*values, 0.0]) - min([*values, 0.0]))
+    lo = step * math.floor(min(0.0, *values) / step)
+    hi = step * math.ceil(max(0.0, *values) / step)
+    if hi == lo:
+        hi = lo + step
+    top0 = 34 if heading else 0
+    panel_w, panel_h, inner_left, inner_top, inner_h = width / columns, 150, 62, 26, 92
+    rows = math.ceil(len(series) / columns)
+    scene = Scene(width, top0 + rows * panel_h + 4, title)
+    if heading:
+        scene.add(Text(12, 24, title, size=18, bold=True))
+    inner_w = panel_w - inner_left - 18
+    for k, (code, points) in enumerate(series.items()):
+        ox = (k % columns) * panel_w
+        oy = top0 + (k // columns) * panel_h
+
+        def sx(period: str, ox: float = ox) -> float:
+            i = periods.index(period)
+            return ox + inner_left + inner_w * i / max(1, len(periods) - 1)
+
+        def sy(v: float, oy: float = oy) -> float:
+            return oy + inner_top + inner_h * (hi - v) / (hi - lo)
+
+        label = f"{code} — {names[code]}" if code in names else code
+        scene.add(Text(ox + inner_left, oy + 16, label if len(label) <= 24 else code, size=12, bold=True))
+        for tick in (lo, 0.0, hi):
+            scene.add(Text(ox + inner_left - 4, sy(tick) + 4, fmt(tick), size=10, anchor="end",
+                           fill=palette.MUTED),
+                      Line(((ox + inner_left, sy(tick)), (ox + inner_left + inner_w, sy(tick))),
+                           palette.INK if tick == 0 else palette.GRID, 1.0 if tick == 0 else 0.5))
+        for period in (periods[0], periods[-1]):
+            scene.add(Text(sx(period), oy + inner_top + inner_h + 16, period, size=10,
+                           anchor="middle", fill=palette.MUTED))
+        coords = tuple((sx(p), sy(v)) for p, v in points)
+        if len(coords) == 1:
+            coords = (coords[0], coords[0])
+        last = points[-1][1] if points else 0.0
+        scene.add(Line(coords, palette.SURPLUS_LINE, 2.0,
+                       tooltip=f"{label}: " + ", ".join(f"{p} {fmt(v)}" for p, v in points)),
+                  Text(coords[-1][0], coords[-1][1] - 5, fmt(last), size=11, bold=True,
+                       anchor="end", halo=True))
+    return scene
 
 
 def _check_path(path: Path) -> str:
@@ -46,121 +149,107 @@ def _check_path(path: Path) -> str:
     return suffix
 
 
-def _balance_figure(df: pd.DataFrame) -> Figure:
-    from matplotlib.figure import Figure
-
-    years = sorted(df["year"].astype(str).unique())
-    last = df[df["year"].astype(str) == years[-1]]
-    multi = len(years) > 1
-    fig = Figure(figsize=(11, 8 if multi else 5), layout="constrained")
-    axes = fig.subplots(2 if multi else 1, 1, squeeze=False)[:, 0]
-    ax = axes[0]
-    x = range(len(last))
-    ax.bar([i - 0.2 for i in x], last["net_intake"], width=0.4, label=LABELS["en"]["intake"], color="#c0392b")
-    ax.bar([i + 0.2 for i in x], last["fair_share"], width=0.4, label=LABELS["en"]["fair"], color="#2471a3")
-    ax.set_xticks(list(x), list(last["code"]))
-    ax.set_ylabel("persons")
-    ax.set_title(f"Intake against fair share, {years[-1]} (key {df.attrs.get('key')})")
-    ax.legend()
-    if multi:
-        from matplotlib import colormaps
-
-        ax2 = axes[1]
-        palette = [colormaps["tab20"](i / 19) for i in range(20)]
-        for i, (code, group) in enumerate(df.groupby("code", sort=False)):
-            ax2.plot(group["year"].astype(str), group["surplus"], marker="o", label=str(code),
-                     color=palette[i % len(palette)])
-        ax2.axhline(0, color="black", linewidth=0.8)
-        ax2.set_ylabel("surplus (persons)")
-        ax2.set_title("Surplus over fair share by year")
-        ax2.legend(ncol=7, fontsize="small")
-    return fig
+def _stack(scenes: Sequence[Scene], title: str) -> Scene:
+    """Scenes drawn one under the other (for a single .png or .svg file)."""
+    out = Scene(max(s.width for s in scenes), sum(s.height for s in scenes), title)
+    dy = 0.0
+    for s in scenes:
+        for item in s.items:
+            out.add(_shift(item, dy))
+        dy += s.height
+    return out
 
 
-def plot_balance(df: pd.DataFrame, path: Path) -> None:
+def _shift(item: Any, dy: float) -> Any:
+    from dataclasses import replace
+
+    from fairshare.scene import Area
+
+    if isinstance(item, Box | Text):
+        return replace(item, y=item.y + dy)
+    if isinstance(item, Line):
+        return replace(item, points=tuple((x, y + dy) for x, y in item.points))
+    if isinstance(item, Area):
+        return replace(item, rings=tuple(tuple((x, y + dy) for x, y in r) for r in item.rings))
+    return item
+
+
+def _page(lang: str, title: str, svgs: Sequence[str], table: str) -> str:
+    figures = "\n".join(f'<figure>{s}</figure>' for s in svgs)
+    return f"""<!doctype html>
+<html lang="{lang}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{html.escape(title)}</title>
+<style>body{{font-family:system-ui,sans-serif;margin:1em auto;max-width:820px;padding:0 1em;color:#1a1a1a}}
+figure{{margin:1em 0}}svg{{width:100%;height:auto}}table{{border-collapse:collapse;margin:1em 0}}
+td,th{{border:1px solid #999;padding:.2em .6em;text-align:right}}td:nth-child(2),th{{text-align:left}}</style>
+</head><body><h1>{html.escape(title)}</h1>
+{figures}
+{table}
+</body></html>
+"""
+
+
+def _write(scenes: Sequence[Scene], path: Path, suffix: str, *, lang: str, title: str, table: str,
+           ids: Sequence[str], css: str) -> None:
+    if suffix == ".html":
+        svgs = [to_svg(s, element_id=i, css_class=css) for s, i in zip(scenes, ids, strict=True)]
+        path.write_text(_page(lang, title, svgs, table), encoding="utf-8")
+        return
+    one = scenes[0] if len(scenes) == 1 else _stack(scenes, title)
+    if suffix == ".svg":
+        path.write_text(to_svg(one, element_id=ids[0], css_class=css) + "\n", encoding="utf-8")
+    else:
+        save_raster(one, path)
+
+
+def _table(lang: str, df: pd.DataFrame) -> str:
+    labels = LABELS[lang]
+    rows = "\n".join(
+        f"<tr><td>{html.escape(str(r['code']))}</td><td>{html.escape(str(r.get('name', '')))}</td>"
+        f"<td>{int(r['net_intake']):,}</td><td>{int(r['fair_share']):,}</td>"
+        f"<td>{_fmt(r['fulfilment'])}</td></tr>" for r in df.to_dict(orient="records"))
+    return (f"<table><caption>{html.escape(labels['title'])}</caption><thead><tr>"
+            f"<th>{labels['code']}</th><th>{labels['name']}</th><th>{labels['intake']}</th>"
+            f"<th>{labels['fair']}</th><th>{labels['fulfilment']}</th></tr></thead>"
+            f"<tbody>{rows}</tbody></table>")
+
+
+def plot_balance(df: pd.DataFrame, path: Path, *, lang: str = "en") -> None:
     """Intake vs fair share per jurisdiction; over several years also the surplus per year."""
     suffix = _check_path(path)
-    if suffix == ".html":
-        import plotly.graph_objects as go
-        from plotly.subplots import make_subplots
-
-        years = sorted(df["year"].astype(str).unique())
-        last = df[df["year"].astype(str) == years[-1]]
-        rows = 2 if len(years) > 1 else 1
-        fig = make_subplots(rows=rows, cols=1, subplot_titles=[
-            f"Intake against fair share, {years[-1]}", "Surplus over fair share by year"][:rows])
-        fig.add_trace(go.Bar(x=list(last["code"]), y=list(last["net_intake"]), name="Intake"), 1, 1)
-        fig.add_trace(go.Bar(x=list(last["code"]), y=list(last["fair_share"]), name="Fair share"), 1, 1)
-        if rows == 2:
-            for code, group in df.groupby("code", sort=False):
-                fig.add_trace(go.Scatter(x=list(group["year"].astype(str)), y=list(group["surplus"]),
-                                         mode="lines+markers", name=f"{code} surplus"), 2, 1)
-        fig.update_layout(title=f"Balance under {df.attrs.get('key')}", height=450 * rows)
-        fig.write_html(str(path), include_plotlyjs=True, full_html=True)
-        return
-    _balance_figure(df).savefig(path, format=suffix[1:], dpi=110)
+    labels = LABELS[lang]
+    years = sorted(df["year"].astype(str).unique())
+    last = df[df["year"].astype(str) == years[-1]]
+    title = f"{labels['title']}, {years[-1]} ({labels['key']} {df.attrs.get('key')})"
+    scenes = [bars_scene([(str(r["code"]), float(r["net_intake"]), float(r["fair_share"]))
+                          for r in last.to_dict(orient="records")], title=title,
+                         first=labels["intake"], second=labels["fair"], heading=True)]
+    if len(years) > 1:
+        series = {str(code): [(str(y), float(s)) for y, s in zip(g["year"], g["surplus"], strict=True)]
+                  for code, g in df.groupby("code", sort=False)}
+        scenes.append(surplus_scene(series, title=labels["surplus"], heading=True))
+    _write(scenes, path, suffix, lang=lang, title=title, table=_table(lang, last),
+           ids=["bars", "lines"][:len(scenes)], css="chart")
 
 
-Shape = tuple[str, list[list[list[float]]]]
-
-
-def _features(fed_data: str | Path | None) -> tuple[list[Shape], dict[str, str]]:
+def map_figure_scene(df: pd.DataFrame, *, lang: str = "en", data: str | Path | None = None,
+                     heading: bool = True) -> Scene:
+    """The fulfilment map of a balance frame (one row per jurisdiction) as a scene."""
+    from fairshare.maps import map_scene
     from fairshare.reference import load_federation
 
-    fed = load_federation(fed_data)
-    if fed.geojson is None or not fed.geojson.is_file():
-        raise InputError(f"{fed.label} ships no GeoJSON; add `geojson:` to its catalogue.yaml.")
-    geo = json.loads(fed.geojson.read_text(encoding="utf-8"))
-    by_iso = {j.iso_3166_2: j.code for j in fed.jurisdictions}
-    by_code = {j.code: j.code for j in fed.jurisdictions}
-    lookup = by_iso if fed.geojson_code_kind == "iso_3166_2" else by_code
-    shapes = []
-    for feat in geo["features"]:
-        code = lookup.get(str(feat["properties"].get(fed.geojson_code_property)))
-        if code is None:
-            continue
-        geom = feat["geometry"]
-        polys = [geom["coordinates"]] if geom["type"] == "Polygon" else geom["coordinates"]
-        shapes.append((code, [ring for poly in polys for ring in poly[:1]]))
-    names = {j.code: j.name for j in fed.jurisdictions}
-    return shapes, names
-
-
-def map_figure(df: pd.DataFrame, *, lang: str = "en", data: str | Path | None = None) -> Figure:
-    """A matplotlib figure of fulfilment by jurisdiction (diverging colours around 1)."""
-    from matplotlib import colormaps
-    from matplotlib.collections import PolyCollection
-    from matplotlib.colors import TwoSlopeNorm
-    from matplotlib.figure import Figure
-
-    labels = LABELS.get(lang, LABELS["en"])
-    shapes, _ = _features(data)
+    labels = LABELS[lang]
+    decimal = "," if lang == "fr" else "."
     fulfil = {str(c): (float(v) if v is not None and not math.isnan(float(v)) else None)
               for c, v in zip(df["code"], df["fulfilment"], strict=True)}
-    values = [v for v in fulfil.values() if v is not None and v > 0]
-    vmax = max([2.0, *values])
-    norm = TwoSlopeNorm(vmin=0.0, vcenter=1.0, vmax=vmax)
-    cmap = colormaps["RdBu_r"]
-    lat0 = math.radians(60)
-    polys, colors = [], []
-    for code, rings in shapes:
-        v = fulfil.get(code)
-        for ring in rings:
-            polys.append([(lon * math.cos(lat0), lat) for lon, lat in ring])
-            colors.append(cmap(norm(v)) if v is not None else (0.85, 0.85, 0.85, 1))
-    fig = Figure(figsize=(9, 7), layout="constrained")
-    ax = fig.subplots()
-    ax.add_collection(PolyCollection(polys, facecolors=colors, edgecolors="white", linewidths=0.4))
-    ax.autoscale_view()
-    ax.set_aspect("equal")
-    ax.axis("off")
-    ax.set_title(f"{labels['map']} - {labels['key']} {df.attrs.get('key')}, "
-                 f"{labels['years']} {df['year'].iloc[0]}")
-    from matplotlib import cm
-
-    fig.colorbar(cm.ScalarMappable(norm=norm, cmap=cmap), ax=ax, shrink=0.6,
-                 label=labels["fulfilment"])
-    return fig
+    text = {c: _fmt(v).replace(".", decimal) for c, v in fulfil.items() if v is not None}
+    title = (f"{labels['map']} — {labels['key']} {df.attrs.get('key')}, {labels['years']} "
+             f"{df['year'].iloc[0]}")
+    return map_scene(load_federation(data), fulfil, title=title, lang=lang, value_text=text,
+                     tooltips={c: f"{labels['fulfilment']} {t}" for c, t in text.items()},
+                     legend=palette.legend_classes(decimal), legend_title=labels["fulfilment"],
+                     heading=heading)
 
 
 def write_map(df: pd.DataFrame, path: Path, *, lang: str = "en", data: str | Path | None = None) -> None:
@@ -168,30 +257,9 @@ def write_map(df: pd.DataFrame, path: Path, *, lang: str = "en", data: str | Pat
     suffix = _check_path(path)
     if lang not in LABELS:
         raise InputError(f"--lang {lang}: use en or fr.")
-    fig = map_figure(df, lang=lang, data=data)
-    if suffix != ".html":
-        fig.savefig(path, format=suffix[1:], dpi=110)
-        return
-    buf = io.StringIO()
-    fig.savefig(buf, format="svg", metadata={"Date": None})
-    svg = buf.getvalue()
-    svg = svg[svg.index("<svg"):]
-    labels = LABELS[lang]
-    rows = "\n".join(
-        f"<tr><td>{html.escape(str(r['code']))}</td><td>{html.escape(str(r['name']))}</td>"
-        f"<td>{int(r['net_intake']):,}</td><td>{int(r['fair_share']):,}</td>"
-        f"<td>{_fmt(r['fulfilment'])}</td></tr>" for r in df.to_dict(orient="records"))
-    page = f"""<!doctype html>
-<html lang="{lang}"><head><meta charset="utf-8"><title>{html.escape(labels['map'])}</title>
-<style>body{{font-family:sans-serif;margin:2em;color:#222}}table{{border-collapse:collapse}}
-td,th{{border:1px solid #999;padding:.2em .6em;text-align:right}}td:nth-child(2){{text-align:left}}</style>
-</head><body><h1>{html.escape(labels['map'])}</h1>
-<figure role="img" aria-label="{html.escape(labels['map'])}">{svg}</figure>
-<table><caption>{html.escape(labels['title'])}</caption><thead><tr><th>{labels['code']}</th><th></th>
-<th>{labels['intake']}</th><th>{labels['fair']}</th><th>{labels['fulfilment']}</th></tr></thead>
-<tbody>{rows}</tbody></table></body></html>
-"""
-    path.write_text(page, encoding="utf-8")
+    scene = map_figure_scene(df, lang=lang, data=data)
+    _write([scene], path, suffix, lang=lang, title=scene.title, table=_table(lang, df),
+           ids=["map"], css="map")
 
 
 def _fmt(value: Any) -> str:

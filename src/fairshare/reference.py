@@ -81,6 +81,7 @@ class Federation:
     geojson: Path | None
     geojson_code_property: str
     geojson_code_kind: str
+    map_settings: dict[str, Any] = field(default_factory=dict)
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -279,7 +280,17 @@ def _load_cached(folder: str) -> Federation:
         default_key=str(cat.get("default_key", "")), intake_indicator=cat.get("intake"),
         geojson=(path / str(geo)) if geo else None,
         geojson_code_property=str(cat.get("geojson_code_property", "code")),
-        geojson_code_kind=str(cat.get("geojson_code_kind", "code")))
+        geojson_code_kind=str(cat.get("geojson_code_kind", "code")),
+        map_settings=_map_settings(cat_path, cat.get("map")))
+
+
+def _map_settings(cat_path: Path, raw: object) -> dict[str, Any]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise DataError(f"{cat_path}: 'map' must be a mapping (projection: ..., see "
+                        "docs/bring-your-own-data.md).")
+    return {str(k): v for k, v in raw.items()}
 
 
 def load_federation(data: str | Path | None = None) -> Federation:

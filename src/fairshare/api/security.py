@@ -33,7 +33,7 @@ def security_headers(*, hsts: bool) -> list[tuple[bytes, bytes]]:
     headers = [
         (b"content-security-policy", CSP.encode()),
         (b"x-content-type-options", b"nosniff"),
-        (b"referrer-policy", b"no-referrer"),
+        (b"referrer-policy", b"same-origin"),  # error pages lead back via the Referer
         (b"x-frame-options", b"DENY"),
         (b"cross-origin-opener-policy", b"same-origin"),
         (b"cross-origin-resource-policy", b"same-origin"),

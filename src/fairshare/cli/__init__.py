@@ -33,6 +33,7 @@ _COMMAND_MODULES = (
                                  # audit, purge, synth agreement/claimants (issue 4)
     "fairshare.cli.outcomes",    # outcomes, synth history (issue 6)
     "fairshare.cli.models",      # models add, list, show (issue 10)
+    "fairshare.cli.members",     # synth members (issue 14)
     "fairshare.cli.server",      # serve, users, tokens (issue 5)
     "fairshare.cli.arrivals",    # simulate, synth arrivals (issue 11)
     "fairshare.cli.scenarios",   # sweep, sweep report, solidarity, targets (issue 12)

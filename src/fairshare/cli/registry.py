@@ -55,18 +55,41 @@ def _db_errors(func: Callable[P, None]) -> Callable[P, None]:
         except (OperationalError, ProgrammingError) as exc:
             text = str(exc.orig) if exc.orig is not None else str(exc)
             if "no such table" in text or "does not exist" in text:
-                raise StoreError("The database is not initialised (or is from an older "
+                raise StoreError(f"The database {where()} is not initialised (or is from an older "
                                  "version): run `fairshare init` first.") from None
-            raise StoreError(f"Cannot use the database: {text.splitlines()[0][:200]}. Check "
-                             "FAIRSHARE_DATABASE_URL / FAIRSHARE_HOME.") from None
+            raise StoreError(f"Cannot use the database {where()}: {text.splitlines()[0][:200]}. "
+                             "Check FAIRSHARE_DATABASE_URL / FAIRSHARE_HOME.") from None
 
     return wrapper
 
 
-def _ctx() -> Context:
-    from fairshare.service import open_context
+def where() -> str:
+    """The database the environment points at, and the FAIRSHARE_HOME it came from."""
+    from sqlalchemy.engine import make_url
 
-    return open_context()
+    from fairshare.service.settings import Settings
+
+    settings = Settings.from_env()
+    url = make_url(settings.database_url).render_as_string(hide_password=True)
+    return f"{url} (FAIRSHARE_HOME={settings.home})"
+
+
+def _ctx(*, create: bool = False) -> Context:
+    """The service context; unless ``create``, refuses a SQLite file that does not exist (instead
+    of creating an empty database where the user did not mean to look)."""
+    from sqlalchemy.engine import make_url
+
+    from fairshare.service import open_context
+    from fairshare.service.settings import Settings
+
+    settings = Settings.from_env()
+    url = make_url(settings.database_url)
+    sqlite_file = url.database if url.get_backend_name() == "sqlite" else None
+    if not create and sqlite_file not in (None, "", ":memory:") and not Path(str(sqlite_file)).is_file():
+        raise StoreError(f"No fairshare database at {sqlite_file} (FAIRSHARE_HOME="
+                         f"{settings.home}): run `fairshare init` first, or set "
+                         "FAIRSHARE_HOME to the folder that holds fairshare.sqlite.")
+    return open_context(settings)
 
 
 def _json(value: Any) -> None:
@@ -85,7 +108,7 @@ def init_cmd(demo: bool = typer.Option(False, "--demo", help="Also seed an examp
     $FAIRSHARE_HOME/fairshare.sqlite) and load the reference data. Safe to run again."""
     from fairshare.service import init_database, seed_demo
 
-    ctx = _ctx()
+    ctx = _ctx(create=True)
     report = init_database(ctx, actor=by)
     typer.echo(f"Database ready: {report.database} (revision {report.revision}).")
     if demo:
@@ -103,16 +126,20 @@ def init_cmd(demo: bool = typer.Option(False, "--demo", help="Also seed an examp
 @_db_errors
 def status_cmd(fmt: OutputFormat = FORMAT_OPTION) -> None:
     """Counts of claimants, families, consents, runs, recommendations, decisions, transfers and
-    audit entries."""
+    audit entries, and the FAIRSHARE_HOME and database they come from."""
     from fairshare.service import status
 
-    report = status(_ctx())
+    ctx = _ctx()
+    report = status(ctx)
+    home = str(ctx.settings.home)
     if fmt is OutputFormat.json:
-        _json({"database": report.database, "revision": report.revision,
+        _json({"home": home, "database": report.database, "revision": report.revision,
                "counts": report.counts, **report.counts})
         return
+    if fmt is OutputFormat.table:
+        typer.echo(f"FAIRSHARE_HOME: {home}\nDatabase: {report.database} (revision {report.revision})")
     render([{"entity": k, "count": v} for k, v in report.counts.items()], fmt,
-           title="fairshare registry", caption=f"{report.database} (revision {report.revision})")
+           title="fairshare registry")
 
 
 @agreements_app.command("add")

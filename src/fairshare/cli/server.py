@@ -60,7 +60,7 @@ def serve(host: str = typer.Option("127.0.0.1", "--host", help="Address to liste
     if secure:
         typer.echo("Note: cookies are sent only over HTTPS on this address; serve it behind a "
                    "TLS-terminating proxy.", err=True)
-    # No access log: request paths name pseudonymous family ids (TRUST.md: no personal data
+    # No access log: request paths name pseudonymous family ids (docs/trust.md: no personal data
     # in logs).
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=False,
                 proxy_headers=False, server_header=False)

@@ -1,4 +1,4 @@
-"""Roles and what each may do (TRUST.md, Security).
+"""Roles and what each may do (docs/trust.md, Security).
 
 The permission table is data: one row per action, the roles allowed. Routes name the action
 they perform; :func:`fairshare.api.auth.require` checks it. Jurisdiction scoping of provincial

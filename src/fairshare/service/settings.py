@@ -33,9 +33,11 @@ class Settings:
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         """Settings from ``env`` (default: the process environment)."""
         source = os.environ if env is None else env
-        home = Path(source.get("FAIRSHARE_HOME") or "var").expanduser()
+        # Absolute at once: a relative FAIRSHARE_HOME would otherwise mean another folder (and
+        # another, empty database) for every working directory a command runs in.
+        home = Path(source.get("FAIRSHARE_HOME") or "var").expanduser().resolve()
         url = source.get("FAIRSHARE_DATABASE_URL") or f"sqlite:///{home / 'fairshare.sqlite'}"
-        keys = Path(source.get("FAIRSHARE_KEYS_DIR") or home / "keys").expanduser()
+        keys = Path(source.get("FAIRSHARE_KEYS_DIR") or home / "keys").expanduser().resolve()
         actor = source.get("FAIRSHARE_USER") or _os_user()
         switch = (source.get("FAIRSHARE_RECOMMENDATIONS") or "on").strip().lower()
         return cls(home=home, database_url=url, keys_dir=keys, actor=actor,

@@ -40,14 +40,43 @@ def require_form_csrf(principal: Principal, token: str | None) -> None:
     check_csrf(principal, token)
 
 
+ROLE_DENIED = "Your role cannot use this page."
+
+
+def deny_role() -> HTTPException:
+    """The 403 a page raises when the caller's role may not use it (shown as "not for your role")."""
+    return HTTPException(status_code=403, detail=ROLE_DENIED)
+
+
+def came_from(request: Request) -> str:
+    """Where the user was before the request that failed: the same-origin Referer, else the page
+    a failed form was posted from (its path without the action), else the overview."""
+    from urllib.parse import urlsplit
+
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    referer = urlsplit(request.headers.get("referer", ""))
+    if referer.netloc == request.url.netloc and referer.path:
+        target = referer.path + (f"?{referer.query}" if referer.query else "")
+        if target != here:
+            return _safe_next(target)
+    if request.method == "POST":
+        return _safe_next(request.url.path.rsplit("/", 1)[0] or "/")
+    return "/"
+
+
 def error_page(request: Request, status: int, message: str, details: list[str]) -> HTMLResponse:
-    """An error rendered as a page (same message as the API's JSON)."""
+    """An error rendered as a page (same message as the API's JSON), with a way back to where the
+    user was; a page the caller's role may not use says so in plain words."""
     try:
         principal = identify(request)
     except HTTPException:
         principal = None
+    back = came_from(request)
+    if status == 403 and message == ROLE_DENIED and principal is not None:
+        return page(request, "forbidden.html", title_key="forbidden_title", principal=principal,
+                    status_code=status, back=back)
     return page(request, "error.html", title_key="error_title", principal=principal,
-                status_code=status, message=message, details=details)
+                status_code=status, message=message, details=details, back=back)
 
 
 SAFE_NEXT = re.compile(r"^/(?![/\\])[A-Za-z0-9/_.,=&?%-]*$")
@@ -161,29 +190,33 @@ def overview(request: Request, principal: PagePrincipal, key: str = "canada-popu
     total = readmodels.balance(key, years, True, "hamilton", False, moves)
     names = {j["code"]: j for j in readmodels.jurisdictions()}
     fed = load_federation()
-    iso = {j["code"]: j["iso_3166_2"] for j in names.values()}
-    values = {iso[r["code"]]: r["fulfilment"] for r in total["rows"]}
-    labels = {iso[r["code"]]: f"{t('fulfilment')} {t.number(r['fulfilment'], 2)}"
-              for r in total["rows"]}
+    values = {r["code"]: r["fulfilment"] for r in total["rows"]}
+    value_text = {r["code"]: t.number(r["fulfilment"], 2) for r in total["rows"]}
+    tooltips = {r["code"]: f"{t('fulfilment')} {t.number(r['fulfilment'], 2)}" for r in total["rows"]}
     key_label = next(k["label"] for k in keys if k["id"] == key)
-    map_svg = (svg.choropleth(fed.geojson, values, labels, title=t("map_title", key=key_label),
-                              lang=t.lang) if fed.geojson else "")
-    bars_svg = svg.paired_bars([(r["code"], float(r["net_intake"]), float(r["fair_share"]))
-                                for r in total["rows"]], title=t("bars_heading", years=years),
-                               first=t("intake"), second=t("fair_share"))
-    lines_svg = ""
+    series: dict[str, list[tuple[str, float]]] = {}
     if "-" in years:
         per_year = readmodels.balance(key, years, False, "hamilton", False, moves)
-        series: dict[str, list[tuple[str, float]]] = {}
         for r in per_year["rows"]:
             series.setdefault(r["code"], []).append((r["year"], float(r["surplus"])))
-        lines_svg = svg.lines(series, title=t("lines_heading"))
+    bar_rows = [(r["code"], float(r["net_intake"]), float(r["fair_share"])) for r in total["rows"]]
+    map_svg, bars_svg, lines_svg = [], [], []
+    for narrow in (False, True):  # the stylesheet shows one of the two
+        if fed.geojson:
+            map_svg.append(svg.choropleth(fed, values, value_text, tooltips, lang=t.lang, narrow=narrow,
+                                          title=t("map_title", key=key_label)))
+        bars_svg.append(svg.paired_bars(bar_rows, title=t("bars_heading", years=years),
+                                        first=t("intake"), second=t("fair_share"), fmt=t.number,
+                                        narrow=narrow))
+        if series:
+            lines_svg.append(svg.lines(series, title=t("lines_heading"), fmt=t.number, narrow=narrow))
     counts = status_counts(ctx, aggregates_only=principal.aggregates_only,
                            small_cell=settings_of(request).small_cell_threshold)
     return page(request, "overview.html", title_key="overview_title", principal=principal,
                 keys=keys, key=key, key_label=key_label, years=years, year_choices=choices,
                 map_svg=map_svg, bars_svg=bars_svg, lines_svg=lines_svg,
-                legend=svg.legend_classes(), rows=_fmt_rows(t, total["rows"], names),
+                legend=svg.legend_classes("," if t.lang == "fr" else "."),
+                rows=_fmt_rows(t, total["rows"], names),
                 notes=total["notes"], counts=[(t(f"count_{k}"), v) for k, v in counts])
 
 

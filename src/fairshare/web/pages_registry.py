@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -12,7 +12,7 @@ from fairshare.api.auth import Principal, context_of, permits
 from fairshare.api.routes.registry import read_upload
 from fairshare.errors import FairshareError
 from fairshare.service.roles import Action
-from fairshare.web.pages import PagePrincipal, require_form_csrf
+from fairshare.web.pages import PagePrincipal, deny_role, require_form_csrf
 from fairshare.web.render import page
 
 router = APIRouter(include_in_schema=False)
@@ -22,7 +22,7 @@ AgreementField = Annotated[str, Form(min_length=1, max_length=64)]
 
 def _need(principal: Principal, action: Action) -> None:
     if not permits(principal, action):
-        raise HTTPException(status_code=403, detail="Your role cannot use this page.")
+        raise deny_role()
 
 
 def _agreements(request: Request) -> list[dict[str, Any]]:

@@ -1,0 +1,58 @@
+"""`fairshare synth members`: the members file that `fairshare outcomes predict` needs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from fairshare.cli import synth_app
+from fairshare.errors import InputError
+
+
+def read_family_sizes(path: Path) -> list[tuple[str, int]]:
+    """(family_id, size) of a families.csv (the `fairshare match` format); clear errors naming the
+    file, row and column."""
+    from fairshare.reference import read_csv_rows
+
+    header, rows = read_csv_rows(path)
+    missing = [c for c in ("family_id", "size") if c not in header]
+    if missing:
+        raise InputError(f"{path}: missing column(s) {', '.join(missing)}; a families file has "
+                         "family_id,size,... (see `fairshare synth batch`).")
+    out, seen = [], set()
+    for line, row in enumerate(rows, start=2):
+        family_id = row["family_id"].strip()
+        if not family_id:
+            raise InputError(f"{path}, row {line}, column family_id: empty family id.")
+        if family_id in seen:
+            raise InputError(f"{path}, row {line}, column family_id: duplicate family id.")
+        seen.add(family_id)
+        try:
+            size = int(row["size"])
+        except ValueError:
+            raise InputError(f"{path}, row {line}, column size: not a whole number.") from None
+        if not 1 <= size <= 30:
+            raise InputError(f"{path}, row {line}, column size: must be between 1 and 30.")
+        out.append((family_id, size))
+    if not out:
+        raise InputError(f"{path}: no families.")
+    return out
+
+
+@synth_app.command("members")
+def synth_members_cmd(
+    families: Path = typer.Option(..., "--families", help="families.csv (e.g. from `fairshare "
+                                  "synth batch`): each family gets exactly `size` members."),
+    seed: int = typer.Option(0, "--seed", help="Random seed (same seed, same file)."),
+    out: Path = typer.Option(..., "--out", help="The members CSV to write."),
+) -> None:
+    """Write synthetic members (no real person) for a families file, in the format of
+    `fairshare outcomes predict --members`."""
+    from fairshare.members_synth import synth_members
+
+    if not out.parent.exists():
+        raise InputError(f"{out}: the folder {out.parent} does not exist.")
+    members = synth_members(read_family_sizes(families), seed)
+    members.to_csv(out, index=False)
+    typer.echo(f"Wrote {len(members):,} members of {members['family_id'].nunique():,} families to {out}.")
