@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "pledges_0001"
-down_revision = "accounts_0001"
+down_revision = "models_0001"
 branch_labels = None
 depends_on = None
 
