@@ -178,7 +178,7 @@ def read_stream(families: Path, destinations: Path, scores: Path,
 
 def _atomic_write(path: Path, header: tuple[str, ...], rows: list[list[str]], *,
                   escape: bool = True) -> None:
-    from fairshare.cli.render import escape_csv_cell
+    from fairshare.csvsafe import escape_csv_cell
 
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)

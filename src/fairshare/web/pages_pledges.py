@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from fairshare.api.auth import context_of
-from fairshare.api.roles import Action
+from fairshare.service.roles import Action
 from fairshare.web.pages import PagePrincipal
 from fairshare.web.pages_registry import _need
 from fairshare.web.render import page
@@ -17,8 +17,8 @@ router = APIRouter(include_in_schema=False)
 @router.get("/pledges", response_class=HTMLResponse)
 def pledges_page(request: Request, principal: PagePrincipal) -> Response:
     """Pledged against delivered (transfers), and the pledges with their sources."""
-    from fairshare.api.readmodels import jurisdictions
     from fairshare.service.pledges import list_pledges, pledge_standing
+    from fairshare.service.readmodels import jurisdictions
 
     _need(principal, Action.read_aggregates)
     ctx = context_of(request)

@@ -9,9 +9,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from fairshare.api.auth import CtxDep, Principal, require
-from fairshare.api.roles import Action
 from fairshare.api.schemas.common import Public
 from fairshare.service import pledges as service
+from fairshare.service.roles import Action
 
 router = APIRouter(tags=["pledges"])
 Reader = Annotated[Principal, Depends(require(Action.read_aggregates))]
