@@ -245,7 +245,8 @@ def build_pairs(problem: Problem) -> Pairs:
         pref=scatter([(i, j) for i, j, _ in pref_at], [v for _, _, v in pref_at]),
         tie=scatter(tie_at, [1.0] * len(tie_at)),
         gap=gap_by_dest[dest_a] if gap_by_dest.any() else zeros(len(fam_a)),
-        house=house_of[dest_a, sizes[fam_a]].astype(np.int64),
+        house=house_of[dest_a, sizes[fam_a]].astype(np.int64) if housing
+        else np.broadcast_to(np.int64(-1), (len(fam_a),)),  # no housing rows: no memory
         dest_lower=np.asarray([float(d.min_intake or 0) for d in dests], dtype=np.float64),
         dest_upper=limit, housing=tuple(housing), consenting=consenting,
     )
