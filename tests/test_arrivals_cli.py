@@ -167,3 +167,16 @@ def test_nothing_written_on_error(run_cli, stream, tmp_path: Path) -> None:
     _write(stream["families"], "family_id,size,consent,arrived_on\nf1,1,true,soon\n")
     _bad(run_cli, stream, "--out", str(plan))
     assert not plan.exists()
+
+
+def test_targets_and_horizon_options(run_cli, stream, tmp_path: Path) -> None:
+    targets = _write(tmp_path / "targets.csv", "code,target\nA,1\nB,3\n")
+    r = run_cli(*_args(stream, "--policy", "balancing", "--targets", str(targets),
+                       "--horizon", "4w", "--samples", "2", "--format", "json"))
+    assert r.exit_code == 0, r
+    assert json.loads(r.stdout)["persons_placed"] == 2
+    r = run_cli(*_args(stream, "--horizon", "soon"))
+    assert r.exit_code == 2 and "--horizon" in r.stderr
+    _write(targets, "code,target\nZ,1\n")
+    r = run_cli(*_args(stream, "--policy", "balancing", "--targets", str(targets)))
+    assert r.exit_code == 2 and "targets.csv, row 2, column code" in r.stderr

@@ -268,3 +268,15 @@ def test_synthetic_year_has_pledges_and_quarters() -> None:
         assert sum(p.capacity for p in s.periods if p.code == d.code) <= d.capacity
     again = synth_stream(500, 2, quarters=True)
     assert again.arrived_on == s.arrived_on
+
+
+def test_result_details_are_json() -> None:
+    import json
+
+    s = synth_stream(200, 6, quarters=True)
+    r = simulate(s, "balancing", cadence="month", options={"samples": 2, "every": 2})
+    payload = json.loads(json.dumps(r.details()))
+    assert payload["policy"] == "balancing" and payload["batches"] == 12
+    assert set(payload["metrics"]["fill"]) == {d.code for d in s.problem.destinations}
+    assert sum(r.placements.values()) == r.persons_placed
+    assert len(r.batch_seconds) == r.batches

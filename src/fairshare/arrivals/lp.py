@@ -69,7 +69,7 @@ def solve_pairs(lp: PairLp, n_families: int, capacity: FloatArray, *,
                 extra_rows: tuple[FloatArray, FloatArray] | None = None,
                 pair_extra: tuple[IntArray, IntArray, FloatArray] | None = None,
                 extra_cols: tuple[FloatArray, FloatArray, IntArray, IntArray, FloatArray]
-                | None = None, integer: bool = False, max_nodes: int = 2000) -> LpSolution:
+                | None = None, integer: bool = False, max_nodes: int = 500) -> LpSolution:
     """Maximise the pairs' value subject to family rows (<= 1) and capacity rows (persons).
 
     Args:
@@ -138,7 +138,7 @@ def solve_pairs(lp: PairLp, n_families: int, capacity: FloatArray, *,
     if integer and n_pairs:
         model.integrality_ = ([highspy.HighsVarType.kInteger] * n_pairs
                               + [highspy.HighsVarType.kContinuous] * n_extra)
-    h = new_highs(mip_rel_gap=1e-6)
+    h = new_highs(mip_rel_gap=1e-4)
     if integer:
         h.setOptionValue("mip_max_nodes", int(max_nodes))
     h.passModel(model)
@@ -264,7 +264,7 @@ def _clearing_step(threshold: FloatArray, persons: FloatArray, capacity: float) 
     if w.sum() <= capacity:
         return 0.0
     t = threshold[want]
-    srt = np.argsort(-t, kind="stable")
+    srt = np.argsort(-t)  # the price returned is a value of t: the same whatever ties' order
     cum = np.cumsum(w[srt])
     j = int(np.searchsorted(cum, capacity, side="right"))
     return float(t[srt][j]) if j < len(t) else 0.0
@@ -273,17 +273,18 @@ def _clearing_step(threshold: FloatArray, persons: FloatArray, capacity: float) 
 def _dense_steps(masked: FloatArray, persons: FloatArray, capacity: FloatArray,
                  price: FloatArray, sweeps: int, tol: float) -> FloatArray:
     """Coordinate steps over a dense (families x destinations) value matrix."""
-    adjusted = masked - price[None, :]
+    # destinations x families, C order: the max over destinations runs over contiguous rows
+    values = np.ascontiguousarray(masked.T)
+    adjusted = values - price[:, None]
     for _ in range(sweeps):
         moved = 0.0
-        for d in range(masked.shape[1]):
-            col = masked[:, d]
-            adjusted[:, d] = -np.inf
-            outside = np.maximum(0.0, adjusted.max(axis=1))
-            new = _clearing_step(col - outside, persons, float(capacity[d]))
+        for d in range(values.shape[0]):
+            adjusted[d] = -np.inf
+            outside = np.maximum(0.0, adjusted.max(axis=0))
+            new = _clearing_step(values[d] - outside, persons, float(capacity[d]))
             moved = max(moved, abs(new - price[d]))
             price[d] = new
-            adjusted[:, d] = col - new
+            adjusted[d] = values[d] - new
         if moved <= tol:
             break
     return price
