@@ -26,7 +26,7 @@ def test_small_example_sweep_and_report(run_cli, tmp_path):
     for name in ("report-frontier.png", "report-surplus.png"):
         assert (tmp_path / "rep" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     table = (tmp_path / "rep" / "report-scenarios.csv").read_text(encoding="utf-8").splitlines()
-    assert len(table) == 1 + 4 and table[0].startswith("scenario,key,")
+    assert len(table) == 1 + 4 and table[0].startswith("number,scenario,key,")
     import fairshare
 
     df = fairshare.read_sweep(tmp_path / "small")

@@ -43,7 +43,7 @@ def summarise(df: pd.DataFrame) -> pd.DataFrame:
         **{c: (c, "first") for c in (*AXIS_COLUMNS, "seed", "total_outcome",
                                      "hindsight_fraction", "balance_gap")},
         relocated=("relocated", "sum"),
-        solidarity_paid=("solidarity_amount", lambda s: float(-s[s < 0].sum())),
+        solidarity_paid=("solidarity_amount", lambda s: 0.0 - float(s[s < 0].sum())),
         solidarity_received=("solidarity_amount", lambda s: float(s[s > 0].sum())),
     ).reset_index()
     summary = per_cell.groupby("scenario", sort=True).agg(
