@@ -18,6 +18,7 @@ from fairshare.service import (
     import_claimants,
     list_transfers,
     open_context,
+    open_explanation,
     show_audit,
 )
 from fairshare.service import (
@@ -53,6 +54,7 @@ def _transfers(ctx: Context, folder) -> list:
     run = create_run(ctx, policy="balanced", key="canada-population", actor="ana")
     for rec in run.recommendations[:3]:
         if rec.destination:
+            open_explanation(ctx, run_id=run.run.id, family_id=rec.family_id, actor="bob")
             decide(ctx, run_id=run.run.id, family_id=rec.family_id, kind="accept", reason="fit",
                    decided_by="bob")
     return list_transfers(ctx)
