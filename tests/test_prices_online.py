@@ -214,3 +214,42 @@ def test_cli_prices_and_online_run(run_cli, tmp_path):
                         "--online", "--format", "json").stdout)
     shown = json.loads(ok("run", "show", run["id"], "--format", "json").stdout)
     assert shown["run"]["versions"]["prices"] == 1
+
+
+def test_web_form_and_api_create_online_runs(tmp_path):
+    from fairshare.service import Settings, open_context
+    from webapp_helpers import TestClient, login, seeded_app
+
+    app = seeded_app(tmp_path / "home", families=6)
+    client = TestClient(app.client.app)
+    csrf = login(client, "coordinator", app.passwords["coordinator"])
+    page = client.get("/matching").text
+    assert 'name="online"' in page and "Online: use the latest destination prices" in page
+    assert "En ligne : utiliser les derniers prix" in client.get("/matching?lang=fr").text
+    client.get("/matching?lang=en")
+    form = {"policy": "outcome", "key": "canada-population", "solver": "auto",
+            "online": "on", "csrf_token": csrf}
+    refused = client.post("/matching/runs", data=form, follow_redirects=False)
+    assert refused.status_code == 404 and "fairshare prices update" in refused.text
+    api = app.client.post("/api/v1/runs", headers=app.auth("coordinator"),
+                          json={"policy": "outcome", "online": True})
+    assert api.status_code == 404 and "fairshare prices update" in api.text
+    ctx = open_context(Settings.for_home(tmp_path / "home",
+                                         database_url=app.settings.database_url))
+    try:
+        _setup(ctx, tmp_path)
+        prices = update_prices(ctx, horizon_days=60, samples=2)
+    finally:
+        ctx.close()
+    done = client.post("/matching/runs", data=form, follow_redirects=False)
+    assert done.status_code == 303
+    run_id = done.headers["location"].split("/")[3].split("?")[0]
+    ctx = open_context(Settings.for_home(tmp_path / "home",
+                                         database_url=app.settings.database_url))
+    try:
+        assert show_run(ctx, run_id=run_id).run.versions["prices"] == prices.id
+    finally:
+        ctx.close()
+    created = app.client.post("/api/v1/runs", headers=app.auth("coordinator"),
+                              json={"policy": "outcome", "online": True})
+    assert created.status_code == 201 and created.json()["versions"]["prices"] == prices.id
