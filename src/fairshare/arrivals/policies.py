@@ -133,22 +133,39 @@ class _Prices:
         elapsed = max(1, min(o.lookback_days, today - int(a.arrived[past].min()) + 1)) \
             if len(past) else 1
         expected = len(past) / elapsed * ahead
-        value = np.where(a.allowed, a.score + o.persons_weight, 0.0)
-        cur = np.arange(sl.start, sl.stop)
-        duals = []
-        n_samples = o.samples if expected >= 1 and len(past) else 1
-        for j in range(n_samples):
-            k = min(o.sample_size, round(expected))
-            fut = self.rng.choice(past, size=k, replace=True) if k and len(past) else \
-                np.zeros(0, dtype=np.int64)
-            rows = np.concatenate([cur, fut])
-            weight = np.concatenate([np.ones(len(cur)), np.full(len(fut), expected / max(k, 1))])
-            duals.append(sample_prices(a.allowed[rows], value[rows],
-                                       a.sizes[rows] * weight, capacity_left,
-                                       start=self.previous.get(j)))
-            self.previous[j] = duals[-1]
-        self.cached = np.mean(duals, axis=0)
+        self.cached = sampled_prices(a, np.arange(sl.start, sl.stop), past, expected,
+                                     capacity_left, options=o, rng=self.rng,
+                                     previous=self.previous)
         return self.cached
+
+
+def sampled_prices(arrays: StreamArrays, current: IntArray, past: IntArray, expected: float,
+                   capacity_left: IntArray, *, options: OnlineOptions,
+                   rng: np.random.Generator,
+                   previous: dict[int, FloatArray] | None = None) -> FloatArray:
+    """Per-person capacity prices: the mean of the duals of ``options.samples`` assignment LPs,
+    each over the ``current`` families plus a sampled future.
+
+    A sampled future draws ``min(sample_size, expected)`` families of ``past`` (the recent
+    arrivals) with replacement, each standing for ``expected / k`` families: the arrivals
+    expected before the horizon. ``previous`` (sample -> prices) warm-starts each sample and
+    is updated; the ``dual-prices`` policy and ``fairshare prices update`` both call this.
+    """
+    value = np.where(arrays.allowed, arrays.score + options.persons_weight, 0.0)
+    duals = []
+    n_samples = options.samples if expected >= 1 and len(past) else 1
+    for j in range(n_samples):
+        k = min(options.sample_size, round(expected))
+        fut = rng.choice(past, size=k, replace=True) if k and len(past) else \
+            np.zeros(0, dtype=np.int64)
+        rows = np.concatenate([current, fut])
+        weight = np.concatenate([np.ones(len(current)), np.full(len(fut), expected / max(k, 1))])
+        duals.append(sample_prices(arrays.allowed[rows], value[rows],
+                                   arrays.sizes[rows] * weight, capacity_left,
+                                   start=None if previous is None else previous.get(j)))
+        if previous is not None:
+            previous[j] = duals[-1]
+    return np.asarray(np.mean(duals, axis=0), dtype=np.float64)
 
 
 MIP_MAX_SPLIT = 120  # balancing: split families re-solved by a small MIP up to this many

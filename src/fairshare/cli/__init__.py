@@ -36,6 +36,7 @@ _COMMAND_MODULES = (
     "fairshare.cli.members",     # synth members (issue 14)
     "fairshare.cli.server",      # serve, users, tokens (issue 5)
     "fairshare.cli.arrivals",    # simulate, synth arrivals (issue 11)
+    "fairshare.cli.prices",      # prices update, show (issue 11)
     "fairshare.cli.scenarios",   # sweep, sweep report, solidarity, targets (issue 12)
 )
 

@@ -298,12 +298,17 @@ def run_create(policy: str = typer.Option(..., "--policy", help="outcome, balanc
                                                 "id from `fairshare models list`, or 'default' "
                                                 "(default: the latest added model, else the "
                                                 "default scorer)."),
+               online: bool = typer.Option(False, "--online", help="Subtract the latest "
+                                           "destination prices (`fairshare prices update`) "
+                                           "from the scores: the opportunity cost of using "
+                                           "capacity now."),
                by: str | None = BY_OPTION, fmt: OutputFormat = FORMAT_OPTION) -> None:
     """Build the matching problem from the registry, score it, solve it and save the run with
     its recommendations (pending until a human decides)."""
     from fairshare.service import create_run
 
-    detail = create_run(_ctx(), policy=policy, key=key, solver=solver, actor=by, model=model)
+    detail = create_run(_ctx(), policy=policy, key=key, solver=solver, actor=by, model=model,
+                        online=online)
     if fmt is OutputFormat.json:
         _json({**detail.run.as_dict(), "model": detail.model})
         return
@@ -312,6 +317,10 @@ def run_create(policy: str = typer.Option(..., "--policy", help="outcome, balanc
                f"({r.status}, solver {r.solver}, scored by {detail.model['id']}); input "
                f"{r.input_sha256[:12]}, plan {r.plan_sha256[:12]}. Decide with "
                f"`fairshare decide {r.id} FAMILY ...`.")
+    if r.versions.get("prices"):
+        typer.echo(f"Online: scores net of prices {r.versions['prices']}.")
+    for note in r.versions.get("notes", []):
+        typer.echo(f"Warning: {note}", err=True)
 
 
 @run_app.command("show")

@@ -49,6 +49,7 @@ from fairshare.service.models import (
     TransferInfo,
     VerifyResult,
 )
+from fairshare.service.prices import latest_prices, update_prices
 from fairshare.service.retention import purge
 from fairshare.service.runs import create_run, list_runs, replay_run, show_run
 from fairshare.service.scoring_models import add_model, list_models, show_model
@@ -89,6 +90,7 @@ __all__ = [
     "export_claimants",
     "import_claimants",
     "init_database",
+    "latest_prices",
     "ledger_transfers",
     "list_agreements",
     "list_capacity",
@@ -107,6 +109,7 @@ __all__ = [
     "show_model",
     "show_run",
     "status",
+    "update_prices",
     "utc_now",
     "verify_audit",
     "write_checkpoint",

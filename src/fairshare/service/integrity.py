@@ -21,11 +21,12 @@ from sqlalchemy import Connection, func, select
 from fairshare.store.digests import row_digest, set_digest
 from fairshare.store.tables import audit_entries, claimants, consents, families, metadata, transfers
 
-IMMUTABLE = ("transfers", "decisions", "consents")
+IMMUTABLE = ("transfers", "decisions", "consents", "destination_prices")
 # A batch digest only says that some row of the batch changed; a row's own digest says which.
 # So row problems are reported first, then batch problems, then rows no entry records.
 BATCH_RANK = 1 << 40
-CHECKED = ("transfers", "decisions", "consents", "families", "agreements")
+CHECKED = ("transfers", "decisions", "consents", "families", "agreements",
+           "destination_prices")
 LATEST = ("families", "agreements")  # rows that change lawfully: the latest digest must hold
 
 

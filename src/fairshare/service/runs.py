@@ -148,18 +148,42 @@ def _destinations(conn: Connection, ctx: Context, *, key: str, persons: int) -> 
                  for c in sorted(capacity))
 
 
-def _versions(result: Any, key: str, model: dict[str, Any]) -> dict[str, Any]:
+def _online_prices(conn: Connection, ctx: Context) -> dict[str, Any]:
+    """What an online run records about the latest stored prices (and a note if stale)."""
+    from fairshare.service.prices import latest_prices_row, stale_note
+
+    row = latest_prices_row(conn)
+    note = stale_note(row, ctx.now())
+    return {"id": int(row.id), "inputs_sha256": row.inputs_sha256,
+            "computed_at": as_utc(row.computed_at).isoformat(),
+            "prices": {str(k): float(v) for k, v in dict(row.prices).items()},
+            "notes": [note] if note else []}
+
+
+def _priced(problem: Problem, doc: dict[str, Any]) -> Problem:
+    """The problem the solver sees: scores net of the run's prices when it is online."""
+    from fairshare.service.prices import apply_prices
+
+    prices = doc.get("prices")
+    return apply_prices(problem, prices["prices"]) if prices else problem
+
+
+def _versions(result: Any, key: str, model: dict[str, Any],
+              prices: dict[str, Any] | None = None) -> dict[str, Any]:
     from fairshare import __version__
     from fairshare.keys import load_key
 
     definition = load_key(key)
     key_sha = hashlib.sha256(Path(definition.path).read_bytes()).hexdigest() if getattr(
         definition, "path", None) else None
+    online = {} if prices is None else {"prices": prices["id"],
+                                        "prices_sha256": prices["inputs_sha256"],
+                                        "notes": list(prices["notes"])}
     return {"fairshare": __version__, "python": platform.python_version(),
             "solver": result.solver, "solver_version": result.solver_version,
             "solver_options": result.options, "policy": result.policy,
             "key": definition.id, "key_sha256": key_sha, "model": model["id"],
-            "model_name": model["name"], "model_sha256": model["sha256"]}
+            "model_name": model["name"], "model_sha256": model["sha256"], **online}
 
 
 def _plain(value: Any) -> Any:
@@ -167,7 +191,8 @@ def _plain(value: Any) -> Any:
 
 
 def create_run(ctx: Context, *, policy: str, key: str, solver: str = "auto",
-               actor: str | None = None, model: str | None = None) -> RunDetail:
+               actor: str | None = None, model: str | None = None,
+               online: bool = False) -> RunDetail:
     """Build the problem from the store, score it, solve it and save the run, its
     recommendations and explanations with their audit entry, in one transaction
     (recommendations stay pending until a human decides; the pending ones of older runs become
@@ -177,6 +202,11 @@ def create_run(ctx: Context, *, policy: str, key: str, solver: str = "auto",
     latest model added (``fairshare models add``), else the default scorer. The run records
     which, with the SHA-256 of its bytes, and each destination's surplus before and after the
     plan (the one ledger, :func:`fairshare.analysis.compute_balance`).
+
+    ``online``: subtract the latest stored destination prices (``fairshare prices update``)
+    from the scores, so a place used now costs what the families expected later would have
+    gained from it; the run records the prices' id (and a note when they are older than their
+    horizon). Raises NotFoundError when no prices are stored.
     """
     from fairshare.matching import solve
 
@@ -195,8 +225,11 @@ def create_run(ctx: Context, *, policy: str, key: str, solver: str = "auto",
         doc = {"format": 1, "problem": problem_to_json(problem),
                "policy": {"name": policy, "text": policy_text}, "key": key, "solver": solver,
                "model": model_doc, "model_input": attributes}
+        online_doc = _online_prices(conn, ctx) if online else None
+        if online_doc is not None:
+            doc["prices"] = online_doc
         input_sha = sha256_json(doc)
-        result = solve(problem, policy_obj, solver, report=False)
+        result = solve(_priced(problem, doc), policy_obj, solver, report=False)
         before = surplus_by_code(conn, ctx, key=key)
         after = surplus_by_code(conn, ctx, key=key,
                                 moves=plan_moves(problem, result.assignment, ctx.today()))
@@ -212,7 +245,7 @@ def create_run(ctx: Context, *, policy: str, key: str, solver: str = "auto",
         conn.execute(insert(runs).values(
             id=run_id, created_at=ctx.now(), created_by=who, policy=policy, key=key,
             input_sha256=input_sha, plan_sha256=plan_sha, snapshot=doc,
-            versions=_versions(result, key, model_doc), solver=result.solver,
+            versions=_versions(result, key, model_doc, online_doc), solver=result.solver,
             status=str(result.status), objective=float(result.objective),
             families=len(problem.families), placed=placed,
             model_id=chosen.id if chosen is not None else None, ledger=ledger))
@@ -229,6 +262,7 @@ def create_run(ctx: Context, *, policy: str, key: str, solver: str = "auto",
                                           "policy": policy, "key": key, "solver": result.solver,
                                           "model": model_doc["id"],
                                           "model_sha256": model_doc["sha256"],
+                                          "prices": online_doc["id"] if online_doc else None,
                                           "families": len(rows), "persons_placed": placed,
                                           "status": str(result.status),
                                           "superseded": int(superseded)})
@@ -293,8 +327,8 @@ def replay_run(ctx: Context, *, run_id: str) -> ReplayResult:
     stored_problem = problem_from_json(doc["problem"])
     input_sha = sha256_json(doc)
     problem, rescored = _rescore(ctx, row, doc, stored_problem)
-    result = solve(problem, _load_policy_text(doc["policy"]["text"]), doc["solver"],
-                   explain=False, report=False)
+    result = solve(_priced(problem, doc), _load_policy_text(doc["policy"]["text"]),
+                   doc["solver"], explain=False, report=False)
     replayed = plan_hash(result.assignment)
     diffs = rescored + [f"{fid}: stored {stored.get(fid) or 'stay'}, replay {dest or 'stay'}"
                         for fid, dest in sorted(result.assignment.items())

@@ -32,6 +32,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "families": ("id", "agreement_id", "current_code", "status"),
     "agreements": ("id", "document_sha256", "valid_from", "expires_on", "status", "revoked_at",
                    "revoked_by"),
+    "destination_prices": ("id", "computed_at", "horizon_days", "samples", "seed",
+                           "inputs_sha256", "prices", "model_id", "created_by"),
 }
 
 

@@ -253,3 +253,18 @@ pledges = Table(
     Column("created_by", String(100), nullable=False),
     UniqueConstraint("code", "period", "source", name="uq_pledges_code_period_source"),
 )
+
+# Destination prices: per-person capacity prices from the registry's recent arrivals
+# (fairshare.service.prices); model_id is a scoring_models id or "default".
+destination_prices = Table(
+    "destination_prices", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("computed_at", UTC_TS, nullable=False),
+    Column("horizon_days", Integer, nullable=False),
+    Column("samples", Integer, nullable=False),
+    Column("seed", Integer, nullable=False),
+    Column("inputs_sha256", String(64), nullable=False),
+    Column("prices", JSON, nullable=False),
+    Column("model_id", String(32), nullable=False),
+    Column("created_by", String(100), nullable=False),
+)

@@ -60,8 +60,10 @@ def create_run(request: Request, principal: PagePrincipal,
                key: Annotated[str, Form(max_length=100)] = "canada-population",
                solver: Annotated[str, Form(max_length=20)] = "auto",
                model: Annotated[str, Form(max_length=32)] = "",
+               online: Annotated[str, Form(max_length=8)] = "",
                csrf_token: CsrfField = "") -> Response:
-    """Create a run and show it (``model``: empty for the latest model)."""
+    """Create a run and show it (``model``: empty for the latest model; ``online``: checked
+    to use the latest destination prices)."""
     from fairshare.errors import InputError
     from fairshare.service import create_run as service_create
 
@@ -72,7 +74,8 @@ def create_run(request: Request, principal: PagePrincipal,
         raise InputError(f"Choose a policy among {', '.join(POLICIES)}, a solver among "
                          f"{', '.join(SOLVERS)} and a key from the list.")
     detail = service_create(context_of(request), policy=policy, key=key, solver=solver,
-                            actor=principal.actor, model=model or None)
+                            actor=principal.actor, model=model or None,
+                            online=online == "on")
     return RedirectResponse(url=f"/matching/runs/{detail.run.id}?done=run_created", status_code=303)
 
 

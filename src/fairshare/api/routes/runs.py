@@ -43,7 +43,7 @@ def create_run(body: RunCreate, ctx: CtxDep,
     from fairshare.service import create_run as service_create
 
     detail = service_create(ctx, policy=body.policy, key=body.key, solver=body.solver,
-                            actor=principal.actor, model=body.model)
+                            actor=principal.actor, model=body.model, online=body.online)
     return {**detail.run.as_dict(), "model": detail.model}
 
 

@@ -23,6 +23,9 @@ class RunCreate(Strict):
                               description="A stored model's id, or 'default' for the default "
                                           "scorer; default: the latest added model, else the "
                                           "default scorer.")
+    online: bool = Field(default=False,
+                         description="Subtract the latest destination prices (`fairshare prices "
+                                     "update`) from the scores; 404 when none are stored.")
 
 
 class RunPublic(Public):
