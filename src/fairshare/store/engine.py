@@ -26,7 +26,8 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     """An engine for ``url`` (``sqlite:///path`` or ``postgresql+psycopg://...``).
 
     For SQLite the parent folder is created and every connection gets the pragmas
-    ``journal_mode=WAL``, ``synchronous=FULL``, ``foreign_keys=ON`` and a 30 s busy timeout.
+    ``journal_mode=WAL``, ``synchronous=FULL``, ``foreign_keys=ON``, ``recursive_triggers=ON``
+    (so a REPLACE fires DELETE triggers) and a 30 s busy timeout.
     """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -51,6 +52,9 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
+        # A REPLACE deletes the row it clashes with; only with recursive triggers on do
+        # DELETE triggers (the audit table's append-only guard) fire for that deletion.
+        cursor.execute("PRAGMA recursive_triggers=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
 
