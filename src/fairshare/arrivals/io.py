@@ -208,7 +208,7 @@ def write_stream(folder: Path, stream: Stream) -> None:
     fam_path = folder / "families.csv"
     with fam_path.open(newline="", encoding="utf-8") as fh:
         rows = list(csv.reader(fh))
-    assert tuple(rows[0]) == FAMILY_COLUMNS
+    assert tuple(rows[0]) == FAMILY_COLUMNS  # nosec B101 # type narrowing / internal invariant
     _atomic_write(fam_path, (*FAMILY_COLUMNS, "arrived_on"),
                   [[*r, stream.arrived_on[r[0]].isoformat()] for r in rows[1:]], escape=False)
     if stream.periods:

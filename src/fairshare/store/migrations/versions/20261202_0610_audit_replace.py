@@ -23,9 +23,6 @@ down_revision = "pledges_0001"
 branch_labels = None
 depends_on = None
 
-REFUSED = "audit entries are append-only: an existing entry cannot be replaced"
-
-
 def upgrade() -> None:
     if op.get_bind().dialect.name != "sqlite":
         return
@@ -33,7 +30,8 @@ def upgrade() -> None:
         "CREATE TRIGGER audit_entries_no_replace BEFORE INSERT ON audit_entries "
         "WHEN EXISTS (SELECT 1 FROM audit_entries WHERE seq = NEW.seq OR hash = NEW.hash "
         "OR prev_hash = NEW.prev_hash) "
-        f"BEGIN SELECT RAISE(ABORT, '{REFUSED}'); END")
+        "BEGIN SELECT RAISE(ABORT, "
+        "'audit entries are append-only: an existing entry cannot be replaced'); END")
 
 
 def downgrade() -> None:
