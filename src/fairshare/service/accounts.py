@@ -297,7 +297,8 @@ def has_accounts(ctx: Context) -> bool:
 def reset_accounts(ctx: Context,
                    specs: list[tuple[str, str, str, str | None]]) -> None:
     """Create each (username, password, role, jurisdiction) account, or give an existing one
-    that password (the demo instance's accounts, new passwords at every start)."""
+    that password (the demo instance's accounts, new passwords at every start). Every one is
+    marked ``demo`` (a normal ``serve`` refuses a database holding such an account)."""
     with write_transaction(ctx.engine) as conn:
         for username, password, role, jurisdiction in specs:
             exists = conn.execute(select(users.c.id).where(users.c.username == username)).first()
@@ -307,6 +308,7 @@ def reset_accounts(ctx: Context,
             else:
                 create_user(conn, username=username, password=password, role=role,
                             jurisdiction=jurisdiction)
+            conn.execute(update(users).where(users.c.username == username).values(demo=True))
 
 
 def find_replay(engine: Engine, *, scope_hash: str, key: str) -> dict[str, Any] | None:
