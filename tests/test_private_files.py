@@ -65,3 +65,18 @@ def test_an_existing_folder_is_left_as_it_is(tmp_path, permissive_umask):
     private_dir(tmp_path / "a" / "b")
     assert _mode(tmp_path) == 0o755
     assert _mode(tmp_path / "a") == _mode(tmp_path / "a" / "b") == 0o700
+
+
+def test_plans_written_by_run_and_arrivals_out_are_private(tmp_path, permissive_umask):
+    import datetime as dt
+
+    from fairshare.arrivals.io import write_plan as write_arrivals_plan
+    from fairshare.matching.io import write_plan
+
+    plan = tmp_path / "plans" / "plan.csv"
+    write_plan(plan, {"f2": "ON", "f1": None})
+    assert plan.read_text(encoding="utf-8").splitlines() == ["family_id,destination", "f1,", "f2,ON"]
+    later = tmp_path / "later" / "plan.csv"
+    write_arrivals_plan(later, {"f1": "QC"}, {"f1": dt.date(2026, 1, 5)})
+    assert {_mode(plan), _mode(later)} == {0o600}
+    assert {_mode(plan.parent), _mode(later.parent)} == {0o700}

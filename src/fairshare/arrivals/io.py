@@ -32,6 +32,7 @@ from fairshare.matching.io import (
     read_scores,
     write_problem,
 )
+from fairshare.privatefs import private_dir
 
 PERIOD_COLUMNS = ("code", "start", "end", "capacity")
 TARGET_COLUMNS = ("code", "target")
@@ -180,7 +181,8 @@ def _atomic_write(path: Path, header: tuple[str, ...], rows: list[list[str]], *,
                   escape: bool = True) -> None:
     from fairshare.csvsafe import escape_csv_cell
 
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
+    # mkstemp creates the file 0600 whatever the umask.
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
