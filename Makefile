@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: run test lint typecheck bench setup test-setup clean help
+.PHONY: run test lint typecheck bench audit sbom setup test-setup clean help
 
 help:
 	@echo "make run        set up and start fairshare on the embedded defaults (PORT=8000)"
@@ -13,6 +13,8 @@ help:
 	@echo "make lint       ruff"
 	@echo "make typecheck  mypy --strict"
 	@echo "make bench      benchmarks (ratios against baselines measured in the same run)"
+	@echo "make audit      pip-audit of the installed dependencies (fails if no database was reached)"
+	@echo "make sbom       CycloneDX SBOM of the environment in build/sbom.json"
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11+ is needed (set PYTHON=...)"; exit 1; }
@@ -35,6 +37,7 @@ run: setup
 test: test-setup
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
+	$(BIN)/bandit -q -r src -c pyproject.toml
 	$(BIN)/python -m pytest -q -p no:cacheprovider --timeout=900
 
 lint: setup
@@ -45,6 +48,16 @@ typecheck: setup
 
 bench: test-setup
 	$(BIN)/python -m benchmarks
+
+# Exit 0 only when every dependency was looked up; 3 when the vulnerability database could
+# not be reached (nothing is then claimed), 1 when a vulnerability is known.
+audit: setup
+	$(BIN)/python scripts/audit.py
+
+sbom: setup
+	mkdir -p build
+	$(BIN)/cyclonedx-py environment --of JSON -o build/sbom.json $(BIN)/python
+	@echo "wrote build/sbom.json"
 
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache

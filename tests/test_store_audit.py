@@ -14,6 +14,7 @@ from fairshare.store.engine import write_transaction
 from fairshare.store.tables import audit_entries
 
 registry = rf.registry
+sqlite_registry = rf.sqlite_registry
 
 
 def _append(ctx: Context, n: int) -> None:
@@ -108,3 +109,48 @@ def test_recomputed_hash_after_edit_still_breaks_the_link(registry: Context):
                       "WHERE seq = 3")
     result = verify_audit(registry)
     assert not result.ok and result.first_broken == 4
+
+
+def _first_entry(ctx: Context) -> dict[str, object]:
+    with ctx.engine.connect() as conn:
+        row = conn.execute(select(audit_entries).where(audit_entries.c.seq == 1)).one()
+    return dict(row._mapping)
+
+
+@pytest.mark.parametrize("clash", ["seq", "hash", "prev_hash"])
+def test_sqlite_insert_or_replace_cannot_rewrite_an_entry(sqlite_registry: Context, clash: str):
+    """REPLACE deletes the clashing row then inserts; it must be refused like a DELETE."""
+    _append(sqlite_registry, 2)
+    original = _first_entry(sqlite_registry)
+    forged = {**original, "actor": "mallory"}
+    if clash != "seq":
+        forged["seq"] = 10_000
+    for other in ("hash", "prev_hash"):
+        if other != clash:
+            forged[other] = f"{other[0]}" * 64
+    columns = ", ".join(forged)
+    values = ", ".join(f":{name}" for name in forged)
+    for verb in ("INSERT OR REPLACE", "REPLACE"):
+        with pytest.raises(DBAPIError, match="append-only"), sqlite_registry.engine.begin() as conn:
+            conn.execute(text(f"{verb} INTO audit_entries ({columns}) VALUES ({values})"), forged)
+    assert _first_entry(sqlite_registry) == original
+    assert verify_audit(sqlite_registry).ok
+
+
+def test_sqlite_connections_fire_delete_triggers_on_replace(sqlite_registry: Context):
+    with sqlite_registry.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA recursive_triggers").scalar() == 1
+
+
+def test_upsert_on_conflict_do_update_is_refused(registry: Context):
+    """``INSERT ... ON CONFLICT DO UPDATE`` (PostgreSQL, and SQLite's UPSERT) cannot edit."""
+    _append(registry, 2)
+    original = _first_entry(registry)
+    with pytest.raises(DBAPIError, match="append-only"), registry.engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO audit_entries (seq, at, actor, action, entity_type, entity_id, details, "
+            "prev_hash, hash) VALUES (:seq, :at, 'mallory', :action, :entity_type, :entity_id, "
+            ":details, :prev_hash, :hash) ON CONFLICT (seq) DO UPDATE SET actor = EXCLUDED.actor"),
+            original)
+    assert _first_entry(registry) == original
+    assert verify_audit(registry).ok

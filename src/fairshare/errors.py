@@ -67,3 +67,8 @@ class PermissionDeniedError(FairshareError):
 
 class ScenarioError(FairshareError):
     """A scenario grid, solidarity policy or sweep folder is malformed or inconsistent."""
+
+
+class DemoModeError(FairshareError):
+    """Demo and real data would meet: ``serve --demo`` on a real home, or demo accounts in a
+    registry served normally."""

@@ -29,13 +29,18 @@ def seed_demo(settings: Settings, *, families: int = DEMO_FAMILIES) -> list[tupl
     """Seed the demo data and create (or reset the passwords of) the demo accounts.
 
     Returns (username, password, role) for each demo account.
+
+    Raises:
+        DemoModeError: The home holds data that the demo did not create.
     """
     from fairshare.service import open_context
     from fairshare.service import seed_demo as seed_registry
     from fairshare.service.accounts import reset_accounts
+    from fairshare.service.demo import claim_demo_home
 
     ctx = open_context(settings.registry())
     try:
+        claim_demo_home(ctx)  # refuses a home that holds real data
         seed_registry(ctx, families=families, seed=1, actor="fairshare-demo")
         passwords = {username: "demo-" + secrets.token_urlsafe(12)
                      for username, _, _ in DEMO_ACCOUNTS}

@@ -32,6 +32,7 @@ from fairshare.matching.io import (
     read_scores,
     write_problem,
 )
+from fairshare.privatefs import private_dir
 
 PERIOD_COLUMNS = ("code", "start", "end", "capacity")
 TARGET_COLUMNS = ("code", "target")
@@ -180,7 +181,8 @@ def _atomic_write(path: Path, header: tuple[str, ...], rows: list[list[str]], *,
                   escape: bool = True) -> None:
     from fairshare.csvsafe import escape_csv_cell
 
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
+    # mkstemp creates the file 0600 whatever the umask.
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
@@ -208,7 +210,7 @@ def write_stream(folder: Path, stream: Stream) -> None:
     fam_path = folder / "families.csv"
     with fam_path.open(newline="", encoding="utf-8") as fh:
         rows = list(csv.reader(fh))
-    assert tuple(rows[0]) == FAMILY_COLUMNS
+    assert tuple(rows[0]) == FAMILY_COLUMNS  # nosec B101 # type narrowing / internal invariant
     _atomic_write(fam_path, (*FAMILY_COLUMNS, "arrived_on"),
                   [[*r, stream.arrived_on[r[0]].isoformat()] for r in rows[1:]], escape=False)
     if stream.periods:

@@ -151,7 +151,7 @@ def simulate(stream: Stream, policy: str, *, cadence: str = "week", seed: int = 
         notes.append(f"Hindsight: {hind.method}, {t_h:.2f} s.")
     batch_seconds: list[float] = []
     if policy == "hindsight":
-        assert hind is not None
+        assert hind is not None  # nosec B101 # type narrowing / internal invariant
         choice = hind.choice
         if progress is not None:
             progress(arrays.n_batches, arrays.n_batches)

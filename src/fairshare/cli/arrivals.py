@@ -12,6 +12,7 @@ import typer
 from fairshare.cli import app, synth_app
 from fairshare.cli.render import FORMAT_OPTION, OutputFormat, render
 from fairshare.errors import InputError
+from fairshare.privatefs import write_private_bytes, write_private_text
 
 
 def _days(text: str | None) -> int | None:
@@ -102,9 +103,9 @@ def simulate(
         from fairshare.arrivals.report import report_html, report_png
 
         if report is not None:
-            report.write_text(report_html(result), encoding="utf-8")
+            write_private_text(report, report_html(result))
         if png is not None:
-            png.write_bytes(report_png(result))
+            write_private_bytes(png, report_png(result))
     if fmt == OutputFormat.json:
         typer.echo(json.dumps(result.summary(), ensure_ascii=False))
         return

@@ -10,6 +10,7 @@ import typer
 
 from fairshare.cli import app, synth_app
 from fairshare.cli.render import FORMAT_OPTION, OutputFormat, render
+from fairshare.privatefs import write_private_text
 
 
 @app.command("match")
@@ -81,10 +82,9 @@ def match(
         if out is not None:
             write_plan(out, result.assignment)
         if explain is not None:
-            explain.write_text(json.dumps({"summary": result.summary(), "report": result.report,
-                                           "explanations": explanations},
-                                          ensure_ascii=False, indent=2, default=str),
-                               encoding="utf-8")
+            write_private_text(explain, json.dumps(
+                {"summary": result.summary(), "report": result.report,
+                 "explanations": explanations}, ensure_ascii=False, indent=2, default=str))
         bar.update(task, completed=len(phases))
     if fmt == OutputFormat.json:
         payload: dict[str, Any] = {**result.summary(), "report": result.report,

@@ -53,6 +53,7 @@ def serve(host: str = typer.Option("127.0.0.1", "--host", help="Address to liste
     else:
         settings = Settings.from_env(secure_cookies=secure)
         prepare_database(settings)
+        _refuse_demo_data(settings)
         typer.echo(f"fairshare: http://{host}:{port}/ (API: /api/v1, reference: /docs).")
         if not _has_accounts(settings):
             typer.echo("No account exists yet: create one with `fairshare users create NAME "
@@ -64,6 +65,17 @@ def serve(host: str = typer.Option("127.0.0.1", "--host", help="Address to liste
     # in logs).
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=False,
                 proxy_headers=False, server_header=False)
+
+
+def _refuse_demo_data(settings: object) -> None:
+    from fairshare.service import open_context
+    from fairshare.service.demo import refuse_demo_data
+
+    ctx = open_context(settings.registry())  # type: ignore[attr-defined]
+    try:
+        refuse_demo_data(ctx)
+    finally:
+        ctx.close()
 
 
 def _has_accounts(settings: object) -> bool:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from fairshare.errors import InputError
+from fairshare.privatefs import open_private, write_private_text
 
 
 def escape_formula(value: Any) -> Any:
@@ -29,12 +30,11 @@ def write_export(rows: Sequence[Mapping[str, Any]], columns: Sequence[str],
     suffix = p.suffix.lower()
     if suffix not in (".csv", ".json"):
         raise InputError(f"{p}: exports are written as .csv or .json.")
-    p.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".json":
-        p.write_text(json.dumps([{c: r.get(c) for c in columns} for r in rows],
-                                ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        write_private_text(p, json.dumps([{c: r.get(c) for c in columns} for r in rows],
+                                         ensure_ascii=False, indent=1) + "\n")
         return p
-    with p.open("w", encoding="utf-8", newline="") as handle:
+    with open_private(p, newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(columns)
         for r in rows:

@@ -14,6 +14,7 @@ import secrets
 from pathlib import Path
 
 from fairshare.errors import StoreError
+from fairshare.privatefs import private_dir
 
 KEY_BYTES = 32
 
@@ -28,8 +29,9 @@ def ensure_key(keys_dir: Path, agreement_id: str) -> Path:
     path = key_path(keys_dir, agreement_id)
     if path.exists():
         return path
-    keys_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(keys_dir)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    os.fchmod(fd, 0o600)
     with os.fdopen(fd, "w", encoding="ascii") as handle:
         handle.write(secrets.token_hex(KEY_BYTES) + "\n")
     return path

@@ -22,7 +22,7 @@ OCCUPATIONS = _VOCABULARY.occupation_groups
 def synth_claimant_rows(*, families: int, seed: int, current: str = "QC",
                         start: dt.date = dt.date(2025, 6, 1)) -> list[dict[str, str]]:
     """``families`` families (1-7 persons) as import rows; the same seed gives the same rows."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # nosec B311 # seeded synthetic demo data, never used for security
     rows: list[dict[str, str]] = []
     person = 0
     for f in range(1, families + 1):
@@ -83,7 +83,7 @@ CAPACITY_COLUMNS = ("offer_id", "jurisdiction", "period", "persons", "units_1_2"
 def synth_capacity_rows(*, seed: int, persons: int = 400,
                         expires_on: dt.date = dt.date(2027, 6, 30)) -> list[dict[str, str]]:
     """Capacity offers from the destinations, about ``persons`` places in all."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # nosec B311 # seeded synthetic demo data, never used for security
     weights = {"ON": 30, "NB": 10, "NS": 10, "MB": 10, "SK": 8, "AB": 14, "BC": 12, "NL": 3,
                "PE": 3}
     total = sum(weights.values())

@@ -34,6 +34,7 @@ from fairshare.matching.problem import (
     Problem,
     ScoreTable,
 )
+from fairshare.privatefs import open_private
 
 FAMILY_COLUMNS = ("family_id", "size", "consent", "current", "excluded", "preferences",
                   "services", "ties")
@@ -328,8 +329,8 @@ def read_problem(families: Path, destinations: Path, scores: Path | None,
 
 
 def write_plan(path: Path, assignment: Mapping[str, str | None]) -> None:
-    """Write ``family_id,destination`` rows sorted by family id (empty: unplaced)."""
-    with path.open("w", newline="", encoding="utf-8") as fh:
+    """Write ``family_id,destination`` rows sorted by family id (empty: unplaced), mode 0600."""
+    with open_private(path, newline="") as fh:
         w = csv.writer(fh)
         w.writerow(["family_id", "destination"])
         for fid in sorted(assignment):

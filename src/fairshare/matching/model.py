@@ -383,7 +383,7 @@ def define_matrix(pairs: Pairs, cols: IntArray, spec: RowSpec, floor_coef: Float
         entries_vals.append(size)
         extra += 1
     if spec.floor is not None:
-        assert floor_coef is not None
+        assert floor_coef is not None  # nosec B101 # type narrowing / internal invariant
         entries_rows.append(np.full(len(cols), extra))
         entries_vals.append(floor_coef[cols])
     rows = np.stack(entries_rows, axis=1)

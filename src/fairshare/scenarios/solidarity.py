@@ -118,12 +118,12 @@ def _parse_version(path: Path, i: int, raw: Any) -> SolidarityVersion:
             raise ScenarioError(f"{path}{where}: '{name}' must be true or false.")
         flags[name] = value
     tolerance = _number(path, where, raw.get("tolerance", 0.0), "tolerance")
-    assert tolerance is not None
+    assert tolerance is not None  # nosec B101 # type narrowing / internal invariant
     if tolerance >= 1:
         raise ScenarioError(f"{path}{where}: 'tolerance' is a fraction of the fair share, below 1.")
     pool = _number(path, where, raw.get("pool_persons"), "pool_persons", allow_none=True)
     amount = _number(path, where, _need(path, raw, "amount_per_person", where), "amount_per_person")
-    assert amount is not None
+    assert amount is not None  # nosec B101 # type narrowing / internal invariant
     return SolidarityVersion(
         effective=effective, amount_per_person=amount,
         amount_confidence=str(_need(path, raw, "amount_confidence", where)),

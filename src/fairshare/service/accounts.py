@@ -66,7 +66,8 @@ __all__ = [
     "withdraw_token",
 ]
 
-TOKEN_PREFIX = "fs_"  # noqa: S105 - a public marker, not a secret
+# A public marker that makes leaked tokens recognisable, not a secret.
+TOKEN_PREFIX = "fs_"  # noqa: S105  # nosec B105
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 MIN_PASSWORD = 12
 
@@ -149,7 +150,7 @@ def create_user(conn: Connection, *, username: str, password: str, role: str,
         username=username, password_hash=hash_password(password), role=role_value.value,
         jurisdiction=jurisdiction, created_at=now()))
     pk = result.inserted_primary_key
-    assert pk is not None
+    assert pk is not None  # nosec B101 # type narrowing / internal invariant
     return User(id=int(pk[0]), username=username, role=role_value, jurisdiction=jurisdiction)
 
 
@@ -178,7 +179,7 @@ def create_token(conn: Connection, *, username: str, name: str,
         user_id=row[0], name=name, token_sha256=sha256(secret), created_at=now(),
         expires_at=expires_at))
     pk = result.inserted_primary_key
-    assert pk is not None
+    assert pk is not None  # nosec B101 # type narrowing / internal invariant
     return int(pk[0]), secret
 
 
@@ -296,7 +297,8 @@ def has_accounts(ctx: Context) -> bool:
 def reset_accounts(ctx: Context,
                    specs: list[tuple[str, str, str, str | None]]) -> None:
     """Create each (username, password, role, jurisdiction) account, or give an existing one
-    that password (the demo instance's accounts, new passwords at every start)."""
+    that password (the demo instance's accounts, new passwords at every start). Every one is
+    marked ``demo`` (a normal ``serve`` refuses a database holding such an account)."""
     with write_transaction(ctx.engine) as conn:
         for username, password, role, jurisdiction in specs:
             exists = conn.execute(select(users.c.id).where(users.c.username == username)).first()
@@ -306,6 +308,7 @@ def reset_accounts(ctx: Context,
             else:
                 create_user(conn, username=username, password=password, role=role,
                             jurisdiction=jurisdiction)
+            conn.execute(update(users).where(users.c.username == username).values(demo=True))
 
 
 def find_replay(engine: Engine, *, scope_hash: str, key: str) -> dict[str, Any] | None:

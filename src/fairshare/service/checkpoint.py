@@ -22,6 +22,7 @@ from typing import Any
 
 from fairshare.errors import InputError, StoreError
 from fairshare.exchange.reader import Document, Source
+from fairshare.privatefs import private_dir, write_private_text
 from fairshare.service.context import Context
 from fairshare.service.models import CheckpointInfo
 from fairshare.store.audit import canonical_json, utc_text
@@ -51,8 +52,9 @@ def _load_private(keys_dir: Path, *, create: bool) -> Any:
         pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                 serialization.NoEncryption())
         try:
-            keys_dir.mkdir(parents=True, exist_ok=True)
+            private_dir(keys_dir)
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            os.fchmod(fd, 0o600)
         except OSError as exc:
             raise StoreError(f"Cannot create the audit signing key {path} ({exc.strerror}); "
                              "set FAIRSHARE_KEYS_DIR to a writable folder.") from exc
@@ -98,8 +100,7 @@ def write_checkpoint(ctx: Context, *, out: str | Path) -> CheckpointInfo:
     doc["signature"] = key.sign(_payload(doc)).hex()
     path = Path(out)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+        write_private_text(path, json.dumps(doc, indent=2) + "\n")
     except OSError as exc:
         raise InputError(f"{path}: cannot write the checkpoint ({exc.strerror}).") from exc
     return CheckpointInfo(str(path), doc["seq"], doc["hash"], doc["public_key"])

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sqlalchemy import Connection, func, insert, select
+
+from fairshare.errors import DemoModeError
 from fairshare.exchange.agreements import synth_agreement_yaml
 from fairshare.exchange.synth import (
     synth_capacity_rows,
@@ -17,8 +20,59 @@ from fairshare.service.context import Context
 from fairshare.service.imports import import_claimants
 from fairshare.service.models import ImportResult
 from fairshare.service.scoring_models import add_model
+from fairshare.store.accounts import instance_marks, users
+from fairshare.store.engine import read_transaction, write_transaction
+from fairshare.store.tables import agreements, capacity_offers, families, runs, scoring_models
 
 DEMO_HISTORY_PERSONS = 2000  # small: `make run` trains the demo model in a few seconds
+MODE_MARK = "mode"
+DEMO_MODE = "demo"
+_DATA_TABLES = (agreements, families, capacity_offers, runs, scoring_models, users)
+
+
+def _demo_marked(conn: Connection) -> bool:
+    value = conn.execute(select(instance_marks.c.value)
+                         .where(instance_marks.c.name == MODE_MARK)).scalar()
+    return value == DEMO_MODE
+
+
+def claim_demo_home(ctx: Context) -> None:
+    """Mark the registry as a demo registry, refusing one that holds data the demo did not make.
+
+    Raises:
+        DemoModeError: The registry is not marked demo and holds agreements, families,
+            capacity, runs, models or accounts (a real home: the demo must never touch it).
+    """
+    with write_transaction(ctx.engine) as conn:
+        if _demo_marked(conn):
+            return
+        held = [f"{table.name}: {count}" for table in _DATA_TABLES
+                if (count := conn.execute(select(func.count()).select_from(table)).scalar_one())]
+        if held:
+            raise DemoModeError(
+                f"{ctx.settings.home}: this home holds data that `serve --demo` did not create; "
+                "the demo never runs on real data. Point FAIRSHARE_DEMO_HOME at an empty folder "
+                "(or delete an old demo folder).", details=held)
+        conn.execute(insert(instance_marks).values(name=MODE_MARK, value=DEMO_MODE,
+                                                   set_at=ctx.now()))
+
+
+def refuse_demo_data(ctx: Context) -> None:
+    """A normal ``serve`` refuses a demo registry and any database holding demo accounts.
+
+    Raises:
+        DemoModeError: The registry is marked demo, or demo accounts exist in it.
+    """
+    with read_transaction(ctx.engine) as conn:
+        marked = _demo_marked(conn)
+        demo_users = sorted(conn.execute(select(users.c.username)
+                                         .where(users.c.demo.is_(True))).scalars())
+    if marked or demo_users:
+        raise DemoModeError(
+            f"{ctx.settings.home}: this registry was made by `serve --demo` or holds its demo "
+            "accounts (whose passwords are printed at every demo start); it is never served as a "
+            "real instance. Use `serve --demo` for it, or a new FAIRSHARE_HOME for real data.",
+            details=[f"demo account: {u}" for u in demo_users])
 
 
 def seed_demo(ctx: Context, *, families: int = 40, seed: int = 1,

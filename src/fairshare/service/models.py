@@ -11,7 +11,7 @@ from typing import Any
 class _Base:
     def as_dict(self) -> dict[str, Any]:
         """A JSON-friendly dict (dates as ISO text)."""
-        assert dataclasses.is_dataclass(self)
+        assert dataclasses.is_dataclass(self)  # nosec B101 # type narrowing / internal invariant
         return dict(_plain(dataclasses.asdict(self)))
 
 

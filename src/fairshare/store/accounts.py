@@ -9,7 +9,7 @@ migration chain.
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, String, Table, Text, false
 
 from fairshare.store.tables import metadata
 
@@ -24,6 +24,16 @@ users = Table(
     Column("jurisdiction", String(8), nullable=True),
     Column("created_at", UTC_TS, nullable=False),
     Column("disabled_at", UTC_TS, nullable=True),
+    # Created by `serve --demo`; a normal `serve` refuses a database that holds one.
+    Column("demo", Boolean, nullable=False, server_default=false()),
+)
+
+# Marks on the registry as a whole: ("mode", "demo") for a registry `serve --demo` created.
+instance_marks = Table(
+    "instance_marks", metadata,
+    Column("name", String(32), primary_key=True),
+    Column("value", String(200), nullable=False),
+    Column("set_at", UTC_TS, nullable=False),
 )
 
 api_tokens = Table(

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 from fairshare.errors import StoreError
+from fairshare.privatefs import create_private_file
 
 _WRITE = "fairshare_write"
 
@@ -25,14 +26,17 @@ _WRITE = "fairshare_write"
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     """An engine for ``url`` (``sqlite:///path`` or ``postgresql+psycopg://...``).
 
-    For SQLite the parent folder is created and every connection gets the pragmas
-    ``journal_mode=WAL``, ``synchronous=FULL``, ``foreign_keys=ON`` and a 30 s busy timeout.
+    For SQLite the database file is created 0600 in a 0700 folder (see
+    :mod:`fairshare.privatefs`) and every connection gets the pragmas
+    ``journal_mode=WAL``, ``synchronous=FULL``, ``foreign_keys=ON``, ``recursive_triggers=ON``
+    (so a REPLACE fires DELETE triggers) and a 30 s busy timeout.
     """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         if database and database != ":memory:" and not database.startswith("file:"):
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            # Created 0600 before SQLite opens it: its -wal and -shm files take the same mode.
+            create_private_file(Path(database).expanduser())
         engine = create_engine(url, echo=echo, connect_args={"timeout": 30})
         _configure_sqlite(engine)
         return engine
@@ -51,6 +55,9 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
+        # A REPLACE deletes the row it clashes with; only with recursive triggers on do
+        # DELETE triggers (the audit table's append-only guard) fire for that deletion.
+        cursor.execute("PRAGMA recursive_triggers=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
 

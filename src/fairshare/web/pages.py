@@ -117,7 +117,8 @@ def _record_failure(request: Request, username: str) -> None:
 
 
 @router.post("/login", response_class=HTMLResponse)
-def login(request: Request, username: Annotated[str, Form(max_length=64)],
+# The empty default is the CSRF form field's, not a password.
+def login(request: Request, username: Annotated[str, Form(max_length=64)],  # nosec B107
           password: Annotated[str, Form(max_length=200)],
           csrf_token: Annotated[str, Form(max_length=200)] = "",
           next: Annotated[str, Form(max_length=500)] = "/") -> Response:
@@ -148,7 +149,7 @@ def login(request: Request, username: Annotated[str, Form(max_length=64)],
 
 
 @router.post("/logout")
-def logout(request: Request, principal: PagePrincipal,
+def logout(request: Request, principal: PagePrincipal,  # nosec B107 # empty form default, not a password
            csrf_token: Annotated[str, Form(max_length=200)] = "") -> Response:
     """End the session."""
     require_form_csrf(principal, csrf_token)

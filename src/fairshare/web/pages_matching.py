@@ -55,7 +55,7 @@ def _model_choices(request: Request) -> list[dict[str, str]]:
 
 
 @router.post("/matching/runs")
-def create_run(request: Request, principal: PagePrincipal,
+def create_run(request: Request, principal: PagePrincipal,  # nosec B107 # empty form default, not a password
                policy: Annotated[str, Form(max_length=40)] = "balanced",
                key: Annotated[str, Form(max_length=100)] = "canada-population",
                solver: Annotated[str, Form(max_length=20)] = "auto",
@@ -80,7 +80,7 @@ def create_run(request: Request, principal: PagePrincipal,
 
 
 @router.post("/matching/assign")
-def assign(request: Request, principal: PagePrincipal,
+def assign(request: Request, principal: PagePrincipal,  # nosec B107 # empty form default, not a password
            family_id: Annotated[str, Form(min_length=1, max_length=200)],
            to: Annotated[str, Form(min_length=2, max_length=2, pattern="^[A-Z]{2}$")],
            reason_code: Annotated[str, Form(max_length=40)],
@@ -190,7 +190,8 @@ def explanation_page(request: Request, run_id: str, family_id: str,
 
 
 @router.post("/matching/runs/{run_id}/families/{family_id}/decide")
-def decide(request: Request, run_id: str, family_id: str, principal: PagePrincipal,
+# The empty default is a form field's (note or CSRF token), not a password.
+def decide(request: Request, run_id: str, family_id: str, principal: PagePrincipal,  # nosec B107
            kind: Annotated[str, Form(pattern="^(accept|override)$")],
            reason: Annotated[str, Form(min_length=3, max_length=2000)],
            to: Annotated[str, Form(max_length=8)] = "",

@@ -26,7 +26,7 @@ def _run(connection: Connection) -> None:
 
 def run_migrations_online() -> None:
     """Run on the caller's connection, or open one from the configured URL."""
-    assert config is not None
+    assert config is not None  # nosec B101 # type narrowing / internal invariant
     connection = config.attributes.get("connection")
     if connection is not None:
         _run(connection)
