@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "prices_0001"
-down_revision = "pledges_0001"
+down_revision = "demo_marks_0001"
 branch_labels = None
 depends_on = None
 
