@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import typer
 
 from fairshare.cli import app
@@ -17,8 +19,7 @@ def _show(info: dict[str, object], fmt: OutputFormat, title: str) -> None:
     if fmt is OutputFormat.json:
         _json(info)
         return
-    prices = info["prices"]
-    assert isinstance(prices, dict)
+    prices = cast("dict[str, float]", info["prices"])
     render([{"destination": c, "price_per_person": p} for c, p in sorted(prices.items())], fmt,
            title=title, caption=f"horizon {info['horizon_days']} days, {info['samples']} "
                                 f"sample(s), seed {info['seed']}, model {info['model_id']}, "
