@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -13,6 +14,9 @@ from fairshare.cli import app, synth_app
 from fairshare.cli.render import FORMAT_OPTION, OutputFormat, render
 from fairshare.errors import InputError
 from fairshare.privatefs import write_private_bytes, write_private_text
+
+if TYPE_CHECKING:
+    from fairshare.arrivals import Stream
 
 
 def _days(text: str | None) -> int | None:
@@ -27,12 +31,26 @@ def _days(text: str | None) -> int | None:
 
 @app.command("simulate")
 def simulate(
-    families: Path = typer.Option(..., "--families", help="families.csv as for `match`, plus "
-                                  "arrived_on (YYYY-MM-DD, required)."),
-    destinations: Path = typer.Option(..., "--destinations", help="destinations.csv: code,"
-                                      "capacity (for the whole horizon) [,max,services]."),
-    scores: Path = typer.Option(..., "--scores", help="scores.csv: family_id,destination,"
-                                "score, as for `match`."),
+    families: Path | None = typer.Option(None, "--families", help="families.csv as for "
+                                         "`match`, plus arrived_on (YYYY-MM-DD, required)."),
+    destinations: Path | None = typer.Option(None, "--destinations", help="destinations.csv: "
+                                             "code,capacity (for the whole horizon) "
+                                             "[,max,services]."),
+    scores: Path | None = typer.Option(None, "--scores", help="scores.csv: family_id,"
+                                       "destination,score, as for `match`."),
+    from_registry: bool = typer.Option(False, "--from-registry", help="Instead of the three "
+                                       "files: the registry's waiting families dated by "
+                                       "arrived_on, its active capacity offers and the "
+                                       "latest model's scores (as `run create` sees them)."),
+    since: str | None = typer.Option(None, "--since", metavar="YYYY-MM-DD", help="With "
+                                     "--from-registry: families that arrived on or after."),
+    until: str | None = typer.Option(None, "--until", metavar="YYYY-MM-DD", help="With "
+                                     "--from-registry: families that arrived on or before."),
+    key: str = typer.Option("canada-population", "--key", help="With --from-registry: the "
+                            "distribution key of the fair-share gaps (as for `run create`)."),
+    model: str | None = typer.Option(None, "--model", metavar="ID", help="With "
+                                     "--from-registry: a model id, or 'default' (default: the "
+                                     "latest added model, else the default scorer)."),
     periods: Path | None = typer.Option(None, "--periods", help="periods.csv: code,start,end,"
                                         "capacity (sub-quotas per period)."),
     carry_forward: bool = typer.Option(False, "--carry-forward/--no-carry-forward",
@@ -71,7 +89,7 @@ def simulate(
     from rich.progress import Progress
 
     from fairshare.arrivals import simulate as run
-    from fairshare.arrivals.io import read_stream, read_targets, write_plan
+    from fairshare.arrivals.io import read_targets, write_plan
     from fairshare.arrivals.options import make_options
 
     if fmt == OutputFormat.csv:
@@ -83,8 +101,9 @@ def simulate(
             overrides[name] = value
     console = Console(stderr=True)
     with console.status("Reading the stream..."):
-        stream = read_stream(families, destinations, scores, periods,
-                             carry_forward=carry_forward)
+        stream = _stream(families, destinations, scores, periods, carry_forward=carry_forward,
+                         from_registry=from_registry, since=since, until=until, key=key,
+                         model=model)
         if targets is not None:
             overrides["targets"] = read_targets(
                 targets, {d.code for d in stream.problem.destinations})
@@ -125,6 +144,46 @@ def simulate(
              "unacceptable": m.unacceptable[c]} for c in m.fill], fmt,
            title="Placements over the year", caption=caption,
            columns=["destination", "persons", "target", "largest_gap", "unacceptable"])
+
+
+def _date_option(name: str, text: str | None) -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"{name}: {text!r} is not a date (YYYY-MM-DD).") from None
+
+
+def _stream(families: Path | None, destinations: Path | None, scores: Path | None,
+            periods: Path | None, *, carry_forward: bool, from_registry: bool,
+            since: str | None, until: str | None, key: str, model: str | None) -> Stream:
+    """The stream to simulate: the three files, or the registry (never both)."""
+    files = {"--families": families, "--destinations": destinations, "--scores": scores}
+    if from_registry:
+        given = [name for name, path in files.items() if path is not None]
+        if given or periods is not None:
+            raise InputError(f"--from-registry reads the families, capacity and scores from "
+                             f"the registry: leave out {', '.join(given) or '--periods'}.")
+        from fairshare.cli.registry import _ctx
+        from fairshare.service.streams import registry_stream
+
+        ctx = _ctx()
+        try:
+            return registry_stream(ctx, key=key, model=model,
+                                   since=_date_option("--since", since),
+                                   until=_date_option("--until", until))
+        finally:
+            ctx.close()
+    if since is not None or until is not None or model is not None:
+        raise InputError("--since, --until and --model apply to --from-registry only.")
+    if families is None or destinations is None or scores is None:
+        missing = [name for name, path in files.items() if path is None]
+        raise InputError(f"Missing {', '.join(missing)}: give the three files of the stream, "
+                         "or --from-registry.")
+    from fairshare.arrivals.io import read_stream
+
+    return read_stream(families, destinations, scores, periods, carry_forward=carry_forward)
 
 
 def _pct(value: float | None) -> str:

@@ -53,11 +53,15 @@ def _schema() -> pa.Schema:
 def _atomic_write(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.parent / f".{path.name}.{os.getpid()}.tmp"
-    with tmp.open("wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    tmp.replace(path)
+    try:
+        with tmp.open("wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        tmp.replace(path)
+    except BaseException:  # Ctrl-C mid-write included: leave whole files only
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def cell_path(out: Path, scenario: str, cell_id: str) -> Path:
@@ -158,6 +162,8 @@ def prepare(out: Path, grid: Grid) -> dict[str, Any]:
                 f"{out} holds a sweep of another grid ({existing['grid']['name']}, hash "
                 f"{existing['grid']['hash'][:12]}); this grid's hash is {grid.grid_hash[:12]}. "
                 "Choose another --out folder, or delete that one to start over.")
+        for stale in out.rglob(".*.tmp"):  # a write cut short by a kill: never a whole cell
+            stale.unlink(missing_ok=True)
         return existing
     if out.exists() and any(out.iterdir()):
         raise ScenarioError(f"{out} is not empty and holds no sweep; choose an empty or new folder.")

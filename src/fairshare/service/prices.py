@@ -17,7 +17,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Row, func, insert, select
+from sqlalchemy import Connection, Row, insert, select
 
 from fairshare.errors import InputError, NotFoundError
 from fairshare.service.common import as_utc, record, row_refs
@@ -25,8 +25,9 @@ from fairshare.service.context import Context
 from fairshare.service.models import _Base
 from fairshare.service.scoring_models import choose_model, load_checked, score_problem
 from fairshare.service.snapshot import problem_to_json, sha256_json
+from fairshare.service.streams import first_arrivals
 from fairshare.store.engine import read_transaction, write_transaction
-from fairshare.store.tables import claimants, destination_prices
+from fairshare.store.tables import destination_prices
 
 if TYPE_CHECKING:
     from fairshare.matching import Problem
@@ -101,9 +102,7 @@ def update_prices(ctx: Context, *, horizon_days: int = DEFAULT_HORIZON_DAYS,
     today = ctx.today()
     since = today - dt.timedelta(days=horizon_days)
     with write_transaction(ctx.engine) as conn:
-        first = dict(conn.execute(select(claimants.c.family_id, func.min(
-            claimants.c.arrived_on)).where(claimants.c.arrived_on.is_not(None))
-            .group_by(claimants.c.family_id)).all())  # a family arrives with its first member
+        first = first_arrivals(conn)  # a family arrives with its first member
         recent = sum(1 for d in first.values() if since < d <= today)
         chosen = choose_model(conn, model)
         loaded = load_checked(chosen) if chosen is not None else None
