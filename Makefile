@@ -38,7 +38,7 @@ test: test-setup
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/bandit -q -r src -c pyproject.toml
-	$(BIN)/python -m pytest -q -p no:cacheprovider --timeout=900
+	$(BIN)/python -m pytest -q -p no:cacheprovider --timeout=900 -n auto
 
 lint: setup
 	$(BIN)/ruff check src tests benchmarks
