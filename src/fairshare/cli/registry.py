@@ -103,14 +103,29 @@ def init_cmd(demo: bool = typer.Option(False, "--demo", help="Also seed an examp
                                        "outcome model trained on a synthetic history."),
              families: int = typer.Option(40, "--families", min=1, max=5000,
                                           help="Families seeded by --demo."),
+             app_role: str | None = typer.Option(
+                 None, "--app-role", metavar="ROLE",
+                 help="PostgreSQL: create or update the restricted role the server connects "
+                      "as (no table ownership, audit append-only); run as the owner after "
+                      "every upgrade."),
              by: str | None = BY_OPTION) -> None:
     """Create or migrate the database ($FAIRSHARE_DATABASE_URL, default
     $FAIRSHARE_HOME/fairshare.sqlite) and load the reference data. Safe to run again."""
     from fairshare.service import init_database, seed_demo
 
     ctx = _ctx(create=True)
+    if app_role is not None and ctx.engine.dialect.name != "postgresql":
+        raise InputError("--app-role applies to PostgreSQL: SQLite has no roles (protect the "
+                         "file with the operating system's permissions instead).")
     report = init_database(ctx, actor=by)
     typer.echo(f"Database ready: {report.database} (revision {report.revision}).")
+    if app_role is not None:
+        from fairshare.service.setup import grant_app_role
+
+        grant_app_role(ctx, app_role, actor=by)
+        typer.echo(f"Role {app_role}: may read and write the registry, append to the audit "
+                   "log, and nothing else (owns no table, cannot disable triggers). Connect "
+                   "`fairshare serve` with a FAIRSHARE_DATABASE_URL naming it.")
     if demo:
         result = seed_demo(ctx, families=families, actor=by)
         from fairshare.service import list_models

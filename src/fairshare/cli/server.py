@@ -6,6 +6,7 @@ import contextlib
 import ipaddress
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
@@ -36,6 +37,14 @@ def serve(host: str = typer.Option("127.0.0.1", "--host", help="Address to liste
           demo: bool = typer.Option(False, "--demo", help="Use a separate demo database seeded "
                                     "with the shipped Canadian data, a synthetic batch and demo "
                                     "accounts (printed at start). Never for real data."),
+          checkpoint_dir: Path | None = typer.Option(
+              None, "--checkpoint-dir", envvar="FAIRSHARE_CHECKPOINT_DIR",
+              help="Write a signed audit checkpoint into this folder at start, every "
+                   "--checkpoint-minutes while serving, and at stop (when the chain moved). "
+                   "Choose a folder outside the database's reach."),
+          checkpoint_minutes: float = typer.Option(
+              60.0, "--checkpoint-minutes", envvar="FAIRSHARE_CHECKPOINT_MINUTES",
+              help="Minutes between scheduled checkpoints."),
           ) -> None:
     """Start the web dashboard and the REST API (http://HOST:PORT, API under /api/v1)."""
     import uvicorn
@@ -63,8 +72,22 @@ def serve(host: str = typer.Option("127.0.0.1", "--host", help="Address to liste
                    "TLS-terminating proxy.", err=True)
     # No access log: request paths name pseudonymous family ids (docs/trust.md: no personal data
     # in logs).
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=False,
-                proxy_headers=False, server_header=False)
+    schedule = None
+    if checkpoint_dir is not None:
+        from fairshare.service import open_context
+        from fairshare.service.checkpoint import CheckpointSchedule
+
+        schedule = CheckpointSchedule(open_context(settings.registry()), checkpoint_dir,
+                                      checkpoint_minutes).start()
+        typer.echo(f"Audit checkpoints: {checkpoint_dir.resolve()} every "
+                   f"{checkpoint_minutes:g} min.")
+    try:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="info",
+                    access_log=False, proxy_headers=False, server_header=False)
+    finally:
+        if schedule is not None:
+            schedule.stop()
+            schedule.ctx.close()
 
 
 def _refuse_demo_data(settings: object) -> None:

@@ -166,3 +166,78 @@ def check_checkpoint(ctx: Context, conn: Any, doc: dict[str, Any]) -> str | None
         return (f"entry {doc['seq']} is not the one the checkpoint of {doc['at']} signed: the "
                 "chain was rewritten from that entry or before.")
     return None
+
+
+def checkpoint_if_changed(ctx: Context, folder: str | Path) -> CheckpointInfo | None:
+    """Write ``folder/checkpoint-<seq>.json`` for the chain's head unless one exists already
+    for that entry (or the chain is empty); returns what was written, else None."""
+    with read_transaction(ctx.engine) as conn:
+        head = conn.execute(select_head()).first()
+    if head is None:
+        return None
+    path = Path(folder) / f"checkpoint-{int(head.seq):012d}.json"
+    if path.exists():
+        return None
+    return write_checkpoint(ctx, out=path)
+
+
+class CheckpointSchedule:
+    """Signed checkpoints written by a background thread: at start, every ``minutes``, and at
+    stop (``serve --checkpoint-dir DIR``). A checkpoint is written only when the head moved;
+    a failure is logged and retried at the next tick (it never stops the server).
+
+    The folder should be outside the database's reach (another disk, a mounted share the
+    auditor owns): a checkpoint beside the database can be deleted with it.
+    """
+
+    def __init__(self, ctx: Context, folder: str | Path, minutes: float) -> None:
+        import threading
+
+        if not minutes > 0:
+            raise InputError(f"--checkpoint-minutes {minutes}: give a positive number of "
+                             "minutes.")
+        self.ctx = ctx
+        self.folder = Path(folder)
+        self.seconds = minutes * 60.0
+        self.written: list[CheckpointInfo] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="fairshare-checkpoints",
+                                        daemon=True)
+
+    def tick(self) -> CheckpointInfo | None:
+        """One checkpoint now, if the head moved (errors logged, not raised)."""
+        import logging
+
+        try:
+            info = checkpoint_if_changed(self.ctx, self.folder)
+        except Exception as exc:  # keep serving; the next tick tries again
+            logging.getLogger("fairshare.checkpoint").error(
+                "scheduled audit checkpoint failed: %s", exc)
+            return None
+        if info is not None:
+            self.written.append(info)
+            logging.getLogger("fairshare.checkpoint").info(
+                "audit checkpoint of entry %s written to %s", info.seq, info.path)
+        return info
+
+    def _loop(self) -> None:
+        self.tick()
+        while not self._stop.wait(self.seconds):
+            self.tick()
+
+    def start(self) -> CheckpointSchedule:
+        """Check the folder can be written, then start the thread."""
+        try:
+            private_dir(self.folder)
+        except OSError as exc:
+            raise InputError(f"--checkpoint-dir {self.folder}: cannot create or use the "
+                             f"folder ({exc.strerror}).") from exc
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop the thread and write a last checkpoint."""
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+        self.tick()

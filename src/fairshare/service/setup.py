@@ -61,6 +61,26 @@ def init_database(ctx: Context, *, actor: str | None = None) -> StatusReport:
     return status(ctx)
 
 
+def grant_app_role(ctx: Context, role: str, *, actor: str | None = None) -> list[str]:
+    """On PostgreSQL, create or update the application's restricted role (see
+    :mod:`fairshare.store.pg_roles`) and audit it; returns the statements run.
+
+    Raises:
+        InputError: SQLite, a bad role name, the owner itself, or a superuser role.
+    """
+    from fairshare.errors import InputError
+    from fairshare.store.pg_roles import grant_app_role as grant
+
+    try:
+        statements = grant(ctx.engine, role)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+    with write_transaction(ctx.engine) as conn:
+        record(conn, at=ctx.now(), actor=actor or ctx.settings.actor, action="database.app_role",
+               entity_type="database", entity_id=role, details={"statements": statements})
+    return statements
+
+
 def status(ctx: Context) -> StatusReport:
     """Counts of claimants, families, consents, runs, recommendations, decisions, transfers and
     audit entries (all zero-safe when the database was never initialised)."""
