@@ -80,3 +80,21 @@ def test_plans_written_by_run_and_arrivals_out_are_private(tmp_path, permissive_
     write_arrivals_plan(later, {"f1": "QC"}, {"f1": dt.date(2026, 1, 5)})
     assert {_mode(plan), _mode(later)} == {0o600}
     assert {_mode(plan.parent), _mode(later.parent)} == {0o700}
+
+
+def test_maps_charts_and_sweep_files_are_private(tmp_path, permissive_umask):
+    from fairshare.analysis import balance_frame
+    from fairshare.charts import write_map
+    from fairshare.scenarios.grid import load_grid
+    from fairshare.scenarios.results import prepare
+
+    df = balance_frame("canada-population", years="2024", cumulative=True)
+    written = [tmp_path / f"map.{suffix}" for suffix in ("html", "svg", "png")]
+    for path in written:
+        write_map(df, path)
+    root = Path(__file__).resolve().parents[1]
+    sweep = tmp_path / "sweeps" / "small"
+    prepare(sweep, load_grid(root / "examples" / "sweep-small.yaml"))
+    written.append(sweep / "manifest.json")
+    assert {_mode(p) for p in written} == {0o600}
+    assert _mode(sweep) == _mode(sweep.parent) == 0o700

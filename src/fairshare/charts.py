@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from fairshare import palette
 from fairshare.errors import InputError
+from fairshare.privatefs import write_private_text
 from fairshare.scene import Box, Line, Scene, Text, save_raster, to_svg
 
 if TYPE_CHECKING:
@@ -194,11 +195,11 @@ def _write(scenes: Sequence[Scene], path: Path, suffix: str, *, lang: str, title
            ids: Sequence[str], css: str) -> None:
     if suffix == ".html":
         svgs = [to_svg(s, element_id=i, css_class=css) for s, i in zip(scenes, ids, strict=True)]
-        path.write_text(_page(lang, title, svgs, table), encoding="utf-8")
+        write_private_text(path, _page(lang, title, svgs, table))
         return
     one = scenes[0] if len(scenes) == 1 else _stack(scenes, title)
     if suffix == ".svg":
-        path.write_text(to_svg(one, element_id=ids[0], css_class=css) + "\n", encoding="utf-8")
+        write_private_text(path, to_svg(one, element_id=ids[0], css_class=css) + "\n")
     else:
         save_raster(one, path)
 

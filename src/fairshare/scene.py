@@ -174,4 +174,10 @@ def save_raster(scene: Scene, path: Path) -> None:
             if item.halo:
                 text.set_path_effects([patheffects.withStroke(linewidth=3 / PX_PER_PT,
                                                               foreground="#ffffff")])
-    fig.savefig(path, format=path.suffix.lower().lstrip("."), dpi=100)
+    import io
+
+    from fairshare.privatefs import write_private_bytes
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format=path.suffix.lower().lstrip("."), dpi=100)
+    write_private_bytes(path, buf.getvalue())

@@ -226,8 +226,9 @@ def outcomes_predict(
     scores = combine_family_scores(per_member, how=family_score, sizes=sizes)
 
     def write(df: pd.DataFrame, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        df.map(escape_csv_cell).to_csv(path, index=False)
+        from fairshare.privatefs import write_private_text
+
+        write_private_text(path, df.map(escape_csv_cell).to_csv(index=False))
 
     write(scores, out)
     if members_out:

@@ -13,6 +13,7 @@ from typer.core import TyperGroup
 from fairshare.cli import app
 from fairshare.cli.reference import DATA_OPTION, KEY_OPTION, METHOD_OPTION
 from fairshare.cli.render import FORMAT_OPTION, OutputFormat, render
+from fairshare.privatefs import open_private
 
 
 class _SweepGroup(TyperGroup):
@@ -220,7 +221,7 @@ def pledges_offers(
     rows = offers_from_pledges(_ctx(), period=period, expires_on=expires_on,
                                services=[s for s in services.split(";") if s])
     tmp = out.with_name(f".{out.name}.tmp")
-    with tmp.open("w", newline="", encoding="utf-8") as fh:
+    with open_private(tmp, newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)

@@ -13,6 +13,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from fairshare.privatefs import write_private_text
+
 PLAN_LABELS = {"status_quo": "Status quo (where people went)", "random": "Random (engine baseline)",
                "greedy": "Greedy (engine baseline)",
                "optimised": "Optimised (fairshare.matching.solve, outcome policy)",
@@ -180,9 +182,8 @@ def write_report(result: dict[str, Any], card: dict[str, Any], out_dir: str | Pa
                                                                                             str]:
     """Write ``audit.html`` and ``audit.json`` into ``out_dir``; return their paths."""
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     html_path, json_path = out / "audit.html", out / "audit.json"
-    html_path.write_text(render_html(result, card), encoding="utf-8")
-    json_path.write_text(json.dumps({"model_card": card, "evaluation": result}, indent=2,
-                                    ensure_ascii=False) + "\n", encoding="utf-8")
+    write_private_text(html_path, render_html(result, card))
+    write_private_text(json_path, json.dumps({"model_card": card, "evaluation": result},
+                                             indent=2, ensure_ascii=False) + "\n")
     return {"html": str(html_path), "json": str(json_path)}

@@ -24,6 +24,7 @@ import pandas as pd
 
 from fairshare.errors import InputError
 from fairshare.outcomes.features import EARNINGS_BANDS, Encoder, Registry, load_registry
+from fairshare.privatefs import open_private, write_private_text
 
 FloatArray = npt.NDArray[np.float64]
 MODEL_FILE = "model.joblib"
@@ -239,13 +240,13 @@ def save_model(model: OutcomeModel, out_dir: str | Path) -> Path:
     from fairshare.outcomes.dataio import file_sha256
 
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     path = out / MODEL_FILE
-    joblib.dump({"encoder": model.encoder, "estimators": model.estimators,
-                 "format_version": FORMAT_VERSION}, path, compress=3)
+    with open_private(path, "wb") as handle:
+        joblib.dump({"encoder": model.encoder, "estimators": model.estimators,
+                     "format_version": FORMAT_VERSION}, handle, compress=3)
     model.card["model_file"] = {"name": MODEL_FILE, "sha256": file_sha256(path)}
-    (out / CARD_FILE).write_text(json.dumps(model.card, indent=2, ensure_ascii=False) + "\n",
-                                 encoding="utf-8")
+    write_private_text(out / CARD_FILE, json.dumps(model.card, indent=2, ensure_ascii=False)
+                       + "\n")
     return out
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fairshare.errors import ScenarioError
+from fairshare.privatefs import private_dir, write_private_bytes, write_private_text
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -182,15 +183,15 @@ def write_report(df: pd.DataFrame, manifest: Mapping[str, Any], out: Path,
 
         currency = load_solidarity(manifest["grid"]["base"]["solidarity"]).currency
     pictures = {"frontier": _png(frontier_figure(summary)), "surplus": _png(surplus_figure(table))}
-    out.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(out.parent)
     written = []
     for name, data in pictures.items():
         path = out.with_name(f"{out.stem}-{name}.png")
-        path.write_bytes(data)
+        write_private_bytes(path, data)
         written.append(path)
     export = summary.drop(columns=["label"])
     csv_path = out.with_name(f"{out.stem}-scenarios.csv")
-    export.to_csv(csv_path, index=False)
+    write_private_text(csv_path, export.to_csv(index=False))
     written.append(csv_path)
     grid = manifest["grid"]
     img = {k: base64.b64encode(v).decode("ascii") for k, v in pictures.items()}
@@ -224,5 +225,5 @@ grid hash <code>{html.escape(grid['hash'][:16])}</code>; {html.escape(versions)}
 {err_html}
 </body></html>
 """
-    out.write_text(page, encoding="utf-8")
+    write_private_text(out, page)
     return [out, *written]

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fairshare.errors import ScenarioError
+from fairshare.privatefs import open_private, private_dir
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -51,10 +52,10 @@ def _schema() -> pa.Schema:
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     tmp = path.parent / f".{path.name}.{os.getpid()}.tmp"
     try:
-        with tmp.open("wb") as fh:
+        with open_private(tmp, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
