@@ -289,3 +289,34 @@ def test_navigation_links_the_new_pages_by_role(app: SeededApp) -> None:
         assert links <= hrefs, (user, hrefs)
         for page in hrefs:
             assert client.get(page).status_code == 200, (user, page)
+
+
+def test_a_recommendation_whose_destination_filled_up_cannot_be_accepted(app: SeededApp) -> None:
+    """Last in this module: it uses up one destination's capacity."""
+    from fairshare.service import decide, open_explanation
+    from fairshare.service.run_views import run_page
+
+    client, csrf = _browser(app)
+    run_url = _new_run(client, csrf, policy="preference-first")
+    link, dest = _pending_moves(client.get(run_url).text)[0]
+    run_id, family_id = link.split("/")[3], link.split("/")[5]
+    ctx = _ctx(app)
+    others = [r["family_id"] for r in run_page(ctx, run_id=run_id, scope=None,
+                                               limit=1000)["recommendations"]
+              if r["status"] == "pending" and r["family_id"] != family_id]
+    for other in others:  # send other families to the same destination until it is full
+        if decision_options(ctx, run_id=run_id, family_id=family_id).open.count(dest) == 0:
+            break
+        if dest in decision_options(ctx, run_id=run_id, family_id=other).open:
+            open_explanation(ctx, run_id=run_id, family_id=other, actor="coordinator")
+            decide(ctx, run_id=run_id, family_id=other, kind="override", to=dest,
+                   reason="fill it up", decided_by="coordinator", reason_code="capacity")
+    options = decision_options(ctx, run_id=run_id, family_id=family_id)
+    refusal = next(c.refusal for c in options.choices if c.code == dest)
+    assert refusal is not None and refusal.code == "no-capacity"
+    page = client.get(link).text
+    assert 'id="accept-refused"' in page and 'id="accept-button"' not in page
+    assert f"The recommended destination {dest} cannot be accepted now" in page
+    r = client.post(link + "/decide", data={"kind": "accept", "reason": "accept anyway",
+                                            "csrf_token": csrf})
+    assert r.status_code == 409 and refusal.message in html.unescape(r.text)
