@@ -250,6 +250,7 @@ def test_agreement_writes_are_for_coordinators(app: SeededApp, user: str, read: 
     assert r.status_code == 403 and FORBIDDEN in r.text
     r = client.post("/agreements/demo-qc-ca/revoke", data={"csrf_token": csrf})
     assert r.status_code == 403 and FORBIDDEN in r.text
+    assert 'href="/agreements" id="back-link"' in r.text  # the nearest page, not a 404
     assert {a.id: a.status for a in list_agreements(_ctx(app))}["demo-qc-ca"] == "active"
 
 
