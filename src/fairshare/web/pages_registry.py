@@ -198,7 +198,7 @@ async def agreements_add(request: Request, principal: PagePrincipal,
 
 
 @router.post("/agreements/{agreement_id}/revoke", response_class=HTMLResponse)
-def agreements_revoke(request: Request, agreement_id: str, principal: PagePrincipal,
+def agreements_revoke(request: Request, agreement_id: str, principal: PagePrincipal,  # nosec B107 # empty form default, not a password
                       csrf_token: CsrfField = "") -> Response:
     """Revoke an agreement: no import or export under it from now on, and its families leave
     the pool (the button asks for confirmation first)."""
