@@ -45,9 +45,31 @@ def _run_and_family(app: SeededApp) -> tuple[str, str]:
     return run_id, detail["recommendations"][0]["family_id"]
 
 
+def _override_one(app: SeededApp, run_id: str, keep: str) -> None:
+    """Override one pending recommendation (not ``keep``'s) to a destination the service
+    offers, so that the run page shows a decided row."""
+    from fairshare.service import decision_options
+
+    who = app.auth("coordinator")
+    recs = app.client.get(f"/api/v1/runs/{run_id}", headers=who).json()["recommendations"]
+    if any(r["status"] == "overridden" for r in recs):
+        return
+    target = next(r for r in recs if r["status"] == "pending" and r["family_id"] != keep
+                  and r["destination"])
+    app.client.get(f"/api/v1/runs/{run_id}/recommendations/{target['family_id']}", headers=who)
+    options = decision_options(app.client.app.state.ctx, run_id=run_id,
+                               family_id=target["family_id"])
+    to = next(c for c in options.open if c != target["destination"])
+    r = app.client.post(f"/api/v1/runs/{run_id}/decisions", headers=who, json={
+        "family_id": target["family_id"], "kind": "override", "to": to,
+        "reason_code": "family-ties", "reason": "Relatives nearby offer housing."})
+    assert r.status_code == 201, r.text
+
+
 def _pages(app: SeededApp) -> list[tuple[str | None, str, str]]:
     """(user or None for anonymous, path, screenshot name) of every page."""
     run_id, family = _run_and_family(app)
+    _override_one(app, run_id, family)
     return [
         (None, "/login", "login"),
         ("coordinator", "/", "overview"),
@@ -57,10 +79,15 @@ def _pages(app: SeededApp) -> list[tuple[str | None, str, str]]:
         ("coordinator", f"/matching/runs/{run_id}", "run"),
         ("coordinator", f"/matching/runs/{run_id}/families/{family}", "explanation"),
         ("coordinator", "/audit", "audit"),
+        ("coordinator", "/capacity", "capacity"),
+        ("coordinator", "/agreements", "agreements"),
         ("coordinator", "/matching/runs/R-NO-SUCH-RUN", "error-not-found"),
         ("officer-qc", "/batch", "batch"),
         ("officer-qc", "/", "overview-officer"),
+        ("officer-qc", "/agreements", "agreements-officer"),
         ("analyst", "/batch", "not-for-your-role"),
+        ("analyst", "/summaries", "summaries"),
+        ("analyst", f"/summaries/{run_id}", "summary"),
         ("auditor", "/audit", "audit-auditor"),
     ]
 

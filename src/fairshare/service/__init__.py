@@ -24,6 +24,7 @@ from fairshare.service.consent import change_consent
 from fairshare.service.context import Context, open_context, utc_now
 from fairshare.service.decisions import decide, ledger_transfers, list_transfers, reopen_family
 from fairshare.service.demo import seed_demo
+from fairshare.service.destinations import decision_options
 from fairshare.service.explanations import open_explanation
 from fairshare.service.export import export_claimants
 from fairshare.service.imports import check_batch, import_claimants
@@ -87,6 +88,7 @@ __all__ = [
     "check_batch",
     "create_run",
     "decide",
+    "decision_options",
     "export_claimants",
     "import_claimants",
     "init_database",

@@ -14,31 +14,27 @@ holds the single writer lock (``BEGIN IMMEDIATE``).
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection, Row, insert, select, update
 
 from fairshare.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
 from fairshare.service.capacity import used_by_offer
-from fairshare.service.common import (
-    ALGORITHM_ACTOR,
-    agreement_in_force,
-    as_utc,
-    not_consenting,
-    record,
-    row_refs,
-)
+from fairshare.service.common import ALGORITHM_ACTOR, as_utc, record, row_refs
 from fairshare.service.context import Context
+from fairshare.service.destinations import (
+    active_offers,
+    destination_refusal,
+    family_refusal,
+    jurisdiction_codes,
+    pick_offer,
+)
 from fairshare.service.explanations import explanation_opened, load_recommendation
 from fairshare.service.models import DecisionResult, FamilyState, TransferInfo
 from fairshare.store.engine import read_transaction, write_transaction
 from fairshare.store.tables import (
-    agreements,
-    capacity_offers,
-    claimants,
     decisions,
     families,
-    jurisdictions,
     recommendations,
     transfers,
 )
@@ -48,35 +44,13 @@ REASON_CODES = ("recommended", "family-ties", "health", "safety", "language", "e
                 "housing", "preference", "capacity", "other")
 
 
-def _band(units: dict[str, int], size: int) -> str | None:
-    from fairshare.matching.problem import band_bounds
-
-    for band in sorted(units):
-        low, high = band_bounds(band)
-        if low <= size <= high:
-            return band
-    return None
-
-
-def _reserve(conn: Connection, ctx: Context, code: str, size: int) -> tuple[Row[Any], str | None]:
-    query = (select(capacity_offers).where(capacity_offers.c.code == code,
-                                           capacity_offers.c.expires_on >= ctx.today())
-             .order_by(capacity_offers.c.expires_on, capacity_offers.c.id))
-    if conn.dialect.name == "postgresql":
-        query = query.with_for_update()
-    offers = conn.execute(query).all()
+def _reserve_or_none(conn: Connection, ctx: Context, code: str,
+                     size: int) -> tuple[Row[Any], str | None] | None:
+    """The offer (locked on PostgreSQL) and housing band a family of ``size`` would use in
+    ``code``, or None when no active offer has room."""
+    offers = active_offers(conn, ctx, code, lock=True)
     used_p, used_u = used_by_offer(conn)
-    for offer in offers:
-        if offer.persons - used_p.get(offer.id, 0) < size:
-            continue
-        if offer.housing_units is None:
-            return offer, None
-        band = _band(offer.housing_units, size)
-        if band and offer.housing_units[band] - used_u.get(offer.id, {}).get(band, 0) >= 1:
-            return offer, band
-    raise ConflictError(f"No capacity left in {code} for a family of {size}: every active offer "
-                        "is used up (or has no housing unit of that size). Nothing was recorded; "
-                        "choose another destination or add capacity.")
+    return pick_offer(offers, used_p, used_u, size)
 
 
 def reason_digest(reason: str) -> str:
@@ -158,23 +132,9 @@ def decide_in(conn: Connection, ctx: Context, *, run_id: str, family_id: str, ki
         fam_q = fam_q.with_for_update()
     fam = conn.execute(fam_q).one()
     rec = conn.execute(select(recommendations).where(recommendations.c.id == rec.id)).one()
-    if rec.status != "pending":
-        raise ConflictError(f"The recommendation of family '{family_id}' in run '{run_id}' "
-                            f"is {rec.status}; it cannot be decided again.")
-    if fam.status != "waiting":
-        raise ConflictError(f"Family '{family_id}' is {fam.status}"
-                            + (" (reopen it with `fairshare reopen`)" if fam.status == "staying"
-                               else "") + "; it cannot be decided again.")
-    agreement = conn.execute(select(agreements).where(
-        agreements.c.id == fam.agreement_id)).one()
-    if not agreement_in_force(agreement, ctx.today()):
-        raise PermissionDeniedError(f"Family '{family_id}' was received under agreement "
-                                    f"'{fam.agreement_id}', which is no longer in force; it "
-                                    "cannot be moved.")
-    members = list(conn.execute(select(claimants.c.id).where(
-        claimants.c.family_id == family_id)).scalars())
-    if not_consenting(conn, claimant_ids=members):
-        raise ConflictError(f"Family '{family_id}' no longer consents; it cannot be moved.")
+    blocked = family_refusal(conn, ctx, fam, run_id=run_id, rec_status=rec.status)
+    if blocked is not None:
+        raise blocked.error()
     if kind == "accept":
         if to is not None and to.upper() != (rec.destination or ""):
             raise InputError("accept takes the recommended destination; use override --to "
@@ -185,14 +145,15 @@ def decide_in(conn: Connection, ctx: Context, *, run_id: str, family_id: str, ki
         dest: str | None = rec.destination
     else:
         dest = to.upper() if to else None
+    offer_and_band: tuple[Row[Any], str | None] | None = None
     if dest is not None:
-        if conn.execute(select(jurisdictions.c.code).where(
-                jurisdictions.c.code == dest)).first() is None:
-            raise InputError(f"--to '{dest}' is not a jurisdiction code.")
-        if dest == fam.current_code:
-            raise InputError(f"Family '{family_id}' is already in {dest}.")
-        if dest in fam.excluded:
-            raise InputError(f"Family '{family_id}' excluded {dest}; it cannot be sent there.")
+        codes = jurisdiction_codes(conn)
+        if dest in codes:
+            offer_and_band = _reserve_or_none(conn, ctx, dest, rec.persons)
+        refusal = destination_refusal(fam, dest, size=rec.persons, known=codes,
+                                      room=offer_and_band is not None)
+        if refusal is not None:
+            raise refusal.error()
     now = ctx.now()
     decision_id = int(conn.execute(insert(decisions).values(
         recommendation_id=rec.id, kind=kind, destination=dest, reason_code=code,
@@ -203,7 +164,7 @@ def decide_in(conn: Connection, ctx: Context, *, run_id: str, family_id: str, ki
     transfer_id = None
     offer_id = None
     if dest is not None:
-        offer, band = _reserve(conn, ctx, dest, rec.persons)
+        offer, band = cast(tuple[Row[Any], str | None], offer_and_band)  # checked above
         offer_id = offer.id
         transfer_id = int(conn.execute(insert(transfers).values(
             decision_id=decision_id, family_id=family_id, offer_id=offer.id,

@@ -16,7 +16,7 @@ from fairshare.service.access import suppress
 from fairshare.service.common import as_utc
 from fairshare.service.context import Context
 from fairshare.store.engine import read_transaction
-from fairshare.store.tables import families, recommendations, runs
+from fairshare.store.tables import decisions, families, recommendations, runs
 
 RUN_COLUMNS = ("id", "created_at", "created_by", "policy", "key", "input_sha256", "plan_sha256",
                "solver", "status", "objective", "families", "placed", "versions")
@@ -52,7 +52,8 @@ def _run(conn: Connection, run_id: str) -> dict[str, Any]:
 def run_page(ctx: Context, *, run_id: str, scope: str | None, limit: int = 500,
              offset: int = 0) -> dict[str, Any]:
     """A run and a page of the recommendations ``scope`` may see (to or from it), without
-    explanations (one family's explanation is :func:`open_explanation`)."""
+    explanations (one family's explanation is :func:`open_explanation`); ``decided`` is the
+    destination a decision chose (None: undecided, or the family stays)."""
     rec = recommendations.c
     where = [rec.run_id == run_id]
     if scope:
@@ -63,7 +64,10 @@ def run_page(ctx: Context, *, run_id: str, scope: str | None, limit: int = 500,
         total = int(conn.execute(select(func.count()).select_from(recommendations)
                                  .where(*where)).scalar_one())
         rows = conn.execute(select(rec.run_id, rec.family_id, rec.destination, rec.persons,
-                                   rec.status).where(*where).order_by(rec.family_id)
+                                   rec.status, decisions.c.destination.label("decided"))
+                            .select_from(recommendations.outerjoin(
+                                decisions, decisions.c.recommendation_id == rec.id))
+                            .where(*where).order_by(rec.family_id)
                             .limit(limit).offset(offset)).all()
     return {"run": run, "total": total, "limit": limit, "offset": offset,
             "recommendations": [dict(r._mapping) for r in rows]}

@@ -60,7 +60,21 @@ def came_from(request: Request) -> str:
         if target != here:
             return _safe_next(target)
     if request.method == "POST":
-        return _safe_next(request.url.path.rsplit("/", 1)[0] or "/")
+        return _safe_next(_page_above(request, request.url.path))
+    return "/"
+
+
+def _page_above(request: Request, path: str) -> str:
+    """The nearest page above a form's action (``/agreements/X/revoke`` -> ``/agreements``):
+    the longest leading part of ``path`` that a GET route serves."""
+    from starlette.routing import Match
+
+    candidate = path
+    while candidate not in ("", "/"):
+        candidate = candidate.rsplit("/", 1)[0] or "/"
+        scope = {"type": "http", "path": candidate, "root_path": "", "method": "GET"}
+        if any(route.matches(scope)[0] == Match.FULL for route in request.app.router.routes):
+            return candidate
     return "/"
 
 

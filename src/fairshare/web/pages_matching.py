@@ -179,14 +179,46 @@ def explanation_page(request: Request, run_id: str, family_id: str,
                      "why": a.get(f"why_not_{t.lang}") or a.get("why_not_en", "")}
                     for a in expl.get("alternatives", [])]
     rank = expl.get("preference_rank")
-    destinations = [{"code": j["code"], "label": t.name(j)} for j in readmodels.jurisdictions()
-                    if j["code"] != rec.get("destination")]
+    can_decide = permits(principal, Action.decide) and rec["status"] == "pending"
+    choices = _decision_choices(request, principal, run_id, family_id) if can_decide else None
     return page(request, "explanation.html", title_key="explanation_title", principal=principal,
                 rec=rec, text=expl.get(t.lang) or expl.get("en") or t("no_explanation"),
                 components=_components(t, expl.get("components")), alternatives=alternatives,
-                rank=rank if rank else t("not_ranked"), destinations=destinations,
-                reason_codes=REASON_CODES, can_decide=permits(principal, Action.decide),
-                active="/matching")
+                rank=rank if rank else t("not_ranked"), choices=choices,
+                reason_codes=REASON_CODES, can_decide=can_decide, active="/matching")
+
+
+def refusal_text(t: Any, refusal: Any, *, code: str, size: int) -> str:
+    """A service refusal (:class:`fairshare.service.destinations.Refusal`) in the page language."""
+    return str(t("i14_refused_" + refusal.code.replace("-", "_"), code=code, size=size))
+
+
+def _decision_choices(request: Request, principal: PagePrincipal, run_id: str,
+                      family_id: str) -> dict[str, Any]:
+    """The decision form's choices: the destinations the service accepts now, and each one it
+    refuses with the reason (:func:`fairshare.service.decision_options`)."""
+    from fairshare.service import decision_options
+
+    t = translator(request)
+    options = decision_options(context_of(request), run_id=run_id, family_id=family_id,
+                               scope=principal.scope)
+    names = {j["code"]: j for j in readmodels.jurisdictions()}
+
+    def label(code: str) -> str:
+        return t.name(names[code]) if code in names else code
+
+    by_code = {c.code: c for c in options.choices}
+    recommended = by_code.get(options.recommended or "")
+    return {
+        "open": [{"code": c, "label": label(c)} for c in options.open
+                 if c != options.recommended],
+        "refused": [{"code": c.code, "label": label(c.code),
+                     "reason": refusal_text(t, c.refusal, code=c.code, size=options.persons)}
+                    for c in options.refused],
+        "stay_refused": None if options.stay is None else refusal_text(
+            t, options.stay, code=options.current, size=options.persons),
+        "accept_refused": None if recommended is None or recommended.refusal is None
+        else refusal_text(t, recommended.refusal, code=recommended.code, size=options.persons)}
 
 
 @router.post("/matching/runs/{run_id}/families/{family_id}/decide")
@@ -215,3 +247,37 @@ def decide(request: Request, run_id: str, family_id: str, principal: PagePrincip
                    reason=reason, decided_by=principal.actor, to=to.upper() or None,
                    reason_code=code, scope=principal.scope)
     return RedirectResponse(url=f"/matching/runs/{run_id}?done=decided", status_code=303)
+
+
+@router.get("/summaries", response_class=HTMLResponse)
+def summaries_page(request: Request, principal: PagePrincipal) -> Response:
+    """The runs, each linked to its summary in aggregate (the analyst's runs list)."""
+    _need(principal, Action.read_aggregates)
+    runs = [{k: r[k] for k in ("id", "created_at", "policy", "key", "status")}
+            for r in run_views.list_run_records(context_of(request)) if r["policy"] != "manual"]
+    return page(request, "summaries.html", title_key="i14_summaries_title", principal=principal,
+                runs=runs, active="/summaries")
+
+
+@router.get("/summaries/{run_id}", response_class=HTMLResponse)
+def summary_page(request: Request, run_id: str, principal: PagePrincipal) -> Response:
+    """A run's plan in aggregate: families and persons per destination against the capacity
+    left, small cells suppressed for analysts exactly as ``GET /api/v1/runs/{id}/summary``."""
+    _need(principal, Action.read_aggregates)
+    t = translator(request)
+    summary = run_views.run_summary(context_of(request), run_id=run_id,
+                                    aggregates_only=principal.aggregates_only,
+                                    small_cell=settings_of(request).small_cell_threshold)
+    names = {j["code"]: j for j in readmodels.jurisdictions()}
+
+    def count(value: int | str | None) -> str:
+        return value if isinstance(value, str) else t.number(value)
+
+    rows = [{"label": t.name(names[d["destination"]]) if d["destination"] in names
+             else t("stays") if d["destination"] == "stay" else d["destination"],
+             "families": count(d["families"]), "persons": count(d["persons"]),
+             "capacity": count(d["capacity_remaining"])} for d in summary["destinations"]]
+    return page(request, "summary.html", title_key="i14_summary_title", principal=principal,
+                summary=summary, rows=rows, objective=t.number(summary["objective"], 3),
+                small_cell=settings_of(request).small_cell_threshold,
+                suppressed=principal.aggregates_only, active="/summaries")

@@ -99,3 +99,116 @@ def audit_page(request: Request, principal: PagePrincipal, entity_type: str | No
     entries.reverse()
     return page(request, "audit.html", title_key="audit_title", principal=principal,
                 verify=verify_audit(ctx).as_dict(), entries=entries, filters=filters)
+
+
+def _error_report(exc: FairshareError) -> dict[str, Any]:
+    """A refused upload as the page shows it: the service's message and every detail (file,
+    row, column), as the CLI prints them."""
+    return {"message": exc.message, "details": exc.details[:200],
+            "more": max(0, len(exc.details) - 200)}
+
+
+def _capacity_page(request: Request, principal: Principal, *, added: list[str] | None = None,
+                   error: dict[str, Any] | None = None, status_code: int = 200) -> Response:
+    from fairshare.service import list_capacity
+
+    offers = [c.as_dict() for c in list_capacity(context_of(request))]
+    return page(request, "capacity.html", title_key="i14_capacity_title", principal=principal,
+                offers=offers, added=added, error=error, status_code=status_code,
+                can_add=permits(principal, Action.manage_capacity), active="/capacity")
+
+
+@router.get("/capacity", response_class=HTMLResponse)
+def capacity_page(request: Request, principal: PagePrincipal) -> Response:
+    """Capacity offers with what transfers used and what is left, and the upload form."""
+    _need(principal, Action.read_capacity)
+    return _capacity_page(request, principal)
+
+
+@router.post("/capacity/add", response_class=HTMLResponse)
+async def capacity_add(request: Request, principal: PagePrincipal,
+                       file: Annotated[UploadFile, File()], csrf_token: CsrfField = "") -> Response:
+    """Store the offers of a capacity CSV (the format of ``fairshare capacity add``), all or
+    nothing; a refused file is shown on the page with every problem, and nothing is stored."""
+    from fairshare.service import add_capacity
+
+    _need(principal, Action.manage_capacity)
+    require_form_csrf(principal, csrf_token)
+    ctx = context_of(request)
+    try:
+        document = await read_upload(request, file, "capacity.csv")
+        before = {c.id for c in await run_in_threadpool(_list_capacity, ctx)}
+        after = await run_in_threadpool(lambda: add_capacity(ctx, path=document,
+                                                             actor=principal.actor,
+                                                             scope=principal.scope))
+    except FairshareError as exc:
+        return _capacity_page(request, principal, error=_error_report(exc),
+                              status_code=_status(exc))
+    return _capacity_page(request, principal, added=sorted({c.id for c in after} - before))
+
+
+def _list_capacity(ctx: Any) -> list[Any]:
+    from fairshare.service import list_capacity
+
+    return list_capacity(ctx)
+
+
+def _status(exc: FairshareError) -> int:
+    """The HTTP status the API gives the same error (422, 403, 404 or 409)."""
+    from fairshare.api.errors import classify
+
+    return classify(exc)[0]
+
+
+def _agreements_page(request: Request, principal: Principal, *, done: str | None = None,
+                     error: dict[str, Any] | None = None, status_code: int = 200) -> Response:
+    return page(request, "agreements.html", title_key="i14_agreements_title",
+                principal=principal, agreements=_agreements(request), done=done, error=error,
+                can_manage=permits(principal, Action.manage_agreements), status_code=status_code,
+                active="/agreements")
+
+
+@router.get("/agreements", response_class=HTMLResponse)
+def agreements_page(request: Request, principal: PagePrincipal) -> Response:
+    """Data-sharing agreements (parties, purpose, fields, validity) and, for coordinators,
+    the forms to add and revoke one."""
+    _need(principal, Action.read_agreements)
+    return _agreements_page(request, principal)
+
+
+@router.post("/agreements/add", response_class=HTMLResponse)
+async def agreements_add(request: Request, principal: PagePrincipal,
+                         file: Annotated[UploadFile, File()],
+                         csrf_token: CsrfField = "") -> Response:
+    """Store an agreement YAML (the format of ``fairshare agreements add``) and create its
+    pseudonymisation key; a refused file is shown on the page and nothing is stored."""
+    from fairshare.service import add_agreement
+
+    _need(principal, Action.manage_agreements)
+    require_form_csrf(principal, csrf_token)
+    ctx = context_of(request)
+    try:
+        document = await read_upload(request, file, "agreement.yaml")
+        info = await run_in_threadpool(lambda: add_agreement(ctx, path=document,
+                                                             actor=principal.actor))
+    except FairshareError as exc:
+        return _agreements_page(request, principal, error=_error_report(exc),
+                                status_code=_status(exc))
+    return _agreements_page(request, principal, done=info.id)
+
+
+@router.post("/agreements/{agreement_id}/revoke", response_class=HTMLResponse)
+def agreements_revoke(request: Request, agreement_id: str, principal: PagePrincipal,  # nosec B107 # empty form default, not a password
+                      csrf_token: CsrfField = "") -> Response:
+    """Revoke an agreement: no import or export under it from now on, and its families leave
+    the pool (the button asks for confirmation first)."""
+    from fairshare.service import revoke_agreement
+
+    _need(principal, Action.manage_agreements)
+    require_form_csrf(principal, csrf_token)
+    try:
+        revoke_agreement(context_of(request), agreement_id=agreement_id, actor=principal.actor)
+    except FairshareError as exc:
+        return _agreements_page(request, principal, error=_error_report(exc),
+                                status_code=_status(exc))
+    return _agreements_page(request, principal, done=f"revoked:{agreement_id}")

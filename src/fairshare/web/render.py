@@ -49,6 +49,12 @@ def nav_items(t: i18n.Translator, principal: Any) -> list[tuple[str, str]]:
             items.append(("/batch", t("nav_batch")))
         if permits(principal, Action.read_runs):
             items.append(("/matching", t("nav_matching")))
+        elif permits(principal, Action.read_aggregates):  # analysts: runs in aggregate only
+            items.append(("/summaries", t("i14_nav_summaries")))
+        if permits(principal, Action.read_capacity):
+            items.append(("/capacity", t("i14_nav_capacity")))
+        if permits(principal, Action.read_agreements):
+            items.append(("/agreements", t("i14_nav_agreements")))
         if permits(principal, Action.read_audit):
             items.append(("/audit", t("nav_audit")))
     return items
