@@ -145,15 +145,23 @@ def test_serve_writes_checkpoints_outside_the_database(tmp_path: Path) -> None:
                              "--checkpoint-dir", str(folder)], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     try:
-        deadline = time.monotonic() + 120
-        while not list(folder.glob("checkpoint-*.json")):  # the first one, at start
+        import urllib.request
+
+        deadline = time.monotonic() + 300
+        while True:  # up and serving: the first checkpoint was written before it listens
             assert time.monotonic() < deadline and proc.poll() is None, proc.communicate()
-            time.sleep(0.1)
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=5) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.2)
+        assert list(folder.glob("checkpoint-*.json"))
         proc.send_signal(signal.SIGINT)
-        out, _ = proc.communicate(timeout=60)
+        out, err = proc.communicate(timeout=120)
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert f"Audit checkpoints: {folder.resolve()} every 60 min." in out
-    (written,) = folder.glob("checkpoint-*.json")
-    assert read_checkpoint(written)["format"] == "fairshare-audit-checkpoint/1"
+    assert f"Audit checkpoints: {folder.resolve()} every 60 min." in out, (out, err)
+    for written in folder.glob("checkpoint-*.json"):
+        assert read_checkpoint(written)["format"] == "fairshare-audit-checkpoint/1"
