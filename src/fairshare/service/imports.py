@@ -237,6 +237,6 @@ def _store(ctx: Context, conn: Connection, records: list[PersonRecord],
            details={"agreement": agreement_id, "rows": len(records),
                     "new_claimants": len(new_people), "new_families": len(fam_rows),
                     "already_present": len(records) - len(new_people),
-                    "content_hmac": batch_hash, "row_digests": digests})
+                    "row_digests": digests})
     return ImportResult(agreement_id, batch_id, len(records), len(new_people), len(fam_rows),
                         len(records) - len(new_people), False, batch_hash)

@@ -29,7 +29,8 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     For SQLite the database file is created 0600 in a 0700 folder (see
     :mod:`fairshare.privatefs`) and every connection gets the pragmas
     ``journal_mode=WAL``, ``synchronous=FULL``, ``foreign_keys=ON``, ``recursive_triggers=ON``
-    (so a REPLACE fires DELETE triggers) and a 30 s busy timeout.
+    (so a REPLACE fires DELETE triggers), ``secure_delete=ON`` (removed content is zeroed) and
+    a 30 s busy timeout.
     """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -59,6 +60,9 @@ def _configure_sqlite(engine: Engine) -> None:
         # DELETE triggers (the audit table's append-only guard) fire for that deletion.
         cursor.execute("PRAGMA recursive_triggers=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
+        # Deleted and overwritten content is zeroed in the file, not left in free space (a
+        # purge must not leave the anonymised values readable on disk).
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -91,3 +95,16 @@ def read_transaction(engine: Engine) -> Iterator[Connection]:
     """A read-only transaction (a consistent snapshot on SQLite WAL and PostgreSQL)."""
     with engine.connect() as conn, conn.begin():
         yield conn
+
+
+def truncate_wal(engine: Engine) -> bool:
+    """On SQLite, copy the WAL into the database file and truncate it to zero bytes (so
+    content just overwritten, e.g. by a purge, no longer sits in the WAL). Returns whether the
+    checkpoint completed (False when a reader kept it from finishing; the next one will);
+    True on other databases, which have no WAL file of their own to clear.
+    """
+    if not is_sqlite(engine):
+        return True
+    with engine.connect() as conn:
+        busy = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").first()
+    return busy is None or int(busy[0]) == 0
