@@ -27,7 +27,7 @@ from fairshare.service.context import Context
 from fairshare.service.integrity import batch_digests
 from fairshare.service.models import ImportResult
 from fairshare.store.bulk import bulk_insert
-from fairshare.store.engine import read_transaction, write_transaction
+from fairshare.store.engine import read_transaction, serialise, write_transaction
 from fairshare.store.tables import (
     claimants,
     consents,
@@ -151,6 +151,7 @@ def import_claimants(ctx: Context, *, path: Source, agreement_id: str,
          r.consent_at.isoformat() if r.consent_at else None)
         for r, c in zip(records, contents, strict=True)), sorted(families_seen.items())]))
     with write_transaction(ctx.engine) as conn:
+        serialise(conn, "import")
         require_active(conn, agreement_id, ctx.today())
         done = conn.execute(select(import_batches.c.id).where(
             import_batches.c.agreement_id == agreement_id,

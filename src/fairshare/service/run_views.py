@@ -39,7 +39,8 @@ def _runs_select() -> Any:
 def list_run_records(ctx: Context) -> list[dict[str, Any]]:
     """Every run, newest first (without loading the stored input snapshots)."""
     with read_transaction(ctx.engine) as conn:
-        return [_run_row(r) for r in conn.execute(_runs_select().order_by(runs.c.id.desc()))]
+        return [_run_row(r) for r in conn.execute(_runs_select().order_by(
+            runs.c.created_at.desc(), runs.c.id.desc()))]
 
 
 def _run(conn: Connection, run_id: str) -> dict[str, Any]:

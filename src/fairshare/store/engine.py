@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
 from fairshare.errors import StoreError
@@ -95,6 +95,19 @@ def read_transaction(engine: Engine) -> Iterator[Connection]:
     """A read-only transaction (a consistent snapshot on SQLite WAL and PostgreSQL)."""
     with engine.connect() as conn, conn.begin():
         yield conn
+
+
+#: Advisory lock keys of the writes serialised on PostgreSQL (the audit chain uses its own).
+LOCKS = {"import": 0x66730001, "capacity": 0x66730002}
+
+
+def serialise(conn: Connection, name: str) -> None:
+    """Hold the lock ``name`` (a key of :data:`LOCKS`) until the transaction ends, so that two
+    such writes never interleave: the second sees what the first committed (an import twice is
+    then imported once, not a unique-key error). On SQLite the write transaction already holds
+    the single writer lock."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCKS[name]})
 
 
 def truncate_wal(engine: Engine) -> bool:
