@@ -30,7 +30,8 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     :mod:`fairshare.privatefs`) and every connection gets the pragmas
     ``journal_mode=WAL``, ``synchronous=FULL``, ``foreign_keys=ON``, ``recursive_triggers=ON``
     (so a REPLACE fires DELETE triggers), ``secure_delete=ON`` (removed content is zeroed) and
-    a 30 s busy timeout.
+    a 30 s busy timeout. Statement parameters (personal data) never appear in an error
+    message or a log line (``hide_parameters``).
     """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -38,11 +39,12 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         if database and database != ":memory:" and not database.startswith("file:"):
             # Created 0600 before SQLite opens it: its -wal and -shm files take the same mode.
             create_private_file(Path(database).expanduser())
-        engine = create_engine(url, echo=echo, connect_args={"timeout": 30})
+        engine = create_engine(url, echo=echo, connect_args={"timeout": 30},
+                               hide_parameters=True)
         _configure_sqlite(engine)
         return engine
     if parsed.get_backend_name() == "postgresql":
-        return create_engine(url, echo=echo, pool_pre_ping=True)
+        return create_engine(url, echo=echo, pool_pre_ping=True, hide_parameters=True)
     raise StoreError(f"Database URL '{parsed.render_as_string(hide_password=True)}' is not "
                      "supported: use sqlite:///PATH or postgresql+psycopg://USER@HOST/DB.")
 
