@@ -89,7 +89,7 @@ def check_json(body: bytes) -> Any:
     >>> check_json(b'[' * 40 + b']' * 40)
     Traceback (most recent call last):
     ...
-    fairshare.api.bodies.JsonBodyError: the JSON is nested 40 levels deep; at most 32 are accepted
+    fairshare.errors.JsonBodyError: the JSON is nested 40 levels deep; at most 32 are accepted
     """
     try:
         text = body.decode("utf-8")
