@@ -8,7 +8,8 @@ import importlib
 import pytest
 
 MODULES = ["fairshare.reference", "fairshare.keys", "fairshare.ledger", "fairshare.analysis",
-           "fairshare.cli.render", "fairshare.apportion"]
+           "fairshare.cli.render", "fairshare.apportion", "fairshare.service.disclosure",
+           "fairshare.api.bodies", "fairshare.service.decisions"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -33,6 +33,10 @@ class InputError(FairshareError):
     """A file, argument or value the user supplied is malformed."""
 
 
+class JsonBodyError(InputError):
+    """A JSON request body refused before parsing (too deep, huge numbers, not text)."""
+
+
 class DataError(FairshareError):
     """Reference or federation data are missing or inconsistent."""
 

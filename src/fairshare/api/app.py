@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from fairshare import __version__
 from fairshare.api import errors
 from fairshare.api.auth import EngineDep, Principal, api_principal
+from fairshare.api.bodies import JsonBodyGuard
 from fairshare.api.database import prepare_database
 from fairshare.api.schemas import ErrorResponse, Health, Me
 from fairshare.api.security import (
@@ -124,6 +125,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (pages, pages_registry, pages_matching, pages_pledges):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(JsonBodyGuard)  # innermost: after authentication and idempotency
     app.add_middleware(IdempotencyMiddleware, engine=engine)
     app.add_middleware(AuthenticationGate)
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.secure_cookies)

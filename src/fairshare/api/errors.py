@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fairshare import errors as fe
@@ -34,7 +35,8 @@ STATUS_BY_ERROR: tuple[tuple[type[fe.FairshareError], int, str], ...] = (
 
 CODES = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
          405: "method_not_allowed", 406: "not_acceptable", 409: "conflict", 413: "too_large",
-         415: "unsupported_media_type", 422: "invalid_input", 429: "too_many_requests"}
+         415: "unsupported_media_type", 422: "invalid_input", 429: "too_many_requests",
+         503: "database_busy"}
 
 
 def classify(exc: fe.FairshareError) -> tuple[int, str]:
@@ -103,6 +105,20 @@ def install(app: FastAPI) -> None:
         if exc.status_code == 405:
             headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(request))}
         return _render(request, exc.status_code, code, message, [], headers)
+
+    @app.exception_handler(DBAPIError)
+    async def database_error(request: Request, exc: DBAPIError) -> Response:
+        # Handled here (not as a 500, which the server would log with its traceback): the
+        # statement and its parameters may carry personal data, so neither is logged or shown.
+        route = getattr(request.scope.get("route"), "path", "?")
+        log.warning("database refused a write (%s) on %s %s", type(exc.orig).__name__,
+                    request.method, route)
+        if isinstance(exc, IntegrityError):
+            return _render(request, 409, "conflict", "The request conflicted with a change "
+                           "made at the same time; nothing was changed. Retry it.", [])
+        return _render(request, 503, "database_busy", "The database could not complete the "
+                       "request (busy or unavailable); nothing was changed. Retry shortly.", [],
+                       {"Retry-After": "5"})
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:

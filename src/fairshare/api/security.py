@@ -26,6 +26,31 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
 SESSION_COOKIE = "fs_session"
 IDEMPOTENCY_HEADER = b"idempotency-key"
 MAX_IDEMPOTENCY_KEY = 200
+IDEMPOTENCY_WAIT = 30.0  # seconds a duplicate waits for the first request's response
+
+
+def body_digest(content_type: bytes, body: bytes) -> bytes:
+    """What identifies a request body for Idempotency-Key: the body itself, or for a multipart
+    form its parts (each part's headers and content, in order) without the boundary, which
+    a client picks anew for every retry.
+    """
+    kind, _, params = content_type.partition(b";")
+    boundary = b""
+    for p in params.split(b";"):
+        name, _, value = p.strip().partition(b"=")
+        if name.lower() == b"boundary":
+            boundary = value.strip().strip(b'"')
+    if kind.strip().lower() != b"multipart/form-data" or not boundary:
+        return hashlib.sha256(body).hexdigest().encode()
+    digest = hashlib.sha256(b"multipart")
+    for part in body.split(b"--" + boundary)[1:]:
+        if part.startswith(b"--"):
+            break  # the closing delimiter
+        head, _, content = part.removeprefix(b"\r\n").partition(b"\r\n\r\n")
+        content = content.removesuffix(b"\r\n")
+        for piece in (head.strip(), content):
+            digest.update(len(piece).to_bytes(8, "big") + piece)
+    return digest.hexdigest().encode()
 
 
 def security_headers(*, hsts: bool) -> list[tuple[bytes, bytes]]:
@@ -132,14 +157,20 @@ class IdempotencyMiddleware:
         scope_hash = hashlib.sha256(credential.encode()).hexdigest()
         request_hash = hashlib.sha256(b"\n".join([
             str(scope.get("path", "")).encode(), bytes(scope.get("query_string", b"")),
-            bytes(body)])).hexdigest()
-        stored = await anyio.to_thread.run_sync(self._lookup, scope_hash, key)
+            body_digest(_header(scope, b"content-type") or b"", bytes(body))])).hexdigest()
+        stored = await self._claim(scope_hash, key, request_hash)
         if stored is not None:
             if stored["request_sha256"] != request_hash:
                 await _send_json(send, 422, {"error": {
                     "status": 422, "code": "idempotency_key_reused",
                     "message": "This Idempotency-Key was already used with a different request; "
                                "use a new key for a new request."}})
+                return
+            if not stored["status_code"]:
+                await _send_json(send, 409, {"error": {
+                    "status": 409, "code": "idempotency_key_in_flight",
+                    "message": "A request with this Idempotency-Key is still running; retry "
+                               "in a moment to get its response."}})
                 return
             await send({"type": "http.response.start", "status": stored["status_code"],
                         "headers": [(b"content-type", stored["content_type"].encode()),
@@ -171,11 +202,35 @@ class IdempotencyMiddleware:
                 chunks.append(bytes(message.get("body", b"")))
             await send(message)
 
-        await self.app(scope, replay, capture)
-        if 200 <= status < 300:
-            await anyio.to_thread.run_sync(
-                self._store, scope_hash, key, request_hash, status, content_type,
-                        b"".join(chunks).decode("utf-8", errors="replace"))
+        try:
+            await self.app(scope, replay, capture)
+        finally:
+            if 200 <= status < 300:
+                await anyio.to_thread.run_sync(
+                    self._store, scope_hash, key, request_hash, status, content_type,
+                    b"".join(chunks).decode("utf-8", errors="replace"))
+            else:
+                await anyio.to_thread.run_sync(self._release, scope_hash, key)
+
+    async def _claim(self, scope_hash: str, key: str, request_hash: str) -> dict[str, Any] | None:
+        """Claim the key, or wait (up to :data:`IDEMPOTENCY_WAIT` s) for the concurrent
+        request holding it to finish; its row (or None: claimed)."""
+        from fairshare.service.accounts import claim_replay
+
+        waited = 0.0
+        while True:
+            stored = await anyio.to_thread.run_sync(lambda: claim_replay(
+                self.engine, scope_hash=scope_hash, key=key, request_hash=request_hash))
+            if (stored is None or stored["status_code"] or waited >= IDEMPOTENCY_WAIT
+                    or stored["request_sha256"] != request_hash):
+                return stored
+            await anyio.sleep(0.1)
+            waited += 0.1
+
+    def _release(self, scope_hash: str, key: str) -> None:
+        from fairshare.service.accounts import release_replay
+
+        release_replay(self.engine, scope_hash=scope_hash, key=key)
 
     def _lookup(self, scope_hash: str, key: str) -> dict[str, Any] | None:
         from fairshare.service.accounts import find_replay

@@ -12,11 +12,14 @@ import re
 from dataclasses import dataclass
 
 from fairshare.errors import InputError
-from fairshare.exchange.reader import Source, read_batch
+from fairshare.exchange.reader import Source, read_batch, source_name
 from fairshare.exchange.schema import SERVICES
 from fairshare.exchange.synth import CAPACITY_COLUMNS
 
 BANDS = {"units_1_2": "1-2", "units_3_4": "3-4", "units_5_plus": "5+"}
+#: The most persons (or housing units) one offer may have: beyond it, a typo (and the database's
+#: 64-bit integers would overflow at 2^63).
+MAX_PERSONS = 1_000_000
 _OFFER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
@@ -41,7 +44,8 @@ def read_capacity(path: Source, *, codes: frozenset[str]) -> list[CapacityOffer]
     errors += [f"column {c}: required column is missing." for c in
                ("offer_id", "jurisdiction", "persons", "expires_on") if c not in columns]
     if errors:
-        raise InputError(f"{path}: the capacity file is not valid; nothing was stored.",
+        raise InputError(f"{source_name(path)}: the capacity file is not valid; nothing was "
+                         "stored.",
                          details=errors)
     offers: list[CapacityOffer] = []
     seen: dict[str, int] = {}
@@ -64,13 +68,16 @@ def read_capacity(path: Source, *, codes: frozenset[str]) -> list[CapacityOffer]
             text = cell(col)
             if not text and col != "persons":
                 continue
-            try:
-                numbers[col] = int(text)
-            except ValueError:
-                errors.append(f"row {n}, column {col}: '{text[:20]}' is not a whole number.")
+            if len(text) > 12 or not text.lstrip("-").isdigit():
+                errors.append(f"row {n}, column {col}: '{text[:20]}' is not a whole number "
+                              f"from 0 to {MAX_PERSONS}.")
                 continue
+            numbers[col] = int(text)
             if numbers[col] < 0:
                 errors.append(f"row {n}, column {col}: must not be negative.")
+            elif numbers[col] > MAX_PERSONS:
+                errors.append(f"row {n}, column {col}: {numbers[col]} is more than one offer "
+                              f"may hold ({MAX_PERSONS}); split it or check the number.")
         services = tuple(sorted({s.strip().lower() for s in cell("services").split(";")
                                  if s.strip()}))
         errors += [f"row {n}, column services: '{s[:30]}' is not a known service."
@@ -85,6 +92,7 @@ def read_capacity(path: Source, *, codes: frozenset[str]) -> list[CapacityOffer]
             offers.append(CapacityOffer(offer_id, code, cell("period") or str(expires.year),
                                         numbers["persons"], units or None, services, expires))
     if errors:
-        raise InputError(f"{path}: the capacity file is not valid; nothing was stored.",
+        raise InputError(f"{source_name(path)}: the capacity file is not valid; nothing was "
+                         "stored.",
                          details=errors)
     return offers

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ class Document:
     so an upload never goes through a temporary file."""
 
     name: str
-    data: bytes
+    data: bytes = field(repr=False)  # never in a message or a log line
 
 
 Source = str | Path | Document

@@ -14,15 +14,6 @@ from fairshare.errors import NotFoundError
 from fairshare.store.tables import families, recommendations
 
 
-def suppress(count: int, threshold: int) -> int | str:
-    """A count, or ``"<N"`` when it is a small cell (1 to N-1 people).
-
-    >>> suppress(3, 10), suppress(0, 10), suppress(12, 10)
-    ('<10', 0, 12)
-    """
-    return f"<{threshold}" if 0 < count < threshold else count
-
-
 def family_scope(scope: str) -> Any:
     """A WHERE clause on ``families``: the families an officer of ``scope`` may see."""
     offered = select(recommendations.c.family_id).where(recommendations.c.destination == scope)

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, select, update
 
 from fairshare.errors import ConflictError, InputError, NotFoundError
-from fairshare.service.common import record
+from fairshare.service.common import as_utc, record
 from fairshare.service.context import Context
 from fairshare.service.roles import Role
 from fairshare.store.accounts import (
@@ -37,6 +37,7 @@ __all__ = [
     "account_list",
     "api_tokens",
     "authenticate_password",
+    "claim_replay",
     "create_session",
     "create_token",
     "create_user",
@@ -55,6 +56,7 @@ __all__ = [
     "log_out",
     "now",
     "register_user",
+    "release_replay",
     "reset_accounts",
     "revoke_token",
     "session_user",
@@ -320,18 +322,68 @@ def find_replay(engine: Engine, *, scope_hash: str, key: str) -> dict[str, Any] 
     return dict(row._mapping) if row else None
 
 
-def keep_replay(engine: Engine, *, scope_hash: str, key: str, request_hash: str, status: int,
-                content_type: str, body: str) -> None:
-    """Store a successful response under its Idempotency-Key (the first one wins)."""
+#: A claimed Idempotency-Key whose request has not finished after this long was abandoned
+#: (its process died): the next request with the key takes it over.
+IN_FLIGHT_LIMIT = dt.timedelta(minutes=10)
+
+
+def claim_replay(engine: Engine, *, scope_hash: str, key: str,
+                 request_hash: str) -> dict[str, Any] | None:
+    """Claim an Idempotency-Key for a request about to run (None: claimed, run it), or the
+    row of the request that holds it (``status_code`` 0: still running; else its response).
+
+    The claim is a row written before the request runs, so of two concurrent requests with
+    the same key exactly one runs; the other waits for its response.
+    """
     from sqlalchemy.exc import IntegrityError
 
     try:
         with write_transaction(engine) as conn:
+            row = conn.execute(select(idempotency_keys).where(
+                idempotency_keys.c.scope_sha256 == scope_hash,
+                idempotency_keys.c.key == key)).first()
+            if row is not None and not (row.status_code == 0 and
+                                        as_utc(row.created_at) < now() - IN_FLIGHT_LIMIT):
+                return dict(row._mapping)
+            if row is not None:
+                conn.execute(idempotency_keys.delete().where(
+                    idempotency_keys.c.scope_sha256 == scope_hash, idempotency_keys.c.key == key))
+            conn.execute(idempotency_keys.insert().values(
+                scope_sha256=scope_hash, key=key, request_sha256=request_hash, status_code=0,
+                content_type="", body="", created_at=now()))
+        return None
+    except IntegrityError:  # claimed by a concurrent request just now
+        return find_replay(engine, scope_hash=scope_hash, key=key) or {
+            "status_code": 0, "request_sha256": request_hash}
+
+
+def release_replay(engine: Engine, *, scope_hash: str, key: str) -> None:
+    """Give up a claim (the request failed: the client may fix the cause and retry)."""
+    with write_transaction(engine) as conn:
+        conn.execute(idempotency_keys.delete().where(
+            idempotency_keys.c.scope_sha256 == scope_hash, idempotency_keys.c.key == key,
+            idempotency_keys.c.status_code == 0))
+
+
+def keep_replay(engine: Engine, *, scope_hash: str, key: str, request_hash: str, status: int,
+                content_type: str, body: str) -> None:
+    """Store a successful response under its claimed Idempotency-Key."""
+    with write_transaction(engine) as conn:
+        done = conn.execute(update(idempotency_keys).where(
+            idempotency_keys.c.scope_sha256 == scope_hash, idempotency_keys.c.key == key,
+            idempotency_keys.c.status_code == 0).values(
+            request_sha256=request_hash, status_code=status, content_type=content_type,
+            body=body)).rowcount
+        if not done and find_in(conn, scope_hash, key) is None:
             conn.execute(idempotency_keys.insert().values(
                 scope_sha256=scope_hash, key=key, request_sha256=request_hash,
                 status_code=status, content_type=content_type, body=body, created_at=now()))
-    except IntegrityError:
-        pass  # a concurrent request with the same key stored its response first
+
+
+def find_in(conn: Connection, scope_hash: str, key: str) -> Any:
+    """The Idempotency-Key row, within ``conn``'s transaction."""
+    return conn.execute(select(idempotency_keys.c.key).where(
+        idempotency_keys.c.scope_sha256 == scope_hash, idempotency_keys.c.key == key)).first()
 
 
 def account_list(ctx: Context) -> list[dict[str, object]]:

@@ -14,7 +14,7 @@ from fairshare.service.common import record
 from fairshare.service.context import Context
 from fairshare.service.models import CapacityInfo
 from fairshare.store.audit import canonical_json
-from fairshare.store.engine import read_transaction, write_transaction
+from fairshare.store.engine import read_transaction, serialise, write_transaction
 from fairshare.store.tables import capacity_offers, jurisdictions, transfers
 
 
@@ -35,6 +35,7 @@ def add_capacity(ctx: Context, *, path: Source, actor: str | None = None,
         raise PermissionDeniedError(f"An officer of {scope} offers capacity only for {scope}; "
                                     f"the file has {', '.join(others)}. Nothing was stored.")
     with write_transaction(ctx.engine) as conn:
+        serialise(conn, "capacity")
         existing = {r.id: r for r in conn.execute(select(capacity_offers).where(
             capacity_offers.c.id.in_([o.id for o in offers])))}
         conflicts = []

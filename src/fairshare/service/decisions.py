@@ -14,6 +14,8 @@ holds the single writer lock (``BEGIN IMMEDIATE``).
 from __future__ import annotations
 
 import hashlib
+import hmac
+import secrets
 from typing import Any, cast
 
 from sqlalchemy import Connection, Row, insert, select, update
@@ -53,17 +55,25 @@ def _reserve_or_none(conn: Connection, ctx: Context, code: str,
     return pick_offer(offers, used_p, used_u, size)
 
 
-def reason_digest(reason: str) -> str:
-    """SHA-256 of a decision's reason text: what the audit chain keeps of it.
+def reason_digest(reason: str, salt: str) -> str:
+    """Salted digest (HMAC-SHA-256 keyed by ``salt``) of a decision's reason text: what the
+    audit chain keeps of it.
 
     A free-text reason may mention a person's circumstances, and audit entries are permanent;
-    the text lives in the decision record (purged under the retention schedule) and the chain
-    holds its digest, which shows whether the stored text was altered.
+    the text lives in the decision record with its random salt (both removed under the
+    retention schedule) and the chain holds this digest, which shows whether the stored text
+    was altered. Without the salt the digest cannot be checked against guesses of a short
+    reason (an unsalted hash of "family in Moncton" can).
 
-    >>> reason_digest("good fit")[:12]
-    '7b0628afc837'
+    >>> reason_digest("good fit", "00" * 16)[:12]
+    'd94f16f7f550'
     """
-    return hashlib.sha256(reason.encode("utf-8")).hexdigest()
+    return hmac.new(bytes.fromhex(salt), reason.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def new_salt() -> str:
+    """A random salt for :func:`reason_digest` (128 bits, hex)."""
+    return secrets.token_hex(16)
 
 
 def check_decision(*, kind: str, reason: str, reason_code: str | None,
@@ -155,9 +165,10 @@ def decide_in(conn: Connection, ctx: Context, *, run_id: str, family_id: str, ki
         if refusal is not None:
             raise refusal.error()
     now = ctx.now()
+    salt = new_salt()
     decision_id = int(conn.execute(insert(decisions).values(
         recommendation_id=rec.id, kind=kind, destination=dest, reason_code=code,
-        reason=reason,
+        reason=reason, reason_salt=salt,
         decided_by=who, decided_at=now).returning(decisions.c.id)).scalar_one())
     conn.execute(update(recommendations).where(recommendations.c.id == rec.id).values(
         status="accepted" if kind == "accept" else "overridden"))
@@ -184,7 +195,7 @@ def decide_in(conn: Connection, ctx: Context, *, run_id: str, family_id: str, ki
            entity_id=family_id, details={"run": run_id, "decision": decision_id,
                                          "recommended": rec.destination,
                                          "destination": dest, "reason_code": code,
-                                         "reason_sha256": reason_digest(reason),
+                                         "reason_sha256": reason_digest(reason, salt),
                                          "status": "placed" if dest else "staying",
                                          "superseded": int(superseded), "row_digests": rows})
     if transfer_id is not None:
@@ -225,7 +236,7 @@ def reopen_family(ctx: Context, *, family_id: str, reason: str,
         conn.execute(update(families).where(families.c.id == family_id).values(
             status="waiting"))
         record(conn, at=ctx.now(), actor=who, action="family.reopen", entity_type="family",
-               entity_id=family_id, details={"reason_sha256": reason_digest(text),
+               entity_id=family_id, details={"reason_sha256": reason_digest(text, new_salt()),
                                              "row_digests": row_refs(conn, "families", [family_id])})
         return FamilyState(family_id, fam.current_code, "waiting", fam.agreement_id)
 

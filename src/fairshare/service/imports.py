@@ -27,7 +27,7 @@ from fairshare.service.context import Context
 from fairshare.service.integrity import batch_digests
 from fairshare.service.models import ImportResult
 from fairshare.store.bulk import bulk_insert
-from fairshare.store.engine import read_transaction, write_transaction
+from fairshare.store.engine import read_transaction, serialise, write_transaction
 from fairshare.store.tables import (
     claimants,
     consents,
@@ -151,6 +151,7 @@ def import_claimants(ctx: Context, *, path: Source, agreement_id: str,
          r.consent_at.isoformat() if r.consent_at else None)
         for r, c in zip(records, contents, strict=True)), sorted(families_seen.items())]))
     with write_transaction(ctx.engine) as conn:
+        serialise(conn, "import")
         require_active(conn, agreement_id, ctx.today())
         done = conn.execute(select(import_batches.c.id).where(
             import_batches.c.agreement_id == agreement_id,
@@ -237,6 +238,6 @@ def _store(ctx: Context, conn: Connection, records: list[PersonRecord],
            details={"agreement": agreement_id, "rows": len(records),
                     "new_claimants": len(new_people), "new_families": len(fam_rows),
                     "already_present": len(records) - len(new_people),
-                    "content_hmac": batch_hash, "row_digests": digests})
+                    "row_digests": digests})
     return ImportResult(agreement_id, batch_id, len(records), len(new_people), len(fam_rows),
                         len(records) - len(new_people), False, batch_hash)

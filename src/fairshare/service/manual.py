@@ -8,6 +8,8 @@ other decision.
 
 from __future__ import annotations
 
+import uuid
+
 from sqlalchemy import func, insert, select
 
 from fairshare.errors import NotFoundError
@@ -19,6 +21,12 @@ from fairshare.service.models import DecisionResult
 from fairshare.service.snapshot import plan_hash, sha256_json
 from fairshare.store.engine import write_transaction
 from fairshare.store.tables import claimants, families, recommendations, runs
+
+
+def manual_run_id() -> str:
+    """A new manual run's id: ``M`` and 64 random bits in hex (unique without counting rows,
+    so concurrent assignments never pick the same id)."""
+    return f"M{uuid.uuid4().hex[:16]}"
 
 
 def assign(ctx: Context, *, family_id: str, to: str, reason: str, decided_by: str,
@@ -35,8 +43,7 @@ def assign(ctx: Context, *, family_id: str, to: str, reason: str, decided_by: st
         check_family_visible(conn, family_id, scope)
         persons = int(conn.execute(select(func.count()).select_from(claimants).where(
             claimants.c.family_id == family_id)).scalar_one())
-        number = int(conn.execute(select(func.count()).select_from(runs)).scalar_one()) + 1
-        run_id = f"R{number:05d}"
+        run_id = manual_run_id()
         now = ctx.now()
         conn.execute(insert(runs).values(
             id=run_id, created_at=now, created_by=who, policy="manual", key="-",

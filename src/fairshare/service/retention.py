@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Connection, and_, func, select, update
 
@@ -12,13 +14,15 @@ from fairshare.exchange.retention import RetentionPolicy, load_retention_policy
 from fairshare.service.common import PURPOSE, record
 from fairshare.service.context import Context
 from fairshare.service.models import PurgeResult
-from fairshare.store.engine import write_transaction
+from fairshare.service.snapshot import load_snapshot, redact_snapshot, store_snapshot
+from fairshare.store.engine import truncate_wal, write_transaction
 from fairshare.store.tables import (
     agreements,
     claimants,
     consents,
     decisions,
     families,
+    import_batches,
     preferences,
     recommendations,
     runs,
@@ -42,11 +46,20 @@ def _tombstones(conn: Connection, ctx: Context, *, who: str, category: str, enti
     return n
 
 
+def _random_digests(conn: Connection, table: Any, ids: list[str]) -> None:
+    """Replace the stored content digests of ``ids`` by random values: an HMAC of exactly the
+    purged fields, with its key beside the database, would let anyone check guesses of them."""
+    for i in ids:
+        conn.execute(update(table).where(table.c.id == i).values(
+            content_sha256=secrets.token_hex(32)))
+
+
 def _anonymise(conn: Connection, ctx: Context, ids: list[str]) -> None:
     now = ctx.now()
     for i in range(0, len(ids), 500):
         conn.execute(update(claimants).where(claimants.c.id.in_(ids[i:i + 500])).values(
             **PERSONAL, anonymised_at=now))
+    _random_digests(conn, claimants, ids)
     # A family is anonymised once none of its members keeps personal data.
     done = select(families.c.id).where(families.c.anonymised_at.is_(None), ~select(
         claimants.c.id).where(claimants.c.family_id == families.c.id,
@@ -57,6 +70,46 @@ def _anonymise(conn: Connection, ctx: Context, ids: list[str]) -> None:
         conn.execute(preferences.delete().where(preferences.c.family_id.in_(part)))
         conn.execute(update(families).where(families.c.id.in_(part)).values(
             services=[], excluded=[], ties=[], anonymised_at=now))
+        # Explanations name the family's factors; reasons may describe its circumstances.
+        conn.execute(update(recommendations).where(recommendations.c.family_id.in_(part))
+                     .values(explanation=None))
+        rec_ids = select(recommendations.c.id).where(recommendations.c.family_id.in_(part))
+        conn.execute(update(decisions).where(decisions.c.recommendation_id.in_(rec_ids))
+                     .values(reason=PURGED_REASON, reason_salt=None))
+    _random_digests(conn, families, fam_ids)
+    # A batch's digest covers its members' content: re-keyed once none of them keeps any.
+    touched: set[int] = set()
+    for i in range(0, len(ids), 500):
+        touched |= set(conn.execute(select(claimants.c.batch_id).where(
+            claimants.c.id.in_(ids[i:i + 500])).distinct()).scalars())
+    for b in sorted(touched):
+        kept = conn.execute(select(claimants.c.id).where(
+            claimants.c.batch_id == b, claimants.c.anonymised_at.is_(None)).limit(1)).first()
+        if kept is None:
+            conn.execute(update(import_batches).where(import_batches.c.id == b).values(
+                content_sha256=secrets.token_hex(32)))
+
+
+def _redact_snapshots(conn: Connection) -> list[str]:
+    """Clear the attributes of every anonymised claimant and family from every stored run
+    snapshot (claimants purged before snapshots were redacted included); the runs changed."""
+    members = set(conn.execute(select(claimants.c.id).where(
+        claimants.c.anonymised_at.is_not(None))).scalars())
+    fams = set(conn.execute(select(families.c.id).where(
+        families.c.anonymised_at.is_not(None))).scalars())
+    if not members and not fams:
+        return []
+    changed = []
+    for run_id in list(conn.execute(select(runs.c.id).where(runs.c.snapshot.is_not(None))
+                                    .order_by(runs.c.id)).scalars()):
+        doc = load_snapshot(conn.execute(select(runs.c.snapshot).where(
+            runs.c.id == run_id)).scalar_one())
+        redacted = redact_snapshot(doc, members=members, families=fams) if doc else None
+        if redacted is not None:
+            conn.execute(update(runs).where(runs.c.id == run_id).values(
+                snapshot=store_snapshot(redacted)))
+            changed.append(run_id)
+    return changed
 
 
 def purge(ctx: Context, *, as_of: dt.date, policy: str | Path | None = None,
@@ -139,11 +192,19 @@ def purge(ctx: Context, *, as_of: dt.date, policy: str | Path | None = None,
                 decisions.c.reason != PURGED_REASON).order_by(decisions.c.id)).scalars()]
             for i in range(0, len(ids), 500):
                 conn.execute(update(decisions).where(decisions.c.id.in_(
-                    [int(x) for x in ids[i:i + 500]])).values(reason=PURGED_REASON))
+                    [int(x) for x in ids[i:i + 500]])).values(reason=PURGED_REASON,
+                                                              reason_salt=None))
             counts["decision_reasons"] = len(ids)
             tombs += _tombstones(conn, ctx, who=who, category="decision_reasons",
                                  entity_type="decision", ids=ids, as_of=as_of,
                                  action=rule.action)
+        redacted = _redact_snapshots(conn)
+        counts["snapshots_redacted"] = len(redacted)
+        if redacted:
+            tombs += _tombstones(conn, ctx, who=who, category="run_snapshots",
+                                 entity_type="run", ids=redacted, as_of=as_of, action="redact")
         record(conn, at=ctx.now(), actor=who, action="purge.run", entity_type="retention",
                entity_id=as_of.isoformat(), details={"counts": counts, "policy": schedule.label})
+    # What the purge overwrote must not stay readable in SQLite's WAL.
+    truncate_wal(ctx.engine)
     return PurgeResult(as_of, counts, tombs + 1)

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, func, or_, select
 
 from fairshare.errors import NotFoundError
-from fairshare.service.access import suppress
+from fairshare.service import disclosure
 from fairshare.service.common import as_utc
 from fairshare.service.context import Context
 from fairshare.store.engine import read_transaction
@@ -39,7 +39,8 @@ def _runs_select() -> Any:
 def list_run_records(ctx: Context) -> list[dict[str, Any]]:
     """Every run, newest first (without loading the stored input snapshots)."""
     with read_transaction(ctx.engine) as conn:
-        return [_run_row(r) for r in conn.execute(_runs_select().order_by(runs.c.id.desc()))]
+        return [_run_row(r) for r in conn.execute(_runs_select().order_by(
+            runs.c.created_at.desc(), runs.c.id.desc()))]
 
 
 def _run(conn: Connection, run_id: str) -> dict[str, Any]:
@@ -86,19 +87,31 @@ def run_summary(ctx: Context, *, run_id: str, aggregates_only: bool,
     fams = {(d or "stay"): int(n) for d, n, _ in groups}
     persons = {(d or "stay"): int(p or 0) for d, _, p in groups}
     capacity: dict[str, int] = {}
+    used: dict[str, int] = {}
     for offer in list_capacity(ctx):
         if offer.active:
             capacity[offer.code] = capacity.get(offer.code, 0) + offer.remaining
-    rows = []
-    for code in sorted(set(persons) | set(capacity)):
-        p, f = persons.get(code, 0), fams.get(code, 0)
-        rows.append({"destination": code,
-                     "families": suppress(f, small_cell) if aggregates_only else f,
-                     "persons": suppress(p, small_cell) if aggregates_only else p,
-                     "capacity_remaining": capacity.get(code)})
+            used[offer.code] = used.get(offer.code, 0) + offer.used
+    codes = sorted(set(persons) | set(capacity))
+    f_cells: dict[str, int | str] = {c: fams.get(c, 0) for c in codes}
+    p_cells: dict[str, int | str] = {c: persons.get(c, 0) for c in codes}
+    total_f: int | str | None = run["families"]
+    placed: int | str | None = run["placed"]
+    remaining: dict[str, int | None] = {c: capacity.get(c) for c in codes}
+    if aggregates_only:
+        f_cells, total_f = disclosure.protect({c: fams.get(c, 0) for c in codes}, small_cell,
+                                              total=int(run["families"]))
+        placed_cells = {c: persons.get(c, 0) for c in codes if c != "stay"}
+        p_cells, placed = disclosure.protect(placed_cells, small_cell, total=int(run["placed"]))
+        p_cells["stay"] = disclosure.suppress(persons.get("stay", 0), small_cell)
+        # Offered minus remaining gives the persons transfers used: withheld when small.
+        remaining = {c: (None if disclosure.is_small(used.get(c, 0), small_cell) else v)
+                     for c, v in remaining.items()}
+    rows = [{"destination": c, "families": f_cells[c], "persons": p_cells.get(c, 0),
+             "capacity_remaining": remaining[c]} for c in codes]
     return {"run_id": run["id"], "policy": run["policy"], "key": run["key"],
-            "status": run["status"], "objective": run["objective"], "families": run["families"],
-            "placed": run["placed"], "destinations": rows}
+            "status": run["status"], "objective": run["objective"], "families": total_f,
+            "placed": placed, "destinations": rows}
 
 
 def transfers_in_scope(ctx: Context, *, scope: str | None) -> list[dict[str, Any]]:

@@ -12,9 +12,11 @@ from sqlalchemy import Connection, func, select
 
 from fairshare.errors import NotFoundError
 from fairshare.ledger import RegistryFlows
-from fairshare.service.access import check_family_visible, family_scope, suppress
+from fairshare.service import disclosure
+from fairshare.service.access import check_family_visible, family_scope
 from fairshare.service.common import PURPOSE
 from fairshare.service.context import Context
+from fairshare.service.disclosure import suppress
 from fairshare.store.engine import read_transaction
 from fairshare.store.tables import claimants, consents, families
 
@@ -50,6 +52,43 @@ def status_report(ctx: Context, *, aggregates_only: bool, small_cell: int) -> di
     if aggregates_only:
         counts = {k: suppress(v, small_cell) for k, v in counts.items()}
     return {"revision": report.revision, "counts": counts}
+
+
+def balance_view(ctx: Context, *, key: str, years: str, cumulative: bool, method: str,
+                 carry_forward: bool, aggregates_only: bool, small_cell: int) -> dict[str, Any]:
+    """Intake against fair share with the registry's flows (for analysts, through
+    :func:`fairshare.service.disclosure.balance_rows`)."""
+    from fairshare.service import readmodels
+
+    result = readmodels.balance(key, years, cumulative, method, carry_forward, ledger_flows(ctx))
+    return disclosure.balance_rows(result, small_cell) if aggregates_only else result
+
+
+def capacity_view(ctx: Context, *, aggregates_only: bool, small_cell: int) -> list[dict[str, Any]]:
+    """Every offer with persons used and remaining (for analysts: used suppressed when small,
+    remaining withheld then)."""
+    from fairshare.service.capacity import list_capacity
+
+    offers = [c.as_dict() for c in list_capacity(ctx)]
+    return disclosure.capacity_rows(offers, small_cell) if aggregates_only else offers
+
+
+def pledge_standing_view(ctx: Context, *, code: str | None, period: str | None,
+                         aggregates_only: bool, small_cell: int) -> list[dict[str, Any]]:
+    """Pledged against delivered (for analysts: a small number delivered is suppressed, and
+    the shortfall and fulfilment computed from it withheld)."""
+    from fairshare.service.pledges import pledge_standing
+
+    rows = [s.as_dict() for s in pledge_standing(ctx, code=code, period=period)]
+    if not aggregates_only:
+        return rows
+    out = []
+    for r in rows:
+        small = disclosure.is_small(int(r["delivered"]), small_cell)
+        out.append({**r, "delivered": suppress(int(r["delivered"]), small_cell),
+                    "shortfall": None if small else r["shortfall"],
+                    "fulfilment": None if small else r["fulfilment"]})
+    return out
 
 
 def list_families(ctx: Context, *, scope: str | None, status: str | None, limit: int,

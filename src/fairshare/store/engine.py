@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
 from fairshare.errors import StoreError
@@ -29,7 +29,9 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     For SQLite the database file is created 0600 in a 0700 folder (see
     :mod:`fairshare.privatefs`) and every connection gets the pragmas
     ``journal_mode=WAL``, ``synchronous=FULL``, ``foreign_keys=ON``, ``recursive_triggers=ON``
-    (so a REPLACE fires DELETE triggers) and a 30 s busy timeout.
+    (so a REPLACE fires DELETE triggers), ``secure_delete=ON`` (removed content is zeroed) and
+    a 30 s busy timeout. Statement parameters (personal data) never appear in an error
+    message or a log line (``hide_parameters``).
     """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -37,11 +39,12 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         if database and database != ":memory:" and not database.startswith("file:"):
             # Created 0600 before SQLite opens it: its -wal and -shm files take the same mode.
             create_private_file(Path(database).expanduser())
-        engine = create_engine(url, echo=echo, connect_args={"timeout": 30})
+        engine = create_engine(url, echo=echo, connect_args={"timeout": 30},
+                               hide_parameters=True)
         _configure_sqlite(engine)
         return engine
     if parsed.get_backend_name() == "postgresql":
-        return create_engine(url, echo=echo, pool_pre_ping=True)
+        return create_engine(url, echo=echo, pool_pre_ping=True, hide_parameters=True)
     raise StoreError(f"Database URL '{parsed.render_as_string(hide_password=True)}' is not "
                      "supported: use sqlite:///PATH or postgresql+psycopg://USER@HOST/DB.")
 
@@ -59,6 +62,9 @@ def _configure_sqlite(engine: Engine) -> None:
         # DELETE triggers (the audit table's append-only guard) fire for that deletion.
         cursor.execute("PRAGMA recursive_triggers=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
+        # Deleted and overwritten content is zeroed in the file, not left in free space (a
+        # purge must not leave the anonymised values readable on disk).
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -91,3 +97,29 @@ def read_transaction(engine: Engine) -> Iterator[Connection]:
     """A read-only transaction (a consistent snapshot on SQLite WAL and PostgreSQL)."""
     with engine.connect() as conn, conn.begin():
         yield conn
+
+
+#: Advisory lock keys of the writes serialised on PostgreSQL (the audit chain uses its own).
+LOCKS = {"import": 0x66730001, "capacity": 0x66730002}
+
+
+def serialise(conn: Connection, name: str) -> None:
+    """Hold the lock ``name`` (a key of :data:`LOCKS`) until the transaction ends, so that two
+    such writes never interleave: the second sees what the first committed (an import twice is
+    then imported once, not a unique-key error). On SQLite the write transaction already holds
+    the single writer lock."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCKS[name]})
+
+
+def truncate_wal(engine: Engine) -> bool:
+    """On SQLite, copy the WAL into the database file and truncate it to zero bytes (so
+    content just overwritten, e.g. by a purge, no longer sits in the WAL). Returns whether the
+    checkpoint completed (False when a reader kept it from finishing; the next one will);
+    True on other databases, which have no WAL file of their own to clear.
+    """
+    if not is_sqlite(engine):
+        return True
+    with engine.connect() as conn:
+        busy = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").first()
+    return busy is None or int(busy[0]) == 0

@@ -194,6 +194,8 @@ decisions = Table(
     Column("destination", String(8), nullable=True),
     Column("reason_code", String(32), nullable=False),  # see service.decisions.REASON_CODES
     Column("reason", Text, nullable=False),
+    # Random salt of the reason digest in the audit entry; cleared with the text by retention.
+    Column("reason_salt", String(64), nullable=True),
     Column("decided_by", String(100), nullable=False),
     Column("decided_at", UTC_TS, nullable=False),
 )

@@ -73,10 +73,13 @@ class Translator:
         text = self.messages.get(key) or self.fallback.get(key) or key
         return text.format(**values) if values else text
 
-    def number(self, value: float | None, digits: int = 0) -> str:
-        """A number in the reader's convention (French: thin space thousands, decimal comma)."""
+    def number(self, value: float | str | None, digits: int = 0) -> str:
+        """A number in the reader's convention (French: thin space thousands, decimal comma);
+        a suppressed small cell (``"<10"``) as it is."""
         if value is None:
             return "—"
+        if isinstance(value, str):
+            return value
         text = f"{value:,.{digits}f}"
         if self.lang == "fr":
             text = text.replace(",", "\u202f").replace(".", ",")

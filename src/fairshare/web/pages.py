@@ -190,7 +190,7 @@ def overview(request: Request, principal: PagePrincipal, key: str = "canada-popu
              years: str = "2019-2024") -> Response:
     """Map of fulfilment, intake against fair share, surplus over time, registry counts."""
     from fairshare.reference import load_federation
-    from fairshare.service.views import ledger_flows, status_counts
+    from fairshare.service.views import balance_view, ledger_flows, status_counts
 
     t = translator(request)
     keys = readmodels.keys_for_pages(t.lang)
@@ -202,7 +202,10 @@ def overview(request: Request, principal: PagePrincipal, key: str = "canada-popu
     choices = (*YEAR_CHOICES, *later, *((f"2019-{later[-1]}",) if later else ()))
     if years not in choices:
         years = "2019-2024"
-    total = readmodels.balance(key, years, True, "hamilton", False, moves)
+    small = settings_of(request).small_cell_threshold
+    only = principal.aggregates_only
+    total = balance_view(ctx, key=key, years=years, cumulative=True, method="hamilton",
+                         carry_forward=False, aggregates_only=only, small_cell=small)
     names = {j["code"]: j for j in readmodels.jurisdictions()}
     fed = load_federation()
     values = {r["code"]: r["fulfilment"] for r in total["rows"]}
@@ -211,10 +214,13 @@ def overview(request: Request, principal: PagePrincipal, key: str = "canada-popu
     key_label = next(k["label"] for k in keys if k["id"] == key)
     series: dict[str, list[tuple[str, float]]] = {}
     if "-" in years:
-        per_year = readmodels.balance(key, years, False, "hamilton", False, moves)
+        per_year = balance_view(ctx, key=key, years=years, cumulative=False, method="hamilton",
+                                carry_forward=False, aggregates_only=only, small_cell=small)
         for r in per_year["rows"]:
-            series.setdefault(r["code"], []).append((r["year"], float(r["surplus"])))
-    bar_rows = [(r["code"], float(r["net_intake"]), float(r["fair_share"])) for r in total["rows"]]
+            if r["surplus"] is not None:  # withheld for analysts when from a small cell
+                series.setdefault(r["code"], []).append((r["year"], float(r["surplus"])))
+    bar_rows = [(r["code"], float(r["net_intake"]), float(r["fair_share"])) for r in total["rows"]
+                if r["net_intake"] is not None and r["fair_share"] is not None]
     map_svg, bars_svg, lines_svg = [], [], []
     for narrow in (False, True):  # the stylesheet shows one of the two
         if fed.geojson:
@@ -225,8 +231,7 @@ def overview(request: Request, principal: PagePrincipal, key: str = "canada-popu
                                         narrow=narrow))
         if series:
             lines_svg.append(svg.lines(series, title=t("lines_heading"), fmt=t.number, narrow=narrow))
-    counts = status_counts(ctx, aggregates_only=principal.aggregates_only,
-                           small_cell=settings_of(request).small_cell_threshold)
+    counts = status_counts(ctx, aggregates_only=only, small_cell=small)
     return page(request, "overview.html", title_key="overview_title", principal=principal,
                 keys=keys, key=key, key_label=key_label, years=years, year_choices=choices,
                 map_svg=map_svg, bars_svg=bars_svg, lines_svg=lines_svg,

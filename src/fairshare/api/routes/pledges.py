@@ -6,9 +6,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 
-from fairshare.api.auth import CtxDep, Principal, require
+from fairshare.api.auth import CtxDep, Principal, require, settings_of
 from fairshare.api.schemas.common import Public
 from fairshare.service import pledges as service
 from fairshare.service.roles import Action
@@ -40,8 +40,8 @@ class PledgeStandingPublic(Public):
     code: str
     period: str
     pledged: int
-    delivered: int
-    shortfall: int
+    delivered: int | str  # analysts: "<N" when small (shortfall and fulfilment withheld)
+    shortfall: int | None
     fulfilment: float | None
 
 
@@ -53,7 +53,12 @@ def list_pledges(_: Reader, ctx: CtxDep) -> list[dict[str, object]]:
 
 @router.get("/pledges/standing", response_model=list[PledgeStandingPublic],
             summary="Pledged against delivered")
-def pledge_standing(_: Reader, ctx: CtxDep, code: CodeQuery = None,
+def pledge_standing(principal: Reader, request: Request, ctx: CtxDep, code: CodeQuery = None,
                     period: PeriodQuery = None) -> list[dict[str, object]]:
-    """Per jurisdiction and period: persons pledged, delivered by transfers, still owed."""
-    return [s.as_dict() for s in service.pledge_standing(ctx, code=code, period=period)]
+    """Per jurisdiction and period: persons pledged, delivered by transfers, still owed
+    (small numbers delivered suppressed for analysts)."""
+    from fairshare.service.views import pledge_standing_view
+
+    return pledge_standing_view(ctx, code=code, period=period,
+                                aggregates_only=principal.aggregates_only,
+                                small_cell=settings_of(request).small_cell_threshold)

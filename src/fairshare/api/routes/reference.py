@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 
-from fairshare.api.auth import CtxDep, Principal, require
+from fairshare.api.auth import CtxDep, Principal, require, settings_of
 from fairshare.api.schemas import BalancePublic, JurisdictionPublic, KeyPublic, SharesPublic
 from fairshare.errors import NotFoundError
 from fairshare.service import readmodels
 from fairshare.service.roles import Action
-from fairshare.service.views import ledger_flows
+from fairshare.service.views import balance_view
 
 router = APIRouter(tags=["fair share"])
 Reader = Annotated[Principal, Depends(require(Action.read_aggregates))]
@@ -53,9 +53,13 @@ def get_shares(_: Reader, key: KeyQuery = "canada-population",
 
 
 @router.get("/balance", response_model=BalancePublic, summary="Intake against fair share")
-def get_balance(_: Reader, ctx: CtxDep, key: KeyQuery = "canada-population",
+def get_balance(principal: Reader, request: Request, ctx: CtxDep,
+                key: KeyQuery = "canada-population",
                 years: Annotated[str, Query(max_length=40, pattern=r"^[0-9,\- ]+$")] = "2019-2024",
                 cumulative: bool = False, method: MethodQuery = "hamilton",
                 carry_forward: bool = False) -> dict[str, object]:
-    """Intake (after the registry's transfers) against fair share, per year or cumulative."""
-    return readmodels.balance(key, years, cumulative, method, carry_forward, ledger_flows(ctx))
+    """Intake (after the registry's transfers) against fair share, per year or cumulative
+    (for analysts, small registry counts suppressed and what is computed from them withheld)."""
+    return balance_view(ctx, key=key, years=years, cumulative=cumulative, method=method,
+                        carry_forward=carry_forward, aggregates_only=principal.aggregates_only,
+                        small_cell=settings_of(request).small_cell_threshold)

@@ -84,12 +84,13 @@ def revoke_agreement(agreement_id: str, ctx: CtxDep,
 
 @router.get("/capacity", response_model=list[CapacityPublic], tags=["capacity"],
             summary="Capacity offers")
-def list_capacity(ctx: CtxDep, _: Annotated[Principal, Depends(require(Action.read_capacity))]
+def list_capacity(request: Request, ctx: CtxDep,
+                  principal: Annotated[Principal, Depends(require(Action.read_capacity))]
                   ) -> list[dict[str, Any]]:
-    """Every offer with persons used and remaining."""
-    from fairshare.service import list_capacity as service_list
-
-    return [c.as_dict() for c in service_list(ctx)]
+    """Every offer with persons used and remaining (for analysts: a small number used is
+    suppressed, and the remainder withheld)."""
+    return views.capacity_view(ctx, aggregates_only=principal.aggregates_only,
+                               small_cell=settings_of(request).small_cell_threshold)
 
 
 @router.post("/capacity", response_model=list[CapacityPublic], status_code=201,

@@ -71,15 +71,15 @@ class BalanceRow(Public):
     code: str
     name: str
     share: float
-    intake: float
-    net_intake: float
-    fair_share: float
-    surplus: float
+    intake: float | str  # analysts: registry counts "<N" when small; derived columns withheld
+    net_intake: float | None
+    fair_share: float | None
+    surplus: float | None
     fulfilment: float | None
     per_1000: float | None
     balance: float | None = None
-    transfers_in: float = 0
-    transfers_out: float = 0
+    transfers_in: float | str = 0
+    transfers_out: float | str = 0
     source: str = "published"
 
 

@@ -49,8 +49,8 @@ class CapacityPublic(Public):
     code: str
     period: str
     persons: int
-    used: int
-    remaining: int
+    used: int | str  # analysts: "<N" when small
+    remaining: int | None  # analysts: withheld when used is small
     housing_units: dict[str, int] | None
     services: list[str]
     expires_on: dt.date

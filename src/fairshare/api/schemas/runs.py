@@ -91,8 +91,8 @@ class RunSummary(Public):
     key: str
     status: str
     objective: float | None
-    families: int
-    placed: int
+    families: int | str | None  # analysts: suppressed or withheld (small cells)
+    placed: int | str | None
     destinations: list[DestinationSummary]
 
 

@@ -1,0 +1,149 @@
+"""JSON request bodies checked before any route parses them: a bad body is a 422 that says
+what is wrong, never a 500 (or a stalled worker).
+
+Refused: text that is not JSON or not UTF-8, nesting deeper than :data:`MAX_DEPTH`, integers of
+more than :data:`MAX_DIGITS` digits (or beyond 64-bit: no count here is that large, and the
+database cannot store it), ``NaN`` and ``Infinity``, and strings holding lone surrogates
+(``"\\ud800"``: not text, and no database accepts it). Nothing of the body is echoed back.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fairshare.api.security import ASGIApp, Message, Receive, Scope, Send, _header, _send_json
+from fairshare.errors import JsonBodyError
+
+MAX_DEPTH = 32
+MAX_DIGITS = 19
+INT_LIMIT = 2**63
+_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+
+def _depth(text: str) -> int:
+    """The deepest nesting of arrays and objects in ``text`` (strings skipped), without
+    recursion.
+
+    >>> _depth('{"a": [1, {"b": "[[["}]}')
+    3
+    """
+    depth = deepest = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth -= 1
+    return deepest
+
+
+def _integer(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_DIGITS or not -INT_LIMIT <= int(text) < INT_LIMIT:
+        raise JsonBodyError(f"a number has more digits than any value here can have (at most "
+                          f"{MAX_DIGITS} digits, below 2^63)")
+    return int(text)
+
+
+def _constant(name: str) -> Any:
+    raise JsonBodyError(f"{name} is not a JSON number; send a finite number")
+
+
+def _check_strings(value: Any) -> None:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            texts = [item]
+        elif isinstance(item, dict):
+            texts = list(item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+            continue
+        else:
+            continue
+        for t in texts:
+            try:
+                t.encode("utf-8")
+            except UnicodeEncodeError:
+                raise JsonBodyError("a string holds a lone surrogate (an escape such as "
+                                  "\\ud800 without its pair); send valid Unicode text") from None
+
+
+def check_json(body: bytes) -> Any:
+    """The decoded body, or :class:`JsonBodyError` saying what is wrong with it.
+
+    >>> check_json(b'{"persons": 12}')
+    {'persons': 12}
+    >>> check_json(b'[' * 40 + b']' * 40)
+    Traceback (most recent call last):
+    ...
+    fairshare.errors.JsonBodyError: the JSON is nested 40 levels deep; at most 32 are accepted
+    """
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise JsonBodyError("the body is not UTF-8 text") from None
+    depth = _depth(text)
+    if depth > MAX_DEPTH:
+        raise JsonBodyError(f"the JSON is nested {depth} levels deep; at most {MAX_DEPTH} are "
+                          "accepted")
+    try:
+        value = json.loads(text, parse_int=_integer, parse_constant=_constant)
+    except json.JSONDecodeError as exc:
+        raise JsonBodyError(f"the body is not valid JSON (line {exc.lineno}, column {exc.colno}: "
+                          f"{exc.msg})") from None
+    _check_strings(value)
+    return value
+
+
+class JsonBodyGuard:
+    """Answers 422 to an API write whose JSON body :func:`check_json` refuses."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        ctype = (_header(scope, b"content-type") or b"").split(b";")[0].strip().lower()
+        if (scope["type"] != "http" or scope.get("method") not in _METHODS
+                or not str(scope.get("path", "")).startswith("/api/")
+                or not (ctype == b"application/json" or ctype.endswith(b"+json"))):
+            await self.app(scope, receive, send)
+            return
+        body = bytearray()
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            body += message.get("body", b"")
+            more = bool(message.get("more_body", False))
+        try:
+            if body.strip():
+                check_json(bytes(body))
+        except JsonBodyError as exc:
+            await _send_json(send, 422, {"error": {
+                "status": 422, "code": "invalid_json", "message": f"The request body was "
+                f"refused: {exc.message}. Nothing was changed.", "details": []}})
+            return
+        sent = False
+
+        async def replay() -> Message:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": bytes(body), "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
