@@ -236,3 +236,119 @@ class AuthenticationGate:
             await send({"type": "http.response.body", "body": body})
             return
         await self.app(scope, receive, send)
+
+
+class BodyTooLarge(Exception):  # noqa: N818 - a refusal, named after what it refuses
+    """A request body went over its limit while being read."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(limit)
+        self.limit = limit
+
+
+def _too_large_message(limit: int) -> str:
+    size = f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{limit // 1024} KB"
+    return (f"The request body is larger than {size}, the limit for this kind of request. "
+            "Split the file, or send a smaller request.")
+
+
+class BodyLimitMiddleware:
+    """Refuses a request body over its limit with 413, before it is buffered.
+
+    Multipart uploads may carry ``upload_bytes`` (plus framing); every other body (JSON, forms)
+    ``other_bytes``. A declared ``Content-Length`` over the limit is refused at once; a body
+    sent without one (chunked) is counted as it streams and refused when it passes the limit,
+    so no more than the limit is ever held in memory.
+    """
+
+    def __init__(self, app: ASGIApp, *, upload_bytes: int, other_bytes: int) -> None:
+        self.app = app
+        self.upload_bytes = upload_bytes
+        self.other_bytes = other_bytes
+
+    def limit_for(self, scope: Scope) -> int:
+        """The body limit of a request."""
+        kind = (_header(scope, b"content-type") or b"").split(b";")[0].strip().lower()
+        return self.upload_bytes if kind == b"multipart/form-data" else self.other_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.limit_for(scope)
+        declared = _header(scope, b"content-length")
+        if declared is not None:
+            text = declared.decode("latin-1").strip()
+            if not text.isdigit():
+                await _problem(send, 400, "bad_request", "Content-Length must be a number.")
+                return
+            if int(text) > limit:
+                await _problem(send, 413, "too_large", _too_large_message(limit))
+                return
+        seen = 0
+        started = False
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    raise BodyTooLarge(limit)
+            return message
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counted, watched)
+        except BodyTooLarge as exc:
+            if not started:
+                await _problem(send, 413, "too_large", _too_large_message(exc.limit))
+
+
+def host_of(scope: Scope) -> str | None:
+    """The Host header's name, lowercase, without port (``[::1]:8000`` gives ``::1``).
+
+    >>> host_of({"headers": [(b"host", b"Example.org:8443")]}), host_of({"headers": []})
+    ('example.org', None)
+    >>> host_of({"headers": [(b"host", b"[::1]:8000")]})
+    '::1'
+    """
+    raw = _header(scope, b"host")
+    if raw is None:
+        return None
+    host = raw.decode("latin-1").strip().lower()
+    if host.startswith("["):
+        return host[1:host.find("]")] if "]" in host else None
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+class HostAllowListMiddleware:
+    """Answers 400 to a request whose Host header is not on the allow-list (so links, redirects
+    and cookies are never built for a host an attacker chose)."""
+
+    def __init__(self, app: ASGIApp, *, hosts: frozenset[str]) -> None:
+        self.app = app
+        self.hosts = hosts
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        host = host_of(scope)
+        if host is None or host not in self.hosts:
+            await _problem(send, 400, "bad_host", (
+                f"This server does not answer to the host '{host or ''}'. Use its public "
+                "address, or add the name to FAIRSHARE_PUBLIC_URL / FAIRSHARE_ALLOWED_HOSTS "
+                "(serve --allowed-host)."))
+            return
+        await self.app(scope, receive, send)
+
+
+async def _problem(send: Send, status: int, code: str, message: str) -> None:
+    await _send_json(send, status, {"error": {"status": status, "code": code, "message": message,
+                                              "details": []}})
