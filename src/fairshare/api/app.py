@@ -134,8 +134,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # limits, then authentication, then Idempotency-Key replays.
     app.add_middleware(IdempotencyMiddleware, engine=engine)
     app.add_middleware(AuthenticationGate)
-    app.add_middleware(BodyLimitMiddleware, upload_bytes=settings.max_upload_bytes + MULTIPART_SLACK,
-                       other_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyLimitMiddleware, upload_bytes=settings.max_upload_bytes,
+                       other_bytes=settings.max_body_bytes, slack=MULTIPART_SLACK)
     app.add_middleware(HostAllowListMiddleware, hosts=settings.hosts())
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.secure_cookies)
     return app

@@ -12,6 +12,7 @@ from typing import Any
 
 import anyio
 from sqlalchemy import Engine
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -238,44 +239,51 @@ class AuthenticationGate:
         await self.app(scope, receive, send)
 
 
-class BodyTooLarge(Exception):  # noqa: N818 - a refusal, named after what it refuses
-    """A request body went over its limit while being read."""
+class BodyTooLarge(StarletteHTTPException):
+    """A request body went over its limit while being read (a 413 wherever it is raised: the
+    routes' body parsing passes HTTP exceptions on)."""
 
-    def __init__(self, limit: int) -> None:
-        super().__init__(limit)
-        self.limit = limit
+    def __init__(self, message: str) -> None:
+        super().__init__(status_code=413, detail=message)
+        self.message = message
 
 
-def _too_large_message(limit: int) -> str:
-    size = f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{limit // 1024} KB"
-    return (f"The request body is larger than {size}, the limit for this kind of request. "
-            "Split the file, or send a smaller request.")
+def _size(limit: int) -> str:
+    return f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{limit // 1024} KB"
 
 
 class BodyLimitMiddleware:
     """Refuses a request body over its limit with 413, before it is buffered.
 
-    Multipart uploads may carry ``upload_bytes`` (plus framing); every other body (JSON, forms)
-    ``other_bytes``. A declared ``Content-Length`` over the limit is refused at once; a body
-    sent without one (chunked) is counted as it streams and refused when it passes the limit,
-    so no more than the limit is ever held in memory.
+    Multipart uploads may carry a file of ``upload_bytes`` (plus ``slack`` for the framing and
+    fields); every other body (JSON, forms) ``other_bytes``. A declared ``Content-Length``
+    over the limit is refused at once; a body sent without one (chunked) is counted as it
+    streams and refused when it passes the limit, so no more than the limit is ever held in
+    memory.
     """
 
-    def __init__(self, app: ASGIApp, *, upload_bytes: int, other_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, *, upload_bytes: int, other_bytes: int,
+                 slack: int = 0) -> None:
         self.app = app
         self.upload_bytes = upload_bytes
         self.other_bytes = other_bytes
+        self.slack = slack
 
-    def limit_for(self, scope: Scope) -> int:
-        """The body limit of a request."""
+    def limit_for(self, scope: Scope) -> tuple[int, str]:
+        """The body limit of a request and the message refusing it."""
         kind = (_header(scope, b"content-type") or b"").split(b";")[0].strip().lower()
-        return self.upload_bytes if kind == b"multipart/form-data" else self.other_bytes
+        if kind == b"multipart/form-data":
+            return self.upload_bytes + self.slack, (
+                f"The uploaded file is larger than {_size(self.upload_bytes)}, the upload limit; "
+                "split it into smaller files.")
+        return self.other_bytes, (f"The request body is larger than {_size(self.other_bytes)}, "
+                                  "the limit for a request without a file; send less.")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.limit_for(scope)
+        limit, refusal = self.limit_for(scope)
         declared = _header(scope, b"content-length")
         if declared is not None:
             text = declared.decode("latin-1").strip()
@@ -283,7 +291,7 @@ class BodyLimitMiddleware:
                 await _problem(send, 400, "bad_request", "Content-Length must be a number.")
                 return
             if int(text) > limit:
-                await _problem(send, 413, "too_large", _too_large_message(limit))
+                await _problem(send, 413, "too_large", refusal)
                 return
         seen = 0
         started = False
@@ -294,7 +302,7 @@ class BodyLimitMiddleware:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > limit:
-                    raise BodyTooLarge(limit)
+                    raise BodyTooLarge(refusal)
             return message
 
         async def watched(message: Message) -> None:
@@ -307,7 +315,7 @@ class BodyLimitMiddleware:
             await self.app(scope, counted, watched)
         except BodyTooLarge as exc:
             if not started:
-                await _problem(send, 413, "too_large", _too_large_message(exc.limit))
+                await _problem(send, 413, "too_large", exc.message)
 
 
 def host_of(scope: Scope) -> str | None:
