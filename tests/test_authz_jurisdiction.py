@@ -109,7 +109,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     home = tmp_path_factory.mktemp("authz")
     app = seeded_app(home, families=30)
     with write_transaction(make_engine(app.settings.database_url)) as conn:
-        create_user(conn, username=NB, password="officer-nb-password", role="officer",
+        create_user(conn, username=NB, password="brunswick tide pools", role="officer",
                     jurisdiction="NB")
         app.tokens[NB] = create_token(conn, username=NB, name="tests")[1]
     run = app.client.post("/api/v1/runs", json={"policy": "balanced"}, headers=app.auth(C))
@@ -371,3 +371,42 @@ def test_a_family_that_moves_changes_hands(world: dict[str, Any]) -> None:
     assert fam not in {f["id"] for f in listed["items"]}
     page = app.client.get(f"/api/v1/runs/{run_id}?limit=5000", headers=app.auth(QC)).json()
     assert fam not in {x["family_id"] for x in page["recommendations"]}
+
+
+def test_stress_random_probes_in_parallel(world: dict[str, Any]) -> None:
+    """Bounded stress (seed 15): 240 random (role, action, family) probes from 8 threads at
+    once give the table's answer every time, and never a 500."""
+    import random
+    from concurrent.futures import ThreadPoolExecutor
+
+    rng = random.Random(15)
+    actions = [Action.read_claimants, Action.read_recommendations, Action.read_runs,
+               Action.record_consent, Action.read_transfers]
+    plain = [Action.read_aggregates, Action.read_audit, Action.read_capacity,
+             Action.read_agreements]
+    keys = sorted(world["families"])
+    cases: list[tuple[Action, str, str | None]] = []
+    for _ in range(240):
+        user = rng.choice(ROLES)
+        if rng.random() < 0.2:
+            cases.append((rng.choice(plain), user, None))
+            continue
+        action, key = rng.choice(actions), rng.choice(keys)
+        if action is Action.read_transfers and key in ("offered", "qc"):
+            key = "moved_on"
+        cases.append((action, user, key))
+
+    def run(case: tuple[Action, str, str | None]) -> tuple[str, str]:
+        action, user, key = case
+        if key is None:
+            return expected(user, action, "none"), _plain_probe(action)(world, user)
+        rel = relation(user, key)
+        if action is Action.read_transfers and user in OFFICERS:
+            rel = "own" if _party(user, key) else "other"
+        got = _family_probe(action)(world, user, world["families"][key])
+        return expected(user, action, rel), got
+
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(run, cases))
+    wrong = [(c, r) for c, r in zip(cases, results, strict=True) if r[0] != r[1]]
+    assert not wrong, wrong[:10]

@@ -314,3 +314,80 @@ def test_serve_offers_the_proxy_options(run_cli: Any) -> None:
     r = run_cli("serve", "--help")
     assert r.exit_code == 0
     assert "--proxy-headers" in r.stdout and "--allowed-host" in r.stdout
+
+
+def test_stress_mixed_credentials_in_parallel(tmp_path: Path) -> None:
+    """Bounded stress (seed 15, loopback): 300 requests from 16 threads mixing good, revoked,
+    disabled, forged and malformed credentials, wrong Hosts and odd logins. Each gets its
+    class's answer; no 500; only the right password opens a session."""
+    import random
+
+    from fairshare.service import open_context
+    from fairshare.service.account_admin import set_disabled
+    from fairshare.service.accounts import issue_token, register_user, withdraw_token
+
+    settings = Settings.for_home(tmp_path / "home", secure_cookies=False)
+    prepare_database(settings)
+    ctx = open_context(settings.registry())
+    try:
+        tokens = {}
+        for name, role in (("ann", "coordinator"), ("ben", "analyst"), ("cy", "auditor")):
+            register_user(ctx, username=name, password=f"{GOOD} {role}", role=role)
+            tokens[name] = issue_token(ctx, username=name, name="stress")[1]
+        revoked_id, revoked = issue_token(ctx, username="ann", name="old")
+        withdraw_token(ctx, token_id=revoked_id)
+        set_disabled(ctx, username="cy", disabled=True)
+    finally:
+        ctx.close()
+    rng = random.Random(15)
+    kinds = ["token", "revoked", "disabled", "forged", "malformed", "cookie", "host", "login",
+             "login-long"]
+    plan = [(rng.choice(kinds), rng.getrandbits(32)) for _ in range(300)]
+
+    def one(case: tuple[str, int], client: httpx.Client) -> tuple[str, int]:
+        kind, seed = case
+        rng = random.Random(seed)  # each request's choices are fixed, whatever thread runs it
+        if kind == "token":
+            name = rng.choice(["ann", "ben"])
+            r = client.get("/api/v1/me", headers={"Authorization": f"Bearer {tokens[name]}"})
+            assert r.status_code != 200 or r.json()["username"] == name
+            return kind, r.status_code
+        headers = {"revoked": {"Authorization": f"Bearer {revoked}"},
+                   "disabled": {"Authorization": f"Bearer {tokens['cy']}"},
+                   "forged": {"Authorization": "Bearer fs_" + "".join(
+                       rng.choice("abcdefXYZ019_-") for _ in range(43))},
+                   "malformed": {"Authorization": rng.choice(
+                       ["Bearer", "Basic YWxhZGRpbjpvcGVuc2VzYW1l", "bearer  ", "Token x",
+                        "Bearer fs_\u00e9"])},
+                   "cookie": {"Cookie": f"fs_session={rng.getrandbits(128):x}"},
+                   "host": {"Host": rng.choice(["evil.example", "127.0.0.2", "localhost.evil"])},
+                   }.get(kind)
+        if headers is not None:
+            try:
+                return kind, client.get("/api/v1/me", headers=headers).status_code
+            except (httpx.LocalProtocolError, UnicodeEncodeError):
+                return kind, 401  # the client itself refuses a non-ASCII header
+        password = "x" * 300 if kind == "login-long" else rng.choice(
+            [f"{GOOD} coordinator", "wrong wrong wrong", "\u00fc" * 20, ""])
+        form = client.get("/login")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+        assert token
+        r = client.post("/login", data={"username": rng.choice(["ann", "ben", "zed", ""]),
+                                        "password": password, "csrf_token": token.group(1)},
+                        follow_redirects=False)
+        return kind, r.status_code
+
+    allowed = {"token": {200}, "revoked": {401}, "disabled": {401}, "forged": {401},
+               "malformed": {401}, "cookie": {401}, "host": {400},
+               "login": {303, 401, 422, 429, 503}, "login-long": {401, 422, 429}}
+    with live_servers(settings, count=1) as urls:
+        def worker(cases: list[tuple[str, int]]) -> list[tuple[str, int]]:
+            with httpx.Client(base_url=urls[0], timeout=60) as client:
+                return [one(c, client) for c in cases]
+
+        with ThreadPoolExecutor(16) as pool:
+            chunks = [plan[i::16] for i in range(16)]
+            results = [r for chunk in pool.map(worker, chunks) for r in chunk]
+    wrong = [(k, s) for k, s in results if s not in allowed[k]]
+    assert not wrong, wrong[:10]
+    assert len(results) == 300
