@@ -391,3 +391,27 @@ def test_stress_mixed_credentials_in_parallel(tmp_path: Path) -> None:
     wrong = [(k, s) for k, s in results if s not in allowed[k]]
     assert not wrong, wrong[:10]
     assert len(results) == 300
+
+
+def test_successful_logins_do_not_use_up_the_address_limit(tmp_path: Path) -> None:
+    """Many people behind one proxy address: only failures (and checks in flight) count."""
+    from fairshare.service import open_context
+    from fairshare.service.accounts import register_user
+    from fairshare.service.logins import Limits, Outcome, log_in
+
+    settings = Settings.for_home(tmp_path / "home", secure_cookies=False)
+    prepare_database(settings)
+    ctx = open_context(settings.registry())
+    try:
+        register_user(ctx, username="gail", password=GOOD, role="analyst")
+        limits = Limits(per_user=5, per_address=3, window_seconds=300)
+        for _ in range(6):
+            assert log_in(ctx, username="gail", password=GOOD, address="10.0.0.1",
+                          limits=limits).outcome is Outcome.ok
+        for name in ("h1", "h2", "h3"):
+            assert log_in(ctx, username=name, password=GOOD, address="10.0.0.1",
+                          limits=limits).outcome is Outcome.failed
+        assert log_in(ctx, username="gail", password=GOOD, address="10.0.0.1",
+                      limits=limits).outcome is Outcome.throttled
+    finally:
+        ctx.close()

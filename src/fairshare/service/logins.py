@@ -12,7 +12,8 @@ A login goes through, in this order, so that the expensive step comes last:
    (:func:`fairshare.service.passwords.verify_password`), against a dummy hash for an unknown
    user so that the answer takes as long;
 5. the outcome is written to the audit chain (``login.success`` / ``login.failure``) and the
-   log; a success clears the username's count.
+   log; a success clears the username's count and gives its address attempt back (so many
+   people behind one proxy address are limited by their failures only).
 
 Throttled and busy attempts are logged, not audited (they check nothing; a flood of them must
 not grow the chain). The attempted name of an unknown user is never recorded (people type
@@ -148,6 +149,10 @@ def log_in(ctx: Context, *, username: str, password: str, address: str | None = 
                     role=Role(row.role), jurisdiction=row.jurisdiction)
         secret, _ = create_session(conn, user)
         conn.execute(delete(login_throttle).where(login_throttle.c.key == keys[0]))
+        for key in keys[1:]:  # a success gives its address attempt back: the address limit
+            conn.execute(update(login_throttle).where(  # counts failures and checks in flight
+                login_throttle.c.key == key, login_throttle.c.attempts > 0)
+                .values(attempts=login_throttle.c.attempts - 1))
         record(conn, at=ctx.now(), actor=user.username, action="login.success",
                entity_type="user", entity_id=user.username, details={"via": "password"})
     log.info("login succeeded for %s", user.username)
