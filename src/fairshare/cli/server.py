@@ -126,14 +126,16 @@ def _print_demo_banner(host: str, port: int, accounts: list[tuple[str, str, str]
 
 @contextlib.contextmanager
 def _accounts_ctx() -> Iterator[Context]:
-    """The service context of the app's database (created or migrated first)."""
+    """The service context of the app's database (created or migrated first); the audit
+    entries name the operator (``FAIRSHARE_USER``, else the OS user), not the API."""
     from fairshare.api.database import prepare_database
     from fairshare.api.settings import Settings
+    from fairshare.service import Settings as RegistrySettings
     from fairshare.service import open_context
 
     settings = Settings.from_env()
     prepare_database(settings)
-    ctx = open_context(settings.registry())
+    ctx = open_context(replace(settings.registry(), actor=RegistrySettings.from_env().actor))
     try:
         yield ctx
     finally:
