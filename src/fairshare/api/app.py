@@ -17,10 +17,12 @@ from fairshare.api.database import prepare_database
 from fairshare.api.schemas import ErrorResponse, Health, Me
 from fairshare.api.security import (
     AuthenticationGate,
+    BodyLimitMiddleware,
+    HostAllowListMiddleware,
     IdempotencyMiddleware,
     SecurityHeadersMiddleware,
 )
-from fairshare.api.settings import Settings
+from fairshare.api.settings import MULTIPART_SLACK, Settings
 
 __all__ = ["create_app", "prepare_database"]
 
@@ -105,6 +107,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from fairshare.store.engine import make_engine
 
     settings = settings or Settings.from_env()
+    if settings.behind_tls and not settings.secure_cookies:  # HTTPS at the proxy: Secure + HSTS
+        from dataclasses import replace
+
+        settings = replace(settings, secure_cookies=True)
     engine = make_engine(settings.database_url)
     app = FastAPI(title="fairshare", version=__version__, docs_url=None, redoc_url=None,
                   openapi_url=None, description=(
@@ -125,8 +131,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (pages, pages_registry, pages_matching, pages_pledges):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    # The last added runs first: headers on every answer, then the Host check, then the body
+    # limits, then authentication, then Idempotency-Key replays, then the JSON body guard.
     app.add_middleware(JsonBodyGuard)  # innermost: after authentication and idempotency
     app.add_middleware(IdempotencyMiddleware, engine=engine)
     app.add_middleware(AuthenticationGate)
+    app.add_middleware(BodyLimitMiddleware, upload_bytes=settings.max_upload_bytes,
+                       other_bytes=settings.max_body_bytes, slack=MULTIPART_SLACK)
+    app.add_middleware(HostAllowListMiddleware, hosts=settings.hosts())
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.secure_cookies)
     return app

@@ -12,6 +12,7 @@ from typing import Any
 
 import anyio
 from sqlalchemy import Engine
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -291,3 +292,126 @@ class AuthenticationGate:
             await send({"type": "http.response.body", "body": body})
             return
         await self.app(scope, receive, send)
+
+
+class BodyTooLarge(StarletteHTTPException):
+    """A request body went over its limit while being read (a 413 wherever it is raised: the
+    routes' body parsing passes HTTP exceptions on)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(status_code=413, detail=message)
+        self.message = message
+
+
+def _size(limit: int) -> str:
+    return f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{limit // 1024} KB"
+
+
+class BodyLimitMiddleware:
+    """Refuses a request body over its limit with 413, before it is buffered.
+
+    Multipart uploads may carry a file of ``upload_bytes`` (plus ``slack`` for the framing and
+    fields); every other body (JSON, forms) ``other_bytes``. A declared ``Content-Length``
+    over the limit is refused at once; a body sent without one (chunked) is counted as it
+    streams and refused when it passes the limit, so no more than the limit is ever held in
+    memory.
+    """
+
+    def __init__(self, app: ASGIApp, *, upload_bytes: int, other_bytes: int,
+                 slack: int = 0) -> None:
+        self.app = app
+        self.upload_bytes = upload_bytes
+        self.other_bytes = other_bytes
+        self.slack = slack
+
+    def limit_for(self, scope: Scope) -> tuple[int, str]:
+        """The body limit of a request and the message refusing it."""
+        kind = (_header(scope, b"content-type") or b"").split(b";")[0].strip().lower()
+        if kind == b"multipart/form-data":
+            return self.upload_bytes + self.slack, (
+                f"The uploaded file is larger than {_size(self.upload_bytes)}, the upload limit; "
+                "split it into smaller files.")
+        return self.other_bytes, (f"The request body is larger than {_size(self.other_bytes)}, "
+                                  "the limit for a request without a file; send less.")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit, refusal = self.limit_for(scope)
+        declared = _header(scope, b"content-length")
+        if declared is not None:
+            text = declared.decode("latin-1").strip()
+            if not text.isdigit():
+                await _problem(send, 400, "bad_request", "Content-Length must be a number.")
+                return
+            if int(text) > limit:
+                await _problem(send, 413, "too_large", refusal)
+                return
+        seen = 0
+        started = False
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    raise BodyTooLarge(refusal)
+            return message
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counted, watched)
+        except BodyTooLarge as exc:
+            if not started:
+                await _problem(send, 413, "too_large", exc.message)
+
+
+def host_of(scope: Scope) -> str | None:
+    """The Host header's name, lowercase, without port (``[::1]:8000`` gives ``::1``).
+
+    >>> host_of({"headers": [(b"host", b"Example.org:8443")]}), host_of({"headers": []})
+    ('example.org', None)
+    >>> host_of({"headers": [(b"host", b"[::1]:8000")]})
+    '::1'
+    """
+    raw = _header(scope, b"host")
+    if raw is None:
+        return None
+    host = raw.decode("latin-1").strip().lower()
+    if host.startswith("["):
+        return host[1:host.find("]")] if "]" in host else None
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+class HostAllowListMiddleware:
+    """Answers 400 to a request whose Host header is not on the allow-list (so links, redirects
+    and cookies are never built for a host an attacker chose)."""
+
+    def __init__(self, app: ASGIApp, *, hosts: frozenset[str]) -> None:
+        self.app = app
+        self.hosts = hosts
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        host = host_of(scope)
+        if host is None or host not in self.hosts:
+            await _problem(send, 400, "bad_host", (
+                f"This server does not answer to the host '{host or ''}'. Use its public "
+                "address, or add the name to FAIRSHARE_PUBLIC_URL / FAIRSHARE_ALLOWED_HOSTS "
+                "(serve --allowed-host)."))
+            return
+        await self.app(scope, receive, send)
+
+
+async def _problem(send: Send, status: int, code: str, message: str) -> None:
+    await _send_json(send, status, {"error": {"status": status, "code": code, "message": message,
+                                              "details": []}})

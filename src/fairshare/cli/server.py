@@ -1,4 +1,5 @@
-"""Commands for the web application: ``serve``, ``users create|list``, ``tokens create|revoke``."""
+"""Commands for the web application: ``serve``, ``users create|list|disable|enable|passwd|role``,
+``tokens create|list|revoke``, ``sessions end``."""
 
 from __future__ import annotations
 
@@ -6,20 +7,24 @@ import contextlib
 import ipaddress
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
 from fairshare.cli import app
+from fairshare.cli.render import FORMAT_OPTION, OutputFormat
 
 if TYPE_CHECKING:
     from fairshare.service import Context
 
 users_app = typer.Typer(help="Local accounts of the web dashboard and API.", no_args_is_help=True)
 tokens_app = typer.Typer(help="API tokens for other systems (revocable).", no_args_is_help=True)
+sessions_app = typer.Typer(help="Browser sessions of the dashboard.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
+app.add_typer(sessions_app, name="sessions")
 
 
 def _is_loopback(host: str) -> bool:
@@ -45,31 +50,48 @@ def serve(host: str = typer.Option("127.0.0.1", "--host", help="Address to liste
           checkpoint_minutes: float = typer.Option(
               60.0, "--checkpoint-minutes", envvar="FAIRSHARE_CHECKPOINT_MINUTES",
               help="Minutes between scheduled checkpoints."),
+          proxy_headers: bool = typer.Option(False, "--proxy-headers", help="Behind a "
+                                             "TLS-terminating proxy on this machine: trust its "
+                                             "X-Forwarded-For/-Proto headers, send Secure "
+                                             "cookies and HSTS."),
+          allowed_host: list[str] = typer.Option([], "--allowed-host", metavar="NAME",
+                                                 help="Accept requests for this Host name "
+                                                 "(repeatable; FAIRSHARE_PUBLIC_URL's host is "
+                                                 "accepted too; default: loopback names only)."),
           ) -> None:
     """Start the web dashboard and the REST API (http://HOST:PORT, API under /api/v1)."""
+    import logging
+
     import uvicorn
 
     from fairshare.api import Settings, create_app, prepare_database
 
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: "
+                        "%(message)s")
     secure = not _is_loopback(host)
+    extra: dict[str, object] = {"proxy_headers": proxy_headers}
+    if allowed_host:
+        extra["allowed_hosts"] = tuple(allowed_host)
     if demo:
         from fairshare.api.demo import demo_home, seed_demo
 
-        settings = Settings.for_home(demo_home(), demo=True, secure_cookies=secure)
+        settings = Settings.for_home(demo_home(), demo=True, secure_cookies=secure, **extra)
         prepare_database(settings)
         accounts = seed_demo(settings)
         _print_demo_banner(host, port, accounts)
     else:
-        settings = Settings.from_env(secure_cookies=secure)
+        settings = Settings.from_env(secure_cookies=secure, proxy_headers=proxy_headers)
+        settings = replace(settings, allowed_hosts=(*settings.allowed_hosts, *allowed_host))
         prepare_database(settings)
         _refuse_demo_data(settings)
         typer.echo(f"fairshare: http://{host}:{port}/ (API: /api/v1, reference: /docs).")
         if not _has_accounts(settings):
             typer.echo("No account exists yet: create one with `fairshare users create NAME "
                        "--role coordinator` (there are no default accounts).")
-    if secure:
-        typer.echo("Note: cookies are sent only over HTTPS on this address; serve it behind a "
-                   "TLS-terminating proxy.", err=True)
+    if secure or settings.behind_tls:
+        typer.echo("Note: cookies are sent only over HTTPS (Secure) and HSTS is on; serve it "
+                   "behind a TLS-terminating proxy.", err=True)
+    typer.echo(f"Accepted Host names: {', '.join(sorted(settings.hosts()))}.", err=True)
     # No access log: request paths name pseudonymous family ids (docs/trust.md: no personal data
     # in logs).
     schedule = None
@@ -83,7 +105,8 @@ def serve(host: str = typer.Option("127.0.0.1", "--host", help="Address to liste
                    f"{checkpoint_minutes:g} min.")
     try:
         uvicorn.run(create_app(settings), host=host, port=port, log_level="info",
-                    access_log=False, proxy_headers=False, server_header=False)
+                    access_log=False, proxy_headers=proxy_headers,
+                    forwarded_allow_ips="127.0.0.1,::1", server_header=False)
     finally:
         if schedule is not None:
             schedule.stop()
@@ -126,14 +149,16 @@ def _print_demo_banner(host: str, port: int, accounts: list[tuple[str, str, str]
 
 @contextlib.contextmanager
 def _accounts_ctx() -> Iterator[Context]:
-    """The service context of the app's database (created or migrated first)."""
+    """The service context of the app's database (created or migrated first); the audit
+    entries name the operator (``FAIRSHARE_USER``, else the OS user), not the API."""
     from fairshare.api.database import prepare_database
     from fairshare.api.settings import Settings
+    from fairshare.service import Settings as RegistrySettings
     from fairshare.service import open_context
 
     settings = Settings.from_env()
     prepare_database(settings)
-    ctx = open_context(settings.registry())
+    ctx = open_context(replace(settings.registry(), actor=RegistrySettings.from_env().actor))
     try:
         yield ctx
     finally:
@@ -149,14 +174,12 @@ def users_create(username: str = typer.Argument(..., help="Login name (lowercase
                  password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the "
                                                      "password from standard input."),
                  ) -> None:
-    """Create a local account (argon2-hashed password, at least 12 characters); audited."""
+    """Create a local account; audited. The password (from a prompt or --password-stdin,
+    never the command line) needs 12 to 256 characters and must not be a common one."""
     from fairshare.reference import load_federation
     from fairshare.service.accounts import register_user
 
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    password = _read_password(password_stdin)
     with _accounts_ctx() as ctx:
         user = register_user(ctx, username=username, password=password, role=role,
                              jurisdiction=jurisdiction, codes=load_federation().codes)
@@ -164,15 +187,91 @@ def users_create(username: str = typer.Argument(..., help="Login name (lowercase
                f"{', ' + user.jurisdiction if user.jurisdiction else ''}).")
 
 
+def _read_password(from_stdin: bool) -> str:
+    """A password from standard input (one line) or a hidden prompt asked twice."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return str(typer.prompt("Password", hide_input=True, confirmation_prompt=True))
+
+
 @users_app.command("list")
-def users_list() -> None:
-    """List the accounts (no passwords)."""
-    from fairshare.cli.render import OutputFormat, render
-    from fairshare.service.accounts import account_list
+def users_list(fmt: OutputFormat = FORMAT_OPTION) -> None:
+    """List the accounts with their role and state (no passwords)."""
+    from fairshare.cli.render import render
+    from fairshare.service.account_admin import account_states
 
     with _accounts_ctx() as ctx:
-        rows = account_list(ctx)
-    render(rows, OutputFormat.table, title="Users")
+        rows = account_states(ctx)
+    render(rows, fmt, title="Users")
+
+
+@users_app.command("disable")
+def users_disable(username: str = typer.Argument(..., help="The account to disable.")) -> None:
+    """Disable an account: no login, its API tokens and sessions stop working at once; audited."""
+    from fairshare.service.account_admin import set_disabled
+
+    with _accounts_ctx() as ctx:
+        ended = set_disabled(ctx, username=username, disabled=True)
+    typer.echo(f"Disabled user '{username}' ({ended} browser session(s) ended; its tokens are "
+               "refused while it stays disabled).")
+
+
+@users_app.command("enable")
+def users_enable(username: str = typer.Argument(..., help="The account to enable again.")
+                 ) -> None:
+    """Enable a disabled account again (its unrevoked tokens work again); audited."""
+    from fairshare.service.account_admin import set_disabled
+
+    with _accounts_ctx() as ctx:
+        set_disabled(ctx, username=username, disabled=False)
+    typer.echo(f"Enabled user '{username}'.")
+
+
+@users_app.command("passwd")
+def users_passwd(username: str = typer.Argument(..., help="The account."),
+                 password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the "
+                                                     "new password from standard input."),
+                 ) -> None:
+    """Set a new password (from a prompt or --password-stdin, never the command line); ends
+    the account's browser sessions; audited."""
+    from fairshare.service.account_admin import change_password
+
+    password = _read_password(password_stdin)
+    with _accounts_ctx() as ctx:
+        ended = change_password(ctx, username=username, password=password)
+    typer.echo(f"New password set for '{username}' ({ended} browser session(s) ended).")
+
+
+@users_app.command("role")
+def users_role(username: str = typer.Argument(..., help="The account."),
+               role: str = typer.Option(..., "--role", help="coordinator, officer, analyst, "
+                                        "auditor or system."),
+               jurisdiction: str | None = typer.Option(None, "--jurisdiction", help="Officers "
+                                                       "only: the jurisdiction code (e.g. QC)."),
+               ) -> None:
+    """Change an account's role (and an officer's jurisdiction); ends its browser sessions;
+    audited with the role before and after."""
+    from fairshare.reference import load_federation
+    from fairshare.service.account_admin import change_role
+
+    with _accounts_ctx() as ctx:
+        done = change_role(ctx, username=username, role=role, jurisdiction=jurisdiction,
+                           codes=load_federation().codes)
+    after = done["after"]
+    typer.echo(f"User '{username}' is now {after['role']}"
+               f"{' ' + after['jurisdiction'] if after['jurisdiction'] else ''} "
+               f"({done['sessions_ended']} browser session(s) ended).")
+
+
+@sessions_app.command("end")
+def sessions_end(username: str = typer.Argument(..., help="The account whose sessions end.")
+                 ) -> None:
+    """End every browser session of an account (it must log in again); audited."""
+    from fairshare.service.account_admin import end_user_sessions
+
+    with _accounts_ctx() as ctx:
+        ended = end_user_sessions(ctx, username=username)
+    typer.echo(f"Ended {ended} browser session(s) of '{username}'.")
 
 
 @tokens_app.command("create")
@@ -190,6 +289,17 @@ def tokens_create(username: str = typer.Argument(..., help="The account the toke
     typer.echo(f"Token {token_id} for '{username}' (send as 'Authorization: Bearer <token>'; "
                "it is shown only now):", err=True)
     typer.echo(secret)
+
+
+@tokens_app.command("list")
+def tokens_list(fmt: OutputFormat = FORMAT_OPTION) -> None:
+    """List the API tokens with their owner and state (never the secrets)."""
+    from fairshare.cli.render import render
+    from fairshare.service.account_admin import list_tokens
+
+    with _accounts_ctx() as ctx:
+        rows = list_tokens(ctx)
+    render(rows, fmt, title="API tokens")
 
 
 @tokens_app.command("revoke")

@@ -1,7 +1,9 @@
 """Local accounts, API tokens and browser sessions, stored beside the registry (the tables
 are in :mod:`fairshare.store.accounts`).
 
-Passwords are hashed with argon2id; API tokens and session ids are random secrets of which only
+Passwords are hashed with argon2id (:mod:`fairshare.service.passwords`, which also holds the
+password rule); logins are :mod:`fairshare.service.logins`, account administration
+:mod:`fairshare.service.account_admin`. API tokens and session ids are random secrets of which only
 the SHA-256 is stored, so a copy of the database gives no usable credential. Tokens are revocable;
 sessions expire after ``Settings.session_minutes`` of inactivity and end at logout.
 """
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import re
 import secrets
 from dataclasses import dataclass
@@ -20,6 +23,7 @@ from sqlalchemy import Connection, Engine, select, update
 from fairshare.errors import ConflictError, InputError, NotFoundError
 from fairshare.service.common import as_utc, record
 from fairshare.service.context import Context
+from fairshare.service.passwords import MIN_PASSWORD, check_new_password, hash_password
 from fairshare.service.roles import Role
 from fairshare.store.accounts import (
     ACCOUNT_TABLES,
@@ -33,10 +37,10 @@ from fairshare.store.tables import metadata
 
 __all__ = [
     "ACCOUNT_TABLES",
+    "MIN_PASSWORD",
     "User",
     "account_list",
     "api_tokens",
-    "authenticate_password",
     "claim_replay",
     "create_session",
     "create_token",
@@ -52,7 +56,6 @@ __all__ = [
     "issue_token",
     "keep_replay",
     "list_users",
-    "log_in",
     "log_out",
     "now",
     "register_user",
@@ -68,10 +71,10 @@ __all__ = [
     "withdraw_token",
 ]
 
+log = logging.getLogger("fairshare.accounts")
 # A public marker that makes leaked tokens recognisable, not a secret.
 TOKEN_PREFIX = "fs_"  # noqa: S105  # nosec B105
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
-MIN_PASSWORD = 12
 
 
 @dataclass(frozen=True)
@@ -92,26 +95,6 @@ def now() -> dt.datetime:
 def sha256(text: str) -> str:
     """Hex SHA-256 of ``text``."""
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-def hash_password(password: str) -> str:
-    """The argon2id hash of ``password`` (with its own salt and parameters)."""
-    from argon2 import PasswordHasher
-
-    return str(PasswordHasher().hash(password))
-
-
-def _check_password(stored: str, password: str) -> bool:
-    from argon2 import PasswordHasher
-    from argon2.exceptions import InvalidHashError, VerificationError
-
-    try:
-        return bool(PasswordHasher().verify(stored, password))
-    except (VerificationError, InvalidHashError):
-        return False
-
-
-_DUMMY_HASH: list[str] = []
 
 
 def ensure_tables(engine: Engine) -> None:
@@ -135,8 +118,7 @@ def create_user(conn: Connection, *, username: str, password: str, role: str,
         role_value = Role(role)
     except ValueError:
         raise InputError(f"Unknown role '{role}'; use one of {', '.join(r.value for r in Role)}.") from None
-    if len(password) < MIN_PASSWORD:
-        raise InputError(f"The password must have at least {MIN_PASSWORD} characters.")
+    check_new_password(password, username=username)
     if role_value is Role.officer:
         if not jurisdiction:
             raise InputError("A provincial officer needs --jurisdiction CODE (e.g. QC).")
@@ -156,26 +138,16 @@ def create_user(conn: Connection, *, username: str, password: str, role: str,
     return User(id=int(pk[0]), username=username, role=role_value, jurisdiction=jurisdiction)
 
 
-def authenticate_password(conn: Connection, username: str, password: str) -> User | None:
-    """The user if ``password`` is right; None otherwise (same work whether or not they exist)."""
-    row = conn.execute(select(users).where(users.c.username == username,
-                                           users.c.disabled_at.is_(None))).first()
-    if row is None:
-        if not _DUMMY_HASH:
-            _DUMMY_HASH.append(hash_password(secrets.token_hex(8)))
-        _check_password(_DUMMY_HASH[0], password)
-        return None
-    if not _check_password(row._mapping["password_hash"], password):
-        return None
-    return _user(row)
-
-
 def create_token(conn: Connection, *, username: str, name: str,
                  expires_at: dt.datetime | None = None) -> tuple[int, str]:
     """A new API token for ``username``: its id and the secret (shown once, stored hashed)."""
-    row = conn.execute(select(users.c.id).where(users.c.username == username)).first()
+    row = conn.execute(select(users.c.id, users.c.disabled_at).where(
+        users.c.username == username)).first()
     if row is None:
         raise NotFoundError(f"No user named '{username}'; create it with `fairshare users create`.")
+    if row.disabled_at is not None:
+        raise ConflictError(f"User '{username}' is disabled; enable it first "
+                            f"(`fairshare users enable {username}`).")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     result = conn.execute(api_tokens.insert().values(
         user_id=row[0], name=name, token_sha256=sha256(secret), created_at=now(),
@@ -287,6 +259,8 @@ def register_user(ctx: Context, *, username: str, password: str, role: str,
         record(conn, at=ctx.now(), actor=actor or ctx.settings.actor, action="user.create",
                entity_type="user", entity_id=username,
                details={"role": user.role.value, "jurisdiction": user.jurisdiction})
+    log.warning("user.create: %s (%s) by %s", username, user.role.value,
+                actor or ctx.settings.actor)
     return user
 
 
@@ -403,6 +377,8 @@ def issue_token(ctx: Context, *, username: str, name: str, expires_days: int | N
                entity_type="user", entity_id=username,
                details={"token": token_id, "name": name,
                         "expires_at": expires.isoformat() if expires else None})
+    log.warning("token.create: token %d for %s by %s", token_id, username,
+                actor or ctx.settings.actor)
     return token_id, secret
 
 
@@ -412,6 +388,7 @@ def withdraw_token(ctx: Context, *, token_id: int, actor: str | None = None) -> 
         revoke_token(conn, token_id)
         record(conn, at=ctx.now(), actor=actor or ctx.settings.actor, action="token.revoke",
                entity_type="token", entity_id=str(token_id))
+    log.warning("token.revoke: token %d by %s", token_id, actor or ctx.settings.actor)
 
 
 def identify_token(ctx: Context, secret: str) -> User | None:
@@ -431,18 +408,6 @@ def identify_session(ctx: Context, secret: str, *, idle_minutes: int) -> tuple[U
         with write_transaction(ctx.engine) as conn:
             touch_session(conn, secret)
     return user, csrf
-
-
-def log_in(ctx: Context, *, username: str, password: str) -> tuple[User, str] | None:
-    """Check a password and start a session: the user and the session's cookie secret, or
-    None for a wrong username or password (the same work either way)."""
-    with read_transaction(ctx.engine) as conn:
-        user = authenticate_password(conn, username, password)
-    if user is None:
-        return None
-    with write_transaction(ctx.engine) as conn:
-        secret, _ = create_session(conn, user)
-    return user, secret
 
 
 def log_out(ctx: Context, *, secret: str) -> None:

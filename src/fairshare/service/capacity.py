@@ -7,12 +7,14 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, func, insert, select
 
-from fairshare.errors import ConflictError, PermissionDeniedError, StoreError
+from fairshare.errors import ConflictError, StoreError
 from fairshare.exchange.capacity import read_capacity
 from fairshare.exchange.reader import Source, source_name
+from fairshare.service.access import check_codes
 from fairshare.service.common import record
 from fairshare.service.context import Context
 from fairshare.service.models import CapacityInfo
+from fairshare.service.roles import Action
 from fairshare.store.audit import canonical_json
 from fairshare.store.engine import read_transaction, serialise, write_transaction
 from fairshare.store.tables import capacity_offers, jurisdictions, transfers
@@ -30,10 +32,7 @@ def add_capacity(ctx: Context, *, path: Source, actor: str | None = None,
     if not codes:
         raise StoreError("The database has no jurisdictions; run `fairshare init` first.")
     offers = read_capacity(path, codes=codes)
-    others = sorted({o.code for o in offers} - {scope}) if scope else []
-    if others:
-        raise PermissionDeniedError(f"An officer of {scope} offers capacity only for {scope}; "
-                                    f"the file has {', '.join(others)}. Nothing was stored.")
+    check_codes((o.code for o in offers), scope, Action.manage_capacity, what="offers capacity")
     with write_transaction(ctx.engine) as conn:
         serialise(conn, "capacity")
         existing = {r.id: r for r in conn.execute(select(capacity_offers).where(

@@ -6,10 +6,11 @@ from sqlalchemy import Connection, insert, select, update
 
 from fairshare.errors import InputError, NotFoundError
 from fairshare.exchange.pseudonym import load_key, pseudonymise
-from fairshare.service.access import check_family_visible
+from fairshare.service.access import check_family
 from fairshare.service.common import PURPOSE, get_agreement, record, row_refs
 from fairshare.service.context import Context
 from fairshare.service.models import ConsentResult
+from fairshare.service.roles import Action
 from fairshare.store.engine import write_transaction
 from fairshare.store.tables import claimants, consents, families, recommendations
 
@@ -52,8 +53,8 @@ def change_consent(ctx: Context, *, subject: str, state: str, text_version: str 
     who = actor or ctx.settings.actor
     with write_transaction(ctx.engine) as conn:
         people, fams, kind = _resolve(conn, ctx, subject, agreement_id)
-        for fam in fams:  # a provincial officer acts only on families they may see
-            check_family_visible(conn, fam, scope)
+        for fam in fams:  # a provincial officer acts only on families now in their jurisdiction
+            check_family(conn, fam, scope, Action.record_consent)
         if conn.dialect.name == "postgresql":  # serialise with runs and decisions of the family
             conn.execute(select(families.c.id).where(families.c.id.in_(fams))
                          .with_for_update())

@@ -21,6 +21,7 @@ from typing import Any, cast
 from sqlalchemy import Connection, Row, insert, select, update
 
 from fairshare.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
+from fairshare.service.access import check_family
 from fairshare.service.capacity import used_by_offer
 from fairshare.service.common import ALGORITHM_ACTOR, as_utc, record, row_refs
 from fairshare.service.context import Context
@@ -33,6 +34,7 @@ from fairshare.service.destinations import (
 )
 from fairshare.service.explanations import explanation_opened, load_recommendation
 from fairshare.service.models import DecisionResult, FamilyState, TransferInfo
+from fairshare.service.roles import Action
 from fairshare.store.engine import read_transaction, write_transaction
 from fairshare.store.tables import (
     decisions,
@@ -107,12 +109,14 @@ def decide(ctx: Context, *, run_id: str, family_id: str, kind: str, reason: str,
     that consumes capacity and moves the family there (status ``placed``); the family's other
     pending recommendations are superseded. Every decision has a reason code (one of
     :data:`REASON_CODES`; default ``recommended`` for an accept and ``other`` for an override)
-    and a reason text. ``scope`` limits a provincial officer to the families they may see.
+    and a reason text. ``scope`` limits a provincial officer to the families now in their
+    jurisdiction (:data:`fairshare.service.roles.PERMISSIONS`).
 
     Raises:
         InputError: bad kind, empty reason, unknown destination.
         PermissionDeniedError: the optimiser's own account tries to decide; the family's
-            agreement is no longer in force.
+            agreement is no longer in force; an officer decides on a family not in their
+            jurisdiction (one they may not even see is a NotFoundError).
         ConflictError: explanation not opened by ``decided_by``, already decided, consent
             withdrawn, family placed or staying, capacity used up.
     """
@@ -120,6 +124,7 @@ def decide(ctx: Context, *, run_id: str, family_id: str, kind: str, reason: str,
                                        decided_by=decided_by)
     with write_transaction(ctx.engine) as conn:
         load_recommendation(conn, run_id=run_id, family_id=family_id, scope=scope)
+        check_family(conn, family_id, scope, Action.decide)
         if not explanation_opened(conn, run_id=run_id, family_id=family_id, actor=who):
             raise ConflictError(
                 f"{who} has not opened the explanation of family '{family_id}' in run "

@@ -10,10 +10,11 @@ from __future__ import annotations
 from sqlalchemy import Connection, select
 
 from fairshare.errors import InputError, NotFoundError
-from fairshare.service.access import check_family_visible
+from fairshare.service.access import check_family
 from fairshare.service.common import record
 from fairshare.service.context import Context
 from fairshare.service.models import RecommendationInfo
+from fairshare.service.roles import Action
 from fairshare.store import audit
 from fairshare.store.engine import write_transaction
 from fairshare.store.tables import recommendations
@@ -37,8 +38,7 @@ def load_recommendation(conn: Connection, *, run_id: str, family_id: str,
         rec.run_id == run_id, rec.family_id == family_id)).first()
     if row is None:
         raise NotFoundError(f"Run '{run_id}' has no recommendation for family '{family_id}'.")
-    if scope and row.destination != scope:
-        check_family_visible(conn, family_id, scope)
+    check_family(conn, family_id, scope, Action.read_recommendations)
     return RecommendationInfo(run_id=row.run_id, family_id=row.family_id,
                               destination=row.destination, persons=row.persons,
                               status=row.status, explanation=row.explanation)

@@ -15,6 +15,7 @@ from fairshare.errors import ConflictError, InputError, StoreError
 from fairshare.exchange.pseudonym import load_key, pseudonymise
 from fairshare.exchange.reader import Source, read_batch, source_name
 from fairshare.exchange.schema import PersonRecord, check_columns, validate_rows
+from fairshare.service.access import reach_of
 from fairshare.service.common import (
     PURPOSE,
     agreement_in_force,
@@ -26,6 +27,7 @@ from fairshare.service.common import (
 from fairshare.service.context import Context
 from fairshare.service.integrity import batch_digests
 from fairshare.service.models import ImportResult
+from fairshare.service.roles import Action, Reach
 from fairshare.store.bulk import bulk_insert
 from fairshare.store.engine import read_transaction, serialise, write_transaction
 from fairshare.store.tables import (
@@ -103,7 +105,8 @@ def check_batch(ctx: Context, *, path: Source, agreement_id: str,
                  f"agreement '{agreement_id}' (parties: {', '.join(sorted(parties))}); import "
                  "it under an agreement with that jurisdiction"
                  for r in records if r.current not in parties]
-    out_of_scope = sorted({r.current for r in records if scope and r.current != scope})
+    limited = bool(scope) and reach_of(scope, Action.import_claimants) is Reach.own
+    out_of_scope = sorted({r.current for r in records if limited and r.current != scope})
     if out_of_scope:
         problems.append(f"rows for {', '.join(out_of_scope)}: an officer of {scope} imports "
                         f"only claimants in {scope}")

@@ -13,11 +13,12 @@ import uuid
 from sqlalchemy import func, insert, select
 
 from fairshare.errors import NotFoundError
-from fairshare.service.access import check_family_visible
+from fairshare.service.access import check_family
 from fairshare.service.common import record
 from fairshare.service.context import Context
 from fairshare.service.decisions import check_decision, decide_in
 from fairshare.service.models import DecisionResult
+from fairshare.service.roles import Action
 from fairshare.service.snapshot import plan_hash, sha256_json
 from fairshare.store.engine import write_transaction
 from fairshare.store.tables import claimants, families, recommendations, runs
@@ -32,7 +33,7 @@ def manual_run_id() -> str:
 def assign(ctx: Context, *, family_id: str, to: str, reason: str, decided_by: str,
            reason_code: str | None = None, scope: str | None = None) -> DecisionResult:
     """Place a family by hand (no optimiser), in one transaction with its audit entries
-    (``scope``: a provincial officer places only families they may see)."""
+    (``scope``: a provincial officer places only families now in their jurisdiction)."""
     from fairshare import __version__
 
     reason, code, who = check_decision(kind="override", reason=reason, reason_code=reason_code,
@@ -40,7 +41,7 @@ def assign(ctx: Context, *, family_id: str, to: str, reason: str, decided_by: st
     with write_transaction(ctx.engine) as conn:
         if conn.execute(select(families.c.id).where(families.c.id == family_id)).first() is None:
             raise NotFoundError(f"No family '{family_id}'.")
-        check_family_visible(conn, family_id, scope)
+        check_family(conn, family_id, scope, Action.decide)
         persons = int(conn.execute(select(func.count()).select_from(claimants).where(
             claimants.c.family_id == family_id)).scalar_one())
         run_id = manual_run_id()

@@ -1,7 +1,7 @@
 """Read models of matching runs for the shells (API, pages): run records, a page of
 recommendations, the plan in aggregate, transfers. They never load a run's input snapshot or
 every explanation at once. Access rules come from ``scope`` (a provincial officer's
-jurisdiction: recommendations to or from it) and ``aggregates_only`` (analysts: small cells
+jurisdiction, :mod:`fairshare.service.access`) and ``aggregates_only`` (analysts: small cells
 suppressed).
 """
 
@@ -9,14 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, func, or_, select
+from sqlalchemy import Connection, func, select
 
 from fairshare.errors import NotFoundError
 from fairshare.service import disclosure
+from fairshare.service.access import recommendation_scope, transfer_visible
 from fairshare.service.common import as_utc
 from fairshare.service.context import Context
 from fairshare.store.engine import read_transaction
-from fairshare.store.tables import decisions, families, recommendations, runs
+from fairshare.store.tables import decisions, recommendations, runs
 
 RUN_COLUMNS = ("id", "created_at", "created_by", "policy", "key", "input_sha256", "plan_sha256",
                "solver", "status", "objective", "families", "placed", "versions")
@@ -52,14 +53,14 @@ def _run(conn: Connection, run_id: str) -> dict[str, Any]:
 
 def run_page(ctx: Context, *, run_id: str, scope: str | None, limit: int = 500,
              offset: int = 0) -> dict[str, Any]:
-    """A run and a page of the recommendations ``scope`` may see (to or from it), without
-    explanations (one family's explanation is :func:`open_explanation`); ``decided`` is the
-    destination a decision chose (None: undecided, or the family stays)."""
+    """A run and a page of the recommendations ``scope`` may see (of families now in it or
+    with a pending recommendation to it), without explanations (one family's explanation is
+    :func:`open_explanation`); ``decided`` is the destination a decision chose (None:
+    undecided, or the family stays)."""
     rec = recommendations.c
     where = [rec.run_id == run_id]
     if scope:
-        in_scope = select(families.c.id).where(families.c.current_code == scope)
-        where.append(or_(rec.destination == scope, rec.family_id.in_(in_scope)))
+        where.append(recommendation_scope(scope))
     with read_transaction(ctx.engine) as conn:
         run = _run(conn, run_id)
         total = int(conn.execute(select(func.count()).select_from(recommendations)
@@ -119,6 +120,4 @@ def transfers_in_scope(ctx: Context, *, scope: str | None) -> list[dict[str, Any
     from fairshare.service.decisions import list_transfers
 
     out = [t.as_dict() for t in list_transfers(ctx)]
-    if scope:
-        out = [t for t in out if scope in (t["from_code"], t["to_code"])]
-    return out
+    return [t for t in out if transfer_visible(scope, t["from_code"], t["to_code"])]

@@ -75,4 +75,14 @@ explanation_views = Table(
     Column("viewed_at", UTC_TS, nullable=False),
 )
 
-ACCOUNT_TABLES = (users, api_tokens, web_sessions, idempotency_keys, explanation_views)
+# Login attempts per key (SHA-256 of "user:<name>" or "addr:<client address>"), counted in the
+# database so that the limit holds across threads, processes and workers (migration auth_0001).
+login_throttle = Table(
+    "login_throttle", metadata,
+    Column("key", String(64), primary_key=True),
+    Column("window_started_at", UTC_TS, nullable=False),
+    Column("attempts", Integer, nullable=False),
+)
+
+ACCOUNT_TABLES = (users, api_tokens, web_sessions, idempotency_keys, explanation_views,
+                  login_throttle)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 import secrets
-import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
@@ -15,7 +14,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from fairshare.api.auth import Principal, check_csrf, context_of, identify, settings_of
 from fairshare.api.security import SESSION_COOKIE
-from fairshare.service import accounts, readmodels
+from fairshare.service import accounts, logins, readmodels
+from fairshare.service.passwords import MAX_PASSWORD
 from fairshare.web import svg
 from fairshare.web.render import page, translator
 
@@ -116,24 +116,16 @@ def login_form(request: Request, next: str = "/") -> Response:
     return response
 
 
-def _throttled(request: Request, username: str) -> bool:
-    settings = settings_of(request)
-    failures: dict[str, list[float]] = request.app.state.__dict__.setdefault("login_failures", {})
-    cutoff = time.monotonic() - settings.login_window_seconds
-    recent = [t for t in failures.get(username, []) if t > cutoff]
-    failures[username] = recent
-    return len(recent) >= settings.login_attempts
-
-
-def _record_failure(request: Request, username: str) -> None:
-    failures: dict[str, list[float]] = request.app.state.__dict__.setdefault("login_failures", {})
-    failures.setdefault(username, []).append(time.monotonic())
+# What a refused login answers: the same message for a wrong name or password.
+LOGIN_REFUSALS = {logins.Outcome.failed: (401, "login_failed"),
+                  logins.Outcome.throttled: (429, "login_throttled"),
+                  logins.Outcome.busy: (503, "login_busy")}
 
 
 @router.post("/login", response_class=HTMLResponse)
 # The empty default is the CSRF form field's, not a password.
 def login(request: Request, username: Annotated[str, Form(max_length=64)],  # nosec B107
-          password: Annotated[str, Form(max_length=200)],
+          password: Annotated[str, Form(max_length=MAX_PASSWORD)],
           csrf_token: Annotated[str, Form(max_length=200)] = "",
           next: Annotated[str, Form(max_length=500)] = "/") -> Response:
     """Check the password, start a session and go to ``next``."""
@@ -142,19 +134,18 @@ def login(request: Request, username: Annotated[str, Form(max_length=64)],  # no
     if not expected or not secrets.compare_digest(expected, csrf_token):
         raise HTTPException(status_code=403, detail=t("login_csrf_error"))
     settings = settings_of(request)
-    found = None
-    if not _throttled(request, username):
-        found = accounts.log_in(context_of(request), username=username, password=password)
-        if found is None:
-            _record_failure(request, username)
-    if found is None:
+    result = logins.log_in(context_of(request), username=username, password=password,
+                           address=request.client.host if request.client else None,
+                           limits=settings.login_limits())
+    if result.secret is None:
         token = secrets.token_urlsafe(24)
+        status, message = LOGIN_REFUSALS[result.outcome]
         failed = page(request, "login.html", title_key="login_title", login_csrf=token,
-                      next=_safe_next(next), error=t("login_failed"), status_code=401)
+                      next=_safe_next(next), error=t(message), status_code=status)
         failed.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict",
                           secure=settings.secure_cookies, max_age=3600)
         return failed
-    _, secret = found
+    secret = result.secret
     response = RedirectResponse(url=_safe_next(next), status_code=303)
     response.set_cookie(SESSION_COOKIE, secret, httponly=True, samesite="lax",
                         secure=settings.secure_cookies, max_age=settings.session_minutes * 60)
