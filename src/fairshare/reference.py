@@ -32,6 +32,7 @@ class Source:
 
     title: str
     url: str
+    title_fr: str = ""  # the French title, where the source has one (else ``title`` is shown)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, or_, select
 
 from fairshare.errors import NotFoundError
+from fairshare.i18n import msg
 from fairshare.store.tables import families, recommendations
 
 
@@ -36,4 +37,4 @@ def check_family_visible(conn: Connection, family_id: str, scope: str | None) ->
     ok = conn.execute(select(families.c.id).where(families.c.id == family_id,
                                                   family_scope(scope))).first()
     if ok is None:
-        raise NotFoundError(f"No family '{family_id}' visible to you.")
+        raise NotFoundError(msg("error_no_family_visible", family=family_id))

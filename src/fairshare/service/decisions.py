@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, insert, select, update
 
 from fairshare.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
+from fairshare.i18n import msg
 from fairshare.service.capacity import used_by_offer
 from fairshare.service.common import (
     ALGORITHM_ACTOR,
@@ -74,9 +75,7 @@ def _reserve(conn: Connection, ctx: Context, code: str, size: int) -> tuple[Row[
         band = _band(offer.housing_units, size)
         if band and offer.housing_units[band] - used_u.get(offer.id, {}).get(band, 0) >= 1:
             return offer, band
-    raise ConflictError(f"No capacity left in {code} for a family of {size}: every active offer "
-                        "is used up (or has no housing unit of that size). Nothing was recorded; "
-                        "choose another destination or add capacity.")
+    raise ConflictError(msg("error_no_capacity", code=code, size=size))
 
 
 def reason_digest(reason: str) -> str:
@@ -97,19 +96,18 @@ def check_decision(*, kind: str, reason: str, reason_code: str | None,
     """Validate a decision's kind, reason, reason code and decider; returns the cleaned
     reason, the reason code and the decider."""
     if kind not in KINDS:
-        raise InputError(f"Decision '{kind}': use accept or override.")
+        raise InputError(msg("error_decision_kind", kind=kind))
     reason = reason.strip()
     code = reason_code or ("recommended" if kind == "accept" else "other")
     if code not in REASON_CODES:
-        raise InputError(f"Reason code '{code}': use one of {', '.join(REASON_CODES)}.")
+        raise InputError(msg("error_reason_code", code=code, codes=", ".join(REASON_CODES)))
     if len(reason) < 3:
-        raise InputError("A decision needs a reason (--reason) of at least 3 characters.")
+        raise InputError(msg("error_decision_reason"))
     who = decided_by.strip()
     if not who:
-        raise InputError("A decision needs the person who takes it (--by).")
+        raise InputError(msg("error_decision_by"))
     if who == ALGORITHM_ACTOR:
-        raise PermissionDeniedError("The optimiser cannot finalise its own recommendations; a "
-                                    "person must decide.")
+        raise PermissionDeniedError(msg("error_optimiser_decides"))
     return reason, code, who
 
 
@@ -137,11 +135,8 @@ def decide(ctx: Context, *, run_id: str, family_id: str, kind: str, reason: str,
     with write_transaction(ctx.engine) as conn:
         load_recommendation(conn, run_id=run_id, family_id=family_id, scope=scope)
         if not explanation_opened(conn, run_id=run_id, family_id=family_id, actor=who):
-            raise ConflictError(
-                f"{who} has not opened the explanation of family '{family_id}' in run "
-                f"'{run_id}'; read it first (`fairshare explain {run_id} {family_id} --by "
-                f"{who}`, GET /api/v1/runs/{run_id}/recommendations/{family_id} or the run's "
-                "page). Nothing was recorded.")
+            raise ConflictError(msg("error_explanation_unopened", who=who, family=family_id,
+                                    run=run_id))
         return decide_in(conn, ctx, run_id=run_id, family_id=family_id, kind=kind,
                          reason=reason, code=code, who=who, to=to)
 
@@ -152,47 +147,44 @@ def decide_in(conn: Connection, ctx: Context, *, run_id: str, family_id: str, ki
     rec = conn.execute(select(recommendations).where(
         recommendations.c.run_id == run_id, recommendations.c.family_id == family_id)).first()
     if rec is None:
-        raise NotFoundError(f"Run '{run_id}' has no recommendation for family '{family_id}'.")
+        raise NotFoundError(msg("error_no_recommendation", run=run_id, family=family_id))
     fam_q = select(families).where(families.c.id == family_id)
     if conn.dialect.name == "postgresql":
         fam_q = fam_q.with_for_update()
     fam = conn.execute(fam_q).one()
     rec = conn.execute(select(recommendations).where(recommendations.c.id == rec.id)).one()
     if rec.status != "pending":
-        raise ConflictError(f"The recommendation of family '{family_id}' in run '{run_id}' "
-                            f"is {rec.status}; it cannot be decided again.")
+        raise ConflictError(msg("error_decided_again", family=family_id, run=run_id,
+                                status=msg(f"rec_{rec.status}")))
     if fam.status != "waiting":
-        raise ConflictError(f"Family '{family_id}' is {fam.status}"
-                            + (" (reopen it with `fairshare reopen`)" if fam.status == "staying"
-                               else "") + "; it cannot be decided again.")
+        raise ConflictError(msg("error_family_staying" if fam.status == "staying" else
+                                "error_family_decided", family=family_id,
+                                status=msg(f"family_status_{fam.status}")))
     agreement = conn.execute(select(agreements).where(
         agreements.c.id == fam.agreement_id)).one()
     if not agreement_in_force(agreement, ctx.today()):
-        raise PermissionDeniedError(f"Family '{family_id}' was received under agreement "
-                                    f"'{fam.agreement_id}', which is no longer in force; it "
-                                    "cannot be moved.")
+        raise PermissionDeniedError(msg("error_agreement_lapsed", family=family_id,
+                                        agreement=fam.agreement_id))
     members = list(conn.execute(select(claimants.c.id).where(
         claimants.c.family_id == family_id)).scalars())
     if not_consenting(conn, claimant_ids=members):
-        raise ConflictError(f"Family '{family_id}' no longer consents; it cannot be moved.")
+        raise ConflictError(msg("error_no_consent", family=family_id))
     if kind == "accept":
         if to is not None and to.upper() != (rec.destination or ""):
-            raise InputError("accept takes the recommended destination; use override --to "
-                             "to choose another.")
+            raise InputError(msg("error_accept_other"))
         if rec.destination is None:
-            raise InputError(f"Run '{run_id}' recommends no move for family '{family_id}'; "
-                             "use override --to CODE to place it.")
+            raise InputError(msg("error_no_move", run=run_id, family=family_id))
         dest: str | None = rec.destination
     else:
         dest = to.upper() if to else None
     if dest is not None:
         if conn.execute(select(jurisdictions.c.code).where(
                 jurisdictions.c.code == dest)).first() is None:
-            raise InputError(f"--to '{dest}' is not a jurisdiction code.")
+            raise InputError(msg("error_not_a_code", code=dest))
         if dest == fam.current_code:
-            raise InputError(f"Family '{family_id}' is already in {dest}.")
+            raise InputError(msg("error_already_in", family=family_id, code=dest))
         if dest in fam.excluded:
-            raise InputError(f"Family '{family_id}' excluded {dest}; it cannot be sent there.")
+            raise InputError(msg("error_excluded", family=family_id, code=dest))
     now = ctx.now()
     decision_id = int(conn.execute(insert(decisions).values(
         recommendation_id=rec.id, kind=kind, destination=dest, reason_code=code,
@@ -248,8 +240,7 @@ def reopen_family(ctx: Context, *, family_id: str, reason: str,
     """
     text = reason.strip()
     if len(text) < 3:
-        raise InputError("Reopening a family needs a reason (--reason) of at least 3 "
-                         "characters.")
+        raise InputError(msg("error_reopen_reason"))
     who = (actor or ctx.settings.actor).strip()
     with write_transaction(ctx.engine) as conn:
         query = select(families).where(families.c.id == family_id)
@@ -257,10 +248,10 @@ def reopen_family(ctx: Context, *, family_id: str, reason: str,
             query = query.with_for_update()
         fam = conn.execute(query).first()
         if fam is None:
-            raise NotFoundError(f"No family '{family_id}'.")
+            raise NotFoundError(msg("error_no_family", family=family_id))
         if fam.status != "staying":
-            raise ConflictError(f"Family '{family_id}' is {fam.status}, not staying; only a "
-                                "family kept where it is by an override can be reopened.")
+            raise ConflictError(msg("error_not_staying", family=family_id,
+                                    status=msg(f"family_status_{fam.status}")))
         conn.execute(update(families).where(families.c.id == family_id).values(
             status="waiting"))
         record(conn, at=ctx.now(), actor=who, action="family.reopen", entity_type="family",

@@ -11,6 +11,7 @@ from __future__ import annotations
 from sqlalchemy import func, insert, select
 
 from fairshare.errors import NotFoundError
+from fairshare.i18n import msg
 from fairshare.service.access import check_family_visible
 from fairshare.service.common import record
 from fairshare.service.context import Context
@@ -31,7 +32,7 @@ def assign(ctx: Context, *, family_id: str, to: str, reason: str, decided_by: st
                                        decided_by=decided_by)
     with write_transaction(ctx.engine) as conn:
         if conn.execute(select(families.c.id).where(families.c.id == family_id)).first() is None:
-            raise NotFoundError(f"No family '{family_id}'.")
+            raise NotFoundError(msg("error_no_family", family=family_id))
         check_family_visible(conn, family_id, scope)
         persons = int(conn.execute(select(func.count()).select_from(claimants).where(
             claimants.c.family_id == family_id)).scalar_one())

@@ -36,8 +36,10 @@ def keys_list() -> list[dict[str, Any]]:
     return [{"id": k.id, "label": k.label, "description": k.description, "label_fr": k.label_fr,
              "description_fr": k.description_fr,
              "federation": k.federation, "unit": k.unit,
-             "references": [{"title": r.title, "url": r.url} for r in k.references],
-             "versions": [{"effective": v.effective, "formula": v.formula} for v in k.versions]}
+             "references": [{"title": r.title, "url": r.url, "title_fr": r.title_fr or r.title}
+                            for r in k.references],
+             "versions": [{"effective": v.effective, "formula": v.formula,
+                           "formula_fr": v.formula_in("fr")} for v in k.versions]}
             for k in list_keys()]
 
 
@@ -46,7 +48,10 @@ def keys_for_pages(lang: str) -> list[dict[str, Any]]:
     keys = [k for k in keys_list() if k["federation"] in ("any", "canada")]
     if lang != "fr":
         return keys
-    return [{**k, "label": k["label_fr"], "description": k["description_fr"]} for k in keys]
+    return [{**k, "label": k["label_fr"], "description": k["description_fr"],
+             "references": [{**r, "title": r["title_fr"]} for r in k["references"]],
+             "versions": [{**v, "formula": v["formula_fr"]} for v in k["versions"]]}
+            for k in keys]
 
 
 @functools.lru_cache(maxsize=8)

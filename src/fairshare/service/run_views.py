@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, func, or_, select
 
 from fairshare.errors import NotFoundError
+from fairshare.i18n import msg
 from fairshare.service.access import suppress
 from fairshare.service.common import as_utc
 from fairshare.service.context import Context
@@ -45,7 +46,7 @@ def list_run_records(ctx: Context) -> list[dict[str, Any]]:
 def _run(conn: Connection, run_id: str) -> dict[str, Any]:
     row = conn.execute(_runs_select().where(runs.c.id == run_id)).first()
     if row is None:
-        raise NotFoundError(f"No run '{run_id}'.")
+        raise NotFoundError(msg("error_no_run", run=run_id))
     return _run_row(row)
 
 
@@ -103,5 +104,5 @@ def transfers_in_scope(ctx: Context, *, scope: str | None) -> list[dict[str, Any
 
     out = [t.as_dict() for t in list_transfers(ctx)]
     if scope:
-        out = [t for t in out if scope in (t["from_code"], t["to_code"])]
+        out = [move for move in out if scope in (move["from_code"], move["to_code"])]
     return out

@@ -40,11 +40,10 @@ def require_form_csrf(principal: Principal, token: str | None) -> None:
     check_csrf(principal, token)
 
 
-ROLE_DENIED = "Your role cannot use this page."
-
-
 def deny_role() -> HTTPException:
     """The 403 a page raises when the caller's role may not use it (shown as "not for your role")."""
+    from fairshare.api.errors import ROLE_DENIED
+
     return HTTPException(status_code=403, detail=ROLE_DENIED)
 
 
@@ -64,7 +63,8 @@ def came_from(request: Request) -> str:
     return "/"
 
 
-def error_page(request: Request, status: int, message: str, details: list[str]) -> HTMLResponse:
+def error_page(request: Request, status: int, message: str, details: list[str], *,
+               role_denied: bool = False) -> HTMLResponse:
     """An error rendered as a page (same message as the API's JSON), with a way back to where the
     user was; a page the caller's role may not use says so in plain words."""
     try:
@@ -72,7 +72,7 @@ def error_page(request: Request, status: int, message: str, details: list[str]) 
     except HTTPException:
         principal = None
     back = came_from(request)
-    if status == 403 and message == ROLE_DENIED and principal is not None:
+    if status == 403 and role_denied and principal is not None:
         return page(request, "forbidden.html", title_key="forbidden_title", principal=principal,
                     status_code=status, back=back)
     return page(request, "error.html", title_key="error_title", principal=principal,
