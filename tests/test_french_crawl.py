@@ -88,12 +88,20 @@ def visible_text(html: str) -> tuple[str, list[str]]:
 
 def english_words(text: str) -> list[str]:
     """The stop-list words of ``text`` (case-insensitive, whole words, apostrophes split).
+    A token with a digit, ``-``, ``_``, ``/`` or an inner ``.`` is a code or an identifier
+    (``f-29bb60a7``, ``run.create``, ``asylum_claims[2019..2023]``), not a word.
 
-    >>> english_words("La famille n'est pas placée; Family goes to the QC")
+    >>> english_words("La famille n'est pas placée; Family goes to the QC (f-be12, run.create)")
     ['family', 'goes', 'to', 'the']
     """
-    words = re.findall(r"[A-Za-zÀ-ÿ]+", text)
-    return [w.lower() for w in words if w.lower() in ENGLISH and w.lower() not in ALLOWED]
+    out = []
+    for token in re.findall(r"[\w.\-/'’]+", text):
+        token = token.strip(".'’")
+        if re.search(r"[\d_/-]|\.", token):
+            continue
+        out += [w.lower() for w in re.split(r"['’]", token)
+                if w.lower() in ENGLISH and w.lower() not in ALLOWED]
+    return out
 
 
 def with_french(url: str) -> str:
@@ -171,6 +179,19 @@ def _errors_in_french(app: SeededApp, client: Any, csrf: str) -> dict[str, str]:
     return out
 
 
+def _every_overview(client: Any) -> dict[str, str]:
+    """The overview under every key and for every period it offers (their notes differ)."""
+    html = client.get("/?lang=fr").text
+    select = {name: re.findall(r'<option value="([^"]+)"', body) for name, body in
+              re.findall(r'<select id="(key|years)"[^>]*>(.*?)</select>', html, re.S)}
+    out = {}
+    for key in select["key"]:
+        for years in (select["years"][0], select["years"][-1], "2025"):
+            url = f"/?{urlencode({'key': key, 'years': years, 'lang': 'fr'})}"
+            out[url] = visible_text(client.get(url).text)[0]
+    return out
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_french_pages_have_no_english(app: SeededApp, role: str) -> None:
     from fastapi.testclient import TestClient
@@ -181,6 +202,7 @@ def test_french_pages_have_no_english(app: SeededApp, role: str) -> None:
     assert len(pages) >= 3
     if role == "coordinator":
         pages.update(_errors_in_french(app, client, csrf))
+        pages.update(_every_overview(client))
         assert any("/families/" in p for p in pages), sorted(pages)
     offenders = {url: sorted(set(english_words(text))) for url, text in pages.items()}
     offenders = {url: words for url, words in offenders.items() if words}

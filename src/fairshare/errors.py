@@ -17,9 +17,9 @@ A plain string is shown as it is (messages about files given to the CLI, still E
 
 from __future__ import annotations
 
-from fairshare.i18n import DEFAULT, Message, gettext, render
+from fairshare.i18n import DEFAULT, Text, gettext, render
 
-Text = str | Message
+__all__ = ["Text"]
 
 
 class FairshareError(Exception):

@@ -117,7 +117,7 @@ def gettext(msgid: str, lang: str, /, **values: object) -> str:
         return translations(DEFAULT).gettext(msgid).format(**values)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Message:
     """A message to translate later, for its reader: a msgid and the values of its placeholders.
 
@@ -133,11 +133,39 @@ class Message:
 
     def render(self, lang: str = DEFAULT) -> str:
         """The message in ``lang``."""
-        filled = {k: (v.render(lang) if isinstance(v, Message) else v) for k, v in self.values.items()}
+        filled = {k: (v.render(lang) if isinstance(v, Message | Localised) else v)
+                  for k, v in self.values.items()}
         return gettext(self.msgid, lang, **filled)
+
+    def _identity(self) -> tuple[str, tuple[tuple[str, str], ...]]:
+        return self.msgid, tuple(sorted((k, repr(v)) for k, v in self.values.items()))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Message) and self._identity() == other._identity()
+
+    def __hash__(self) -> int:
+        return hash(self._identity())
 
     def __str__(self) -> str:
         return self.render(DEFAULT)
+
+
+@dataclass(frozen=True)
+class Localised:
+    """A text that data give in each language (a source's own note): ``fr`` falls back to ``en``."""
+
+    en: str
+    fr: str = ""
+
+    def render(self, lang: str = DEFAULT) -> str:
+        """The text in ``lang``."""
+        return (self.fr or self.en) if normalise(lang) == "fr" else self.en
+
+    def __str__(self) -> str:
+        return self.en
+
+
+Text = str | Message | Localised
 
 
 def msg(msgid: str, /, **values: Any) -> Message:
@@ -145,9 +173,9 @@ def msg(msgid: str, /, **values: Any) -> Message:
     return Message(msgid, values)
 
 
-def render(text: str | Message, lang: str) -> str:
+def render(text: Text, lang: str) -> str:
     """``text`` in ``lang`` (a plain string is already final)."""
-    return text.render(lang) if isinstance(text, Message) else text
+    return text if isinstance(text, str) else text.render(lang)
 
 
 def _pattern(kind: str, lang: str, digits: int) -> Any:
@@ -230,8 +258,8 @@ class Translator:
     def __init__(self, lang: str) -> None:
         self.lang = normalise(lang)
 
-    def __call__(self, msgid: str | Message, /, **values: object) -> str:
-        if isinstance(msgid, Message):
+    def __call__(self, msgid: Text, /, **values: object) -> str:
+        if not isinstance(msgid, str):  # a Message or a Localised text
             return msgid.render(self.lang)
         return gettext(msgid, self.lang, **values)
 

@@ -46,3 +46,10 @@ RUN_STATUSES = (N_("run_status_empty"), N_("run_status_feasible"), N_("run_statu
                 N_("run_status_infeasible"), N_("run_status_manual"), N_("run_status_optimal"))
 # keys/model.py: formula_ + the component's transform
 FORMULAS = (N_("formula_fixed"), N_("formula_inverse"), N_("formula_share"))
+# matching/wording.py and diagnose.py: why_ + reason code, service_ + service code
+WHY = (N_("why_excluded"), N_("why_full"), N_("why_lacks-service"), N_("why_lower-score"),
+       N_("why_no-consent"), N_("why_no-housing"), N_("why_no-score"), N_("why_too-large"),
+       N_("why_trade-off"))
+SERVICES = (N_("service_accessible"), N_("service_english"), N_("service_french"),
+            N_("service_health"), N_("service_health-specialised"))
+PERSONS = (N_("persons_one"), N_("persons_other"))

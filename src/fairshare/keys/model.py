@@ -64,7 +64,8 @@ class Component:
             value = f"{self.indicator}[{self.periods[0]}]"
         if self.per_capita_of:
             value = f"{value} / {self.per_capita_of}"
-        body = gettext(f"formula_{self.transform}", lang, value=value)
+        transform = "formula_" + self.transform
+        body = gettext(transform, lang, value=value)
         extra = []
         if self.cap_relative_to_base is not None:
             extra.append(gettext("formula_capped", lang,

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, insert, select, update
 
 from fairshare.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
-from fairshare.i18n import msg
+from fairshare.i18n import Message, msg
 from fairshare.service.capacity import used_by_offer
 from fairshare.service.common import (
     ALGORITHM_ACTOR,
@@ -155,11 +155,12 @@ def decide_in(conn: Connection, ctx: Context, *, run_id: str, family_id: str, ki
     rec = conn.execute(select(recommendations).where(recommendations.c.id == rec.id)).one()
     if rec.status != "pending":
         raise ConflictError(msg("error_decided_again", family=family_id, run=run_id,
-                                status=msg(f"rec_{rec.status}")))
+                                status=Message("rec_" + rec.status)))
     if fam.status != "waiting":
-        raise ConflictError(msg("error_family_staying" if fam.status == "staying" else
-                                "error_family_decided", family=family_id,
-                                status=msg(f"family_status_{fam.status}")))
+        status = Message("family_status_" + fam.status)
+        raise ConflictError(msg("error_family_staying", family=family_id, status=status)
+                            if fam.status == "staying" else
+                            msg("error_family_decided", family=family_id, status=status))
     agreement = conn.execute(select(agreements).where(
         agreements.c.id == fam.agreement_id)).one()
     if not agreement_in_force(agreement, ctx.today()):
@@ -251,7 +252,7 @@ def reopen_family(ctx: Context, *, family_id: str, reason: str,
             raise NotFoundError(msg("error_no_family", family=family_id))
         if fam.status != "staying":
             raise ConflictError(msg("error_not_staying", family=family_id,
-                                    status=msg(f"family_status_{fam.status}")))
+                                    status=Message("family_status_" + fam.status)))
         conn.execute(update(families).where(families.c.id == family_id).values(
             status="waiting"))
         record(conn, at=ctx.now(), actor=who, action="family.reopen", entity_type="family",

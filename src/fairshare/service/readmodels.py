@@ -73,7 +73,8 @@ def shares(key: str, total: int | None = None, method: str = "hamilton",
     rows = [{"code": r["code"], "name": r["name"], "share": r["share"],
              "fair_share": r.get("fair_share")} for r in _records(df)]
     return {"key": df.attrs["key"], "effective": df.attrs["effective"], "method": method,
-            "total": total, "notes": list(df.attrs.get("notes", [])), "rows": rows}
+            "total": total, "notes": [str(n) for n in df.attrs.get("notes", [])],
+            "note_texts": list(df.attrs.get("notes", [])), "rows": rows}
 
 
 @functools.lru_cache(maxsize=128)
@@ -90,5 +91,7 @@ def balance(key: str, years: str = YEARS_DEFAULT, cumulative: bool = False,
     for r in rows:
         r["year"] = str(r["year"])
     return {"key": df.attrs["key"], "effective": df.attrs["effective"], "method": method,
-            "total_basis": df.attrs.get("total_basis", ""), "notes": list(df.attrs.get("notes", [])),
+            "total_basis": df.attrs.get("total_basis", ""),
+            "notes": [str(n) for n in df.attrs.get("notes", [])],  # English (the API's)
+            "note_texts": list(df.attrs.get("notes", [])),  # for each reader's language
             "rows": rows}

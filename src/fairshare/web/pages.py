@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from fairshare.api.auth import Principal, check_csrf, context_of, identify, settings_of
 from fairshare.api.security import SESSION_COOKIE
+from fairshare.i18n import decimal_separator
 from fairshare.service import accounts, readmodels
 from fairshare.web import svg
 from fairshare.web.render import page, translator
@@ -216,9 +217,9 @@ def overview(request: Request, principal: PagePrincipal, key: str = "canada-popu
     return page(request, "overview.html", title_key="overview_title", principal=principal,
                 keys=keys, key=key, key_label=key_label, years=years, year_choices=choices,
                 map_svg=map_svg, bars_svg=bars_svg, lines_svg=lines_svg,
-                legend=svg.legend_classes("," if t.lang == "fr" else "."),
-                rows=_fmt_rows(t, total["rows"], names),
-                notes=total["notes"], counts=[(t(f"count_{k}"), v) for k, v in counts])
+                legend=svg.legend_classes(decimal_separator(t.lang)),
+                rows=_fmt_rows(t, total["rows"], names), notes=[t(n) for n in total["note_texts"]],
+                counts=[(t.label("count_", k), v) for k, v in counts])
 
 
 @router.get("/keys", response_class=HTMLResponse)

@@ -49,8 +49,8 @@ def _model_choices(request: Request) -> list[dict[str, str]]:
 
     t = translator(request)
     stored = list_models(context_of(request))
-    choices = [{"id": "", "label": t("model_latest", name=f"{stored[0].id} {stored[0].name}")}
-               ] if stored else []
+    latest = f"{stored[0].id} {stored[0].name}" if stored else ""
+    choices = [{"id": "", "label": t("model_latest", name=latest)}] if stored else []
     choices += [{"id": m.id, "label": f"{m.id} {m.name}"} for m in stored]
     return [*choices, {"id": "default", "label": t("model_default_scorer")}]
 
@@ -160,7 +160,7 @@ def _plan_name(t: Any, name: str) -> str:
 def _components(t: Any, comp: dict[str, Any] | None) -> list[tuple[str, str]]:
     if not comp:
         return []
-    return [(t(f"factor_{k}"), t.number(v, 3)) for k, v in comp.items()
+    return [(t.label("factor_", k), t.number(v, 3)) for k, v in comp.items()
             if isinstance(v, int | float)]
 
 
