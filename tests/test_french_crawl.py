@@ -173,6 +173,24 @@ def _errors_in_french(app: SeededApp, client: Any, csrf: str) -> dict[str, str]:
     pages["assign-unknown"] = client.post("/matching/assign?lang=fr", data={
         "family_id": "F-nope", "to": "QC", "reason_code": "other", "reason": "essai",
         "csrf_token": csrf})
+    pages["batch-invalid"] = client.post(
+        "/batch/validate?lang=fr", data={"agreement_id": "demo-qc-ca", "csrf_token": csrf},
+        files={"file": ("x.csv", b"claimant_id,family_id,religion,birth_year\n1,f,x,1700\n",
+                        "text/csv")})
+    import csv
+    import io
+
+    from fairshare.exchange.synth import synth_claimant_rows
+
+    rows = synth_claimant_rows(families=2, seed=5)
+    rows[0] = {**rows[0], "birth_year": "1700", "sex": "Q", "languages": "klingon"}
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    pages["batch-bad-rows"] = client.post(
+        "/batch/validate?lang=fr", data={"agreement_id": "demo-qc-ca", "csrf_token": csrf},
+        files={"file": ("rows.csv", buffer.getvalue().encode(), "text/csv")})
     for name, r in pages.items():
         assert 400 <= r.status_code < 500, (name, r.status_code)
         out[name] = visible_text(r.text)[0]
@@ -240,3 +258,11 @@ def test_numbers_on_a_french_page_follow_fr_ca(app: SeededApp) -> None:
     assert labels and not any(re.search(r"\d,\d{3}\b", s) for s in labels), labels
     value = int(big[0].replace("\u00a0", "").replace("\u202f", ""))
     assert big[0] == format_decimal(value, locale="fr_CA")
+    coordinator = TestClient(app.client.app)
+    login(coordinator, "coordinator", app.passwords["coordinator"])
+    run = re.search(r'href="(/matching/runs/R\d+)"', coordinator.get("/matching").text)
+    assert run
+    plan = coordinator.get(run.group(1) + "?lang=fr").text
+    plan = plan[plan.index('id="plan-table"'):plan.index("</table>", plan.index('id="plan-table"'))]
+    plan_cells = re.findall(r"<td>([^<]+)</td>", plan)
+    assert plan_cells and not [c for c in plan_cells if re.fullmatch(r"\d{4,}", c)], plan_cells

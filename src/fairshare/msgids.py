@@ -53,3 +53,13 @@ WHY = (N_("why_excluded"), N_("why_full"), N_("why_lacks-service"), N_("why_lowe
 SERVICES = (N_("service_accessible"), N_("service_english"), N_("service_french"),
             N_("service_health"), N_("service_health-specialised"))
 PERSONS = (N_("persons_one"), N_("persons_other"))
+# outcomes/report.py: audit_col_ + column, audit_plan_ + plan
+AUDIT_COLUMNS = (N_("audit_col_auc_ci"), N_("audit_col_brier_ci"), N_("audit_col_calibration_gap"),
+                 N_("audit_col_calibration_gap_ci"), N_("audit_col_dimension"),
+                 N_("audit_col_families_left_in_place"), N_("audit_col_gain_vs_status_quo"),
+                 N_("audit_col_group"), N_("audit_col_mean_predicted"),
+                 N_("audit_col_observed_rate"), N_("audit_col_outcome"), N_("audit_col_persons"),
+                 N_("audit_col_plan"), N_("audit_col_predicted_rate"), N_("audit_col_solver"),
+                 N_("audit_col_status"), N_("audit_col_true_rate"))
+AUDIT_PLANS = (N_("audit_plan_greedy"), N_("audit_plan_optimised"), N_("audit_plan_oracle"),
+               N_("audit_plan_random"), N_("audit_plan_status_quo"))

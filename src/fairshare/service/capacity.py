@@ -10,6 +10,7 @@ from sqlalchemy import Connection, Row, func, insert, select
 from fairshare.errors import ConflictError, PermissionDeniedError, StoreError
 from fairshare.exchange.capacity import read_capacity
 from fairshare.exchange.reader import Source, source_name
+from fairshare.i18n import msg
 from fairshare.service.common import record
 from fairshare.service.context import Context
 from fairshare.service.models import CapacityInfo
@@ -28,12 +29,12 @@ def add_capacity(ctx: Context, *, path: Source, actor: str | None = None,
     with read_transaction(ctx.engine) as conn:
         codes = frozenset(conn.execute(select(jurisdictions.c.code)).scalars())
     if not codes:
-        raise StoreError("The database has no jurisdictions; run `fairshare init` first.")
+        raise StoreError(msg("error_no_jurisdictions"))
     offers = read_capacity(path, codes=codes)
     others = sorted({o.code for o in offers} - {scope}) if scope else []
     if others:
-        raise PermissionDeniedError(f"An officer of {scope} offers capacity only for {scope}; "
-                                    f"the file has {', '.join(others)}. Nothing was stored.")
+        raise PermissionDeniedError(msg("error_officer_capacity_scope", scope=scope,
+                                        others=", ".join(others)))
     with write_transaction(ctx.engine) as conn:
         existing = {r.id: r for r in conn.execute(select(capacity_offers).where(
             capacity_offers.c.id.in_([o.id for o in offers])))}
@@ -49,8 +50,8 @@ def add_capacity(ctx: Context, *, path: Source, actor: str | None = None,
             elif canonical_json({k: getattr(old, k) for k in row}) != canonical_json(row):
                 conflicts.append(f"offer_id '{o.id}' exists with different content")
         if conflicts:
-            raise ConflictError(f"{source_name(path)}: offers conflict with stored ones; nothing was stored. "
-                                "Use new offer ids for changed offers:", details=conflicts)
+            raise ConflictError(msg("error_offers_conflict", source=source_name(path)),
+                                details=conflicts)
         if new:
             conn.execute(insert(capacity_offers), new)
             record(conn, at=ctx.now(), actor=who, action="capacity.add",

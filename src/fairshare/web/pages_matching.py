@@ -118,8 +118,8 @@ def run_page(request: Request, run_id: str, principal: PagePrincipal, offset: in
                                  views.ledger_flows(ctx))
     fulfilment = {r["code"]: r["fulfilment"] for r in balance["rows"]}
     rows = [{"label": t.name(names[d["destination"]]) if d["destination"] in names else t("stays"),
-             "families": d["families"], "persons": d["persons"],
-             "capacity": "—" if d["capacity_remaining"] is None else d["capacity_remaining"],
+             "families": t.number(d["families"]), "persons": t.number(d["persons"]),
+             "capacity": t.number(d["capacity_remaining"]),
              "fulfilment": t.number(fulfilment.get(d["destination"]), 2)}
             for d in summary["destinations"]]
     run = detail["run"]
