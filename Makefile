@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: run test lint typecheck bench audit sbom setup test-setup clean help
+.PHONY: run test lint typecheck bench audit sbom messages setup test-setup clean help
 
 help:
 	@echo "make run        set up and start fairshare on the embedded defaults (PORT=8000)"
@@ -15,6 +15,7 @@ help:
 	@echo "make bench      benchmarks (ratios against baselines measured in the same run)"
 	@echo "make audit      pip-audit of the installed dependencies (fails if no database was reached)"
 	@echo "make sbom       CycloneDX SBOM of the environment in build/sbom.json"
+	@echo "make messages   extract messages, update the en/fr catalogues, compile them (docs/contributing.md)"
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11+ is needed (set PYTHON=...)"; exit 1; }
@@ -58,6 +59,19 @@ sbom: setup
 	mkdir -p build
 	$(BIN)/cyclonedx-py environment --of JSON -o build/sbom.json $(BIN)/python
 	@echo "wrote build/sbom.json"
+
+# Translations (docs/contributing.md): extract every t("key") / msg("key") / N_("key") of the
+# code and templates, add new keys to both catalogues (fill their English and French text),
+# then compile the .mo files that ship in the package.
+LOCALE := src/fairshare/locale
+KEYWORDS := -k t -k msg -k N_ -k gettext
+messages: setup
+	mkdir -p build
+	$(BIN)/pybabel extract -F babel.cfg $(KEYWORDS) --add-location=file --sort-output \
+	  --project=fairshare -o build/fairshare.pot .
+	$(BIN)/pybabel update -i build/fairshare.pot -d $(LOCALE) -D fairshare --no-fuzzy-matching \
+	  --width=100
+	$(BIN)/pybabel compile -d $(LOCALE) -D fairshare --statistics
 
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache

@@ -35,7 +35,7 @@ def test_every_preset_has_label_reference_and_sums_to_one() -> None:
 
 def test_eu_2015_key_caps_and_neutral_components_are_reported() -> None:
     result = evaluate_key(load_key("eu-2015-relocation"), load_federation())
-    assert any("YT, NT, NU" in n for n in result.notes)
+    assert any("YT, NT, NU" in str(n) for n in result.notes)
     base = {c: 0.5 * result.components[0].shares[c] + 0.5 * result.components[1].shares[c]
             for c in result.shares}
     for comp in result.components[2:]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -54,6 +56,20 @@ def test_audit_writes_offline_html_and_json(trained: Path) -> None:
     assert "<script src" not in page and "http://" not in page
     report = json.loads((trained / "audit" / "audit.json").read_text())
     assert report["evaluation"]["groups"]["employed_1y"][0]["auc_ci"]
+    assert "<html lang='en'>" in page and "fairness audit" in page
+
+
+def test_audit_report_in_french(trained: Path) -> None:
+    """The fairness audit follows --lang (else FAIRSHARE_LANG / LANG): French words and numbers."""
+    done = _cli("outcomes", "audit", "--model", "model", "--data", "h.csv", "--out", "audit-fr",
+                "--bootstrap", "10", "--lang", "fr", cwd=trained)
+    assert done.returncode == 0, done.stderr
+    page = html.unescape((trained / "audit-fr" / "audit.html").read_text())
+    assert "<html lang='fr'>" in page and "audit d'exactitude et d'équité" in page
+    assert "Exactitude sur la cohorte mise de côté" in page and "Accuracy" not in page
+    assert "<th scope='col'>groupe</th>" in page
+    cells = re.findall(r"<td>(-?\d+[.,]\d{4})</td>", page)
+    assert cells and all("," in c for c in cells)  # decimal comma
 
 
 def test_predict_writes_family_and_member_scores(trained: Path) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fairshare.errors import InputError
+from fairshare.i18n import Localised, Text, msg
 from fairshare.keys import KeyResult, evaluate_key, load_key, parse_date
 from fairshare.ledger import Ledger, RegistryFlows, Transfer, compute_ledger, parse_years
 from fairshare.reference import Federation, load_federation, read_csv_rows
@@ -163,8 +164,7 @@ def compute_balance(key: str | Path, *, years: str | int = "2024", cumulative: b
     shown = [y for y in year_list if y in extra_years]
     if shown:
         ledger = replace(ledger, notes=(*ledger.notes, *(
-            f"{y}: no published intake yet; shown as the current year from registry data alone "
-            "(claimants received in the registry and its transfers)." for y in shown)))
+            msg("note_registry_year", year=y) for y in shown)))
     return fed, result, ledger
 
 
@@ -199,13 +199,14 @@ def balance_frame(key: str | Path, *, years: str | int = "2024", cumulative: boo
              "source"]
     df = pd.DataFrame(rows, columns=order)
     intake = fed.intake()
-    notes = list(result.notes) + list(ledger.notes)
+    notes: list[Text] = [*result.notes, *ledger.notes]
     for y in sorted({str(r.period) for r in ledger.rows} | set(ledger.totals)):
         for part in y.split("-"):
             if part in intake.period_notes:
-                notes.append(f"{part} covers {intake.period_notes[part]}.")
+                notes.append(msg("note_period_covers", period=part, what=Localised(
+                    intake.period_notes[part], intake.period_notes_fr.get(part, ""))))
     df.attrs.update(key=result.key.id, effective=result.effective.isoformat(), federation=fed.id,
                     totals=ledger.totals, total_basis=ledger.total_basis, method=method,
-                    notes=sorted(set(notes)), intake_source=intake.source.title,
+                    notes=sorted(set(notes), key=str), intake_source=intake.source.title,
                     intake_notes=intake.notes)
     return df

@@ -24,6 +24,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from fairshare.errors import ApportionmentError
+from fairshare.i18n import Message, msg
 
 METHODS: tuple[str, ...] = ("hamilton", "jefferson", "webster", "adams", "huntington-hill")
 
@@ -70,11 +71,19 @@ class Tie:
         >>> Tie((10,), ("B", "C"), ("B",), "larger weight", 0.5).describe()
         'Tie for seat 10 between B, C (tied value 0.5): B wins by larger weight.'
         """
+        return self.message("").render("en").removeprefix(": ")
+
+    def message(self, year: str) -> Message:
+        """The tie as a translatable note of ``year``."""
         first, last = self.seat_numbers[0], self.seat_numbers[-1]
-        seats = f"seat {first}" if first == last else f"seats {first}-{last}"
-        verb = "wins" if len(self.winners) == 1 else "win"
-        return (f"Tie for {seats} between {', '.join(self.candidates)} "
-                f"(tied value {self.value:.6g}): {', '.join(self.winners)} {verb} by {self.rule}.")
+        seats = msg("note_tie_seat", first=first) if first == last else msg(
+            "note_tie_seats", first=first, last=last)
+        verb = msg("note_tie_wins") if len(self.winners) == 1 else msg("note_tie_win")
+        rule = msg("note_tie_by_weight") if self.rule == "larger weight" else (
+            msg("note_tie_by_order") if self.rule == TIE_RULE else self.rule)
+        value = format(self.value, ".6g")
+        return msg("note_tie", year=year, seats=seats, candidates=", ".join(self.candidates),
+                   value=value, winners=", ".join(self.winners), verb=verb, rule=rule)
 
 
 @dataclass(frozen=True)

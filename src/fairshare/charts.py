@@ -20,8 +20,9 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from fairshare import palette
+from fairshare import i18n, palette
 from fairshare.errors import InputError
+from fairshare.i18n import N_
 from fairshare.privatefs import write_private_text
 from fairshare.scene import Box, Line, Scene, Text, save_raster, to_svg
 
@@ -29,25 +30,17 @@ if TYPE_CHECKING:
     import pandas as pd
 
 FORMATS = (".png", ".svg", ".html")
-LABELS = {
-    "en": {"intake": "Intake (after transfers)", "fair": "Fair share",
-           "surplus": "Surplus over fair share by year (persons)",
-           "title": "Intake against fair share", "map": "Fulfilment (intake ÷ fair share)",
-           "code": "Jurisdiction", "name": "Name", "fulfilment": "Fulfilment", "key": "key",
-           "years": "years"},
-    "fr": {"intake": "Accueil (après transferts)", "fair": "Juste part",
-           "surplus": "Excédent sur la juste part par année (personnes)",
-           "title": "Accueil par rapport à la juste part",
-           "map": "Taux d'accomplissement (accueil ÷ juste part)",
-           "code": "Administration", "name": "Nom", "fulfilment": "Accomplissement", "key": "clé",
-           "years": "années"},
-}
 Formatter = Callable[[float], str]
 WIDTH = 800
 
 
 def _plain(value: float) -> str:
-    return f"{value:,.0f}"
+    return i18n.number(value, 0, i18n.DEFAULT)
+
+
+def _numbers(lang: str) -> Formatter:
+    """Whole numbers in ``lang``'s locale (``38,663``, ``38 663``)."""
+    return lambda value: i18n.number(value, 0, lang)
 
 
 def nice_step(span: float, ticks: int = 4) -> float:
@@ -205,31 +198,36 @@ def _write(scenes: Sequence[Scene], path: Path, suffix: str, *, lang: str, title
 
 
 def _table(lang: str, df: pd.DataFrame) -> str:
-    labels = LABELS[lang]
+    caption, code, name, intake, fair, fulfilment = (html.escape(i18n.gettext(m, lang)) for m in (
+        N_("chart_table_caption"), N_("chart_code"), N_("chart_name"), N_("chart_intake"),
+        N_("chart_fair"), N_("chart_fulfilment")))
     rows = "\n".join(
         f"<tr><td>{html.escape(str(r['code']))}</td><td>{html.escape(str(r.get('name', '')))}</td>"
-        f"<td>{int(r['net_intake']):,}</td><td>{int(r['fair_share']):,}</td>"
-        f"<td>{_fmt(r['fulfilment'])}</td></tr>" for r in df.to_dict(orient="records"))
-    return (f"<table><caption>{html.escape(labels['title'])}</caption><thead><tr>"
-            f"<th>{labels['code']}</th><th>{labels['name']}</th><th>{labels['intake']}</th>"
-            f"<th>{labels['fair']}</th><th>{labels['fulfilment']}</th></tr></thead>"
+        f"<td>{i18n.number(int(r['net_intake']), 0, lang)}</td>"
+        f"<td>{i18n.number(int(r['fair_share']), 0, lang)}</td>"
+        f"<td>{_fmt(r['fulfilment'], lang)}</td></tr>" for r in df.to_dict(orient="records"))
+    return (f"<table><caption>{caption}</caption><thead><tr>"
+            f"<th>{code}</th><th>{name}</th><th>{intake}</th>"
+            f"<th>{fair}</th><th>{fulfilment}</th></tr></thead>"
             f"<tbody>{rows}</tbody></table>")
 
 
 def plot_balance(df: pd.DataFrame, path: Path, *, lang: str = "en") -> None:
     """Intake vs fair share per jurisdiction; over several years also the surplus per year."""
     suffix = _check_path(path)
-    labels = LABELS[lang]
     years = sorted(df["year"].astype(str).unique())
     last = df[df["year"].astype(str) == years[-1]]
-    title = f"{labels['title']}, {years[-1]} ({labels['key']} {df.attrs.get('key')})"
+    title = i18n.gettext("chart_title", lang, year=years[-1], key=df.attrs.get("key"))
+    fmt = _numbers(lang)
     scenes = [bars_scene([(str(r["code"]), float(r["net_intake"]), float(r["fair_share"]))
                           for r in last.to_dict(orient="records")], title=title,
-                         first=labels["intake"], second=labels["fair"], heading=True)]
+                         first=i18n.gettext("chart_intake", lang),
+                         second=i18n.gettext("chart_fair", lang), heading=True, fmt=fmt)]
     if len(years) > 1:
         series = {str(code): [(str(y), float(s)) for y, s in zip(g["year"], g["surplus"], strict=True)]
                   for code, g in df.groupby("code", sort=False)}
-        scenes.append(surplus_scene(series, title=labels["surplus"], heading=True))
+        scenes.append(surplus_scene(series, title=i18n.gettext("chart_surplus", lang),
+                                    heading=True, fmt=fmt))
     _write(scenes, path, suffix, lang=lang, title=title, table=_table(lang, last),
            ids=["bars", "lines"][:len(scenes)], css="chart")
 
@@ -240,32 +238,31 @@ def map_figure_scene(df: pd.DataFrame, *, lang: str = "en", data: str | Path | N
     from fairshare.maps import map_scene
     from fairshare.reference import load_federation
 
-    labels = LABELS[lang]
-    decimal = "," if lang == "fr" else "."
+    decimal = i18n.decimal_separator(lang)
     fulfil = {str(c): (float(v) if v is not None and not math.isnan(float(v)) else None)
               for c, v in zip(df["code"], df["fulfilment"], strict=True)}
-    text = {c: _fmt(v).replace(".", decimal) for c, v in fulfil.items() if v is not None}
-    title = (f"{labels['map']} — {labels['key']} {df.attrs.get('key')}, {labels['years']} "
-             f"{df['year'].iloc[0]}")
+    text = {c: _fmt(v, lang) for c, v in fulfil.items() if v is not None}
+    title = i18n.gettext("chart_map", lang, key=df.attrs.get("key"), years=df["year"].iloc[0])
+    fulfilment = i18n.gettext("chart_fulfilment", lang)
     return map_scene(load_federation(data), fulfil, title=title, lang=lang, value_text=text,
-                     tooltips={c: f"{labels['fulfilment']} {t}" for c, t in text.items()},
-                     legend=palette.legend_classes(decimal), legend_title=labels["fulfilment"],
+                     tooltips={c: f"{fulfilment} {t}" for c, t in text.items()},
+                     legend=palette.legend_classes(decimal), legend_title=fulfilment,
                      heading=heading)
 
 
 def write_map(df: pd.DataFrame, path: Path, *, lang: str = "en", data: str | Path | None = None) -> None:
     """Write the map as PNG, SVG, or a self-contained HTML page (inline SVG plus a table)."""
     suffix = _check_path(path)
-    if lang not in LABELS:
+    if lang not in i18n.LANGUAGES:
         raise InputError(f"--lang {lang}: use en or fr.")
     scene = map_figure_scene(df, lang=lang, data=data)
     _write([scene], path, suffix, lang=lang, title=scene.title, table=_table(lang, df),
            ids=["map"], css="map")
 
 
-def _fmt(value: Any) -> str:
+def _fmt(value: Any, lang: str = i18n.DEFAULT) -> str:
     try:
         v = float(value)
     except (TypeError, ValueError):
         return ""
-    return "" if math.isnan(v) else f"{v:.2f}"
+    return "" if math.isnan(v) else i18n.number(v, 2, lang)

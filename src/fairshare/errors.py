@@ -3,9 +3,23 @@
 Every error a user can cause derives from :class:`FairshareError`. Its message is part of the
 interface: it names the file, row and column where it can, and says what to do. The CLI prints
 the message (no traceback) and exits with code 2; the API answers 4xx with it as JSON.
+
+A message the reader sees in the dashboard, the API or the CLI is a
+:class:`fairshare.i18n.Message` (``msg("error_no_capacity", code=..., ...)``): a msgid of the
+catalogues and its values, translated by the shell for its reader (:meth:`FairshareError.text`).
+A plain string is shown as it is (messages about files given to the CLI, still English).
+
+>>> from fairshare.i18n import msg
+>>> err = NotFoundError(msg("error_not_found", what=msg("thing_run"), name="R9"))
+>>> str(err), err.text("fr")
+("No run 'R9'.", "Aucun appariement « R9 ».")
 """
 
 from __future__ import annotations
+
+from fairshare.i18n import DEFAULT, Text, gettext, render
+
+__all__ = ["Text"]
 
 
 class FairshareError(Exception):
@@ -13,20 +27,35 @@ class FairshareError(Exception):
 
     exit_code = 2
 
-    def __init__(self, message: str, *, details: list[str] | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.details = list(details or [])
+    def __init__(self, message: Text, *, details: list[Text] | list[str] | None = None) -> None:
+        super().__init__(render(message, DEFAULT))
+        self.source: Text = message
+        self.message = render(message, DEFAULT)  # English: logs, tests, the API by default
+        self.raw_details: list[Text] = list(details or [])
+        self.details = [render(d, DEFAULT) for d in self.raw_details]
+
+    def text(self, lang: str) -> str:
+        """The message in ``lang``."""
+        return render(self.source, lang)
+
+    def details_in(self, lang: str) -> list[str]:
+        """The details in ``lang``."""
+        return [render(d, lang) for d in self.raw_details]
+
+    def full_text(self, lang: str = DEFAULT) -> str:
+        """Message and (the first 50) details as lines, in ``lang``."""
+        details = self.details_in(lang)
+        if not details:
+            return self.text(lang)
+        shown = details[:50]
+        more = len(details) - len(shown)
+        lines = [self.text(lang), *(f"  - {d}" for d in shown)]
+        if more:
+            lines.append("  " + gettext("error_more_details", lang, n=more))
+        return "\n".join(lines)
 
     def __str__(self) -> str:
-        if not self.details:
-            return self.message
-        shown = self.details[:50]
-        more = len(self.details) - len(shown)
-        lines = [self.message, *(f"  - {d}" for d in shown)]
-        if more:
-            lines.append(f"  ... and {more} more")
-        return "\n".join(lines)
+        return self.full_text(DEFAULT)
 
 
 class InputError(FairshareError):

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from fairshare.apportion import apportion
 from fairshare.errors import InputError
+from fairshare.i18n import Text, msg
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,7 @@ class Ledger:
     totals: dict[str, int]
     total_basis: str
     method: str
-    notes: tuple[str, ...] = field(default=())
+    notes: tuple[Text, ...] = field(default=())
 
 
 def parse_years(text: str, available: Sequence[str]) -> list[str]:
@@ -179,10 +180,10 @@ def compute_ledger(shares: Mapping[str, float], intake_by_year: Mapping[str, Map
     if unknown:
         raise InputError(f"Transfers name unknown jurisdiction(s) {', '.join(unknown)}; "
                          f"known codes: {', '.join(codes)}.")
-    notes: list[str] = []
+    notes: list[Text] = []
     outside = [t for t in transfers if str(t.date.year) not in years]
     if outside:
-        notes.append(f"{len(outside)} transfer(s) dated outside {years[0]}-{years[-1]} were not counted.")
+        notes.append(msg("note_transfers_outside", n=len(outside), first=years[0], last=years[-1]))
     used_totals: dict[str, int] = {}
     yearly: list[LedgerRow] = []
     carried = dict.fromkeys(codes, 0)
@@ -192,7 +193,7 @@ def compute_ledger(shares: Mapping[str, float], intake_by_year: Mapping[str, Map
         used_totals[year] = total
         result = apportion(dict(shares), total, method)
         for tie in result.ties:
-            notes.append(f"{year}: {tie.describe()}")
+            notes.append(tie.message(year))
         t_in, t_out = _net_transfers(transfers, year, codes)
         for c in codes:
             net = intake[c] + t_in[c] - t_out[c]

@@ -32,6 +32,7 @@ class Source:
 
     title: str
     url: str
+    title_fr: str = ""  # the French title, where the source has one (else ``title`` is shown)
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ class Indicator:
     file: str
     values_by_period: dict[str, dict[str, float]]
     period_notes: dict[str, str] = field(default_factory=dict)
+    period_notes_fr: dict[str, str] = field(default_factory=dict)
     extra_rows: dict[str, dict[str, float]] = field(default_factory=dict)
     extra_roles: dict[str, str] = field(default_factory=dict)
 
@@ -228,6 +230,7 @@ def _load_indicator(folder: Path, ind_id: str, spec: dict[str, Any],
         source=Source(title=str(src["title"]), url=str(src["url"])),
         notes=str(spec.get("notes", "")), file=str(spec["file"]), values_by_period=values,
         period_notes={str(k): str(v) for k, v in (spec.get("period_notes") or {}).items()},
+        period_notes_fr={str(k): str(v) for k, v in (spec.get("period_notes_fr") or {}).items()},
         extra_rows=extra, extra_roles=not_jur)
 
 

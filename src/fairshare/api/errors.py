@@ -18,6 +18,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fairshare import errors as fe
+from fairshare import i18n
 
 log = logging.getLogger("fairshare.api")
 
@@ -60,15 +61,61 @@ def error_json(status: int, code: str, message: str, details: list[Any] | None =
         "status": status, "code": code, "message": message, "details": details or []}})
 
 
-def _render(request: Request, status: int, code: str, message: str, details: list[Any],
+def reader_language(request: Request) -> str:
+    """The language of the error's reader: the page's (query, cookie, Accept-Language), or for the
+    API its Accept-Language (English by default)."""
+    from fairshare.web import i18n as web_i18n
+    from fairshare.web.render import language
+
+    if wants_html(request):
+        return language(request)
+    return web_i18n.from_accept_language(request.headers.get("accept-language")) or i18n.DEFAULT
+
+
+def _detail_text(detail: Any, lang: str) -> str:
+    """A detail line in ``lang``: a validation problem as "location: problem", else the text."""
+    if isinstance(detail, dict) and "location" in detail:
+        problem_id = f"problem_{detail.get('type', '')}"
+        problem = i18n.gettext(problem_id, lang)
+        if problem == problem_id:  # a problem the catalogue does not name: pydantic's words
+            problem = str(detail.get("problem", ""))
+        where = ".".join(p for p in detail["location"] if p not in ("body", "query", "path"))
+        return i18n.gettext("error_detail", lang, location=where, problem=problem)
+    return i18n.render(detail, lang)
+
+
+def _render(request: Request, status: int, code: str, message: fe.Text, details: list[Any],
             headers: dict[str, str] | None = None) -> Response:
+    lang = reader_language(request)
+    text = i18n.render(message, lang)
     if wants_html(request):
         if status == 401:
             return RedirectResponse(url="/login", status_code=303)
         from fairshare.web.pages import error_page
 
-        return error_page(request, status, message, [str(d) for d in details])
-    return error_json(status, code, message, details, headers)
+        return error_page(request, status, text, [_detail_text(d, lang) for d in details],
+                          role_denied=message == ROLE_DENIED)
+    plain = [d if isinstance(d, dict) else i18n.render(d, lang) for d in details]
+    return error_json(status, code, text, plain, headers)
+
+
+ROLE_DENIED = i18n.msg("error_role_denied")
+
+
+def http_message(status: int, detail: Any) -> fe.Text:
+    """The message of an HTTP error: a page's own detail, else the catalogue's for the status."""
+    import http
+
+    if isinstance(detail, i18n.Message):
+        return detail
+    try:
+        phrase = http.HTTPStatus(status).phrase
+    except ValueError:
+        phrase = ""
+    if not detail or detail == phrase:
+        msgid = f"http_{status}"
+        return i18n.msg(msgid) if i18n.gettext(msgid, i18n.DEFAULT) != msgid else phrase or str(status)
+    return str(detail)
 
 
 def allowed_methods(request: Request) -> list[str]:
@@ -88,19 +135,18 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(fe.FairshareError)
     async def fairshare_error(request: Request, exc: fe.FairshareError) -> Response:
         status, code = classify(exc)
-        return _render(request, status, code, exc.message, list(exc.details))
+        return _render(request, status, code, exc.source, list(exc.raw_details))
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
         details = [{"location": [str(p) for p in e.get("loc", ())], "problem": e.get("msg", ""),
                     "type": e.get("type", "")} for e in exc.errors()]
-        return _render(request, 422, "invalid_input",
-                       "The request is not valid; see details (location and problem).", details)
+        return _render(request, 422, "invalid_input", i18n.msg("error_invalid_request"), details)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         code = CODES.get(exc.status_code, "error")
-        message = str(exc.detail) if exc.detail else code.replace("_", " ")
+        message = http_message(exc.status_code, exc.detail)
         headers = dict(exc.headers) if exc.headers else None
         if exc.status_code == 405:
             headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(request))}
@@ -126,5 +172,4 @@ def install(app: FastAPI) -> None:
         # in logs).
         route = getattr(request.scope.get("route"), "path", "?")
         log.error("unexpected %s on %s %s", type(exc).__name__, request.method, route)
-        return _render(request, 500, "internal_error",
-                       "Something went wrong on our side; the error was logged.", [])
+        return _render(request, 500, "internal_error", i18n.msg("error_internal"), [])

@@ -62,7 +62,10 @@ def main() -> None:
         code = app(standalone_mode=False)
         sys.exit(code if isinstance(code, int) else 0)
     except FairshareError as exc:
-        typer.echo(f"Error: {exc}", err=True)
+        from fairshare import i18n
+
+        lang = i18n.from_environment()
+        typer.echo(i18n.gettext("cli_error", lang, message=exc.full_text(lang)), err=True)
         sys.exit(exc.exit_code)
     except typer.Abort:
         typer.echo("Aborted.", err=True)

@@ -146,14 +146,17 @@ def outcomes_audit(
     truth: str = TRUTH_OPTION, bootstrap: int = BOOT_OPTION,
     max_families: int = FAMILIES_OPTION, seed: int = SEED_OPTION,
     fairlearn_bootstrap: bool = FAIRLEARN_OPTION,
+    lang: str | None = typer.Option(None, "--lang", help="Report in 'en' or 'fr' (default: "
+                                    "FAIRSHARE_LANG, else LC_ALL / LANG, else English)."),
 ) -> None:
     """Fairness report (HTML with plots, opens offline, and JSON): metrics by group, back-test."""
+    from fairshare.i18n import from_environment
     from fairshare.outcomes.report import write_report
 
     result, card = _evaluate(model, data, truth=truth, n_boot=bootstrap,
                              max_families=max_families, seed=seed,
                              fairlearn_bootstrap=fairlearn_bootstrap)
-    paths = write_report(result, card, out)
+    paths = write_report(result, card, out, lang=lang or from_environment())
     typer.echo(f"Wrote {paths['html']} and {paths['json']}")
 
 

@@ -35,7 +35,10 @@ def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
 
 def _notes_caption(attrs: Mapping[Any, Any]) -> str:
     lines = [f"Key {attrs['key']} (version of {attrs['effective']}), data: {attrs['federation']}."]
-    lines += [f"Note: {n}" for n in attrs.get("notes", [])]
+    from fairshare.i18n import from_environment, render
+
+    lang = from_environment()
+    lines += [f"Note: {render(n, lang)}" for n in attrs.get("notes", [])]
     return "\n".join(lines)
 
 
@@ -107,7 +110,7 @@ def keys_show(key: str = typer.Argument(..., help="Key id or key YAML file."),
             "references": [{"title": r.title, "url": r.url} for r in definition.references],
             "versions": [{"effective": v.effective.isoformat(), "formula": v.formula}
                          for v in definition.versions],
-            "effective": df.attrs["effective"], "notes": df.attrs["notes"],
+            "effective": df.attrs["effective"], "notes": [str(n) for n in df.attrs["notes"]],
             "shares": _records(df)}, ensure_ascii=False, indent=2))
         return
     if fmt is OutputFormat.table:
@@ -197,8 +200,9 @@ def balance_cmd(
                        carry_forward=carry_forward, total_basis=total_basis, on=on, data=data)
     if plot is not None:
         from fairshare.charts import plot_balance
+        from fairshare.i18n import from_environment
 
-        plot_balance(df, plot)
+        plot_balance(df, plot, lang=from_environment())
     totals = ", ".join(f"{y}: {t:,}" for y, t in df.attrs["totals"].items())
     caption = "\n".join([f"Total shared out ({df.attrs['total_basis']}): {totals}; method {method}.",
                          _notes_caption(df.attrs), f"Intake: {df.attrs['intake_source']}"])
@@ -224,15 +228,17 @@ def map_cmd(
     years: str = typer.Option("2024", "--years", "-y", help="A year or a range (summed)."),
     out: Path = typer.Option(..., "--out", "-o", help="Output file: .html (offline), .svg or .png."),
     method: str = METHOD_OPTION,
-    lang: str = typer.Option("en", "--lang", help="Labels in 'en' or 'fr'."),
+    lang: str | None = typer.Option(None, "--lang", help="Labels in 'en' or 'fr' (default: "
+                                    "FAIRSHARE_LANG, else LC_ALL / LANG, else English)."),
     data: str | None = DATA_OPTION,
 ) -> None:
     """Write a choropleth map of fulfilment (intake ÷ fair share) from the shipped GeoJSON."""
     from fairshare.analysis import balance_frame
     from fairshare.charts import write_map
+    from fairshare.i18n import from_environment
 
     df = balance_frame(key, years=years, cumulative=True, method=method, data=data)
-    write_map(df, out, lang=lang, data=data)
+    write_map(df, out, lang=lang or from_environment(), data=data)
     typer.echo(f"Map written to {out}")
 
 

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from fairshare.i18n import Text, msg
 from fairshare.vocabulary import load_vocabulary
 
 FIELDS: tuple[str, ...] = (
@@ -100,15 +101,15 @@ class PersonRecord:
 class _Row:
     """Collects the problems of one row while its cells are parsed."""
 
-    def __init__(self, number: int, raw: Mapping[str, Any], errors: list[str]) -> None:
+    def __init__(self, number: int, raw: Mapping[str, Any], errors: list[Text]) -> None:
         self.number = number
         self.raw = raw
         self.errors = errors
         self.ok = True
 
-    def fail(self, column: str, message: str) -> None:
+    def fail(self, column: str, message: Text) -> None:
         self.ok = False
-        self.errors.append(f"row {self.number}, column {column}: {message}")
+        self.errors.append(msg("batch_cell", row=self.number, column=column, problem=message))
 
     def text(self, column: str) -> str:
         value = self.raw.get(column)
@@ -116,36 +117,35 @@ class _Row:
             return ""
         return str(value).strip()
 
-    def parsed(self, column: str, parse: Callable[[str], Any], hint: str) -> Any:
+    def parsed(self, column: str, parse: Callable[[str], Any], hint: Text) -> Any:
         value = self.text(column)
         if not value:
             return None
         try:
             return parse(value)
         except (ValueError, TypeError):
-            self.fail(column, f"not {hint} (values are not repeated in messages).")
+            self.fail(column, msg("batch_not_parsed", hint=hint))
             return None
 
 
-def check_columns(columns: Sequence[str], allowed: Sequence[str], *, source: str) -> list[str]:
+def check_columns(columns: Sequence[str], allowed: Sequence[str], *, source: str) -> list[Text]:
     """Problems with the header: special categories, unknown or missing columns, duplicates."""
-    problems: list[str] = []
+    problems: list[Text] = []
     seen: set[str] = set()
     for col in columns:
         name = col.strip()
         if name in seen:
-            problems.append(f"column {name}: appears twice in the header.")
+            problems.append(msg("batch_column_twice", column=name))
         seen.add(name)
         if name.lower() in SPECIAL_CATEGORIES:
-            problems.append(f"column {name}: special categories and direct identifiers are never "
-                            "accepted; remove the column.")
+            problems.append(msg("batch_column_special", column=name))
         elif name not in FIELDS:
-            problems.append(f"column {name}: unknown column (allowed: {', '.join(FIELDS)}).")
+            problems.append(msg("batch_column_unknown", column=name, allowed=", ".join(FIELDS)))
         elif name not in allowed:
-            problems.append(f"column {name}: not in the agreement's field allow-list.")
-    problems.extend(f"column {req}: required column is missing." for req in REQUIRED_FIELDS
+            problems.append(msg("batch_column_not_allowed", column=name))
+    problems.extend(msg("batch_column_missing", column=req) for req in REQUIRED_FIELDS
                     if req not in seen)
-    return [f"{source}: {p}" if not p.startswith(source) else p for p in problems]
+    return [msg("batch_in_source", source=source, problem=p) for p in problems]
 
 
 def _codes(row: _Row, column: str, codes: frozenset[str]) -> tuple[str, ...]:
@@ -158,10 +158,12 @@ def _codes(row: _Row, column: str, codes: frozenset[str]) -> tuple[str, ...]:
         if not code:
             continue
         if code not in codes:
-            shown = f"'{code}'" if len(code) <= 4 and code.isalnum() else "an entry"
-            row.fail(column, f"{shown} is not a jurisdiction code ({', '.join(sorted(codes))}).")
+            known = ", ".join(sorted(codes))
+            row.fail(column, msg("batch_not_a_code", code=code, codes=known)
+                     if len(code) <= 4 and code.isalnum() else
+                     msg("batch_entry_not_a_code", codes=known))
         elif code in out:
-            row.fail(column, f"'{code}' is listed twice.")
+            row.fail(column, msg("batch_code_twice", code=code))
         else:
             out.append(code)
     return tuple(out)
@@ -175,10 +177,10 @@ def _languages(row: _Row) -> tuple[tuple[str, str], ...]:
         lang = lang.strip().lower()
         level = VOCABULARY.language_level(written) if written.strip() else None
         if not _LANG.match(lang) or level is None:
-            row.fail("languages", "an entry is not LANG:LEVEL with a CEFR level (e.g. fr:B2; "
-                     f"allowed levels {', '.join(VOCABULARY.accepted_levels())}).")
+            row.fail("languages", msg("batch_language_entry",
+                                      levels=", ".join(VOCABULARY.accepted_levels())))
         elif any(known == lang for known, _ in out):
-            row.fail("languages", f"language '{lang}' is listed twice.")
+            row.fail("languages", msg("batch_language_twice", language=lang))
         else:
             out.append((lang, level))
     return tuple(sorted(out))
@@ -188,16 +190,16 @@ def _services(row: _Row) -> tuple[str, ...]:
     values = sorted({p.strip().lower() for p in row.text("services").split(";") if p.strip()})
     for value in values:
         if value not in SERVICES:
-            row.fail("services", f"an entry is not a known service ({', '.join(SERVICES)}).")
+            row.fail("services", msg("batch_service_unknown", services=", ".join(SERVICES)))
     return tuple(values)
 
 
 def _identifier(row: _Row, column: str) -> str:
     value = row.text(column)
     if not value:
-        row.fail(column, "required value is empty.")
+        row.fail(column, msg("batch_required"))
     elif not _ID.match(value):
-        row.fail(column, "identifiers are 1-64 letters, digits and . _ : / - .")
+        row.fail(column, msg("batch_identifier"))
     return value
 
 
@@ -207,42 +209,38 @@ def _timestamp(text: str) -> dt.datetime:
 
 
 def validate_row(number: int, raw: Mapping[str, Any], *, codes: frozenset[str], year: int,
-                 errors: list[str],
+                 errors: list[Text],
                  cache: dict[tuple[str, ...], _FamilyFields] | None = None) -> PersonRecord | None:
     """One row, or None when it has problems (appended to ``errors``)."""
     row = _Row(number, raw, errors)
     claimant_id = _identifier(row, "claimant_id")
     family_id = _identifier(row, "family_id")
     fam = _family_fields(row, codes, cache)
-    birth_year = row.parsed("birth_year", int, "a year")
+    birth_year = row.parsed("birth_year", int, msg("batch_hint_year"))
     if birth_year is not None and not VOCABULARY.birth_year_min <= birth_year <= year:
-        row.fail("birth_year", f"is outside {VOCABULARY.birth_year_min}-{year} (allowed: a "
-                 f"year from {VOCABULARY.birth_year_min} to the batch year {year}).")
+        row.fail("birth_year", msg("batch_birth_year", low=VOCABULARY.birth_year_min, year=year))
     sex = row.text("sex").upper() or None
     if sex is not None and sex not in SEXES:
-        row.fail("sex", f"use one of {', '.join(SEXES)} or leave empty.")
+        row.fail("sex", msg("batch_sex", allowed=", ".join(SEXES)))
     education = row.text("education").lower() or None
     if education is not None and education not in EDUCATION:
-        row.fail("education", f"not an allowed value; allowed: {', '.join(EDUCATION)} or empty.")
+        row.fail("education", msg("batch_not_allowed", allowed=", ".join(EDUCATION)))
     occupation = row.text("occupation_group").lower() or None
     if occupation is not None and occupation not in OCCUPATION_GROUPS:
-        row.fail("occupation_group", "not an allowed value; allowed: "
-                 f"{', '.join(OCCUPATION_GROUPS)} or empty.")
-    work = row.parsed("work_experience_years", float, "a number of years")
+        row.fail("occupation_group", msg("batch_not_allowed", allowed=", ".join(OCCUPATION_GROUPS)))
+    work = row.parsed("work_experience_years", float, msg("batch_hint_years"))
     low, high = VOCABULARY.work_experience
     if work is not None and not low <= work <= high:
-        row.fail("work_experience_years", f"must be between {low:g} and {high:g} (allowed: a "
-                 f"number of years from {low:g} to {high:g}).")
-    arrived = row.parsed("arrived_on", dt.date.fromisoformat, "a date (YYYY-MM-DD)")
+        row.fail("work_experience_years", msg("batch_work_years", low=format(low, "g"),
+                                              high=format(high, "g")))
+    arrived = row.parsed("arrived_on", dt.date.fromisoformat, msg("batch_hint_date"))
     consent = row.text("consent").lower()
     if consent not in ("yes", "true", "1", "y"):
-        row.fail("consent", "only claimants who consented may be shared (consent=yes); remove "
-                 "the row.")
+        row.fail("consent", msg("batch_consent"))
     version = row.text("consent_text_version")
     if not version or len(version) > 32:
-        row.fail("consent_text_version", "the version of the consent text signed is required "
-                 "(at most 32 characters).")
-    consent_at = row.parsed("consent_at", _timestamp, "a date-time (ISO 8601)")
+        row.fail("consent_text_version", msg("batch_consent_version"))
+    consent_at = row.parsed("consent_at", _timestamp, msg("batch_hint_datetime"))
     languages = _languages(row)
     if not row.ok:
         return None
@@ -267,11 +265,11 @@ def _family_fields(row: _Row, codes: frozenset[str],
     row.ok = True
     current = _codes(row, "current_jurisdiction", codes)
     if row.ok and len(current) != 1:
-        row.fail("current_jurisdiction", "one jurisdiction code is required.")
+        row.fail("current_jurisdiction", msg("batch_current_required"))
     prefs = _codes(row, "preferences", codes)
     excluded = tuple(sorted(_codes(row, "excluded", codes)))
     if row.ok and set(prefs) & set(excluded):
-        row.fail("excluded", "a jurisdiction is both preferred and excluded.")
+        row.fail("excluded", msg("batch_preferred_excluded"))
     parsed: _FamilyFields = (current[0] if current else "", prefs, excluded, _services(row),
                              tuple(sorted(_codes(row, "ties", codes))))
     if row.ok and cache is not None:
@@ -281,9 +279,9 @@ def _family_fields(row: _Row, codes: frozenset[str],
 
 
 def validate_rows(rows: Iterable[Mapping[str, Any]], *, codes: frozenset[str],
-                  year: int) -> tuple[list[PersonRecord], list[str]]:
+                  year: int) -> tuple[list[PersonRecord], list[Text]]:
     """Validate every row and the consistency of ids and families across rows."""
-    errors: list[str] = []
+    errors: list[Text] = []
     records: list[PersonRecord] = []
     seen: dict[str, int] = {}
     families: dict[str, PersonRecord] = {}
@@ -293,8 +291,9 @@ def validate_rows(rows: Iterable[Mapping[str, Any]], *, codes: frozenset[str],
         if record is None:
             continue
         if record.claimant_id in seen:
-            errors.append(f"row {number}, column claimant_id: '{record.claimant_id}' already "
-                          f"appears in row {seen[record.claimant_id]}.")
+            errors.append(msg("batch_cell", row=number, column="claimant_id", problem=msg(
+                "batch_duplicate_claimant", claimant=record.claimant_id,
+                first=seen[record.claimant_id])))
             continue
         seen[record.claimant_id] = number
         first = families.setdefault(record.family_id, record)
@@ -304,7 +303,7 @@ def validate_rows(rows: Iterable[Mapping[str, Any]], *, codes: frozenset[str],
                              ("excluded", "excluded"), ("services", "services"),
                              ("ties", "ties")):
                 if mine[key] != theirs[key]:
-                    errors.append(f"row {number}, column {col}: differs from row {first.row} of "
-                                  f"the same family '{record.family_id}'.")
+                    errors.append(msg("batch_cell", row=number, column=col, problem=msg(
+                        "batch_family_differs", first=first.row, family=record.family_id)))
         records.append(record)
     return records, errors

@@ -7,6 +7,7 @@ import math
 from dataclasses import dataclass
 
 from fairshare.errors import KeyDefinitionError
+from fairshare.i18n import Text, msg
 from fairshare.keys.model import Component, KeyDefinition
 from fairshare.reference import Federation
 
@@ -30,7 +31,7 @@ class KeyResult:
     federation: str
     shares: dict[str, float]
     components: tuple[ComponentResult, ...]
-    notes: tuple[str, ...]
+    notes: tuple[Text, ...]
 
 
 def _resolve_periods(fed: Federation, comp: Component) -> tuple[str, ...]:
@@ -122,7 +123,7 @@ def evaluate_key(key: KeyDefinition, fed: Federation, on: dt.date | None = None)
     comps = version.components
     periods = {id(c): _resolve_periods(fed, c) for c in comps}
     raw = {id(c): _raw_values(fed, key, c, periods[id(c)]) for c in comps}
-    notes: list[str] = []
+    notes: list[Text] = []
 
     base_comps = [c for c in comps if c.cap_relative_to_base is None and c.missing == "error"]
     for c in comps:
@@ -155,9 +156,7 @@ def evaluate_key(key: KeyDefinition, fed: Federation, on: dt.date | None = None)
         if absent:
             budget = 1.0 - math.fsum(base[k] for k in absent)
             shares = {k: shares[k] * budget for k in present} | {k: base[k] for k in absent}
-            notes.append(f"{c.indicator}: no usable value for {', '.join(absent)}; their share "
-                         "in this component "
-                         "is neutral (equal to their base share).")
+            notes.append(msg("note_neutral", indicator=c.indicator, codes=", ".join(absent)))
         if c.cap_relative_to_base is not None:
             shares = _cap(shares, base, c.cap_relative_to_base)
         results.append(ComponentResult(component=c, periods=periods[id(c)], values=values,

@@ -51,6 +51,12 @@ class Component:
     @property
     def formula(self) -> str:
         """A one-line human formula for docs and ``keys show``."""
+        return self.formula_in("en")
+
+    def formula_in(self, lang: str) -> str:
+        """The one-line formula in ``lang`` (words from the catalogue, numbers in the locale)."""
+        from fairshare.i18n import gettext, number, percent
+
         value = self.indicator
         if len(self.periods) > 1:
             value = f"{self.aggregate}({self.indicator}[{self.periods[0]}..{self.periods[-1]}])"
@@ -58,15 +64,17 @@ class Component:
             value = f"{self.indicator}[{self.periods[0]}]"
         if self.per_capita_of:
             value = f"{value} / {self.per_capita_of}"
-        body = {"share": f"share of {value}", "inverse": f"share of 1 / ({value})",
-                "fixed": f"published share {value}"}[self.transform]
+        transform = "formula_" + self.transform
+        body = gettext(transform, lang, value=value)
         extra = []
         if self.cap_relative_to_base is not None:
-            extra.append(f"capped at ±{self.cap_relative_to_base:.0%} of the base share")
+            extra.append(gettext("formula_capped", lang,
+                                 cap=percent(self.cap_relative_to_base, 0, lang)))
         if self.missing == "neutral":
-            extra.append("neutral where missing")
+            extra.append(gettext("formula_neutral", lang))
         tail = f" ({'; '.join(extra)})" if extra else ""
-        return f"{self.weight:g} × {body}{tail}"
+        weight = number(self.weight, len(f"{self.weight:g}".partition(".")[2]), lang)
+        return f"{weight} × {body}{tail}"
 
 
 @dataclass(frozen=True)
@@ -79,7 +87,11 @@ class KeyVersion:
     @property
     def formula(self) -> str:
         """The version's formula, components joined by +."""
-        return " + ".join(c.formula for c in self.components)
+        return self.formula_in("en")
+
+    def formula_in(self, lang: str) -> str:
+        """The version's formula in ``lang``."""
+        return " + ".join(c.formula_in(lang) for c in self.components)
 
 
 @dataclass(frozen=True)
@@ -200,7 +212,8 @@ def parse_key(path: Path) -> KeyDefinition:
     for i, r in enumerate(refs_raw, start=1):
         if not isinstance(r, dict) or not r.get("title") or not r.get("url"):
             raise _fail(path, f"reference {i}", "each reference needs a title and a url.")
-        refs.append(Reference(title=str(r["title"]), url=str(r["url"])))
+        refs.append(Reference(title=str(r["title"]), url=str(r["url"]),
+                              title_fr=str(r.get("title_fr") or "")))
     versions_raw = raw["versions"]
     if not isinstance(versions_raw, list) or not versions_raw:
         raise _fail(path, "versions", "give at least one version with 'effective' and 'components'.")

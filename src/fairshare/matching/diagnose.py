@@ -8,16 +8,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from fairshare import i18n
 from fairshare.matching.checks import check_placeable
 from fairshare.matching.problem import Problem, band_bounds
 
-SERVICE_LABELS = {
-    "french": ("French-language services", "services en français"),
-    "english": ("English-language services", "services en anglais"),
-    "health": ("specialised health care", "soins de santé spécialisés"),
-    "health-specialised": ("specialised health care", "soins de santé spécialisés"),
-    "accessible": ("accessible housing", "logement accessible"),
-}
+# Service codes with a name in the catalogues (msgid service_ + code).
+SERVICE_CODES = ("french", "english", "health", "health-specialised", "accessible")
 
 
 def service_label(code: str, lang: str = "en") -> str:
@@ -26,8 +22,10 @@ def service_label(code: str, lang: str = "en") -> str:
     >>> service_label("french")
     'French-language services'
     """
-    en, fr = SERVICE_LABELS.get(code, (f"service '{code}'", f"service « {code} »"))
-    return fr if lang == "fr" else en
+    if code in SERVICE_CODES:
+        service = "service_" + code
+        return i18n.gettext(service, lang)
+    return i18n.gettext("service_other", lang, code=code)
 
 
 def diagnose(problem: Problem) -> list[str]:

@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from fairshare.i18n import Translator, normalise, number, percent
 from fairshare.privatefs import write_private_text
 
 PLAN_LABELS = {"status_quo": "Status quo (where people went)", "random": "Random (engine baseline)",
@@ -106,17 +107,22 @@ def auc_groups_plot(groups: list[dict[str, Any]]) -> str:
     return _png(fig)
 
 
-def _table(rows: list[dict[str, Any]], columns: list[str]) -> str:
-    head = "".join(f"<th scope='col'>{html.escape(c)}</th>" for c in columns)
+def _table(rows: list[dict[str, Any]], columns: list[str], lang: str = "en") -> str:
+    def header(column: str) -> str:
+        return html.escape(Translator(lang).label("audit_col_", column))
+
+    head = "".join(f"<th scope='col'>{header(c)}</th>" for c in columns)
     body = []
     for r in rows:
         cells = []
         for c in columns:
             v = r.get(c)
             if isinstance(v, list):
-                v = "–".join("" if x is None else f"{x:.3f}" for x in v)
+                v = "–".join("" if x is None else number(x, 3, lang) for x in v)
             elif isinstance(v, float):
-                v = f"{v:.4f}"
+                v = number(v, 4, lang)
+            elif isinstance(v, int) and not isinstance(v, bool):
+                v = number(v, 0, lang)
             cells.append(f"<td>{html.escape('' if v is None else str(v))}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
@@ -126,64 +132,75 @@ def _img(data: str, alt: str) -> str:
     return f"<img src='data:image/png;base64,{data}' alt='{html.escape(alt)}'>"
 
 
-def render_html(result: dict[str, Any], card: dict[str, Any]) -> str:
-    """The whole report as one self-contained HTML page."""
+def render_html(result: dict[str, Any], card: dict[str, Any], lang: str = "en") -> str:
+    """The whole report as one self-contained HTML page, in ``lang`` (words from the catalogues,
+    numbers by Babel; the model card's own texts are shown as written)."""
+    lang = normalise(lang)
+    t = Translator(lang)
+
+    def e(value: object) -> str:
+        return html.escape(str(value))
+
+    intro = t("audit_intro", version=e(card.get("model_version")), created=e(card.get("created_at")),
+              data=e(card.get("data", {}).get("name")),
+              sha=e(str(card.get("data", {}).get("sha256", ""))[:16]),
+              rule=e(result["holdout"]["rule"]), persons=number(result["holdout"]["persons"], 0, lang))
     parts = [
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
-        "<title>fairshare outcome model audit</title><style>body{font-family:sans-serif;"
+        f"<!doctype html><html lang='{lang}'><head><meta charset='utf-8'>",
+        "<title>" + e(t("audit_page_title")) + "</title><style>body{font-family:sans-serif;"
         "max-width:1000px;margin:2em auto;padding:0 1em}table{border-collapse:collapse;"
         "margin:1em 0;font-size:90%}td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}"
         "img{max-width:100%}</style></head><body>",
-        "<h1>Outcome model: accuracy and fairness audit</h1>",
-        f"<p>Model version {html.escape(str(card.get('model_version')))}, trained "
-        f"{html.escape(str(card.get('created_at')))} on "
-        f"{html.escape(str(card.get('data', {}).get('name')))} (sha256 "
-        f"{html.escape(str(card.get('data', {}).get('sha256', ''))[:16])}…). Held-out cohort: "
-        f"{html.escape(result['holdout']['rule'])}, {result['holdout']['persons']} persons.</p>",
-        f"<p><strong>Intended use.</strong> {html.escape(str(card.get('intended_use')))}</p>",
-        "<h2>Accuracy on the held-out cohort</h2>",
+        "<h1>" + e(t("audit_heading")) + "</h1>",
+        f"<p>{intro}</p>",
+        "<p><strong>" + e(t("audit_intended_use")) + "</strong> <span translate='no'>"
+        + e(card.get("intended_use")) + "</span></p>",
+        "<h2>" + e(t("audit_accuracy")) + "</h2>",
     ]
-    summary = [{"outcome": o, **{k: v for k, v in e.items() if k != "calibration"}}
-               for o, e in result["outcomes"].items()]
+    summary = [{"outcome": o, **{k: v for k, v in e_.items() if k != "calibration"}}
+               for o, e_ in result["outcomes"].items()]
     cols = ["outcome", "auc", "oracle_auc", "auc_gap", "brier", "observed_rate", "mean_predicted"]
-    parts.append(_table(summary, [c for c in cols if any(c in s for s in summary)]))
-    parts.append(_img(calibration_plot(result), "Calibration curves of the three outcomes"))
+    parts.append(_table(summary, [c for c in cols if any(c in s for s in summary)], lang))
+    parts.append(_img(calibration_plot(result), t("audit_calibration_alt")))
     group_cols = ["dimension", "group", "persons", "auc", "auc_ci", "brier", "brier_ci",
                   "calibration_gap", "calibration_gap_ci", "observed_rate", "mean_predicted"]
     for outcome, rows in result["groups"].items():
-        parts.append(f"<h2>By group: {html.escape(outcome)}</h2>")
+        parts.append("<h2>" + e(t("audit_by_group", outcome=outcome)) + "</h2>")
         if outcome == "employed_1y":
-            parts.append(_img(auc_groups_plot(rows), "AUC by group with intervals"))
-        parts.append(_table(rows, group_cols))
+            parts.append(_img(auc_groups_plot(rows), t("audit_auc_alt")))
+        parts.append(_table(rows, group_cols, lang))
     bt = result.get("backtest")
     if bt:
-        parts.append("<h2>Back-test on the held-out cohort</h2>")
-        parts.append(f"<p>{bt['cohort']['families']} families, {bt['cohort']['persons']} "
-                     f"persons; capacity: {html.escape(bt['capacity'])}; truth: "
-                     f"{html.escape(result['truth'])}. Relative gain of the optimised plan "
-                     f"over the status quo: <strong>{bt['gain_vs_status_quo']:+.1%}</strong>. "
-                     f"Groups worse off than under the status quo: "
-                     f"{html.escape(', '.join(bt['groups_worse_off']) or 'none')}.</p>")
-        plan_rows = [{"plan": PLAN_LABELS.get(k, k), **v} for k, v in bt["plans"].items()]
+        parts.append("<h2>" + e(t("audit_backtest")) + "</h2>")
+        none = t("audit_none")
+        gain = "<strong>" + ("+" if bt["gain_vs_status_quo"] >= 0 else "") + percent(
+            bt["gain_vs_status_quo"], 1, lang) + "</strong>"
+        text = t("audit_backtest_text", families=number(bt["cohort"]["families"], 0, lang),
+                 persons=number(bt["cohort"]["persons"], 0, lang), capacity=e(bt["capacity"]),
+                 truth=e(result["truth"]), gain=gain,
+                 worse=e(", ".join(bt["groups_worse_off"]) or none))
+        parts.append(f"<p>{text}</p>")
+        plan_rows = [{"plan": t.label("audit_plan_", k), **v} for k, v in bt["plans"].items()]
         parts.append(_table(plan_rows, ["plan", "true_rate", "gain_vs_status_quo",
                                         "predicted_rate", "solver", "status",
-                                        "families_left_in_place"]))
-        parts.append(_img(plans_plot(bt), "True employment rate by plan"))
-        parts.append(_img(groups_plot(bt), "Status quo and optimised rates by group"))
+                                        "families_left_in_place"], lang))
+        parts.append(_img(plans_plot(bt), t("audit_plans_alt")))
+        parts.append(_img(groups_plot(bt), t("audit_groups_alt")))
         parts.append(_table(bt["by_group"], ["dimension", "group", "persons", *bt["plans"],
-                                             "gain_vs_status_quo"]))
-    parts.append("<h2>Limitations</h2><ul>"
+                                             "gain_vs_status_quo"], lang))
+    parts.append("<h2>" + e(t("audit_limitations")) + "</h2><ul translate='no'>"
                  + "".join(f"<li>{html.escape(x)}</li>" for x in card.get("limitations", []))
                  + "</ul></body></html>")
     return "\n".join(parts)
 
 
-def write_report(result: dict[str, Any], card: dict[str, Any], out_dir: str | Path) -> dict[str,
-                                                                                            str]:
-    """Write ``audit.html`` and ``audit.json`` into ``out_dir``; return their paths."""
+def write_report(result: dict[str, Any], card: dict[str, Any], out_dir: str | Path,
+                 lang: str = "en") -> dict[str, str]:
+    """Write ``audit.html`` (in ``lang``) and ``audit.json`` into ``out_dir``; return their
+    paths."""
     out = Path(out_dir)
     html_path, json_path = out / "audit.html", out / "audit.json"
-    write_private_text(html_path, render_html(result, card))
+    write_private_text(html_path, render_html(result, card, lang))
     write_private_text(json_path, json.dumps({"model_card": card, "evaluation": result},
                                              indent=2, ensure_ascii=False) + "\n")
     return {"html": str(html_path), "json": str(json_path)}

@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import Connection, or_, select
 
 from fairshare.errors import NotFoundError, PermissionDeniedError
+from fairshare.i18n import msg
 from fairshare.service.roles import Action, Reach, officer_reach
 from fairshare.store.tables import families, recommendations
 
@@ -61,7 +62,7 @@ def check_family(conn: Connection, family_id: str, scope: str | None, action: Ac
     row = conn.execute(select(families.c.current_code).where(
         families.c.id == family_id, family_scope(scope, Action.read_claimants))).first()
     if row is None:
-        raise NotFoundError(f"No family '{family_id}' visible to you.")
+        raise NotFoundError(msg("error_no_family_visible", family=family_id))
     if officer_reach(action) is Reach.own and row.current_code != scope:
         raise PermissionDeniedError(
             f"Family '{family_id}' is in {row.current_code}: an officer of {scope} may read what "
@@ -74,15 +75,15 @@ def check_family_visible(conn: Connection, family_id: str, scope: str | None) ->
     check_family(conn, family_id, scope, Action.read_claimants)
 
 
-def check_codes(codes: Iterable[str], scope: str | None, action: Action, *, what: str) -> None:
-    """PermissionDeniedError unless every jurisdiction code is within ``scope``'s reach for
-    ``action`` (``own``: only ``scope``), e.g. the rows of an import or a capacity file."""
+def check_codes(codes: Iterable[str], scope: str | None, action: Action, *, message: str) -> None:
+    """PermissionDeniedError (catalogue key ``message``, with ``scope`` and ``others``) unless
+    every jurisdiction code is within ``scope``'s reach for ``action`` (``own``: only
+    ``scope``), e.g. the rows of a capacity file."""
     if not scope or reach_of(scope, action) is not Reach.own:
         return
     others = sorted(set(codes) - {scope})
     if others:
-        raise PermissionDeniedError(f"An officer of {scope} {what} only for {scope}; the file "
-                                    f"has {', '.join(others)}. Nothing was stored.")
+        raise PermissionDeniedError(msg(message, scope=scope, others=", ".join(others)))
 
 
 def transfer_visible(scope: str | None, from_code: str, to_code: str) -> bool:

@@ -10,6 +10,7 @@ from fairshare.errors import ConflictError, StoreError
 from fairshare.exchange.agreements import read_agreement
 from fairshare.exchange.pseudonym import ensure_key
 from fairshare.exchange.reader import Source
+from fairshare.i18n import msg
 from fairshare.service.common import get_agreement, record, row_refs
 from fairshare.service.context import Context
 from fairshare.service.models import AgreementInfo
@@ -37,9 +38,7 @@ def add_agreement(ctx: Context, *, path: Source, actor: str | None = None) -> Ag
         existing = conn.execute(select(agreements).where(agreements.c.id == agreement.id)).first()
         if existing is not None:
             if existing.document_sha256 != sha:
-                raise ConflictError(f"Agreement '{agreement.id}' already exists with different "
-                                    "content; agreements are immutable. Revoke it and add the new "
-                                    "version under a new id.")
+                raise ConflictError(msg("error_agreement_exists", agreement=agreement.id))
             return _info(existing, ctx)
         try:
             ensure_key(ctx.settings.keys_dir, agreement.id)

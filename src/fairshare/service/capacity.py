@@ -10,6 +10,7 @@ from sqlalchemy import Connection, Row, func, insert, select
 from fairshare.errors import ConflictError, StoreError
 from fairshare.exchange.capacity import read_capacity
 from fairshare.exchange.reader import Source, source_name
+from fairshare.i18n import msg
 from fairshare.service.access import check_codes
 from fairshare.service.common import record
 from fairshare.service.context import Context
@@ -30,9 +31,10 @@ def add_capacity(ctx: Context, *, path: Source, actor: str | None = None,
     with read_transaction(ctx.engine) as conn:
         codes = frozenset(conn.execute(select(jurisdictions.c.code)).scalars())
     if not codes:
-        raise StoreError("The database has no jurisdictions; run `fairshare init` first.")
+        raise StoreError(msg("error_no_jurisdictions"))
     offers = read_capacity(path, codes=codes)
-    check_codes((o.code for o in offers), scope, Action.manage_capacity, what="offers capacity")
+    check_codes((o.code for o in offers), scope, Action.manage_capacity,
+                message="error_officer_capacity_scope")
     with write_transaction(ctx.engine) as conn:
         serialise(conn, "capacity")
         existing = {r.id: r for r in conn.execute(select(capacity_offers).where(
@@ -49,8 +51,8 @@ def add_capacity(ctx: Context, *, path: Source, actor: str | None = None,
             elif canonical_json({k: getattr(old, k) for k in row}) != canonical_json(row):
                 conflicts.append(f"offer_id '{o.id}' exists with different content")
         if conflicts:
-            raise ConflictError(f"{source_name(path)}: offers conflict with stored ones; nothing was stored. "
-                                "Use new offer ids for changed offers:", details=conflicts)
+            raise ConflictError(msg("error_offers_conflict", source=source_name(path)),
+                                details=conflicts)
         if new:
             conn.execute(insert(capacity_offers), new)
             record(conn, at=ctx.now(), actor=who, action="capacity.add",

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, func, select
 
 from fairshare.errors import NotFoundError, PermissionDeniedError
+from fairshare.i18n import msg
 from fairshare.store import audit
 from fairshare.store.digests import row_ref
 from fairshare.store.tables import agreements, claimants, consents, metadata
@@ -48,8 +49,8 @@ def get_agreement(conn: Connection, agreement_id: str) -> Row[Any]:
     row = conn.execute(select(agreements).where(agreements.c.id == agreement_id)).first()
     if row is None:
         known = [r[0] for r in conn.execute(select(agreements.c.id).order_by(agreements.c.id))]
-        raise NotFoundError(f"No agreement '{agreement_id}'. Known agreements: "
-                            f"{', '.join(known) or 'none (add one with `fairshare agreements add`)'}.")
+        raise NotFoundError(msg("error_no_agreement", agreement=agreement_id, known=", ".join(known))
+                            if known else msg("error_no_agreement_none", agreement=agreement_id))
     return row
 
 
@@ -57,11 +58,10 @@ def require_active(conn: Connection, agreement_id: str, today: dt.date) -> Row[A
     """The agreement, if it is in force on ``today``; PermissionDeniedError otherwise."""
     row = get_agreement(conn, agreement_id)
     if row.status != "active":
-        raise PermissionDeniedError(f"Agreement '{agreement_id}' was revoked; no data may be "
-                                    "imported or exported under it.")
+        raise PermissionDeniedError(msg("error_agreement_revoked", agreement=agreement_id))
     if not row.valid_from <= today <= row.expires_on:
-        raise PermissionDeniedError(f"Agreement '{agreement_id}' is not in force on {today} "
-                                    f"(valid {row.valid_from} to {row.expires_on}).")
+        raise PermissionDeniedError(msg("error_agreement_not_in_force", agreement=agreement_id,
+                                        today=today, start=row.valid_from, end=row.expires_on))
     return row
 
 

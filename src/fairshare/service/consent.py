@@ -6,6 +6,7 @@ from sqlalchemy import Connection, insert, select, update
 
 from fairshare.errors import InputError, NotFoundError
 from fairshare.exchange.pseudonym import load_key, pseudonymise
+from fairshare.i18n import msg
 from fairshare.service.access import check_family
 from fairshare.service.common import PURPOSE, get_agreement, record, row_refs
 from fairshare.service.context import Context
@@ -47,9 +48,9 @@ def change_consent(ctx: Context, *, subject: str, state: str, text_version: str 
     recommendation of their family is marked 'withdrawn' in the same transaction.
     """
     if state not in ("withdrawn", "given"):
-        raise InputError(f"Consent state '{state}': use 'withdrawn' or 'given'.")
+        raise InputError(msg("error_consent_state", state=state))
     if state == "given" and not text_version:
-        raise InputError("Giving consent needs the version of the consent text (--text-version).")
+        raise InputError(msg("error_consent_version"))
     who = actor or ctx.settings.actor
     with write_transaction(ctx.engine) as conn:
         people, fams, kind = _resolve(conn, ctx, subject, agreement_id)

@@ -21,6 +21,7 @@ from typing import Any, cast
 from sqlalchemy import Connection, Row, insert, select, update
 
 from fairshare.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
+from fairshare.i18n import Message, msg
 from fairshare.service.access import check_family
 from fairshare.service.capacity import used_by_offer
 from fairshare.service.common import ALGORITHM_ACTOR, as_utc, record, row_refs
@@ -83,19 +84,18 @@ def check_decision(*, kind: str, reason: str, reason_code: str | None,
     """Validate a decision's kind, reason, reason code and decider; returns the cleaned
     reason, the reason code and the decider."""
     if kind not in KINDS:
-        raise InputError(f"Decision '{kind}': use accept or override.")
+        raise InputError(msg("error_decision_kind", kind=kind))
     reason = reason.strip()
     code = reason_code or ("recommended" if kind == "accept" else "other")
     if code not in REASON_CODES:
-        raise InputError(f"Reason code '{code}': use one of {', '.join(REASON_CODES)}.")
+        raise InputError(msg("error_reason_code", code=code, codes=", ".join(REASON_CODES)))
     if len(reason) < 3:
-        raise InputError("A decision needs a reason (--reason) of at least 3 characters.")
+        raise InputError(msg("error_decision_reason"))
     who = decided_by.strip()
     if not who:
-        raise InputError("A decision needs the person who takes it (--by).")
+        raise InputError(msg("error_decision_by"))
     if who == ALGORITHM_ACTOR:
-        raise PermissionDeniedError("The optimiser cannot finalise its own recommendations; a "
-                                    "person must decide.")
+        raise PermissionDeniedError(msg("error_optimiser_decides"))
     return reason, code, who
 
 
@@ -126,11 +126,8 @@ def decide(ctx: Context, *, run_id: str, family_id: str, kind: str, reason: str,
         load_recommendation(conn, run_id=run_id, family_id=family_id, scope=scope)
         check_family(conn, family_id, scope, Action.decide)
         if not explanation_opened(conn, run_id=run_id, family_id=family_id, actor=who):
-            raise ConflictError(
-                f"{who} has not opened the explanation of family '{family_id}' in run "
-                f"'{run_id}'; read it first (`fairshare explain {run_id} {family_id} --by "
-                f"{who}`, GET /api/v1/runs/{run_id}/recommendations/{family_id} or the run's "
-                "page). Nothing was recorded.")
+            raise ConflictError(msg("error_explanation_unopened", who=who, family=family_id,
+                                    run=run_id))
         return decide_in(conn, ctx, run_id=run_id, family_id=family_id, kind=kind,
                          reason=reason, code=code, who=who, to=to)
 
@@ -141,7 +138,7 @@ def decide_in(conn: Connection, ctx: Context, *, run_id: str, family_id: str, ki
     rec = conn.execute(select(recommendations).where(
         recommendations.c.run_id == run_id, recommendations.c.family_id == family_id)).first()
     if rec is None:
-        raise NotFoundError(f"Run '{run_id}' has no recommendation for family '{family_id}'.")
+        raise NotFoundError(msg("error_no_recommendation", run=run_id, family=family_id))
     fam_q = select(families).where(families.c.id == family_id)
     if conn.dialect.name == "postgresql":
         fam_q = fam_q.with_for_update()
@@ -152,11 +149,9 @@ def decide_in(conn: Connection, ctx: Context, *, run_id: str, family_id: str, ki
         raise blocked.error()
     if kind == "accept":
         if to is not None and to.upper() != (rec.destination or ""):
-            raise InputError("accept takes the recommended destination; use override --to "
-                             "to choose another.")
+            raise InputError(msg("error_accept_other"))
         if rec.destination is None:
-            raise InputError(f"Run '{run_id}' recommends no move for family '{family_id}'; "
-                             "use override --to CODE to place it.")
+            raise InputError(msg("error_no_move", run=run_id, family=family_id))
         dest: str | None = rec.destination
     else:
         dest = to.upper() if to else None
@@ -225,8 +220,7 @@ def reopen_family(ctx: Context, *, family_id: str, reason: str,
     """
     text = reason.strip()
     if len(text) < 3:
-        raise InputError("Reopening a family needs a reason (--reason) of at least 3 "
-                         "characters.")
+        raise InputError(msg("error_reopen_reason"))
     who = (actor or ctx.settings.actor).strip()
     with write_transaction(ctx.engine) as conn:
         query = select(families).where(families.c.id == family_id)
@@ -234,10 +228,10 @@ def reopen_family(ctx: Context, *, family_id: str, reason: str,
             query = query.with_for_update()
         fam = conn.execute(query).first()
         if fam is None:
-            raise NotFoundError(f"No family '{family_id}'.")
+            raise NotFoundError(msg("error_no_family", family=family_id))
         if fam.status != "staying":
-            raise ConflictError(f"Family '{family_id}' is {fam.status}, not staying; only a "
-                                "family kept where it is by an override can be reopened.")
+            raise ConflictError(msg("error_not_staying", family=family_id,
+                                    status=Message("family_status_" + fam.status)))
         conn.execute(update(families).where(families.c.id == family_id).values(
             status="waiting"))
         record(conn, at=ctx.now(), actor=who, action="family.reopen", entity_type="family",

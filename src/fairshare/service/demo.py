@@ -102,7 +102,7 @@ def seed_demo(ctx: Context, *, families: int = 40, seed: int = 1,
     result = import_claimants(ctx, path=batch, agreement_id=info.id, actor=actor)
     if history_persons:
         add_model(ctx, path=demo_model(folder / "model", persons=history_persons, seed=seed),
-                  name=f"demo model (synthetic history, {history_persons} persons)",
+                  name=f"demo-synthetic-{history_persons}",  # a code: pages show it as written
                   actor=actor)
     return result
 

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, select
 
 from fairshare.errors import ConflictError, FairshareError, InputError, PermissionDeniedError
+from fairshare.i18n import Message, Text, msg
 from fairshare.service.capacity import used_by_offer
 from fairshare.service.common import agreement_in_force, not_consenting
 from fairshare.service.context import Context
@@ -36,7 +37,7 @@ class Refusal:
     """
 
     code: str
-    message: str
+    message: Text
 
     def error(self) -> FairshareError:
         """The exception :func:`~fairshare.service.decisions.decide` raises for it."""
@@ -120,9 +121,7 @@ def active_offers(conn: Connection, ctx: Context, code: str | None = None, *,
 
 def no_capacity(code: str, size: int) -> Refusal:
     """The refusal of a destination whose offers have no room for a family of ``size``."""
-    return Refusal("no-capacity", f"No capacity left in {code} for a family of {size}: every "
-                   "active offer is used up (or has no housing unit of that size). Nothing was "
-                   "recorded; choose another destination or add capacity.")
+    return Refusal("no-capacity", msg("error_no_capacity", code=code, size=size))
 
 
 def family_refusal(conn: Connection, ctx: Context, fam: Row[Any], *, run_id: str,
@@ -131,20 +130,21 @@ def family_refusal(conn: Connection, ctx: Context, fam: Row[Any], *, run_id: str
     now, whatever the destination, or None: the recommendation is no longer pending, the family
     is placed or staying, its agreement is no longer in force, or a member no longer consents."""
     if rec_status != "pending":
-        return Refusal("decided", f"The recommendation of family '{fam.id}' in run '{run_id}' "
-                       f"is {rec_status}; it cannot be decided again.")
+        return Refusal("decided", msg("error_decided_again", family=fam.id, run=run_id,
+                                      status=Message("rec_" + rec_status)))
     if fam.status != "waiting":
-        return Refusal("decided", f"Family '{fam.id}' is {fam.status}"
-                       + (" (reopen it with `fairshare reopen`)" if fam.status == "staying"
-                          else "") + "; it cannot be decided again.")
+        status = Message("family_status_" + fam.status)
+        return Refusal("decided", msg("error_family_staying", family=fam.id, status=status)
+                       if fam.status == "staying" else
+                       msg("error_family_decided", family=fam.id, status=status))
     agreement = conn.execute(select(agreements).where(agreements.c.id == fam.agreement_id)).one()
     if not agreement_in_force(agreement, ctx.today()):
-        return Refusal("agreement", f"Family '{fam.id}' was received under agreement "
-                       f"'{fam.agreement_id}', which is no longer in force; it cannot be moved.")
+        return Refusal("agreement", msg("error_agreement_lapsed", family=fam.id,
+                                        agreement=fam.agreement_id))
     members = list(conn.execute(select(claimants.c.id).where(
         claimants.c.family_id == fam.id)).scalars())
     if not_consenting(conn, claimant_ids=members):
-        return Refusal("consent", f"Family '{fam.id}' no longer consents; it cannot be moved.")
+        return Refusal("consent", msg("error_no_consent", family=fam.id))
     return None
 
 
@@ -154,11 +154,11 @@ def destination_refusal(fam: Row[Any], dest: str, *, size: int, known: Iterable[
     jurisdiction, its current one, one it excluded, no room left: ``room`` says whether
     :func:`pick_offer` found an offer for ``size`` persons)."""
     if dest not in set(known):
-        return Refusal("unknown", f"--to '{dest}' is not a jurisdiction code.")
+        return Refusal("unknown", msg("error_not_a_code", code=dest))
     if dest == fam.current_code:
-        return Refusal("current", f"Family '{fam.id}' is already in {dest}.")
+        return Refusal("current", msg("error_already_in", family=fam.id, code=dest))
     if dest in fam.excluded:
-        return Refusal("excluded", f"Family '{fam.id}' excluded {dest}; it cannot be sent there.")
+        return Refusal("excluded", msg("error_excluded", family=fam.id, code=dest))
     if not room:
         return no_capacity(dest, size)
     return None

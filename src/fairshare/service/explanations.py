@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy import Connection, select
 
 from fairshare.errors import InputError, NotFoundError
+from fairshare.i18n import msg
 from fairshare.service.access import check_family
 from fairshare.service.common import record
 from fairshare.service.context import Context
@@ -37,7 +38,7 @@ def load_recommendation(conn: Connection, *, run_id: str, family_id: str,
                               rec.status, rec.explanation).where(
         rec.run_id == run_id, rec.family_id == family_id)).first()
     if row is None:
-        raise NotFoundError(f"Run '{run_id}' has no recommendation for family '{family_id}'.")
+        raise NotFoundError(msg("error_no_recommendation", run=run_id, family=family_id))
     check_family(conn, family_id, scope, Action.read_recommendations)
     return RecommendationInfo(run_id=row.run_id, family_id=row.family_id,
                               destination=row.destination, persons=row.persons,
@@ -54,7 +55,7 @@ def open_explanation(ctx: Context, *, run_id: str, family_id: str, actor: str,
     """
     who = actor.strip()
     if not who:
-        raise InputError("Opening an explanation needs the person who reads it (--by).")
+        raise InputError(msg("error_explanation_by"))
     with write_transaction(ctx.engine) as conn:
         found = load_recommendation(conn, run_id=run_id, family_id=family_id, scope=scope)
         if not explanation_opened(conn, run_id=run_id, family_id=family_id, actor=who):

@@ -15,6 +15,7 @@ from fairshare.errors import ConflictError, InputError, StoreError
 from fairshare.exchange.pseudonym import load_key, pseudonymise
 from fairshare.exchange.reader import Source, read_batch, source_name
 from fairshare.exchange.schema import PersonRecord, check_columns, validate_rows
+from fairshare.i18n import Text, msg, render
 from fairshare.service.access import reach_of
 from fairshare.service.common import (
     PURPOSE,
@@ -52,15 +53,15 @@ class BatchCheck:
     rows: int
     families: int
     columns: list[str]
-    problems: list[str]
+    problems: list[Text]
     columns_ok: bool
     records: list[PersonRecord] = field(repr=False)
 
-    def report(self, *, limit: int = 200) -> dict[str, Any]:
-        """The report as JSON (at most ``limit`` problems, and how many more)."""
+    def report(self, *, limit: int = 200, lang: str = "en") -> dict[str, Any]:
+        """The report as JSON (at most ``limit`` problems, in ``lang``, and how many more)."""
         return {"agreement_id": self.agreement_id, "agreement_active": self.agreement_active,
                 "rows": self.rows, "families": self.families, "columns": self.columns,
-                "valid": not self.problems, "problems": self.problems[:limit],
+                "valid": not self.problems, "problems": [render(p, lang) for p in self.problems[:limit]],
                 "more_problems": max(0, len(self.problems) - limit)}
 
 
@@ -92,7 +93,7 @@ def check_batch(ctx: Context, *, path: Source, agreement_id: str,
         agreement = get_agreement(conn, agreement_id)
         codes = frozenset(conn.execute(select(jurisdictions.c.code)).scalars())
     if not codes:
-        raise StoreError("The database has no jurisdictions; run `fairshare init` first.")
+        raise StoreError(msg("error_no_jurisdictions"))
     name = source_name(path)
     problems = list(check_columns(columns, list(agreement.fields), source=name))
     columns_ok = not problems
@@ -101,15 +102,13 @@ def check_batch(ctx: Context, *, path: Source, agreement_id: str,
         records, errors = validate_rows(rows, codes=codes, year=ctx.today().year)
         problems += list(errors)
     parties = party_codes(agreement)
-    problems += [f"row {r.row}, column current_jurisdiction: {r.current} is not a party of "
-                 f"agreement '{agreement_id}' (parties: {', '.join(sorted(parties))}); import "
-                 "it under an agreement with that jurisdiction"
-                 for r in records if r.current not in parties]
+    problems += [msg("batch_cell", row=r.row, column="current_jurisdiction", problem=msg(
+        "batch_not_a_party", code=r.current, agreement=agreement_id,
+        parties=", ".join(sorted(parties)))) for r in records if r.current not in parties]
     limited = bool(scope) and reach_of(scope, Action.import_claimants) is Reach.own
     out_of_scope = sorted({r.current for r in records if limited and r.current != scope})
     if out_of_scope:
-        problems.append(f"rows for {', '.join(out_of_scope)}: an officer of {scope} imports "
-                        f"only claimants in {scope}")
+        problems.append(msg("batch_out_of_scope", codes=", ".join(out_of_scope), scope=scope))
     return BatchCheck(agreement_id=agreement_id,
                       agreement_active=agreement_in_force(agreement, ctx.today()),
                       rows=len(rows), families=len({r.family_id for r in records}),
@@ -137,11 +136,11 @@ def import_claimants(ctx: Context, *, path: Source, agreement_id: str,
     with read_transaction(ctx.engine) as conn:
         require_active(conn, agreement_id, ctx.today())
     if not checked.columns_ok:
-        raise InputError(f"{name}: the columns are not accepted; nothing was imported.",
+        raise InputError(msg("error_columns_refused", source=name),
                          details=checked.problems)
     if checked.problems:
-        raise InputError(f"{name}: {len(checked.problems)} problem(s); nothing was imported. "
-                         "Fix them and import the whole file again:", details=checked.problems)
+        raise InputError(msg("error_batch_problems", source=name, n=len(checked.problems)),
+                         details=checked.problems)
     records = checked.records
     key = load_key(ctx.settings.keys_dir, agreement_id)
     contents = [r.person_key() for r in records]
@@ -192,9 +191,8 @@ def _store(ctx: Context, conn: Connection, records: list[PersonRecord],
                   "fields" for raw, r in fam_first.items()
                   if fam_ids[raw] in old_families and old_families[fam_ids[raw]] != family_hash[raw]]
     if conflicts:
-        raise ConflictError(f"{source}: {len(conflicts)} id(s) conflict with stored records; "
-                            "nothing was imported. Correct the records at the source or "
-                            "import them under new ids:", details=conflicts)
+        raise ConflictError(msg("error_ids_conflict", source=source, n=len(conflicts)),
+                            details=conflicts)
     batch_id = int(conn.execute(insert(import_batches).values(
         agreement_id=agreement_id, content_sha256=batch_hash, source_name=source[:300],
         rows=len(records), new_claimants=0, imported_at=now, imported_by=who)

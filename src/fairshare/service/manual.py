@@ -13,6 +13,7 @@ import uuid
 from sqlalchemy import func, insert, select
 
 from fairshare.errors import NotFoundError
+from fairshare.i18n import msg
 from fairshare.service.access import check_family
 from fairshare.service.common import record
 from fairshare.service.context import Context
@@ -40,7 +41,7 @@ def assign(ctx: Context, *, family_id: str, to: str, reason: str, decided_by: st
                                        decided_by=decided_by)
     with write_transaction(ctx.engine) as conn:
         if conn.execute(select(families.c.id).where(families.c.id == family_id)).first() is None:
-            raise NotFoundError(f"No family '{family_id}'.")
+            raise NotFoundError(msg("error_no_family", family=family_id))
         check_family(conn, family_id, scope, Action.decide)
         persons = int(conn.execute(select(func.count()).select_from(claimants).where(
             claimants.c.family_id == family_id)).scalar_one())

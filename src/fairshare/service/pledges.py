@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select
 
 from fairshare.errors import ConflictError, InputError, StoreError
+from fairshare.i18n import msg
 from fairshare.scenarios.pledges import Pledge, period_months, pledged_vs_delivered, read_pledges
 from fairshare.service.common import record
 from fairshare.service.context import Context
@@ -59,7 +60,7 @@ class PledgeStandingInfo:
 def _codes(conn: Connection) -> list[str]:
     codes = list(conn.execute(select(jurisdictions.c.code).order_by(jurisdictions.c.code)).scalars())
     if not codes:
-        raise StoreError("The database has no jurisdictions; run `fairshare init` first.")
+        raise StoreError(msg("error_no_jurisdictions"))
     return codes
 
 
@@ -91,9 +92,7 @@ def add_pledges(ctx: Context, *, path: str | Path, actor: str | None = None) -> 
                 conflicts.append(f"{p.code} {p.period} ({p.source}): stored {old.persons} persons, "
                                  f"the file says {p.persons}")
         if conflicts:
-            raise ConflictError(f"{path}: pledges conflict with stored ones; nothing was stored. "
-                                "Cite the new document in 'source' for a revised pledge:",
-                                details=conflicts)
+            raise ConflictError(msg("error_pledges_conflict", source=path), details=conflicts)
         if new:
             conn.execute(insert(pledges), new)
             record(conn, at=ctx.now(), actor=who, action="pledges.add", entity_type="pledge",
@@ -126,7 +125,7 @@ def pledge_standing(ctx: Context, *, code: str | None = None,
     with read_transaction(ctx.engine) as conn:
         codes = _codes(conn)
         if code is not None and code.upper() not in codes:
-            raise InputError(f"Unknown jurisdiction '{code}'; known: {', '.join(codes)}.")
+            raise InputError(msg("error_unknown_jurisdiction", code=code, codes=", ".join(codes)))
         stored = [Pledge(code=p.code, period=p.period, persons=p.persons, source=p.source,
                          agreement=p.agreement_id) for p in _list(conn)]
         moves = conn.execute(select(transfers.c.to_code, transfers.c.persons,
@@ -156,7 +155,7 @@ def offers_from_pledges(ctx: Context, *, period: str, expires_on: dt.date,
     has not yet delivered; write them with ``fairshare pledges offers`` and review them before
     ``fairshare capacity add``."""
     if expires_on <= ctx.today():
-        raise InputError(f"--expires {expires_on}: an offer must expire after today ({ctx.today()}).")
+        raise InputError(msg("error_offer_expiry", date=expires_on, today=ctx.today()))
     standing = pledge_standing(ctx, period=period)
     rows = []
     for s in standing:
@@ -167,5 +166,5 @@ def offers_from_pledges(ctx: Context, *, period: str, expires_on: dt.date,
                      "units_5_plus": "", "services": ";".join(services),
                      "expires_on": expires_on.isoformat()})
     if not rows:
-        raise InputError(f"No pledge for {period} has persons left to deliver; nothing to offer.")
+        raise InputError(msg("error_nothing_to_offer", period=period))
     return rows

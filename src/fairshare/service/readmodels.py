@@ -36,8 +36,10 @@ def keys_list() -> list[dict[str, Any]]:
     return [{"id": k.id, "label": k.label, "description": k.description, "label_fr": k.label_fr,
              "description_fr": k.description_fr,
              "federation": k.federation, "unit": k.unit,
-             "references": [{"title": r.title, "url": r.url} for r in k.references],
-             "versions": [{"effective": v.effective, "formula": v.formula} for v in k.versions]}
+             "references": [{"title": r.title, "url": r.url, "title_fr": r.title_fr or r.title}
+                            for r in k.references],
+             "versions": [{"effective": v.effective, "formula": v.formula,
+                           "formula_fr": v.formula_in("fr")} for v in k.versions]}
             for k in list_keys()]
 
 
@@ -46,7 +48,10 @@ def keys_for_pages(lang: str) -> list[dict[str, Any]]:
     keys = [k for k in keys_list() if k["federation"] in ("any", "canada")]
     if lang != "fr":
         return keys
-    return [{**k, "label": k["label_fr"], "description": k["description_fr"]} for k in keys]
+    return [{**k, "label": k["label_fr"], "description": k["description_fr"],
+             "references": [{**r, "title": r["title_fr"]} for r in k["references"]],
+             "versions": [{**v, "formula": v["formula_fr"]} for v in k["versions"]]}
+            for k in keys]
 
 
 @functools.lru_cache(maxsize=8)
@@ -68,7 +73,8 @@ def shares(key: str, total: int | None = None, method: str = "hamilton",
     rows = [{"code": r["code"], "name": r["name"], "share": r["share"],
              "fair_share": r.get("fair_share")} for r in _records(df)]
     return {"key": df.attrs["key"], "effective": df.attrs["effective"], "method": method,
-            "total": total, "notes": list(df.attrs.get("notes", [])), "rows": rows}
+            "total": total, "notes": [str(n) for n in df.attrs.get("notes", [])],
+            "note_texts": list(df.attrs.get("notes", [])), "rows": rows}
 
 
 @functools.lru_cache(maxsize=128)
@@ -85,5 +91,7 @@ def balance(key: str, years: str = YEARS_DEFAULT, cumulative: bool = False,
     for r in rows:
         r["year"] = str(r["year"])
     return {"key": df.attrs["key"], "effective": df.attrs["effective"], "method": method,
-            "total_basis": df.attrs.get("total_basis", ""), "notes": list(df.attrs.get("notes", [])),
+            "total_basis": df.attrs.get("total_basis", ""),
+            "notes": [str(n) for n in df.attrs.get("notes", [])],  # English (the API's)
+            "note_texts": list(df.attrs.get("notes", [])),  # for each reader's language
             "rows": rows}

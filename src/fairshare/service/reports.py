@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select
 
 from fairshare.errors import NotFoundError
+from fairshare.i18n import msg
 from fairshare.service import Context
 
 _CACHE: dict[tuple[str, str, str], dict[str, Any] | None] = {}
@@ -30,7 +31,7 @@ def run_report(ctx: Context, run_id: str, *, compute: bool = True) -> dict[str, 
         head = conn.execute(select(runs.c.plan_sha256, runs.c.snapshot.is_not(None))
                             .where(runs.c.id == run_id)).first()
         if head is None:
-            raise NotFoundError(f"No run '{run_id}'.")
+            raise NotFoundError(msg("error_no_run", run=run_id))
         key = (ctx.engine.url.render_as_string(hide_password=True), run_id, head[0])
         with _LOCK:
             if key in _CACHE:

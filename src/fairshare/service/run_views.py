@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from fairshare.errors import NotFoundError
+from fairshare.i18n import msg
 from fairshare.service import disclosure
 from fairshare.service.access import recommendation_scope, transfer_visible
 from fairshare.service.common import as_utc
@@ -47,7 +48,7 @@ def list_run_records(ctx: Context) -> list[dict[str, Any]]:
 def _run(conn: Connection, run_id: str) -> dict[str, Any]:
     row = conn.execute(_runs_select().where(runs.c.id == run_id)).first()
     if row is None:
-        raise NotFoundError(f"No run '{run_id}'.")
+        raise NotFoundError(msg("error_no_run", run=run_id))
     return _run_row(row)
 
 

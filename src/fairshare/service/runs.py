@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, Row, func, insert, select, update
 
 from fairshare.errors import FairshareError, InputError, NotFoundError, PermissionDeniedError
+from fairshare.i18n import msg
 from fairshare.service.capacity import used_by_offer
 from fairshare.service.common import as_utc, non_consenting_families, record
 from fairshare.service.context import Context
@@ -211,9 +212,7 @@ def create_run(ctx: Context, *, policy: str, key: str, solver: str = "auto",
     from fairshare.matching import solve
 
     if not ctx.settings.recommendations:
-        raise PermissionDeniedError("Recommendations are switched off "
-                                    "(FAIRSHARE_RECOMMENDATIONS=off); assign families manually "
-                                    "with `fairshare assign`.")
+        raise PermissionDeniedError(msg("error_recommendations_off"))
     who = actor or ctx.settings.actor
     policy_text = _policy_text(policy)
     policy_obj = _load_policy_text(policy_text, policy)
@@ -282,7 +281,8 @@ def _detail(conn: Connection, run_id: str) -> RunDetail:
     if row is None:
         known = list(conn.execute(select(runs.c.id).order_by(runs.c.id.desc()).limit(5))
                      .scalars())
-        raise NotFoundError(f"No run '{run_id}'. Latest runs: {', '.join(known) or 'none'}.")
+        raise NotFoundError(msg("error_no_run_latest", run=run_id, latest=", ".join(known))
+                            if known else msg("error_no_run", run=run_id))
     recs = [RecommendationInfo(run_id=r.run_id, family_id=r.family_id, destination=r.destination,
                                persons=r.persons, status=r.status, explanation=r.explanation)
             for r in conn.execute(select(recommendations).where(
@@ -313,16 +313,14 @@ def replay_run(ctx: Context, *, run_id: str) -> ReplayResult:
     with read_transaction(ctx.engine) as conn:
         row = conn.execute(select(runs).where(runs.c.id == run_id)).first()
         if row is None:
-            raise NotFoundError(f"No run '{run_id}'.")
+            raise NotFoundError(msg("error_no_run", run=run_id))
         stored = {r.family_id: r.destination for r in conn.execute(
             select(recommendations.c.family_id, recommendations.c.destination).where(
                 recommendations.c.run_id == run_id))}
     if row.solver == "manual":
-        raise FairshareError(f"Run '{run_id}' is a manual assignment; there is no plan to "
-                             "replay.")
+        raise FairshareError(msg("error_run_manual", run=run_id))
     if row.snapshot is None:
-        raise FairshareError(f"Run '{run_id}' cannot be replayed: its input snapshot was purged "
-                             "under the retention schedule.")
+        raise FairshareError(msg("error_run_purged", run=run_id))
     doc = row.snapshot
     stored_problem = problem_from_json(doc["problem"])
     input_sha = sha256_json(doc)

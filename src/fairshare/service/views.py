@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from fairshare.errors import NotFoundError
+from fairshare.i18n import msg
 from fairshare.ledger import RegistryFlows
 from fairshare.service import disclosure
 from fairshare.service.access import check_family_visible, family_scope
@@ -139,7 +140,7 @@ def get_claimant(ctx: Context, *, claimant_id: str, scope: str | None) -> dict[s
             stmt = stmt.where(family_scope(scope))
         row = conn.execute(stmt).first()
         if row is None:
-            raise NotFoundError(f"No claimant '{claimant_id}' visible to you.")
+            raise NotFoundError(msg("error_no_claimant_visible", claimant=claimant_id))
         history = conn.execute(select(consents.c.state, consents.c.purpose, consents.c.text_version,
                                       consents.c.recorded_at).where(
             consents.c.claimant_id == claimant_id).order_by(consents.c.id)).all()

@@ -1,30 +1,19 @@
-"""English and French messages: catalogues, and choosing the reader's language.
+"""The dashboard's side of languages: choosing the reader's language (the rest is
+:mod:`fairshare.i18n`, which every layer shares).
 
 The language is ``?lang=fr|en`` when given (then remembered in the ``lang`` cookie), else the
-cookie, else the browser's Accept-Language, else English. Catalogues are flat YAML files
-(``templates/locale/en.yaml``, ``fr.yaml``) with ``{name}`` placeholders; a key missing in French
-falls back to English (a test checks none is missing).
+cookie, else the browser's Accept-Language, else English. Messages come from the gettext
+catalogues in ``fairshare/locale``; numbers are formatted by Babel for ``en_CA`` / ``fr_CA``.
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Mapping
-from pathlib import Path
+from fairshare.i18n import DEFAULT, LANGUAGES, LOCALE_DIR, Translator, catalogue
 
-LANGUAGES = ("en", "fr")
-DEFAULT = "en"
+__all__ = ["COOKIE", "DEFAULT", "LANGUAGES", "LOCALE_DIR", "Translator", "catalogue", "choose",
+           "from_accept_language"]
+
 COOKIE = "lang"
-LOCALE_DIR = Path(__file__).resolve().parent / "templates" / "locale"
-
-
-@functools.cache
-def catalogue(lang: str) -> dict[str, str]:
-    """The messages of ``lang``."""
-    import yaml
-
-    data = yaml.safe_load((LOCALE_DIR / f"{lang}.yaml").read_text(encoding="utf-8"))
-    return {str(k): str(v) for k, v in data.items()}
 
 
 def from_accept_language(header: str | None) -> str | None:
@@ -59,40 +48,3 @@ def choose(query: str | None, cookie: str | None, accept: str | None) -> str:
         if candidate in LANGUAGES:
             return str(candidate)
     return from_accept_language(accept) or DEFAULT
-
-
-class Translator:
-    """``t("key", name=value)`` in one language."""
-
-    def __init__(self, lang: str) -> None:
-        self.lang = lang if lang in LANGUAGES else DEFAULT
-        self.messages = catalogue(self.lang)
-        self.fallback = catalogue(DEFAULT)
-
-    def __call__(self, key: str, /, **values: object) -> str:
-        text = self.messages.get(key) or self.fallback.get(key) or key
-        return text.format(**values) if values else text
-
-    def number(self, value: float | str | None, digits: int = 0) -> str:
-        """A number in the reader's convention (French: thin space thousands, decimal comma);
-        a suppressed small cell (``"<10"``) as it is."""
-        if value is None:
-            return "—"
-        if isinstance(value, str):
-            return value
-        text = f"{value:,.{digits}f}"
-        if self.lang == "fr":
-            text = text.replace(",", "\u202f").replace(".", ",")
-        return text
-
-    def percent(self, value: float | None, digits: int = 0) -> str:
-        """A ratio as a percentage."""
-        if value is None:
-            return "—"
-        text = self.number(value * 100, digits)
-        return f"{text}\u00a0%" if self.lang == "fr" else f"{text}%"
-
-    def name(self, row: Mapping[str, object]) -> str:
-        """A jurisdiction's name in the reader's language."""
-        key = "name_fr" if self.lang == "fr" else "name"
-        return str(row.get(key) or row.get("name") or row.get("code"))

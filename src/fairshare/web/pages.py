@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from fairshare.api.auth import Principal, check_csrf, context_of, identify, settings_of
 from fairshare.api.security import SESSION_COOKIE
+from fairshare.i18n import decimal_separator
 from fairshare.service import accounts, logins, readmodels
 from fairshare.service.passwords import MAX_PASSWORD
 from fairshare.web import svg
@@ -40,11 +41,10 @@ def require_form_csrf(principal: Principal, token: str | None) -> None:
     check_csrf(principal, token)
 
 
-ROLE_DENIED = "Your role cannot use this page."
-
-
 def deny_role() -> HTTPException:
     """The 403 a page raises when the caller's role may not use it (shown as "not for your role")."""
+    from fairshare.api.errors import ROLE_DENIED
+
     return HTTPException(status_code=403, detail=ROLE_DENIED)
 
 
@@ -78,7 +78,8 @@ def _page_above(request: Request, path: str) -> str:
     return "/"
 
 
-def error_page(request: Request, status: int, message: str, details: list[str]) -> HTMLResponse:
+def error_page(request: Request, status: int, message: str, details: list[str], *,
+               role_denied: bool = False) -> HTMLResponse:
     """An error rendered as a page (same message as the API's JSON), with a way back to where the
     user was; a page the caller's role may not use says so in plain words."""
     try:
@@ -86,7 +87,7 @@ def error_page(request: Request, status: int, message: str, details: list[str]) 
     except HTTPException:
         principal = None
     back = came_from(request)
-    if status == 403 and message == ROLE_DENIED and principal is not None:
+    if status == 403 and role_denied and principal is not None:
         return page(request, "forbidden.html", title_key="forbidden_title", principal=principal,
                     status_code=status, back=back)
     return page(request, "error.html", title_key="error_title", principal=principal,
@@ -226,9 +227,9 @@ def overview(request: Request, principal: PagePrincipal, key: str = "canada-popu
     return page(request, "overview.html", title_key="overview_title", principal=principal,
                 keys=keys, key=key, key_label=key_label, years=years, year_choices=choices,
                 map_svg=map_svg, bars_svg=bars_svg, lines_svg=lines_svg,
-                legend=svg.legend_classes("," if t.lang == "fr" else "."),
-                rows=_fmt_rows(t, total["rows"], names),
-                notes=total["notes"], counts=[(t(f"count_{k}"), v) for k, v in counts])
+                legend=svg.legend_classes(decimal_separator(t.lang)),
+                rows=_fmt_rows(t, total["rows"], names), notes=[t(n) for n in total["note_texts"]],
+                counts=[(t.label("count_", k), v) for k, v in counts])
 
 
 @router.get("/keys", response_class=HTMLResponse)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from fairshare.api.auth import context_of, permits, settings_of
+from fairshare.i18n import msg
 from fairshare.service import readmodels, run_views, views
 from fairshare.service.roles import Action
 from fairshare.web.pages import PagePrincipal, require_form_csrf
@@ -48,8 +49,8 @@ def _model_choices(request: Request) -> list[dict[str, str]]:
 
     t = translator(request)
     stored = list_models(context_of(request))
-    choices = [{"id": "", "label": t("model_latest", name=f"{stored[0].id} {stored[0].name}")}
-               ] if stored else []
+    latest = f"{stored[0].id} {stored[0].name}" if stored else ""
+    choices = [{"id": "", "label": t("model_latest", name=latest)}] if stored else []
     choices += [{"id": m.id, "label": f"{m.id} {m.name}"} for m in stored]
     return [*choices, {"id": "default", "label": t("model_default_scorer")}]
 
@@ -71,8 +72,8 @@ def create_run(request: Request, principal: PagePrincipal,  # nosec B107 # empty
     require_form_csrf(principal, csrf_token)
     known_keys = {k["id"] for k in readmodels.keys_list()}
     if policy not in POLICIES or solver not in SOLVERS or key not in known_keys:
-        raise InputError(f"Choose a policy among {', '.join(POLICIES)}, a solver among "
-                         f"{', '.join(SOLVERS)} and a key from the list.")
+        raise InputError(msg("error_choose_run_options", policies=", ".join(POLICIES),
+                             solvers=", ".join(SOLVERS)))
     detail = service_create(context_of(request), policy=policy, key=key, solver=solver,
                             actor=principal.actor, model=model or None,
                             online=online == "on")
@@ -93,7 +94,7 @@ def assign(request: Request, principal: PagePrincipal,  # nosec B107 # empty for
     _need(principal, Action.decide)
     require_form_csrf(principal, csrf_token)
     if reason_code not in REASON_CODES:
-        raise InputError(f"Choose a reason code among {', '.join(REASON_CODES)}.")
+        raise InputError(msg("error_choose_reason_code", codes=", ".join(REASON_CODES)))
     service_assign(context_of(request), family_id=family_id.strip(), to=to, reason=reason,
                    decided_by=principal.actor, reason_code=reason_code, scope=principal.scope)
     return RedirectResponse(url="/matching?done=decided", status_code=303)
@@ -117,8 +118,8 @@ def run_page(request: Request, run_id: str, principal: PagePrincipal, offset: in
                                  views.ledger_flows(ctx))
     fulfilment = {r["code"]: r["fulfilment"] for r in balance["rows"]}
     rows = [{"label": t.name(names[d["destination"]]) if d["destination"] in names else t("stays"),
-             "families": d["families"], "persons": d["persons"],
-             "capacity": "—" if d["capacity_remaining"] is None else d["capacity_remaining"],
+             "families": t.number(d["families"]), "persons": t.number(d["persons"]),
+             "capacity": t.number(d["capacity_remaining"]),
              "fulfilment": t.number(fulfilment.get(d["destination"]), 2)}
             for d in summary["destinations"]]
     run = detail["run"]
@@ -159,7 +160,7 @@ def _plan_name(t: Any, name: str) -> str:
 def _components(t: Any, comp: dict[str, Any] | None) -> list[tuple[str, str]]:
     if not comp:
         return []
-    return [(t(f"factor_{k}"), t.number(v, 3)) for k, v in comp.items()
+    return [(t.label("factor_", k), t.number(v, 3)) for k, v in comp.items()
             if isinstance(v, int | float)]
 
 
@@ -237,10 +238,10 @@ def decide(request: Request, run_id: str, family_id: str, principal: PagePrincip
     code: str | None = None
     if kind == "override":
         if reason_code not in REASON_CODES:
-            raise InputError(f"Choose a reason code among {', '.join(REASON_CODES)}.")
+            raise InputError(msg("error_choose_reason_code", codes=", ".join(REASON_CODES)))
         code = reason_code
     if to and not (len(to) == 2 and to.isalpha()):
-        raise HTTPException(status_code=422, detail="Choose a destination from the list.")
+        raise InputError(msg("error_choose_destination"))
     from fairshare.service import decide as service_decide
 
     service_decide(context_of(request), run_id=run_id, family_id=family_id, kind=kind,

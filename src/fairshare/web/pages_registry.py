@@ -13,7 +13,7 @@ from fairshare.api.routes.registry import read_upload
 from fairshare.errors import FairshareError
 from fairshare.service.roles import Action
 from fairshare.web.pages import PagePrincipal, deny_role, require_form_csrf
-from fairshare.web.render import page
+from fairshare.web.render import language, page
 
 router = APIRouter(include_in_schema=False)
 CsrfField = Annotated[str, Form(max_length=200)]
@@ -50,7 +50,7 @@ async def _batch_post(request: Request, principal: Principal, file: UploadFile, 
         from fairshare.service import check_batch, import_claimants
 
         report = check_batch(ctx, path=document, agreement_id=agreement_id,
-                             scope=principal.scope).report()
+                             scope=principal.scope).report(lang=language(request))
         result = None
         if do_import and report["valid"]:
             result = import_claimants(ctx, path=document, agreement_id=agreement_id,
@@ -60,8 +60,9 @@ async def _batch_post(request: Request, principal: Principal, file: UploadFile, 
     try:
         report, result = await run_in_threadpool(work)
     except FairshareError as exc:
+        lang = language(request)
         report = {"valid": False, "rows": 0, "families": 0, "more_problems": 0,
-                  "problems": [exc.message, *exc.details[:200]]}
+                  "problems": [exc.text(lang), *exc.details_in(lang)[:200]]}
         result = None
     status = 200 if report["valid"] else 422
     return page(request, "batch.html", title_key="batch_title", principal=principal,

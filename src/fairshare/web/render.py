@@ -69,7 +69,7 @@ def page(request: Request, template: str, *, title_key: str, principal: Any = No
     flashes = []
     done = request.query_params.get("done")
     if done in FLASHES:
-        flashes.append(("ok", t(f"flash_{done}")))
+        flashes.append(("ok", t.label("flash_", done)))
     other = "fr" if lang == "en" else "en"
     from urllib.parse import urlencode
 

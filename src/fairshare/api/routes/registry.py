@@ -126,9 +126,13 @@ async def validate_claimants(request: Request, file: Upload, agreement_id: Agree
 
     document = await read_upload(request, file, "batch.csv")
 
+    from fairshare.api.errors import reader_language
+
+    lang = reader_language(request)
+
     def work() -> dict[str, Any]:
         return check_batch(ctx, path=document, agreement_id=agreement_id,
-                           scope=principal.scope).report()
+                           scope=principal.scope).report(lang=lang)
 
     return await run_in_threadpool(work)
 

@@ -1,0 +1,65 @@
+"""Message keys the code builds at run time (``t("role_" + role)``, ``title_key=...``), listed
+with :func:`~fairshare.i18n.N_` so that ``make messages`` extracts them (and never marks them
+obsolete). ``tests/test_i18n.py`` checks that extraction finds every key of the catalogues.
+"""
+
+from __future__ import annotations
+
+from fairshare.i18n import N_
+
+PAGE_TITLES = (N_("audit_title"), N_("batch_title"), N_("error_title"), N_("explanation_title"),
+               N_("forbidden_title"), N_("keys_title"), N_("login_title"), N_("matching_title"),
+               N_("overview_title"), N_("pledges_title"), N_("run_title"))
+# render.page: flash_ + the ?done= value
+FLASHES = (N_("flash_consent_recorded"), N_("flash_decided"), N_("flash_imported"),
+           N_("flash_run_created"), N_("flash_validated"))
+# pages.overview: count_ + the registry count's name
+COUNTS = (N_("count_claimants"), N_("count_decisions"), N_("count_families"), N_("count_runs"),
+          N_("count_transfers"))
+# pages_matching._components: factor_ + the explanation component
+FACTORS = (N_("factor_fair_share_gap"), N_("factor_outcome"), N_("factor_preference"),
+           N_("factor_score"), N_("factor_tie"), N_("factor_value_per_person"))
+# pages_matching.PLAN_NAMES
+PLANS = (N_("plan_deferred"), N_("plan_greedy"), N_("plan_status_quo"), N_("plan_this"))
+# templates: reason_ + reason code, rec_ + recommendation status, role_ + role
+REASONS = (N_("reason_capacity"), N_("reason_employment"), N_("reason_family-ties"),
+           N_("reason_health"), N_("reason_housing"), N_("reason_language"), N_("reason_other"),
+           N_("reason_preference"), N_("reason_safety"))
+STATUSES = (N_("rec_accepted"), N_("rec_overridden"), N_("rec_pending"), N_("rec_superseded"),
+            N_("rec_withdrawn"))
+ROLES = (N_("role_analyst"), N_("role_auditor"), N_("role_coordinator"), N_("role_officer"),
+         N_("role_system"))
+# service errors: family_status_ + families.status (decisions.py)
+FAMILY_STATUSES = (N_("family_status_placed"), N_("family_status_staying"),
+                   N_("family_status_waiting"), N_("family_status_withdrawn"))
+# api/errors.py: http_ + status code; problem_ + pydantic's error type
+HTTP = (N_("http_400"), N_("http_401"), N_("http_403"), N_("http_404"), N_("http_405"),
+        N_("http_409"), N_("http_413"), N_("http_415"), N_("http_422"), N_("http_429"))
+PROBLEMS = (N_("problem_int_parsing"), N_("problem_literal_error"), N_("problem_missing"),
+            N_("problem_string_pattern_mismatch"), N_("problem_string_too_long"),
+            N_("problem_string_too_short"))
+# templates: t.label("policy_", ...), t.label("solver_", ...), t.label("run_status_", ...)
+POLICIES = (N_("policy_balanced"), N_("policy_manual"), N_("policy_outcome"),
+            N_("policy_preference-first"))
+SOLVERS = (N_("solver_auto"), N_("solver_exact"), N_("solver_fast"), N_("solver_greedy"))
+RUN_STATUSES = (N_("run_status_empty"), N_("run_status_feasible"), N_("run_status_heuristic"),
+                N_("run_status_infeasible"), N_("run_status_manual"), N_("run_status_optimal"))
+# keys/model.py: formula_ + the component's transform
+FORMULAS = (N_("formula_fixed"), N_("formula_inverse"), N_("formula_share"))
+# matching/wording.py and diagnose.py: why_ + reason code, service_ + service code
+WHY = (N_("why_excluded"), N_("why_full"), N_("why_lacks-service"), N_("why_lower-score"),
+       N_("why_no-consent"), N_("why_no-housing"), N_("why_no-score"), N_("why_too-large"),
+       N_("why_trade-off"))
+SERVICES = (N_("service_accessible"), N_("service_english"), N_("service_french"),
+            N_("service_health"), N_("service_health-specialised"))
+PERSONS = (N_("persons_one"), N_("persons_other"))
+# outcomes/report.py: audit_col_ + column, audit_plan_ + plan
+AUDIT_COLUMNS = (N_("audit_col_auc_ci"), N_("audit_col_brier_ci"), N_("audit_col_calibration_gap"),
+                 N_("audit_col_calibration_gap_ci"), N_("audit_col_dimension"),
+                 N_("audit_col_families_left_in_place"), N_("audit_col_gain_vs_status_quo"),
+                 N_("audit_col_group"), N_("audit_col_mean_predicted"),
+                 N_("audit_col_observed_rate"), N_("audit_col_outcome"), N_("audit_col_persons"),
+                 N_("audit_col_plan"), N_("audit_col_predicted_rate"), N_("audit_col_solver"),
+                 N_("audit_col_status"), N_("audit_col_true_rate"))
+AUDIT_PLANS = (N_("audit_plan_greedy"), N_("audit_plan_optimised"), N_("audit_plan_oracle"),
+               N_("audit_plan_random"), N_("audit_plan_status_quo"))
