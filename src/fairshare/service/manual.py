@@ -18,6 +18,7 @@ from fairshare.service.decisions import check_decision, decide_in
 from fairshare.service.models import DecisionResult
 from fairshare.service.snapshot import plan_hash, sha256_json
 from fairshare.store.engine import write_transaction
+from fairshare.store.ids import next_run_id
 from fairshare.store.tables import claimants, families, recommendations, runs
 
 
@@ -35,8 +36,7 @@ def assign(ctx: Context, *, family_id: str, to: str, reason: str, decided_by: st
         check_family_visible(conn, family_id, scope)
         persons = int(conn.execute(select(func.count()).select_from(claimants).where(
             claimants.c.family_id == family_id)).scalar_one())
-        number = int(conn.execute(select(func.count()).select_from(runs)).scalar_one()) + 1
-        run_id = f"R{number:05d}"
+        run_id = next_run_id(conn)
         now = ctx.now()
         conn.execute(insert(runs).values(
             id=run_id, created_at=now, created_by=who, policy="manual", key="-",
