@@ -181,7 +181,8 @@ def test_snapshots_are_stored_compressed_and_old_ones_still_read(registry: Conte
     with registry.engine.connect() as conn:
         stored = conn.execute(select(runs.c.snapshot).where(runs.c.id == run.id)).scalar_one()
         doc = load_snapshot(conn, run.id)
-    assert stored["encoding"] == ENCODING and set(stored) == {"encoding", "data"}
+    assert stored["encoding"] == ENCODING and set(stored) == {"encoding", "layout", "data"}
+    assert stored["layout"] == "columns-1"  # ids once, scores as one list
     assert doc is not None and sha256_json(doc) == run.input_sha256
     assert len(json.dumps(stored)) < len(json.dumps(doc)) / 2
     # A snapshot stored before compression (the plain document) reads and replays the same.

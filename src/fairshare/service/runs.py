@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Row, insert, select, update
+from sqlalchemy import Connection, Row, Text, insert, select, type_coerce, update
 
 from fairshare.errors import (
     ConflictError,
@@ -98,40 +98,68 @@ def build_problem(conn: Connection, ctx: Context, *, key: str, name: str = "regi
     in_force = select(agreements.c.id).where(agreements.c.status == "active",
                                              agreements.c.valid_from <= today,
                                              agreements.c.expires_on >= today)
-    waiting = select(families).where(families.c.status == "waiting",
-                                     families.c.anonymised_at.is_(None),
-                                     families.c.agreement_id.in_(in_force))
+    cell = _JsonCells()
+    f = families.c
+    waiting = select(f.id, f.current_code, raw(f.services), raw(f.excluded), raw(f.ties)).where(
+        f.status == "waiting", f.anonymised_at.is_(None), f.agreement_id.in_(in_force))
     blocked = non_consenting_families(conn)
-    fam_rows = [r for r in conn.execute(waiting.order_by(families.c.id)) if r.id not in blocked]
+    fam_rows = [(fid, current, cell(services), cell(excluded), cell(ties))
+                for fid, current, services, excluded, ties
+                in conn.execute(waiting.order_by(f.id)) if fid not in blocked]
     members: dict[str, list[Any]] = defaultdict(list)
     attributes: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for m in conn.execute(select(claimants).where(claimants.c.anonymised_at.is_(None))
-                          .order_by(claimants.c.id)):
-        attributes[m.family_id].append({
-            "id": m.id, "family_id": m.family_id, "birth_year": m.birth_year, "sex": m.sex,
-            "languages": [list(x) for x in (m.languages or [])], "education": m.education,
-            "occupation_group": m.occupation_group})
-        members[m.family_id].append(Member(
-            id=m.id, family_id=m.family_id, birth_year=m.birth_year, sex=m.sex,
-            languages=tuple((a, b) for a, b in (m.languages or [])), education=m.education,
-            work_experience_years=m.work_experience_years))
+    c = claimants.c
+    for cid, family_id, birth_year, sex, langs, education, work, occupation in conn.execute(
+            select(c.id, c.family_id, c.birth_year, c.sex, raw(c.languages), c.education,
+                   c.work_experience_years, c.occupation_group)
+            .where(c.anonymised_at.is_(None)).order_by(c.id)):
+        languages = cell(langs) or []
+        attributes[family_id].append({
+            "id": cid, "family_id": family_id, "birth_year": birth_year, "sex": sex,
+            "languages": [list(x) for x in languages], "education": education,
+            "occupation_group": occupation})
+        members[family_id].append(Member(
+            id=cid, family_id=family_id, birth_year=birth_year, sex=sex,
+            languages=tuple((a, b) for a, b in languages), education=education,
+            work_experience_years=work))
     prefs: dict[str, list[str]] = defaultdict(list)
     for p in conn.execute(select(preferences).order_by(preferences.c.family_id,
                                                        preferences.c.rank)):
         prefs[p.family_id].append(p.code)
-    placeable = [r for r in fam_rows if members.get(r.id)]
+    placeable = [r for r in fam_rows if members.get(r[0])]
     dests = _destinations(conn, ctx, key=key,
-                          persons=sum(len(members[r.id]) for r in placeable))
+                          persons=sum(len(members[r[0]]) for r in placeable))
     codes = {d.code for d in dests}  # preferences etc. only name destinations offering places
-    fams = tuple(Family(id=r.id, size=len(members[r.id]), consent=True, current=r.current_code,
-                        services=frozenset(r.services),
-                        excluded=frozenset(r.excluded) & codes,
-                        preferences=tuple(c for c in prefs.get(r.id, []) if c in codes),
-                        ties=frozenset(r.ties) & codes, members=tuple(members[r.id]))
-                 for r in placeable)
+    fams = tuple(Family(id=fid, size=len(members[fid]), consent=True, current=current,
+                        services=frozenset(services), excluded=frozenset(excluded) & codes,
+                        preferences=tuple(x for x in prefs.get(fid, []) if x in codes),
+                        ties=frozenset(ties) & codes, members=tuple(members[fid]))
+                 for fid, current, services, excluded, ties in placeable)
     bare = Problem(families=fams, destinations=dests, scores={}, name=name,
                    meta={"key": key, "as_of": ctx.today().isoformat()})
-    return bare, [a for r in placeable for a in attributes[r.id]]
+    return bare, [a for r in placeable for a in attributes[r[0]]]
+
+
+def raw(column: Any) -> Any:
+    """A JSON column read as its stored text (decoded by :class:`_JsonCells`, once per
+    distinct value: the registry's lists repeat a few values thousands of times)."""
+    return type_coerce(column, Text).label(column.name)
+
+
+class _JsonCells:
+    """Decode JSON cells, each distinct text once (PostgreSQL's driver hands back values)."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, Any] = {}
+
+    def __call__(self, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        try:
+            return self._seen[value]
+        except KeyError:
+            decoded = self._seen[value] = json.loads(value)
+            return decoded
 
 
 def _capacity_left(conn: Connection, ctx: Context) -> dict[str, int]:
