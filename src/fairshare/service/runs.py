@@ -340,8 +340,9 @@ def execute_run(ctx: Context, request: RunRequest, *,
     1. *reading*: the inputs in one short read transaction (a consistent snapshot; writers
        are not blocked on SQLite WAL nor on PostgreSQL);
     2. *scoring*, *solving*, *explaining* with no transaction open;
-    3. *writing*: one short write transaction that rechecks what may have changed meanwhile
-       and saves the run. A family that left the pool meanwhile (consent withdrawn, placed,
+    3. *writing*: the ledger's surplus before and after the plan in a read transaction, then
+       one short write transaction that rechecks what may have changed meanwhile and saves
+       the run. A family that left the pool meanwhile (consent withdrawn, placed,
        anonymised, agreement ended) keeps its line in the run, with status ``withdrawn``
        instead of ``pending`` (as if the change had come just after the run), and the run's
        audit entry counts them; when the plan no longer fits the capacity left now (places
@@ -385,14 +386,15 @@ def execute_run(ctx: Context, request: RunRequest, *,
     codes = sorted({d.code for d in problem.destinations}
                    | {f.current for f in problem.families if f.current})
     who = request.actor
-    with write_transaction(ctx.engine) as conn:
-        gone = sorted(set(sizes) - eligible_families(conn, ctx, sorted(sizes)))
-        _check_capacity_left(conn, ctx, {fid: d for fid, d in plan if fid not in gone}, sizes)
+    with read_transaction(ctx.engine) as conn:  # the ledger, read without the writer lock
         before = surplus_by_code(conn, ctx, key=request.key)
         after = surplus_by_code(conn, ctx, key=request.key,
                                 moves=plan_moves(problem, result.assignment, ctx.today()))
-        ledger = [{"code": c, "surplus_before": before.get(c, 0.0),
-                   "surplus_after": after.get(c, 0.0)} for c in codes]
+    ledger = [{"code": c, "surplus_before": before.get(c, 0.0),
+               "surplus_after": after.get(c, 0.0)} for c in codes]
+    with write_transaction(ctx.engine) as conn:
+        gone = sorted(set(sizes) - eligible_families(conn, ctx, sorted(sizes)))
+        _check_capacity_left(conn, ctx, {fid: d for fid, d in plan if fid not in gone}, sizes)
         run_id = next_run_id(conn)
         now = ctx.now()
         placed = sum(sizes[f] for f, d in plan if d)
