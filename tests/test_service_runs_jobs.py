@@ -27,7 +27,13 @@ from fairshare.service import (
     verify_audit,
 )
 from fairshare.service.accounts import ensure_tables, log_in, register_user
-from fairshare.service.snapshot import ENCODING, decode_snapshot, load_snapshot, sha256_json
+from fairshare.service.snapshot import (
+    ENCODING,
+    decode_snapshot,
+    load_snapshot,
+    sha256_json,
+    store_snapshot,
+)
 from fairshare.store.engine import write_transaction
 from fairshare.store.tables import audit_entries, jobs, runs
 from registry_fixtures import AGREEMENT, add_offers, families_rows, write_csv
@@ -191,6 +197,14 @@ def test_snapshots_are_stored_compressed_and_old_ones_still_read(registry: Conte
     with registry.engine.connect() as conn:
         assert load_snapshot(conn, run.id) == doc
     assert decode_snapshot(doc) == doc
+    assert replay_run(registry, run_id=run.id).identical
+    # store_snapshot / load_snapshot: what code that rewrites a snapshot uses (compressed again).
+    with write_transaction(registry.engine) as conn:
+        store_snapshot(conn, run.id, doc)
+    with registry.engine.connect() as conn:
+        assert conn.execute(select(runs.c.snapshot).where(runs.c.id == run.id)).scalar_one()[
+            "encoding"] == ENCODING
+        assert load_snapshot(conn, run.id) == doc
     assert replay_run(registry, run_id=run.id).identical
 
 

@@ -387,6 +387,7 @@ def execute_run(ctx: Context, request: RunRequest, *,
                    | {f.current for f in problem.families if f.current})
     who = request.actor
     with read_transaction(ctx.engine) as conn:  # the ledger, read without the writer lock
+        _check_capacity_left(conn, ctx, dict(plan), sizes)  # early; rechecked when saving
         before = surplus_by_code(conn, ctx, key=request.key)
         after = surplus_by_code(conn, ctx, key=request.key,
                                 moves=plan_moves(problem, result.assignment, ctx.today()))
