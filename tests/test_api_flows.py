@@ -11,7 +11,7 @@ import pytest
 from fairshare.exchange.synth import synth_claimant_rows, write_claimants_csv
 from fairshare.service.accounts import create_token, revoke_token
 from fairshare.store.engine import make_engine, write_transaction
-from webapp_helpers import SeededApp, login, seeded_app
+from webapp_helpers import SeededApp, create_run_job, finish_job, login, seeded_app
 
 C = "coordinator"
 
@@ -98,8 +98,9 @@ def test_idempotency_key_replays_and_refuses_reuse(app: SeededApp) -> None:
     h = {**app.auth(C), "Idempotency-Key": "create-run-1"}
     first = app.client.post("/api/v1/runs", headers=h, json={"policy": "outcome"})
     again = app.client.post("/api/v1/runs", headers=h, json={"policy": "outcome"})
-    assert first.status_code == 201 and again.status_code == 201
-    assert again.json()["id"] == first.json()["id"]
+    assert first.status_code == 202 and again.status_code == 202
+    assert again.json()["job"]["id"] == first.json()["job"]["id"]  # one job, one run
+    assert finish_job(app.client, first, app.auth(C))["status"] == "done"
     assert again.headers["idempotent-replayed"] == "true"
     other = app.client.post("/api/v1/runs", headers=h, json={"policy": "balanced"})
     assert other.status_code == 422
@@ -108,7 +109,8 @@ def test_idempotency_key_replays_and_refuses_reuse(app: SeededApp) -> None:
     mine = app.client.post("/api/v1/runs", headers={**app.auth("optimiser"),
                                                      "Idempotency-Key": "create-run-1"},
                            json={"policy": "outcome"})
-    assert mine.status_code == 201 and mine.json()["id"] != first.json()["id"]
+    assert mine.status_code == 202 and mine.json()["job"]["id"] != first.json()["job"]["id"]
+    finish_job(app.client, mine, app.auth("optimiser"))
 
 
 def _batch(tmp_path: Any, families: int, seed: int) -> bytes:
@@ -171,7 +173,7 @@ def test_upload_limit(app: SeededApp) -> None:
 
 
 def _decidable(app: SeededApp) -> tuple[str, dict[str, Any]]:
-    run = app.client.post("/api/v1/runs", headers=app.auth(C), json={"policy": "balanced"}).json()
+    run = create_run_job(app.client, app.auth(C), {"policy": "balanced"})
     recs = app.client.get(f"/api/v1/runs/{run['id']}", headers=app.auth(C)).json()
     pending = [r for r in recs["recommendations"] if r["destination"] and r["status"] == "pending"]
     assert pending

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from registry_fixtures import fresh_pg_database, pg_template
-from webapp_helpers import SeededApp, login, seeded_app
+from webapp_helpers import SeededApp, finish_job, login, seeded_app
 
 pytestmark = pytest.mark.postgres
 
@@ -30,11 +30,13 @@ def test_workflow_on_postgresql(pg_app: SeededApp) -> None:
     assert app.client.get("/api/v1/families?limit=5", headers=h).json()["total"] == 15
     run = app.client.post("/api/v1/runs", headers={**h, "Idempotency-Key": "pg-1"},
                           json={"policy": "balanced"})
-    assert run.status_code == 201
+    assert run.status_code == 202
     again = app.client.post("/api/v1/runs", headers={**h, "Idempotency-Key": "pg-1"},
                             json={"policy": "balanced"})
-    assert again.json()["id"] == run.json()["id"]
-    run_id = run.json()["id"]
+    assert again.json()["job"]["id"] == run.json()["job"]["id"]
+    job = finish_job(app.client, run, h)
+    assert job["status"] == "done", job
+    run_id = job["run_id"]
     detail = app.client.get(f"/api/v1/runs/{run_id}", headers=h).json()
     rec = next(r for r in detail["recommendations"] if r["destination"])
     assert app.client.get(f"/api/v1/runs/{run_id}/summary",

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from webapp_helpers import SYSTEM_USER, SeededApp, seeded_app
+from webapp_helpers import SYSTEM_USER, SeededApp, finish_job, seeded_app
 
 C, OF, AN, AU, S = "coordinator", "officer-qc", "analyst", "auditor", SYSTEM_USER
 ALL = {C, OF, AN, AU, S}
@@ -37,6 +37,7 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/v1/claimants/{subject_id}/consent"): {C, OF},
     ("GET", "/api/v1/runs"): {C, OF, AU, S},
     ("POST", "/api/v1/runs"): {C, S},
+    ("GET", "/api/v1/jobs/{job_id}"): {C, S},
     ("GET", "/api/v1/runs/{run_id}"): {C, OF, AU, S},
     ("GET", "/api/v1/runs/{run_id}/summary"): ALL,
     ("GET", "/api/v1/runs/{run_id}/report"): {C, OF, AU, S},
@@ -72,8 +73,9 @@ NO_OP_BODIES: dict[tuple[str, str], dict[str, Any]] = {
 def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     app = seeded_app(tmp_path_factory.mktemp("roles"), families=30)
     run = app.client.post("/api/v1/runs", json={"policy": "balanced"}, headers=app.auth(C))
-    assert run.status_code == 201, run.text
-    run_id = run.json()["id"]
+    job = finish_job(app.client, run, app.auth(C))
+    assert job["status"] == "done", job
+    run_id = job["run_id"]
     recs = app.client.get(f"/api/v1/runs/{run_id}", headers=app.auth(C)).json()["recommendations"]
     fams = app.client.get("/api/v1/families?limit=1", headers=app.auth(C)).json()["items"]
     from sqlalchemy import select
@@ -85,13 +87,14 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         claimant = conn.execute(select(claimants.c.id).where(
             claimants.c.family_id == fams[0]["id"])).scalars().first()
     return {"app": app, "run_id": run_id, "recs": recs, "family_id": recs[0]["family_id"],
-            "claimant_id": claimant}
+            "claimant_id": claimant, "job_id": job["id"]}
 
 
 def _url(path: str, world: dict[str, Any]) -> str:
     values = {"key_id": "canada-population", "agreement_id": "no-such-agreement",
               "claimant_id": world["claimant_id"], "subject_id": "no-such-subject",
-              "run_id": world["run_id"], "family_id": world["family_id"]}
+              "run_id": world["run_id"], "family_id": world["family_id"],
+              "job_id": world["job_id"]}
     return re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], path)
 
 

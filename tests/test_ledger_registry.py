@@ -150,8 +150,8 @@ def test_cli_api_and_runs_agree_on_the_2026_balance(run_cli, tmp_path: Path) -> 
     client = TestClient(create_app(settings))
     h = {"Authorization": f"Bearer {token}"}
     c = {"Authorization": f"Bearer {coordinator}"}
-    posted = client.post("/api/v1/runs", headers=c, json={"policy": "balanced",
-                                                         "model": "default"})
+    posted = client.post("/api/v1/runs?wait=true", headers=c, json={"policy": "balanced",
+                                                                   "model": "default"})
     assert posted.status_code == 201, posted.text
     assert posted.json()["model"]["id"] == "default"
     missing = client.post("/api/v1/runs", headers=c, json={"policy": "balanced",

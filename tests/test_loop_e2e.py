@@ -69,12 +69,11 @@ def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _scores(ctx: Context, run_id: str) -> dict[str, dict[str, float]]:
     """The per-destination scores a run was solved with (from its stored snapshot)."""
-    from sqlalchemy import select
-
-    from fairshare.store.tables import runs
+    from fairshare.service.snapshot import load_snapshot
 
     with ctx.engine.connect() as conn:
-        doc = conn.execute(select(runs.c.snapshot).where(runs.c.id == run_id)).scalar_one()
+        doc = load_snapshot(conn, run_id)
+        assert doc is not None
     return dict(doc["problem"]["scores"])
 
 
@@ -244,7 +243,10 @@ def test_the_loop_through_the_api(database: Database, tmp_path: Path, model_dir:
     from fairshare.service import add_model, export_claimants, write_checkpoint
     from fairshare.service.accounts import create_token, create_user
     from fairshare.store.engine import write_transaction
-    from webapp_helpers import TestClient  # imported without starlette's httpx2 warning
+    from webapp_helpers import (
+        TestClient,  # imported without starlette's httpx2 warning
+        create_run_job,
+    )
 
     files = _inputs(tmp_path / "in")
     settings = AppSettings.for_home(database.home, secure_cookies=False)
@@ -292,10 +294,11 @@ def test_the_loop_through_the_api(database: Database, tmp_path: Path, model_dir:
     with files["capacity"].open("rb") as handle:
         post("/api/v1/capacity", 201, files={"file": ("capacity.csv", handle, "text/csv")})
 
-    plain = post("/api/v1/runs", 201, json={"policy": "balanced", "key": "canada-population"})
+    plain = create_run_job(client, coord, {"policy": "balanced", "key": "canada-population"})
     assert plain["model"]["id"] == "default"  # no model yet: the documented default scorer
     model = add_model(ctx, path=model_dir, name="synthetic 1200", actor="coord")
-    run = post("/api/v1/runs", 201, json={"policy": "balanced", "key": "canada-population"})
+    run = post("/api/v1/runs?wait=true", 201,
+               json={"policy": "balanced", "key": "canada-population"})
     assert run["model"] == {"id": model.id, "sha256": model.sha256, "name": model.name}
     assert _differ(_scores(ctx, run["id"]), _scores(ctx, plain["id"])) > 0.05
     assert run["families"] == FAMILIES
@@ -319,7 +322,7 @@ def test_the_loop_through_the_api(database: Database, tmp_path: Path, model_dir:
     assert rows["NB"]["transfers_in"] == placed["persons"]
     assert rows["QC"]["transfers_out"] == placed["persons"]
 
-    later = post("/api/v1/runs", 201, json={"policy": "balanced", "key": "canada-population"})
+    later = create_run_job(client, coord, {"policy": "balanced", "key": "canada-population"})
     assert later["families"] == FAMILIES - 1
     old = {r["family_id"]: r["status"] for r in get(f"/api/v1/runs/{run['id']}")[
         "recommendations"]}
@@ -327,7 +330,8 @@ def test_the_loop_through_the_api(database: Database, tmp_path: Path, model_dir:
 
     upload("ca", QC_CA)
     post(f"/api/v1/agreements/{QC_NB}/revoke")
-    last = post("/api/v1/runs", 201, json={"policy": "balanced", "key": "canada-population"})
+    last = post("/api/v1/runs?wait=true", 201,
+                json={"policy": "balanced", "key": "canada-population"})
     assert last["families"] == 5
 
     verified = get("/api/v1/audit/verify", headers=auditor)

@@ -242,14 +242,16 @@ def test_web_form_and_api_create_online_runs(tmp_path):
     finally:
         ctx.close()
     done = client.post("/matching/runs", data=form, follow_redirects=False)
-    assert done.status_code == 303
-    run_id = done.headers["location"].split("/")[3].split("?")[0]
+    assert done.status_code == 303 and done.headers["location"].startswith("/matching/jobs/")
+    job_id = done.headers["location"].split("/")[3]
+    client.app.state.jobs.wait(job_id)
+    run_id = client.get(f"/api/v1/jobs/{job_id}").json()["run_id"]
     ctx = open_context(Settings.for_home(tmp_path / "home",
                                          database_url=app.settings.database_url))
     try:
         assert show_run(ctx, run_id=run_id).run.versions["prices"] == prices.id
     finally:
         ctx.close()
-    created = app.client.post("/api/v1/runs", headers=app.auth("coordinator"),
+    created = app.client.post("/api/v1/runs?wait=true", headers=app.auth("coordinator"),
                               json={"policy": "outcome", "online": True})
     assert created.status_code == 201 and created.json()["versions"]["prices"] == prices.id

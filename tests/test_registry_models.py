@@ -101,12 +101,11 @@ def test_a_run_uses_the_latest_model_and_its_scores_differ(registry: Context, tm
     assert chosen.model["id"] == "default"
 
     def scores(run_id: str) -> dict[str, dict[str, float]]:
-        from sqlalchemy import select
-
-        from fairshare.store.tables import runs
+        from fairshare.service.snapshot import load_snapshot
 
         with registry.engine.connect() as conn:
-            doc = conn.execute(select(runs.c.snapshot).where(runs.c.id == run_id)).scalar_one()
+            doc = load_snapshot(conn, run_id)
+            assert doc is not None
         return dict(doc["problem"]["scores"])
 
     by_model, by_default = scores(run.run.id), scores(chosen.run.id)

@@ -30,7 +30,7 @@ from fairshare.service import (
     show_run,
     verify_audit,
 )
-from fairshare.service.snapshot import load_snapshot
+from fairshare.service.snapshot import decode_snapshot
 from fairshare.store.audit import canonical_json
 from fairshare.store.tables import claimants, decisions, families, import_batches, runs
 from registry_fixtures import AGREEMENT, FrozenClock, add_offers, person, write_csv
@@ -107,7 +107,7 @@ def test_purge_leaves_nothing_that_restores_a_claimant(registry: Context, tmp_pa
     tables = re.sub(r"[:\d]37\.5|37\.5\d", "", _table_text(registry))
     assert [c for c in canaries if c in tables] == []
     with registry.engine.connect() as conn:
-        docs = [load_snapshot(s) for s in conn.execute(select(runs.c.snapshot)).scalars()]
+        docs = [decode_snapshot(s) for s in conn.execute(select(runs.c.snapshot)).scalars()]
     snapshots = "\n".join(canonical_json(d) for d in docs if d is not None)
     assert snapshots  # the run keeps its (redacted) snapshot until its own retention ends
     years = [f'"birth_year":{BIRTH_YEAR + f}' for f in range(3)]

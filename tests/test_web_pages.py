@@ -178,13 +178,25 @@ def test_batch_page_validates_then_imports(app: SeededApp, tmp_path: Any) -> Non
     assert bad.status_code == 422 and "ethnicity" in bad.text
 
 
+def _run_location(client: Any, created: Any) -> str:
+    """The run page a "Create the run" answer leads to, once its job is done: the form goes
+    to the job's page, which sends the browser to the run when it is made."""
+    assert created.status_code == 303, created.text
+    job_page = created.headers["location"]
+    assert job_page.startswith("/matching/jobs/J")
+    client.app.state.jobs.wait(job_page.rsplit("/", 1)[1])
+    done = client.get(job_page, follow_redirects=False)
+    assert done.status_code == 303, done.text
+    location: str = done.headers["location"]
+    return location
+
+
 def test_matching_workflow_accept_only_after_explanation(app: SeededApp) -> None:
     client, csrf = _browser(app)
     r = client.post("/matching/runs", data={"policy": "balanced", "key": "canada-population",
                                             "solver": "auto", "csrf_token": csrf},
                     follow_redirects=False)
-    assert r.status_code == 303
-    run_page = client.get(r.headers["location"])
+    run_page = client.get(_run_location(client, r))
     assert "The matching run was created." in run_page.text
     assert 'id="accept-button"' not in run_page.text
     assert 'id="baselines-table"' in run_page.text and "Greedy by score" in run_page.text
@@ -218,7 +230,7 @@ def test_override_needs_a_reason_code(app: SeededApp) -> None:
     r = client.post("/matching/runs", data={"policy": "outcome", "key": "canada-population",
                                             "solver": "auto", "csrf_token": csrf},
                     follow_redirects=False)
-    run_page = client.get(r.headers["location"]).text
+    run_page = client.get(_run_location(client, r)).text
     link = re.findall(r'href="(/matching/runs/[^"]+/families/[^"]+)"', run_page)[0]
     client.get(link)
     bad = client.post(link + "/decide", data={"kind": "override", "reason": "no code given",
@@ -240,7 +252,7 @@ def test_large_runs_compare_with_baselines_on_request(app: SeededApp,
     r = client.post("/matching/runs", data={"policy": "preference-first", "key":
                                             "canada-population", "solver": "auto",
                                             "csrf_token": csrf}, follow_redirects=False)
-    url = r.headers["location"].split("?")[0]
+    url = _run_location(client, r).split("?")[0]
     monkeypatch.setattr(pages_matching, "BASELINES_INLINE_FAMILIES", 0)
     lazy = client.get(url).text
     assert 'id="baselines-link"' in lazy and 'id="baselines-table"' not in lazy

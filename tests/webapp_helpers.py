@@ -6,6 +6,7 @@ import re
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 with warnings.catch_warnings():  # starlette asks for the `httpx2` fork; httpx works the same
     warnings.simplefilter("ignore")
@@ -75,3 +76,30 @@ def csrf_of(html: str) -> str:
     found = re.search(r'name="csrf_token" value="([^"]+)"', html)
     assert found, html[:500]
     return found.group(1)
+
+
+def finish_job(client: TestClient, accepted: Any, headers: dict[str, str] | None = None,
+               ) -> dict[str, Any]:
+    """Wait for the job a 202 answer started (the server's own pool, no sleeping) and return
+    the job as ``GET /api/v1/jobs/{id}`` shows it."""
+    assert accepted.status_code == 202, accepted.text
+    body = accepted.json()["job"]
+    assert accepted.headers.get("location", body["url"]) == body["url"]
+    client.app.state.jobs.wait(body["id"], timeout=600)  # type: ignore[attr-defined]
+    r = client.get(body["url"], headers=headers)
+    assert r.status_code == 200, r.text
+    job: dict[str, Any] = r.json()
+    return job
+
+
+def create_run_job(client: TestClient, headers: dict[str, str], body: dict[str, Any],
+                   ) -> dict[str, Any]:
+    """POST /api/v1/runs, wait for its job to finish and return the run (RunPublic)."""
+    job = finish_job(client, client.post("/api/v1/runs", headers=headers, json=body), headers)
+    assert job["status"] == "done", job
+    run: dict[str, Any] = client.get(f"/api/v1/runs/{job['run_id']}?limit=1",
+                                     headers=headers).json()["run"]
+    versions = run["versions"]
+    run["model"] = {"id": versions.get("model"), "sha256": versions.get("model_sha256"),
+                    "name": versions.get("model_name")}
+    return run

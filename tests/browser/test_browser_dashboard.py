@@ -90,7 +90,7 @@ def test_accessibility(page: Any, live: tuple[str, SeededApp], user: str, path: 
     if path in ("/run", "/explanation"):
         runs = app.client.get("/api/v1/runs", headers=app.auth("coordinator")).json()
         if not runs:
-            app.client.post("/api/v1/runs", headers=app.auth("coordinator"), json={})
+            app.client.post("/api/v1/runs?wait=true", headers=app.auth("coordinator"), json={})
             runs = app.client.get("/api/v1/runs", headers=app.auth("coordinator")).json()
         page.goto(f"/matching/runs/{runs[-1]['id']}")
         if path == "/explanation":

@@ -38,7 +38,7 @@ OVERFLOW_JS = """() => {
 def _run_and_family(app: SeededApp) -> tuple[str, str]:
     runs = app.client.get("/api/v1/runs", headers=app.auth("coordinator")).json()
     if not runs:
-        app.client.post("/api/v1/runs", headers=app.auth("coordinator"), json={})
+        app.client.post("/api/v1/runs?wait=true", headers=app.auth("coordinator"), json={})
         runs = app.client.get("/api/v1/runs", headers=app.auth("coordinator")).json()
     run_id = runs[-1]["id"]
     detail = app.client.get(f"/api/v1/runs/{run_id}", headers=app.auth("coordinator")).json()

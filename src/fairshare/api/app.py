@@ -65,7 +65,7 @@ def _api_router() -> APIRouter:
                 "via": principal.via}
 
     router.include_router(reference.router)
-    for name in ("registry", "runs", "audit", "pledges"):
+    for name in ("registry", "runs", "jobs", "audit", "pledges"):
         module = _optional_routes(name)
         if module is not None:
             router.include_router(module.router)
@@ -99,6 +99,25 @@ def _docs_router(app: FastAPI) -> APIRouter:
     return router
 
 
+def _job_runner(ctx: Any) -> Any:
+    """The server's job pool (one run at a time on SQLite, two on PostgreSQL); jobs a stopped
+    server left queued or running are marked failed first."""
+    from sqlalchemy.exc import DBAPIError
+
+    from fairshare.service.jobs import JobRunner, fail_interrupted
+
+    def describe(exc: Any) -> dict[str, Any]:
+        status, code = errors.classify(exc)
+        return {"status": status, "code": code, "message": str(exc)}
+
+    try:
+        fail_interrupted(ctx)
+    except DBAPIError:  # a database not migrated yet: its routes say so when used
+        errors.log.warning("jobs: the database has no jobs table yet (run `fairshare init`)")
+    workers = 1 if ctx.engine.dialect.name == "sqlite" else 2
+    return JobRunner(ctx, max_workers=workers, describe=describe)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """A new application for ``settings`` (default: from the environment).
 
@@ -122,6 +141,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.ctx = Context(settings=settings.registry(), engine=engine)
+    app.state.jobs = _job_runner(app.state.ctx)
     errors.install(app)
     app.include_router(_health_router())
     app.include_router(_api_router())

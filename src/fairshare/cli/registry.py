@@ -319,11 +319,23 @@ def run_create(policy: str = typer.Option(..., "--policy", help="outcome, balanc
                                            "capacity now."),
                by: str | None = BY_OPTION, fmt: OutputFormat = FORMAT_OPTION) -> None:
     """Build the matching problem from the registry, score it, solve it and save the run with
-    its recommendations (pending until a human decides)."""
-    from fairshare.service import create_run
+    its recommendations (pending until a human decides). A progress bar on standard error
+    shows the steps (reading, scoring, solving, explaining, writing)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    detail = create_run(_ctx(), policy=policy, key=key, solver=solver, actor=by, model=model,
-                        online=online)
+    from fairshare.service import create_run
+    from fairshare.service.runs import step_label
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+                  console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("Checking the request", total=100)
+
+        def progress(step: str, fraction: float) -> None:
+            bar.update(task, description=step_label(step), completed=round(100 * fraction))
+
+        detail = create_run(_ctx(), policy=policy, key=key, solver=solver, actor=by,
+                            model=model, online=online, progress=progress)
     if fmt is OutputFormat.json:
         _json({**detail.run.as_dict(), "model": detail.model})
         return

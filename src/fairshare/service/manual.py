@@ -8,8 +8,6 @@ other decision.
 
 from __future__ import annotations
 
-import uuid
-
 from sqlalchemy import func, insert, select
 
 from fairshare.errors import NotFoundError
@@ -22,13 +20,8 @@ from fairshare.service.models import DecisionResult
 from fairshare.service.roles import Action
 from fairshare.service.snapshot import plan_hash, sha256_json
 from fairshare.store.engine import write_transaction
+from fairshare.store.ids import next_run_id
 from fairshare.store.tables import claimants, families, recommendations, runs
-
-
-def manual_run_id() -> str:
-    """A new manual run's id: ``M`` and 64 random bits in hex (unique without counting rows,
-    so concurrent assignments never pick the same id)."""
-    return f"M{uuid.uuid4().hex[:16]}"
 
 
 def assign(ctx: Context, *, family_id: str, to: str, reason: str, decided_by: str,
@@ -45,7 +38,7 @@ def assign(ctx: Context, *, family_id: str, to: str, reason: str, decided_by: st
         check_family(conn, family_id, scope, Action.decide)
         persons = int(conn.execute(select(func.count()).select_from(claimants).where(
             claimants.c.family_id == family_id)).scalar_one())
-        run_id = manual_run_id()
+        run_id = next_run_id(conn)
         now = ctx.now()
         conn.execute(insert(runs).values(
             id=run_id, created_at=now, created_by=who, policy="manual", key="-",

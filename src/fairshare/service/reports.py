@@ -24,6 +24,7 @@ def run_report(ctx: Context, run_id: str, *, compute: bool = True) -> dict[str, 
     """The report of ``run_id``; None when its snapshot was purged under retention, or (with
     ``compute=False``) when it is not in the cache yet. Rebuilding it costs about as much as the
     baselines themselves (seconds for tens of thousands of families)."""
+    from fairshare.service.snapshot import load_snapshot
     from fairshare.store.engine import read_transaction
     from fairshare.store.tables import recommendations, runs
 
@@ -38,7 +39,8 @@ def run_report(ctx: Context, run_id: str, *, compute: bool = True) -> dict[str, 
                 return _CACHE[key]
         if not head[1] or not compute:
             return None
-        doc = conn.execute(select(runs.c.snapshot).where(runs.c.id == run_id)).scalar_one()
+        doc = load_snapshot(conn, run_id)
+        assert doc is not None  # nosec B101 # checked above, in the same transaction
         plan = dict(conn.execute(select(recommendations.c.family_id, recommendations.c.destination)
                                  .where(recommendations.c.run_id == run_id)).all())
     report = _build(doc, plan)

@@ -102,12 +102,10 @@ def _redact_snapshots(conn: Connection) -> list[str]:
     changed = []
     for run_id in list(conn.execute(select(runs.c.id).where(runs.c.snapshot.is_not(None))
                                     .order_by(runs.c.id)).scalars()):
-        doc = load_snapshot(conn.execute(select(runs.c.snapshot).where(
-            runs.c.id == run_id)).scalar_one())
+        doc = load_snapshot(conn, run_id)
         redacted = redact_snapshot(doc, members=members, families=fams) if doc else None
         if redacted is not None:
-            conn.execute(update(runs).where(runs.c.id == run_id).values(
-                snapshot=store_snapshot(redacted)))
+            store_snapshot(conn, run_id, redacted)
             changed.append(run_id)
     return changed
 

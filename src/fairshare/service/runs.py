@@ -7,12 +7,20 @@ import hashlib
 import json
 import platform
 from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Row, func, insert, select, update
+from sqlalchemy import Connection, Row, Text, insert, select, type_coerce, update
 
-from fairshare.errors import FairshareError, InputError, NotFoundError, PermissionDeniedError
+from fairshare.errors import (
+    ConflictError,
+    FairshareError,
+    InputError,
+    NotFoundError,
+    PermissionDeniedError,
+)
 from fairshare.i18n import msg
 from fairshare.service.capacity import used_by_offer
 from fairshare.service.common import as_utc, non_consenting_families, record
@@ -31,9 +39,19 @@ from fairshare.service.scoring_models import (
     load_checked,
     score_problem,
 )
-from fairshare.service.snapshot import plan_hash, problem_from_json, problem_to_json, sha256_json
+from fairshare.service.snapshot import (
+    encode_snapshot,
+    load_snapshot,
+    plan_hash,
+    problem_from_json,
+    problem_to_json,
+    sha256_json,
+)
 from fairshare.service.targets import fair_share_gaps
+from fairshare.store.audit import canonical_json
+from fairshare.store.bulk import bulk_insert
 from fairshare.store.engine import read_transaction, write_transaction
+from fairshare.store.ids import next_run_id
 from fairshare.store.tables import (
     agreements,
     capacity_offers,
@@ -81,45 +99,79 @@ def build_problem(conn: Connection, ctx: Context, *, key: str, name: str = "regi
     in_force = select(agreements.c.id).where(agreements.c.status == "active",
                                              agreements.c.valid_from <= today,
                                              agreements.c.expires_on >= today)
-    waiting = select(families).where(families.c.status == "waiting",
-                                     families.c.anonymised_at.is_(None),
-                                     families.c.agreement_id.in_(in_force))
-    if conn.dialect.name == "postgresql":
-        # Share-lock the waiting families first: a consent change (which locks its family
-        # for update) either committed before (and is seen below) or waits for this run.
-        conn.execute(select(families.c.id).where(families.c.status == "waiting")
-                     .with_for_update(read=True)).all()
+    cell = _JsonCells()
+    f = families.c
+    waiting = select(f.id, f.current_code, raw(f.services), raw(f.excluded), raw(f.ties)).where(
+        f.status == "waiting", f.anonymised_at.is_(None), f.agreement_id.in_(in_force))
     blocked = non_consenting_families(conn)
-    fam_rows = [r for r in conn.execute(waiting.order_by(families.c.id)) if r.id not in blocked]
+    fam_rows = [(fid, current, cell(services), cell(excluded), cell(ties))
+                for fid, current, services, excluded, ties
+                in conn.execute(waiting.order_by(f.id)) if fid not in blocked]
     members: dict[str, list[Any]] = defaultdict(list)
     attributes: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for m in conn.execute(select(claimants).where(claimants.c.anonymised_at.is_(None))
-                          .order_by(claimants.c.id)):
-        attributes[m.family_id].append({
-            "id": m.id, "family_id": m.family_id, "birth_year": m.birth_year, "sex": m.sex,
-            "languages": [list(x) for x in (m.languages or [])], "education": m.education,
-            "occupation_group": m.occupation_group})
-        members[m.family_id].append(Member(
-            id=m.id, family_id=m.family_id, birth_year=m.birth_year, sex=m.sex,
-            languages=tuple((a, b) for a, b in (m.languages or [])), education=m.education,
-            work_experience_years=m.work_experience_years))
+    c = claimants.c
+    for cid, family_id, birth_year, sex, langs, education, work, occupation in conn.execute(
+            select(c.id, c.family_id, c.birth_year, c.sex, raw(c.languages), c.education,
+                   c.work_experience_years, c.occupation_group)
+            .where(c.anonymised_at.is_(None)).order_by(c.id)):
+        languages = cell(langs) or []
+        attributes[family_id].append({
+            "id": cid, "family_id": family_id, "birth_year": birth_year, "sex": sex,
+            "languages": [list(x) for x in languages], "education": education,
+            "occupation_group": occupation})
+        members[family_id].append(Member(
+            id=cid, family_id=family_id, birth_year=birth_year, sex=sex,
+            languages=tuple((a, b) for a, b in languages), education=education,
+            work_experience_years=work))
     prefs: dict[str, list[str]] = defaultdict(list)
     for p in conn.execute(select(preferences).order_by(preferences.c.family_id,
                                                        preferences.c.rank)):
         prefs[p.family_id].append(p.code)
-    placeable = [r for r in fam_rows if members.get(r.id)]
+    placeable = [r for r in fam_rows if members.get(r[0])]
     dests = _destinations(conn, ctx, key=key,
-                          persons=sum(len(members[r.id]) for r in placeable))
+                          persons=sum(len(members[r[0]]) for r in placeable))
     codes = {d.code for d in dests}  # preferences etc. only name destinations offering places
-    fams = tuple(Family(id=r.id, size=len(members[r.id]), consent=True, current=r.current_code,
-                        services=frozenset(r.services),
-                        excluded=frozenset(r.excluded) & codes,
-                        preferences=tuple(c for c in prefs.get(r.id, []) if c in codes),
-                        ties=frozenset(r.ties) & codes, members=tuple(members[r.id]))
-                 for r in placeable)
+    fams = tuple(Family(id=fid, size=len(members[fid]), consent=True, current=current,
+                        services=frozenset(services), excluded=frozenset(excluded) & codes,
+                        preferences=tuple(x for x in prefs.get(fid, []) if x in codes),
+                        ties=frozenset(ties) & codes, members=tuple(members[fid]))
+                 for fid, current, services, excluded, ties in placeable)
     bare = Problem(families=fams, destinations=dests, scores={}, name=name,
                    meta={"key": key, "as_of": ctx.today().isoformat()})
-    return bare, [a for r in placeable for a in attributes[r.id]]
+    return bare, [a for r in placeable for a in attributes[r[0]]]
+
+
+def raw(column: Any) -> Any:
+    """A JSON column read as its stored text (decoded by :class:`_JsonCells`, once per
+    distinct value: the registry's lists repeat a few values thousands of times)."""
+    return type_coerce(column, Text).label(column.name)
+
+
+class _JsonCells:
+    """Decode JSON cells, each distinct text once (PostgreSQL's driver hands back values)."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, Any] = {}
+
+    def __call__(self, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        try:
+            return self._seen[value]
+        except KeyError:
+            decoded = self._seen[value] = json.loads(value)
+            return decoded
+
+
+def _capacity_left(conn: Connection, ctx: Context) -> dict[str, int]:
+    """Persons' places left now per destination (active offers minus what transfers used)."""
+    used_p, _ = used_by_offer(conn)
+    left: dict[str, int] = defaultdict(int)
+    for o in conn.execute(select(capacity_offers.c.id, capacity_offers.c.code,
+                                 capacity_offers.c.persons).where(
+            capacity_offers.c.expires_on >= ctx.today())):
+        left[o.code] += max(0, o.persons - used_p.get(o.id, 0))
+    return dict(left)
 
 
 def _destinations(conn: Connection, ctx: Context, *, key: str, persons: int) -> tuple[Any, ...]:
@@ -191,13 +243,76 @@ def _plain(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str, sort_keys=True))
 
 
+Progress = Callable[[str, float], None]
+"""Called with a step name (:data:`STEPS`) and the fraction of the work done (0 to 1)."""
+
+STEPS = ("reading", "scoring", "solving", "explaining", "writing", "done")
+# The engine's phases (fairshare.matching.PHASES) as run steps, with the fraction reached.
+_SOLVE_STEPS = {"checking": ("solving", 0.30), "solving": ("solving", 0.32),
+                "checking the plan": ("solving", 0.70), "explaining": ("explaining", 0.72),
+                "comparing with baselines": ("explaining", 0.80)}
+SOLVERS = ("auto", "exact", "fast", "greedy")
+_STEP_LABELS = {"reading": "Reading the registry", "scoring": "Scoring the families",
+                "solving": "Solving", "explaining": "Writing the explanations",
+                "writing": "Saving the run", "done": "Done"}
+
+
+def step_label(step: str) -> str:
+    """A step's name for people (the CLI's progress bar; pages use their catalogue).
+
+    >>> step_label("solving")
+    'Solving'
+    """
+    return _STEP_LABELS.get(step, step)
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """A checked request for a run (:func:`check_run_request`): what :func:`execute_run`
+    needs, with the policy's text read once."""
+
+    policy: str
+    key: str
+    solver: str
+    actor: str
+    model: str | None
+    online: bool
+    policy_text: str
+
+    def as_params(self) -> dict[str, Any]:
+        """The request as a job's parameters (JSON)."""
+        return {"policy": self.policy, "key": self.key, "solver": self.solver,
+                "model": self.model, "online": self.online}
+
+
+def check_run_request(ctx: Context, *, policy: str, key: str, solver: str = "auto",
+                      actor: str | None = None, model: str | None = None,
+                      online: bool = False) -> RunRequest:
+    """Everything that can be refused before solving, refused now (the switch, the policy,
+    the key, the solver, the model, the prices), so a job never starts on bad input."""
+    from fairshare.keys import load_key
+
+    if not ctx.settings.recommendations:
+        raise PermissionDeniedError(msg("error_recommendations_off"))
+    if solver not in SOLVERS:
+        raise InputError(f"Solver '{solver}' is not one of {', '.join(SOLVERS)}.")
+    policy_text = _policy_text(policy)
+    _load_policy_text(policy_text, policy)
+    load_key(key)
+    with read_transaction(ctx.engine) as conn:
+        choose_model(conn, model)
+        if online:
+            _online_prices(conn, ctx)
+    return RunRequest(policy=policy, key=key, solver=solver, actor=actor or ctx.settings.actor,
+                      model=model, online=online, policy_text=policy_text)
+
+
 def create_run(ctx: Context, *, policy: str, key: str, solver: str = "auto",
                actor: str | None = None, model: str | None = None,
-               online: bool = False) -> RunDetail:
+               online: bool = False, progress: Progress | None = None) -> RunDetail:
     """Build the problem from the store, score it, solve it and save the run, its
-    recommendations and explanations with their audit entry, in one transaction
-    (recommendations stay pending until a human decides; the pending ones of older runs become
-    ``superseded``).
+    recommendations and explanations with their audit entry (recommendations stay pending
+    until a human decides; the pending ones of older runs become ``superseded``).
 
     ``model``: a stored model's id, or ``"default"`` for the default scorer; by default the
     latest model added (``fairshare models add``), else the default scorer. The run records
@@ -208,64 +323,147 @@ def create_run(ctx: Context, *, policy: str, key: str, solver: str = "auto",
     from the scores, so a place used now costs what the families expected later would have
     gained from it; the run records the prices' id (and a note when they are older than their
     horizon). Raises NotFoundError when no prices are stored.
+
+    ``progress``: see :data:`Progress` (the CLI's bar and the job's status use it). The steps
+    and what is rechecked when the run is saved: :func:`execute_run`.
+    """
+    request = check_run_request(ctx, policy=policy, key=key, solver=solver, actor=actor,
+                                model=model, online=online)
+    return execute_run(ctx, request, progress=progress)
+
+
+def execute_run(ctx: Context, request: RunRequest, *,
+                progress: Progress | None = None) -> RunDetail:
+    """Run a checked request in three parts, so the solve never holds the write lock:
+
+    1. *reading*: the inputs in one short read transaction (a consistent snapshot; writers
+       are not blocked on SQLite WAL nor on PostgreSQL);
+    2. *scoring*, *solving*, *explaining* with no transaction open;
+    3. *writing*: the ledger's surplus before and after the plan in a read transaction, then
+       one short write transaction that rechecks what may have changed meanwhile and saves
+       the run. A family that left the pool meanwhile (consent withdrawn, placed,
+       anonymised, agreement ended) keeps its line in the run, with status ``withdrawn``
+       instead of ``pending`` (as if the change had come just after the run), and the run's
+       audit entry counts them; when the plan no longer fits the capacity left now (places
+       used by decisions or expired meanwhile), the run is refused (ConflictError) and
+       nothing is saved: create it again.
     """
     from fairshare.matching import solve
 
-    if not ctx.settings.recommendations:
-        raise PermissionDeniedError(msg("error_recommendations_off"))
-    who = actor or ctx.settings.actor
-    policy_text = _policy_text(policy)
-    policy_obj = _load_policy_text(policy_text, policy)
-    with write_transaction(ctx.engine) as conn:
-        chosen = choose_model(conn, model)
-        loaded = load_checked(chosen) if chosen is not None else None
-        bare, attributes = build_problem(conn, ctx, key=key)
-        problem, model_doc = score_problem(bare, chosen, loaded, attributes)
-        doc = {"format": 1, "problem": problem_to_json(problem),
-               "policy": {"name": policy, "text": policy_text}, "key": key, "solver": solver,
-               "model": model_doc, "model_input": attributes}
-        online_doc = _online_prices(conn, ctx) if online else None
-        if online_doc is not None:
-            doc["prices"] = online_doc
-        input_sha = sha256_json(doc)
-        result = solve(_priced(problem, doc), policy_obj, solver, report=False)
-        before = surplus_by_code(conn, ctx, key=key)
-        after = surplus_by_code(conn, ctx, key=key,
+    tell = progress or (lambda step, fraction: None)
+    tell("reading", 0.0)
+    policy_obj = _load_policy_text(request.policy_text, request.policy)
+    with read_transaction(ctx.engine) as conn:
+        chosen = choose_model(conn, request.model)
+        bare, attributes = build_problem(conn, ctx, key=request.key)
+        online_doc = _online_prices(conn, ctx) if request.online else None
+    tell("scoring", 0.15)
+    loaded = load_checked(chosen) if chosen is not None else None
+    problem, model_doc = score_problem(bare, chosen, loaded, attributes)
+    doc: dict[str, Any] = {"format": 1, "problem": problem_to_json(problem),
+                           "policy": {"name": request.policy, "text": request.policy_text},
+                           "key": request.key, "solver": request.solver, "model": model_doc,
+                           "model_input": attributes}
+    if online_doc is not None:
+        doc["prices"] = online_doc
+    canonical = canonical_json(doc)
+    input_sha = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    tell("solving", 0.28)
+
+    def phase(name: str) -> None:
+        step, fraction = _SOLVE_STEPS.get(name, ("solving", 0.5))
+        tell(step, fraction)
+
+    result = solve(_priced(problem, doc), policy_obj, request.solver, report=False,
+                   progress=phase)
+    tell("writing", 0.85)
+    stored = encode_snapshot(doc, canonical=canonical)
+    sizes = {f.id: f.size for f in problem.families}
+    plan = sorted(result.assignment.items())
+    explanations = {fid: _plain(result.explanations.get(fid)) for fid, _ in plan}
+    plan_sha = plan_hash(result.assignment)
+    codes = sorted({d.code for d in problem.destinations}
+                   | {f.current for f in problem.families if f.current})
+    who = request.actor
+    with read_transaction(ctx.engine) as conn:  # the ledger, read without the writer lock
+        _check_capacity_left(conn, ctx, dict(plan), sizes)  # early; rechecked when saving
+        before = surplus_by_code(conn, ctx, key=request.key)
+        after = surplus_by_code(conn, ctx, key=request.key,
                                 moves=plan_moves(problem, result.assignment, ctx.today()))
-        codes = sorted({d.code for d in problem.destinations}
-                       | {f.current for f in problem.families if f.current})
-        ledger = [{"code": c, "surplus_before": before.get(c, 0.0),
-                   "surplus_after": after.get(c, 0.0)} for c in codes]
-        plan_sha = plan_hash(result.assignment)
-        number = int(conn.execute(select(func.count()).select_from(runs)).scalar_one()) + 1
-        run_id = f"R{number:05d}"
-        sizes = {f.id: f.size for f in problem.families}
-        placed = sum(sizes[f] for f, d in result.assignment.items() if d)
+    ledger = [{"code": c, "surplus_before": before.get(c, 0.0),
+               "surplus_after": after.get(c, 0.0)} for c in codes]
+    with write_transaction(ctx.engine) as conn:
+        gone = sorted(set(sizes) - eligible_families(conn, ctx, sorted(sizes)))
+        _check_capacity_left(conn, ctx, {fid: d for fid, d in plan if fid not in gone}, sizes)
+        run_id = next_run_id(conn)
+        now = ctx.now()
+        placed = sum(sizes[f] for f, d in plan if d)
+        versions = _versions(result, request.key, model_doc, online_doc)
+        info = RunInfo(id=run_id, created_at=now, created_by=who, policy=request.policy,
+                       key=request.key, input_sha256=input_sha, plan_sha256=plan_sha,
+                       solver=result.solver, status=str(result.status),
+                       objective=float(result.objective), families=len(problem.families),
+                       placed=placed, versions=_plain(versions), snapshot_kept=True)
         conn.execute(insert(runs).values(
-            id=run_id, created_at=ctx.now(), created_by=who, policy=policy, key=key,
-            input_sha256=input_sha, plan_sha256=plan_sha, snapshot=doc,
-            versions=_versions(result, key, model_doc, online_doc), solver=result.solver,
-            status=str(result.status), objective=float(result.objective),
-            families=len(problem.families), placed=placed,
+            id=run_id, created_at=now, created_by=who, policy=request.policy, key=request.key,
+            input_sha256=input_sha, plan_sha256=plan_sha, snapshot=stored, versions=versions,
+            solver=result.solver, status=str(result.status), objective=info.objective,
+            families=info.families, placed=placed,
             model_id=chosen.id if chosen is not None else None, ledger=ledger))
+        left = set(gone)
         rows = [{"run_id": run_id, "family_id": fid, "destination": dest,
-                 "persons": sizes[fid], "status": "pending",
-                 "explanation": _plain(result.explanations.get(fid))}
-                for fid, dest in sorted(result.assignment.items())]
+                 "persons": sizes[fid], "status": "withdrawn" if fid in left else "pending",
+                 "explanation": explanations[fid]} for fid, dest in plan]
         superseded = conn.execute(update(recommendations).where(
             recommendations.c.status == "pending").values(status="superseded")).rowcount
-        if rows:
-            conn.execute(insert(recommendations), rows)
-        record(conn, at=ctx.now(), actor=who, action="run.create", entity_type="run",
+        bulk_insert(conn, recommendations, rows)
+        record(conn, at=now, actor=who, action="run.create", entity_type="run",
                entity_id=run_id, details={"input_sha256": input_sha, "plan_sha256": plan_sha,
-                                          "policy": policy, "key": key, "solver": result.solver,
-                                          "model": model_doc["id"],
+                                          "policy": request.policy, "key": request.key,
+                                          "solver": result.solver, "model": model_doc["id"],
                                           "model_sha256": model_doc["sha256"],
                                           "prices": online_doc["id"] if online_doc else None,
                                           "families": len(rows), "persons_placed": placed,
                                           "status": str(result.status),
-                                          "superseded": int(superseded)})
-        return _detail(conn, run_id)
+                                          "superseded": int(superseded),
+                                          "left_out_meanwhile": len(gone)})
+    tell("done", 1.0)
+    recs = [RecommendationInfo(run_id=run_id, family_id=r["family_id"],
+                               destination=r["destination"], persons=r["persons"],
+                               status=r["status"], explanation=r["explanation"]) for r in rows]
+    return RunDetail(run=info, recommendations=recs,
+                     model={"id": versions.get("model"), "sha256": versions.get("model_sha256"),
+                            "name": versions.get("model_name")},
+                     destinations=ledger)
+
+
+def eligible_families(conn: Connection, ctx: Context, ids: list[str]) -> set[str]:
+    """Those of ``ids`` still in the pool now: waiting, not anonymised, under an agreement in
+    force, every member consenting (the rule :func:`build_problem` applies)."""
+    today = ctx.today()
+    in_force = select(agreements.c.id).where(agreements.c.status == "active",
+                                             agreements.c.valid_from <= today,
+                                             agreements.c.expires_on >= today)
+    wanted = set(ids)
+    waiting = {fid for fid in conn.execute(select(families.c.id).where(
+        families.c.status == "waiting", families.c.anonymised_at.is_(None),
+        families.c.agreement_id.in_(in_force))).scalars() if fid in wanted}
+    return waiting - non_consenting_families(conn)
+
+
+def _check_capacity_left(conn: Connection, ctx: Context, plan: dict[str, str | None],
+                         sizes: dict[str, int]) -> None:
+    """Refuse a plan that needs more places in a destination than are left now."""
+    left = _capacity_left(conn, ctx)
+    wanted: dict[str, int] = defaultdict(int)
+    for fid, dest in plan.items():
+        if dest:
+            wanted[dest] += sizes[fid]
+    short = [f"{code} has {left.get(code, 0)} places left, the plan needs {n}"
+             for code, n in sorted(wanted.items()) if n > left.get(code, 0)]
+    if short:
+        raise ConflictError("Capacity changed while the run was being solved ("
+                            + "; ".join(short) + "). Nothing was saved; create the run again.")
 
 
 def _info(row: Row[Any]) -> RunInfo:
@@ -317,11 +515,11 @@ def replay_run(ctx: Context, *, run_id: str) -> ReplayResult:
         stored = {r.family_id: r.destination for r in conn.execute(
             select(recommendations.c.family_id, recommendations.c.destination).where(
                 recommendations.c.run_id == run_id))}
+        doc = load_snapshot(conn, run_id)
     if row.solver == "manual":
         raise FairshareError(msg("error_run_manual", run=run_id))
-    if row.snapshot is None:
+    if doc is None:
         raise FairshareError(msg("error_run_purged", run=run_id))
-    doc = row.snapshot
     stored_problem = problem_from_json(doc["problem"])
     input_sha = sha256_json(doc)
     problem, rescored = _rescore(ctx, row, doc, stored_problem)

@@ -270,3 +270,23 @@ destination_prices = Table(
     Column("model_id", String(32), nullable=False),
     Column("created_by", String(100), nullable=False),
 )
+
+# Jobs: long work the server runs in the background (matching runs; fairshare.service.jobs).
+# status: queued | running | done | failed; result_id: the run made; error: a problem body.
+jobs = Table(
+    "jobs", metadata,
+    Column("id", String(40), primary_key=True),
+    Column("kind", String(32), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("step", String(32), nullable=False),
+    Column("fraction", Float, nullable=False),
+    Column("params", JSON, nullable=False),
+    Column("result_id", String(32), nullable=True),
+    Column("error", OPT_JSON, nullable=True),
+    Column("worker", String(200), nullable=True),
+    Column("created_at", UTC_TS, nullable=False),
+    Column("created_by", String(100), nullable=False),
+    Column("updated_at", UTC_TS, nullable=False),
+    Column("finished_at", UTC_TS, nullable=True),
+)
+Index("ix_jobs_status", jobs.c.status)

@@ -24,6 +24,8 @@ REASON_CODES = ("family-ties", "health", "safety", "language", "employment", "ho
 CsrfField = Annotated[str, Form(max_length=200)]
 PAGE_SIZE = 200
 BASELINES_INLINE_FAMILIES = 5_000  # larger runs compare with the baselines on request
+JOB_STEPS = ("queued", "reading", "scoring", "solving", "explaining", "writing", "done",
+             "failed", "interrupted")
 
 
 @router.get("/matching", response_class=HTMLResponse)
@@ -63,10 +65,10 @@ def create_run(request: Request, principal: PagePrincipal,  # nosec B107 # empty
                model: Annotated[str, Form(max_length=32)] = "",
                online: Annotated[str, Form(max_length=8)] = "",
                csrf_token: CsrfField = "") -> Response:
-    """Create a run and show it (``model``: empty for the latest model; ``online``: checked
-    to use the latest destination prices)."""
+    """Check the request, start the run as a job and go to the job's page (``model``: empty
+    for the latest model; ``online``: checked to use the latest destination prices)."""
     from fairshare.errors import InputError
-    from fairshare.service import create_run as service_create
+    from fairshare.service.runs import check_run_request
 
     _need(principal, Action.create_runs)
     require_form_csrf(principal, csrf_token)
@@ -74,10 +76,30 @@ def create_run(request: Request, principal: PagePrincipal,  # nosec B107 # empty
     if policy not in POLICIES or solver not in SOLVERS or key not in known_keys:
         raise InputError(msg("error_choose_run_options", policies=", ".join(POLICIES),
                              solvers=", ".join(SOLVERS)))
-    detail = service_create(context_of(request), policy=policy, key=key, solver=solver,
-                            actor=principal.actor, model=model or None,
-                            online=online == "on")
-    return RedirectResponse(url=f"/matching/runs/{detail.run.id}?done=run_created", status_code=303)
+    checked = check_run_request(context_of(request), policy=policy, key=key, solver=solver,
+                                actor=principal.actor, model=model or None,
+                                online=online == "on")
+    job = request.app.state.jobs.submit_run(checked)
+    return RedirectResponse(url=f"/matching/jobs/{job.id}", status_code=303)
+
+
+@router.get("/matching/jobs/{job_id}", response_class=HTMLResponse)
+def job_page(request: Request, job_id: str, principal: PagePrincipal) -> Response:
+    """A run's job: its progress while it works (reloads itself; job.js updates it without
+    reloading), the run once done, the problem if it failed."""
+    from fairshare.api.routes.jobs import job_url
+    from fairshare.service.jobs import get_job
+
+    _need(principal, Action.create_runs)
+    job = get_job(context_of(request), job_id)
+    if job.status == "done" and job.run_id:
+        return RedirectResponse(url=f"/matching/runs/{job.run_id}?done=run_created",
+                                status_code=303)
+    t = translator(request)
+    return page(request, "job.html", title_key="job_title", principal=principal, job=job,
+                job_url=job_url(job.id), percent=round(100 * job.fraction),
+                step=t(f"job_step_{job.step}") if job.step in JOB_STEPS else job.step,
+                step_labels={s: t(f"job_step_{s}") for s in JOB_STEPS}, active="/matching")
 
 
 @router.post("/matching/assign")

@@ -5,12 +5,16 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse, Response
 
 from fairshare.api.auth import CtxDep, Principal, require, settings_of
+from fairshare.api.routes.jobs import job_url
 from fairshare.api.schemas import (
     AssignmentCreate,
     DecisionCreate,
     DecisionPublic,
+    JobAccepted,
     RecommendationDetail,
     ReplayPublic,
     RunCreate,
@@ -33,18 +37,32 @@ def list_runs(ctx: CtxDep, _: Reader) -> list[dict[str, Any]]:
     return run_views.list_run_records(ctx)
 
 
-@router.post("/runs", response_model=RunPublic, status_code=201, tags=["runs"],
-             summary="Create a matching run")
-def create_run(body: RunCreate, ctx: CtxDep,
-               principal: Annotated[Principal, Depends(require(Action.create_runs))]
-               ) -> dict[str, Any]:
-    """Solve over the consenting, waiting families and active offers; recommendations stay
-    pending until a person decides."""
-    from fairshare.service import create_run as service_create
+@router.post("/runs", response_model=JobAccepted, status_code=202, tags=["runs"],
+             summary="Create a matching run (as a job)",
+             responses={201: {"model": RunPublic,
+                              "description": "With `?wait=true`: the run, once made."}})
+def create_run(request: Request, body: RunCreate, ctx: CtxDep,
+               principal: Annotated[Principal, Depends(require(Action.create_runs))],
+               wait: Annotated[bool, Query(description="Solve within the request and answer "
+                                                       "201 with the run (blocks until it is "
+                                                       "made).")] = False) -> Response:
+    """Check the request at once (bad input: 4xx), then solve over the consenting, waiting
+    families and active offers as a job: 202 with ``Location: /api/v1/jobs/{id}``; poll that
+    URL for progress and the run's id. Recommendations stay pending until a person decides."""
+    from fairshare.service.jobs import JobRunner
+    from fairshare.service.runs import check_run_request, execute_run
 
-    detail = service_create(ctx, policy=body.policy, key=body.key, solver=body.solver,
-                            actor=principal.actor, model=body.model, online=body.online)
-    return {**detail.run.as_dict(), "model": detail.model}
+    checked = check_run_request(ctx, policy=body.policy, key=body.key, solver=body.solver,
+                                actor=principal.actor, model=body.model, online=body.online)
+    if wait:
+        detail = execute_run(ctx, checked)
+        return JSONResponse(status_code=201, content=jsonable_encoder(
+            RunPublic.model_validate({**detail.run.as_dict(), "model": detail.model})))
+    runner: JobRunner = request.app.state.jobs
+    job = runner.submit_run(checked)
+    url = job_url(job.id)
+    return JSONResponse(status_code=202, headers={"Location": url},
+                        content={"job": {"id": job.id, "status": job.status, "url": url}})
 
 
 @router.get("/runs/{run_id}", response_model=RunDetailPublic, tags=["runs"], summary="One run")

@@ -216,3 +216,42 @@ class VerifyPublic(Public):
     first_bad_row: str | None = None
     checked: list[str] = Field(default_factory=list)
     checkpoint: dict[str, Any] | None = None
+
+
+class JobLink(Public):
+    """A job just started: poll ``url`` for its progress."""
+
+    id: str
+    status: Literal["queued", "running", "done", "failed"]
+    url: str
+
+
+class JobAccepted(Public):
+    """The answer to a request that started a job (202, ``Location`` = the job's URL)."""
+
+    job: JobLink
+
+
+class JobProgress(Public):
+    """How far a job is: the current step and the fraction of the work done (0 to 1)."""
+
+    step: str
+    fraction: float
+
+
+class JobPublic(Public):
+    """A job: queued, running, done (``run_id`` and ``run_url`` set) or failed (``error``: a
+    problem body, status, code and message)."""
+
+    id: str
+    kind: str
+    status: Literal["queued", "running", "done", "failed"]
+    progress: JobProgress
+    run_id: str | None
+    run_url: str | None
+    error: dict[str, Any] | None
+    params: dict[str, Any]
+    created_at: dt.datetime
+    created_by: str
+    updated_at: dt.datetime
+    finished_at: dt.datetime | None

@@ -1,0 +1,338 @@
+"""Runs as jobs and runs under concurrency: the solve holds no write lock, what changed while it
+solved is rechecked, run ids never collide, snapshots are stored compressed, jobs report their
+progress and survive a server stop as "failed" (SQLite and PostgreSQL where it applies)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select, update
+
+import registry_fixtures as rf
+from fairshare.errors import ConflictError
+from fairshare.service import (
+    Context,
+    assign,
+    change_consent,
+    create_run,
+    import_claimants,
+    list_runs,
+    replay_run,
+    show_run,
+    verify_audit,
+)
+from fairshare.service.accounts import ensure_tables, log_in, register_user
+from fairshare.service.snapshot import (
+    ENCODING,
+    decode_snapshot,
+    load_snapshot,
+    sha256_json,
+    store_snapshot,
+)
+from fairshare.store.engine import write_transaction
+from fairshare.store.tables import audit_entries, jobs, runs
+from registry_fixtures import AGREEMENT, add_offers, families_rows, write_csv
+
+registry = rf.registry
+
+
+def _pool(ctx: Context, tmp_path: Path, families: int = 6) -> list[str]:
+    """Waiting families and room for all of them; returns the stored family ids."""
+    import_claimants(ctx, path=write_csv(tmp_path / "b.csv", families_rows(families)),
+                     agreement_id=AGREEMENT)
+    add_offers(ctx, tmp_path, [("NB-1", "NB", 4 * families), ("ON-1", "ON", 4 * families)])
+    return _family_ids(ctx)
+
+
+def _family_ids(ctx: Context) -> list[str]:
+    from fairshare.store.tables import families
+
+    with ctx.engine.connect() as conn:
+        return sorted(conn.execute(select(families.c.id)).scalars())
+
+
+def _paused_run(ctx: Context, **kwargs: Any) -> tuple[threading.Thread, threading.Event,
+                                                      threading.Event, dict[str, Any]]:
+    """A run started in a thread that stops when the solver starts, until ``release`` is set
+    (the progress callback is the hook: the run is "long" for as long as the test wants)."""
+    solving, release = threading.Event(), threading.Event()
+    out: dict[str, Any] = {}
+
+    def hook(step: str, fraction: float) -> None:
+        if step == "solving" and not solving.is_set():
+            solving.set()
+            assert release.wait(timeout=120)
+
+    def work() -> None:
+        try:
+            out["detail"] = create_run(ctx, policy="outcome", key="canada-population",
+                                       progress=hook, **kwargs)
+        except Exception as exc:
+            out["error"] = exc
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    assert solving.wait(timeout=120), out
+    return thread, solving, release, out
+
+
+def _within(seconds: float, action: Callable[[], Any]) -> Any:
+    """``action``'s result, which must come within ``seconds`` (a lock would hold it up)."""
+    out: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            out["value"] = action()
+        except Exception as exc:
+            out["error"] = exc
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join(timeout=seconds)
+    assert not thread.is_alive(), "held up while the run was solving"
+    if "error" in out:
+        raise out["error"]
+    return out.get("value")
+
+
+def test_consent_withdrawals_and_logins_succeed_while_a_run_solves(registry: Context,
+                                                                   tmp_path: Path) -> None:
+    first, second = _pool(registry, tmp_path)[:2]
+    ensure_tables(registry.engine)
+    register_user(registry, username="officer-a", password="a-long-password-1",
+                  role="coordinator")
+    thread, _, release, out = _paused_run(registry)
+    try:
+        withdrawn = [_within(20, lambda f=f: change_consent(registry, subject=f,
+                                                             state="withdrawn"))
+                     for f in (first, second)]
+        sessions = [_within(20, lambda: log_in(registry, username="officer-a",
+                                               password="a-long-password-1"))
+                    for _ in range(3)]
+    finally:
+        release.set()
+        thread.join(timeout=120)
+    assert all(w.state == "withdrawn" for w in withdrawn)
+    assert all(s is not None for s in sessions)
+    detail = out["detail"]
+    status = {r.family_id: r.status for r in show_run(registry, run_id=detail.run.id)
+              .recommendations}
+    # Read before the withdrawals, saved after: their lines are withdrawn, never pending.
+    assert status[first] == status[second] == "withdrawn"
+    assert {s for f, s in status.items() if f not in (first, second)} == {"pending"}
+    with registry.engine.connect() as conn:
+        details = json.loads(conn.execute(select(audit_entries.c.details).where(
+            audit_entries.c.action == "run.create")).scalar_one())
+    assert details["left_out_meanwhile"] == 2
+    assert verify_audit(registry).ok
+    later = create_run(registry, policy="outcome", key="canada-population")
+    assert {r.family_id for r in later.recommendations}.isdisjoint({first, second})
+
+
+def test_a_plan_that_no_longer_fits_the_capacity_is_refused(registry: Context,
+                                                            tmp_path: Path) -> None:
+    _pool(registry, tmp_path)
+    thread, _, release, out = _paused_run(registry)
+    registry.clock.advance(days=410)  # type: ignore[attr-defined] # the offers expire (2027-06-30)
+    release.set()
+    thread.join(timeout=120)
+    error = out.get("error")
+    assert isinstance(error, ConflictError), out
+    assert "Capacity changed while the run was being solved" in str(error)
+    assert "create the run again" in str(error)
+    assert list_runs(registry) == []  # nothing saved
+    assert verify_audit(registry).ok
+
+
+def test_forty_concurrent_assignments_get_forty_run_ids(registry: Context,
+                                                        tmp_path: Path) -> None:
+    import_claimants(registry, path=write_csv(tmp_path / "b.csv", families_rows(40, size=1)),
+                     agreement_id=AGREEMENT)
+    add_offers(registry, tmp_path, [("NB-1", "NB", 100)])
+    family_ids = _family_ids(registry)
+    barrier = threading.Barrier(40)
+    results: dict[str, Any] = {}
+
+    def place(n: int) -> None:
+        family = family_ids[n - 1]
+        barrier.wait()
+        try:
+            results[family] = assign(registry, family_id=family, to="NB", reason="room there",
+                                     reason_code="housing", decided_by=f"officer-{n}")
+        except Exception as exc:
+            results[family] = exc
+
+    threads = [threading.Thread(target=place, args=(n,)) for n in range(1, 41)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=300)
+    failures = {f: r for f, r in results.items() if isinstance(r, Exception)}
+    assert len(results) == 40 and failures == {}
+    ids = [r.id for r in list_runs(registry)]
+    assert len(ids) == len(set(ids)) == 40
+    assert sorted(ids) == [f"R{n:05d}" for n in range(1, 41)]
+    assert verify_audit(registry).ok
+
+
+def test_snapshots_are_stored_compressed_and_old_ones_still_read(registry: Context,
+                                                                 tmp_path: Path) -> None:
+    _pool(registry, tmp_path)
+    run = create_run(registry, policy="outcome", key="canada-population").run
+    with registry.engine.connect() as conn:
+        stored = conn.execute(select(runs.c.snapshot).where(runs.c.id == run.id)).scalar_one()
+        doc = load_snapshot(conn, run.id)
+    assert stored["encoding"] == ENCODING and set(stored) == {"encoding", "layout", "data"}
+    assert stored["layout"] == "columns-1"  # ids once, scores as one list
+    assert doc is not None and sha256_json(doc) == run.input_sha256
+    assert len(json.dumps(stored)) < len(json.dumps(doc)) / 2
+    # A snapshot stored before compression (the plain document) reads and replays the same.
+    with write_transaction(registry.engine) as conn:
+        conn.execute(update(runs).where(runs.c.id == run.id).values(snapshot=doc))
+    with registry.engine.connect() as conn:
+        assert load_snapshot(conn, run.id) == doc
+    assert decode_snapshot(doc) == doc
+    assert replay_run(registry, run_id=run.id).identical
+    # store_snapshot / load_snapshot: what code that rewrites a snapshot uses (compressed again).
+    with write_transaction(registry.engine) as conn:
+        store_snapshot(conn, run.id, doc)
+    with registry.engine.connect() as conn:
+        assert conn.execute(select(runs.c.snapshot).where(runs.c.id == run.id)).scalar_one()[
+            "encoding"] == ENCODING
+        assert load_snapshot(conn, run.id) == doc
+    assert replay_run(registry, run_id=run.id).identical
+
+
+def test_progress_reports_every_step_in_order(registry: Context, tmp_path: Path) -> None:
+    _pool(registry, tmp_path)
+    seen: list[tuple[str, float]] = []
+    create_run(registry, policy="balanced", key="canada-population",
+               progress=lambda step, fraction: seen.append((step, fraction)))
+    steps = [s for s, _ in seen]
+    order = ["reading", "scoring", "solving", "explaining", "writing", "done"]
+    assert [s for s in order if s in steps] == order
+    assert sorted(steps, key=order.index) == steps
+    fractions = [f for _, f in seen]
+    assert fractions == sorted(fractions) and fractions[0] == 0.0 and fractions[-1] == 1.0
+
+
+def test_a_failed_job_is_a_problem_and_a_stopped_servers_jobs_are_failed(
+        registry: Context, tmp_path: Path) -> None:
+    import dataclasses
+    import datetime as dt
+    import os
+    import socket
+
+    from fairshare.service.jobs import (
+        JobRunner,
+        create_job,
+        fail_interrupted,
+        get_job,
+        worker_name,
+    )
+    from fairshare.service.runs import check_run_request
+
+    _pool(registry, tmp_path)
+    runner = JobRunner(registry, max_workers=1,
+                       describe=lambda exc: {"status": 422, "code": "x", "message": str(exc)})
+    good = runner.submit_run(check_run_request(registry, policy="outcome",
+                                               key="canada-population"))
+    request = check_run_request(registry, policy="outcome", key="canada-population")
+    broken = runner.submit_run(dataclasses.replace(request,
+                                                   policy_text="weights: [not, a, mapping"))
+    for job in (good, broken):
+        runner.wait(job.id, timeout=120)
+    done, failed = get_job(registry, good.id), get_job(registry, broken.id)
+    assert (done.status, done.step, done.fraction) == ("done", "done", 1.0)
+    assert done.run_id == list_runs(registry)[0].id
+    assert failed.status == "failed" and failed.run_id is None and failed.error is not None
+    assert failed.error["status"] == 422 and "Traceback" not in json.dumps(failed.error)
+    runner.shutdown()
+    # A server stopped mid-run left jobs running: the next start marks them failed.
+    host = socket.gethostname()
+    dead = create_job(registry, kind="run", params={}, actor="tester")
+    alive = create_job(registry, kind="run", params={}, actor="tester")
+    elsewhere = create_job(registry, kind="run", params={}, actor="tester")
+    with write_transaction(registry.engine) as conn:
+        for job_id, worker in ((dead.id, f"{host}:{2 ** 22 + 7}:gone"),
+                               (alive.id, worker_name()),
+                               (elsewhere.id, f"another-host.example:{os.getpid()}:x")):
+            conn.execute(update(jobs).where(jobs.c.id == job_id).values(
+                status="running", worker=worker, updated_at=dt.datetime.now(dt.UTC)))
+    assert fail_interrupted(registry) == 1
+    stopped = get_job(registry, dead.id)
+    assert stopped.status == "failed" and stopped.error is not None
+    assert stopped.error["code"] == "interrupted" and stopped.finished_at is not None
+    assert get_job(registry, alive.id).status == "running"
+    assert get_job(registry, elsewhere.id).status == "running"
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    from webapp_helpers import seeded_app
+
+    return seeded_app(tmp_path_factory.mktemp("jobs"), families=20)
+
+
+def test_post_runs_answers_202_with_a_job_then_the_job_gives_the_run(app: Any) -> None:
+    from webapp_helpers import finish_job
+
+    h = app.auth("coordinator")
+    r = app.client.post("/api/v1/runs", headers=h, json={"policy": "balanced"})
+    assert r.status_code == 202
+    body = r.json()["job"]
+    assert r.headers["location"] == body["url"] == f"/api/v1/jobs/{body['id']}"
+    assert body["status"] in ("queued", "running", "done")
+    job = finish_job(app.client, r, h)
+    assert job["status"] == "done" and job["progress"] == {"step": "done", "fraction": 1.0}
+    assert job["run_url"] == f"/api/v1/runs/{job['run_id']}" and job["error"] is None
+    assert app.client.get(job["run_url"], headers=h).json()["run"]["id"] == job["run_id"]
+    # Bad input is refused at once, no job started.
+    bad = app.client.post("/api/v1/runs", headers=h, json={"policy": "balanced", "key": "nope"})
+    assert 400 <= bad.status_code < 500 and "job" not in bad.json()
+    assert app.client.get("/api/v1/jobs/J" + "0" * 32, headers=h).status_code == 404
+    for role in ("officer-qc", "analyst", "auditor"):  # only who may create runs sees jobs
+        assert app.client.get(body["url"], headers=app.auth(role)).status_code == 403
+    waited = app.client.post("/api/v1/runs?wait=true", headers=h, json={"policy": "balanced"})
+    assert waited.status_code == 201 and waited.json()["id"] > job["run_id"]
+
+
+def test_the_job_page_shows_progress_then_goes_to_the_run(app: Any) -> None:
+    from fastapi.testclient import TestClient
+
+    from fairshare.service.jobs import create_job
+    from webapp_helpers import csrf_of, login
+
+    client = TestClient(app.client.app)
+    login(client, "coordinator", app.passwords["coordinator"])
+    ctx = client.app.state.ctx  # type: ignore[attr-defined]
+    queued = create_job(ctx, kind="run", actor="coordinator",
+                        params={"policy": "balanced", "key": "canada-population",
+                                "solver": "auto"})
+    page = client.get(f"/matching/jobs/{queued.id}?lang=en")
+    assert page.status_code == 200
+    html = page.text
+    assert '<progress id="job-progress" max="100" value="0">' in html
+    assert '<noscript><meta http-equiv="refresh" content="3"></noscript>' in html
+    assert '<script src="/static/job.js" defer></script>' in html
+    assert f'data-url="/api/v1/jobs/{queued.id}"' in html
+    assert "Waiting for the server to start it" in html
+    assert "En attente du serveur" in client.get(f"/matching/jobs/{queued.id}?lang=fr").text
+    client.get("/matching?lang=en")
+    assert client.get("/static/job.js").status_code == 200
+    csrf = csrf_of(client.get("/matching").text)
+    created = client.post("/matching/runs", data={"policy": "balanced", "key":
+                                                  "canada-population", "solver": "auto",
+                                                  "csrf_token": csrf}, follow_redirects=False)
+    assert created.status_code == 303
+    job_page = created.headers["location"]
+    client.app.state.jobs.wait(job_page.rsplit("/", 1)[1])  # type: ignore[attr-defined]
+    done = client.get(job_page, follow_redirects=False)  # a reload after the run was made
+    assert done.status_code == 303
+    assert done.headers["location"].startswith("/matching/runs/R")
+    assert "The matching run was created." in client.get(done.headers["location"]).text
