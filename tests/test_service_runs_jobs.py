@@ -26,7 +26,8 @@ from fairshare.service import (
     show_run,
     verify_audit,
 )
-from fairshare.service.accounts import ensure_tables, log_in, register_user
+from fairshare.service.accounts import ensure_tables, register_user
+from fairshare.service.logins import Outcome, log_in
 from fairshare.service.snapshot import (
     ENCODING,
     decode_snapshot,
@@ -104,7 +105,7 @@ def test_consent_withdrawals_and_logins_succeed_while_a_run_solves(registry: Con
                                                                    tmp_path: Path) -> None:
     first, second = _pool(registry, tmp_path)[:2]
     ensure_tables(registry.engine)
-    register_user(registry, username="officer-a", password="a-long-password-1",
+    register_user(registry, username="officer-a", password="Moncton harbour 1987 tide",
                   role="coordinator")
     thread, _, release, out = _paused_run(registry)
     try:
@@ -112,13 +113,13 @@ def test_consent_withdrawals_and_logins_succeed_while_a_run_solves(registry: Con
                                                              state="withdrawn"))
                      for f in (first, second)]
         sessions = [_within(20, lambda: log_in(registry, username="officer-a",
-                                               password="a-long-password-1"))
+                                               password="Moncton harbour 1987 tide"))
                     for _ in range(3)]
     finally:
         release.set()
         thread.join(timeout=120)
     assert all(w.state == "withdrawn" for w in withdrawn)
-    assert all(s is not None for s in sessions)
+    assert all(s is not None and s.outcome is Outcome.ok for s in sessions)
     detail = out["detail"]
     status = {r.family_id: r.status for r in show_run(registry, run_id=detail.run.id)
               .recommendations}
