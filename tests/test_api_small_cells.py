@@ -44,7 +44,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> SeededApp:
         assert r.status_code == 201, r.text[:300]
         placed += 1
     assert placed == 2
-    assert app.client.post("/api/v1/runs", headers=h,
+    assert app.client.post("/api/v1/runs?wait=true", headers=h,
                            json={"policy": "balanced"}).status_code == 201
     return app
 

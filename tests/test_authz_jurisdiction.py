@@ -112,7 +112,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         create_user(conn, username=NB, password="brunswick tide pools", role="officer",
                     jurisdiction="NB")
         app.tokens[NB] = create_token(conn, username=NB, name="tests")[1]
-    run = app.client.post("/api/v1/runs", json={"policy": "balanced"}, headers=app.auth(C))
+    run = app.client.post("/api/v1/runs?wait=true", json={"policy": "balanced"},
+                          headers=app.auth(C))
     assert run.status_code == 201, run.text
     run_id = run.json()["id"]
     recs = app.client.get(f"/api/v1/runs/{run_id}", headers=app.auth(C)).json()["recommendations"]

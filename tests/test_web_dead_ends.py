@@ -49,7 +49,11 @@ def _new_run(client: Any, csrf: str, policy: str = "balanced") -> str:
                                             "solver": "greedy", "csrf_token": csrf},
                     follow_redirects=False)
     assert r.status_code == 303, r.text[-2000:]
-    return str(r.headers["location"].split("?")[0])
+    job_page = r.headers["location"]  # the run is made as a job; its page leads to the run
+    client.app.state.jobs.wait(job_page.rsplit("/", 1)[1])
+    done = client.get(job_page, follow_redirects=False)
+    assert done.status_code == 303, done.text
+    return str(done.headers["location"].split("?")[0])
 
 
 def _pending_moves(page: str) -> list[tuple[str, str]]:
@@ -320,4 +324,4 @@ def test_a_recommendation_whose_destination_filled_up_cannot_be_accepted(app: Se
     assert f"The recommended destination {dest} cannot be accepted now" in page
     r = client.post(link + "/decide", data={"kind": "accept", "reason": "accept anyway",
                                             "csrf_token": csrf})
-    assert r.status_code == 409 and refusal.message in html.unescape(r.text)
+    assert r.status_code == 409 and str(refusal.message) in html.unescape(r.text)
