@@ -177,8 +177,10 @@ def test_api_schema_and_web_form_offer_online():
     assert RunCreate().online is False and RunCreate(online=True).online is True
     root = Path(__file__).resolve().parents[1] / "src" / "fairshare" / "web" / "templates"
     assert 'name="online"' in (root / "matching.html").read_text(encoding="utf-8")
+    from fairshare.i18n import catalogue
+
     for lang in ("en", "fr"):
-        words = yaml.safe_load((root / "locale" / f"{lang}.yaml").read_text(encoding="utf-8"))
+        words = catalogue(lang)
         assert words["run_online"] and words["run_online_help"]
 
 

@@ -63,3 +63,15 @@ AUDIT_COLUMNS = (N_("audit_col_auc_ci"), N_("audit_col_brier_ci"), N_("audit_col
                  N_("audit_col_status"), N_("audit_col_true_rate"))
 AUDIT_PLANS = (N_("audit_plan_greedy"), N_("audit_plan_optimised"), N_("audit_plan_oracle"),
                N_("audit_plan_random"), N_("audit_plan_status_quo"))
+
+# merged pages (capacity, agreements, summaries, refusals, jobs, logins): keys built at
+# run time (``"i14_refused_" + code``, ``f"job_step_{step}"``, login outcomes)
+MERGED = (N_("error_officer_capacity_scope"), N_("i14_agreements_title"), N_("i14_capacity_title"),
+          N_("i14_refused_agreement"), N_("i14_refused_consent"), N_("i14_refused_current"),
+          N_("i14_refused_excluded"), N_("i14_refused_no_capacity"), N_("i14_refused_unknown"),
+          N_("i14_role_provider"), N_("i14_role_recipient"), N_("i14_summaries_title"),
+          N_("i14_summary_title"), N_("job_step_done"), N_("job_step_explaining"),
+          N_("job_step_failed"), N_("job_step_interrupted"), N_("job_step_queued"),
+          N_("job_step_reading"), N_("job_step_scoring"), N_("job_step_solving"),
+          N_("job_step_writing"), N_("job_title"), N_("login_busy"), N_("login_failed"),
+          N_("login_throttled"))

@@ -121,4 +121,4 @@ def transfers_in_scope(ctx: Context, *, scope: str | None) -> list[dict[str, Any
     from fairshare.service.decisions import list_transfers
 
     out = [t.as_dict() for t in list_transfers(ctx)]
-    return [t for t in out if transfer_visible(scope, t["from_code"], t["to_code"])]
+    return [move for move in out if transfer_visible(scope, move["from_code"], move["to_code"])]

@@ -213,7 +213,8 @@ def explanation_page(request: Request, run_id: str, family_id: str,
 
 def refusal_text(t: Any, refusal: Any, *, code: str, size: int) -> str:
     """A service refusal (:class:`fairshare.service.destinations.Refusal`) in the page language."""
-    return str(t("i14_refused_" + refusal.code.replace("-", "_"), code=code, size=size))
+    key = "i14_refused_" + refusal.code.replace("-", "_")  # listed in fairshare.msgids
+    return str(t(key, code=code, size=size))
 
 
 def _decision_choices(request: Request, principal: PagePrincipal, run_id: str,
