@@ -24,6 +24,7 @@ from fairshare.matching.model import (
     define_crash_basis,
     define_matrix,
     define_objective,
+    pair_index,
     reduced_costs,
     row_bounds,
     whole,
@@ -82,8 +83,7 @@ def top_k(pairs: Pairs, values: FloatArray, k: int, among: IntArray,
         fams = np.repeat(np.arange(pairs.n_families), k)
         dests = idx.ravel()
         keep = np.isfinite(m[fams, dests])
-        keys = pairs.fam * nd + pairs.dest  # sorted: by family, then destination
-        return np.sort(np.searchsorted(keys, fams[keep] * nd + dests[keep])).astype(np.int64)
+        return np.sort(pair_index(pairs, fams[keep], dests[keep]))
     order = among[np.lexsort((-values[among], pairs.fam[among]))]  # by family, best first
     fam_sorted = pairs.fam[order]
     first = np.searchsorted(fam_sorted, fam_sorted, side="left")

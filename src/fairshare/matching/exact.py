@@ -23,6 +23,7 @@ from fairshare.matching.model import (
     Pairs,
     choice_of,
     chosen_of,
+    persons_of,
     plan_objective,
     relative_gap,
     shape_of,
@@ -114,7 +115,7 @@ def _exact_under_floor(pairs: Pairs, policy: Policy, opts: SolverOptions
             return None  # pragma: no cover - fast's floor is the stricter one
         if best_fast is None or fast.objective > best_fast[0].objective:
             best_fast = fast, chosen
-        placed = float(pairs.pair_sizes[chosen].sum())
+        placed = persons_of(pairs, chosen)
         short = policy.place_all and placed < float(pairs.sizes[pairs.placeable].sum()) - 0.5
         if lp_bound is None:
             lp = solve_stages(pairs, policy, whole(pairs), integer=False, floor_rhs=floor_rhs,

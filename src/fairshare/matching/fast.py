@@ -25,6 +25,7 @@ from fairshare.matching.model import (
     RowDuals,
     choice_of,
     define_objective,
+    persons_of,
     plan_objective,
     reduced_costs,
     relative_gap,
@@ -115,7 +116,7 @@ def _outcome(pairs: Pairs, policy: Policy, chosen: IntArray, bound: float, notes
     if len(chosen) > before:
         notes = [*notes, f"{len(chosen) - before:,} more families fitted into room left "
                  "after fixing."]
-    placed = float(pairs.pair_sizes[chosen].sum())
+    placed = persons_of(pairs, chosen)
     # bound_persons is the LP's, an upper bound on the persons any plan places; sizes are whole,
     # so it rounds down (after a margin far above the LP's tolerances: erring high only loses
     # the proof, erring low would claim a false one).
@@ -239,7 +240,7 @@ def _staged(pairs: Pairs, policy: Policy, notes: list[str], t0: float, wider: in
             break
         notes.append(f"{fixed[1]:,} families left to the small MIP.")
         plan = fill_unplaced(pairs, policy, fixed[0])
-        key = (float(pairs.pair_sizes[plan].sum()), plan_objective(pairs, policy, plan))
+        key = (persons_of(pairs, plan), plan_objective(pairs, policy, plan))
         if best is None or key > best[:2]:
             best = (*key, plan)
         if (not policy.place_all or lp.reduced_cost is None or best[0] >= persons_max - 1e-6
@@ -261,7 +262,7 @@ def _staged(pairs: Pairs, policy: Policy, notes: list[str], t0: float, wider: in
         chosen = mip.chosen
     else:
         chosen = best[2]
-    placed = float(pairs.pair_sizes[chosen].sum())
+    placed = persons_of(pairs, chosen)
     return _outcome(pairs, policy, chosen, lp.bound, notes,
                     {"lp_fix_mip": time.perf_counter() - t0}, lp.persons_bound, route,
                     lp.floor_rhs,

@@ -17,6 +17,7 @@ from fairshare.matching.model import (
     Pairs,
     SubProblem,
     define_objective,
+    family_pairs,
     plan_objective,
     usage,
 )
@@ -117,7 +118,7 @@ def fill_unplaced(pairs: Pairs, policy: Policy, chosen: IntArray) -> IntArray:
     room = pairs.dest_upper - used_dest
     units = pairs.units - used_house
     values = define_objective(pairs, policy, stage="value")
-    cand = np.flatnonzero(np.isin(pairs.fam, todo))
+    cand = family_pairs(pairs, todo)
     order = cand[np.lexsort((pairs.dest[cand], -values[cand], pairs.fam[cand],
                              -pairs.sizes[pairs.fam[cand]]))]
     extra: list[int] = []
