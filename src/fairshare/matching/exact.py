@@ -163,13 +163,10 @@ def _close_gap(pairs: Pairs, policy: Policy, fast: StageOutcome, opts: SolverOpt
     chosen = chosen_of(pairs, fast.choice)
     closed = close_gap(pairs, policy, chosen, fast.bound, fast.reduced_cost, fast.persons_min,
                        opts)
-    gap = relative_gap(closed.bound, closed.objective)
-    return StageOutcome(choice=choice_of(pairs, closed.chosen),
-                        status=MatchStatus.optimal if gap <= opts.mip_rel_gap
-                        else MatchStatus.feasible,
-                        objective=closed.objective, bound=closed.bound, gap=gap,
+    return StageOutcome(choice=choice_of(pairs, closed.chosen), status=closed.status,
+                        objective=closed.objective, bound=closed.bound, gap=closed.gap,
                         notes=[*fast.notes, *closed.notes],
                         timings={**fast.timings, "reduced_cost_fixing": time.perf_counter() - t},
                         most_persons=fast.most_persons,
-                        route=(*fast.route, Step.REDUCED_COST_FIXING) if closed.attempted
+                        route=(*fast.route, Step.REDUCED_COST_FIXING) if closed.rounds
                         else fast.route)

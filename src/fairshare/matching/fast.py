@@ -86,7 +86,7 @@ def staged_lp(pairs: Pairs, policy: Policy, opts: SolverOptions = DEFAULT_OPTION
                     notes.append("Not every placeable family can be placed: the plan places the "
                                  "largest possible number of persons, then maximises the "
                                  "objective among such plans.")
-                return StagedLp(chosen=second.cols, x=second.x, bound=second.bound,
+                return StagedLp(chosen=second.chosen, x=second.x, bound=second.bound,
                                 reduced_cost=second.reduced_cost, persons_bound=persons,
                                 persons_row=True, floor_rhs=None, notes=notes)
     lp = solve_stages(pairs, policy, whole(pairs), integer=False, opts=opts)

@@ -88,20 +88,20 @@ def colgen_fix_mip(pairs: Pairs, policy: Policy, sub: SubProblem, *,
 
     cg = colgen.column_generation(pairs, policy, sub, start_scores=start,
                                   per_family=2 if start is not None else None, opts=opts)
-    if cg is None:
+    if cg is None or cg.reduced_cost is None:
         return None
     free = close_calls(pairs, cg.reduced_cost, sub.cols,
                        min(opts.close_calls_max, opts.close_calls_per_dest * pairs.n_dest))
     fixed = None
     if pairs.n_dest > opts.mip_pairs_per_family:
-        fixed = fix_and_mip(pairs, policy, sub, cg.cols, cg.x, free, rc=cg.reduced_cost,
+        fixed = fix_and_mip(pairs, policy, sub, cg.chosen, cg.x, free, rc=cg.reduced_cost,
                             opts=opts)
     if fixed is None:
-        fixed = fix_and_mip(pairs, policy, sub, cg.cols, cg.x, free, opts=opts)
+        fixed = fix_and_mip(pairs, policy, sub, cg.chosen, cg.x, free, opts=opts)
     if fixed is None:
         return None
     chosen, n_free = fixed
-    notes = [f"LP by column generation: {len(cg.cols):,} of {len(sub.cols):,} pairs generated "
+    notes = [f"LP by column generation: {len(cg.chosen):,} of {len(sub.cols):,} pairs generated "
              f"in {cg.rounds} rounds; {n_free:,} families left to the small MIP."]
     return chosen, cg.bound, notes, cg.reduced_cost
 

@@ -177,7 +177,7 @@ def sample_prices(pairs: Pairs, policy: Policy, size: int,
     persons = float(pairs.sizes[pairs.placeable].sum())
     scale = float(pairs.sizes[sample][pairs.placeable[sample]].sum()) / persons
     sample_lp = column_generation(restrict(pairs, sample, scale), policy, opts=opts)
-    if sample_lp is None:
+    if sample_lp is None or sample_lp.duals is None:
         return None
     y_dest = sample_lp.duals.destinations.copy()
     y_house = np.maximum(sample_lp.duals.housing, 0.0)
