@@ -9,7 +9,7 @@ import pytest
 
 
 @pytest.mark.parametrize("module", ["problem", "policy", "solve", "scoring", "diagnose",
-                                    "model"])
+                                    "model", "solution"])
 def test_docstring_examples(module: str) -> None:
     mod = importlib.import_module(f"fairshare.matching.{module}")
     result = doctest.testmod(mod)

@@ -297,3 +297,37 @@ def test_column_generation_from_the_crash_basis_reaches_the_whole_lp_optimum(
     assert cg.bound == pytest.approx(lp.objective, rel=1e-9)
     assert float(objective[cg.chosen] @ cg.x) == pytest.approx(lp.objective, rel=1e-9)
     assert len(cg.chosen) < len(pairs.fam)  # a fraction of the pairs was generated
+
+
+def test_every_solver_step_returns_the_one_frozen_solution_type() -> None:
+    """Column generation, the staged LP/MIP, fix-and-MIP, sample prices, the restricted MIP
+    and reduced-cost fixing all return a frozen Solution; the plan's objective is carried
+    from the step that found it to the engine's result."""
+    import numpy as np
+
+    from fairshare.matching.colgen import column_generation
+    from fairshare.matching.fast import solve_fast
+    from fairshare.matching.fixing import colgen_fix_mip
+    from fairshare.matching.model import build_pairs, plan_objective, whole
+    from fairshare.matching.prices import solve_by_prices
+    from fairshare.matching.rcfix import close_gap, restricted_mip
+    from fairshare.matching.solution import Solution
+    from fairshare.matching.stages import solve_stages
+
+    pairs = build_pairs(synth_batch(300, seed=2))
+    cg = column_generation(pairs, OUTCOME)
+    assert cg is not None and cg.reduced_cost is not None and cg.duals is not None
+    steps = [cg, solve_stages(pairs, OUTCOME, whole(pairs)),
+             solve_stages(pairs, OUTCOME, whole(pairs), integer=False),
+             colgen_fix_mip(pairs, OUTCOME, whole(pairs)), solve_by_prices(pairs, OUTCOME),
+             restricted_mip(pairs, OUTCOME, np.arange(len(pairs.fam), dtype=np.int64))]
+    plan = steps[3]
+    assert plan is not None
+    steps.append(close_gap(pairs, OUTCOME, plan.chosen, cg.bound, cg.reduced_cost))
+    for step in steps:
+        assert isinstance(step, Solution)
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            step.objective = 0.0  # type: ignore[misc]
+    assert plan.objective == plan_objective(pairs, OUTCOME, plan.chosen)
+    engine = solve_fast(pairs, OUTCOME, (Step.COLUMN_GENERATION,))
+    assert engine.objective == plan.objective and engine.bound == plan.bound

@@ -17,7 +17,7 @@ def test_prices_give_a_valid_plan_within_a_certified_bound() -> None:
     pairs = build_pairs(problem)
     out = solve_by_prices(pairs, OUTCOME)
     assert out is not None
-    chosen, bound, notes = out
+    chosen, bound, notes = out.chosen, out.bound, out.notes
     assert len(np.unique(pairs.fam[chosen])) == len(chosen)
     plan = dict.fromkeys(pairs.family_ids)
     for k in chosen.tolist():
@@ -46,7 +46,7 @@ def test_prices_path_is_deterministic_under_row_shuffles() -> None:
         out = solve_by_prices(pairs, OUTCOME)
         assert out is not None
         plans.append(sorted((pairs.family_ids[int(pairs.fam[k])],
-                             pairs.dest_codes[int(pairs.dest[k])]) for k in out[0].tolist()))
+                             pairs.dest_codes[int(pairs.dest[k])]) for k in out.chosen.tolist()))
     assert plans[0] == plans[1]
 
 

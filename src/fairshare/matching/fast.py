@@ -28,7 +28,6 @@ from fairshare.matching.model import (
     persons_of,
     plan_objective,
     reduced_costs,
-    relative_gap,
     shape_of,
     whole,
 )
@@ -36,6 +35,7 @@ from fairshare.matching.options import DEFAULT_OPTIONS, SolverOptions
 from fairshare.matching.policy import Policy
 from fairshare.matching.result import MatchStatus, StageOutcome
 from fairshare.matching.route import Route, Step, fast_steps
+from fairshare.matching.solution import Solution, gap_status
 from fairshare.matching.stages import solve_stages
 
 
@@ -106,14 +106,20 @@ def staged_reduced_costs(pairs: Pairs, policy: Policy, duals: RowDuals) -> Float
                          floor_coef=define_objective(pairs, policy, stage="outcome"))
 
 
-def _outcome(pairs: Pairs, policy: Policy, chosen: IntArray, bound: float, notes: list[str],
+def _outcome(pairs: Pairs, policy: Policy, found: Solution, notes: list[str],
              timings: dict[str, float], bound_persons: float, route: Route,
-             floor_rhs: float | None = None, reduced_cost: FloatArray | None = None,
-             persons_min: float | None = None,
+             floor_rhs: float | None = None,
              opts: SolverOptions = DEFAULT_OPTIONS) -> StageOutcome:
+    """The engine's result from a plan step's solution ``found`` (its plan, objective, bound,
+    reduced costs and persons row): the plan completed by :func:`fill_unplaced`, the bound
+    kept valid, the objective carried unless families were added."""
+    chosen, bound, reduced_cost = found.chosen, found.bound, found.reduced_cost
+    persons_min, objective = found.persons_min, found.objective
+    notes = [*notes, *found.notes]
     before = len(chosen)
     chosen = fill_unplaced(pairs, policy, chosen)
     if len(chosen) > before:
+        objective = plan_objective(pairs, policy, chosen)
         notes = [*notes, f"{len(chosen) - before:,} more families fitted into room left "
                  "after fixing."]
     placed = persons_of(pairs, chosen)
@@ -142,9 +148,7 @@ def _outcome(pairs: Pairs, policy: Policy, chosen: IntArray, bound: float, notes
     if most_persons and placed < float(pairs.sizes[pairs.placeable].sum()) - 1e-6:
         notes = [*notes, f"{placed:,.0f} persons is the most any plan can place (the LP's "
                  f"{bound_persons:,.2f}, rounded down)."]
-    objective = plan_objective(pairs, policy, chosen)
-    gap = relative_gap(bound, objective)
-    status = MatchStatus.optimal if gap <= opts.mip_rel_gap else MatchStatus.feasible
+    gap, status = gap_status(bound, objective, opts.mip_rel_gap)
     return StageOutcome(choice=choice_of(pairs, chosen), status=status, objective=objective,
                         bound=bound, gap=gap, notes=notes, timings=timings,
                         reduced_cost=reduced_cost, persons_min=persons_min,
@@ -172,8 +176,7 @@ def solve_fast(pairs: Pairs, policy: Policy, steps: Route | None = None, *, wide
 
             priced = solve_by_prices(pairs, policy, opts)
             if priced is not None:
-                chosen, bound, more = priced
-                return _outcome(pairs, policy, chosen, bound, more,
+                return _outcome(pairs, policy, priced, [],
                                 {"prices_and_resolve": time.perf_counter() - t0}, all_persons,
                                 (Step.PRICES,), opts=opts)
             notes.append("Sample prices could not give a plan placing every family; using "
@@ -184,11 +187,10 @@ def solve_fast(pairs: Pairs, policy: Policy, steps: Route | None = None, *, wide
             start = _priced_start(pairs, policy, opts) if priced_start else None
             done = colgen_fix_mip(pairs, policy, whole(pairs), start=start, opts=opts)
             if done is not None:
-                chosen, bound, more, rc = done
                 taken = ((Step.PRICED_START,) if priced_start else ()) + (step,)
-                return _outcome(pairs, policy, chosen, bound, notes + more,
+                return _outcome(pairs, policy, done, notes,
                                 {"colgen_fix_mip": time.perf_counter() - t0}, all_persons,
-                                taken, reduced_cost=rc, opts=opts)
+                                taken, opts=opts)
             notes.append("Column generation could not place every family; solving the staged "
                          "LP instead.")
         elif step is Step.STAGED_LP:
@@ -259,12 +261,13 @@ def _staged(pairs: Pairs, policy: Policy, notes: list[str], t0: float, wider: in
             return StageOutcome(choice=[-1] * pairs.n_families, status=MatchStatus.infeasible,
                                 objective=float("nan"), bound=None, gap=None, notes=notes,
                                 route=route)
-        chosen = mip.chosen
+        chosen, objective = mip.chosen, plan_objective(pairs, policy, mip.chosen)
     else:
-        chosen = best[2]
+        chosen, objective = best[2], best[1]
     placed = persons_of(pairs, chosen)
-    return _outcome(pairs, policy, chosen, lp.bound, notes,
-                    {"lp_fix_mip": time.perf_counter() - t0}, lp.persons_bound, route,
-                    lp.floor_rhs,
-                    reduced_cost=lp.reduced_cost if policy.outcome_floor is None else None,
-                    persons_min=placed if lp.persons_row else None, opts=opts)
+    found = Solution(status=MatchStatus.feasible, chosen=chosen, x=np.ones(len(chosen)),
+                     objective=objective, bound=lp.bound,
+                     reduced_cost=lp.reduced_cost if policy.outcome_floor is None else None,
+                     persons_min=placed if lp.persons_row else None)
+    return _outcome(pairs, policy, found, notes, {"lp_fix_mip": time.perf_counter() - t0},
+                    lp.persons_bound, route, lp.floor_rhs, opts=opts)

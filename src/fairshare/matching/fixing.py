@@ -24,6 +24,7 @@ from fairshare.matching.model import (
 from fairshare.matching.options import DEFAULT_OPTIONS, SolverOptions
 from fairshare.matching.policy import Policy
 from fairshare.matching.result import MatchStatus
+from fairshare.matching.solution import Solution
 from fairshare.matching.stages import solve_stages
 
 
@@ -76,9 +77,9 @@ def fix_and_mip(pairs: Pairs, policy: Policy, sub: SubProblem, x_cols: IntArray,
 
 def colgen_fix_mip(pairs: Pairs, policy: Policy, sub: SubProblem, *,
                    start: FloatArray | None = None, opts: SolverOptions = DEFAULT_OPTIONS
-                   ) -> tuple[IntArray, float, list[str], FloatArray] | None:
-    """Column-generation LP over ``sub``, then fix and MIP: chosen pairs, LP bound, notes and
-    the reduced costs at the LP duals.
+                   ) -> Solution | None:
+    """Column-generation LP over ``sub``, then fix and MIP: the plan's pairs, its objective,
+    the LP bound, notes and the reduced costs at the LP duals.
 
     ``start`` (per pair) starts the LP from each family's two best pairs by it, e.g. values
     less a sample LP's prices (fewer, cheaper rounds on large batches); the LP optimum is the
@@ -103,7 +104,9 @@ def colgen_fix_mip(pairs: Pairs, policy: Policy, sub: SubProblem, *,
     chosen, n_free = fixed
     notes = [f"LP by column generation: {len(cg.chosen):,} of {len(sub.cols):,} pairs generated "
              f"in {cg.rounds} rounds; {n_free:,} families left to the small MIP."]
-    return chosen, cg.bound, notes, cg.reduced_cost
+    return Solution(status=MatchStatus.feasible, chosen=chosen, x=np.ones(len(chosen)),
+                    objective=plan_objective(pairs, policy, chosen), bound=cg.bound,
+                    reduced_cost=cg.reduced_cost, notes=notes, rounds=cg.rounds)
 
 
 def fill_unplaced(pairs: Pairs, policy: Policy, chosen: IntArray) -> IntArray:

@@ -33,6 +33,8 @@ from fairshare.matching.model import (
 from fairshare.matching.options import DEFAULT_OPTIONS, SolverOptions
 from fairshare.matching.policy import Policy
 from fairshare.matching.problem import band_bounds
+from fairshare.matching.result import MatchStatus
+from fairshare.matching.solution import Solution
 
 
 def restrict(pairs: Pairs, families: IntArray, scale: float = 1.0) -> Pairs:
@@ -195,8 +197,9 @@ def price_adjusted(pairs: Pairs, values: FloatArray, y_dest: FloatArray, y_house
 
 
 def solve_by_prices(pairs: Pairs, policy: Policy, opts: SolverOptions = DEFAULT_OPTIONS
-                    ) -> tuple[IntArray, float, list[str]] | None:
-    """Chosen pairs, the Lagrangian bound and notes; None when no plan places every family."""
+                    ) -> Solution | None:
+    """The plan (its pairs and objective), the Lagrangian bound and notes; None when no plan
+    places every family."""
     from fairshare.matching.fixing import colgen_fix_mip
 
     n = pairs.n_families
@@ -264,15 +267,15 @@ def solve_by_prices(pairs: Pairs, policy: Policy, opts: SolverOptions = DEFAULT_
             cols=np.arange(len(small.fam), dtype=np.int64), used_dest=used_dest,
             used_house=used_house), opts=opts)
         if done is not None:
-            chosen = family_pairs(pairs, freed)[done[0]]
-            more = done[2]
+            chosen = family_pairs(pairs, freed)[done.chosen]
             notes.append(f"{int(free.sum()):,} families re-solved exactly with the others "
-                         "fixed at their priced choice. " + more[0])
+                         "fixed at their priced choice. " + done.notes[0])
             plan = np.concatenate([fixed, chosen])
-            refined, _, _ = refine_bound(dense, y_dest, y_house, dense.value_of(plan),
-                                         must, steps)
+            objective = dense.value_of(plan)
+            refined, _, _ = refine_bound(dense, y_dest, y_house, objective, must, steps)
             if refined < bound:
                 notes.append("Bound tightened by subgradient steps on the same prices.")
-            return plan, min(bound, refined), notes
+            return Solution(status=MatchStatus.feasible, chosen=plan, x=np.ones(len(plan)),
+                            objective=objective, bound=min(bound, refined), notes=notes)
         fraction *= 2
     return None

@@ -33,13 +33,12 @@ from fairshare.matching.model import (
     define_matrix,
     define_objective,
     plan_objective,
-    relative_gap,
     row_bounds,
 )
 from fairshare.matching.options import DEFAULT_OPTIONS, SolverOptions
 from fairshare.matching.policy import Policy
 from fairshare.matching.result import MatchStatus
-from fairshare.matching.solution import Solution
+from fairshare.matching.solution import Solution, gap_status
 
 # The work limit SolverOptions.rcfix_max_pairs (75,000): a restricted MIP of more pairs is not
 # attempted. Measured: 20,000 pairs (10k families) about 1.8 s, 62,000 (30k families) 8.8 s,
@@ -121,8 +120,7 @@ def close_gap(pairs: Pairs, policy: Policy, chosen: IntArray, bound: float,
         if proven - objective <= opts.rcfix_proven_gap * abs(proven):
             break
         g = bound - objective
-    gap = relative_gap(proven, objective)
-    return Solution(status=MatchStatus.optimal if gap <= opts.mip_rel_gap else
-                    MatchStatus.feasible, chosen=chosen, x=np.ones(len(chosen)),
+    gap, status = gap_status(proven, objective, opts.mip_rel_gap)
+    return Solution(status=status, chosen=chosen, x=np.ones(len(chosen)),
                     objective=objective, bound=proven, gap=gap, notes=notes, rounds=rounds,
                     persons_min=persons_min)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from fairshare.matching.model import FloatArray, IntArray, RowDuals
+from fairshare.matching.model import FloatArray, IntArray, RowDuals, relative_gap
 from fairshare.matching.result import MatchStatus
 
 
@@ -47,3 +47,14 @@ class Solution:
     floor_rhs: float | None = None
     persons_min: float | None = None
     rounds: int = 0
+
+
+def gap_status(bound: float, objective: float, tolerance: float) -> tuple[float, MatchStatus]:
+    """The relative gap ``bound`` proves for a plan of value ``objective``, and its status:
+    optimal within ``tolerance`` (the MIP gap), else feasible.
+
+    >>> gap_status(100.0, 99.5, 1e-4), gap_status(100.0, 100.0, 1e-4)[1].value
+    ((0.005, <MatchStatus.feasible: 'feasible'>), 'optimal')
+    """
+    gap = relative_gap(bound, objective)
+    return gap, MatchStatus.optimal if gap <= tolerance else MatchStatus.feasible
