@@ -26,7 +26,7 @@ from fairshare.matching import load_policy, solve
 from fairshare.matching.baselines import greedy
 from fairshare.matching.exact import exact_by_lp
 from fairshare.matching.fast import solve_fast
-from fairshare.matching.model import Pairs, build_pairs, define_objective, whole
+from fairshare.matching.model import Pairs, build_pairs, define_objective, persons_of, whole
 from fairshare.matching.problem import Destination, Problem, ScoreTable
 from fairshare.matching.stages import solve_stages
 from fairshare.matching.synth import synth_batch
@@ -276,7 +276,7 @@ def bench_short(families: int = 3_000, seeds: tuple[int, ...] = (0, 1, 2, 3),
         bb = solve_stages(pairs, OUTCOME, whole(pairs))
         t_bb = time.perf_counter() - t
         _line(f"seed {seed}: short {families}", placeable=int(pairs.sizes[pairs.placeable].sum()),
-              bb_persons=int(pairs.pair_sizes[bb.chosen].sum()), bb_s=t_bb,
+              bb_persons=int(persons_of(pairs, bb.chosen)), bb_s=t_bb,
               bb_objective=bb.objective, default_persons=_persons(pairs, fast.choice),
               default_s=t_fast, default_objective=fast.objective,
               exact_persons=_persons(pairs, by_lp.choice) if by_lp else "branch and bound",
