@@ -11,9 +11,9 @@ bound, hence the gap.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -39,24 +39,11 @@ from fairshare.matching.solution import Solution, gap_status
 from fairshare.matching.stages import solve_stages
 
 
-@dataclass
-class StagedLp:
-    """The LP relaxation in lexicographic stages: its columns and values, bound, reduced costs
-    at its duals, and an upper bound on the persons any plan places."""
-
-    chosen: IntArray
-    x: FloatArray
-    bound: float
-    reduced_cost: FloatArray | None
-    persons_bound: float
-    persons_row: bool  # the LP has a persons row (not every family fits)
-    floor_rhs: float | None
-    notes: list[str]
-
-
 def staged_lp(pairs: Pairs, policy: Policy, opts: SolverOptions = DEFAULT_OPTIONS
-              ) -> StagedLp | None:
-    """The staged LP, or None when no plan meets the hard constraints.
+              ) -> Solution | None:
+    """The staged LP (its columns and values, bound, reduced costs at its duals, persons row
+    and ``persons_bound``, an upper bound on the persons any plan places), or None when no
+    plan meets the hard constraints.
 
     When every family must be placed but cannot be, two stages, both by column generation on
     a fraction of the pairs: the most persons, then the best value with that many persons
@@ -86,17 +73,15 @@ def staged_lp(pairs: Pairs, policy: Policy, opts: SolverOptions = DEFAULT_OPTION
                     notes.append("Not every placeable family can be placed: the plan places the "
                                  "largest possible number of persons, then maximises the "
                                  "objective among such plans.")
-                return StagedLp(chosen=second.chosen, x=second.x, bound=second.bound,
-                                reduced_cost=second.reduced_cost, persons_bound=persons,
-                                persons_row=True, floor_rhs=None, notes=notes)
+                return dataclasses.replace(second, persons_min=persons - opts.tol,
+                                           persons_bound=persons, notes=notes)
     lp = solve_stages(pairs, policy, whole(pairs), integer=False, opts=opts)
     if lp.status is MatchStatus.infeasible:
         return None
-    return StagedLp(
-        chosen=lp.chosen, x=lp.x, bound=lp.objective,
+    return dataclasses.replace(
+        lp, bound=lp.objective,
         reduced_cost=None if lp.duals is None else staged_reduced_costs(pairs, policy, lp.duals),
-        persons_bound=float((pairs.pair_sizes[lp.chosen] * lp.x).sum()),
-        persons_row=lp.persons_min is not None, floor_rhs=lp.floor_rhs, notes=lp.notes)
+        persons_bound=float((pairs.pair_sizes[lp.chosen] * lp.x).sum()))
 
 
 def staged_reduced_costs(pairs: Pairs, policy: Policy, duals: RowDuals) -> FloatArray:
@@ -230,6 +215,7 @@ def _staged(pairs: Pairs, policy: Policy, notes: list[str], t0: float, wider: in
     if policy.outcome_floor is not None:
         k *= opts.floor_close_calls_factor
     k *= wider
+    assert lp.persons_bound is not None  # nosec B101 # staged_lp sets it
     persons_max = math.floor(lp.persons_bound + 1e-4)
     best: tuple[float, float, IntArray] | None = None
     for attempt in range(opts.persons_retries + 1):
@@ -268,6 +254,6 @@ def _staged(pairs: Pairs, policy: Policy, notes: list[str], t0: float, wider: in
     found = Solution(status=MatchStatus.feasible, chosen=chosen, x=np.ones(len(chosen)),
                      objective=objective, bound=lp.bound,
                      reduced_cost=lp.reduced_cost if policy.outcome_floor is None else None,
-                     persons_min=placed if lp.persons_row else None)
+                     persons_min=placed if lp.persons_min is not None else None)
     return _outcome(pairs, policy, found, notes, {"lp_fix_mip": time.perf_counter() - t0},
                     lp.persons_bound, route, lp.floor_rhs, opts=opts)

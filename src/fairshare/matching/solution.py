@@ -31,6 +31,7 @@ class Solution:
         notes: what happened, for people.
         floor_rhs: the outcome floor row's right-hand side, when the model has one.
         persons_min: the persons row's right-hand side, when the model has one.
+        persons_bound: an upper bound on the persons any plan places (a staged LP's).
         rounds: column-generation rounds, or the MIP rounds of reduced-cost fixing (0 when
             the work limit stopped it before any).
     """
@@ -46,6 +47,7 @@ class Solution:
     notes: list[str] = field(default_factory=list)
     floor_rhs: float | None = None
     persons_min: float | None = None
+    persons_bound: float | None = None
     rounds: int = 0
 
 
