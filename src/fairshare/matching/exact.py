@@ -77,9 +77,9 @@ def exact_by_lp(pairs: Pairs, policy: Policy, steps: Route | None = None,
         closed = _close_gap(pairs, policy, fast, opts)
         return closed if closed.status is MatchStatus.optimal else None
     if fast.status is MatchStatus.optimal and most_persons:
-        fast.notes.append(f"Proven optimal within the MIP tolerance ({opts.mip_rel_gap:g}) by "
-                          "the LP bound, without branch and bound.")
-        return fast
+        return dataclasses.replace(fast, notes=[
+            *fast.notes, f"Proven optimal within the MIP tolerance ({opts.mip_rel_gap:g}) by "
+            "the LP bound, without branch and bound."])
     return None
 
 
@@ -157,8 +157,8 @@ def _close_gap(pairs: Pairs, policy: Policy, fast: StageOutcome, opts: SolverOpt
     # Narrows types for mypy: both are set on every path that reaches this line.
     assert fast.reduced_cost is not None and fast.bound is not None  # nosec B101
     if (fast.gap or 0.0) <= opts.rcfix_rel_gap:
-        fast.notes.append("The LP-based plan meets the LP bound: optimal.")
-        return fast
+        return dataclasses.replace(
+            fast, notes=[*fast.notes, "The LP-based plan meets the LP bound: optimal."])
     t = time.perf_counter()
     chosen = chosen_of(pairs, fast.choice)
     closed = close_gap(pairs, policy, chosen, fast.bound, fast.reduced_cost, fast.persons_min,
