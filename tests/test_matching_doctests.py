@@ -8,7 +8,8 @@ import importlib
 import pytest
 
 
-@pytest.mark.parametrize("module", ["problem", "policy", "solve", "scoring", "diagnose"])
+@pytest.mark.parametrize("module", ["problem", "policy", "solve", "scoring", "diagnose",
+                                    "model", "solution"])
 def test_docstring_examples(module: str) -> None:
     mod = importlib.import_module(f"fairshare.matching.{module}")
     result = doctest.testmod(mod)

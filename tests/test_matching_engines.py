@@ -132,8 +132,8 @@ def test_exact_on_large_batches_is_optimal_by_reduced_cost_fixing(batch, exact) 
     pairs = build_pairs(batch.sorted())
     full = restricted_mip(pairs, OUTCOME, np.arange(len(pairs.fam), dtype=np.int64))
     assert full is not None
-    assert r.objective == pytest.approx(full[1], rel=1e-9)
-    assert r.bound is not None and r.bound >= full[1] - 1e-6
+    assert r.objective == pytest.approx(full.objective, rel=1e-9)
+    assert r.bound is not None and r.bound >= full.objective - 1e-6
     assert r.gap is not None and r.gap <= 1e-6  # rcfix.PROVEN_GAP
 
 
@@ -209,7 +209,7 @@ def test_reduced_cost_fixing_respects_its_work_limit(batch, exact) -> None:
     assert lp.reduced_cost is not None and lp.bound is not None
     chosen = np.flatnonzero(np.asarray(lp.choice)[pairs.fam] == pairs.dest)
     closed = rcfix.close_gap(pairs, OUTCOME, chosen, lp.bound, lp.reduced_cost, opts=options)
-    assert not closed.attempted
+    assert closed.rounds == 0
     assert closed.notes[0].startswith("Reduced-cost fixing not attempted")
     assert closed.objective == pytest.approx(lp.objective, rel=1e-12)
     assert closed.bound == lp.bound
@@ -295,5 +295,39 @@ def test_column_generation_from_the_crash_basis_reaches_the_whole_lp_optimum(
                            start_scores=define_objective(pairs, policy, stage="value"))
     assert lp.status == "optimal" and cg is not None
     assert cg.bound == pytest.approx(lp.objective, rel=1e-9)
-    assert float(objective[cg.cols] @ cg.x) == pytest.approx(lp.objective, rel=1e-9)
-    assert len(cg.cols) < len(pairs.fam)  # a fraction of the pairs was generated
+    assert float(objective[cg.chosen] @ cg.x) == pytest.approx(lp.objective, rel=1e-9)
+    assert len(cg.chosen) < len(pairs.fam)  # a fraction of the pairs was generated
+
+
+def test_every_solver_step_returns_the_one_frozen_solution_type() -> None:
+    """Column generation, the staged LP/MIP, fix-and-MIP, sample prices, the restricted MIP
+    and reduced-cost fixing all return a frozen Solution; the plan's objective is carried
+    from the step that found it to the engine's result."""
+    import numpy as np
+
+    from fairshare.matching.colgen import column_generation
+    from fairshare.matching.fast import solve_fast
+    from fairshare.matching.fixing import colgen_fix_mip
+    from fairshare.matching.model import build_pairs, plan_objective, whole
+    from fairshare.matching.prices import solve_by_prices
+    from fairshare.matching.rcfix import close_gap, restricted_mip
+    from fairshare.matching.solution import Solution
+    from fairshare.matching.stages import solve_stages
+
+    pairs = build_pairs(synth_batch(300, seed=2))
+    cg = column_generation(pairs, OUTCOME)
+    assert cg is not None and cg.reduced_cost is not None and cg.duals is not None
+    steps = [cg, solve_stages(pairs, OUTCOME, whole(pairs)),
+             solve_stages(pairs, OUTCOME, whole(pairs), integer=False),
+             colgen_fix_mip(pairs, OUTCOME, whole(pairs)), solve_by_prices(pairs, OUTCOME),
+             restricted_mip(pairs, OUTCOME, np.arange(len(pairs.fam), dtype=np.int64))]
+    plan = steps[3]
+    assert plan is not None
+    steps.append(close_gap(pairs, OUTCOME, plan.chosen, cg.bound, cg.reduced_cost))
+    for step in steps:
+        assert isinstance(step, Solution)
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            step.objective = 0.0  # type: ignore[misc]
+    assert plan.objective == plan_objective(pairs, OUTCOME, plan.chosen)
+    engine = solve_fast(pairs, OUTCOME, (Step.COLUMN_GENERATION,))
+    assert engine.objective == plan.objective and engine.bound == plan.bound

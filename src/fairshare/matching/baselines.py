@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from fairshare.matching.model import Pairs
+from fairshare.matching.model import Pairs, pair_index
 from fairshare.matching.problem import Problem
 
 
@@ -82,14 +82,12 @@ def deferred_acceptance(problem: Problem, pairs: Pairs) -> list[int]:
     index = {c: j for j, c in enumerate(pairs.dest_codes)}
     rank = np.full(n_pairs, len(pairs.dest_codes), dtype=np.int64)
     prefs = {f.id: f.preferences for f in problem.families}
-    keys = pairs.fam * max(pairs.n_dest, 1) + pairs.dest  # sorted: pairs by family, destination
-    for i, fid in enumerate(pairs.family_ids):
-        for r, code in enumerate(prefs.get(fid, ())):
-            j = index.get(code)
-            if j is not None:
-                k = int(np.searchsorted(keys, i * pairs.n_dest + j))
-                if k < n_pairs and keys[k] == i * pairs.n_dest + j:
-                    rank[k] = r
+    at = [(i, index[code], r) for i, fid in enumerate(pairs.family_ids)
+          for r, code in enumerate(prefs.get(fid, ())) if code in index]
+    if at:
+        where = np.asarray(at, dtype=np.int64)
+        pos = pair_index(pairs, where[:, 0], where[:, 1])
+        rank[pos[pos >= 0]] = where[pos >= 0, 2]
     # Each family's proposals in order (rank, best score, destination), as one flat list.
     proposal_order = np.lexsort((pairs.dest, -pairs.score, rank, pairs.fam)).tolist()
     starts = np.searchsorted(pairs.fam, np.arange(pairs.n_families + 1)).tolist()

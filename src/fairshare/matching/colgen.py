@@ -9,8 +9,6 @@ LP has no plan placing every family and the caller falls back to the staged full
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from fairshare.matching.highs import new_highs, pass_and_solve, read_outcome
@@ -24,24 +22,15 @@ from fairshare.matching.model import (
     define_crash_basis,
     define_matrix,
     define_objective,
+    pair_index,
     reduced_costs,
     row_bounds,
     whole,
 )
 from fairshare.matching.options import DEFAULT_OPTIONS, SolverOptions
 from fairshare.matching.policy import Policy
-
-
-@dataclass
-class ColgenOutcome:
-    """LP optimum over the generated columns, its bound and the duals."""
-
-    cols: IntArray
-    x: FloatArray
-    bound: float
-    reduced_cost: FloatArray  # per pair (all pairs), at the final duals
-    rounds: int
-    duals: RowDuals
+from fairshare.matching.result import MatchStatus
+from fairshare.matching.solution import Solution
 
 
 def _dense(pairs: Pairs, values: FloatArray, among: IntArray) -> FloatArray:
@@ -82,8 +71,7 @@ def top_k(pairs: Pairs, values: FloatArray, k: int, among: IntArray,
         fams = np.repeat(np.arange(pairs.n_families), k)
         dests = idx.ravel()
         keep = np.isfinite(m[fams, dests])
-        keys = pairs.fam * nd + pairs.dest  # sorted: by family, then destination
-        return np.sort(np.searchsorted(keys, fams[keep] * nd + dests[keep])).astype(np.int64)
+        return np.sort(pair_index(pairs, fams[keep], dests[keep]))
     order = among[np.lexsort((-values[among], pairs.fam[among]))]  # by family, best first
     fam_sorted = pairs.fam[order]
     first = np.searchsorted(fam_sorted, fam_sorted, side="left")
@@ -95,8 +83,10 @@ def column_generation(pairs: Pairs, policy: Policy, sub: SubProblem | None = Non
                       start_scores: FloatArray | None = None, per_family: int | None = None, *,
                       stage: str = "value", must_place: bool | None = None,
                       persons_min: float | None = None,
-                      opts: SolverOptions = DEFAULT_OPTIONS) -> ColgenOutcome | None:
-    """The LP optimum by column generation over ``sub`` (default: everything), or None when
+                      opts: SolverOptions = DEFAULT_OPTIONS) -> Solution | None:
+    """The LP optimum by column generation over ``sub`` (default: everything): its columns
+    (``chosen``), their values, the LP objective, the dual bound, the row duals and the
+    reduced costs of every pair at them; or None when
     it has no solution (it cannot place every family of ``sub``, or meet the floors or
     ``persons_min``).
 
@@ -171,8 +161,8 @@ def column_generation(pairs: Pairs, policy: Policy, sub: SubProblem | None = Non
     # Dual bound at the final row duals (bound duals w_k = max(0, rc_k) for x_k <= 1): the LP
     # objective plus the positive reduced costs of pairs left out; exact once none is left.
     bound = out.objective + float(np.maximum(rc[~in_model & candidate], 0.0).sum())
-    return ColgenOutcome(cols=cols, x=x, bound=bound, reduced_cost=rc, rounds=rounds,
-                         duals=duals)
+    return Solution(status=MatchStatus.optimal, chosen=cols, x=x, objective=out.objective,
+                    bound=bound, duals=duals, reduced_cost=rc, rounds=rounds)
 
 
 INF_UP = float("inf")

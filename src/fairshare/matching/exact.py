@@ -23,6 +23,7 @@ from fairshare.matching.model import (
     Pairs,
     choice_of,
     chosen_of,
+    persons_of,
     plan_objective,
     relative_gap,
     shape_of,
@@ -76,9 +77,9 @@ def exact_by_lp(pairs: Pairs, policy: Policy, steps: Route | None = None,
         closed = _close_gap(pairs, policy, fast, opts)
         return closed if closed.status is MatchStatus.optimal else None
     if fast.status is MatchStatus.optimal and most_persons:
-        fast.notes.append(f"Proven optimal within the MIP tolerance ({opts.mip_rel_gap:g}) by "
-                          "the LP bound, without branch and bound.")
-        return fast
+        return dataclasses.replace(fast, notes=[
+            *fast.notes, f"Proven optimal within the MIP tolerance ({opts.mip_rel_gap:g}) by "
+            "the LP bound, without branch and bound."])
     return None
 
 
@@ -114,7 +115,7 @@ def _exact_under_floor(pairs: Pairs, policy: Policy, opts: SolverOptions
             return None  # pragma: no cover - fast's floor is the stricter one
         if best_fast is None or fast.objective > best_fast[0].objective:
             best_fast = fast, chosen
-        placed = float(pairs.pair_sizes[chosen].sum())
+        placed = persons_of(pairs, chosen)
         short = policy.place_all and placed < float(pairs.sizes[pairs.placeable].sum()) - 0.5
         if lp_bound is None:
             lp = solve_stages(pairs, policy, whole(pairs), integer=False, floor_rhs=floor_rhs,
@@ -156,19 +157,16 @@ def _close_gap(pairs: Pairs, policy: Policy, fast: StageOutcome, opts: SolverOpt
     # Narrows types for mypy: both are set on every path that reaches this line.
     assert fast.reduced_cost is not None and fast.bound is not None  # nosec B101
     if (fast.gap or 0.0) <= opts.rcfix_rel_gap:
-        fast.notes.append("The LP-based plan meets the LP bound: optimal.")
-        return fast
+        return dataclasses.replace(
+            fast, notes=[*fast.notes, "The LP-based plan meets the LP bound: optimal."])
     t = time.perf_counter()
     chosen = chosen_of(pairs, fast.choice)
     closed = close_gap(pairs, policy, chosen, fast.bound, fast.reduced_cost, fast.persons_min,
                        opts)
-    gap = relative_gap(closed.bound, closed.objective)
-    return StageOutcome(choice=choice_of(pairs, closed.chosen),
-                        status=MatchStatus.optimal if gap <= opts.mip_rel_gap
-                        else MatchStatus.feasible,
-                        objective=closed.objective, bound=closed.bound, gap=gap,
+    return StageOutcome(choice=choice_of(pairs, closed.chosen), status=closed.status,
+                        objective=closed.objective, bound=closed.bound, gap=closed.gap,
                         notes=[*fast.notes, *closed.notes],
                         timings={**fast.timings, "reduced_cost_fixing": time.perf_counter() - t},
                         most_persons=fast.most_persons,
-                        route=(*fast.route, Step.REDUCED_COST_FIXING) if closed.attempted
+                        route=(*fast.route, Step.REDUCED_COST_FIXING) if closed.rounds
                         else fast.route)

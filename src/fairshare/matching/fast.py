@@ -11,9 +11,9 @@ bound, hence the gap.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -25,9 +25,9 @@ from fairshare.matching.model import (
     RowDuals,
     choice_of,
     define_objective,
+    persons_of,
     plan_objective,
     reduced_costs,
-    relative_gap,
     shape_of,
     whole,
 )
@@ -35,27 +35,15 @@ from fairshare.matching.options import DEFAULT_OPTIONS, SolverOptions
 from fairshare.matching.policy import Policy
 from fairshare.matching.result import MatchStatus, StageOutcome
 from fairshare.matching.route import Route, Step, fast_steps
+from fairshare.matching.solution import Solution, gap_status
 from fairshare.matching.stages import solve_stages
 
 
-@dataclass
-class StagedLp:
-    """The LP relaxation in lexicographic stages: its columns and values, bound, reduced costs
-    at its duals, and an upper bound on the persons any plan places."""
-
-    chosen: IntArray
-    x: FloatArray
-    bound: float
-    reduced_cost: FloatArray | None
-    persons_bound: float
-    persons_row: bool  # the LP has a persons row (not every family fits)
-    floor_rhs: float | None
-    notes: list[str]
-
-
 def staged_lp(pairs: Pairs, policy: Policy, opts: SolverOptions = DEFAULT_OPTIONS
-              ) -> StagedLp | None:
-    """The staged LP, or None when no plan meets the hard constraints.
+              ) -> Solution | None:
+    """The staged LP (its columns and values, bound, reduced costs at its duals, persons row
+    and ``persons_bound``, an upper bound on the persons any plan places), or None when no
+    plan meets the hard constraints.
 
     When every family must be placed but cannot be, two stages, both by column generation on
     a fraction of the pairs: the most persons, then the best value with that many persons
@@ -85,17 +73,15 @@ def staged_lp(pairs: Pairs, policy: Policy, opts: SolverOptions = DEFAULT_OPTION
                     notes.append("Not every placeable family can be placed: the plan places the "
                                  "largest possible number of persons, then maximises the "
                                  "objective among such plans.")
-                return StagedLp(chosen=second.cols, x=second.x, bound=second.bound,
-                                reduced_cost=second.reduced_cost, persons_bound=persons,
-                                persons_row=True, floor_rhs=None, notes=notes)
+                return dataclasses.replace(second, persons_min=persons - opts.tol,
+                                           persons_bound=persons, notes=notes)
     lp = solve_stages(pairs, policy, whole(pairs), integer=False, opts=opts)
     if lp.status is MatchStatus.infeasible:
         return None
-    return StagedLp(
-        chosen=lp.chosen, x=lp.x, bound=lp.objective,
+    return dataclasses.replace(
+        lp, bound=lp.objective,
         reduced_cost=None if lp.duals is None else staged_reduced_costs(pairs, policy, lp.duals),
-        persons_bound=float((pairs.pair_sizes[lp.chosen] * lp.x).sum()),
-        persons_row=lp.persons_min is not None, floor_rhs=lp.floor_rhs, notes=lp.notes)
+        persons_bound=float((pairs.pair_sizes[lp.chosen] * lp.x).sum()))
 
 
 def staged_reduced_costs(pairs: Pairs, policy: Policy, duals: RowDuals) -> FloatArray:
@@ -105,17 +91,23 @@ def staged_reduced_costs(pairs: Pairs, policy: Policy, duals: RowDuals) -> Float
                          floor_coef=define_objective(pairs, policy, stage="outcome"))
 
 
-def _outcome(pairs: Pairs, policy: Policy, chosen: IntArray, bound: float, notes: list[str],
+def _outcome(pairs: Pairs, policy: Policy, found: Solution, notes: list[str],
              timings: dict[str, float], bound_persons: float, route: Route,
-             floor_rhs: float | None = None, reduced_cost: FloatArray | None = None,
-             persons_min: float | None = None,
+             floor_rhs: float | None = None,
              opts: SolverOptions = DEFAULT_OPTIONS) -> StageOutcome:
+    """The engine's result from a plan step's solution ``found`` (its plan, objective, bound,
+    reduced costs and persons row): the plan completed by :func:`fill_unplaced`, the bound
+    kept valid, the objective carried unless families were added."""
+    chosen, bound, reduced_cost = found.chosen, found.bound, found.reduced_cost
+    persons_min, objective = found.persons_min, found.objective
+    notes = [*notes, *found.notes]
     before = len(chosen)
     chosen = fill_unplaced(pairs, policy, chosen)
     if len(chosen) > before:
+        objective = plan_objective(pairs, policy, chosen)
         notes = [*notes, f"{len(chosen) - before:,} more families fitted into room left "
                  "after fixing."]
-    placed = float(pairs.pair_sizes[chosen].sum())
+    placed = persons_of(pairs, chosen)
     # bound_persons is the LP's, an upper bound on the persons any plan places; sizes are whole,
     # so it rounds down (after a margin far above the LP's tolerances: erring high only loses
     # the proof, erring low would claim a false one).
@@ -141,9 +133,7 @@ def _outcome(pairs: Pairs, policy: Policy, chosen: IntArray, bound: float, notes
     if most_persons and placed < float(pairs.sizes[pairs.placeable].sum()) - 1e-6:
         notes = [*notes, f"{placed:,.0f} persons is the most any plan can place (the LP's "
                  f"{bound_persons:,.2f}, rounded down)."]
-    objective = plan_objective(pairs, policy, chosen)
-    gap = relative_gap(bound, objective)
-    status = MatchStatus.optimal if gap <= opts.mip_rel_gap else MatchStatus.feasible
+    gap, status = gap_status(bound, objective, opts.mip_rel_gap)
     return StageOutcome(choice=choice_of(pairs, chosen), status=status, objective=objective,
                         bound=bound, gap=gap, notes=notes, timings=timings,
                         reduced_cost=reduced_cost, persons_min=persons_min,
@@ -171,8 +161,7 @@ def solve_fast(pairs: Pairs, policy: Policy, steps: Route | None = None, *, wide
 
             priced = solve_by_prices(pairs, policy, opts)
             if priced is not None:
-                chosen, bound, more = priced
-                return _outcome(pairs, policy, chosen, bound, more,
+                return _outcome(pairs, policy, priced, [],
                                 {"prices_and_resolve": time.perf_counter() - t0}, all_persons,
                                 (Step.PRICES,), opts=opts)
             notes.append("Sample prices could not give a plan placing every family; using "
@@ -183,11 +172,10 @@ def solve_fast(pairs: Pairs, policy: Policy, steps: Route | None = None, *, wide
             start = _priced_start(pairs, policy, opts) if priced_start else None
             done = colgen_fix_mip(pairs, policy, whole(pairs), start=start, opts=opts)
             if done is not None:
-                chosen, bound, more, rc = done
                 taken = ((Step.PRICED_START,) if priced_start else ()) + (step,)
-                return _outcome(pairs, policy, chosen, bound, notes + more,
+                return _outcome(pairs, policy, done, notes,
                                 {"colgen_fix_mip": time.perf_counter() - t0}, all_persons,
-                                taken, reduced_cost=rc, opts=opts)
+                                taken, opts=opts)
             notes.append("Column generation could not place every family; solving the staged "
                          "LP instead.")
         elif step is Step.STAGED_LP:
@@ -227,6 +215,7 @@ def _staged(pairs: Pairs, policy: Policy, notes: list[str], t0: float, wider: in
     if policy.outcome_floor is not None:
         k *= opts.floor_close_calls_factor
     k *= wider
+    assert lp.persons_bound is not None  # nosec B101 # staged_lp sets it
     persons_max = math.floor(lp.persons_bound + 1e-4)
     best: tuple[float, float, IntArray] | None = None
     for attempt in range(opts.persons_retries + 1):
@@ -239,7 +228,7 @@ def _staged(pairs: Pairs, policy: Policy, notes: list[str], t0: float, wider: in
             break
         notes.append(f"{fixed[1]:,} families left to the small MIP.")
         plan = fill_unplaced(pairs, policy, fixed[0])
-        key = (float(pairs.pair_sizes[plan].sum()), plan_objective(pairs, policy, plan))
+        key = (persons_of(pairs, plan), plan_objective(pairs, policy, plan))
         if best is None or key > best[:2]:
             best = (*key, plan)
         if (not policy.place_all or lp.reduced_cost is None or best[0] >= persons_max - 1e-6
@@ -258,12 +247,13 @@ def _staged(pairs: Pairs, policy: Policy, notes: list[str], t0: float, wider: in
             return StageOutcome(choice=[-1] * pairs.n_families, status=MatchStatus.infeasible,
                                 objective=float("nan"), bound=None, gap=None, notes=notes,
                                 route=route)
-        chosen = mip.chosen
+        chosen, objective = mip.chosen, plan_objective(pairs, policy, mip.chosen)
     else:
-        chosen = best[2]
-    placed = float(pairs.pair_sizes[chosen].sum())
-    return _outcome(pairs, policy, chosen, lp.bound, notes,
-                    {"lp_fix_mip": time.perf_counter() - t0}, lp.persons_bound, route,
-                    lp.floor_rhs,
-                    reduced_cost=lp.reduced_cost if policy.outcome_floor is None else None,
-                    persons_min=placed if lp.persons_row else None, opts=opts)
+        chosen, objective = best[2], best[1]
+    placed = persons_of(pairs, chosen)
+    found = Solution(status=MatchStatus.feasible, chosen=chosen, x=np.ones(len(chosen)),
+                     objective=objective, bound=lp.bound,
+                     reduced_cost=lp.reduced_cost if policy.outcome_floor is None else None,
+                     persons_min=placed if lp.persons_min is not None else None)
+    return _outcome(pairs, policy, found, notes, {"lp_fix_mip": time.perf_counter() - t0},
+                    lp.persons_bound, route, lp.floor_rhs, opts=opts)

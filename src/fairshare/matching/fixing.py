@@ -17,12 +17,14 @@ from fairshare.matching.model import (
     Pairs,
     SubProblem,
     define_objective,
+    family_pairs,
     plan_objective,
     usage,
 )
 from fairshare.matching.options import DEFAULT_OPTIONS, SolverOptions
 from fairshare.matching.policy import Policy
 from fairshare.matching.result import MatchStatus
+from fairshare.matching.solution import Solution
 from fairshare.matching.stages import solve_stages
 
 
@@ -75,9 +77,9 @@ def fix_and_mip(pairs: Pairs, policy: Policy, sub: SubProblem, x_cols: IntArray,
 
 def colgen_fix_mip(pairs: Pairs, policy: Policy, sub: SubProblem, *,
                    start: FloatArray | None = None, opts: SolverOptions = DEFAULT_OPTIONS
-                   ) -> tuple[IntArray, float, list[str], FloatArray] | None:
-    """Column-generation LP over ``sub``, then fix and MIP: chosen pairs, LP bound, notes and
-    the reduced costs at the LP duals.
+                   ) -> Solution | None:
+    """Column-generation LP over ``sub``, then fix and MIP: the plan's pairs, its objective,
+    the LP bound, notes and the reduced costs at the LP duals.
 
     ``start`` (per pair) starts the LP from each family's two best pairs by it, e.g. values
     less a sample LP's prices (fewer, cheaper rounds on large batches); the LP optimum is the
@@ -87,22 +89,24 @@ def colgen_fix_mip(pairs: Pairs, policy: Policy, sub: SubProblem, *,
 
     cg = colgen.column_generation(pairs, policy, sub, start_scores=start,
                                   per_family=2 if start is not None else None, opts=opts)
-    if cg is None:
+    if cg is None or cg.reduced_cost is None:
         return None
     free = close_calls(pairs, cg.reduced_cost, sub.cols,
                        min(opts.close_calls_max, opts.close_calls_per_dest * pairs.n_dest))
     fixed = None
     if pairs.n_dest > opts.mip_pairs_per_family:
-        fixed = fix_and_mip(pairs, policy, sub, cg.cols, cg.x, free, rc=cg.reduced_cost,
+        fixed = fix_and_mip(pairs, policy, sub, cg.chosen, cg.x, free, rc=cg.reduced_cost,
                             opts=opts)
     if fixed is None:
-        fixed = fix_and_mip(pairs, policy, sub, cg.cols, cg.x, free, opts=opts)
+        fixed = fix_and_mip(pairs, policy, sub, cg.chosen, cg.x, free, opts=opts)
     if fixed is None:
         return None
     chosen, n_free = fixed
-    notes = [f"LP by column generation: {len(cg.cols):,} of {len(sub.cols):,} pairs generated "
+    notes = [f"LP by column generation: {len(cg.chosen):,} of {len(sub.cols):,} pairs generated "
              f"in {cg.rounds} rounds; {n_free:,} families left to the small MIP."]
-    return chosen, cg.bound, notes, cg.reduced_cost
+    return Solution(status=MatchStatus.feasible, chosen=chosen, x=np.ones(len(chosen)),
+                    objective=plan_objective(pairs, policy, chosen), bound=cg.bound,
+                    reduced_cost=cg.reduced_cost, notes=notes, rounds=cg.rounds)
 
 
 def fill_unplaced(pairs: Pairs, policy: Policy, chosen: IntArray) -> IntArray:
@@ -117,7 +121,7 @@ def fill_unplaced(pairs: Pairs, policy: Policy, chosen: IntArray) -> IntArray:
     room = pairs.dest_upper - used_dest
     units = pairs.units - used_house
     values = define_objective(pairs, policy, stage="value")
-    cand = np.flatnonzero(np.isin(pairs.fam, todo))
+    cand = family_pairs(pairs, todo)
     order = cand[np.lexsort((pairs.dest[cand], -values[cand], pairs.fam[cand],
                              -pairs.sizes[pairs.fam[cand]]))]
     extra: list[int] = []

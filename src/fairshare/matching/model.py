@@ -21,6 +21,7 @@ generation, the small MIP on fractional families) is a CSC matrix passed to ``Hi
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,21 +33,28 @@ from fairshare.matching.problem import Destination, Family, Problem, ScoreTable,
 from fairshare.matching.route import Shape
 
 FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
+# Indices: int64, or int32 for the per-pair family and destination columns (half the memory).
+IntArray = npt.NDArray[np.signedinteger[Any]]
 BoolArray = npt.NDArray[np.bool_]
 INF = float("inf")
 
 
 @dataclass(frozen=True)
 class Pairs:
-    """Allowed (family, destination) pairs of a sorted problem, as numpy arrays."""
+    """Allowed (family, destination) pairs of a sorted problem, as numpy arrays.
+
+    Per-pair columns are as narrow as exactness allows: family, destination and housing row
+    indices in int32 (the counts of families and destinations, not of pairs, bound them),
+    scores and terms in float64. Arithmetic on indices that can exceed int32 (a pair's
+    position, family x destination) goes through :func:`pair_index`.
+    """
 
     family_ids: tuple[str, ...]
     dest_codes: tuple[str, ...]
     sizes: IntArray  # per family
     placeable: BoolArray  # per family: consenting with at least one allowed destination
-    fam: IntArray  # per pair: family index
-    dest: IntArray  # per pair: destination index
+    fam: IntArray  # per pair: family index (int32)
+    dest: IntArray  # per pair: destination index (int32)
     score: FloatArray  # per pair: per-person predicted outcome
     pref: FloatArray  # per pair: preference bonus in [0, 1]
     tie: FloatArray  # per pair: 1 when relatives live there
@@ -57,7 +65,7 @@ class Pairs:
     housing: tuple[tuple[int, str, int], ...] = ()  # (destination index, band, units) per row
     consenting: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     # Objectives computed once per (stage, policy) and carried with the pairs (read-only).
-    cache: dict[Any, FloatArray] = field(default_factory=dict, compare=False, repr=False)
+    cache: dict[Any, npt.NDArray[Any]] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def n_families(self) -> int:
@@ -70,13 +78,29 @@ class Pairs:
         return len(self.dest_codes)
 
     @property
-    def pair_sizes(self) -> FloatArray:
-        """Family size of each pair, as floats (computed once)."""
+    def pair_sizes(self) -> npt.NDArray[np.signedinteger[Any]]:
+        """Family size of each pair, in the narrowest signed integer type that holds the
+        largest family (int8 for families of up to 127; computed once): exact, and promoted to
+        float64 in any product with a float64 array."""
         out = self.cache.get("pair_sizes")
         if out is None:
-            out = self.sizes[self.fam].astype(np.float64)
+            largest = int(self.sizes.max(initial=1))
+            kind = np.int8 if largest <= 127 else np.int16 if largest <= 32767 else np.int32
+            # Pairs are sorted by family: repeat each size, no per-pair int64 temporary.
+            out = np.repeat(self.sizes.astype(kind), np.diff(self.starts))
             out.setflags(write=False)
             self.cache["pair_sizes"] = out
+        return out
+
+    @property
+    def starts(self) -> IntArray:
+        """Where each family's pairs start (pairs are sorted by family): family ``i`` has the
+        pairs ``starts[i]:starts[i + 1]`` (computed once)."""
+        out = self.cache.get("starts")
+        if out is None:
+            out = np.searchsorted(self.fam, np.arange(self.n_families + 1)).astype(np.int64)
+            out.setflags(write=False)
+            self.cache["starts"] = out
         return out
 
     @property
@@ -98,6 +122,57 @@ def whole(pairs: Pairs) -> SubProblem:
     """The whole problem as a sub-problem."""
     return SubProblem(cols=np.arange(len(pairs.fam), dtype=np.int64),
                       used_dest=np.zeros(pairs.n_dest), used_house=np.zeros(len(pairs.housing)))
+
+
+def persons_of(pairs: Pairs, chosen: IntArray) -> float:
+    """Persons placed by the pairs ``chosen`` (summed in integers)."""
+    return float(pairs.sizes[pairs.fam[chosen]].sum())
+
+
+def family_pairs(pairs: Pairs, families: IntArray) -> IntArray:
+    """The pairs of ``families`` (sorted family indices), in order: no per-pair temporary.
+
+    >>> p = Pairs(("a", "b", "c"), ("NB", "ON"), np.zeros(3, np.int64), np.ones(3, bool),
+    ...           np.array([0, 0, 1, 2, 2]),
+    ...           np.array([0, 1, 1, 0, 1]), *([np.zeros(5)] * 5), np.zeros(2), np.zeros(2))
+    >>> family_pairs(p, np.array([0, 2])).tolist()
+    [0, 1, 3, 4]
+    """
+    starts = pairs.starts
+    lo, counts = starts[families], starts[families + 1] - starts[families]
+    total = int(counts.sum())
+    shift = np.repeat(lo - (np.cumsum(counts) - counts), counts)
+    out: IntArray = shift + np.arange(total, dtype=np.int64)
+    return out
+
+
+def pair_index(pairs: Pairs, families: IntArray, dests: IntArray) -> IntArray:
+    """Position of the pair (``families[k]``, ``dests[k]``) among the pairs, -1 where that pair
+    is not allowed: a binary search within each family's pairs (sorted by destination), so no
+    family x destination key is ever formed.
+
+    >>> p = Pairs(("a", "b"), ("NB", "ON", "QC"), np.zeros(2, np.int64), np.ones(2, bool),
+    ...           np.array([0, 0, 1]), np.array([0, 2, 1]), *([np.zeros(3)] * 5), np.zeros(3), np.zeros(3))
+    >>> pair_index(p, np.array([0, 0, 1, 1]), np.array([2, 1, 1, 0])).tolist()
+    [1, -1, 2, -1]
+    """
+    fams = np.asarray(families, dtype=np.int64)
+    want = np.asarray(dests, dtype=np.int64)
+    n = len(pairs.dest)
+    if not n or not len(fams):
+        return np.full(len(fams), -1, dtype=np.int64)
+    lo, end = pairs.starts[fams], pairs.starts[fams + 1]
+    hi = end.copy()
+    active = lo < hi
+    while active.any():  # lower bound of want in dest[lo:hi]; the ranges halve each time
+        mid = (lo + hi) >> 1
+        less = pairs.dest[np.minimum(mid, n - 1)] < want
+        lo = np.where(active & less, mid + 1, lo)
+        hi = np.where(active & ~less, mid, hi)
+        active = lo < hi
+    found = (lo < end) & (pairs.dest[np.minimum(lo, n - 1)] == want)
+    out: IntArray = np.where(found, lo, -1)
+    return out
 
 
 def usage(pairs: Pairs, chosen: IntArray) -> tuple[FloatArray, FloatArray]:
@@ -218,38 +293,45 @@ def build_pairs(problem: Problem) -> Pairs:
     no_band = house_of == -2  # the destination limits housing, with no band for that size
     if no_band.any():
         allowed &= ~no_band[:, sizes].T
-    fam_a, dest_a = np.nonzero(allowed)
+    # The pairs, family by family, in blocks of rows: int32 indices, no int64 temporary of
+    # the size of the pairs (34 M pairs at 400 x 100,000: 270 MB each).
+    counts = np.count_nonzero(allowed, axis=1)
+    fam_a = np.repeat(np.arange(n, dtype=np.int32), counts)
+    dest_a = np.empty(len(fam_a), dtype=np.int32)
+    pair_score = np.empty(len(fam_a), dtype=np.float64)
+    step = max(1, (1 << 22) // max(nd, 1))
+    pos = 0
+    for r0 in range(0, n, step):
+        in_rows, in_cols = np.nonzero(allowed[r0:r0 + step])
+        dest_a[pos:pos + len(in_cols)] = in_cols
+        pair_score[pos:pos + len(in_cols)] = score[r0 + in_rows, in_cols]
+        pos += len(in_cols)
     del allowed
+    house = (house_of[dest_a, sizes[fam_a]].astype(np.int32) if housing
+             else np.broadcast_to(np.int32(-1), (len(fam_a),)))  # no housing rows: no memory
+    pairs = Pairs(
+        family_ids=family_ids, dest_codes=tuple(codes), sizes=sizes,
+        placeable=counts > 0, fam=fam_a, dest=dest_a, score=pair_score,
+        pref=zeros(len(fam_a)), tie=zeros(len(fam_a)), gap=zeros(len(fam_a)), house=house,
+        dest_lower=np.asarray([float(d.min_intake or 0) for d in dests], dtype=np.float64),
+        dest_upper=limit, housing=tuple(housing), consenting=consenting)
 
     def scatter(at: list[tuple[int, int]], values: list[float]) -> FloatArray:
         if not at:  # nothing to scatter: a zero-stride view, no memory (40 M pairs: 320 MB)
             return zeros(len(fam_a))
         out = np.zeros(len(fam_a))
-        keys = fam_a * max(nd, 1) + dest_a  # sorted: by family, then destination
-        if at:
-            where = np.asarray(at, dtype=np.int64)
-            want = where[:, 0] * nd + where[:, 1]
-            k = np.searchsorted(keys, want)
-            hit = (k < len(keys)) & (keys[np.minimum(k, len(keys) - 1)] == want)
-            out[k[hit]] = np.asarray(values)[hit]
+        where = np.asarray(at, dtype=np.int64)
+        k = pair_index(pairs, where[:, 0], where[:, 1])
+        hit = k >= 0
+        out[k[hit]] = np.asarray(values)[hit]
         return out
 
     shortfall = np.array([max(0.0, d.shortfall or 0.0) for d in dests], dtype=np.float64)
     gap_by_dest = shortfall / shortfall.max() if nd and shortfall.max() > 0 else np.zeros(nd)
-    placeable = np.zeros(n, dtype=bool)
-    placeable[fam_a] = True
-    return Pairs(
-        family_ids=family_ids, dest_codes=tuple(codes), sizes=sizes,
-        placeable=placeable, fam=fam_a.astype(np.int64), dest=dest_a.astype(np.int64),
-        score=score[fam_a, dest_a],
-        pref=scatter([(i, j) for i, j, _ in pref_at], [v for _, _, v in pref_at]),
+    return dataclasses.replace(
+        pairs, pref=scatter([(i, j) for i, j, _ in pref_at], [v for _, _, v in pref_at]),
         tie=scatter(tie_at, [1.0] * len(tie_at)),
-        gap=gap_by_dest[dest_a] if gap_by_dest.any() else zeros(len(fam_a)),
-        house=house_of[dest_a, sizes[fam_a]].astype(np.int64) if housing
-        else np.broadcast_to(np.int64(-1), (len(fam_a),)),  # no housing rows: no memory
-        dest_lower=np.asarray([float(d.min_intake or 0) for d in dests], dtype=np.float64),
-        dest_upper=limit, housing=tuple(housing), consenting=consenting,
-    )
+        gap=gap_by_dest[dest_a] if gap_by_dest.any() else zeros(len(fam_a)))
 
 
 def zeros(n: int) -> FloatArray:
@@ -258,19 +340,22 @@ def zeros(n: int) -> FloatArray:
     return out
 
 
-def pair_values(pairs: Pairs, policy: Policy, *, outcome_only: bool = False) -> FloatArray:
-    """Objective coefficient of each pair: family size times the policy's per-person value
-    (terms of weight 0 skipped: one temporary array less each)."""
+def pair_values(pairs: Pairs, policy: Policy, *, outcome_only: bool = False,
+                part: slice = slice(None)) -> FloatArray:
+    """Objective coefficient of each pair (of the pairs ``part``): family size times the
+    policy's per-person value (terms of weight 0 skipped: one temporary array less each)."""
+    sizes, score = pairs.pair_sizes[part], pairs.score[part]
     if outcome_only:
-        return pairs.pair_sizes * pairs.score
-    per_person = policy.outcome * pairs.score
+        out: FloatArray = sizes * score
+        return out
+    per_person = policy.outcome * score
     for weight, term in ((policy.preference, pairs.pref), (policy.ties, pairs.tie),
                          (policy.fair_share, pairs.gap)):
         if weight:
-            per_person += weight * term
+            per_person += weight * term[part]
     if not policy.place_all:
         per_person += policy.unplaced_penalty
-    per_person *= pairs.pair_sizes
+    per_person *= sizes
     return per_person
 
 
@@ -439,12 +524,11 @@ def define_objective(pairs: Pairs, policy: Policy, *, stage: str) -> FloatArray:
     outcome floor's reference) or ``value`` (the policy's weights).
 
     Computed once per pairs, stage and policy, then carried (a read-only array)."""
-    if stage == "persons":
-        return pairs.pair_sizes
     key = (stage, policy if stage == "value" else None)
     out = pairs.cache.get(key)
     if out is None:
-        out = pair_values(pairs, policy, outcome_only=stage == "outcome")
+        out = (pairs.pair_sizes.astype(np.float64) if stage == "persons"
+               else pair_values(pairs, policy, outcome_only=stage == "outcome"))
         out.setflags(write=False)
         pairs.cache[key] = out
     return out

@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -24,22 +25,29 @@ from fairshare.matching.model import (
     IntArray,
     Pairs,
     SubProblem,
-    define_objective,
+    family_pairs,
+    pair_index,
+    pair_values,
     usage,
 )
 from fairshare.matching.options import DEFAULT_OPTIONS, SolverOptions
 from fairshare.matching.policy import Policy
+from fairshare.matching.problem import band_bounds
+from fairshare.matching.result import MatchStatus
+from fairshare.matching.solution import Solution
 
 
-def restrict(pairs: Pairs, families: IntArray, scale: float) -> Pairs:
-    """The pairs of ``families`` only, with capacities scaled by ``scale``."""
-    new_index = np.full(pairs.n_families, -1, dtype=np.int64)
-    new_index[families] = np.arange(len(families))
-    keep = new_index[pairs.fam] >= 0
+def restrict(pairs: Pairs, families: IntArray, scale: float = 1.0) -> Pairs:
+    """The pairs of ``families`` (sorted family indices) only, with capacities scaled by
+    ``scale`` (the pairs keep their order: :func:`~fairshare.matching.model.family_pairs`
+    maps them back)."""
+    keep = family_pairs(pairs, families)
+    counts = pairs.starts[families + 1] - pairs.starts[families]
     return Pairs(
         family_ids=tuple(pairs.family_ids[i] for i in families.tolist()),
         dest_codes=pairs.dest_codes, sizes=pairs.sizes[families],
-        placeable=pairs.placeable[families], fam=new_index[pairs.fam[keep]],
+        placeable=pairs.placeable[families],
+        fam=np.repeat(np.arange(len(families), dtype=np.int32), counts),
         dest=pairs.dest[keep], score=pairs.score[keep], pref=pairs.pref[keep],
         tie=pairs.tie[keep], gap=pairs.gap[keep], house=pairs.house[keep],
         dest_lower=np.floor(pairs.dest_lower * scale), dest_upper=pairs.dest_upper * scale,
@@ -48,37 +56,69 @@ def restrict(pairs: Pairs, families: IntArray, scale: float) -> Pairs:
 
 
 class _Dense:
-    """Family x destination views of the pairs, for fast passes over all families.
+    """A family x destination view of the pairs' values, for fast passes over all families.
 
-    ``price(y, yh)`` is the per-family table of price-adjusted values: every family of a given
-    size pays the same per destination (size x person price + the price of its housing band),
-    so the prices are one small (size x destination) table gathered by size.
+    Every family of a given size pays the same price per destination (size x person price +
+    the price of its housing band), so the prices are one small (size x destination) table
+    gathered by size. The passes run over blocks of families: the price-adjusted table is
+    never whole in memory (400 x 100,000: 320 MB per copy).
     """
 
-    def __init__(self, pairs: Pairs, values: FloatArray) -> None:
+    def __init__(self, pairs: Pairs, policy: Policy) -> None:
         n, nd = pairs.n_families, pairs.n_dest
         self.pairs = pairs
         self.values = np.full((n, nd), -np.inf)
-        self.values[pairs.fam, pairs.dest] = values
+        self.step = max(1, (1 << 21) // max(nd, 1))
+        starts = pairs.starts
+        for r0 in range(0, n, self.step):
+            r1 = min(n, r0 + self.step)
+            p0, p1 = int(starts[r0]), int(starts[r1])
+            # The policy's values block by block: the pairs' value column is never whole.
+            self.values[r0:r1][pairs.fam[p0:p1] - r0, pairs.dest[p0:p1]] = pair_values(
+                pairs, policy, part=slice(p0, p1))
         max_size = int(pairs.sizes.max(initial=1))
+        # Housing row of a family of each size at each destination (-1: none); only allowed
+        # pairs are read, so a band without units may stand.
         self.house_of = np.full((max_size + 1, nd), -1, dtype=np.int64)
-        self.house_of[pairs.sizes[pairs.fam], pairs.dest] = pairs.house
+        for r, (j, band, _) in enumerate(pairs.housing):
+            lo, hi = band_bounds(band)
+            self.house_of[lo:min(hi, max_size) + 1, j] = r
         self.size_of = np.arange(max_size + 1, dtype=np.float64)
-        self.keys = pairs.fam * nd + pairs.dest  # sorted: pairs are by family, then destination
-        self.rows = np.arange(n)
 
-    def adjusted(self, y: FloatArray, yh: FloatArray) -> FloatArray:
+    def value_of(self, chosen: IntArray) -> float:
+        """The policy's objective of the plan using the pairs ``chosen``."""
+        return float(self.values[self.pairs.fam[chosen], self.pairs.dest[chosen]].sum())
+
+    def _blocks(self, y: FloatArray, yh: FloatArray) -> Iterator[tuple[int, FloatArray]]:
+        """Each block's first family and price-adjusted values (a fresh array, writable)."""
         table = self.size_of[:, None] * y[None, :] + np.append(yh, 0.0)[self.house_of]
-        out: FloatArray = self.values - table[self.pairs.sizes]
-        return out
+        sizes = self.pairs.sizes
+        for r0 in range(0, self.pairs.n_families, self.step):
+            r1 = r0 + self.step
+            yield r0, self.values[r0:r1] - table[sizes[r0:r1]]
 
-    def best_two(self, adj: FloatArray) -> tuple[IntArray, FloatArray, FloatArray]:
+    def top(self, y: FloatArray, yh: FloatArray) -> tuple[IntArray, FloatArray]:
+        """Per family: the destination of its best adjusted value, and that value."""
+        n = self.pairs.n_families
+        k, top = np.zeros(n, dtype=np.int64), np.empty(n)
+        for r0, adj in self._blocks(y, yh):
+            r1 = r0 + len(adj)
+            k[r0:r1] = np.argmax(adj, axis=1)
+            top[r0:r1] = adj[np.arange(len(adj)), k[r0:r1]]
+        return k, top
+
+    def best_two(self, y: FloatArray, yh: FloatArray) -> tuple[IntArray, FloatArray, FloatArray]:
         """Per family: best pair index (-1 if none), best and second-best adjusted value."""
-        k = np.argmax(adj, axis=1)
-        best = adj[self.rows, k].copy()
-        adj[self.rows, k] = -np.inf
-        second = adj.max(axis=1) if adj.shape[1] > 1 else np.full(len(best), -np.inf)
-        best_k = np.searchsorted(self.keys, self.rows * adj.shape[1] + k).astype(np.int64)
+        n = self.pairs.n_families
+        k, best, second = np.zeros(n, dtype=np.int64), np.empty(n), np.full(n, -np.inf)
+        for r0, adj in self._blocks(y, yh):
+            r1, rows = r0 + len(adj), np.arange(len(adj))
+            k[r0:r1] = np.argmax(adj, axis=1)
+            best[r0:r1] = adj[rows, k[r0:r1]]
+            if adj.shape[1] > 1:
+                adj[rows, k[r0:r1]] = -np.inf
+                second[r0:r1] = adj.max(axis=1)
+        best_k = pair_index(self.pairs, np.arange(n), k)
         best_k[~np.isfinite(best)] = -1
         return best_k, best, second
 
@@ -98,11 +138,8 @@ def refine_bound(dense: _Dense, y_dest: FloatArray, y_house: FloatArray,
     best_y, best_yh = y, yh
     g = gh = np.zeros(0)
     alpha = 0.5
-    rows = dense.rows
     for _ in range(iterations):
-        adj = dense.adjusted(y, yh)
-        k = np.argmax(adj, axis=1)
-        top = adj[rows, k]
+        k, top = dense.top(y, yh)
         placed = (must | (top > 0)) & np.isfinite(top)
         rhs = np.where(y >= 0, pairs.dest_upper, pairs.dest_lower)
         bound = float(top[placed].sum() + (y * rhs).sum() + (yh * units).sum())
@@ -142,7 +179,7 @@ def sample_prices(pairs: Pairs, policy: Policy, size: int,
     persons = float(pairs.sizes[pairs.placeable].sum())
     scale = float(pairs.sizes[sample][pairs.placeable[sample]].sum()) / persons
     sample_lp = column_generation(restrict(pairs, sample, scale), policy, opts=opts)
-    if sample_lp is None:
+    if sample_lp is None or sample_lp.duals is None:
         return None
     y_dest = sample_lp.duals.destinations.copy()
     y_house = np.maximum(sample_lp.duals.housing, 0.0)
@@ -160,8 +197,9 @@ def price_adjusted(pairs: Pairs, values: FloatArray, y_dest: FloatArray, y_house
 
 
 def solve_by_prices(pairs: Pairs, policy: Policy, opts: SolverOptions = DEFAULT_OPTIONS
-                    ) -> tuple[IntArray, float, list[str]] | None:
-    """Chosen pairs, the Lagrangian bound and notes; None when no plan places every family."""
+                    ) -> Solution | None:
+    """The plan (its pairs and objective), the Lagrangian bound and notes; None when no plan
+    places every family."""
     from fairshare.matching.fixing import colgen_fix_mip
 
     n = pairs.n_families
@@ -171,17 +209,16 @@ def solve_by_prices(pairs: Pairs, policy: Policy, opts: SolverOptions = DEFAULT_
     if prices is None:
         return None
     y_dest, y_house = prices
-    values = define_objective(pairs, policy, stage="value")
     must = pairs.placeable if policy.place_all else np.zeros(n, dtype=bool)
     if n * nd > opts.dense_max:
         return None
-    dense = _Dense(pairs, values)
+    dense = _Dense(pairs, policy)
     steps = opts.prices_refine_iterations
     first, y_dest, y_house = refine_bound(dense, y_dest, y_house, 0.0, must, iterations=1)
     # Better prices first: subgradient steps aiming 0.1% below the sample prices' bound.
     _, y_dest, y_house = refine_bound(dense, y_dest, y_house, first - 1e-3 * abs(first), must,
                                       steps)
-    best_k, best, second = dense.best_two(dense.adjusted(y_dest, y_house))
+    best_k, best, second = dense.best_two(y_dest, y_house)
     take = best_k >= 0
     if not policy.place_all:
         take &= best > 0
@@ -222,18 +259,23 @@ def solve_by_prices(pairs: Pairs, policy: Policy, opts: SolverOptions = DEFAULT_
                 free[fams_here[:extra]] = True
             fixed = best_k[take & ~free]
         used_dest, used_house = usage(pairs, fixed)
-        sub = SubProblem(cols=np.flatnonzero(free[pairs.fam]).astype(np.int64),
-                         used_dest=used_dest, used_house=used_house)
-        done = colgen_fix_mip(pairs, policy, sub, opts=opts)
+        # The freed families as a problem of their own (their pairs only): the LP over them
+        # prices a few hundred thousand pairs per round, not every pair of the batch.
+        freed = np.flatnonzero(free)
+        small = restrict(pairs, freed)
+        done = colgen_fix_mip(small, policy, SubProblem(
+            cols=np.arange(len(small.fam), dtype=np.int64), used_dest=used_dest,
+            used_house=used_house), opts=opts)
         if done is not None:
-            chosen, _, more, _ = done
+            chosen = family_pairs(pairs, freed)[done.chosen]
             notes.append(f"{int(free.sum()):,} families re-solved exactly with the others "
-                         "fixed at their priced choice. " + more[0])
+                         "fixed at their priced choice. " + done.notes[0])
             plan = np.concatenate([fixed, chosen])
-            refined, _, _ = refine_bound(dense, y_dest, y_house, float(values[plan].sum()),
-                                         must, steps)
+            objective = dense.value_of(plan)
+            refined, _, _ = refine_bound(dense, y_dest, y_house, objective, must, steps)
             if refined < bound:
                 notes.append("Bound tightened by subgradient steps on the same prices.")
-            return plan, min(bound, refined), notes
+            return Solution(status=MatchStatus.feasible, chosen=plan, x=np.ones(len(plan)),
+                            objective=objective, bound=min(bound, refined), notes=notes)
         fraction *= 2
     return None

@@ -21,8 +21,6 @@ round starts from) in seconds (benchmarks/README.md, Matching).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from fairshare.matching.highs import new_highs, pass_and_solve
@@ -39,29 +37,20 @@ from fairshare.matching.model import (
 )
 from fairshare.matching.options import DEFAULT_OPTIONS, SolverOptions
 from fairshare.matching.policy import Policy
+from fairshare.matching.result import MatchStatus
+from fairshare.matching.solution import Solution, gap_status
 
 # The work limit SolverOptions.rcfix_max_pairs (75,000): a restricted MIP of more pairs is not
 # attempted. Measured: 20,000 pairs (10k families) about 1.8 s, 62,000 (30k families) 8.8 s,
 # 212,000 (100k) 126 s.
 
 
-@dataclass
-class Closed:
-    """The plan after reduced-cost fixing, with the bound it proves for the whole problem."""
-
-    chosen: IntArray
-    objective: float
-    bound: float
-    notes: list[str]
-    attempted: bool = True  # False when the work limit stopped it before any MIP
-
-
 def restricted_mip(pairs: Pairs, policy: Policy, cols: IntArray, start: IntArray | None = None,
                    persons_min: float | None = None, opts: SolverOptions = DEFAULT_OPTIONS
-                   ) -> tuple[IntArray, float, float] | None:
+                   ) -> Solution | None:
     """The MIP over the pairs ``cols`` (every family placed when the policy says so, or at
-    least ``persons_min`` persons when not every family fits): its chosen pairs, objective and
-    dual bound, or None when it has no plan."""
+    least ``persons_min`` persons when not every family fits): its plan, objective and dual
+    bound, or None when it has no plan."""
     values = define_objective(pairs, policy, stage="value")
     must = np.zeros(pairs.n_families, dtype=bool)
     if policy.place_all and persons_min is None:
@@ -83,13 +72,18 @@ def restricted_mip(pairs: Pairs, policy: Policy, cols: IntArray, start: IntArray
                          highs=h, initial=x0)
     if out.status not in ("optimal", "feasible"):
         return None
-    return cols[out.x > 0.5], out.objective, out.bound
+    chosen = cols[out.x > 0.5]
+    return Solution(status=MatchStatus.optimal if out.status == "optimal" else
+                    MatchStatus.feasible, chosen=chosen, x=np.ones(len(chosen)),
+                    objective=out.objective, bound=out.bound, gap=max(0.0, out.gap))
 
 
 def close_gap(pairs: Pairs, policy: Policy, chosen: IntArray, bound: float,
               reduced_cost: FloatArray, persons_min: float | None = None,
-              opts: SolverOptions = DEFAULT_OPTIONS) -> Closed:
-    """The optimal plan, from a plan ``chosen`` and the LP bound with its reduced costs.
+              opts: SolverOptions = DEFAULT_OPTIONS) -> Solution:
+    """The optimal plan, from a plan ``chosen`` and the LP bound with its reduced costs; its
+    ``bound`` is proven for the whole problem, ``rounds`` the MIPs solved (0 when the work
+    limit stopped it before any).
 
     The LP must be the one whose duals gave ``reduced_cost``: capacities, floors and housing
     units; every family of ``pairs`` placed when ``policy.place_all`` and ``persons_min`` is
@@ -99,7 +93,7 @@ def close_gap(pairs: Pairs, policy: Policy, chosen: IntArray, bound: float,
     objective = plan_objective(pairs, policy, chosen)
     notes: list[str] = []
     proven = bound
-    attempted = False
+    rounds = 0
     g = opts.rcfix_first_share * max(bound - objective, 0.0)
     for round_no in (1, 2):
         keep = reduced_cost >= -(g + opts.rcfix_slack)
@@ -110,12 +104,12 @@ def close_gap(pairs: Pairs, policy: Policy, chosen: IntArray, bound: float,
                          f"in the MIP (limit {opts.rcfix_max_pairs:,}); the plan keeps its "
                          "proven gap.")
             break
-        attempted = True
+        rounds = round_no
         found = restricted_mip(pairs, policy, cols, start=chosen if round_no == 2 else None,
                                persons_min=persons_min, opts=opts)
         if found is None:  # pragma: no cover - the incumbent is always in the model
             break
-        sub_chosen, sub_obj, sub_bound = found
+        sub_chosen, sub_obj, sub_bound = found.chosen, found.objective, found.bound
         if sub_obj > objective:
             chosen, objective = sub_chosen, sub_obj
         proven = max(min(proven, max(sub_bound, bound - g)), objective)
@@ -126,5 +120,7 @@ def close_gap(pairs: Pairs, policy: Policy, chosen: IntArray, bound: float,
         if proven - objective <= opts.rcfix_proven_gap * abs(proven):
             break
         g = bound - objective
-    return Closed(chosen=chosen, objective=objective, bound=proven, notes=notes,
-                  attempted=attempted)
+    gap, status = gap_status(proven, objective, opts.mip_rel_gap)
+    return Solution(status=status, chosen=chosen, x=np.ones(len(chosen)),
+                    objective=objective, bound=proven, gap=gap, notes=notes, rounds=rounds,
+                    persons_min=persons_min)

@@ -10,7 +10,7 @@ import numpy as np
 
 from fairshare.matching import baselines
 from fairshare.matching.checks import check_plan
-from fairshare.matching.model import Pairs
+from fairshare.matching.model import Pairs, pair_index
 from fairshare.matching.policy import Policy
 from fairshare.matching.problem import Problem
 
@@ -22,10 +22,8 @@ def plan_totals(problem: Problem, pairs: Pairs, choice: list[int]) -> dict[str, 
     dest = np.asarray(choice, dtype=np.int64)
     at = np.flatnonzero(dest >= 0)
     placed = int(pairs.sizes[at].sum())
-    keys = pairs.fam * max(pairs.n_dest, 1) + pairs.dest  # sorted
-    want = at * pairs.n_dest + dest[at]
-    k = np.minimum(np.searchsorted(keys, want), max(len(keys) - 1, 0))
-    hit = (keys[k] == want) if len(keys) else np.zeros(len(at), dtype=bool)
+    k = pair_index(pairs, at, dest[at])
+    hit = k >= 0
     outcome = float((pairs.sizes[at[hit]] * pairs.score[k[hit]]).sum())
     for i in at[~hit].tolist():
         outcome += int(pairs.sizes[i]) * problem.scores.get(pairs.family_ids[i], {}).get(

@@ -22,9 +22,10 @@ class MatchStatus(enum.StrEnum):
     heuristic = "heuristic"  # a baseline rule (greedy, random, ...): no bound
 
 
-@dataclass
+@dataclass(frozen=True)
 class StageOutcome:
-    """What an engine (exact, fast, a baseline) returns before decoding and checking.
+    """What an engine (exact, fast, a baseline) returns before decoding and checking (frozen:
+    a step that adds to it makes a new one).
 
     ``choice[i]`` is the destination index of family ``i`` (``-1``: unplaced).
     ``reduced_cost`` (LP-based engines): per pair, the reduced cost at the LP duals that prove

@@ -195,7 +195,7 @@ def solve(problem: Problem, policy: Policy, solver: str = "auto", *, seed: int =
                          "sets together with the other rules; the plan ignores it.")
             prefix = ()
             out = _run_engine(prob, pairs, policy, engine, steps, seed, opts)
-        out.route = (*prefix, *out.route)
+        out = dataclasses.replace(out, route=(*prefix, *out.route))
     timings["solve"] = time.perf_counter() - t
     timings.update({f"solve.{k}": v for k, v in out.timings.items()})
     assignment: dict[str, str | None] = {

@@ -10,15 +10,12 @@ over its fractional families), with the capacity already used by fixed families 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from fairshare.matching.highs import LpOutcome, new_highs, pass_and_solve
 from fairshare.matching.model import (
     BoolArray,
     FloatArray,
-    IntArray,
     Pairs,
     RowDuals,
     RowSpec,
@@ -32,22 +29,7 @@ from fairshare.matching.model import (
 from fairshare.matching.options import DEFAULT_OPTIONS, SolverOptions
 from fairshare.matching.policy import Policy
 from fairshare.matching.result import MatchStatus
-
-
-@dataclass
-class ExactOutcome:
-    """Result of the staged MIP on a sub-problem: chosen columns (pair indices) and quality."""
-
-    chosen: IntArray
-    x: FloatArray
-    status: MatchStatus
-    objective: float
-    bound: float
-    gap: float
-    notes: list[str]
-    floor_rhs: float | None = None  # the outcome floor's right-hand side, when there is one
-    duals: RowDuals | None = None  # the last stage's row duals by block (LP relaxations only)
-    persons_min: float | None = None  # the persons row's right-hand side, when there is one
+from fairshare.matching.solution import Solution
 
 
 def solve_model(pairs: Pairs, sub: SubProblem, objective: FloatArray, spec: RowSpec,
@@ -82,7 +64,7 @@ def solve_stages(pairs: Pairs, policy: Policy, sub: SubProblem, *, integer: bool
                  max_nodes: int | None = None, floor_rhs: float | None = None,
                  persons_min: float | None = None,
                  initial: FloatArray | None = None,
-                 opts: SolverOptions = DEFAULT_OPTIONS) -> ExactOutcome:
+                 opts: SolverOptions = DEFAULT_OPTIONS) -> Solution:
     """Solve ``sub`` exactly (or its LP relaxation when ``integer`` is False) in stages.
 
     ``max_nodes`` (the fast method's small MIP only) is a deterministic work limit; a stage
@@ -136,7 +118,7 @@ def solve_stages(pairs: Pairs, policy: Policy, sub: SubProblem, *, integer: bool
             slack = 0.5 if integer else opts.tol
             result = finish(spec_of(no_must, persons.objective - slack))
     if result is None:
-        return ExactOutcome(chosen=np.zeros(0, dtype=np.int64), x=np.zeros(0),
+        return Solution(chosen=np.zeros(0, dtype=np.int64), x=np.zeros(0),
                             status=MatchStatus.infeasible,
                             objective=float("nan"), bound=float("nan"), gap=float("nan"),
                             notes=notes)
@@ -144,7 +126,7 @@ def solve_stages(pairs: Pairs, policy: Policy, sub: SubProblem, *, integer: bool
     chosen = sub.cols[out.x > 0.5] if integer else sub.cols
     gap = max(0.0, out.gap) if integer else 0.0
     status = MatchStatus.optimal if gap <= opts.mip_rel_gap + 1e-12 else MatchStatus.feasible
-    return ExactOutcome(chosen=chosen, x=out.x, status=status, objective=out.objective,
+    return Solution(chosen=chosen, x=out.x, status=status, objective=out.objective,
                         bound=out.bound, gap=gap, notes=notes, floor_rhs=spec.floor,
                         persons_min=spec.persons_min,
                         duals=None if integer else RowDuals.of(pairs, out.row_dual, spec))
