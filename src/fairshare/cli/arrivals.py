@@ -76,6 +76,8 @@ def simulate(
     report: Path | None = typer.Option(None, "--report", help="Write an offline HTML report "
                                        "(fill curves, outcome against hindsight, balance)."),
     png: Path | None = typer.Option(None, "--png", help="Write the report's charts as PNG."),
+    lang: str | None = typer.Option(None, "--lang", help="Report in 'en' or 'fr' (default: "
+                                    "FAIRSHARE_LANG, else LC_ALL / LANG, else English)."),
     fmt: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Simulate a year of arrivals decided batch by batch, against the hindsight optimum.
@@ -120,11 +122,13 @@ def simulate(
         write_plan(out, result.assignment, result.decided_on)
     if report is not None or png is not None:
         from fairshare.arrivals.report import report_html, report_png
+        from fairshare.i18n import from_environment
 
+        language = lang or from_environment()
         if report is not None:
-            write_private_text(report, report_html(result))
+            write_private_text(report, report_html(result, lang=language))
         if png is not None:
-            write_private_bytes(png, report_png(result))
+            write_private_bytes(png, report_png(result, lang=language))
     if fmt == OutputFormat.json:
         typer.echo(json.dumps(result.summary(), ensure_ascii=False))
         return

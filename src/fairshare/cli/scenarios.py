@@ -98,13 +98,17 @@ def sweep_report(
     folder: Path = typer.Argument(..., help="A sweep folder (from `fairshare sweep`)."),
     out: Path = typer.Option(..., "--out", "-o", help="The report (.html, offline); the PNG "
                              "pictures and a CSV table are written beside it."),
+    lang: str | None = typer.Option(None, "--lang", help="Report in 'en' or 'fr' (default: "
+                                    "FAIRSHARE_LANG, else LC_ALL / LANG, else English)."),
 ) -> None:
     """Write the sweep's report: the frontier, each jurisdiction's year-end surplus, a table."""
+    from fairshare.i18n import from_environment
     from fairshare.scenarios.report import write_report
     from fairshare.scenarios.results import read_errors, read_manifest, read_sweep
 
     manifest = read_manifest(folder)
-    paths = write_report(read_sweep(folder), manifest, out, read_errors(folder))
+    paths = write_report(read_sweep(folder), manifest, out, read_errors(folder),
+                         lang=lang or from_environment())
     typer.echo("Written: " + ", ".join(str(p) for p in paths))
 
 
