@@ -115,6 +115,7 @@ def test_simulation_report_in_french(run_cli, tmp_path: Path) -> None:
     sim = run_cli("simulate", *files, "--report", str(fr), "--png", str(tmp_path / "fr.png"),
                   env={"FAIRSHARE_LANG": "fr"})
     assert sim.exit_code == 0, sim
+    assert "Placements sur l'année" in sim.stdout and "personnes placées, résultat" in sim.stdout
     page = fr.read_text(encoding="utf-8")
     assert '<html lang="fr">' in page and page.count("<svg") == 3
     text, _ = visible_text(page)

@@ -67,8 +67,9 @@ def test_sweep_report_in_french(run_cli, tmp_path, small):
     (the CSV for programs keeps its column names)."""
     from test_french_crawl import english_words, visible_text
 
-    rep = run_cli("sweep", "report", str(small), "--out", "fr/report.html", "--lang", "fr")
-    assert rep.exit_code == 0, rep
+    rep = run_cli("sweep", "report", str(small), "--out", "fr/report.html", "--lang", "fr",
+                  env={"FAIRSHARE_LANG": "fr"})
+    assert rep.exit_code == 0 and rep.stdout.startswith("Écrits : "), rep
     page = (tmp_path / "fr" / "report.html").read_text(encoding="utf-8")
     assert '<html lang="fr">' in page
     text, _ = visible_text(page)

@@ -12,7 +12,7 @@ from typer.core import TyperGroup
 
 from fairshare.cli import app
 from fairshare.cli.reference import DATA_OPTION, KEY_OPTION, METHOD_OPTION
-from fairshare.cli.render import FORMAT_OPTION, OutputFormat, render
+from fairshare.cli.render import FORMAT_OPTION, OutputFormat, cli_text, render
 from fairshare.privatefs import open_private
 
 
@@ -109,7 +109,8 @@ def sweep_report(
     manifest = read_manifest(folder)
     paths = write_report(read_sweep(folder), manifest, out, read_errors(folder),
                          lang=lang or from_environment())
-    typer.echo("Written: " + ", ".join(str(p) for p in paths))
+    t = cli_text()
+    typer.echo(t("cli_written", paths=", ".join(str(p) for p in paths)))
 
 
 @app.command("solidarity")
