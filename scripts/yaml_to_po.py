@@ -64,7 +64,11 @@ def merge(yaml_file: Path, *, overwrite: bool) -> tuple[str, int]:
         found = catalog.get(key)
         if found is None or not found.string or (overwrite and found.string != text):
             flags = ("python-brace-format",) if "{" in text else ()
-            catalog.add(key, text, flags=flags)
+            if found is None:
+                catalog.add(key, text, flags=flags)
+            else:  # Catalog.add would keep the existing text
+                found.string = text
+                found.flags.update(flags)
             changed += 1
     save(catalog, lang)
     return lang, changed

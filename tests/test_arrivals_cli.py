@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -97,6 +98,39 @@ def test_synth_arrivals_quarters_then_balancing_report(run_cli, tmp_path: Path) 
     assert page.count("<svg") == 3 and "<script" not in page and "http" not in page.replace(
         'xmlns="http://www.w3.org/2000/svg"', "")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_simulation_report_in_french(run_cli, tmp_path: Path) -> None:
+    """`simulate --report` follows FAIRSHARE_LANG (and --lang): no English word in the page,
+    months and numbers as Babel writes them for fr_CA."""
+    from test_french_crawl import english_words, visible_text
+
+    folder = tmp_path / "y"
+    assert run_cli("synth", "arrivals", "--families", "300", "--seed", "3", "--out",
+                   str(folder)).exit_code == 0
+    files = ["--families", str(folder / "families.csv"), "--destinations",
+             str(folder / "destinations.csv"), "--scores", str(folder / "scores.csv"),
+             "--policy", "balancing", "--cadence", "month"]
+    fr, en = tmp_path / "fr.html", tmp_path / "en.html"
+    sim = run_cli("simulate", *files, "--report", str(fr), "--png", str(tmp_path / "fr.png"),
+                  env={"FAIRSHARE_LANG": "fr"})
+    assert sim.exit_code == 0, sim
+    assert "Placements sur l'année" in sim.stdout and "personnes placées, résultat" in sim.stdout
+    page = fr.read_text(encoding="utf-8")
+    assert '<html lang="fr">' in page and page.count("<svg") == 3
+    text, _ = visible_text(page)
+    assert english_words(text) == [], english_words(text)
+    assert "Remplissage par destination" in text and "équilibrage" in text
+    assert "janv. 2024" in text and "Jan 2024" not in text
+    assert re.search(r"\d,\d\u00a0%", text)  # 94,0 %: decimal comma, no-break space
+    assert re.search(r"\d,\d{3}\b", text) and not re.search(r"\d\.\d{3}\b", text)
+    assert (tmp_path / "fr.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    sim_en = run_cli("simulate", *files, "--report", str(en), "--lang", "en",
+                     env={"FAIRSHARE_LANG": "fr"})
+    assert sim_en.exit_code == 0, sim_en
+    english = en.read_text(encoding="utf-8")
+    assert '<html lang="en">' in english and "Fill per destination" in english
+    assert "Jan 2024" in english
 
 
 def _bad(run_cli, stream, *extra: str) -> str:

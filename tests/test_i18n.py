@@ -120,3 +120,22 @@ def test_cli_errors_follow_fairshare_lang(run_cli, tmp_path: Path) -> None:
     assert english.exit_code == french.exit_code == 2
     assert "Error: Run 'R99999' has no recommendation for family 'F1'." in english.stderr
     assert "Erreur : L'appariement « R99999 » n'a aucune recommandation" in french.stderr
+
+
+def test_account_price_and_retention_errors_follow_fairshare_lang(run_cli, tmp_path: Path) -> None:
+    """Service errors of accounts, prices and retention carry catalogue keys: French with
+    FAIRSHARE_LANG=fr, the same English as before otherwise."""
+    env = {"FAIRSHARE_HOME": str(tmp_path / "var"), "FAIRSHARE_USER": "cli-tester",
+           "FAIRSHARE_DATABASE_URL": ""}
+    fr = {**env, "FAIRSHARE_LANG": "fr"}
+    assert run_cli("init", env=env).exit_code == 0
+    cases = [(("tokens", "create", "etl", "--name", "loader"), "No user named 'etl'",
+              "Aucun utilisateur nommé « etl »"),
+             (("purge", "--as-of", "2999-01-01"), "--as-of 2999-01-01 is in the future",
+              "--as-of 2999-01-01 est dans le futur"),
+             (("prices", "update", "--horizon", "0"), "--horizon '0': write a whole number",
+              "--horizon « 0 » : écrivez un nombre entier")]
+    for args, english, french in cases:
+        en_run, fr_run = run_cli(*args, env=env), run_cli(*args, env=fr)
+        assert en_run.exit_code == fr_run.exit_code == 2, (en_run, fr_run)
+        assert english in en_run.stderr and french in fr_run.stderr, (en_run, fr_run)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 
 import pytest
@@ -74,6 +75,55 @@ def test_registry_workflow_from_the_command_line(run_cli, env, tmp_path):
         conn.execute("UPDATE audit_entries SET actor = 'mallory' WHERE seq = 3")
     broken = run_cli("audit", "verify", env=env)
     assert broken.exit_code == 1 and "BROKEN at entry 3" in broken.stdout
+
+
+def test_registry_messages_follow_fairshare_lang(run_cli, env, tmp_path):
+    """The one-line confirmations are French with FAIRSHARE_LANG=fr (and stay as they were in
+    English): no English stop-word outside ids, codes and commands, counts grouped by Babel."""
+    from test_french_crawl import english_words
+
+    fr = {**env, "FAIRSHARE_LANG": "fr"}
+
+    def say(*args):
+        result = run_cli(*args, env=fr)
+        assert result.exit_code == 0, result
+        return result.stdout.strip()
+
+    def french(line):
+        words = english_words(re.sub(r"`[^`]*`|\([^)]*sha[^)]*\)|\S*[/\\]\S*", " ", line))
+        assert words == [], (line, words)
+        return line
+
+    assert french(say("init")).startswith("Base de données prête :")
+    say("synth", "agreement", "--out", "agreement.yaml")
+    stored = french(say("agreements", "add", "agreement.yaml"))
+    assert stored.startswith("Entente ") and "enregistrée (active, du " in stored
+    agreement = json.loads(say("agreements", "list", "--format", "json"))[0]["id"]
+    say("synth", "claimants", "--families", "400", "--seed", "4", "--out", "claimants.csv")
+    say("synth", "capacity", "--out", "capacity.csv", "--seed", "2", "--persons", "60")
+    assert "places restantes" in french(say("capacity", "add", "capacity.csv"))
+    imported = french(say("import", "claimants", "claimants.csv", "--agreement", agreement))
+    assert imported.startswith("Lot 1 importé : ") and re.search(r"\d\u00a0\d{3} lignes", imported)
+    assert "rien n'a changé" in french(say("import", "claimants", "claimants.csv", "--agreement",
+                                           agreement))
+    created = french(say("run", "create", "--policy", "balanced", "--key", "canada-population"))
+    assert created.startswith("Appariement ") and "Décidez avec `fairshare decide" in created
+    run_id = created.split()[1]
+    shown = json.loads(say("run", "show", run_id, "--format", "json"))
+    rec = next(r for r in shown["recommendations"] if r["destination"])
+    explained = say("explain", run_id, rec["family_id"], "--by", "ana").splitlines()
+    assert french(explained[0]).endswith("[en attente]")
+    assert french(explained[1]).startswith(f"La famille {rec['family_id']}")
+    assert french(explained[-1]).startswith("Consultation enregistrée pour ana")
+    decided = french(say("decide", run_id, rec["family_id"], "accept", "--reason", "bon choix",
+                         "--by", "ana"))
+    assert f"la famille {rec['family_id']} va vers {rec['destination']}" in decided
+    say("export", "claimants", "--agreement", agreement, "--out", "export.csv")
+    assert french(say("audit", "verify")).startswith("Chaîne d'audit intacte : ")
+    assert french(say("purge", "--as-of", "2026-11-01")).startswith("Purge au 2026-11-01 :")
+    assert french(say("agreements", "revoke", agreement)).endswith("est révoquée.")
+    english = run_cli("audit", "verify", env={**env, "FAIRSHARE_LANG": "en"})
+    assert english.stdout.startswith("Audit chain intact: ")
 
 
 ERRORS = [

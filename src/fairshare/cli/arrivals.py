@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from fairshare.cli import app, synth_app
-from fairshare.cli.render import FORMAT_OPTION, OutputFormat, render
+from fairshare.cli.render import FORMAT_OPTION, OutputFormat, cli_text, render
 from fairshare.errors import InputError
 from fairshare.privatefs import write_private_bytes, write_private_text
 
@@ -76,6 +76,8 @@ def simulate(
     report: Path | None = typer.Option(None, "--report", help="Write an offline HTML report "
                                        "(fill curves, outcome against hindsight, balance)."),
     png: Path | None = typer.Option(None, "--png", help="Write the report's charts as PNG."),
+    lang: str | None = typer.Option(None, "--lang", help="Report in 'en' or 'fr' (default: "
+                                    "FAIRSHARE_LANG, else LC_ALL / LANG, else English)."),
     fmt: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Simulate a year of arrivals decided batch by batch, against the hindsight optimum.
@@ -120,29 +122,34 @@ def simulate(
         write_plan(out, result.assignment, result.decided_on)
     if report is not None or png is not None:
         from fairshare.arrivals.report import report_html, report_png
+        from fairshare.i18n import from_environment
 
+        language = lang or from_environment()
         if report is not None:
-            write_private_text(report, report_html(result))
+            write_private_text(report, report_html(result, lang=language))
         if png is not None:
-            write_private_bytes(png, report_png(result))
+            write_private_bytes(png, report_png(result, lang=language))
     if fmt == OutputFormat.json:
         typer.echo(json.dumps(result.summary(), ensure_ascii=False))
         return
     s = result.summary()
     m = result.metrics
+    t = cli_text()
+    fraction = (t("cli_not_available") if s["hindsight_fraction"] is None
+                else t.percent(s["hindsight_fraction"], 2))
     caption = "\n".join([
-        f"Policy {s['policy']}: {s['persons_placed']:,} persons placed, outcome "
-        f"{s['outcome']:,.3f} ({_pct(s['hindsight_fraction'])} of hindsight "
-        f"{s['hindsight_outcome'] or 0:,.3f}).",
-        f"Largest gap to the target path at a month end: {s['max_balance_gap']:.2%} of the "
-        f"annual target; envy between destinations: {m.envy:,} families.",
-        f"{s['batches']} batches ({cadence}), slowest decision "
-        f"{max(result.batch_seconds, default=0.0):.3f} s; {s['seconds']:.1f} s in all.",
+        t("cli_sim_policy", policy=s["policy"], persons=t.number(s["persons_placed"]),
+          outcome=t.number(s["outcome"], 3), fraction=fraction,
+          hindsight=t.number(s["hindsight_outcome"] or 0, 3)),
+        t("cli_sim_gap", gap=t.percent(s["max_balance_gap"], 2), envy=t.number(m.envy)),
+        t("cli_sim_batches", batches=s["batches"], cadence=cadence,
+          slowest=t.number(max(result.batch_seconds, default=0.0), 3),
+          seconds=t.number(s["seconds"], 1)),
         *result.notes])
     render([{"destination": c, "persons": result.placements[c], "target": round(m.target[c]),
              "largest_gap": f"{max(m.gap[c], default=0.0):.2%}",
              "unacceptable": m.unacceptable[c]} for c in m.fill], fmt,
-           title="Placements over the year", caption=caption,
+           title=t("cli_sim_title"), caption=caption,
            columns=["destination", "persons", "target", "largest_gap", "unacceptable"])
 
 
@@ -184,10 +191,6 @@ def _stream(families: Path | None, destinations: Path | None, scores: Path | Non
     from fairshare.arrivals.io import read_stream
 
     return read_stream(families, destinations, scores, periods, carry_forward=carry_forward)
-
-
-def _pct(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.2%}"
 
 
 @synth_app.command("arrivals")

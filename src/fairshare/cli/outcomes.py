@@ -11,7 +11,7 @@ from typing import Any
 import typer
 
 from fairshare.cli import app, synth_app
-from fairshare.cli.render import FORMAT_OPTION, OutputFormat, render
+from fairshare.cli.render import FORMAT_OPTION, OutputFormat, cli_text, render
 
 outcomes_app = typer.Typer(help="Outcome model: train, evaluate, audit fairness, predict scores.",
                            no_args_is_help=True)
@@ -157,7 +157,8 @@ def outcomes_audit(
                              max_families=max_families, seed=seed,
                              fairlearn_bootstrap=fairlearn_bootstrap)
     paths = write_report(result, card, out, lang=lang or from_environment())
-    typer.echo(f"Wrote {paths['html']} and {paths['json']}")
+    t = cli_text()
+    typer.echo(t("cli_wrote_two", first=paths["html"], second=paths["json"]))
 
 
 @outcomes_app.command("predict")

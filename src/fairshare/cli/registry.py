@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Any, ParamSpec
 import typer
 
 from fairshare.cli import app, synth_app
-from fairshare.cli.render import FORMAT_OPTION, OutputFormat, render
+from fairshare.cli.render import FORMAT_OPTION, CliText, OutputFormat, cli_text, render
 from fairshare.errors import InputError, StoreError
+from fairshare.i18n import N_
 
 if TYPE_CHECKING:
     from fairshare.service import Context
@@ -118,23 +119,22 @@ def init_cmd(demo: bool = typer.Option(False, "--demo", help="Also seed an examp
         raise InputError("--app-role applies to PostgreSQL: SQLite has no roles (protect the "
                          "file with the operating system's permissions instead).")
     report = init_database(ctx, actor=by)
-    typer.echo(f"Database ready: {report.database} (revision {report.revision}).")
+    t = cli_text()
+    typer.echo(t("cli_database_ready", database=report.database, revision=report.revision))
     if app_role is not None:
         from fairshare.service.setup import grant_app_role
 
         grant_app_role(ctx, app_role, actor=by)
-        typer.echo(f"Role {app_role}: may read and write the registry, append to the audit "
-                   "log, and nothing else (owns no table, cannot disable triggers). Connect "
-                   "`fairshare serve` with a FAIRSHARE_DATABASE_URL naming it.")
+        typer.echo(t("cli_app_role", role=app_role))
     if demo:
         result = seed_demo(ctx, families=families, actor=by)
         from fairshare.service import list_models
 
         latest = next(iter(list_models(ctx)), None)
-        typer.echo(f"Demo seeded: agreement {result.agreement_id}, {result.new_claimants} new "
-                   f"claimants in {result.new_families} new families, capacity offers added"
-                   + (f", model {latest.id} ({latest.name}) added: runs use it." if latest
-                      else "."))
+        values = {"agreement": result.agreement_id, "claimants": t.count(result.new_claimants),
+                  "families": t.count(result.new_families)}
+        typer.echo(t("cli_demo_seeded_model", **values, model=latest.id, name=latest.name)
+                   if latest else t("cli_demo_seeded", **values))
 
 
 @app.command("status")
@@ -166,8 +166,10 @@ def agreements_add(file: Path = typer.Argument(..., help="Agreement YAML (see `f
     from fairshare.service import add_agreement
 
     info = add_agreement(_ctx(), path=file, actor=by)
-    typer.echo(f"Agreement {info.id} stored ({'active' if info.active else info.status}, "
-               f"{info.valid_from} to {info.expires_on}, {len(info.fields)} fields).")
+    t = cli_text()
+    state = t("i14_active") if info.active else t.label("i14_", info.status)
+    typer.echo(t("cli_agreement_stored", id=info.id, status=state, start=info.valid_from,
+                 end=info.expires_on, fields=t.count(len(info.fields))))
 
 
 @agreements_app.command("list")
@@ -193,7 +195,8 @@ def agreements_revoke(agreement_id: str = typer.Argument(..., metavar="ID"),
     from fairshare.service import revoke_agreement
 
     info = revoke_agreement(_ctx(), agreement_id=agreement_id, actor=by)
-    typer.echo(f"Agreement {info.id} is {info.status}.")
+    t = cli_text()
+    typer.echo(t("cli_agreement_status", id=info.id, status=t.label("i14_", info.status)))
 
 
 @import_app.command("claimants")
@@ -216,13 +219,13 @@ def import_claimants_cmd(file: Path = typer.Argument(..., help="Batch: .csv or .
 
         result = import_claimants(_ctx(), path=file, agreement_id=agreement, actor=by,
                                   progress=progress)
+    t = cli_text()
     if result.already_imported:
-        typer.echo(f"{file}: this batch was already imported (batch {result.batch_id}); "
-                   "nothing changed.")
+        typer.echo(t("cli_batch_already_imported", file=file, batch=result.batch_id))
         return
-    typer.echo(f"Imported batch {result.batch_id}: {result.rows} rows, {result.new_claimants} "
-               f"new claimants in {result.new_families} new families "
-               f"({result.already_present} already present).")
+    typer.echo(t("cli_batch_imported", batch=result.batch_id, rows=t.count(result.rows),
+                 claimants=t.count(result.new_claimants), families=t.count(result.new_families),
+                 present=t.count(result.already_present)))
 
 
 @export_app.command("claimants")
@@ -239,7 +242,9 @@ def export_claimants_cmd(agreement: str = typer.Option(..., "--agreement", metav
     from fairshare.service import export_claimants
 
     result = export_claimants(_ctx(), agreement_id=agreement, out=out, current=current, actor=by)
-    typer.echo(f"Wrote {result.rows} rows ({len(result.columns)} fields) to {result.path}.")
+    t = cli_text()
+    typer.echo(t("cli_exported", rows=t.count(result.rows), fields=t.count(len(result.columns)),
+                 path=result.path))
 
 
 def _consent(subject: str, state: str, agreement: str | None, version: str | None,
@@ -248,9 +253,13 @@ def _consent(subject: str, state: str, agreement: str | None, version: str | Non
 
     result = change_consent(_ctx(), subject=subject, state=state, agreement_id=agreement,
                             text_version=version, actor=by)
-    typer.echo(f"Consent {result.state} for {len(result.claimant_ids)} claimant(s) of family "
-               f"{', '.join(result.family_ids)}; {result.withdrawn_recommendations} pending "
-               "recommendation(s) withdrawn.")
+    t = cli_text()
+    typer.echo(t("cli_consent_changed", state=t.label("cli_consent_", result.state),
+                 claimants=t.count(len(result.claimant_ids)), families=", ".join(result.family_ids),
+                 withdrawn=t.count(result.withdrawn_recommendations)))
+
+
+CONSENT_STATES = (N_("cli_consent_given"), N_("cli_consent_withdrawn"))
 
 
 AGREEMENT_ID_OPTION = typer.Option(None, "--agreement", metavar="ID",
@@ -288,8 +297,9 @@ def capacity_add(file: Path = typer.Argument(..., help="Capacity CSV (see `fairs
     from fairshare.service import add_capacity
 
     offers = add_capacity(_ctx(), path=file, actor=by)
-    typer.echo(f"{len(offers)} offer(s) in the registry; "
-               f"{sum(o.remaining for o in offers if o.active)} places remaining.")
+    t = cli_text()
+    typer.echo(t("cli_capacity_added", offers=t.count(len(offers)),
+                 places=t.count(sum(o.remaining for o in offers if o.active))))
 
 
 @capacity_app.command("list")
@@ -340,14 +350,24 @@ def run_create(policy: str = typer.Option(..., "--policy", help="outcome, balanc
         _json({**detail.run.as_dict(), "model": detail.model})
         return
     r = detail.run
-    typer.echo(f"Run {r.id}: {r.families} families, {r.placed} persons recommended for a move "
-               f"({r.status}, solver {r.solver}, scored by {detail.model['id']}); input "
-               f"{r.input_sha256[:12]}, plan {r.plan_sha256[:12]}. Decide with "
-               f"`fairshare decide {r.id} FAMILY ...`.")
+    t = cli_text()
+    typer.echo(t("cli_run_created", id=r.id, families=t.count(r.families),
+                 placed=t.count(r.placed), status=t.label("cli_run_status_", r.status),
+                 solver=r.solver, model=detail.model["id"], input=r.input_sha256[:12],
+                 plan=r.plan_sha256[:12]))
     if r.versions.get("prices"):
-        typer.echo(f"Online: scores net of prices {r.versions['prices']}.")
+        typer.echo(t("cli_run_online", prices=r.versions["prices"]))
     for note in r.versions.get("notes", []):
-        typer.echo(f"Warning: {note}", err=True)
+        typer.echo(t("cli_warning", note=note), err=True)
+
+
+# A run's status and a recommendation's, as the CLI prints them (English: the codes themselves).
+STATUS_WORDS = (N_("cli_run_status_optimal"), N_("cli_run_status_feasible"),
+                N_("cli_run_status_heuristic"), N_("cli_run_status_infeasible"),
+                N_("cli_run_status_empty"), N_("cli_run_status_manual"),
+                N_("cli_rec_status_pending"), N_("cli_rec_status_accepted"),
+                N_("cli_rec_status_overridden"), N_("cli_rec_status_superseded"),
+                N_("cli_rec_status_withdrawn"))
 
 
 @run_app.command("show")
@@ -385,10 +405,11 @@ def run_replay(run_id: str = typer.Argument(..., metavar="RUN")) -> None:
     from fairshare.service import replay_run
 
     result = replay_run(_ctx(), run_id=run_id)
+    t = cli_text()
     if result.identical:
-        typer.echo(f"Run {run_id} replayed: identical plan ({result.replayed_plan_sha256}).")
+        typer.echo(t("cli_replay_identical", run=run_id, sha=result.replayed_plan_sha256))
         return
-    typer.echo(f"Run {run_id} replayed: DIFFERENT plan.", err=True)
+    typer.echo(t("cli_replay_different", run=run_id), err=True)
     for line in result.differences[:20]:
         typer.echo(f"  - {line}", err=True)
     raise SystemExit(1)  # not typer.Exit: its code is lost when click runs standalone_mode=False
@@ -416,9 +437,12 @@ def decide_cmd(run_id: str = typer.Argument(..., metavar="RUN"),
         raise InputError(f"'{kind}': the decision is accept or override.")
     result = decide(_ctx(), run_id=run_id, family_id=family, kind=kind, reason=reason,
                     decided_by=by, to=to, reason_code=code)
-    where = f"moves to {result.destination} (transfer {result.transfer_id})" \
-        if result.destination else "stays where it is (reopen it with `fairshare reopen`)"
-    typer.echo(f"Decision {result.decision_id} ({result.kind}) recorded: family {family} {where}.")
+    t = cli_text()
+    if result.destination:
+        typer.echo(t("cli_decided_moves", id=result.decision_id, kind=result.kind, family=family,
+                     to=result.destination, transfer=result.transfer_id))
+    else:
+        typer.echo(t("cli_decided_stays", id=result.decision_id, kind=result.kind, family=family))
 
 
 @app.command("explain")
@@ -427,28 +451,30 @@ def explain_cmd(run_id: str = typer.Argument(..., metavar="RUN"),
                 family: str = typer.Argument(..., metavar="FAMILY"),
                 by: str = typer.Option(..., "--by", help="The person reading it (who may then "
                                        "decide)."),
-                lang: str = typer.Option("en", "--lang", help="en or fr."),
+                lang: str | None = typer.Option(None, "--lang", help="en or fr (default: "
+                                                "FAIRSHARE_LANG, else LC_ALL / LANG, else "
+                                                "English)."),
                 fmt: OutputFormat = FORMAT_OPTION) -> None:
     """Print a recommendation's explanation and record, in the audit chain, that you opened it
     (`decide` requires it, as the API and the pages do)."""
     from fairshare.service import open_explanation
 
-    if lang not in ("en", "fr"):
+    if lang is not None and lang not in ("en", "fr"):
         raise InputError(f"--lang '{lang}': use en or fr.")
+    t = CliText(lang)
+    lang = t.lang
     rec = open_explanation(_ctx(), run_id=run_id, family_id=family, actor=by)
     if fmt is OutputFormat.json:
         _json(rec.as_dict())
         return
     expl = rec.explanation or {}
-    where = rec.destination or "stay"
-    typer.echo(f"Run {rec.run_id}, family {rec.family_id} ({rec.persons} person(s)): "
-               f"{where} [{rec.status}]")
-    typer.echo(str(expl.get(lang) or expl.get("en") or "No explanation was stored (purged "
-                                                        "under the retention schedule)."))
+    typer.echo(t("cli_explain_heading", run=rec.run_id, family=rec.family_id,
+                 persons=t.count(rec.persons), where=rec.destination or t("cli_stay"),
+                 status=t.label("cli_rec_status_", rec.status)))
+    typer.echo(str(expl.get(lang) or expl.get("en") or t("cli_no_explanation")))
     for alt in expl.get("alternatives", []):
         typer.echo(f"  - {alt.get('destination')}: {alt.get(f'why_not_{lang}') or alt.get('why_not_en', '')}")
-    typer.echo(f"Opening recorded for {by}; decide with `fairshare decide {rec.run_id} "
-               f"{rec.family_id} accept|override --reason ... --by {by}`.")
+    typer.echo(t("cli_opening_recorded", by=by, run=rec.run_id, family=rec.family_id))
 
 
 @app.command("reopen")
@@ -460,8 +486,9 @@ def reopen_cmd(family: str = typer.Argument(..., metavar="FAMILY"),
     from fairshare.service import reopen_family
 
     state = reopen_family(_ctx(), family_id=family, reason=reason, actor=by)
-    typer.echo(f"Family {state.family_id} is {state.status} again in {state.current_code}; later "
-               "runs include it.")
+    t = cli_text()
+    typer.echo(t("cli_reopened", family=state.family_id,
+                 status=t.label("family_status_", state.status), code=state.current_code))
 
 
 @app.command("assign")
@@ -477,8 +504,9 @@ def assign_cmd(family: str = typer.Argument(..., metavar="FAMILY"),
 
     result = assign(_ctx(), family_id=family, to=to, reason=reason, decided_by=by,
                     reason_code=code)
-    typer.echo(f"Manual assignment {result.run_id}: family {family} moves to "
-               f"{result.destination} (transfer {result.transfer_id}).")
+    t = cli_text()
+    typer.echo(t("cli_assigned", run=result.run_id, family=family, to=result.destination,
+                 transfer=result.transfer_id))
 
 
 @transfers_app.command("list")
@@ -501,17 +529,18 @@ def audit_verify(checkpoint: Path | None = typer.Option(
     from fairshare.service import verify_audit
 
     result = verify_audit(_ctx(), checkpoint=checkpoint)
+    t = cli_text()
     if fmt is OutputFormat.json:
         _json(result.as_dict())
     elif result.ok:
-        extra = (f"; checkpoint entry {result.checkpoint['seq']} present" if result.checkpoint
-                 else "; no checkpoint given, so a deleted tail would not show")
-        typer.echo(f"Audit chain intact: {result.entries} entries, head {result.head}; "
-                   f"{result.rows_checked} business row(s) match their entries{extra}.")
+        values = {"entries": t.count(result.entries), "head": result.head,
+                  "rows": t.count(result.rows_checked)}
+        typer.echo(t("cli_audit_intact_checkpoint", **values, seq=result.checkpoint["seq"])
+                   if result.checkpoint else t("cli_audit_intact", **values))
     elif result.first_bad_row or result.first_broken is None:
-        typer.echo(f"Audit NOT intact: {result.problem}")
+        typer.echo(t("cli_audit_not_intact", problem=result.problem))
     else:
-        typer.echo(f"Audit chain BROKEN at entry {result.first_broken}: {result.problem}")
+        typer.echo(t("cli_audit_broken", entry=result.first_broken, problem=result.problem))
     if not result.ok:
         raise SystemExit(1)
 
@@ -525,8 +554,9 @@ def audit_checkpoint(out: Path = typer.Option(..., "--out", help="JSON file to w
     from fairshare.service import write_checkpoint
 
     info = write_checkpoint(_ctx(), out=out)
-    typer.echo(f"Checkpoint of entry {info.seq} (hash {info.hash[:16]}...) written to "
-               f"{info.path}; public key {info.public_key}.")
+    t = cli_text()
+    typer.echo(t("cli_checkpoint_written", seq=info.seq, hash=info.hash[:16], path=info.path,
+                 key=info.public_key))
 
 
 @audit_app.command("show")
@@ -566,8 +596,15 @@ def purge_cmd(as_of: str = typer.Option(..., "--as-of", metavar="DATE",
     except ValueError:
         raise InputError(f"--as-of '{as_of}' is not a date (YYYY-MM-DD).") from None
     result = purge(_ctx(), as_of=day, policy=policy, actor=by)
-    done = ", ".join(f"{k} {v}" for k, v in result.counts.items())
-    typer.echo(f"Purged as of {day}: {done}; {result.tombstones} audit tombstone(s).")
+    t = cli_text()
+    done = ", ".join(f"{t.label('cli_purged_', k)} {t.count(v)}" for k, v in result.counts.items())
+    typer.echo(t("cli_purged", day=day, done=done, tombstones=t.count(result.tombstones)))
+
+
+# What a purge counts (service.retention), as the CLI names it (English: the codes themselves).
+PURGED = (N_("cli_purged_claimants"), N_("cli_purged_withdrawn_claimants"),
+          N_("cli_purged_run_snapshots"), N_("cli_purged_explanations"),
+          N_("cli_purged_decision_reasons"), N_("cli_purged_snapshots_redacted"))
 
 
 @synth_app.command("agreement")

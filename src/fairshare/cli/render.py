@@ -16,6 +16,7 @@ from typing import Any
 import typer
 
 from fairshare.csvsafe import escape_csv_cell
+from fairshare.i18n import Translator, from_environment
 
 
 class OutputFormat(enum.StrEnum):
@@ -85,3 +86,24 @@ def render(rows: Sequence[Mapping[str, Any]], fmt: OutputFormat | str, *,
     for r in rows:
         table.add_row(*(format_cell(r.get(c)) for c in cols))
     Console(width=200).print(table)
+
+
+class CliText(Translator):
+    """The CLI's messages in its reader's language (``FAIRSHARE_LANG``, else ``LC_ALL`` / ``LANG``).
+
+    :meth:`count` writes an integer of a one-line message: Babel's grouping in French
+    (``1 234``), bare digits in English as the CLI always printed them (scripts and docs match
+    them: ``Imported batch b-1: 1234 rows``).
+    """
+
+    def __init__(self, lang: str | None = None) -> None:
+        super().__init__(lang or from_environment())
+
+    def count(self, value: int) -> str:
+        """An integer in a message."""
+        return str(value) if self.lang == "en" else self.number(value)
+
+
+def cli_text() -> CliText:
+    """The translator of this command's messages."""
+    return CliText()

@@ -12,7 +12,7 @@ from typer.core import TyperGroup
 
 from fairshare.cli import app
 from fairshare.cli.reference import DATA_OPTION, KEY_OPTION, METHOD_OPTION
-from fairshare.cli.render import FORMAT_OPTION, OutputFormat, render
+from fairshare.cli.render import FORMAT_OPTION, OutputFormat, cli_text, render
 from fairshare.privatefs import open_private
 
 
@@ -98,14 +98,19 @@ def sweep_report(
     folder: Path = typer.Argument(..., help="A sweep folder (from `fairshare sweep`)."),
     out: Path = typer.Option(..., "--out", "-o", help="The report (.html, offline); the PNG "
                              "pictures and a CSV table are written beside it."),
+    lang: str | None = typer.Option(None, "--lang", help="Report in 'en' or 'fr' (default: "
+                                    "FAIRSHARE_LANG, else LC_ALL / LANG, else English)."),
 ) -> None:
     """Write the sweep's report: the frontier, each jurisdiction's year-end surplus, a table."""
+    from fairshare.i18n import from_environment
     from fairshare.scenarios.report import write_report
     from fairshare.scenarios.results import read_errors, read_manifest, read_sweep
 
     manifest = read_manifest(folder)
-    paths = write_report(read_sweep(folder), manifest, out, read_errors(folder))
-    typer.echo("Written: " + ", ".join(str(p) for p in paths))
+    paths = write_report(read_sweep(folder), manifest, out, read_errors(folder),
+                         lang=lang or from_environment())
+    t = cli_text()
+    typer.echo(t("cli_written", paths=", ".join(str(p) for p in paths)))
 
 
 @app.command("solidarity")

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, select, update
 
 from fairshare.errors import ConflictError, InputError, NotFoundError
+from fairshare.i18n import N_, msg
 from fairshare.service.accounts import USERNAME_RE, now
 from fairshare.service.common import record
 from fairshare.service.context import Context
@@ -32,9 +33,9 @@ def _account(conn: Connection, username: str) -> Row[Any]:
         query = query.with_for_update()
     row = conn.execute(query).first()
     if row is None:
-        hint = "" if USERNAME_RE.match(username) else " (usernames are lowercase)"
-        raise NotFoundError(f"No user named '{username}'{hint}; `fairshare users list` shows "
-                            "them.")
+        key = N_("error_no_user_list") if USERNAME_RE.match(username) else N_(
+            "error_no_user_lowercase")
+        raise NotFoundError(msg(key, username=username))
     return row
 
 
@@ -58,8 +59,9 @@ def set_disabled(ctx: Context, *, username: str, disabled: bool,
     with write_transaction(ctx.engine) as conn:
         row = _account(conn, username)
         if (row.disabled_at is not None) == disabled:
-            raise ConflictError(f"User '{username}' is already "
-                                f"{'disabled' if disabled else 'enabled'}.")
+            key = N_("error_user_already_disabled") if disabled else N_(
+                "error_user_already_enabled")
+            raise ConflictError(msg(key, username=username))
         conn.execute(update(users).where(users.c.id == row.id).values(
             disabled_at=now() if disabled else None))
         ended = _end_sessions(conn, row.id) if disabled else 0
@@ -100,24 +102,24 @@ def change_role(ctx: Context, *, username: str, role: str, jurisdiction: str | N
     try:
         new = Role(role)
     except ValueError:
-        raise InputError(f"Unknown role '{role}'; use one of "
-                         f"{', '.join(r.value for r in Role)}.") from None
+        raise InputError(msg("error_unknown_role", role=role,
+                             roles=", ".join(r.value for r in Role))) from None
     if new is Role.officer:
         if not jurisdiction:
-            raise InputError("A provincial officer needs --jurisdiction CODE (e.g. QC).")
+            raise InputError(msg("error_officer_needs_jurisdiction"))
         if codes and jurisdiction not in codes:
-            raise InputError(f"Unknown jurisdiction '{jurisdiction}'; use one of "
-                             f"{', '.join(codes)}.")
+            raise InputError(msg("error_account_jurisdiction", code=jurisdiction,
+                                 codes=", ".join(codes)))
     elif jurisdiction:
-        raise InputError(f"Only officers are scoped to a jurisdiction; drop --jurisdiction for "
-                         f"role '{new.value}'.")
+        raise InputError(msg("error_only_officers_scoped", role=new.value))
     with write_transaction(ctx.engine) as conn:
         row = _account(conn, username)
         before = {"role": row.role, "jurisdiction": row.jurisdiction}
         after = {"role": new.value, "jurisdiction": jurisdiction}
         if before == after:
-            raise ConflictError(f"User '{username}' already has role {new.value}"
-                                f"{' ' + jurisdiction if jurisdiction else ''}.")
+            raise ConflictError(msg("error_user_has_role", username=username,
+                                    role=f"{new.value} {jurisdiction}" if jurisdiction
+                                    else new.value))
         conn.execute(update(users).where(users.c.id == row.id).values(
             role=new.value, jurisdiction=jurisdiction))
         ended = _end_sessions(conn, row.id)

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, select, update
 
 from fairshare.errors import ConflictError, InputError, NotFoundError
+from fairshare.i18n import msg
 from fairshare.service.common import as_utc, record
 from fairshare.service.context import Context
 from fairshare.service.passwords import MIN_PASSWORD, check_new_password, hash_password
@@ -112,24 +113,24 @@ def create_user(conn: Connection, *, username: str, password: str, role: str,
                 jurisdiction: str | None = None, codes: tuple[str, ...] = ()) -> User:
     """Create a local account; officers need a jurisdiction, other roles must not have one."""
     if not USERNAME_RE.match(username):
-        raise InputError(f"Username '{username}' is not valid: use 2-64 lowercase letters, digits, "
-                         "'.', '_' or '-', starting with a letter or digit.")
+        raise InputError(msg("error_username_invalid", username=username))
     try:
         role_value = Role(role)
     except ValueError:
-        raise InputError(f"Unknown role '{role}'; use one of {', '.join(r.value for r in Role)}.") from None
+        raise InputError(msg("error_unknown_role", role=role,
+                             roles=", ".join(r.value for r in Role))) from None
     check_new_password(password, username=username)
     if role_value is Role.officer:
         if not jurisdiction:
-            raise InputError("A provincial officer needs --jurisdiction CODE (e.g. QC).")
+            raise InputError(msg("error_officer_needs_jurisdiction"))
         if codes and jurisdiction not in codes:
-            raise InputError(f"Unknown jurisdiction '{jurisdiction}'; use one of {', '.join(codes)}.")
+            raise InputError(msg("error_account_jurisdiction", code=jurisdiction,
+                                 codes=", ".join(codes)))
     elif jurisdiction:
-        raise InputError(f"Only officers are scoped to a jurisdiction; drop --jurisdiction for role "
-                         f"'{role_value.value}'.")
+        raise InputError(msg("error_only_officers_scoped", role=role_value.value))
     exists = conn.execute(select(users.c.id).where(users.c.username == username)).first()
     if exists:
-        raise ConflictError(f"A user named '{username}' already exists.")
+        raise ConflictError(msg("error_user_exists", username=username))
     result = conn.execute(users.insert().values(
         username=username, password_hash=hash_password(password), role=role_value.value,
         jurisdiction=jurisdiction, created_at=now()))
@@ -144,10 +145,9 @@ def create_token(conn: Connection, *, username: str, name: str,
     row = conn.execute(select(users.c.id, users.c.disabled_at).where(
         users.c.username == username)).first()
     if row is None:
-        raise NotFoundError(f"No user named '{username}'; create it with `fairshare users create`.")
+        raise NotFoundError(msg("error_no_user_create", username=username))
     if row.disabled_at is not None:
-        raise ConflictError(f"User '{username}' is disabled; enable it first "
-                            f"(`fairshare users enable {username}`).")
+        raise ConflictError(msg("error_user_disabled", username=username))
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     result = conn.execute(api_tokens.insert().values(
         user_id=row[0], name=name, token_sha256=sha256(secret), created_at=now(),
@@ -165,7 +165,7 @@ def revoke_token(conn: Connection, token_id: int) -> None:
     if result.rowcount == 0:
         exists = conn.execute(select(api_tokens.c.id).where(api_tokens.c.id == token_id)).first()
         if exists is None:
-            raise NotFoundError(f"No API token with id {token_id}.")
+            raise NotFoundError(msg("error_no_token", id=token_id))
 
 
 def user_for_token(conn: Connection, secret: str) -> User | None:

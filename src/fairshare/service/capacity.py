@@ -10,7 +10,7 @@ from sqlalchemy import Connection, Row, func, insert, select
 from fairshare.errors import ConflictError, StoreError
 from fairshare.exchange.capacity import read_capacity
 from fairshare.exchange.reader import Source, source_name
-from fairshare.i18n import msg
+from fairshare.i18n import N_, msg
 from fairshare.service.access import check_codes
 from fairshare.service.common import record
 from fairshare.service.context import Context
@@ -34,7 +34,7 @@ def add_capacity(ctx: Context, *, path: Source, actor: str | None = None,
         raise StoreError(msg("error_no_jurisdictions"))
     offers = read_capacity(path, codes=codes)
     check_codes((o.code for o in offers), scope, Action.manage_capacity,
-                message="error_officer_capacity_scope")
+                message=N_("error_officer_capacity_scope"))
     with write_transaction(ctx.engine) as conn:
         serialise(conn, "capacity")
         existing = {r.id: r for r in conn.execute(select(capacity_offers).where(

@@ -12,6 +12,7 @@ from fairshare.errors import PermissionDeniedError
 from fairshare.exchange.export import write_export
 from fairshare.exchange.pseudonym import load_key, pseudonymise
 from fairshare.exchange.schema import FIELDS
+from fairshare.i18n import msg
 from fairshare.service.common import not_consenting, party_codes, record, require_active
 from fairshare.service.context import Context
 from fairshare.service.models import ExportResult
@@ -42,10 +43,9 @@ def export_claimants(ctx: Context, *, agreement_id: str, out: str | Path,
     with write_transaction(ctx.engine) as conn:
         agreement = require_active(conn, agreement_id, ctx.today())
         if current and current.upper() not in party_codes(agreement):
-            raise PermissionDeniedError(
-                f"--current {current.upper()}: {current.upper()} is not a party of agreement "
-                f"'{agreement_id}' (parties: {', '.join(sorted(party_codes(agreement)))}); its "
-                "claimants may be exported only to a party. Nothing was written.")
+            raise PermissionDeniedError(msg(
+                "error_export_not_party", code=current.upper(), agreement=agreement_id,
+                parties=", ".join(sorted(party_codes(agreement)))))
         key = load_key(ctx.settings.keys_dir, agreement_id)
         columns = [f for f in EXPORTABLE if f in agreement.fields]
         excluded = not_consenting(conn)

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, Row, insert, select
 
 from fairshare.errors import InputError, NotFoundError
+from fairshare.i18n import msg
 from fairshare.service.common import as_utc, record, row_refs
 from fairshare.service.context import Context
 from fairshare.service.models import _Base
@@ -68,8 +69,7 @@ def parse_horizon(text: str) -> int:
     """
     raw = text.strip().lower().removesuffix("d")
     if not raw.lstrip("-").isdigit() or int(raw) < 1 or int(raw) > 3660:
-        raise InputError(f"--horizon '{text}': write a whole number of days from 1 to 3660, "
-                         "such as 183d.")
+        raise InputError(msg("error_horizon_text", text=text))
     return int(raw)
 
 
@@ -95,9 +95,9 @@ def update_prices(ctx: Context, *, horizon_days: int = DEFAULT_HORIZON_DAYS,
     from fairshare.service.runs import build_problem
 
     if horizon_days < 1:
-        raise InputError(f"--horizon must be at least 1 day (got {horizon_days}).")
+        raise InputError(msg("error_horizon_min", got=horizon_days))
     if samples < 1:
-        raise InputError(f"--samples must be at least 1 (got {samples}).")
+        raise InputError(msg("error_samples_min", got=samples))
     who = actor or ctx.settings.actor
     today = ctx.today()
     since = today - dt.timedelta(days=horizon_days)
@@ -109,17 +109,13 @@ def update_prices(ctx: Context, *, horizon_days: int = DEFAULT_HORIZON_DAYS,
         bare, attributes = build_problem(conn, ctx, key=key)
         arrived = {f.id: first[f.id] for f in bare.families if f.id in first}
         if not bare.destinations:
-            raise InputError("No active capacity offers: add some with `fairshare capacity "
-                             "add` before pricing capacity.")
+            raise InputError(msg("error_prices_no_capacity"))
         problem, model_doc = score_problem(bare, chosen, loaded, attributes)
         on = {f.id: arrived.get(f.id) or today for f in problem.families}
         pool_ids = sorted(f for f, d in on.items() if since < d <= today and arrived.get(f))
         if not recent or not pool_ids:
-            raise InputError(f"No family waiting in the registry arrived in the last "
-                             f"{horizon_days} days (between {since + dt.timedelta(days=1)} and "
-                             f"{today}; arrival dates come from the import's arrived_on "
-                             "column): there is nothing to sample futures from. Import "
-                             "families with arrived_on, or use a longer --horizon.")
+            raise InputError(msg("error_prices_no_recent", days=horizon_days,
+                                 start=since + dt.timedelta(days=1), end=today))
         options = make_options({"samples": samples, "horizon_days": horizon_days})
         arrays = stream_arrays(Stream(problem=problem, arrived_on=on, name="registry"), "day")
         index = {fid: i for i, fid in enumerate(arrays.family_ids)}
@@ -158,8 +154,7 @@ def latest_prices_row(conn: Connection) -> Row[Any]:
     row = conn.execute(select(destination_prices).order_by(
         destination_prices.c.id.desc()).limit(1)).first()
     if row is None:
-        raise NotFoundError("No destination prices are stored: an online run needs them. Run "
-                            "`fairshare prices update [--horizon 183d] [--samples 5]` first.")
+        raise NotFoundError(msg("error_no_prices"))
     return row
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import Connection, and_, func, select, update
 
 from fairshare.errors import InputError
 from fairshare.exchange.retention import RetentionPolicy, load_retention_policy
+from fairshare.i18n import msg
 from fairshare.service.common import PURPOSE, record
 from fairshare.service.context import Context
 from fairshare.service.models import PurgeResult
@@ -119,8 +120,7 @@ def purge(ctx: Context, *, as_of: dt.date, policy: str | Path | None = None,
     """
     schedule: RetentionPolicy = load_retention_policy(policy)
     if as_of > ctx.today():
-        raise InputError(f"--as-of {as_of} is in the future (today is {ctx.today()}); purging "
-                         "ahead of the schedule is not allowed.")
+        raise InputError(msg("error_purge_future", day=as_of, today=ctx.today()))
     who = actor or ctx.settings.actor
     counts: dict[str, int] = {}
     tombs = 0

@@ -120,5 +120,5 @@ def transfers_in_scope(ctx: Context, *, scope: str | None) -> list[dict[str, Any
     """Recorded transfers (within ``scope``: from or to it)."""
     from fairshare.service.decisions import list_transfers
 
-    out = [t.as_dict() for t in list_transfers(ctx)]
-    return [move for move in out if transfer_visible(scope, move["from_code"], move["to_code"])]
+    out = [transfer.as_dict() for transfer in list_transfers(ctx)]
+    return [row for row in out if transfer_visible(scope, row["from_code"], row["to_code"])]

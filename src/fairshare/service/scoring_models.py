@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, Row, func, insert, select
 
 from fairshare.errors import ConflictError, InputError, NotFoundError
+from fairshare.i18n import msg
 from fairshare.service.common import as_utc, record
 from fairshare.service.context import Context
 from fairshare.service.models import ModelInfo
@@ -89,7 +90,7 @@ def add_model(ctx: Context, *, path: str | Path, name: str | None = None,
                 "destinations": list(model.destinations)}
     label = (name or folder.name).strip()
     if not label or len(label) > 200:
-        raise InputError("--name must be 1-200 characters.")
+        raise InputError(msg("error_model_name"))
     who = actor or ctx.settings.actor
     with write_transaction(ctx.engine) as conn:
         same = conn.execute(select(scoring_models).where(scoring_models.c.sha256 == sha)).first()
@@ -135,9 +136,8 @@ def get_model(conn: Connection, model_id: str) -> Row[Any]:
     if row is None:
         known = list(conn.execute(select(scoring_models.c.id).order_by(scoring_models.c.id))
                      .scalars())
-        raise NotFoundError(f"No model '{model_id}'. Models: {', '.join(known) or 'none'} "
-                            f"(or '{DEFAULT_ID}' for the default scorer); add one with "
-                            "`fairshare models add MODEL_DIR`.")
+        raise NotFoundError(msg("error_no_model", id=model_id, default=DEFAULT_ID,
+                                models=", ".join(known) or msg("error_no_model_none")))
     return row
 
 
@@ -171,15 +171,15 @@ def load_checked(row: Row[Any], *, sha256: str | None = None, run_id: str | None
     file = Path(row.path) / MODEL_FILE
     actual = file_sha256(file) if file.is_file() else "missing"
     if actual != expected:
-        use = f"run {run_id}" if run_id else f"model {row.id}"
-        raise ConflictError(f"Model {row.id} ({row.name}): the bytes of {file} changed since "
-                            f"{use} recorded them (recorded SHA-256 {expected}, now {actual}); "
-                            "refused. Restore the original model files, or add the new model "
-                            "with `fairshare models add` and create a new run.")
+        use = msg("error_model_use_run", run=run_id) if run_id else msg("error_model_use_model",
+                                                                        id=row.id)
+        raise ConflictError(msg("error_model_changed", id=row.id, name=row.name, file=str(file),
+                                use=use, expected=expected, actual=actual))
     try:
         return load_model(row.path)
     except InputError as exc:
-        raise ConflictError(f"Model {row.id} ({row.name}) cannot be loaded: {exc}") from exc
+        raise ConflictError(msg("error_model_unloadable", id=row.id, name=row.name,
+                                error=str(exc))) from exc
 
 
 def model_scores(model: OutcomeModel, problem: Problem, members: list[dict[str, Any]],
@@ -195,7 +195,7 @@ def model_scores(model: OutcomeModel, problem: Problem, members: list[dict[str, 
     try:
         return registry_scores(model, frame, codes, [f.id for f in problem.families])
     except InputError as exc:
-        raise InputError(f"The model cannot score this run: {exc}") from exc
+        raise InputError(msg("error_model_cannot_score", error=str(exc))) from exc
 
 
 def score_problem(problem: Problem, row: Row[Any] | None, model: OutcomeModel | None,

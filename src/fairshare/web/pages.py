@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from fairshare.api.auth import Principal, check_csrf, context_of, identify, settings_of
 from fairshare.api.security import SESSION_COOKIE
-from fairshare.i18n import decimal_separator
+from fairshare.i18n import N_, decimal_separator
 from fairshare.service import accounts, logins, readmodels
 from fairshare.service.passwords import MAX_PASSWORD
 from fairshare.web import svg
@@ -118,9 +118,9 @@ def login_form(request: Request, next: str = "/") -> Response:
 
 
 # What a refused login answers: the same message for a wrong name or password.
-LOGIN_REFUSALS = {logins.Outcome.failed: (401, "login_failed"),
-                  logins.Outcome.throttled: (429, "login_throttled"),
-                  logins.Outcome.busy: (503, "login_busy")}
+LOGIN_REFUSALS = {logins.Outcome.failed: (401, N_("login_failed")),
+                  logins.Outcome.throttled: (429, N_("login_throttled")),
+                  logins.Outcome.busy: (503, N_("login_busy"))}
 
 
 @router.post("/login", response_class=HTMLResponse)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from fairshare.api.auth import context_of, permits, settings_of
-from fairshare.i18n import msg
+from fairshare.i18n import N_, msg
 from fairshare.service import readmodels, run_views, views
 from fairshare.service.roles import Action
 from fairshare.web.pages import PagePrincipal, require_form_csrf
@@ -26,6 +26,16 @@ PAGE_SIZE = 200
 BASELINES_INLINE_FAMILIES = 5_000  # larger runs compare with the baselines on request
 JOB_STEPS = ("queued", "reading", "scoring", "solving", "explaining", "writing", "done",
              "failed", "interrupted")
+STEP_LABELS = {"queued": N_("job_step_queued"), "reading": N_("job_step_reading"),
+               "scoring": N_("job_step_scoring"), "solving": N_("job_step_solving"),
+               "explaining": N_("job_step_explaining"), "writing": N_("job_step_writing"),
+               "done": N_("job_step_done"), "failed": N_("job_step_failed"),
+               "interrupted": N_("job_step_interrupted")}
+# Why a destination is left out of the override choices, by refusal code (service.destinations).
+REFUSAL_TEXTS = {"agreement": N_("i14_refused_agreement"), "consent": N_("i14_refused_consent"),
+                 "current": N_("i14_refused_current"), "excluded": N_("i14_refused_excluded"),
+                 "no-capacity": N_("i14_refused_no_capacity"),
+                 "unknown": N_("i14_refused_unknown")}
 
 
 @router.get("/matching", response_class=HTMLResponse)
@@ -96,10 +106,10 @@ def job_page(request: Request, job_id: str, principal: PagePrincipal) -> Respons
         return RedirectResponse(url=f"/matching/runs/{job.run_id}?done=run_created",
                                 status_code=303)
     t = translator(request)
-    return page(request, "job.html", title_key="job_title", principal=principal, job=job,
+    return page(request, "job.html", title_key=N_("job_title"), principal=principal, job=job,
                 job_url=job_url(job.id), percent=round(100 * job.fraction),
-                step=t(f"job_step_{job.step}") if job.step in JOB_STEPS else job.step,
-                step_labels={s: t(f"job_step_{s}") for s in JOB_STEPS}, active="/matching")
+                step=t(STEP_LABELS[job.step]) if job.step in STEP_LABELS else job.step,
+                step_labels={s: t(STEP_LABELS[s]) for s in JOB_STEPS}, active="/matching")
 
 
 @router.post("/matching/assign")
@@ -213,7 +223,7 @@ def explanation_page(request: Request, run_id: str, family_id: str,
 
 def refusal_text(t: Any, refusal: Any, *, code: str, size: int) -> str:
     """A service refusal (:class:`fairshare.service.destinations.Refusal`) in the page language."""
-    key = "i14_refused_" + refusal.code.replace("-", "_")  # listed in fairshare.msgids
+    key = REFUSAL_TEXTS.get(refusal.code, f"i14_refused_{refusal.code.replace('-', '_')}")
     return str(t(key, code=code, size=size))
 
 
@@ -279,7 +289,7 @@ def summaries_page(request: Request, principal: PagePrincipal) -> Response:
     _need(principal, Action.read_aggregates)
     runs = [{k: r[k] for k in ("id", "created_at", "policy", "key", "status")}
             for r in run_views.list_run_records(context_of(request)) if r["policy"] != "manual"]
-    return page(request, "summaries.html", title_key="i14_summaries_title", principal=principal,
+    return page(request, "summaries.html", title_key=N_("i14_summaries_title"), principal=principal,
                 runs=runs, active="/summaries")
 
 
@@ -301,7 +311,7 @@ def summary_page(request: Request, run_id: str, principal: PagePrincipal) -> Res
              else t("stays") if d["destination"] == "stay" else d["destination"],
              "families": count(d["families"]), "persons": count(d["persons"]),
              "capacity": count(d["capacity_remaining"])} for d in summary["destinations"]]
-    return page(request, "summary.html", title_key="i14_summary_title", principal=principal,
+    return page(request, "summary.html", title_key=N_("i14_summary_title"), principal=principal,
                 summary=summary, rows=rows, objective=t.number(summary["objective"], 3),
                 small_cell=settings_of(request).small_cell_threshold,
                 suppressed=principal.aggregates_only, active="/summaries")

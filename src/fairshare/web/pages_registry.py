@@ -6,18 +6,23 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
+from markupsafe import Markup, escape
 from starlette.concurrency import run_in_threadpool
 
 from fairshare.api.auth import Principal, context_of, permits
 from fairshare.api.routes.registry import read_upload
 from fairshare.errors import FairshareError
+from fairshare.i18n import N_
 from fairshare.service.roles import Action
 from fairshare.web.pages import PagePrincipal, deny_role, require_form_csrf
-from fairshare.web.render import language, page
+from fairshare.web.render import language, page, translator
 
 router = APIRouter(include_in_schema=False)
 CsrfField = Annotated[str, Form(max_length=200)]
 AgreementField = Annotated[str, Form(min_length=1, max_length=64)]
+
+# A party's role as agreements.html names it (t("i14_role_" + role)).
+PARTY_ROLES = (N_("i14_role_provider"), N_("i14_role_recipient"))
 
 
 def _need(principal: Principal, action: Action) -> None:
@@ -102,11 +107,28 @@ def audit_page(request: Request, principal: PagePrincipal, entity_type: str | No
                 verify=verify_audit(ctx).as_dict(), entries=entries, filters=filters)
 
 
-def _error_report(exc: FairshareError) -> dict[str, Any]:
+def _error_report(exc: FairshareError, lang: str) -> dict[str, Any]:
     """A refused upload as the page shows it: the service's message and every detail (file,
-    row, column), as the CLI prints them."""
-    return {"message": exc.message, "details": exc.details[:200],
-            "more": max(0, len(exc.details) - 200)}
+    row, column), as the CLI prints them, in the page's language."""
+    details = exc.details_in(lang)
+    return {"message": exc.text(lang), "details": details[:200],
+            "more": max(0, len(details) - 200)}
+
+
+CAPACITY_COLUMNS = ("offer_id, jurisdiction, period, persons, units_1_2, units_3_4, units_5_plus, "
+                    "services, expires_on")
+
+
+def _capacity_hint(request: Request) -> Markup:
+    """The upload's hint: words translated, column names and commands as code (not words)."""
+    text = translator(request)(N_("i14_capacity_file_hint"))  # placeholders left unfilled
+
+    def code(value: str) -> Markup:
+        return Markup('<code translate="no">{}</code>').format(value)
+
+    return escape(text).format(columns=code(CAPACITY_COLUMNS),
+                               add=code("fairshare capacity add"),
+                               example=code("fairshare synth capacity"))
 
 
 def _capacity_page(request: Request, principal: Principal, *, added: list[str] | None = None,
@@ -114,8 +136,9 @@ def _capacity_page(request: Request, principal: Principal, *, added: list[str] |
     from fairshare.service import list_capacity
 
     offers = [c.as_dict() for c in list_capacity(context_of(request))]
-    return page(request, "capacity.html", title_key="i14_capacity_title", principal=principal,
+    return page(request, "capacity.html", title_key=N_("i14_capacity_title"), principal=principal,
                 offers=offers, added=added, error=error, status_code=status_code,
+                hint=_capacity_hint(request),
                 can_add=permits(principal, Action.manage_capacity), active="/capacity")
 
 
@@ -143,7 +166,7 @@ async def capacity_add(request: Request, principal: PagePrincipal,
                                                              actor=principal.actor,
                                                              scope=principal.scope))
     except FairshareError as exc:
-        return _capacity_page(request, principal, error=_error_report(exc),
+        return _capacity_page(request, principal, error=_error_report(exc, language(request)),
                               status_code=_status(exc))
     return _capacity_page(request, principal, added=sorted({c.id for c in after} - before))
 
@@ -163,7 +186,7 @@ def _status(exc: FairshareError) -> int:
 
 def _agreements_page(request: Request, principal: Principal, *, done: str | None = None,
                      error: dict[str, Any] | None = None, status_code: int = 200) -> Response:
-    return page(request, "agreements.html", title_key="i14_agreements_title",
+    return page(request, "agreements.html", title_key=N_("i14_agreements_title"),
                 principal=principal, agreements=_agreements(request), done=done, error=error,
                 can_manage=permits(principal, Action.manage_agreements), status_code=status_code,
                 active="/agreements")
@@ -193,7 +216,7 @@ async def agreements_add(request: Request, principal: PagePrincipal,
         info = await run_in_threadpool(lambda: add_agreement(ctx, path=document,
                                                              actor=principal.actor))
     except FairshareError as exc:
-        return _agreements_page(request, principal, error=_error_report(exc),
+        return _agreements_page(request, principal, error=_error_report(exc, language(request)),
                                 status_code=_status(exc))
     return _agreements_page(request, principal, done=info.id)
 
@@ -210,6 +233,6 @@ def agreements_revoke(request: Request, agreement_id: str, principal: PagePrinci
     try:
         revoke_agreement(context_of(request), agreement_id=agreement_id, actor=principal.actor)
     except FairshareError as exc:
-        return _agreements_page(request, principal, error=_error_report(exc),
+        return _agreements_page(request, principal, error=_error_report(exc, language(request)),
                                 status_code=_status(exc))
     return _agreements_page(request, principal, done=f"revoked:{agreement_id}")
