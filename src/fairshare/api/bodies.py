@@ -12,7 +12,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from fairshare.api.security import ASGIApp, Message, Receive, Scope, Send, _header, _send_json
+from fairshare.api.security import (
+    ASGIApp,
+    Message,
+    Receive,
+    Scope,
+    Send,
+    _header,
+    _send_json,
+    read_body,
+)
 from fairshare.errors import JsonBodyError
 
 MAX_DEPTH = 32
@@ -121,14 +130,9 @@ class JsonBodyGuard:
                 or not (ctype == b"application/json" or ctype.endswith(b"+json"))):
             await self.app(scope, receive, send)
             return
-        body = bytearray()
-        more = True
-        while more:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            body += message.get("body", b"")
-            more = bool(message.get("more_body", False))
+        body = await read_body(receive)
+        if body is None:
+            return
         try:
             if body.strip():
                 check_json(bytes(body))

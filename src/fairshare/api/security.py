@@ -147,14 +147,9 @@ class IdempotencyMiddleware:
                 "status": 400, "code": "bad_idempotency_key",
                 "message": f"Idempotency-Key must have 1 to {MAX_IDEMPOTENCY_KEY} characters."}})
             return
-        body = bytearray()
-        more = True
-        while more:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            body += message.get("body", b"")
-            more = bool(message.get("more_body", False))
+        body = await read_body(receive)
+        if body is None:
+            return
         scope_hash = hashlib.sha256(credential.encode()).hexdigest()
         request_hash = hashlib.sha256(b"\n".join([
             str(scope.get("path", "")).encode(), bytes(scope.get("query_string", b"")),
@@ -244,6 +239,19 @@ class IdempotencyMiddleware:
 
         keep_replay(self.engine, scope_hash=scope_hash, key=key, request_hash=request_hash,
                     status=status, content_type=content_type, body=body)
+
+
+async def read_body(receive: Receive) -> bytes | None:
+    """The whole request body from its ASGI messages; None when the client went away."""
+    body = bytearray()
+    more = True
+    while more:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        body += message.get("body", b"")
+        more = bool(message.get("more_body", False))
+    return bytes(body)
 
 
 async def _send_json(send: Send, status: int, payload: dict[str, Any]) -> None:

@@ -14,13 +14,12 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, select, update
 
-from fairshare.errors import ConflictError, InputError, NotFoundError
+from fairshare.errors import ConflictError, NotFoundError
 from fairshare.i18n import N_, msg
-from fairshare.service.accounts import USERNAME_RE, now
+from fairshare.service.accounts import USERNAME_RE, checked_role, now
 from fairshare.service.common import record
 from fairshare.service.context import Context
 from fairshare.service.passwords import check_new_password, hash_password
-from fairshare.service.roles import Role
 from fairshare.store.accounts import api_tokens, users, web_sessions
 from fairshare.store.engine import read_transaction, write_transaction
 
@@ -99,19 +98,7 @@ def change_role(ctx: Context, *, username: str, role: str, jurisdiction: str | N
     with the role before and after. Ends the account's sessions (their pages were built for the
     old role)."""
     who = actor or ctx.settings.actor
-    try:
-        new = Role(role)
-    except ValueError:
-        raise InputError(msg("error_unknown_role", role=role,
-                             roles=", ".join(r.value for r in Role))) from None
-    if new is Role.officer:
-        if not jurisdiction:
-            raise InputError(msg("error_officer_needs_jurisdiction"))
-        if codes and jurisdiction not in codes:
-            raise InputError(msg("error_account_jurisdiction", code=jurisdiction,
-                                 codes=", ".join(codes)))
-    elif jurisdiction:
-        raise InputError(msg("error_only_officers_scoped", role=new.value))
+    new = checked_role(role, jurisdiction, codes)
     with write_transaction(ctx.engine) as conn:
         row = _account(conn, username)
         before = {"role": row.role, "jurisdiction": row.jurisdiction}

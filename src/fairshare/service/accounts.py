@@ -109,25 +109,37 @@ def _user(row: object) -> User:
                 jurisdiction=m["jurisdiction"])
 
 
-def create_user(conn: Connection, *, username: str, password: str, role: str,
-                jurisdiction: str | None = None, codes: tuple[str, ...] = ()) -> User:
-    """Create a local account; officers need a jurisdiction, other roles must not have one."""
-    if not USERNAME_RE.match(username):
-        raise InputError(msg("error_username_invalid", username=username))
+def checked_role(role: str, jurisdiction: str | None, codes: tuple[str, ...] = ()) -> Role:
+    """``role`` as a Role, checked with its jurisdiction: officers need one of ``codes`` (when
+    given), other roles must have none.
+
+    Raises:
+        InputError: an unknown role, an officer without a known jurisdiction, or another role
+            with one.
+    """
     try:
-        role_value = Role(role)
+        value = Role(role)
     except ValueError:
         raise InputError(msg("error_unknown_role", role=role,
                              roles=", ".join(r.value for r in Role))) from None
-    check_new_password(password, username=username)
-    if role_value is Role.officer:
+    if value is Role.officer:
         if not jurisdiction:
             raise InputError(msg("error_officer_needs_jurisdiction"))
         if codes and jurisdiction not in codes:
             raise InputError(msg("error_account_jurisdiction", code=jurisdiction,
                                  codes=", ".join(codes)))
     elif jurisdiction:
-        raise InputError(msg("error_only_officers_scoped", role=role_value.value))
+        raise InputError(msg("error_only_officers_scoped", role=value.value))
+    return value
+
+
+def create_user(conn: Connection, *, username: str, password: str, role: str,
+                jurisdiction: str | None = None, codes: tuple[str, ...] = ()) -> User:
+    """Create a local account; officers need a jurisdiction, other roles must not have one."""
+    if not USERNAME_RE.match(username):
+        raise InputError(msg("error_username_invalid", username=username))
+    role_value = checked_role(role, jurisdiction, codes)
+    check_new_password(password, username=username)
     exists = conn.execute(select(users.c.id).where(users.c.username == username)).first()
     if exists:
         raise ConflictError(msg("error_user_exists", username=username))
