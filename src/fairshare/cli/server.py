@@ -68,6 +68,7 @@ def serve(host: str = typer.Option("127.0.0.1", "--host", help="Address to liste
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: "
                         "%(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # not every migration step at start
     secure = not _is_loopback(host)
     extra: dict[str, object] = {"proxy_headers": proxy_headers}
     if allowed_host:
