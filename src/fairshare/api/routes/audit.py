@@ -12,7 +12,15 @@ from fairshare.service.roles import Action
 
 router = APIRouter(tags=["audit"])
 Auditor = Annotated[Principal, Depends(require(Action.read_audit))]
-Filter = Annotated[str | None, Query(min_length=1, max_length=200)]
+def _filter() -> Any:
+    """A fresh filter parameter: FastAPI records each parameter's name (its alias) on the
+    ``Query`` object, so one object shared by three parameters would carry the wrong alias."""
+    return Query(min_length=1, max_length=200)
+
+
+EntityType = Annotated[str | None, _filter()]
+EntityId = Annotated[str | None, _filter()]
+ActionFilter = Annotated[str | None, _filter()]
 
 
 @router.get("/audit/verify", response_model=VerifyPublic, summary="Verify the audit chain")
@@ -43,8 +51,8 @@ async def verify_with_checkpoint(
 
 
 @router.get("/audit", response_model=list[AuditEntryPublic], summary="Read the audit log")
-def show(ctx: CtxDep, _: Auditor, entity_type: Filter = None, entity_id: Filter = None,
-         action: Filter = None, limit: Annotated[int, Query(ge=1, le=1000)] = 200
+def show(ctx: CtxDep, _: Auditor, entity_type: EntityType = None, entity_id: EntityId = None,
+         action: ActionFilter = None, limit: Annotated[int, Query(ge=1, le=1000)] = 200
          ) -> list[dict[str, Any]]:
     """Entries in chain order (the last ``limit``), filtered by entity and action."""
     from fairshare.service import show_audit
