@@ -14,13 +14,13 @@ from typing import Any
 
 from fairshare.api.security import (
     ASGIApp,
-    Message,
     Receive,
     Scope,
     Send,
     _header,
     _send_json,
     read_body,
+    replaying,
 )
 from fairshare.errors import JsonBodyError
 
@@ -141,13 +141,6 @@ class JsonBodyGuard:
                 "status": 422, "code": "invalid_json", "message": f"The request body was "
                 f"refused: {exc.message}. Nothing was changed.", "details": []}})
             return
-        sent = False
-
-        async def replay() -> Message:
-            nonlocal sent
-            if not sent:
-                sent = True
-                return {"type": "http.request", "body": bytes(body), "more_body": False}
-            return await receive()
+        replay = replaying(body, receive)
 
         await self.app(scope, replay, send)

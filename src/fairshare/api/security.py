@@ -174,14 +174,7 @@ class IdempotencyMiddleware:
             await send({"type": "http.response.body", "body": stored["body"].encode()})
             return
 
-        sent_body = False
-
-        async def replay() -> Message:
-            nonlocal sent_body
-            if not sent_body:
-                sent_body = True
-                return {"type": "http.request", "body": bytes(body), "more_body": False}
-            return await receive()
+        replay = replaying(body, receive)
 
         status = 0
         content_type = "application/json"
@@ -252,6 +245,20 @@ async def read_body(receive: Receive) -> bytes | None:
         body += message.get("body", b"")
         more = bool(message.get("more_body", False))
     return bytes(body)
+
+
+def replaying(body: bytes, receive: Receive) -> Receive:
+    """A ``receive`` that hands the app the body already read, then the client's messages."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
 
 
 async def _send_json(send: Send, status: int, payload: dict[str, Any]) -> None:
