@@ -51,6 +51,12 @@ def live_servers(settings: Settings, count: int = 2) -> Iterator[list[str]]:
     while not all(s.started for s in servers):
         assert time.monotonic() < deadline, "the test servers did not start"
         time.sleep(0.05)
+    # FastAPI (0.16x) builds each route's state on an app's first request, writing to the
+    # route objects, which the module-level routers share between apps. Two apps in one
+    # process (real workers are processes) would build that state at once from two threads,
+    # so each server answers the login page once before the parallel part starts.
+    for url in urls:
+        assert httpx.get(f"{url}/login", timeout=60).status_code == 200
     try:
         yield urls
     finally:
