@@ -9,7 +9,7 @@ import pytest
 
 MODULES = ["fairshare.reference", "fairshare.keys", "fairshare.ledger", "fairshare.analysis",
            "fairshare.cli.render", "fairshare.apportion", "fairshare.service.disclosure",
-           "fairshare.api.bodies", "fairshare.service.decisions"]
+           "fairshare.api.bodies", "fairshare.service.decisions", "fairshare.errors", "fairshare.i18n"]
 
 
 @pytest.mark.parametrize("name", MODULES)

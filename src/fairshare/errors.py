@@ -10,16 +10,37 @@ catalogues and its values, translated by the shell for its reader (:meth:`Fairsh
 A plain string is shown as it is (messages about files given to the CLI, still English).
 
 >>> from fairshare.i18n import msg
->>> err = NotFoundError(msg("error_not_found", what=msg("thing_run"), name="R9"))
+>>> err = NotFoundError(msg("error_no_run", run="R9"))
 >>> str(err), err.text("fr")
-("No run 'R9'.", "Aucun appariement « R9 ».")
+("No run 'R9'.", 'Aucun appariement « R9 ».')
 """
 
 from __future__ import annotations
 
-from fairshare.i18n import DEFAULT, Text, gettext, render
+from fairshare.i18n import DEFAULT, Text, gettext, msg, render
 
-__all__ = ["Text"]
+__all__ = ["Text", "at"]
+
+
+def at(path: object, row: int | None = None, column: str | None = None, *,
+       line: int | None = None) -> Text:
+    """Where in a file a problem is, for an error message: ``path``, ``path, row R``,
+    ``path, row R, column C`` or ``path, line L`` (a line of the file, not a data row), in the
+    reader's language.
+
+    >>> from fairshare.i18n import render
+    >>> render(at("f.csv", 3, "code"), "en"), render(at("f.csv", 3, "code"), "fr")
+    ('f.csv, row 3, column code', 'f.csv, ligne 3, colonne code')
+    >>> at("f.csv")
+    'f.csv'
+    """
+    if line is not None:
+        return msg("file_at_line", path=str(path), line=line)
+    if row is None:
+        return str(path)
+    if column is None:
+        return msg("file_at_row", path=str(path), row=row)
+    return msg("file_at_cell", path=str(path), row=row, column=column)
 
 
 class FairshareError(Exception):

@@ -123,9 +123,11 @@ class Message:
 
     Values that are themselves messages are translated in the same language.
 
-    >>> m = Message("error_not_found", {"what": Message("thing_run"), "name": "r-1"})
-    >>> m.render("en") == gettext("error_not_found", "en", what="run", name="r-1")
-    True
+    >>> m = Message("data_missing_field", {"where": Message("file_at_row", {"path": "f.csv",
+    ...     "row": 2}), "field": "code"})
+    >>> m.render("fr")
+    'f.csv, ligne 2 : le champ « code » manque.'
+
     """
 
     msgid: str
@@ -133,7 +135,7 @@ class Message:
 
     def render(self, lang: str = DEFAULT) -> str:
         """The message in ``lang``."""
-        filled = {k: (v.render(lang) if isinstance(v, Message | Localised) else v)
+        filled = {k: (v.render(lang) if isinstance(v, Message | Localised | Num) else v)
                   for k, v in self.values.items()}
         return gettext(self.msgid, lang, **filled)
 
@@ -163,6 +165,28 @@ class Localised:
 
     def __str__(self) -> str:
         return self.en
+
+
+@dataclass(frozen=True)
+class Num:
+    """A number in a message, written with the reader's separators when it is rendered.
+
+    >>> m = msg("file_too_large", where="b.csv", size=Num(209715201), limit=Num(209715200))
+    >>> m.render("en")
+    'b.csv: 209,715,201 bytes is over the 209,715,200-byte limit; split the batch.'
+    >>> Num(1234.5, 1).render("fr")
+    '1\\xa0234,5'
+    """
+
+    value: float | int
+    digits: int = 0
+
+    def render(self, lang: str = DEFAULT) -> str:
+        """The number in ``lang``."""
+        return number(self.value, self.digits, lang)
+
+    def __str__(self) -> str:
+        return self.render(DEFAULT)
 
 
 Text = str | Message | Localised

@@ -21,7 +21,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from fairshare.errors import DataError
+from fairshare.errors import DataError, at
+from fairshare.i18n import Text, msg
 
 SHIPPED = ("canada", "germany")
 
@@ -95,18 +96,17 @@ class Federation:
         for j in self.jurisdictions:
             if j.code == code:
                 return j
-        raise DataError(f"Unknown jurisdiction '{code}' in {self.label}. "
-                        f"Known codes: {', '.join(self.codes)}.")
+        raise DataError(msg("data_unknown_jurisdiction", code=code, federation=self.label,
+                            codes=", ".join(self.codes)))
 
     def indicator(self, indicator_id: str) -> Indicator:
         """The indicator ``indicator_id``; DataError listing the catalogue otherwise."""
         try:
             return self.indicators[indicator_id]
         except KeyError:
-            raise DataError(
-                f"Indicator '{indicator_id}' is not in the catalogue of {self.label} "
-                f"({self.folder / 'catalogue.yaml'}). Known indicators: "
-                f"{', '.join(sorted(self.indicators))}.") from None
+            raise DataError(msg("data_unknown_indicator", indicator=indicator_id,
+                                federation=self.label, catalogue=str(self.folder / "catalogue.yaml"),
+                                known=", ".join(sorted(self.indicators)))) from None
 
     def values(self, indicator_id: str, period: str | None = None) -> dict[str, float]:
         """Values of an indicator for one period (the latest when ``period`` is None)."""
@@ -114,15 +114,15 @@ class Federation:
         if period is None:
             period = ind.periods[-1]
         if period not in ind.values_by_period:
-            raise DataError(f"Indicator '{indicator_id}' has no values for period '{period}'. "
-                            f"Available periods: {', '.join(ind.periods)}.")
+            raise DataError(msg("data_no_period", indicator=indicator_id, period=period,
+                                periods=", ".join(ind.periods)))
         return dict(ind.values_by_period[period])
 
     def intake(self) -> Indicator:
         """The indicator that records intake (asylum claims) per period."""
         if not self.intake_indicator:
-            raise DataError(f"{self.label} has no intake indicator: add `intake: <indicator>` "
-                            f"to {self.folder / 'catalogue.yaml'}.")
+            raise DataError(msg("data_no_intake", federation=self.label,
+                                catalogue=str(self.folder / "catalogue.yaml")))
         return self.indicator(self.intake_indicator)
 
 
@@ -132,38 +132,37 @@ def shipped_folder(name: str) -> Path:
     return Path(str(root))
 
 
-def _parse_number(text: str, *, where: str) -> float:
+def _parse_number(text: str, *, where: Text) -> float:
     cleaned = text.strip().replace(",", "").replace("\u00a0", "").replace(" ", "")
     try:
         value = float(cleaned)
     except ValueError:
-        raise DataError(f"{where}: '{text}' is not a number. Write plain numbers such as 1234.5 "
-                        "(no units, no thousands separators other than commas).") from None
+        raise DataError(msg("file_not_a_number", where=where, text=text)) from None
     if not math.isfinite(value):
-        raise DataError(f"{where}: '{text}' is not a finite number.")
+        raise DataError(msg("file_not_finite", where=where, text=text))
     return value
 
 
 def read_csv_rows(path: Path) -> tuple[list[str], list[dict[str, str]]]:
     """Read a UTF-8 CSV file with a header; clear errors for missing, empty or mis-encoded files."""
     if not path.is_file():
-        raise DataError(f"{path}: file not found.")
+        raise DataError(msg("file_not_found", where=str(path)))
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise DataError(f"{path}, line {line}: the file is not valid UTF-8 (byte 0x{raw[exc.start]:02x} "
-                        "at that line). Save it as UTF-8 and try again.") from None
+        raise DataError(msg("file_not_utf8_byte", where=at(path, line=line),
+                            byte=f"0x{raw[exc.start]:02x}")) from None
     if not text.strip():
-        raise DataError(f"{path}: the file is empty; it needs a header row and data rows.")
+        raise DataError(msg("file_empty_needs_header", where=str(path)))
     reader = csv.DictReader(text.splitlines())
     header = [h.strip() for h in (reader.fieldnames or [])]
     reader.fieldnames = header
     rows = []
     for row in reader:
         if None in row:
-            raise DataError(f"{path}, row {reader.line_num}: more cells than header columns.")
+            raise DataError(msg("file_more_cells", where=at(path, reader.line_num)))
         rows.append({k: (v or "").strip() for k, v in row.items()})
     return header, rows
 
@@ -171,19 +170,20 @@ def read_csv_rows(path: Path) -> tuple[list[str], list[dict[str, str]]]:
 def _require_columns(path: Path, header: list[str], needed: list[str]) -> None:
     missing = [c for c in needed if c not in header]
     if missing:
-        raise DataError(f"{path}: missing column(s) {', '.join(missing)}; the header has "
-                        f"{', '.join(header) or 'nothing'}.")
+        raise DataError(msg("file_missing_columns_header", where=str(path),
+                            missing=", ".join(missing),
+                            header=", ".join(header) if header else msg("file_header_nothing")))
 
 
 def _load_indicator(folder: Path, ind_id: str, spec: dict[str, Any],
                     codes: tuple[str, ...]) -> Indicator:
-    where_cat = f"{folder / 'catalogue.yaml'}, indicator '{ind_id}'"
+    where_cat = msg("data_indicator_at", catalogue=str(folder / "catalogue.yaml"), indicator=ind_id)
     for needed in ("label", "unit", "file", "source"):
         if needed not in spec:
-            raise DataError(f"{where_cat}: missing field '{needed}'.")
+            raise DataError(msg("data_missing_field", where=where_cat, field=needed))
     src = spec["source"]
     if not isinstance(src, dict) or not src.get("title") or not src.get("url"):
-        raise DataError(f"{where_cat}: 'source' needs a title and a url.")
+        raise DataError(msg("data_source_needs", where=where_cat))
     path = folder / str(spec["file"])
     header, rows = read_csv_rows(path)
     _require_columns(path, header, ["code"])
@@ -197,13 +197,12 @@ def _load_indicator(folder: Path, ind_id: str, spec: dict[str, Any],
             extra.setdefault(period, {})[code] = value
             return
         if code not in known:
-            raise DataError(f"{path}, row {row_no}, column code: unknown jurisdiction '{code}'. "
-                            f"Known codes: {', '.join(codes)}; list other rows under "
-                            f"'not_jurisdictions' in the catalogue.")
+            raise DataError(msg("data_unknown_code_row", where=at(path, row_no, "code"), code=code,
+                                codes=", ".join(codes)))
         bucket = values.setdefault(period, {})
         if code in bucket:
-            raise DataError(f"{path}, row {row_no}: jurisdiction '{code}' appears twice for "
-                            f"period {period}.")
+            raise DataError(msg("data_code_twice_period", where=at(path, row_no), code=code,
+                                period=period))
         bucket[code] = value
 
     if "long" in spec:
@@ -213,17 +212,17 @@ def _load_indicator(folder: Path, ind_id: str, spec: dict[str, Any],
         for i, row in enumerate(rows, start=2):
             if row[vcol] == "":
                 continue
-            put(row[pcol], row["code"], _parse_number(row[vcol], where=f"{path}, row {i}, column {vcol}"), i)
+            put(row[pcol], row["code"], _parse_number(row[vcol], where=at(path, i, vcol)), i)
     else:
         periods: dict[str, str] = {str(k): str(v) for k, v in (spec.get("periods") or {}).items()}
         if not periods:
-            raise DataError(f"{where_cat}: give 'periods' (period: column) or 'long'.")
+            raise DataError(msg("data_periods_or_long", where=where_cat))
         _require_columns(path, header, list(periods.values()))
         for i, row in enumerate(rows, start=2):
             for period, col in periods.items():
                 if row[col] == "":
                     continue
-                put(period, row["code"], _parse_number(row[col], where=f"{path}, row {i}, column {col}"), i)
+                put(period, row["code"], _parse_number(row[col], where=at(path, i, col)), i)
     return Indicator(
         id=ind_id, label=str(spec["label"]), unit=str(spec["unit"]),
         confidence=str(spec.get("confidence", "unknown")),
@@ -241,22 +240,21 @@ def _load_cached(folder: str) -> Federation:
     path = Path(folder)
     cat_path = path / "catalogue.yaml"
     if not cat_path.is_file():
-        raise DataError(f"{path}: no catalogue.yaml. A federation folder needs catalogue.yaml, "
-                        "jurisdictions.csv and indicator CSV files (see docs/bring-your-own-data.md).")
+        raise DataError(msg("data_no_catalogue", where=str(path)))
     try:
         cat = yaml.safe_load(cat_path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = f", line {mark.line + 1}" if mark is not None else ""
-        raise DataError(f"{cat_path}{line}: malformed YAML ({getattr(exc, 'problem', exc)}).") from None
+        where = at(cat_path, line=mark.line + 1) if mark is not None else str(cat_path)
+        raise DataError(msg("file_bad_yaml", where=where,
+                            problem=str(getattr(exc, "problem", exc)))) from None
     except UnicodeDecodeError:
-        raise DataError(f"{cat_path}: the file is not valid UTF-8.") from None
+        raise DataError(msg("file_not_utf8", where=str(cat_path))) from None
     if not isinstance(cat, dict):
-        raise DataError(f"{cat_path}: expected a mapping with 'federation', 'jurisdictions' "
-                        "and 'indicators'.")
+        raise DataError(msg("data_catalogue_not_mapping", where=str(cat_path)))
     for needed in ("federation", "jurisdictions", "indicators"):
         if needed not in cat:
-            raise DataError(f"{cat_path}: missing field '{needed}'.")
+            raise DataError(msg("data_missing_field", where=str(cat_path), field=needed))
     jpath = path / str(cat["jurisdictions"])
     header, rows = read_csv_rows(jpath)
     _require_columns(jpath, header, ["code", "name"])
@@ -265,16 +263,16 @@ def _load_cached(folder: str) -> Federation:
     for i, row in enumerate(rows, start=2):
         code = row["code"]
         if not code:
-            raise DataError(f"{jpath}, row {i}, column code: empty code.")
+            raise DataError(msg("file_empty_code", where=at(jpath, i, "code")))
         if code in seen:
-            raise DataError(f"{jpath}, row {i}, column code: duplicate code '{code}'.")
+            raise DataError(msg("file_duplicate_code", where=at(jpath, i, "code"), code=code))
         seen.add(code)
         juris.append(Jurisdiction(code=code, name=row["name"], name_fr=row.get("name_fr") or row["name"],
                                   iso_3166_2=row.get("iso_3166_2") or code, kind=row.get("kind") or ""))
     codes = tuple(j.code for j in juris)
     inds = cat["indicators"] or {}
     if not isinstance(inds, dict):
-        raise DataError(f"{cat_path}: 'indicators' must be a mapping of id to definition.")
+        raise DataError(msg("data_indicators_mapping", where=str(cat_path)))
     indicators = {str(k): _load_indicator(path, str(k), v, codes) for k, v in inds.items()}
     geo = cat.get("geojson")
     return Federation(
@@ -291,8 +289,7 @@ def _map_settings(cat_path: Path, raw: object) -> dict[str, Any]:
     if raw is None:
         return {}
     if not isinstance(raw, dict):
-        raise DataError(f"{cat_path}: 'map' must be a mapping (projection: ..., see "
-                        "docs/bring-your-own-data.md).")
+        raise DataError(msg("data_map_mapping", where=str(cat_path)))
     return {str(k): v for k, v in raw.items()}
 
 
@@ -303,6 +300,5 @@ def load_federation(data: str | Path | None = None) -> Federation:
     else:
         folder = Path(data).expanduser().resolve()
         if not folder.is_dir():
-            raise DataError(f"--data {data}: no such folder. Give 'canada', 'germany' or a folder "
-                            "with catalogue.yaml (see docs/bring-your-own-data.md).")
+            raise DataError(msg("data_no_folder", data=str(data)))
     return _load_cached(str(folder))

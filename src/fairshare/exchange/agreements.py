@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from fairshare.errors import InputError
+from fairshare.i18n import msg
 from fairshare.exchange.reader import Document, Source
 from fairshare.exchange.schema import FIELDS, REQUIRED_FIELDS, SPECIAL_CATEGORIES
 
@@ -92,23 +93,21 @@ def parse_agreement_text(text: str, *, source: str = "agreement") -> Agreement:
     try:
         raw: Any = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise InputError(f"{source}: not valid YAML ({exc}).") from exc
+        raise InputError(msg("file_bad_yaml", where=source, problem=str(exc))) from exc
     if not isinstance(raw, dict):
-        raise InputError(f"{source}: an agreement is a YAML mapping (id, title, parties, ...); "
-                         "see docs/registry.md or `fairshare synth agreement`.")
+        raise InputError(msg("agreement_not_mapping", where=source))
     try:
         agreement = Agreement.model_validate(raw)
     except ValidationError as exc:
         problems = [f"field {'.'.join(str(p) for p in e['loc']) or '(document)'}: {e['msg']}"
                     for e in exc.errors()]
-        raise InputError(f"{source}: the agreement is not valid; nothing was stored.",
-                         details=problems) from exc
+        raise InputError(msg("agreement_not_valid", where=source), details=problems) from exc
     if agreement.expires_on < agreement.valid_from:
-        raise InputError(f"{source}: field expires_on ({agreement.expires_on}) is before "
-                         f"valid_from ({agreement.valid_from}).")
+        raise InputError(msg("agreement_expires_before", where=source,
+                             expires=str(agreement.expires_on), start=str(agreement.valid_from)))
     roles = {p.role for p in agreement.parties}
     if roles != {"provider", "recipient"}:
-        raise InputError(f"{source}: field parties needs at least one provider and one recipient.")
+        raise InputError(msg("agreement_parties", where=source))
     return agreement
 
 
@@ -122,11 +121,11 @@ def read_agreement(path: Source) -> tuple[Agreement, str]:
         try:
             data = p.read_bytes()
         except OSError as exc:
-            raise InputError(f"{p}: cannot read the agreement file ({exc.strerror}).") from exc
+            raise InputError(msg("file_cannot_read", where=str(p), reason=str(exc.strerror))) from exc
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InputError(f"{p}: not UTF-8 text (byte {exc.start}); save it as UTF-8.") from exc
+        raise InputError(msg("file_not_utf8_at", where=str(p), byte=exc.start)) from exc
     return parse_agreement_text(text, source=str(p)), hashlib.sha256(data).hexdigest()
 
 

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from fairshare.errors import InputError
+from fairshare.i18n import msg
 from fairshare.exchange.reader import Source, read_batch, source_name
 from fairshare.exchange.schema import SERVICES
 from fairshare.exchange.synth import CAPACITY_COLUMNS
@@ -44,9 +45,7 @@ def read_capacity(path: Source, *, codes: frozenset[str]) -> list[CapacityOffer]
     errors += [f"column {c}: required column is missing." for c in
                ("offer_id", "jurisdiction", "persons", "expires_on") if c not in columns]
     if errors:
-        raise InputError(f"{source_name(path)}: the capacity file is not valid; nothing was "
-                         "stored.",
-                         details=errors)
+        raise InputError(msg("capacity_file_not_valid", where=source_name(path)), details=errors)
     offers: list[CapacityOffer] = []
     seen: dict[str, int] = {}
     for n, row in enumerate(rows, start=1):
@@ -92,7 +91,5 @@ def read_capacity(path: Source, *, codes: frozenset[str]) -> list[CapacityOffer]
             offers.append(CapacityOffer(offer_id, code, cell("period") or str(expires.year),
                                         numbers["persons"], units or None, services, expires))
     if errors:
-        raise InputError(f"{source_name(path)}: the capacity file is not valid; nothing was "
-                         "stored.",
-                         details=errors)
+        raise InputError(msg("capacity_file_not_valid", where=source_name(path)), details=errors)
     return offers

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from fairshare.errors import InputError
+from fairshare.errors import InputError, at
+from fairshare.i18n import Num, msg
 
 MAX_BYTES = 200 * 1024 * 1024
 
@@ -43,15 +44,15 @@ def read_batch(path: Source) -> tuple[list[str], list[dict[str, Any]], bytes]:
         return columns, rows, path.data
     p = Path(path)
     if p.suffix.lower() not in (".csv", ".json"):
-        raise InputError(f"{p}: use a .csv or .json file.")
+        raise InputError(msg("file_use_csv_json", where=str(p)))
     try:
         size = p.stat().st_size
         if size > MAX_BYTES:
-            raise InputError(f"{p}: {size:,} bytes is over the {MAX_BYTES:,}-byte limit; split "
-                             "the batch.")
+            raise InputError(msg("file_too_large", where=str(p), size=Num(size),
+                                 limit=Num(MAX_BYTES)))
         data = p.read_bytes()
     except OSError as exc:
-        raise InputError(f"{p}: cannot read the file ({exc.strerror}).") from exc
+        raise InputError(msg("file_cannot_read", where=str(p), reason=str(exc.strerror))) from exc
     columns, rows = parse_batch(data, str(p))
     return columns, rows, data
 
@@ -62,24 +63,23 @@ def parse_batch(data: bytes, name: str) -> tuple[list[str], list[dict[str, Any]]
     p = Path(name or "upload")
     suffix = p.suffix.lower()
     if suffix not in (".csv", ".json"):
-        raise InputError(f"{p}: use a .csv or .json file.")
+        raise InputError(msg("file_use_csv_json", where=str(p)))
     if len(data) > MAX_BYTES:
-        raise InputError(f"{p}: {len(data):,} bytes is over the {MAX_BYTES:,}-byte limit; "
-                         "split the batch.")
+        raise InputError(msg("file_too_large", where=str(p), size=Num(len(data)),
+                             limit=Num(MAX_BYTES)))
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise InputError(f"{p}: line {line} is not UTF-8 (byte {exc.start}); save the file "
-                         "as UTF-8 and try again.") from exc
+        raise InputError(msg("file_line_not_utf8", where=str(p), line=line, byte=exc.start)) from exc
     if "\x00" in text:
-        raise InputError(f"{p}: the file contains NUL bytes; it is not a text file.")
+        raise InputError(msg("file_nul_bytes", where=str(p)))
     if suffix == ".csv":
         columns, rows = _csv_rows(p, text)
     else:
         columns, rows = _json_rows(p, text)
     if not rows:
-        raise InputError(f"{p}: the file has no data rows.")
+        raise InputError(msg("file_no_rows", where=str(p)))
     return columns, rows
 
 
@@ -88,18 +88,19 @@ def _csv_rows(p: Path, text: str) -> tuple[list[str], list[dict[str, Any]]]:
     try:
         header = next(reader, None)
         if not header:
-            raise InputError(f"{p}: the file is empty; the first line must be the header.")
+            raise InputError(msg("file_empty_header_first", where=str(p)))
         columns = [h.strip() for h in header]
         rows: list[dict[str, Any]] = []
         for number, cells in enumerate(reader, start=1):
             if not any(c.strip() for c in cells):
                 continue
             if len(cells) != len(columns):
-                raise InputError(f"{p}: row {number} has {len(cells)} cells but the header has "
-                                 f"{len(columns)}; nothing was imported.")
+                raise InputError(msg("file_row_cells", where=str(p), row=number, cells=len(cells),
+                                     columns=len(columns)))
             rows.append(dict(zip(columns, cells, strict=True)))
     except csv.Error as exc:
-        raise InputError(f"{p}: line {reader.line_num}: not valid CSV ({exc}).") from exc
+        raise InputError(msg("file_bad_csv_line", where=str(p), line=reader.line_num,
+                             problem=str(exc))) from exc
     return columns, rows
 
 
@@ -107,25 +108,24 @@ def _json_rows(p: Path, text: str) -> tuple[list[str], list[dict[str, Any]]]:
     try:
         doc: Any = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InputError(f"{p}: line {exc.lineno}, column {exc.colno}: not valid JSON "
-                         f"({exc.msg}).") from exc
+        raise InputError(msg("file_bad_json", where=str(p), line=exc.lineno, column=exc.colno,
+                             problem=exc.msg)) from exc
     if isinstance(doc, dict) and isinstance(doc.get("claimants"), list):
         doc = doc["claimants"]
     if not isinstance(doc, list):
-        raise InputError(f"{p}: expected a list of claimant objects (or {{\"claimants\": [...]}}).")
+        raise InputError(msg("file_json_not_list", where=str(p)))
     columns: list[str] = []
     rows: list[dict[str, Any]] = []
     for number, item in enumerate(doc, start=1):
         if not isinstance(item, dict):
-            raise InputError(f"{p}: row {number} is not an object.")
+            raise InputError(msg("file_json_row_not_object", where=str(p), row=number))
         for key in item:
             if key not in columns:
                 columns.append(str(key))
         cleaned: dict[str, Any] = {}
         for key, value in item.items():
             if isinstance(value, dict | list):
-                raise InputError(f"{p}: row {number}, column {key}: nested values are not "
-                                 "accepted; use text such as 'ON;NB'.")
+                raise InputError(msg("file_json_nested", where=at(p, number, str(key))))
             cleaned[str(key)] = "" if value is None else value
         rows.append(cleaned)
     return columns, rows

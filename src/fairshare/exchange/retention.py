@@ -14,6 +14,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from fairshare.errors import InputError
+from fairshare.i18n import msg
 
 DEFAULT_POLICY = Path(__file__).resolve().parent / "retention.yaml"
 CATEGORIES = {
@@ -56,15 +57,15 @@ def load_retention_policy(path: str | Path | None = None) -> RetentionPolicy:
     try:
         raw: Any = yaml.safe_load(p.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise InputError(f"{p}: cannot read the retention policy ({exc.strerror}).") from exc
+        raise InputError(msg("file_cannot_read", where=str(p), reason=str(exc.strerror))) from exc
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise InputError(f"{p}: not valid YAML/UTF-8 ({exc}).") from exc
+        raise InputError(msg("file_bad_yaml", where=str(p), problem=str(exc))) from exc
     try:
         policy = RetentionPolicy.model_validate(raw)
     except ValidationError as exc:
         problems = [f"field {'.'.join(str(x) for x in e['loc'])}: {e['msg']}"
                     for e in exc.errors()]
-        raise InputError(f"{p}: the retention policy is not valid.", details=problems) from exc
+        raise InputError(msg("retention_not_valid", where=str(p)), details=problems) from exc
     problems = []
     for name, rule in sorted(policy.categories.items()):
         if name not in CATEGORIES:
@@ -73,5 +74,5 @@ def load_retention_policy(path: str | Path | None = None) -> RetentionPolicy:
             problems.append(f"category {name}: action '{rule.action}' is not possible "
                             f"(use {', '.join(CATEGORIES[name])}).")
     if problems:
-        raise InputError(f"{p}: the retention policy is not valid.", details=problems)
+        raise InputError(msg("retention_not_valid", where=str(p)), details=problems)
     return policy
