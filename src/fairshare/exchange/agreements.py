@@ -17,9 +17,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from fairshare.errors import InputError
-from fairshare.i18n import msg
 from fairshare.exchange.reader import Document, Source
 from fairshare.exchange.schema import FIELDS, REQUIRED_FIELDS, SPECIAL_CATEGORIES
+from fairshare.i18n import msg
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 PURPOSES = ("relocation-matching",)

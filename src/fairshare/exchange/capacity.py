@@ -12,10 +12,10 @@ import re
 from dataclasses import dataclass
 
 from fairshare.errors import InputError
-from fairshare.i18n import msg
 from fairshare.exchange.reader import Source, read_batch, source_name
 from fairshare.exchange.schema import SERVICES
 from fairshare.exchange.synth import CAPACITY_COLUMNS
+from fairshare.i18n import msg
 
 BANDS = {"units_1_2": "1-2", "units_3_4": "3-4", "units_5_plus": "5+"}
 #: The most persons (or housing units) one offer may have: beyond it, a typo (and the database's
