@@ -26,7 +26,8 @@ import numpy.typing as npt
 import pandas as pd
 
 from fairshare.csvsafe import escape_csv_cell
-from fairshare.errors import InputError
+from fairshare.errors import InputError, at
+from fairshare.i18n import N_, msg
 from fairshare.matching.problem import (
     Destination,
     Family,
@@ -54,30 +55,31 @@ def _frame(path: Path, required: tuple[str, ...], allowed: tuple[str, ...],
     ``numbers`` is parsed as float64 when every cell is a number (else it stays text, for the
     caller to name the bad cell)."""
     if not path.is_file():
-        raise InputError(f"{path}: no such file.")
+        raise InputError(msg("file_no_such_file", where=str(path)))
     dtype: Any = str if not numbers else {c: str for c in allowed if c not in numbers}
     try:
         df = pd.read_csv(path, dtype=dtype, keep_default_na=False, na_filter=False,
                          encoding="utf-8-sig", engine="c")
     except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); "
-                         "save it as UTF-8 CSV.") from exc
+        raise InputError(msg("file_not_utf8_reason", where=str(path), reason=exc.reason,
+                             byte=exc.start)) from exc
     except pd.errors.EmptyDataError:
         df = pd.DataFrame()
     except pd.errors.ParserError as exc:
         line = re.search(r"line (\d+)", str(exc))
         if line and "Expected" in str(exc):
-            raise InputError(f"{path}, row {line.group(1)}: more cells than columns.") from exc
-        raise InputError(f"{path}: not a readable CSV file ({exc}).") from exc
+            raise InputError(msg("file_more_cells_than_columns",
+                                 where=at(path, int(line.group(1))))) from exc
+        raise InputError(msg("file_not_readable_csv", where=str(path), problem=str(exc))) from exc
     header = [str(h).strip() for h in df.columns]
     missing = [c for c in required if c not in header]
     if missing:
-        raise InputError(f"{path}: missing column(s) {', '.join(missing)}; the file "
-                         f"needs at least {', '.join(required)}.")
+        raise InputError(msg("file_missing_columns_needs", where=str(path),
+                             missing=", ".join(missing), required=", ".join(required)))
     unknown = [c for c in header if c not in allowed]
     if unknown:
-        raise InputError(f"{path}: unknown column(s) {', '.join(unknown)}; allowed: "
-                         f"{', '.join(allowed)}. Remove them (no other data is accepted).")
+        raise InputError(msg("file_unknown_columns", where=str(path), unknown=", ".join(unknown),
+                             allowed=", ".join(allowed)))
     df.columns = header
     for c in header:
         if not pd.api.types.is_float_dtype(df[c]) and not pd.api.types.is_integer_dtype(df[c]):
@@ -85,13 +87,13 @@ def _frame(path: Path, required: tuple[str, ...], allowed: tuple[str, ...],
     return df
 
 
-def _first(path: Path, bad: Any, col: str, message: str, cells: pd.Series) -> None:
-    """Raise for the first row where ``bad`` holds (``message`` formats ``{raw!r}``)."""
+def _first(path: Path, bad: Any, col: str, msgid: str, cells: pd.Series) -> None:
+    """Raise for the first row where ``bad`` holds: the catalogue message ``msgid`` with the
+    cell's place (``where``) and its text (``raw``)."""
     where = np.flatnonzero(np.asarray(bad))
     if len(where):
         k = int(where[0])
-        raise InputError(f"{path}, row {k + 2}, column {col}: "
-                         + message.format(raw=cells.iloc[k]))
+        raise InputError(msg(msgid, where=at(path, k + 2, col), raw=str(cells.iloc[k])))
 
 
 def _whole_numbers(path: Path, df: pd.DataFrame, col: str, *, minimum: int | None = None,
@@ -100,15 +102,15 @@ def _whole_numbers(path: Path, df: pd.DataFrame, col: str, *, minimum: int | Non
     cells = df[col]
     empty = (cells == "").to_numpy()
     ok = cells.str.fullmatch(r"[+-]?\d+").to_numpy(dtype=bool)
-    _first(path, ~ok & ~(empty & optional), col, "{raw!r} is not a whole number.", cells)
+    _first(path, ~ok & ~(empty & optional), col, N_("cell_not_whole"), cells)
     values = pd.to_numeric(cells.where(~empty, "0")).to_numpy(dtype=np.int64)
     if minimum is not None:
         low = (values < minimum) & ~empty
         where = np.flatnonzero(low)
         if len(where):
             k = int(where[0])
-            raise InputError(f"{path}, row {k + 2}, column {col}: {values[k]} is below "
-                             f"{minimum}.")
+            raise InputError(msg("cell_below", where=at(path, k + 2, col), value=int(values[k]),
+                                 minimum=minimum))
     return [None if e else int(v) for v, e in zip(values.tolist(), empty.tolist(), strict=True)]
 
 
@@ -116,9 +118,9 @@ def _int(path: Path, n: int, col: str, raw: str, *, minimum: int | None = None) 
     try:
         value = int(raw)
     except ValueError as exc:
-        raise InputError(f"{path}, row {n}, column {col}: {raw!r} is not a whole number.") from exc
+        raise InputError(msg("cell_not_whole", where=at(path, n, col), raw=raw)) from exc
     if minimum is not None and value < minimum:
-        raise InputError(f"{path}, row {n}, column {col}: {value} is below {minimum}.")
+        raise InputError(msg("cell_below", where=at(path, n, col), value=value, minimum=minimum))
     return value
 
 
@@ -130,9 +132,9 @@ def _list(raw: str) -> tuple[str, ...]:
 def read_families(path: Path) -> tuple[Family, ...]:
     """Families from a CSV file (see module docstring)."""
     df = _frame(path, ("family_id", "size", "consent"), FAMILY_COLUMNS)
-    _first(path, df["family_id"] == "", "family_id", "empty id.", df["family_id"])
+    _first(path, df["family_id"] == "", "family_id", N_("cell_empty_id"), df["family_id"])
     consent = df["consent"].str.lower()
-    _first(path, ~consent.isin(TRUE | FALSE), "consent", "{raw!r} is not true or false.",
+    _first(path, ~consent.isin(TRUE | FALSE), "consent", N_("cell_not_bool"),
            df["consent"])
     sizes = _whole_numbers(path, df, "size", minimum=1)
     n = len(df)
@@ -160,8 +162,7 @@ def _housing(path: Path, n: int, raw: str) -> dict[str, int] | None:
     for part in _list(raw):
         band, sep, units = part.partition(":")
         if not sep:
-            raise InputError(f"{path}, row {n}, column housing: {part!r} is not band:units "
-                             "(e.g. 1-2:40;3-4:25;5+:6).")
+            raise InputError(msg("match_housing_band", where=at(path, n, "housing"), part=part))
         out[band.strip()] = _int(path, n, "housing", units.strip(), minimum=0)
     return out
 
@@ -169,7 +170,7 @@ def _housing(path: Path, n: int, raw: str) -> dict[str, int] | None:
 def read_destinations(path: Path) -> tuple[Destination, ...]:
     """Destinations from a CSV file (see module docstring)."""
     df = _frame(path, ("code", "capacity"), DESTINATION_COLUMNS)
-    _first(path, df["code"] == "", "code", "empty code.", df["code"])
+    _first(path, df["code"] == "", "code", N_("file_empty_code"), df["code"])
     capacity = _whole_numbers(path, df, "capacity", minimum=0)
     n = len(df)
     none: list[int | None] = [None] * n
@@ -179,7 +180,7 @@ def read_destinations(path: Path) -> tuple[Destination, ...]:
     if "shortfall" in df:
         cells = df["shortfall"]
         parsed = pd.to_numeric(cells, errors="coerce")
-        _first(path, parsed.isna() & (cells != ""), "shortfall", "{raw!r} is not a number.",
+        _first(path, parsed.isna() & (cells != ""), "shortfall", N_("cell_not_number"),
                cells)
         shortfall = [None if t == "" else float(v)
                      for t, v in zip(cells.tolist(), parsed.tolist(), strict=True)]
@@ -208,13 +209,13 @@ def _scores(path: Path, df: pd.DataFrame) -> npt.NDArray[np.float64]:
         try:
             float(str(cells.iloc[k]))
         except ValueError:
-            raise InputError(f"{path}, row {k + 2}, column score: {cells.iloc[k]!r} is not a "
-                             "number.") from None
+            raise InputError(msg("cell_not_number", where=at(path, k + 2, "score"),
+                                 raw=str(cells.iloc[k]))) from None
     outside = bad | (values < 0) | (values > 1)
     if outside.any():
         k = int(np.flatnonzero(outside)[0])
-        raise InputError(f"{path}, row {k + 2}, column score: {float(values[k])} is outside "
-                         "[0, 1].")
+        raise InputError(msg("cell_score_outside", where=at(path, k + 2, "score"),
+                             value=float(values[k])))
     return values
 
 
@@ -225,9 +226,9 @@ def _table(path: Path, df: pd.DataFrame, key: str) -> tuple[pd.Index, pd.Index,
     dup = df.duplicated([key, "destination"]).to_numpy()
     if dup.any():
         k = int(np.flatnonzero(dup)[0])
-        raise InputError(f"{path}, row {k + 2}: duplicate score for "
-                         f"{'family' if key == 'family_id' else 'member'} "
-                         f"{df[key].iloc[k]!r} at {df['destination'].iloc[k]!r}.")
+        raise InputError(msg(N_("match_duplicate_family_score") if key == "family_id"
+                             else N_("match_duplicate_member_score"), where=at(path, k + 2),
+                             id=str(df[key].iloc[k]), code=str(df["destination"].iloc[k])))
     rows, row_ids = pd.factorize(df[key], sort=True)
     cols, codes = pd.factorize(df["destination"], sort=True)
     table = np.full((len(row_ids), len(codes)), np.nan)
@@ -260,7 +261,7 @@ def read_members(path: Path) -> dict[str, list[Member]]:
         cells = df["work_experience_years"]
         parsed = pd.to_numeric(cells, errors="coerce")
         _first(path, parsed.isna() & (cells != ""), "work_experience_years",
-               "{raw!r} is not a number.", cells)
+               N_("cell_not_number"), cells)
         years = [None if t == "" else float(v)
                  for t, v in zip(cells.tolist(), parsed.tolist(), strict=True)]
     out: dict[str, list[Member]] = {}
@@ -288,7 +289,7 @@ def _read_score_file(path: Path, families: tuple[Family, ...]) -> ScoreTable:
     if "member_id" not in header:
         return read_scores(path)
     if not any(f.members for f in families):
-        raise InputError(f"{path}: member-level scores need --members (member_id,family_id).")
+        raise InputError(msg("match_member_scores_need_members", where=str(path)))
     members, codes, table = _table(path, _frame(path, MEMBER_SCORE_COLUMNS,
                                                 MEMBER_SCORE_COLUMNS, ("score",)), "member_id")
     row_of = {m: i for i, m in enumerate(members.tolist())}
@@ -316,7 +317,8 @@ def read_problem(families: Path, destinations: Path, scores: Path | None,
         by_family = read_members(members)
         unknown = sorted(set(by_family) - {f.id for f in fams})
         if unknown:
-            raise InputError(f"{members}: members of unknown families {', '.join(unknown[:10])}.")
+            raise InputError(msg("match_members_unknown_families", where=str(members),
+                                 families=", ".join(unknown[:10])))
         fams = tuple(dataclasses.replace(f, members=tuple(by_family.get(f.id, ()))) for f in fams)
     if scores is not None:
         return Problem(families=fams, destinations=dests, scores=_read_score_file(scores, fams),
