@@ -233,7 +233,7 @@ def clearing_prices(value: FloatArray, allowed: np.ndarray, persons: FloatArray,
             p_d`` below 0, ``capacity_d`` above the penalty) in place of ``capacity_d p_d``.
     """
     m = value.shape[1]
-    step = _clearing_step if band is None else _band_step(capacity, *band)
+    step = _clearing_step if band is None else _band_step(*band)
     masked = np.where(allowed, value, -np.inf)
     price = np.zeros(m) if start is None else np.asarray(start, dtype=np.float64).copy()
     if m <= top_k:
@@ -283,31 +283,25 @@ def _clearing_step(threshold: FloatArray, persons: FloatArray, capacity: float,
     return float(t[srt][j]) if j < len(t) else 0.0
 
 
-def _fit_price(threshold: FloatArray, persons: FloatArray, quantity: float,
-               floor: float) -> float:
-    """The smallest price >= ``floor`` at which at most ``quantity`` persons demand."""
-    want = threshold > floor
-    t, w = threshold[want], persons[want]
-    if w.sum() <= quantity:
-        return floor
-    srt = np.argsort(-t)
-    cum = np.cumsum(w[srt])
-    j = int(np.searchsorted(cum, quantity, side="right"))
-    return float(t[srt][j]) if j < len(t) else floor
+def _band_step(lower: FloatArray, upper: FloatArray, penalty: float) -> Step:
+    """The exact coordinate step of the dual with soft band rows (see ``clearing_prices``).
 
-
-def _band_step(capacity: FloatArray, lower: FloatArray, upper: FloatArray,
-               penalty: float) -> Step:
-    """The exact coordinate step of the dual with soft band rows (see ``clearing_prices``)."""
+    Demand at a price ``p`` is the persons whose threshold is above ``p``; with the thresholds
+    sorted once, the smallest price >= a floor at which at most ``q`` persons demand is the
+    threshold where the cumulative persons first exceed ``q`` (or the floor).
+    """
 
     def step(threshold: FloatArray, persons: FloatArray, cap: float, d: int) -> float:
-        above = _fit_price(threshold, persons, cap, penalty)
-        if above > penalty:  # the capacity binds beyond what the band's penalty pays
-            return above
-        hold = _fit_price(threshold, persons, float(upper[d]), 0.0)
-        if hold > 0:
-            return min(hold, penalty)
-        return min(0.0, _fit_price(threshold, persons, float(lower[d]), -penalty))
+        srt = np.argsort(-threshold)  # the prices returned are thresholds: ties' order is moot
+        t = threshold[srt]
+        cum = np.cumsum(persons[srt])
+        j = np.searchsorted(cum, [cap, float(upper[d]), float(lower[d])], side="right")
+        at = [float(t[k]) if k < len(t) else -np.inf for k in j.tolist()]
+        if at[0] > penalty:  # the capacity binds beyond what the band's penalty pays
+            return at[0]
+        if at[1] > 0:
+            return min(at[1], penalty)
+        return min(0.0, max(at[2], -penalty))
 
     return step
 

@@ -182,7 +182,6 @@ def sampled_prices(arrays: StreamArrays, current: IntArray, past: IntArray, expe
     is updated; the ``dual-prices`` policy and ``fairshare prices update`` both call this.
     ``ahead`` (balancing) adds the band rows at the horizon to each sampled LP.
     """
-    value = np.where(arrays.allowed, arrays.score + options.persons_weight, 0.0)
     duals = []
     n_samples = options.samples if expected >= 1 and len(past) else 1
     for j in range(n_samples):
@@ -190,8 +189,9 @@ def sampled_prices(arrays: StreamArrays, current: IntArray, past: IntArray, expe
         fut = rng.choice(past, size=k, replace=True) if k and len(past) else \
             np.zeros(0, dtype=np.int64)
         rows = np.concatenate([current, fut])
+        value = np.where(arrays.allowed[rows], arrays.score[rows] + options.persons_weight, 0.0)
         weight = np.concatenate([np.ones(len(current)), np.full(len(fut), expected / max(k, 1))])
-        duals.append(sample_prices(arrays.allowed[rows], value[rows],
+        duals.append(sample_prices(arrays.allowed[rows], value,
                                    arrays.sizes[rows] * weight, capacity_left,
                                    start=None if previous is None else previous.get(j),
                                    ahead=ahead))
@@ -222,6 +222,8 @@ def _priced(arrays: StreamArrays, options: OnlineOptions, seed: int, *,
                      shares if balance and options.band_prices else None)
     total_capacity = float(arrays.capacity.sum())
     day_of_end = pricer.day_of_end
+    # persons who could go somewhere, arrived up to each family (for the year's estimate)
+    arrivable = np.cumsum(np.where(arrays.allowed.any(axis=1), arrays.sizes, 0))
 
     def decide(b: int, room: IntArray, placed: IntArray) -> IntArray:
         sl = arrays.batch_slice(b)
@@ -240,7 +242,7 @@ def _priced(arrays: StreamArrays, options: OnlineOptions, seed: int, *,
             sol = solve_pairs(lp, n, room.astype(np.float64))
             return round_choice(lp, sol.x, n, room, arrays.sizes[sl])
         days = float(day_of_end[b]) + 1.0
-        arrived = float(arrays.sizes[: sl.stop][arrays.allowed[: sl.stop].any(axis=1)].sum())
+        arrived = float(arrivable[sl.stop - 1]) if sl.stop else 0.0
         expected = min(total_capacity, arrived * max(days, float(pricer.last_end + 1)) / days)
         band = options.band * shares * expected
         centre = shares * float(placed.sum()) - placed
