@@ -13,7 +13,9 @@ the families that arrived up to the end of the batch and never a later one.
   the price of the capacity it uses.
 - ``balancing`` (after Bansak and Paulson, 2024): as ``dual-prices``, and every destination's
   cumulative intake is held within a band around its target share of the persons placed so
-  far (soft rows: persons first, then balance, then outcome).
+  far (soft rows: persons first, then balance, then outcome); its sampled LPs hold the same
+  band at the horizon, so the prices say where a balanced year must end (a price may be a
+  subsidy).
 - ``rotation`` (after Andersson, Ehlers and Martinello, 2018): for acceptable/unacceptable
   input; a family goes to the first destination in a rotating priority order that finds it
   acceptable and has room, else to the first in a rotating order of destinations that take
