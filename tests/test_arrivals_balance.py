@@ -80,7 +80,8 @@ def test_balancing_stays_in_the_band_and_below_the_balanced_bound(band_prices: b
     assert again.assignment == r.assignment
 
 
-def test_band_prices_solve_the_lp_with_soft_band_rows() -> None:
+@pytest.mark.parametrize("top_k", [24, 5])  # dense steps (13 <= 24), and the sparse ones
+def test_band_prices_solve_the_lp_with_soft_band_rows(top_k: int) -> None:
     s = synth_stream(400, 3)
     a = stream_arrays(s, "week")
     value = np.where(a.allowed, a.score + 10.0, 0.0)
@@ -92,7 +93,7 @@ def test_band_prices_solve_the_lp_with_soft_band_rows() -> None:
     upper = np.minimum(cap, 1.02 * share * total)
     lower = np.minimum(upper, 0.98 * share * total)
     penalty = 3.0
-    lp = pairs_of(a.allowed, value, a.sizes)
+    lp = pairs_of(a.allowed, value, a.sizes, top_k=top_k)
     k = np.arange(len(lp.fam))
     dd = np.arange(m)
     sol = solve_pairs(
@@ -105,12 +106,14 @@ def test_band_prices_solve_the_lp_with_soft_band_rows() -> None:
                     np.concatenate([dd, m + dd]), np.concatenate([dd, m + dd]),
                     np.concatenate([np.ones(m), -np.ones(m)])))
     price = clearing_prices(value, a.allowed, persons, cap, tol=1e-9, sweeps=400,
-                            band=(lower, upper, penalty))
+                            band=(lower, upper, penalty), top_k=top_k)
+    kept = np.zeros_like(a.allowed)
+    kept[lp.fam, lp.dest] = True
 
     def dual(p: np.ndarray) -> float:
         h = np.where(p < 0, lower * p, np.where(p <= penalty, upper * p,
                                                 upper * penalty + cap * (p - penalty)))
-        best = np.where(a.allowed, value - p[None, :], -np.inf).max(axis=1)
+        best = np.where(kept, value - p[None, :], -np.inf).max(axis=1)
         return float(h.sum() + (persons * np.maximum(0.0, best)).sum())
 
     assert (price >= -penalty - 1e-12).all()
