@@ -12,6 +12,7 @@ per destination row) and placing the split ones greedily by their LP weight, wit
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -197,7 +198,8 @@ def round_choice(lp: PairLp, x: FloatArray, n_families: int, room: IntArray,
 
 def clearing_prices(value: FloatArray, allowed: np.ndarray, persons: FloatArray,
                     capacity: FloatArray, *, start: FloatArray | None = None, sweeps: int = 40,
-                    tol: float = 1e-5, top_k: int = TOP_K) -> FloatArray:
+                    tol: float = 1e-5, top_k: int = TOP_K,
+                    band: tuple[FloatArray, FloatArray, float] | None = None) -> FloatArray:
     """Per-person capacity prices minimising the assignment LP's dual, by exact coordinate steps.
 
     The dual of ``max sum persons_f value_fd x_fd`` (family rows <= 1, capacity rows in persons)
@@ -223,12 +225,19 @@ def clearing_prices(value: FloatArray, allowed: np.ndarray, persons: FloatArray,
         sweeps: passes over the destinations at most.
         tol: stop when no price moves more than this.
         top_k: pairs kept per family.
+        band: ``(lower, upper, penalty)``: soft rows ``lower_d <= persons at d <= upper_d``
+            (``lower <= upper <= capacity``), each person outside costing ``penalty``. A
+            destination's price is then free in ``[-penalty, inf)``: negative (a subsidy) when
+            too few want it to reach ``lower``, up to ``penalty`` to hold demand at ``upper``,
+            above it only when the capacity binds. The dual gains ``upper_d p_d`` (``lower_d
+            p_d`` below 0, ``capacity_d`` above the penalty) in place of ``capacity_d p_d``.
     """
     m = value.shape[1]
+    step = _clearing_step if band is None else _band_step(*band)
     masked = np.where(allowed, value, -np.inf)
     price = np.zeros(m) if start is None else np.asarray(start, dtype=np.float64).copy()
     if m <= top_k:
-        return _dense_steps(masked, persons, capacity, price, sweeps, tol)
+        return _dense_steps(masked, persons, capacity, price, sweeps, tol, step)
     cand = np.argpartition(-masked, top_k - 1, axis=1)[:, :top_k]
     cval = np.take_along_axis(masked, cand, axis=1)
     flat = cand.ravel()
@@ -245,7 +254,7 @@ def clearing_prices(value: FloatArray, allowed: np.ndarray, persons: FloatArray,
             adjusted = cval[rows] - price[cand[rows]]
             adjusted[np.arange(len(rows)), pos] = -np.inf
             outside = np.maximum(0.0, adjusted.max(axis=1)) if len(rows) else np.zeros(0)
-            new = _clearing_step(own - outside, persons[rows], float(capacity[d]))
+            new = step(own - outside, persons[rows], float(capacity[d]), d)
             moved = max(moved, abs(new - price[d]))
             price[d] = new
         if moved <= tol:
@@ -253,7 +262,11 @@ def clearing_prices(value: FloatArray, allowed: np.ndarray, persons: FloatArray,
     return price
 
 
-def _clearing_step(threshold: FloatArray, persons: FloatArray, capacity: float) -> float:
+Step = Callable[[FloatArray, FloatArray, float, int], float]
+
+
+def _clearing_step(threshold: FloatArray, persons: FloatArray, capacity: float,
+                   d: int = 0) -> float:
     """The smallest price at which the families demanding a destination fit in it.
 
     A family demands the destination while its price is below the family's ``threshold``
@@ -270,8 +283,32 @@ def _clearing_step(threshold: FloatArray, persons: FloatArray, capacity: float) 
     return float(t[srt][j]) if j < len(t) else 0.0
 
 
+def _band_step(lower: FloatArray, upper: FloatArray, penalty: float) -> Step:
+    """The exact coordinate step of the dual with soft band rows (see ``clearing_prices``).
+
+    Demand at a price ``p`` is the persons whose threshold is above ``p``; with the thresholds
+    sorted once, the smallest price >= a floor at which at most ``q`` persons demand is the
+    threshold where the cumulative persons first exceed ``q`` (or the floor).
+    """
+
+    def step(threshold: FloatArray, persons: FloatArray, cap: float, d: int) -> float:
+        srt = np.argsort(-threshold)  # the prices returned are thresholds: ties' order is moot
+        t = threshold[srt]
+        cum = np.cumsum(persons[srt])
+        j = np.searchsorted(cum, [cap, float(upper[d]), float(lower[d])], side="right")
+        at = [float(t[k]) if k < len(t) else -np.inf for k in j.tolist()]
+        if at[0] > penalty:  # the capacity binds beyond what the band's penalty pays
+            return at[0]
+        if at[1] > 0:
+            return min(at[1], penalty)
+        return min(0.0, max(at[2], -penalty))
+
+    return step
+
+
 def _dense_steps(masked: FloatArray, persons: FloatArray, capacity: FloatArray,
-                 price: FloatArray, sweeps: int, tol: float) -> FloatArray:
+                 price: FloatArray, sweeps: int, tol: float,
+                 step: Step = _clearing_step) -> FloatArray:
     """Coordinate steps over a dense (families x destinations) value matrix."""
     # destinations x families, C order: the max over destinations runs over contiguous rows
     values = np.ascontiguousarray(masked.T)
@@ -281,7 +318,7 @@ def _dense_steps(masked: FloatArray, persons: FloatArray, capacity: FloatArray,
         for d in range(values.shape[0]):
             adjusted[d] = -np.inf
             outside = np.maximum(0.0, adjusted.max(axis=0))
-            new = _clearing_step(values[d] - outside, persons, float(capacity[d]))
+            new = step(values[d] - outside, persons, float(capacity[d]), d)
             moved = max(moved, abs(new - price[d]))
             price[d] = new
             adjusted[d] = values[d] - new

@@ -78,15 +78,24 @@ def envy(unacceptable: IntArray) -> int:
     return int(unacceptable.max() - unacceptable.min())
 
 
+def month_index(arrays: StreamArrays) -> tuple[IntArray, int]:
+    """Per family, the month end its decision is first counted at; and the number of month
+    ends (the metric's: every month end from the first arrival to the last decision)."""
+    if not arrays.n_batches:
+        return np.zeros(len(arrays.family_ids), dtype=np.int64), 0
+    ends = month_ends(arrays.origin, arrays.batch_ends[-1])
+    decided = np.asarray([(arrays.batch_ends[b] - arrays.origin).days for b in
+                          range(arrays.n_batches)], dtype=np.int64)[arrays.batch]
+    cut = np.asarray([(e - arrays.origin).days for e in ends], dtype=np.int64)
+    return np.searchsorted(cut, decided, side="left").astype(np.int64), len(ends)
+
+
 def _cumulative(arrays: StreamArrays, choice: IntArray, ends: list[dt.date],
                 weights: np.ndarray) -> np.ndarray:
     """(month ends x destinations) cumulative sums of ``weights`` by decision date."""
     m = len(arrays.codes)
-    decided = np.asarray([(arrays.batch_ends[b] - arrays.origin).days for b in
-                          range(arrays.n_batches)], dtype=np.int64)[arrays.batch]
-    cut = np.asarray([(e - arrays.origin).days for e in ends], dtype=np.int64)
     placed = choice >= 0
-    month = np.searchsorted(cut, decided[placed], side="left")
+    month = month_index(arrays)[0][placed]
     grid = np.zeros((len(ends) + 1, m))
     np.add.at(grid, (month, choice[placed]), weights[placed])
     return np.cumsum(grid, axis=0)[: len(ends)]

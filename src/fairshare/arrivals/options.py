@@ -31,9 +31,10 @@ class OnlineOptions:
     lookback_days: int = 56
     horizon_days: int | None = None
     every: int = 1
-    band: float = 0.03
+    band: float = 0.04
     band_penalty: float = 3.0
     balance_prices: bool = True
+    band_prices: bool = True
     acceptable: float = 0.5
     hindsight_solver: str = "exact"
     targets: Mapping[str, float] | None = None

@@ -13,7 +13,9 @@ the families that arrived up to the end of the batch and never a later one.
   the price of the capacity it uses.
 - ``balancing`` (after Bansak and Paulson, 2024): as ``dual-prices``, and every destination's
   cumulative intake is held within a band around its target share of the persons placed so
-  far (soft rows: persons first, then balance, then outcome).
+  far (soft rows: persons first, then balance, then outcome); its sampled LPs hold the same
+  band at the horizon, so the prices say where a balanced year must end (a price may be a
+  subsidy).
 - ``rotation`` (after Andersson, Ehlers and Martinello, 2018): for acceptable/unacceptable
   input; a family goes to the first destination in a rotating priority order that finds it
   acceptable and has room, else to the first in a rotating order of destinations that take
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -99,18 +102,44 @@ def _myopic(stream: Stream, arrays: StreamArrays) -> Decide:
     return decide
 
 
+@dataclass(frozen=True)
+class BandAhead:
+    """Balancing's rows in the sampled LP: at the horizon, each destination's persons within
+    ``band`` of its share of all persons placed by then (soft, ``penalty`` per person)."""
+
+    shares: FloatArray
+    placed: IntArray
+    band: float
+    penalty: float
+
+    def rows(self, persons: FloatArray, capacity: FloatArray) -> tuple[FloatArray, FloatArray,
+                                                                       float]:
+        """(lower, upper, penalty) of the placements still to make, for ``persons`` to come."""
+        total = min(float(self.placed.sum()) + float(persons.sum()),
+                    float(self.placed.sum()) + float(capacity.sum()))
+        upper = np.clip((1 + self.band) * self.shares * total - self.placed, 0.0, capacity)
+        lower = np.clip((1 - self.band) * self.shares * total - self.placed, 0.0, upper)
+        return lower, upper, self.penalty
+
+
 def sample_prices(allowed: np.ndarray, value: FloatArray, persons: FloatArray,
-                  capacity: IntArray, start: FloatArray | None = None) -> FloatArray:
-    """Dual prices of the capacity rows of one sampled assignment LP (per person)."""
+                  capacity: IntArray, start: FloatArray | None = None,
+                  ahead: BandAhead | None = None) -> FloatArray:
+    """Dual prices of the capacity rows of one sampled assignment LP (per person); with
+    ``ahead``, of the capacity and band rows together (a price may then be negative)."""
     cap = np.maximum(capacity, 0).astype(np.float64)
-    return clearing_prices(value, allowed, persons.astype(np.float64), cap, start=start)
+    w = persons.astype(np.float64)
+    band = None if ahead is None else ahead.rows(w, cap)
+    return clearing_prices(value, allowed, w, cap, start=start, band=band)
 
 
 class _Prices:
     """Dual prices of the capacity left, from an LP over the batch and sampled futures."""
 
-    def __init__(self, arrays: StreamArrays, options: OnlineOptions, seed: int) -> None:
+    def __init__(self, arrays: StreamArrays, options: OnlineOptions, seed: int,
+                 shares: FloatArray | None = None) -> None:
         self.arrays = arrays
+        self.shares = shares
         self.options = options
         self.rng = np.random.default_rng(seed)
         self.cached: FloatArray | None = None
@@ -118,7 +147,7 @@ class _Prices:
         self.last_end = int(arrays.arrived.max()) if len(arrays.arrived) else 0
         self.day_of_end = np.asarray([(e - arrays.origin).days for e in arrays.batch_ends])
 
-    def prices(self, b: int, capacity_left: IntArray) -> FloatArray:
+    def prices(self, b: int, capacity_left: IntArray, placed: IntArray) -> FloatArray:
         """Per-person price of each destination's capacity at batch ``b``."""
         if self.cached is not None and b % self.options.every:
             return self.cached
@@ -133,16 +162,19 @@ class _Prices:
         elapsed = max(1, min(o.lookback_days, today - int(a.arrived[past].min()) + 1)) \
             if len(past) else 1
         expected = len(past) / elapsed * ahead
+        band = None if self.shares is None else BandAhead(self.shares, placed, o.band,
+                                                           o.band_penalty)
         self.cached = sampled_prices(a, np.arange(sl.start, sl.stop), past, expected,
                                      capacity_left, options=o, rng=self.rng,
-                                     previous=self.previous)
+                                     previous=self.previous, ahead=band)
         return self.cached
 
 
 def sampled_prices(arrays: StreamArrays, current: IntArray, past: IntArray, expected: float,
                    capacity_left: IntArray, *, options: OnlineOptions,
                    rng: np.random.Generator,
-                   previous: dict[int, FloatArray] | None = None) -> FloatArray:
+                   previous: dict[int, FloatArray] | None = None,
+                   ahead: BandAhead | None = None) -> FloatArray:
     """Per-person capacity prices: the mean of the duals of ``options.samples`` assignment LPs,
     each over the ``current`` families plus a sampled future.
 
@@ -150,8 +182,8 @@ def sampled_prices(arrays: StreamArrays, current: IntArray, past: IntArray, expe
     arrivals) with replacement, each standing for ``expected / k`` families: the arrivals
     expected before the horizon. ``previous`` (sample -> prices) warm-starts each sample and
     is updated; the ``dual-prices`` policy and ``fairshare prices update`` both call this.
+    ``ahead`` (balancing) adds the band rows at the horizon to each sampled LP.
     """
-    value = np.where(arrays.allowed, arrays.score + options.persons_weight, 0.0)
     duals = []
     n_samples = options.samples if expected >= 1 and len(past) else 1
     for j in range(n_samples):
@@ -159,10 +191,12 @@ def sampled_prices(arrays: StreamArrays, current: IntArray, past: IntArray, expe
         fut = rng.choice(past, size=k, replace=True) if k and len(past) else \
             np.zeros(0, dtype=np.int64)
         rows = np.concatenate([current, fut])
+        value = np.where(arrays.allowed[rows], arrays.score[rows] + options.persons_weight, 0.0)
         weight = np.concatenate([np.ones(len(current)), np.full(len(fut), expected / max(k, 1))])
-        duals.append(sample_prices(arrays.allowed[rows], value[rows],
+        duals.append(sample_prices(arrays.allowed[rows], value,
                                    arrays.sizes[rows] * weight, capacity_left,
-                                   start=None if previous is None else previous.get(j)))
+                                   start=None if previous is None else previous.get(j),
+                                   ahead=ahead))
         if previous is not None:
             previous[j] = duals[-1]
     return np.asarray(np.mean(duals, axis=0), dtype=np.float64)
@@ -185,17 +219,21 @@ def best_fitting(allowed: np.ndarray, value: FloatArray, sizes: IntArray,
 
 def _priced(arrays: StreamArrays, options: OnlineOptions, seed: int, *,
             balance: bool) -> Decide:
-    pricer = _Prices(arrays, options, seed)
     shares = target_shares(arrays, options)
+    pricer = _Prices(arrays, options, seed,
+                     shares if balance and options.band_prices else None)
     total_capacity = float(arrays.capacity.sum())
     day_of_end = pricer.day_of_end
+    # persons who could go somewhere, arrived up to each family (for the year's estimate)
+    arrivable = np.cumsum(np.where(arrays.allowed.any(axis=1), arrays.sizes, 0))
 
     def decide(b: int, room: IntArray, placed: IntArray) -> IntArray:
         sl = arrays.batch_slice(b)
         n = sl.stop - sl.start
         capacity_left = (arrays.capacity - placed).astype(np.int64)
         use_prices = not balance or options.balance_prices
-        price = pricer.prices(b, capacity_left) if use_prices else np.zeros(len(arrays.codes))
+        price = pricer.prices(b, capacity_left, placed) if use_prices \
+            else np.zeros(len(arrays.codes))
         value = np.where(arrays.allowed[sl], options.persons_weight + arrays.score[sl]
                          - price[None, :], 0.0)
         lp = pairs_of(arrays.allowed[sl], value, arrays.sizes[sl])
@@ -206,7 +244,7 @@ def _priced(arrays: StreamArrays, options: OnlineOptions, seed: int, *,
             sol = solve_pairs(lp, n, room.astype(np.float64))
             return round_choice(lp, sol.x, n, room, arrays.sizes[sl])
         days = float(day_of_end[b]) + 1.0
-        arrived = float(arrays.sizes[: sl.stop][arrays.allowed[: sl.stop].any(axis=1)].sum())
+        arrived = float(arrivable[sl.stop - 1]) if sl.stop else 0.0
         expected = min(total_capacity, arrived * max(days, float(pricer.last_end + 1)) / days)
         band = options.band * shares * expected
         centre = shares * float(placed.sum()) - placed

@@ -21,7 +21,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from fairshare.arrivals.hindsight import Hindsight, solve_hindsight
+from fairshare.arrivals.hindsight import (
+    BalancedHindsight,
+    Hindsight,
+    balanced_hindsight,
+    solve_hindsight,
+)
 from fairshare.arrivals.metrics import Metrics, measure
 from fairshare.arrivals.options import POLICIES, OnlineOptions, make_options
 from fairshare.arrivals.policies import make_decider
@@ -201,3 +206,25 @@ def _run_online(stream: Stream, arrays: StreamArrays, policy: str, opts: OnlineO
         if progress is not None:
             progress(b + 1, arrays.n_batches)
     return choice, seconds
+
+
+def hindsight_with_balance(stream: Stream, *, cadence: str = "week",
+                           options: OnlineOptions | Mapping[str, Any] | None = None,
+                           band: float = 0.05, at: str = "month") -> BalancedHindsight:
+    """The price of balance: the hindsight optimum when every destination must stay within
+    ``band`` of its target path at every month end (``at="month"``) or at the last one
+    (``at="end"``), as :attr:`Metrics.max_balance_gap` measures it.
+
+    Its ``bound`` is an upper bound on the outcome of any plan meeting that balance (and
+    placing as many persons), online or not: when it lies below an outcome target, no
+    balancing policy can reach the target under that definition of balance.
+    """
+    if cadence not in CADENCES:
+        raise InputError(f"Unknown cadence {cadence!r}; choose one of {', '.join(CADENCES)}.")
+    if not 0 <= band < 1:
+        raise InputError(f"band must be in [0, 1) (got {band}).")
+    if at not in ("month", "end"):
+        raise InputError(f"at must be month or end (got {at!r}).")
+    opts = options if isinstance(options, OnlineOptions) else make_options(options)
+    check_stream(stream)
+    return balanced_hindsight(stream_arrays(stream, cadence), opts, band=band, at=at)
