@@ -350,3 +350,29 @@ def test_the_job_page_shows_progress_then_goes_to_the_run(app: Any) -> None:
     assert done.status_code == 303
     assert done.headers["location"].startswith("/matching/runs/R")
     assert "The matching run was created." in client.get(done.headers["location"]).text
+
+
+def test_the_cycle_collector_is_paused_during_a_run_and_back_after(registry: Context,
+                                                                    tmp_path: Path) -> None:
+    import gc
+
+    _pool(registry, tmp_path)
+    during: list[bool] = []
+    assert gc.isenabled()
+    create_run(registry, policy="balanced", key="canada-population",
+               progress=lambda step, fraction: during.append(gc.isenabled()))
+    assert during and not any(during) and gc.isenabled()
+
+    def fail(step: str, fraction: float) -> None:
+        if step == "solving":
+            raise RuntimeError("stopped")
+
+    with pytest.raises(RuntimeError, match="stopped"):
+        create_run(registry, policy="balanced", key="canada-population", progress=fail)
+    assert gc.isenabled()
+    gc.disable()  # a caller that keeps it off keeps it off
+    try:
+        create_run(registry, policy="outcome", key="canada-population")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
