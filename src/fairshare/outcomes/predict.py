@@ -155,7 +155,7 @@ def combine_family_scores(members: pd.DataFrame, *, how: str = "sum",
     fam = members.groupby(["family_id", "destination"], sort=True)["score"].sum().reset_index()
     if how == "per-person":
         listed = members.groupby("family_id")["member_id"].nunique()
-        counted = fam["family_id"].map(listed)
+        counted = fam["family_id"].map(listed).astype(np.float64)
         size = counted
         if sizes:  # the size given, else the members listed
             given = fam["family_id"].map(pd.Series(dict(sizes), dtype=np.float64))
