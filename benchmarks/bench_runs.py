@@ -59,7 +59,7 @@ def _seed(home: Path, families: int) -> tuple[Any, str]:
         add_capacity(ctx, path=write_capacity_csv(rows, home / "more-capacity.csv"),
                      actor="bench")
     with write_transaction(ctx.engine) as conn:
-        create_user(conn, username="bench", password="bench-coordinator-pw",
+        create_user(conn, username="bench", password="quiet-harbour-lantern-92",
                     role="coordinator")
         token = create_token(conn, username="bench", name="bench")[1]
     print(f"registry: {families:,} families, {persons:,} persons, "

@@ -92,3 +92,57 @@ def test_a_bad_fair_share_mode_is_refused() -> None:
         "constraint"
     with pytest.raises(MatchingError, match="fair_share must be"):
         policy_from_text(text + "fair_share: {mode: strict}\n")
+
+
+def _room(p: Problem) -> Problem:
+    """The first solve's problem: each destination below its share up to its shortfall."""
+    import dataclasses
+
+    return dataclasses.replace(p, destinations=tuple(
+        dataclasses.replace(d, max_intake=min(d.limit, int(d.shortfall or 0.0)), min_intake=None)
+        if (d.shortfall or 0.0) > 0 else dataclasses.replace(d, max_intake=0, min_intake=None)
+        for d in p.destinations))
+
+
+def _first_solve_loads(p: Problem, solver: str) -> dict[str, int]:
+    """The minimum intakes the first solve on the room below the shares sets (no shortcut)."""
+    import dataclasses
+
+    first = solve(_room(p),
+                  dataclasses.replace(load_policy("balanced"), fair_share_mode="bonus"),
+                  solver=solver, explain=False, report=False)
+    return {code: n for code, n in _loads(p, first.assignment).items() if n}
+
+
+@pytest.mark.parametrize("solver", ["exact", "fast"])
+@pytest.mark.parametrize("seed", range(4))
+def test_filling_the_rooms_exactly_sets_the_first_solves_minimum_intakes(
+        seed: int, solver: str) -> None:
+    from fairshare.matching.options import DEFAULT_OPTIONS
+    from fairshare.matching.solve import fair_share_room
+
+    p = _binding_batch(seed).sorted()
+    bound, _ = fair_share_room(p, load_policy("balanced"), solver, DEFAULT_OPTIONS)
+    assert bound is not None
+    got = {d.code: d.min_intake for d in bound.destinations if d.min_intake}
+    assert got == _first_solve_loads(p, solver)
+    room = {d.code: min(d.limit, int(d.shortfall or 0.0)) for d in p.destinations
+            if (d.shortfall or 0.0) > 0}
+    assert got == room  # the families fill each room to the brim: no solve needed
+
+
+def test_rooms_the_families_cannot_fill_go_to_the_first_solve() -> None:
+    from fairshare.matching.options import DEFAULT_OPTIONS
+    from fairshare.matching.solve import fair_share_room, fill_rooms
+
+    # A's room (6) takes only families of 4 (a housing band "3-4" and no other): 4 at most.
+    fams = tuple(Family(f"f{i}", 4 if i < 3 else 1, True) for i in range(8))
+    p = Problem(fams, (Destination("A", 6, housing_units={"3-4": 3}, shortfall=6.0),
+                       Destination("B", 20, shortfall=-5.0)),
+                {f.id: {"A": 0.5, "B": 0.6} for f in fams}).sorted()
+    assert fill_rooms(_room(p)) is None
+    bound, notes = fair_share_room(p, load_policy("balanced"), "exact", DEFAULT_OPTIONS)
+    assert bound is not None
+    assert {d.code: d.min_intake for d in bound.destinations} == {"A": 4, "B": None}
+    assert _first_solve_loads(p, "exact") == {"A": 4}
+    assert "(4)" in notes[0]

@@ -212,3 +212,113 @@ def test_backtest_on_model_truth_for_real_data(model: OutcomeModel, frame: pd.Da
 def test_frame_hash_recorded_when_trained_from_python(frame: pd.DataFrame) -> None:
     small = train(frame.head(1200))
     assert small.card["data"]["sha256"].startswith("frame:")
+
+
+# --- Scores by the registry: the vectorised design gives the scores the row-by-row one gave ---
+
+
+def _previous_design(model: OutcomeModel, frame: pd.DataFrame) -> np.ndarray:
+    """The design matrix as the encoder built it before it was vectorised: category codes by a
+    dictionary lookup per row (pandas ``map``), every block rebuilt for each destination."""
+    enc = model.encoder
+    blocks: dict[str, np.ndarray] = {}
+    for name in enc.registry.predictors:
+        if name in enc.categories:
+            lookup = {c: i for i, c in enumerate(enc.categories[name])}
+            codes = np.asarray(frame[name].astype(str).map(lookup).to_numpy(), dtype=np.int64)
+            block = np.zeros((len(frame), len(enc.categories[name])))
+            block[np.arange(len(frame)), codes] = 1.0
+        else:
+            block = frame[name].to_numpy(dtype=np.float64).reshape(-1, 1)
+        blocks[name] = block
+    parts = [blocks[n] for n in enc.registry.predictors]
+    for a, b in enc.registry.interactions:
+        parts.append((blocks[a][:, :, None] * blocks[b][:, None, :]).reshape(len(frame), -1))
+    return np.hstack(parts)
+
+
+def _previous_registry_scores(model: OutcomeModel, members: pd.DataFrame,
+                              destinations: list[str], family_ids: list[str]
+                              ) -> dict[str, dict[str, float]]:
+    """``registry_scores`` as written before: per destination a fresh design, member scores
+    rounded, a family's sum over its members divided by its size (looked up row by row),
+    rounded, then one dictionary entry per row."""
+    from fairshare.outcomes.predict import model_categories
+
+    prepared = prepare(members, source="registry claimants", outcomes=False,
+                       need_destination=False)
+    for name, cats in model_categories(model).items():
+        known = prepared[name].astype(str).isin(cats)
+        prepared.loc[~known, name] = model.encoder.references[name]
+    dests = tuple(sorted(destinations))
+    est = model.estimators["employed_1y"]
+    probs = np.column_stack([est.predict_proba(_previous_design(
+        model, prepared.assign(destination=d)))[:, 1] for d in dests])
+    per_member = pd.DataFrame({
+        "member_id": np.repeat(prepared["person_id"].to_numpy(), len(dests)),
+        "family_id": np.repeat(prepared["family_id"].to_numpy(), len(dests)),
+        "destination": np.tile(np.array(dests, dtype=object), len(prepared)),
+        "score": np.round(probs.ravel(), 6)}).sort_values(
+        ["family_id", "member_id", "destination"], kind="stable").reset_index(drop=True)
+    fam = per_member.groupby(["family_id", "destination"], sort=True)["score"].sum().reset_index()
+    listed = per_member.groupby("family_id")["member_id"].nunique()
+    fam["score"] = (fam["score"] / fam["family_id"].map(lambda f: listed[f]).astype(float)
+                    ).round(6)
+    out: dict[str, dict[str, float]] = {}
+    for fid, dest, score in zip(fam["family_id"].astype(str), fam["destination"].astype(str),
+                                fam["score"].to_numpy(dtype=np.float64), strict=True):
+        out.setdefault(fid, {})[dest] = float(score)
+    means = {str(d): round(float(v), 6) for d, v in fam.groupby("destination")["score"].mean()
+             .items()}
+    return {fid: out.get(fid, {str(d): means[str(d)] for d in destinations})
+            for fid in family_ids}
+
+
+def _claimant_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Registry claimants (vocabulary values) made from history rows, with what the registry
+    may hold that the model never saw: an empty education, an unknown occupation, a child."""
+    cefr = {1: "A2", 2: "B1", 3: "C1"}
+    rows = []
+    for k, r in enumerate(frame.head(400).itertuples()):
+        langs = [[lang, cefr[int(level)]] for lang, level in
+                 (("en", r.english_level), ("fr", r.french_level)) if int(level)]
+        rows.append({"id": r.person_id, "family_id": r.family_id, "birth_year": 2025 - r.age,
+                     "sex": r.sex, "languages": langs,
+                     "education": "" if k % 17 == 0 else r.education,
+                     "occupation_group": "astronaut" if k % 23 == 0 else r.occupation_group})
+    rows.append({"id": "CHILD", "family_id": "KIDS", "birth_year": 2020, "sex": "F",
+                 "languages": [], "education": None, "occupation_group": None})
+    return rows
+
+
+def test_vectorised_registry_scores_equal_the_previous_ones(model: OutcomeModel,
+                                                            frame: pd.DataFrame) -> None:
+    from fairshare.outcomes.features import members_from_claimants
+    from fairshare.outcomes.predict import registry_scores
+
+    rows = _claimant_rows(frame)
+    members = members_from_claimants(rows, year=2025)
+    dests = ["AB", "NB", "ON", "QC"]
+    family_ids = sorted({r["family_id"] for r in rows})
+    got = registry_scores(model, members, dests, family_ids)
+    assert got == _previous_registry_scores(model, members, dests, family_ids)
+    assert len(got) == len(family_ids) > 100
+    assert set(got["KIDS"]) == set(dests)  # no adult: the mean of the adults scored there
+
+
+def test_one_design_per_destination_equals_a_fresh_design_each(model: OutcomeModel,
+                                                               frame: pd.DataFrame) -> None:
+    sample = frame.head(300)
+    dests = ["AB", "QC", "ON"]
+    enc = model.encoder
+    for dest, x in zip(dests, enc.designs(sample, "destination", dests), strict=True):
+        one = sample.assign(destination=dest)
+        assert np.array_equal(x, enc.design(one))
+        assert np.array_equal(x, _previous_design(model, one))
+    for dest, x in zip(dests, enc.compacts(sample, "destination", dests), strict=True):
+        assert np.array_equal(x, enc.compact(sample.assign(destination=dest)))
+    by_matrix = model.predict_matrix(sample, tuple(dests))
+    for j, dest in enumerate(dests):
+        assert np.array_equal(by_matrix[:, j], model.predict(sample.assign(destination=dest)))
+    with pytest.raises(InputError, match="never saw"):
+        enc.design(sample.assign(destination="XX"))

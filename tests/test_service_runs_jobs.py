@@ -183,28 +183,41 @@ def test_forty_concurrent_assignments_get_forty_run_ids(registry: Context,
 
 def test_snapshots_are_stored_compressed_and_old_ones_still_read(registry: Context,
                                                                  tmp_path: Path) -> None:
+    import base64
+
+    import zstandard
+
+    from fairshare.service.snapshot import MAGIC, to_columns
+
     _pool(registry, tmp_path)
     run = create_run(registry, policy="outcome", key="canada-population").run
     with registry.engine.connect() as conn:
         stored = conn.execute(select(runs.c.snapshot).where(runs.c.id == run.id)).scalar_one()
         doc = load_snapshot(conn, run.id)
-    assert stored["encoding"] == ENCODING and set(stored) == {"encoding", "layout", "data"}
-    assert stored["layout"] == "columns-1"  # ids once, scores as one list
+    assert isinstance(stored, bytes) and stored.startswith(MAGIC)  # binary, not base64 text
     assert doc is not None and sha256_json(doc) == run.input_sha256
-    assert len(json.dumps(stored)) < len(json.dumps(doc)) / 2
-    # A snapshot stored before compression (the plain document) reads and replays the same.
-    with write_transaction(registry.engine) as conn:
-        conn.execute(update(runs).where(runs.c.id == run.id).values(snapshot=doc))
-    with registry.engine.connect() as conn:
-        assert load_snapshot(conn, run.id) == doc
-    assert decode_snapshot(doc) == doc
-    assert replay_run(registry, run_id=run.id).identical
-    # store_snapshot / load_snapshot: what code that rewrites a snapshot uses (compressed again).
+    assert len(stored) < len(json.dumps(doc)) / 2
+    members = [m["id"] for f in doc["problem"]["families"] for m in f["members"]]
+    assert members and not any(m.encode() in stored for m in members)
+    # Snapshots stored before (migrated to the bytes of their JSON text) read and replay the
+    # same: the plain document of before compression, and the base64 form of before binary.
+    columns = json.dumps(to_columns(doc), separators=(",", ":")).encode("utf-8")
+    base64_form = {"encoding": ENCODING, "layout": "columns-1", "data": base64.b64encode(
+        zstandard.ZstdCompressor(level=3).compress(columns)).decode("ascii")}
+    for old in (doc, base64_form):
+        with write_transaction(registry.engine) as conn:
+            conn.execute(update(runs).where(runs.c.id == run.id).values(
+                snapshot=json.dumps(old).encode("utf-8")))
+        with registry.engine.connect() as conn:
+            assert load_snapshot(conn, run.id) == doc
+        assert decode_snapshot(old) == doc
+        assert replay_run(registry, run_id=run.id).identical
+    # store_snapshot / load_snapshot: what code that rewrites a snapshot uses (binary again).
     with write_transaction(registry.engine) as conn:
         store_snapshot(conn, run.id, doc)
     with registry.engine.connect() as conn:
-        assert conn.execute(select(runs.c.snapshot).where(runs.c.id == run.id)).scalar_one()[
-            "encoding"] == ENCODING
+        assert conn.execute(select(runs.c.snapshot).where(runs.c.id == run.id)).scalar_one(
+            ).startswith(MAGIC)
         assert load_snapshot(conn, run.id) == doc
     assert replay_run(registry, run_id=run.id).identical
 
@@ -337,3 +350,29 @@ def test_the_job_page_shows_progress_then_goes_to_the_run(app: Any) -> None:
     assert done.status_code == 303
     assert done.headers["location"].startswith("/matching/runs/R")
     assert "The matching run was created." in client.get(done.headers["location"]).text
+
+
+def test_the_cycle_collector_is_paused_during_a_run_and_back_after(registry: Context,
+                                                                    tmp_path: Path) -> None:
+    import gc
+
+    _pool(registry, tmp_path)
+    during: list[bool] = []
+    assert gc.isenabled()
+    create_run(registry, policy="balanced", key="canada-population",
+               progress=lambda step, fraction: during.append(gc.isenabled()))
+    assert during and not any(during) and gc.isenabled()
+
+    def fail(step: str, fraction: float) -> None:
+        if step == "solving":
+            raise RuntimeError("stopped")
+
+    with pytest.raises(RuntimeError, match="stopped"):
+        create_run(registry, policy="balanced", key="canada-population", progress=fail)
+    assert gc.isenabled()
+    gc.disable()  # a caller that keeps it off keeps it off
+    try:
+        create_run(registry, policy="outcome", key="canada-population")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

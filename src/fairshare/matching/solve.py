@@ -73,8 +73,8 @@ def _run_engine(problem: Problem, pairs: Pairs, policy: Policy, engine: str, ste
                         gap=None, route=(Step(engine),))
 
 
-def fair_share_room(problem: Problem, policy: Policy, solver: str, opts: SolverOptions
-                    ) -> tuple[Problem | None, list[str]]:
+def fair_share_room(problem: Problem, policy: Policy, solver: str, opts: SolverOptions,
+                    pairs: Pairs | None = None) -> tuple[Problem | None, list[str]]:
     """The fair share as a constraint: ``problem`` with minimum intakes that fill the room
     below each destination's fair share first, or None when nothing binds.
 
@@ -83,6 +83,13 @@ def fair_share_room(problem: Problem, policy: Policy, solver: str, opts: SolverO
     persons each then receives become its minimum intake, so the plan gives a destination at or
     above its share a family only when no destination below its share has room for it (a
     family that fits the room would have raised that most). Minimum intakes already set stay.
+
+    When the families can fill every room exactly (:func:`fill_rooms`, a quick first fit
+    checked by :func:`~fairshare.matching.checks.check_plan`), that plan is optimal for the
+    first solve: no plan places more persons than the rooms hold, and every plan placing that
+    many fills each room to the brim, so the minimum intakes are the rooms whichever optimal
+    plan a solver would find; the first solve is then skipped. ``pairs``: those of
+    ``problem`` (sorted), when the caller has them.
     """
     dests = problem.destinations
     below = [d for d in dests if (d.shortfall or 0.0) > 0]
@@ -95,18 +102,21 @@ def fair_share_room(problem: Problem, policy: Policy, solver: str, opts: SolverO
         min_intake=min(d.min_intake, d.limit, int(d.shortfall or 0.0)) if d.min_intake else None)
         if (d.shortfall or 0.0) > 0 else dataclasses.replace(d, max_intake=0, min_intake=None)
         for d in dests)
-    first_policy = dataclasses.replace(policy, fair_share_mode="bonus", outcome_floor=None,
-                                       place_all=True)
-    first = solve(dataclasses.replace(problem, destinations=room), first_policy, solver,
-                  explain=False, report=False, options=opts)
-    if first.status is MatchStatus.infeasible:
-        return None, ["Fair share as a constraint: the room below the shares cannot be "
-                      "filled under the other rules; the plan ignores it."]
-    load: dict[str, int] = {}
-    sizes = {f.id: f.size for f in problem.families}
-    for fid, code in first.assignment.items():
-        if code is not None:
-            load[code] = load.get(code, 0) + sizes[fid]
+    room_problem = dataclasses.replace(problem, destinations=room)
+    load = fill_rooms(room_problem, pairs)
+    if load is None:
+        first_policy = dataclasses.replace(policy, fair_share_mode="bonus", outcome_floor=None,
+                                           place_all=True)
+        first = solve(room_problem, first_policy, solver, explain=False, report=False,
+                      options=opts)
+        if first.status is MatchStatus.infeasible:
+            return None, ["Fair share as a constraint: the room below the shares cannot be "
+                          "filled under the other rules; the plan ignores it."]
+        load = {}
+        sizes = {f.id: f.size for f in problem.families}
+        for fid, code in first.assignment.items():
+            if code is not None:
+                load[code] = load.get(code, 0) + sizes[fid]
     bound = tuple(dataclasses.replace(d, min_intake=max(d.min_intake or 0, load[d.code]))
                   if load.get(d.code) else d for d in dests)
     names = ", ".join(d.code for d in below)
@@ -114,6 +124,90 @@ def fair_share_room(problem: Problem, policy: Policy, solver: str, opts: SolverO
         f"Fair share as a constraint: the destinations below their share ({names}) first "
         f"receive the most persons their room below the share holds "
         f"({sum(load.values()):,}); the others receive only what remains."]
+
+
+def fill_rooms(room: Problem, pairs: Pairs | None = None) -> dict[str, int] | None:
+    """Persons per destination of a plan of ``room`` (sorted) that fills every destination
+    to its limit exactly, or None when there is none (or it is not found quickly).
+
+    Families with the same size and the same destinations allowed are interchangeable here
+    (every rule of the room problem sees only that), so the plan is a small integer program
+    over how many families of each such class go where (a few hundred variables, whatever the
+    batch): the most persons placed, proven optimal by HiGHS within a fixed node limit (a
+    deterministic work limit). The plan it gives, family by family, is checked against every
+    rule before it is trusted. ``pairs``: those of a problem with the same families, scores
+    and housing units and limits at least as large (e.g. before the rooms were set); the
+    room's own are built when None.
+
+    >>> from fairshare.matching import Destination, Family
+    >>> p = Problem((Family("a", 3, True), Family("b", 2, True), Family("c", 1, True)),
+    ...             (Destination("NB", 4), Destination("ON", 2)),
+    ...             {f: {"NB": 0.5, "ON": 0.5} for f in "abc"})
+    >>> fill_rooms(p), fill_rooms(dataclasses.replace(p, destinations=(Destination("NB", 7),)))
+    ({'NB': 4, 'ON': 2}, None)
+    """
+    import numpy as np
+
+    from fairshare.matching.highs import pass_and_solve
+
+    if pairs is None:
+        pairs = build_pairs(room)
+    dests = room.destinations
+    if tuple(d.code for d in dests) != pairs.dest_codes:
+        return None
+    limit = np.asarray([d.limit for d in dests], dtype=np.int64)
+    total = int(limit.sum())
+    if not total:
+        return {}
+    keep = pairs.pair_sizes <= limit[pairs.dest]
+    fam, dest, house = pairs.fam[keep], pairs.dest[keep], pairs.house[keep]
+    starts = np.searchsorted(fam, np.arange(pairs.n_families + 1)).tolist()
+    dest_l, sizes = dest.tolist(), pairs.sizes.tolist()
+    classes: dict[tuple[int, tuple[int, ...]], list[int]] = {}
+    for i in range(pairs.n_families):
+        if starts[i] < starts[i + 1]:
+            classes.setdefault((sizes[i], tuple(dest_l[starts[i]:starts[i + 1]])), []).append(i)
+    house_of = {(j, sizes[f]): h for f, j, h in zip(fam.tolist(), dest_l, house.tolist(),
+                                                    strict=True)}
+    n_classes, nd = len(classes), pairs.n_dest
+    cost: list[float] = []
+    upper: list[float] = []
+    start, index, value = [0], [], []
+    for c, ((size, allowed), members) in enumerate(classes.items()):
+        for j in allowed:
+            cost.append(float(size))
+            upper.append(float(len(members)))
+            h = house_of[(j, size)]
+            index += [c, n_classes + j] + ([n_classes + nd + h] if h >= 0 else [])
+            value += [1.0, float(size)] + ([1.0] if h >= 0 else [])
+            start.append(len(index))
+    counts = [float(len(m)) for m in classes.values()]
+    inf = float("inf")
+    out = pass_and_solve(
+        np.asarray(cost), np.zeros(len(cost)), np.asarray(upper),
+        np.concatenate([np.zeros(n_classes), np.zeros(nd), np.full(len(pairs.housing), -inf)]),
+        np.concatenate([counts, limit.astype(np.float64), pairs.units]),
+        np.asarray(start), np.asarray(index), np.asarray(value),
+        integer=True, mip_rel_gap=0.0, max_nodes=10_000)
+    if out.status not in ("optimal", "feasible"):
+        return None
+    take = np.rint(out.x).astype(np.int64).tolist()
+    if sum(t * c for t, c in zip(take, cost, strict=True)) != total:
+        return None
+    choice: dict[int, int] = {}
+    col = 0
+    for (_, allowed), members in classes.items():
+        at = 0
+        for j in allowed:
+            for i in members[at:at + take[col]]:
+                choice[i] = j
+            at += take[col]
+            col += 1
+    assignment = {fid: (pairs.dest_codes[choice[i]] if i in choice else None)
+                  for i, fid in enumerate(pairs.family_ids)}
+    if check_plan(room, assignment):  # pragma: no cover - a rounding or pairs defect
+        return None
+    return {d.code: d.limit for d in dests if d.limit}
 
 
 def plan_value(problem: Problem, pairs: Pairs, policy: Policy, choice: list[int]) -> float:
@@ -177,7 +271,7 @@ def solve(problem: Problem, policy: Policy, solver: str = "auto", *, seed: int =
     solve_prob, solve_pairs = prob, pairs
     if steps[0] is Step.FAIR_SHARE_ROOM:
         steps = steps[1:]
-        bound_prob, more = fair_share_room(prob, policy, solver, opts)
+        bound_prob, more = fair_share_room(prob, policy, solver, opts, pairs)
         notes += more
         if bound_prob is not None:
             solve_prob, solve_pairs = bound_prob, build_pairs(bound_prob)

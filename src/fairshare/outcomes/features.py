@@ -12,6 +12,7 @@ Only features listed in the registry (``features.yaml``) enter a model; protecte
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -282,15 +283,15 @@ class Encoder:
         return self.categories["destination"]
 
     def _codes(self, frame: pd.DataFrame, name: str) -> npt.NDArray[np.int64]:
+        """Each row's category index (categorical codes: one hash lookup per row, vectorised)."""
         cats = self.categories[name]
-        lookup = {c: i for i, c in enumerate(cats)}
-        mapped = frame[name].astype(str).map(lookup)
-        if mapped.isna().any():
-            bad = sorted(set(frame[name].astype(str)[mapped.isna()]))[:5]
+        values = frame[name].astype(str)
+        codes = np.asarray(pd.Categorical(values, categories=list(cats)).codes, dtype=np.int64)
+        if (codes < 0).any():
+            bad = sorted(set(values[codes < 0]))[:5]
             raise InputError(f"Column '{name}' has value(s) {bad} the model never saw; known: "
                              f"{', '.join(cats)}. Retrain with data that has them.")
-        out: npt.NDArray[np.int64] = np.asarray(mapped.to_numpy(), dtype=np.int64)
-        return out
+        return codes
 
     def column_names(self) -> list[str]:
         """Names of the one-hot / numeric columns of :meth:`design`."""
@@ -314,14 +315,55 @@ class Encoder:
             return block
         return frame[name].to_numpy(dtype=np.float64).reshape(-1, 1)
 
+    def _constant_block(self, name: str, value: Any, rows: int) -> FloatArray:
+        """:meth:`_block` of a column holding ``value`` on every row (encoded once)."""
+        one = self._block(_constant(name, value, 1), name)
+        return np.repeat(one, rows, axis=0)
+
+    def _parts(self) -> list[tuple[str, ...]]:
+        """The design's parts in column order: each predictor, then each interaction."""
+        return [(n,) for n in self.registry.predictors] + list(self.registry.interactions)
+
+    @staticmethod
+    def _part(blocks: dict[str, FloatArray], part: tuple[str, ...], rows: int) -> FloatArray:
+        if len(part) == 1:
+            return blocks[part[0]]
+        ba, bb = blocks[part[0]], blocks[part[1]]
+        out: FloatArray = (ba[:, :, None] * bb[:, None, :]).reshape(rows, -1)
+        return out
+
     def design(self, frame: pd.DataFrame) -> FloatArray:
         """One-hot / numeric design matrix with the registry's interactions (for logistic)."""
         blocks = {name: self._block(frame, name) for name in self.registry.predictors}
-        parts = [blocks[n] for n in self.registry.predictors]
-        for a, b in self.registry.interactions:
-            ba, bb = blocks[a], blocks[b]
-            parts.append((ba[:, :, None] * bb[:, None, :]).reshape(len(frame), -1))
-        return np.hstack(parts)
+        return np.hstack([self._part(blocks, part, len(frame)) for part in self._parts()])
+
+    def designs(self, frame: pd.DataFrame, column: str,
+                values: Sequence[Any]) -> Iterator[FloatArray]:
+        """:meth:`design` of ``frame.assign(column=value)`` for each of ``values`` in turn,
+        equal to it entry for entry: the other predictors are encoded once and only the parts
+        involving ``column`` are written again. The same array is yielded each time, changed
+        in place: use it before asking for the next."""
+        rows = len(frame)
+        blocks = {name: self._block(frame, name) for name in self.registry.predictors
+                  if name != column}
+        parts = self._parts()
+        x: FloatArray | None = None
+        spans: list[tuple[int, int]] = []
+        for value in values:
+            if column in self.registry.predictors:
+                blocks[column] = self._constant_block(column, value, rows)
+            if x is None:
+                arrays = [self._part(blocks, part, rows) for part in parts]
+                x = np.hstack(arrays)
+                at = 0
+                for a in arrays:
+                    spans.append((at, at + a.shape[1]))
+                    at += a.shape[1]
+            else:
+                for part, (lo, hi) in zip(parts, spans, strict=True):
+                    if column in part:
+                        x[:, lo:hi] = self._part(blocks, part, rows)
+            yield x
 
     def compact(self, frame: pd.DataFrame) -> FloatArray:
         """One column per predictor (category codes), for tree models that find interactions."""
@@ -329,9 +371,32 @@ class Encoder:
                 else frame[n].to_numpy(dtype=np.float64) for n in self.registry.predictors]
         return np.column_stack(cols)
 
+    def compacts(self, frame: pd.DataFrame, column: str,
+                 values: Sequence[Any]) -> Iterator[FloatArray]:
+        """:meth:`compact` of ``frame.assign(column=value)`` for each of ``values`` in turn
+        (one array, its ``column`` column rewritten each time: use it before the next)."""
+        predictors = self.registry.predictors
+        if column not in predictors:
+            x = self.compact(frame)
+            for _ in values:
+                yield x
+            return
+        at = predictors.index(column)
+        x = self.compact(frame.assign(**{column: values[0]})) if len(values) else np.empty(0)
+        for value in values:
+            one = _constant(column, value, 1)
+            x[:, at] = (self._codes(one, column).astype(np.float64) if column in self.categories
+                        else one[column].to_numpy(dtype=np.float64))[0]
+            yield x
+
     def categorical_mask(self) -> list[bool]:
         """Which columns of :meth:`compact` are categorical."""
         return [n in self.categories for n in self.registry.predictors]
+
+
+def _constant(column: str, value: Any, rows: int) -> pd.DataFrame:
+    """A one-column frame holding ``value`` on every row (what ``frame.assign`` would set)."""
+    return pd.DataFrame({column: [value] * rows})
 
 
 def members_from_claimants(rows: list[dict[str, Any]], *, year: int,
@@ -350,18 +415,28 @@ def members_from_claimants(rows: list[dict[str, Any]], *, year: int,
     >>> f.loc[0, ["age", "english_level", "french_level", "children"]].tolist()
     [36, 1, 2, 0]
     """
-    out = []
+    level_of: dict[str, int] = {}  # each distinct level text looked up once
+    columns: dict[str, list[Any]] = {k: [] for k in (
+        "person_id", "family_id", "age", "sex", "english_level", "french_level", "education",
+        "occupation_group")}
     for r in rows:
-        levels = {str(a).lower()[:2]: _VOCABULARY.model_level(str(b))
-                  for a, b in (r.get("languages") or [])}
+        levels: dict[str, int] = {}
+        for a, b in r.get("languages") or []:
+            text = str(b)
+            level = level_of.get(text)
+            if level is None:
+                level = level_of[text] = _VOCABULARY.model_level(text)
+            levels[str(a).lower()[:2]] = level
         birth = r.get("birth_year")
-        out.append({"person_id": str(r["id"]), "family_id": str(r["family_id"]),
-                    "age": (year - int(birth)) if birth is not None else reference_age,
-                    "sex": r.get("sex") or "unknown", "english_level": levels.get("en", 0),
-                    "french_level": levels.get("fr", 0), "education": r.get("education") or "",
-                    "occupation_group": r.get("occupation_group") or ""})
-    frame = pd.DataFrame(out, columns=["person_id", "family_id", "age", "sex", "english_level",
-                                       "french_level", "education", "occupation_group"])
+        columns["person_id"].append(str(r["id"]))
+        columns["family_id"].append(str(r["family_id"]))
+        columns["age"].append((year - int(birth)) if birth is not None else reference_age)
+        columns["sex"].append(r.get("sex") or "unknown")
+        columns["english_level"].append(levels.get("en", 0))
+        columns["french_level"].append(levels.get("fr", 0))
+        columns["education"].append(r.get("education") or "")
+        columns["occupation_group"].append(r.get("occupation_group") or "")
+    frame = pd.DataFrame(columns)
     minors = (frame["age"] < 18).groupby(frame["family_id"]).transform("sum")
     frame["children"] = minors.astype(np.int64) if len(frame) else minors
     return frame

@@ -16,6 +16,7 @@ principal factors. The method is model-agnostic and exact for the model used.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -113,10 +114,15 @@ def registry_scores(model: OutcomeModel, members: pd.DataFrame, destinations: Se
             known = prepared[name].astype(str).isin(cats)
             prepared.loc[~known, name] = model.encoder.references[name]
     table = scores_for(model, prepared, destinations, outcome=outcome)
+    fids = table["family_id"].astype(str).tolist()
+    dests = table["destination"].astype(str).tolist()
+    values = table["score"].to_numpy(dtype=np.float64).tolist()
+    # Rows come sorted by family: one dictionary per run of a family's rows.
+    cuts = [0, *(k for k in range(1, len(fids)) if fids[k] != fids[k - 1]), len(fids)]
     out: dict[str, dict[str, float]] = {}
-    for fid, dest, score in zip(table["family_id"].astype(str), table["destination"].astype(str),
-                                table["score"].to_numpy(dtype=np.float64), strict=True):
-        out.setdefault(fid, {})[dest] = float(score)
+    for lo, hi in itertools.pairwise(cuts):
+        if hi > lo:
+            out.setdefault(fids[lo], {}).update(zip(dests[lo:hi], values[lo:hi], strict=True))
     means = {str(d): round(float(v), 6) for d, v in
              table.groupby("destination")["score"].mean().items()}
     return {fid: out.get(fid, {str(d): means[str(d)] for d in destinations})
@@ -149,8 +155,12 @@ def combine_family_scores(members: pd.DataFrame, *, how: str = "sum",
     fam = members.groupby(["family_id", "destination"], sort=True)["score"].sum().reset_index()
     if how == "per-person":
         listed = members.groupby("family_id")["member_id"].nunique()
-        size = fam["family_id"].map(lambda f: (sizes or {}).get(f, listed[f]))
-        too_small = fam[size < fam["family_id"].map(listed)]
+        counted = fam["family_id"].map(listed).astype(np.float64)
+        size = counted
+        if sizes:  # the size given, else the members listed
+            given = fam["family_id"].map(pd.Series(dict(sizes), dtype=np.float64))
+            size = given.where(given.notna(), counted)
+        too_small = fam[size < counted]
         if not too_small.empty:
             raise InputError(f"Family {too_small['family_id'].iloc[0]} has more adult members "
                              "than its size in the families file; fix the size.")

@@ -71,7 +71,11 @@ class OutcomeModel:
 
         For ``earnings_band`` the probability of the mid or high band.
         """
-        proba = self.estimators[outcome].predict_proba(self.matrix(frame))
+        return self._good(self.matrix(frame), outcome)
+
+    def _good(self, x: FloatArray, outcome: str) -> FloatArray:
+        """:meth:`predict` of an estimator input ``x``."""
+        proba = self.estimators[outcome].predict_proba(x)
         if outcome == "earnings_band":
             classes = list(self.estimators[outcome].classes_)
             good = [classes.index(c) for c in (2, 3) if c in classes]
@@ -96,8 +100,12 @@ class OutcomeModel:
             raise InputError(f"The model has never seen destination(s) {', '.join(unknown)}; "
                              f"it knows {', '.join(self.destinations)}.")
         out = np.empty((len(frame), len(destinations)))
-        for j, dest in enumerate(destinations):  # one destination at a time: bounded memory
-            out[:, j] = self.predict(frame.assign(destination=dest), outcome)
+        # One destination at a time (bounded memory), the other features encoded once: the
+        # same inputs, entry for entry, as predict(frame.assign(destination=dest)).
+        inputs = (self.encoder.compacts if self.card.get("estimator") == "hist_gradient_boosting"
+                  else self.encoder.designs)(frame, "destination", destinations)
+        for j, x in enumerate(inputs):
+            out[:, j] = self._good(x, outcome)
         return out
 
 

@@ -1,13 +1,15 @@
 """A matching problem as canonical JSON (the run's input snapshot) and back; how a run's
-snapshot is stored (compressed) and read.
+snapshot is stored (compressed, binary) and read.
 
-A snapshot is stored in ``runs.snapshot`` as ``{"encoding": "zstd+base64", "layout": ...,
-"data": ...}``: the document laid out by columns (``columns-1``, see :func:`to_columns`) or as
-it is (``document``), compressed with Zstandard, in base64 (the column is JSON on both
-databases). Snapshots stored before compression (a plain document, ``"format": 1``) still
-read: :func:`decode_snapshot` returns any value without the marker as it is. Use
-:func:`store_snapshot` and :func:`load_snapshot` (or the pure :func:`encode_snapshot` and
-:func:`decode_snapshot`) rather than the column itself.
+A snapshot is stored in ``runs.snapshot`` (a binary column) as :data:`MAGIC`, then the
+document compressed with Zstandard: laid out by columns (see :func:`to_columns`: each id
+written once, pseudonymised hexadecimal ids as their raw bytes, scores as one list) or as it
+is (its canonical JSON). Older forms still read
+(:func:`decode_snapshot`): the JSON marker ``{"encoding": "zstd+base64", "layout": ...,
+"data": ...}`` of the base64 text stored before the column was binary, and the plain document
+(``"format": 1``) stored before compression; migration ``snap_0001`` kept both as the bytes of
+their JSON text. Use :func:`store_snapshot` and :func:`load_snapshot` (or the pure
+:func:`encode_snapshot` and :func:`decode_snapshot`) rather than the column itself.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import base64
 import dataclasses
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -25,7 +28,8 @@ from fairshare.matching import Destination, Family, Member, Problem
 from fairshare.store.audit import canonical_json
 from fairshare.store.tables import runs
 
-ENCODING = "zstd+base64"
+ENCODING = "zstd+base64"  # the JSON marker of snapshots stored as base64 text (still read)
+MAGIC = b"FSSNAP\x02"  # a stored snapshot's first bytes: binary form, version 2
 ZSTD_LEVEL = 3  # level 9 saves a further 7% for three times the time (20,000 families: 2 s)
 
 
@@ -93,52 +97,115 @@ def plan_hash(assignment: dict[str, str | None]) -> str:
     return sha256_json(sorted(assignment.items()))
 
 
-def encode_snapshot(doc: dict[str, Any], *, canonical: str | None = None) -> dict[str, Any]:
-    """The stored form of a snapshot document (compressed, with its format marker).
+def encode_snapshot(doc: dict[str, Any], *, canonical: str | None = None) -> bytes:
+    """The stored form of a snapshot document: :data:`MAGIC`, then it compressed.
 
     A run's document is laid out by columns first (:func:`to_columns`: each family and member
-    id written once, scores as one list of numbers), which compresses about twice as well;
-    any other document is compressed as it is. ``canonical`` is accepted for callers that
-    already serialised ``doc`` (unused by the column layout).
+    id written once, hexadecimal ids as raw bytes, scores as one list of numbers), which
+    compresses about twice as well; any other document is compressed as it is (its canonical
+    JSON: ``canonical`` when the caller already has it).
 
     >>> stored = encode_snapshot({"format": 1, "problem": {"families": []}})
-    >>> stored["encoding"], stored["layout"], decode_snapshot(stored)
-    ('zstd+base64', 'document', {'format': 1, 'problem': {'families': []}})
+    >>> stored[:len(MAGIC)] == MAGIC, decode_snapshot(stored)
+    (True, {'format': 1, 'problem': {'families': []}})
     """
     import zstandard
 
     columns = to_columns(doc)
     if columns is None:
-        layout = "document"
-        raw = (canonical if canonical is not None else canonical_json(doc)).encode("utf-8")
+        body = _LAYOUT_DOCUMENT + (canonical if canonical is not None
+                                   else canonical_json(doc)).encode("utf-8")
     else:
-        layout = COLUMNS
-        raw = json.dumps(columns, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-    packed = zstandard.ZstdCompressor(level=ZSTD_LEVEL).compress(raw)
-    return {"encoding": ENCODING, "layout": layout,
-            "data": base64.b64encode(packed).decode("ascii")}
+        columns, blobs = _pack_ids(columns)
+        head = json.dumps(columns, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        body = b"".join([_LAYOUT_COLUMNS, len(head).to_bytes(8, "big"), head, *blobs])
+    return MAGIC + zstandard.ZstdCompressor(level=ZSTD_LEVEL).compress(body)
 
 
 def decode_snapshot(stored: Any) -> dict[str, Any] | None:
-    """The snapshot document of a stored value: decompressed when it carries the marker, as it
-    is when it is an older, uncompressed document; None when it was purged.
+    """The snapshot document of a stored value (None when it was purged): the binary form,
+    the base64 form of before (its JSON marker, as a value or as the bytes of its text) and
+    the uncompressed document of before that (returned as it is).
 
     >>> decode_snapshot({"format": 1, "problem": {}})
+    {'format': 1, 'problem': {}}
+    >>> decode_snapshot(b'{"format": 1, "problem": {}}')
     {'format': 1, 'problem': {}}
     >>> decode_snapshot(None) is None
     True
     """
     if stored is None:
         return None
+    if isinstance(stored, memoryview | bytearray):
+        stored = bytes(stored)
+    if isinstance(stored, bytes) and stored.startswith(MAGIC):
+        import zstandard
+
+        body = zstandard.ZstdDecompressor().decompress(stored[len(MAGIC):])
+        layout, rest = body[:1], body[1:]
+        if layout == _LAYOUT_DOCUMENT:
+            doc: dict[str, Any] = json.loads(rest)
+            return doc
+        if layout == _LAYOUT_COLUMNS:
+            size = int.from_bytes(rest[:8], "big")
+            cols = _unpack_ids(json.loads(rest[8:8 + size]), rest[8 + size:])
+            return from_columns(cols)
+        raise ValueError(f"A run snapshot of an unknown layout ({layout!r}).")
+    if isinstance(stored, bytes | str):  # a JSON value kept as the bytes of its text
+        stored = json.loads(stored)
     if isinstance(stored, dict) and stored.get("encoding") == ENCODING:
         import zstandard
 
         raw = zstandard.ZstdDecompressor().decompress(base64.b64decode(stored["data"]))
-        doc: dict[str, Any] = json.loads(raw)
-        return from_columns(doc) if stored.get("layout") == COLUMNS else doc
+        old: dict[str, Any] = json.loads(raw)
+        return from_columns(old) if stored.get("layout") == COLUMNS else old
     if isinstance(stored, dict):
         return stored
     raise ValueError(f"A run snapshot of an unknown form ({type(stored).__name__}).")
+
+
+_LAYOUT_DOCUMENT = b"D"  # canonical JSON of the document
+_LAYOUT_COLUMNS = b"C"  # 8-byte length, JSON of the columns, then the raw bytes of packed ids
+_HEX_ID = re.compile(r"(.*?)([0-9a-f]+)")
+_PACKED = (("families", "id"), ("members", "id"))
+
+
+def _pack_ids(cols: dict[str, Any]) -> tuple[dict[str, Any], list[bytes]]:
+    """``cols`` with each id column of one prefix then lowercase hexadecimal digits of one
+    even length (pseudonymised ids: ``f-`` and 32 digits) replaced by that shape, and the
+    ids' raw bytes (half the size of their text, and random bytes do not compress)."""
+    out = {**cols}
+    blobs: list[bytes] = []
+    for table, column in _PACKED:
+        ids = cols[table][column]
+        first = _HEX_ID.fullmatch(ids[0]) if ids and isinstance(ids[0], str) else None
+        if first is None or len(first.group(2)) % 2:
+            continue
+        prefix, width = first.group(1), len(first.group(2))
+        shape = re.compile(re.escape(prefix) + f"[0-9a-f]{{{width}}}")
+        if not all(isinstance(i, str) and shape.fullmatch(i) for i in ids):
+            continue
+        cut = len(prefix)
+        blobs.append(bytes.fromhex("".join(i[cut:] for i in ids)))
+        out[table] = {**cols[table], column: {"prefix": prefix, "hex_digits": width,
+                                              "count": len(ids)}}
+    return out, blobs
+
+
+def _unpack_ids(cols: dict[str, Any], blobs: bytes) -> dict[str, Any]:
+    """The columns :func:`_pack_ids` packed, their ids written out again."""
+    at = 0
+    for table, column in _PACKED:
+        spec = cols[table][column]
+        if not isinstance(spec, dict):
+            continue
+        width, count, prefix = int(spec["hex_digits"]), int(spec["count"]), spec["prefix"]
+        size = width // 2 * count
+        digits = blobs[at:at + size].hex()
+        at += size
+        cols[table][column] = [prefix + digits[k:k + width]
+                               for k in range(0, width * count, width)]
+    return cols
 
 
 COLUMNS = "columns-1"
@@ -240,8 +307,8 @@ def from_columns(cols: dict[str, Any]) -> dict[str, Any]:
 
 
 def store_snapshot(conn: Connection, run_id: str, doc: dict[str, Any] | None) -> None:
-    """Write (compressed) or clear (``None``) the snapshot of ``run_id`` in the caller's
-    transaction."""
+    """Write (compressed, binary) or clear (``None``) the snapshot of ``run_id`` in the
+    caller's transaction."""
     conn.execute(update(runs).where(runs.c.id == run_id).values(
         snapshot=None if doc is None else encode_snapshot(doc)))
 

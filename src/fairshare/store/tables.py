@@ -19,6 +19,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -161,7 +162,8 @@ runs = Table(
     Column("key", String(200), nullable=False),
     Column("input_sha256", String(64), nullable=False),
     Column("plan_sha256", String(64), nullable=False),
-    Column("snapshot", OPT_JSON, nullable=True),  # cleared by retention
+    # The input snapshot, compressed (fairshare.service.snapshot); cleared by retention.
+    Column("snapshot", LargeBinary, nullable=True),
     Column("versions", JSON, nullable=False),
     Column("solver", String(64), nullable=False),
     Column("status", String(32), nullable=False),
