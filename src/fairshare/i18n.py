@@ -228,6 +228,11 @@ def number(value: float | int | Decimal | None, digits: int = 0, lang: str = DEF
     """
     if value is None:
         return MISSING
+    return _number(value, digits, lang)
+
+
+@functools.lru_cache(maxsize=65536, typed=True)  # explanations write the same few numbers 100,000s of times
+def _number(value: float | int | Decimal, digits: int, lang: str) -> str:
     pattern, locale = _cached_pattern("decimal", lang, digits)
     return str(pattern.apply(Decimal(str(value)) if not isinstance(value, Decimal) else value,
                              locale))
