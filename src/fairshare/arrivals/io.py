@@ -23,7 +23,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from fairshare.arrivals.stream import Period, Stream, check_periods
-from fairshare.errors import InputError
+from fairshare.errors import InputError, at
+from fairshare.i18n import Message, Text, msg
 from fairshare.matching import Problem
 from fairshare.matching.io import (
     FAMILY_COLUMNS,
@@ -42,29 +43,30 @@ PLAN_COLUMNS = ("family_id", "destination", "decided_on")
 def _table(path: Path, required: tuple[str, ...]) -> tuple[list[str], list[list[str]]]:
     """Header and rows of a small CSV file, or an InputError naming the file."""
     if not path.is_file():
-        raise InputError(f"{path}: no such file.")
+        raise InputError(msg("file_no_such_file", where=str(path)))
     try:
         with path.open(newline="", encoding="utf-8-sig") as fh:
             rows = list(csv.reader(fh))
     except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it "
-                         "as UTF-8 CSV.") from exc
+        raise InputError(msg("file_not_utf8_reason", where=str(path), reason=exc.reason,
+                             byte=exc.start)) from exc
     except csv.Error as exc:
-        raise InputError(f"{path}: not a readable CSV file ({exc}).") from exc
+        raise InputError(msg("file_not_readable_csv", where=str(path), problem=str(exc))) from exc
     if not rows:
-        raise InputError(f"{path}: empty file; the header needs {', '.join(required)}.")
+        raise InputError(msg("file_empty_header_needs", where=str(path),
+                             required=", ".join(required)))
     header = [h.strip() for h in rows[0]]
     missing = [c for c in required if c not in header]
     if missing:
-        raise InputError(f"{path}: missing column(s) {', '.join(missing)}; the file needs at "
-                         f"least {', '.join(required)}.")
+        raise InputError(msg("file_missing_columns_needs", where=str(path),
+                             missing=", ".join(missing), required=", ".join(required)))
     return header, rows[1:]
 
 
 def _date(path: Path, n: int, col: str, raw: str) -> dt.date:
     text = raw.strip()
     if not text:
-        raise InputError(f"{path}, row {n}, column {col}: empty; give a date as YYYY-MM-DD.")
+        raise InputError(msg("cell_date_empty", where=at(path, n, col)))
     try:
         return dt.date.fromisoformat(text) if len(text) == 10 else _bad_date(path, n, col, text)
     except ValueError:
@@ -72,34 +74,46 @@ def _date(path: Path, n: int, col: str, raw: str) -> dt.date:
 
 
 def _bad_date(path: Path, n: int, col: str, text: str) -> dt.date:
-    raise InputError(f"{path}, row {n}, column {col}: {text!r} is not a date; write it as "
-                     "YYYY-MM-DD (e.g. 2024-03-15).")
+    raise InputError(msg("cell_not_date", where=at(path, n, col), raw=text))
+
+
+def _as_read_from(text: Text, copy: str, path: str) -> Text:
+    """``text`` (an error of the match reader about the copy without ``arrived_on``) as said of
+    the user's file: its path instead of the copy's, ``arrived_on`` among the allowed columns."""
+    if isinstance(text, str):
+        return text.replace(copy, path)
+    if not isinstance(text, Message):
+        return text
+    values = {k: _as_read_from(v, copy, path) if isinstance(v, str | Message) else v
+              for k, v in text.values.items()}
+    if text.msgid == "file_unknown_columns":
+        values["allowed"] = f"arrived_on, {values['allowed']}"
+    return Message(text.msgid, values)
 
 
 def read_arrivals(path: Path) -> tuple[Problem, dict[str, dt.date]]:
     """Families (as for ``match``) and their ``arrived_on`` dates from families.csv."""
     header, rows = _table(path, ("family_id", "arrived_on"))
-    at = header.index("arrived_on")
+    day_col = header.index("arrived_on")
     fid = header.index("family_id")
     arrived: dict[str, dt.date] = {}
     for n, row in enumerate(rows, start=2):
         if len(row) > len(header):
-            raise InputError(f"{path}, row {n}: more cells than columns.")
+            raise InputError(msg("file_more_cells_than_columns", where=at(path, n)))
         cells = row + [""] * (len(header) - len(row))
-        arrived[cells[fid].strip()] = _date(path, n, "arrived_on", cells[at])
+        arrived[cells[fid].strip()] = _date(path, n, "arrived_on", cells[day_col])
     # the other columns follow the match contract exactly: let its reader check them
     with tempfile.TemporaryDirectory(prefix="fairshare-arrivals-") as tmp:
         copy = Path(tmp) / path.name
         with copy.open("w", newline="", encoding="utf-8") as fh:
             w = csv.writer(fh)
-            w.writerow([h for i, h in enumerate(header) if i != at])
+            w.writerow([h for i, h in enumerate(header) if i != day_col])
             for row in rows:
-                w.writerow([c for i, c in enumerate(row) if i != at])
+                w.writerow([c for i, c in enumerate(row) if i != day_col])
         try:
             families = read_families(copy)
         except InputError as exc:
-            raise InputError(str(exc).replace(str(copy), str(path)).replace(
-                "; allowed: ", "; allowed: arrived_on, ")) from None
+            raise InputError(_as_read_from(exc.source, str(copy), str(path))) from None
     return Problem(families=families, destinations=(), scores={}), arrived
 
 
@@ -108,8 +122,8 @@ def read_periods(path: Path) -> tuple[list[Period], dict[int, int]]:
     header, rows = _table(path, PERIOD_COLUMNS)
     unknown = [h for h in header if h not in PERIOD_COLUMNS]
     if unknown:
-        raise InputError(f"{path}: unknown column(s) {', '.join(unknown)}; allowed: "
-                         f"{', '.join(PERIOD_COLUMNS)}.")
+        raise InputError(msg("file_unknown_columns_allowed", where=str(path),
+                             unknown=", ".join(unknown), allowed=", ".join(PERIOD_COLUMNS)))
     idx = {c: header.index(c) for c in PERIOD_COLUMNS}
     out: list[Period] = []
     where: dict[int, int] = {}
@@ -121,8 +135,8 @@ def read_periods(path: Path) -> tuple[list[Period], dict[int, int]]:
         try:
             cap = int(raw)
         except ValueError:
-            raise InputError(f"{path}, row {n}, column capacity: {raw!r} is not a whole "
-                             "number.") from None
+            raise InputError(msg("cell_not_whole", where=at(path, n, "capacity"),
+                                 raw=raw)) from None
         where[len(out)] = n
         out.append(Period(code=cells[idx["code"]].strip(),
                           start=_date(path, n, "start", cells[idx["start"]]),
@@ -139,15 +153,16 @@ def read_targets(path: Path, codes: set[str]) -> dict[str, float]:
         cells = row + [""] * (len(header) - len(row))
         code = cells[ci].strip()
         if code not in codes:
-            raise InputError(f"{path}, row {n}, column code: {code!r} is not a destination; "
-                             f"use one of {', '.join(sorted(codes))}.")
+            raise InputError(msg("cell_not_destination", where=at(path, n, "code"), code=code,
+                                 codes=", ".join(sorted(codes))))
         try:
             value = float(cells[ti])
         except ValueError:
-            raise InputError(f"{path}, row {n}, column target: {cells[ti]!r} is not a "
-                             "number.") from None
+            raise InputError(msg("cell_not_number", where=at(path, n, "target"),
+                                 raw=cells[ti])) from None
         if value < 0:
-            raise InputError(f"{path}, row {n}, column target: {value} is below 0.")
+            raise InputError(msg("cell_below", where=at(path, n, "target"), value=value,
+                                 minimum=0))
         out[code] = value
     return out
 
@@ -161,10 +176,7 @@ def read_stream(families: Path, destinations: Path, scores: Path,
         for col, present in (("min", d.min_intake is not None),
                              ("housing", d.housing_units is not None)):
             if present:
-                raise InputError(
-                    f"{destinations}, row {n}, column {col}: a simulation over time takes the "
-                    "capacity for the whole horizon only; leave the column empty (use --policy "
-                    "balancing and --targets for intake targets over the year).")
+                raise InputError(msg("arrivals_whole_horizon", where=at(destinations, n, col)))
     score_table = read_scores(scores)
     subquotas: list[Period] = []
     if periods is not None:
