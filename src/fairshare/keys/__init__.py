@@ -18,6 +18,7 @@ import functools
 from pathlib import Path
 
 from fairshare.errors import KeyDefinitionError
+from fairshare.i18n import msg
 from fairshare.keys.evaluate import KeyResult, evaluate_key
 from fairshare.keys.model import Component, KeyDefinition, KeyVersion, Reference, parse_key
 
@@ -38,8 +39,8 @@ def _presets() -> dict[str, KeyDefinition]:
     for path in preset_paths():
         key = parse_key(path)
         if key.id in keys:
-            raise KeyDefinitionError(f"{path}: key id '{key.id}' is also defined in "
-                                     f"{keys[key.id].path}.")
+            raise KeyDefinitionError(msg("key_id_twice", where=str(path), key=key.id,
+                                         other=str(keys[key.id].path)))
         keys[key.id] = key
     return keys
 
@@ -58,10 +59,9 @@ def load_key(key: str | Path) -> KeyDefinition:
     path = Path(text).expanduser()
     if text.endswith((".yaml", ".yml")) or path.is_file():
         if not path.is_file():
-            raise KeyDefinitionError(f"Key file '{text}' not found.")
+            raise KeyDefinitionError(msg("key_file_not_found", path=text))
         return parse_key(path)
-    raise KeyDefinitionError(f"Unknown key '{text}'. Presets: {', '.join(sorted(presets))}; "
-                             "or give the path of a key YAML file (see docs/keys.md).")
+    raise KeyDefinitionError(msg("key_unknown", key=text, presets=", ".join(sorted(presets))))
 
 
 def parse_date(text: str | None) -> dt.date | None:
@@ -73,4 +73,4 @@ def parse_date(text: str | None) -> dt.date | None:
             return dt.date(int(text), 1, 1)
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise KeyDefinitionError(f"'{text}' is not a date; write YYYY-MM-DD or YYYY.") from None
+        raise KeyDefinitionError(msg("key_not_date", raw=text)) from None

@@ -40,9 +40,8 @@ def _resolve_periods(fed: Federation, comp: Component) -> tuple[str, ...]:
     for p in comp.periods:
         period = ind.periods[-1] if p == "latest" else p
         if period not in ind.values_by_period:
-            raise KeyDefinitionError(
-                f"Indicator '{comp.indicator}' has no values for period '{period}' in {fed.label}. "
-                f"Available periods: {', '.join(ind.periods)}.")
+            raise KeyDefinitionError(msg("key_no_period", indicator=comp.indicator, period=period,
+                                         federation=fed.label, periods=", ".join(ind.periods)))
         out.append(period)
     return tuple(out)
 
@@ -66,8 +65,8 @@ def _raw_values(fed: Federation, key: KeyDefinition, comp: Component,
             if v is None or d is None:
                 values[code] = None
             elif d <= 0:
-                raise KeyDefinitionError(f"Key '{key.id}': indicator '{comp.per_capita_of}' is "
-                                         f"{d:g} for {code}; a per-capita divisor must be > 0.")
+                raise KeyDefinitionError(msg("key_divisor", key=key.id, indicator=comp.per_capita_of,
+                                             value=f"{d:g}", code=code))
             else:
                 values[code] = v / d
     return values
@@ -76,17 +75,15 @@ def _raw_values(fed: Federation, key: KeyDefinition, comp: Component,
 def _transform(key: KeyDefinition, comp: Component, values: dict[str, float]) -> dict[str, float]:
     for code, v in values.items():
         if v < 0:
-            raise KeyDefinitionError(f"Key '{key.id}': indicator '{comp.indicator}' is negative "
-                                     f"({v:g}) for {code}; shares need values >= 0.")
+            raise KeyDefinitionError(msg("key_negative", key=key.id, indicator=comp.indicator,
+                                         value=f"{v:g}", code=code))
         if comp.transform == "inverse" and v == 0:
-            raise KeyDefinitionError(
-                f"Key '{key.id}': indicator '{comp.indicator}' is 0 for {code}, so its inverse "
-                "is undefined. Use 'share' or fix the data.")
+            raise KeyDefinitionError(msg("key_inverse_zero", key=key.id, indicator=comp.indicator,
+                                         code=code))
     raw = {c: (1.0 / v if comp.transform == "inverse" else v) for c, v in values.items()}
     total = math.fsum(raw.values())
     if total <= 0:
-        raise KeyDefinitionError(f"Key '{key.id}': indicator '{comp.indicator}' sums to 0; "
-                                 "no shares can be derived from it.")
+        raise KeyDefinitionError(msg("key_sums_zero", key=key.id, indicator=comp.indicator))
     return {c: v / total for c, v in raw.items()}
 
 
@@ -130,10 +127,10 @@ def evaluate_key(key: KeyDefinition, fed: Federation, on: dt.date | None = None)
         missing = [code for code, v in raw[id(c)].items() if v is None]
         if missing and c.missing == "error":
             ind = fed.indicator(c.indicator)
-            raise KeyDefinitionError(
-                f"Key '{key.id}' needs indicator '{c.indicator}' ({', '.join(periods[id(c)])}) for "
-                f"{', '.join(missing)}; the data has none. Add it to {fed.folder / ind.file}, "
-                f"or set `missing: neutral` on that component in {key.path}.")
+            raise KeyDefinitionError(msg("key_missing_values", key=key.id, indicator=c.indicator,
+                                         periods=", ".join(periods[id(c)]),
+                                         codes=", ".join(missing),
+                                         file=str(fed.folder / ind.file), path=str(key.path)))
     base: dict[str, float] = {}
     if base_comps:
         wsum = math.fsum(c.weight for c in base_comps)
@@ -141,8 +138,7 @@ def evaluate_key(key: KeyDefinition, fed: Federation, on: dt.date | None = None)
                                                          if v is not None})) for c in base_comps]
         base = {code: math.fsum(w * s[code] for w, s in parts) for code in fed.codes}
     elif any(c.cap_relative_to_base is not None or c.missing == "neutral" for c in comps):
-        raise KeyDefinitionError(f"Key '{key.id}': capped or neutral components need at least one "
-                                 "plain component (no cap, missing: error) to define the base share.")
+        raise KeyDefinitionError(msg("key_needs_plain", key=key.id))
 
     results: list[ComponentResult] = []
     for c in comps:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from fairshare.errors import KeyDefinitionError
+from fairshare.i18n import msg
 from fairshare.reference import Source
 
 TRANSFORMS = ("share", "inverse", "fixed")
@@ -115,9 +116,9 @@ class KeyDefinition:
             return self.versions[-1]
         eligible = [v for v in self.versions if v.effective <= on]
         if not eligible:
-            raise KeyDefinitionError(
-                f"Key '{self.id}' takes effect on {self.versions[0].effective}; it has no version "
-                f"in effect on {on}. Choose a later date or add a version to {self.path}.")
+            raise KeyDefinitionError(msg("key_not_in_effect", key=self.id,
+                                         effective=str(self.versions[0].effective), on=str(on),
+                                         path=str(self.path)))
         return eligible[-1]
 
 
@@ -184,18 +185,19 @@ def _load_yaml(path: Path) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        raise KeyDefinitionError(f"{path}: the file is not valid UTF-8; save it as UTF-8.") from None
+        raise KeyDefinitionError(msg("file_not_utf8_save", where=str(path))) from None
     if not text.strip():
-        raise KeyDefinitionError(f"{path}: the file is empty; see docs/keys.md for the format.")
+        raise KeyDefinitionError(msg("key_file_empty", where=str(path)))
     try:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else "somewhere"
+        where = (msg("file_at_line_column", path=str(path), line=mark.line + 1,
+                     column=mark.column + 1) if mark is not None else str(path))
         problem = getattr(exc, "problem", None) or str(exc)
-        raise KeyDefinitionError(f"{path}, {where}: malformed YAML ({problem}).") from None
+        raise KeyDefinitionError(msg("file_bad_yaml", where=where, problem=str(problem))) from None
     if not isinstance(raw, dict):
-        raise KeyDefinitionError(f"{path}: expected a mapping with id, label, references, versions.")
+        raise KeyDefinitionError(msg("key_not_mapping", where=str(path)))
     return raw
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fairshare.errors import InputError
+from fairshare.i18n import msg
 
 PLEDGE_COLUMNS = ("jurisdiction", "period", "persons", "source", "agreement")
 REQUIRED_COLUMNS = ("jurisdiction", "period", "persons", "source")
@@ -57,8 +58,7 @@ def period_months(period: str) -> tuple[int, ...]:
     """
     m = _PERIOD.match(period)
     if not m:
-        raise InputError(f"Period '{period}': write a year (2025), a quarter (2025-Q2) or a "
-                         "month (2025-06).")
+        raise InputError(msg("pledge_period", period=period))
     if m.group(2):
         q = int(m.group(2))
         return tuple(range(3 * q - 2, 3 * q + 1))
@@ -77,7 +77,7 @@ def parse_pledges(text: str, *, codes: Iterable[str], where: str) -> list[Pledge
     errors += [f"column {c}: required column is missing." for c in REQUIRED_COLUMNS
                if c not in header]
     if errors:
-        raise InputError(f"{where}: the pledge file is not valid; nothing was read.", details=errors)
+        raise InputError(msg("pledge_file_not_valid", where=where), details=errors)
     pledges: list[Pledge] = []
     seen: dict[tuple[str, str, str], int] = {}
     for n, raw in enumerate(reader, start=2):
@@ -109,7 +109,7 @@ def parse_pledges(text: str, *, codes: Iterable[str], where: str) -> list[Pledge
         pledges.append(Pledge(code=code, period=period, persons=int(persons_text), source=source,
                               agreement=agreement))
     if errors:
-        raise InputError(f"{where}: the pledge file is not valid; nothing was read.", details=errors)
+        raise InputError(msg("pledge_file_not_valid", where=where), details=errors)
     return sorted(pledges, key=lambda p: (p.period, p.code, p.source))
 
 
@@ -117,11 +117,11 @@ def read_pledges(path: str | Path, *, codes: Iterable[str]) -> list[Pledge]:
     """Read and validate a pledge CSV file (see :func:`parse_pledges`)."""
     file = Path(path)
     if not file.is_file():
-        raise InputError(f"Pledge file '{path}' not found.")
+        raise InputError(msg("pledge_file_not_found", path=str(path)))
     try:
         text = file.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
-        raise InputError(f"{path}: the file is not valid UTF-8; save it as UTF-8 CSV.") from None
+        raise InputError(msg("file_not_utf8_csv", where=str(path))) from None
     return parse_pledges(text, codes=codes, where=str(path))
 
 
