@@ -17,9 +17,11 @@ import pyarrow.parquet as pq
 import pytest
 
 import fairshare
+from fairshare.errors import ScenarioError
+from fairshare.scenarios.cell import FAIL_EXIT
 from fairshare.scenarios.grid import load_grid
 from fairshare.scenarios.results import COLUMNS, read_errors, read_manifest
-from fairshare.scenarios.runner import run_sweep
+from fairshare.scenarios.runner import MAX_BATCH, batch_sizes, run_sweep
 
 pytestmark = pytest.mark.slow
 
@@ -95,9 +97,78 @@ def test_local_cluster_sweep_resume_and_failure(tmp_path):
         assert pq.read_table(f).num_rows == 13
 
 
-def test_another_grid_into_the_same_folder_is_refused(tmp_path):
-    from fairshare.errors import ScenarioError
+@pytest.mark.parametrize(("cells", "workers"), [(1, 1), (7, 2), (40, 2), (500, 2), (500, 1),
+                                                 (3000, 8), (13, 4)])
+def test_batch_plan(cells, workers):
+    sizes = batch_sizes(cells, workers)
+    assert sum(sizes) == cells and min(sizes) >= 1 and max(sizes) <= MAX_BATCH
+    assert sizes == sorted(sizes, reverse=True)  # the small batches run last
+    assert sizes[-workers:] == [1] * min(workers, len(sizes))  # the tail: single cells
+    assert len(sizes) >= min(cells, 4 * workers)  # every worker gets several batches
+    assert batch_sizes(cells, workers, batch=1) == [1] * cells
+    assert max(batch_sizes(cells, workers, batch=3)) <= 3
+    with pytest.raises(ScenarioError, match="--batch 0"):
+        batch_sizes(cells, workers, batch=0)
 
+
+def test_batches_write_each_cell_and_record_each_failure(tmp_path):
+    """Several cells per Dask task: a cell failing in the middle of a batch is recorded alone,
+    the others of its batch are written, reruns change no byte, the rows are those of one
+    task per cell."""
+    grid = load_grid(write_grid(tmp_path, seeds=3))
+    assert batch_sizes(len(grid.cells), 2, batch=4) == [3, 3, 2, 1, 1, 1, 1]
+    bad = grid.cells[1]  # the middle cell of the first batch (cells 0, 1, 2)
+    broken = dataclasses.replace(grid, cells=tuple(
+        dataclasses.replace(c, fail="injected failure") if c is bad else c for c in grid.cells))
+    out = tmp_path / "sweep"
+    seen: list[tuple[str, bool]] = []
+    summary = run_sweep(broken, out, workers=2, batch=4,
+                        on_cell=lambda cid, ok: seen.append((cid, ok)))
+    assert (summary.computed, summary.failed, summary.batches) == (11, 1, 7)
+    assert sorted(seen) == sorted((c.cell_id, c is not bad) for c in grid.cells)
+    [error] = read_errors(out)
+    assert error["cell_id"] == bad.cell_id and "injected failure" in error["error"]
+    written = {p.stem for p in (out / "data").rglob("*.parquet")}
+    assert {grid.cells[0].cell_id, grid.cells[2].cell_id} <= written and bad.cell_id not in written
+    summary = run_sweep(grid, out, workers=2, batch=4)
+    assert (summary.computed, summary.skipped, summary.failed, summary.batches) == (1, 11, 0, 1)
+    check_complete(out, 12)
+    before = folder_bytes(out)
+    summary = run_sweep(grid, out, workers=2, batch=4)
+    assert (summary.computed, summary.skipped, summary.batches) == (0, 12, 0)
+    assert folder_bytes(out) == before
+    single = tmp_path / "single"
+    summary = run_sweep(grid, single, workers=1, batch=1)
+    assert summary.batches == 12
+    a = fairshare.read_sweep(out).drop(columns="seconds")
+    b = fairshare.read_sweep(single).drop(columns="seconds")
+    assert a.equals(b)
+    assert sorted(p.relative_to(out) for p in (out / "data").rglob("*.parquet")) == \
+        sorted(p.relative_to(single) for p in (single / "data").rglob("*.parquet"))
+
+
+def test_a_batch_whose_worker_dies_is_split_and_only_the_culprit_fails(tmp_path):
+    """A cell that ends its worker's process: after Dask's allowed deaths (4 workers) it gives
+    up on the batch; the batch's cells run again one task each, one after the other; only the
+    culprit is recorded as failed, the cell that shared its batch is written."""
+    grid = load_grid(write_grid(tmp_path))
+    assert batch_sizes(len(grid.cells), 2, batch=4) == [2, 2, 1, 1, 1, 1]
+    bad = grid.cells[1]  # in the first batch, with cells[0]
+    broken = dataclasses.replace(grid, cells=tuple(
+        dataclasses.replace(c, fail=FAIL_EXIT) if c is bad else c for c in grid.cells))
+    out = tmp_path / "sweep"
+    summary = run_sweep(broken, out, workers=2, batch=4)
+    assert (summary.computed, summary.failed) == (7, 1)
+    assert summary.batches == 6 + 2  # the planned batches, then the dead one's two cells alone
+    [error] = read_errors(out)
+    assert error["cell_id"] == bad.cell_id and "KilledWorker" in error["error"]
+    assert grid.cells[0].cell_id in {p.stem for p in (out / "data").rglob("*.parquet")}
+    summary = run_sweep(grid, out, workers=2)
+    assert (summary.computed, summary.skipped, summary.failed) == (1, 7, 0)
+    check_complete(out, 8)
+
+
+def test_another_grid_into_the_same_folder_is_refused(tmp_path):
     out = tmp_path / "sweep"
     run_sweep(load_grid(write_grid(tmp_path, seeds=1, volumes=(1.0,))), out, workers=1)
     other = load_grid(write_grid(tmp_path, seeds=1, volumes=(0.5,), name="other"))
@@ -162,14 +233,15 @@ def test_scheduler_and_workers_by_address_with_a_worker_killed(tmp_path, dask_cl
     grid_path = write_grid(tmp_path, seeds=4)
     out = tmp_path / "sweep"
     proc = subprocess.Popen([sys.executable, "-m", "fairshare", "sweep", str(grid_path), "--out",
-                             str(out), "--scheduler", address, "--format", "json"], env=ENV,
+                             str(out), "--scheduler", address, "--batch", "4", "--format",
+                             "json"], env=ENV,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 120
         while not list((out / "data").rglob("*.parquet")) if (out / "data").exists() else True:
             assert time.monotonic() < deadline and proc.poll() is None, proc.communicate()
             time.sleep(0.05)
-        os.kill(workers[0].pid, signal.SIGKILL)  # mid-sweep: its running cell goes elsewhere
+        os.kill(workers[0].pid, signal.SIGKILL)  # mid-sweep: its running batch goes elsewhere
         stdout, stderr = proc.communicate(timeout=300)
     finally:
         if proc.poll() is None:

@@ -44,6 +44,9 @@ def sweep_run(
                                          "LocalCluster on this machine."),
     workers: int | None = typer.Option(None, "--workers", "-w", min=1, help="Worker processes of "
                                        "the embedded LocalCluster (default one per core)."),
+    batch: int | None = typer.Option(None, "--batch", min=1, help="Most cells in one Dask task "
+                                     "(default: chosen from the cells and the workers, at most "
+                                     "16, smaller at the end; 1: one task per cell)."),
     fmt: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Run every cell of GRID not yet in --out; cells run in parallel on Dask and are written as
@@ -76,8 +79,8 @@ def sweep_run(
 
     try:
         with progress:
-            summary = run_sweep(g, out, scheduler=scheduler, workers=workers, on_start=started,
-                                on_cell=finished)
+            summary = run_sweep(g, out, scheduler=scheduler, workers=workers, batch=batch,
+                                on_start=started, on_cell=finished)
     except KeyboardInterrupt:
         typer.echo(f"Interrupted: the finished cells are in {out}; rerun the same command to "
                    "continue.", err=True)

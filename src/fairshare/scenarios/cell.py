@@ -30,6 +30,7 @@ True
 from __future__ import annotations
 
 import math
+import os
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -45,6 +46,7 @@ MEAN_FAMILY_SIZE = sum((i + 1) * p for i, p in enumerate(SIZE_P))
 FRENCH_SERVICES = frozenset({"QC", "NB", "ON"})
 MONTHS = 12
 ONLINE_POLICIES_BUILTIN = ("myopic",)
+FAIL_EXIT = "exit-process"
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,8 @@ class CellSpec:
         engine: ``arrivals`` (:func:`fairshare.arrivals.simulate` decides the year, monthly
             batches, the hindsight plan by its ``hindsight`` policy) or ``matching`` (each
             month's batch by :func:`fairshare.matching.solve` under ``policy``: ``myopic``).
-        fail: raise inside the cell (only for tests of failure handling: a real failure).
+        fail: raise inside the cell (only for tests of failure handling: a real failure);
+            :data:`FAIL_EXIT` ends the process running the cell instead (a worker that dies).
         extra: ``policy_text`` (a policy file's text), ``year``, ``cadence``, ``online_options``.
     """
 
@@ -272,6 +275,8 @@ def _simulated(spec: CellSpec, families: Sequence[_Family],
 def run_cell(spec: CellSpec) -> list[dict[str, Any]]:
     """Simulate the cell's year; one row per jurisdiction (see the module docstring)."""
     started = time.perf_counter()
+    if spec.fail == FAIL_EXIT:
+        os._exit(70)
     if spec.fail:
         raise RuntimeError(spec.fail)
     intake, families = _arrivals(spec)
