@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from fairshare.apportion import apportion
 from fairshare.errors import InputError
-from fairshare.i18n import Text, msg
+from fairshare.i18n import Num, Text, msg
 
 
 @dataclass(frozen=True)
@@ -110,17 +110,16 @@ def parse_years(text: str, available: Sequence[str]) -> list[str]:
         if "-" in part:
             lo, _, hi = part.partition("-")
             if not (lo.strip().isdigit() and hi.strip().isdigit()) or int(lo) > int(hi):
-                raise InputError(f"--years '{text}': write a year (2024), a range (2019-2024) "
-                                 "or a list (2019,2021).")
+                raise InputError(msg("years_format", text=str(text)))
             years.extend(str(y) for y in range(int(lo), int(hi) + 1))
         elif part.isdigit():
             years.append(part)
         else:
-            raise InputError(f"--years '{text}': '{part}' is not a year.")
+            raise InputError(msg("years_not_a_year", text=str(text), part=part))
     missing = [y for y in years if y not in available]
     if missing:
-        raise InputError(f"--years {text}: no intake data for {', '.join(missing)}. "
-                         f"The data covers {available[0]}-{available[-1]}.")
+        raise InputError(msg("years_no_data", text=str(text), missing=", ".join(missing),
+                             first=available[0], last=available[-1]))
     return sorted(set(years))
 
 
@@ -130,13 +129,11 @@ def check_net_intake(rows: Sequence[LedgerRow]) -> None:
     Raises:
         InputError: naming each year and jurisdiction, with its intake and transfers.
     """
-    bad = [f"{r.period}, {r.code}: intake {r.intake:,} + transfers in {r.transfers_in:,} - "
-           f"transfers out {r.transfers_out:,} = {r.net_intake:,}" for r in rows
-           if r.net_intake < 0]
+    bad: list[Text] = [msg("net_intake_row", period=r.period, code=r.code, intake=Num(r.intake),
+                           transfers_in=Num(r.transfers_in), transfers_out=Num(r.transfers_out),
+                           net=Num(r.net_intake)) for r in rows if r.net_intake < 0]
     if bad:
-        raise InputError("These transfers would make a net intake negative (more people moved "
-                         "out of a jurisdiction than it received); nothing was computed. Check "
-                         "the transfer counts and dates:", details=bad)
+        raise InputError(msg("net_intake_negative"), details=bad)
 
 
 def _net_transfers(transfers: Sequence[Transfer], year: str,
@@ -178,8 +175,8 @@ def compute_ledger(shares: Mapping[str, float], intake_by_year: Mapping[str, Map
     codes = list(shares)
     unknown = sorted({c for t in transfers for c in (t.from_code, t.to_code)} - set(codes))
     if unknown:
-        raise InputError(f"Transfers name unknown jurisdiction(s) {', '.join(unknown)}; "
-                         f"known codes: {', '.join(codes)}.")
+        raise InputError(msg("transfers_unknown_codes", unknown=", ".join(unknown),
+                             codes=", ".join(codes)))
     notes: list[Text] = []
     outside = [t for t in transfers if str(t.date.year) not in years]
     if outside:
@@ -237,4 +234,4 @@ def check_shares(shares: Mapping[str, float]) -> None:
     """Shares must be finite, non-negative and sum to 1 within 1e-9."""
     total = math.fsum(shares.values())
     if any(not math.isfinite(v) or v < 0 for v in shares.values()) or abs(total - 1) > 1e-9:
-        raise InputError(f"Shares must be >= 0 and sum to 1; they sum to {total:.12g}.")
+        raise InputError(msg("shares_sum", total=f"{total:.12g}"))
