@@ -167,7 +167,7 @@ def test_large_inputs_are_apportioned_exactly() -> None:
      "The maximums add up to 4 seats, fewer than the total of 5"),
     ({"weights": {"a": 1, "b": 0}, "total": 5, "maximum": {"a": 2}},
      "names with weight zero count only with their minimum"),
-    ({"weights": {"a": 1}, "total": 3, "minimum": {"zz": 1}}, "'zz', which is not among the weights"),
+    ({"weights": {"a": 1}, "total": 3, "minimum": {"zz": 1}}, "'zz', not among the weights"),
     ({"weights": {"a": 1}, "total": 3, "maximum": {"a": -1}}, "maximum for 'a' is negative"),
 ])
 def test_bad_input_raises_a_clear_error(kwargs: dict[str, Any], message: str) -> None:

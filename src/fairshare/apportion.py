@@ -24,7 +24,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from fairshare.errors import ApportionmentError
-from fairshare.i18n import Message, msg
+from fairshare.i18n import N_, Message, Num, msg
 
 METHODS: tuple[str, ...] = ("hamilton", "jefferson", "webster", "adams", "huntington-hill")
 
@@ -130,9 +130,8 @@ def normalize_method(method: str) -> str:
     key = ALIASES.get(key, key)
     if key not in METHODS:
         aliases = ", ".join(f"{a} = {m}" for a, m in ALIASES.items() if a.isascii())
-        raise ApportionmentError(
-            f"Unknown apportionment method {method!r}; choose one of {', '.join(METHODS)} "
-            f"(aliases: {aliases}).")
+        raise ApportionmentError(msg("apportion_unknown_method", method=method,
+                                     methods=", ".join(METHODS), aliases=aliases))
     return key
 
 
@@ -175,9 +174,13 @@ def apportion(weights: Mapping[str, Weight], total: int, method: str = "hamilton
 
 # --- checks -----------------------------------------------------------------------------------
 
+_BOUND_NOT_WHOLE = {"minimum": N_("apportion_min_not_whole"), "maximum": N_("apportion_max_not_whole")}
+_BOUND_NEGATIVE = {"minimum": N_("apportion_min_negative"), "maximum": N_("apportion_max_negative")}
+_BOUND_UNKNOWN = {"minimum": N_("apportion_min_unknown"), "maximum": N_("apportion_max_unknown")}
+
 def _weight(name: str, value: Weight) -> Fraction:
     if isinstance(value, bool):
-        raise ApportionmentError(f"Weight of {name!r} is {value!r}; weights must be numbers >= 0.")
+        raise ApportionmentError(msg("apportion_weight_not_number", name=name, value=repr(value)))
     try:  # NumPy scalars: integers as Python int (no overflow), floats by their exact value
         if isinstance(value, numbers.Integral):
             weight = Fraction(int(value))
@@ -186,11 +189,10 @@ def _weight(name: str, value: Weight) -> Fraction:
         else:
             weight = Fraction(float(value))
     except (ValueError, OverflowError, TypeError, ArithmeticError):
-        raise ApportionmentError(
-            f"Weight of {name!r} is {value!r}; weights must be finite numbers >= 0 "
-            "(not NaN or infinity).") from None
+        raise ApportionmentError(msg("apportion_weight_not_finite", name=name,
+                                     value=repr(value))) from None
     if weight < 0:
-        raise ApportionmentError(f"Weight of {name!r} is negative ({value}); weights must be >= 0.")
+        raise ApportionmentError(msg("apportion_weight_negative", name=name, value=str(value)))
     return weight
 
 
@@ -200,18 +202,17 @@ def _bound(kind: str, name: str, value: int) -> int:
             raise TypeError
         number = operator.index(value)
     except TypeError:
-        raise ApportionmentError(
-            f"The {kind} for {name!r} is {value!r}; it must be a whole number >= 0.") from None
+        raise ApportionmentError(msg(_BOUND_NOT_WHOLE[kind], name=name, value=repr(value))) from None
     if number < 0:
-        raise ApportionmentError(f"The {kind} for {name!r} is negative ({number}); it must be >= 0.")
+        raise ApportionmentError(msg(_BOUND_NEGATIVE[kind], name=name, value=number))
     return int(number)
 
 
 def _total(total: int) -> int:
     if isinstance(total, bool) or not isinstance(total, numbers.Integral):
-        raise ApportionmentError(f"The total must be a whole number, not {total!r}.")
+        raise ApportionmentError(msg("apportion_total_not_whole", value=repr(total)))
     if total < 0:
-        raise ApportionmentError(f"The total is negative ({total}); it must be a whole number >= 0.")
+        raise ApportionmentError(msg("apportion_total_negative", value=total))
     return int(total)
 
 
@@ -220,17 +221,13 @@ def _entries(weights: Mapping[str, Weight], minimum: Mapping[str, int],
     for kind, bounds in (("minimum", minimum), ("maximum", maximum)):
         unknown = [str(n) for n in bounds if n not in weights]
         if unknown:
-            raise ApportionmentError(
-                f"The {kind}s name {', '.join(map(repr, unknown))}, which "
-                f"{'is' if len(unknown) == 1 else 'are'} not among the weights; "
-                "check the spelling or add a weight for it.")
+            raise ApportionmentError(msg(_BOUND_UNKNOWN[kind], names=", ".join(map(repr, unknown))))
     entries = []
     for index, (name, value) in enumerate(weights.items()):
         low = _bound("minimum", name, minimum[name]) if name in minimum else 0
         high = _bound("maximum", name, maximum[name]) if name in maximum else None
         if high is not None and low > high:
-            raise ApportionmentError(
-                f"The minimum for {name!r} ({low}) is above its maximum ({high}).")
+            raise ApportionmentError(msg("apportion_min_above_max", name=name, low=low, high=high))
         entries.append(_Entry(index, name, _weight(name, value), low, high))
     return entries
 
@@ -238,25 +235,19 @@ def _entries(weights: Mapping[str, Weight], minimum: Mapping[str, int],
 def _check_feasible(entries: Sequence[_Entry], total: int) -> None:
     lows = sum(e.low for e in entries)
     if lows > total:
-        raise ApportionmentError(
-            f"The minimums add up to {lows} seats, more than the total of {total}; "
-            "lower some minimums or raise the total.")
+        raise ApportionmentError(msg("apportion_minimums_over", lows=Num(lows), total=Num(total)))
     positive = [e for e in entries if e.weight > 0]
     if not entries and total > 0:
-        raise ApportionmentError(f"No weights were given, so {total} seats cannot be apportioned.")
+        raise ApportionmentError(msg("apportion_no_weights", total=Num(total)))
     if not positive and total > lows:
-        raise ApportionmentError(
-            f"All weights are zero, so there is no basis for apportioning {total} seats; "
-            "give at least one name a positive weight.")
+        raise ApportionmentError(msg("apportion_all_zero", total=Num(total)))
     if any(e.high is None for e in positive):
         return
     capacity = sum(e.high or 0 for e in positive) + sum(e.low for e in entries if e.weight == 0)
     if capacity < total:
-        zero_note = ("" if len(positive) == len(entries) else
-                     " (names with weight zero count only with their minimum)")
-        raise ApportionmentError(
-            f"The maximums add up to {capacity} seats{zero_note}, fewer than the total of "
-            f"{total}; raise some maximums or lower the total.")
+        raise ApportionmentError(msg(
+            N_("apportion_maximums_under") if len(positive) == len(entries)
+            else N_("apportion_maximums_under_zero"), capacity=Num(capacity), total=Num(total)))
 
 
 # --- bounded quotas ---------------------------------------------------------------------------
@@ -295,7 +286,7 @@ def _bounded_quotas(entries: Sequence[_Entry], total: int) -> tuple[list[Fractio
         free = [e for e in free if e.index not in fixed]
     else:
         if remaining != 0:  # pragma: no cover - excluded by _check_feasible
-            raise ApportionmentError(f"Bounds leave {remaining} seats unplaced.")
+            raise ApportionmentError(msg("apportion_unplaced", remaining=remaining))
         return quotas, scale
     for e in free:
         quotas[e.index] = scale * e.weight
