@@ -14,7 +14,7 @@ from dataclasses import asdict, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from fairshare.errors import InputError
+from fairshare.errors import FairshareError, InputError
 from fairshare.i18n import Localised, Text, msg
 from fairshare.keys import KeyResult, evaluate_key, load_key, parse_date
 from fairshare.ledger import Ledger, RegistryFlows, Transfer, compute_ledger, parse_years
@@ -48,7 +48,7 @@ def shares_frame(key: str | Path, *, total: int | None = None, method: str = "ha
 
     fed, result = evaluate(key, on=on, data=data)
     if total is not None and total < 0:
-        raise InputError(f"--total {total}: the total must be a whole number >= 0.")
+        raise InputError(msg("total_option_negative", total=total))
     seats = apportion(result.shares, total, method).seats if total is not None else None
     rows: list[dict[str, Any]] = []
     for j in fed.jurisdictions:
@@ -69,42 +69,41 @@ def read_transfers(path: str | Path, fed: Federation) -> list[Transfer]:
     p = Path(path)
     try:
         header, rows = read_csv_rows(p)
-    except Exception as exc:
-        raise InputError(str(exc)) from None
+    except FairshareError as exc:
+        raise InputError(exc.source, details=exc.raw_details) from None
     needed = ["from", "to", "count", "date"]
     missing = [c for c in needed if c not in header]
     if missing:
-        raise InputError(f"{p}: missing column(s) {', '.join(missing)}; the header must be "
-                         "from,to,count,date.")
-    errors: list[str] = []
+        raise InputError(msg("transfers_missing_columns", where=str(p),
+                             missing=", ".join(missing)))
+    errors: list[Text] = []
     out: list[Transfer] = []
     codes = set(fed.codes)
     for i, row in enumerate(rows, start=2):
         bad = False
         for col in ("from", "to"):
             if row[col] not in codes:
-                errors.append(f"row {i}, column {col}: unknown jurisdiction '{row[col]}'")
+                errors.append(msg("transfers_unknown_code", row=i, column=col, code=row[col]))
                 bad = True
         if row["from"] == row["to"] and row["from"]:
-            errors.append(f"row {i}: 'from' and 'to' are both {row['from']}")
+            errors.append(msg("transfers_same_code", row=i, code=row["from"]))
             bad = True
         try:
             count = int(row["count"])
             if count <= 0:
                 raise ValueError
         except ValueError:
-            errors.append(f"row {i}, column count: '{row['count']}' is not a whole number > 0")
+            errors.append(msg("transfers_bad_count", row=i, raw=row["count"]))
             bad = True
         try:
             date = dt.date.fromisoformat(row["date"])
         except ValueError:
-            errors.append(f"row {i}, column date: '{row['date']}' is not a date (YYYY-MM-DD)")
+            errors.append(msg("transfers_bad_date", row=i, raw=row["date"]))
             bad = True
         if not bad:
             out.append(Transfer(from_code=row["from"], to_code=row["to"], count=count, date=date))
     if errors:
-        raise InputError(f"{p}: {len(errors)} problem(s); nothing was used. Fix them and try again:",
-                         details=errors)
+        raise InputError(msg("transfers_problems", where=str(p), n=len(errors)), details=errors)
     return out
 
 

@@ -25,8 +25,9 @@ from typing import Any
 
 import numpy as np
 
-from fairshare import palette
+from fairshare import i18n, palette
 from fairshare.errors import DataError
+from fairshare.i18n import msg
 from fairshare.reference import Federation, load_federation
 from fairshare.scene import Area, Box, Ring, Scene, Text
 
@@ -39,10 +40,10 @@ HEADING_H = 34
 Projector = Callable[[float, float], tuple[float, float]]
 
 
-def _number(settings: Mapping[str, Any], name: str, where: str, default: float | None = None) -> float:
+def _number(settings: Mapping[str, Any], name: str, where: i18n.Text, default: float | None = None) -> float:
     value = settings.get(name, default)
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise DataError(f"{where}: map.{name} must be a number (degrees), got {value!r}.")
+        raise DataError(msg("map_not_degrees", where=where, name=name, value=repr(value)))
     return float(value)
 
 
@@ -55,7 +56,7 @@ def projection(fed: Federation, mid_latitude: float = 0.0) -> Projector:
         parallels = settings.get("standard_parallels")
         if not (isinstance(parallels, list) and len(parallels) == 2
                 and all(isinstance(p, int | float) for p in parallels)):
-            raise DataError(f"{where}: map.standard_parallels must be two latitudes, e.g. [49, 77].")
+            raise DataError(msg("map_parallels", where=where))
         phi1, phi2 = (math.radians(float(p)) for p in parallels)
         phi0 = math.radians(_number(settings, "latitude_of_origin", where))
         lam0 = math.radians(_number(settings, "central_meridian", where))
@@ -77,8 +78,7 @@ def projection(fed: Federation, mid_latitude: float = 0.0) -> Projector:
         parallel = math.radians(_number(settings, "standard_parallel", where, mid_latitude))
         lam0 = _number(settings, "central_meridian", where, 0.0)
         return lambda lon, lat: (math.radians(lon - lam0) * math.cos(parallel), math.radians(lat))
-    raise DataError(f"{where}: map.projection '{kind}' is not known; use lambert_conformal_conic "
-                    "or equirectangular.")
+    raise DataError(msg("map_unknown_projection", where=where, kind=str(kind)))
 
 
 @dataclass(frozen=True)
@@ -104,13 +104,13 @@ class Layout:
     missing: tuple[str, ...]
 
 
-def _polygons(geometry: Mapping[str, Any], where: str) -> list[list[list[list[float]]]]:
+def _polygons(geometry: Mapping[str, Any], where: i18n.Text) -> list[list[list[list[float]]]]:
     kind = geometry.get("type")
     if kind == "Polygon":
         return [geometry["coordinates"]]
     if kind == "MultiPolygon":
         return list(geometry["coordinates"])
-    raise DataError(f"{where}: geometry type {kind!r} is not a Polygon or MultiPolygon.")
+    raise DataError(msg("map_geometry", where=where, kind=repr(kind)))
 
 
 def _area(ring: np.ndarray) -> float:
@@ -157,16 +157,16 @@ def _inner_point(rings: Sequence[np.ndarray]) -> tuple[float, float, float]:
 def _layout(folder: str, width: int) -> Layout:
     fed = load_federation(folder)
     if fed.geojson is None:
-        raise DataError(f"{fed.label} ships no GeoJSON; add `geojson:` to "
-                        f"{fed.folder / 'catalogue.yaml'} (see docs/bring-your-own-data.md).")
+        raise DataError(msg("map_no_geojson", federation=fed.label,
+                            catalogue=str(fed.folder / "catalogue.yaml")))
     where = str(fed.geojson)
     try:
         data = json.loads(fed.geojson.read_text(encoding="utf-8"))
         features = list(data["features"])
     except FileNotFoundError:
-        raise DataError(f"{where}: the GeoJSON file named in catalogue.yaml does not exist.") from None
+        raise DataError(msg("map_geojson_missing", where=where)) from None
     except (ValueError, KeyError, TypeError):
-        raise DataError(f"{where}: not a GeoJSON FeatureCollection.") from None
+        raise DataError(msg("map_not_feature_collection", where=where)) from None
     by_iso = fed.geojson_code_kind == "iso_3166_2"
     by_key = {(j.iso_3166_2 if by_iso else j.code): j for j in fed.jurisdictions}
     found: dict[str, list[list[list[list[float]]]]] = {}
@@ -174,11 +174,11 @@ def _layout(folder: str, width: int) -> Layout:
         value = str((feature.get("properties") or {}).get(fed.geojson_code_property))
         if value in by_key:
             found.setdefault(by_key[value].code, []).extend(
-                _polygons(feature.get("geometry") or {}, f"{where}, feature {n}"))
+                _polygons(feature.get("geometry") or {},
+                          msg("map_feature_at", path=where, n=n)))
     if not found:
-        raise DataError(f"{where}: no feature's '{fed.geojson_code_property}' property matches a "
-                        f"jurisdiction's {fed.geojson_code_kind} in jurisdictions.csv; check "
-                        "geojson_code_property and geojson_code_kind in catalogue.yaml.")
+        raise DataError(msg("map_no_match", where=where, property=fed.geojson_code_property,
+                            kind=fed.geojson_code_kind))
     lats = [pt[1] for polys in found.values() for poly in polys for ring in poly for pt in ring]
     project = projection(fed, (min(lats) + max(lats)) / 2)
     projected = {code: [[np.array([project(pt[0], pt[1]) for pt in ring]) for ring in poly]
