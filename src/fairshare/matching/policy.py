@@ -24,6 +24,7 @@ from typing import Any
 import yaml
 
 from fairshare.errors import MatchingError
+from fairshare.i18n import msg
 
 PRESETS = ("outcome", "balanced", "preference-first")
 
@@ -95,48 +96,48 @@ def _fair_share_mode(data: dict[str, Any], where: str) -> str:
         return "bonus"
     mode = raw.get("mode") if isinstance(raw, dict) else None
     if mode not in FAIR_SHARE_MODES or set(raw) - {"mode"}:
-        raise MatchingError(f"Policy {where}: fair_share must be {{mode: bonus}} or "
-                            "{mode: constraint}.")
+        raise MatchingError(msg("policy_fair_share_mode", where=where))
     return str(mode)
 
 
 def _parse(data: Any, where: str) -> Policy:
     if not isinstance(data, dict):
-        raise MatchingError(f"Policy {where} is not a YAML mapping.")
+        raise MatchingError(msg("policy_not_mapping", where=where))
     missing = [k for k in ("id", "label", "description", "references", "valid_from", "weights")
                if k not in data]
     if missing:
-        raise MatchingError(f"Policy {where} lacks {', '.join(missing)}; see docs/matching.md.")
+        raise MatchingError(msg("policy_lacks", where=where, missing=", ".join(missing)))
     refs = data["references"]
     if not isinstance(refs, list) or not refs or not all(
             isinstance(r, dict) and r.get("title") and r.get("url") for r in refs):
-        raise MatchingError(f"Policy {where}: references must be a list of title + url.")
+        raise MatchingError(msg("policy_references", where=where))
     weights = data["weights"]
     if not isinstance(weights, dict):
-        raise MatchingError(f"Policy {where}: weights must be a mapping.")
+        raise MatchingError(msg("policy_weights_mapping", where=where))
     unknown = sorted(set(weights) - set(_WEIGHTS))
     if unknown:
-        raise MatchingError(f"Policy {where}: unknown weight(s) {', '.join(unknown)}; "
-                            f"known: {', '.join(_WEIGHTS)}.")
+        raise MatchingError(msg("policy_unknown_weights", where=where, unknown=", ".join(unknown),
+                                known=", ".join(_WEIGHTS)))
     values: dict[str, float] = {}
     for key in _WEIGHTS:
         raw = weights.get(key, 0.0)
         if not isinstance(raw, int | float) or isinstance(raw, bool) or raw < 0:
-            raise MatchingError(f"Policy {where}: weight {key} must be a number >= 0.")
+            raise MatchingError(msg("policy_weight_number", where=where, key=key))
         values[key] = float(raw)
     floor = data.get("outcome_floor")
     if floor is not None and (not isinstance(floor, int | float) or not 0 < floor <= 1):
-        raise MatchingError(f"Policy {where}: outcome_floor must be in (0, 1].")
+        raise MatchingError(msg("policy_floor", where=where))
     valid_from = data["valid_from"]
     if isinstance(valid_from, str):
         try:
             valid_from = dt.date.fromisoformat(valid_from)
         except ValueError as exc:
-            raise MatchingError(f"Policy {where}: valid_from {valid_from!r} is not a date.") from exc
+            raise MatchingError(msg("policy_valid_from_not_date", where=where,
+                                    raw=str(valid_from))) from exc
     if not isinstance(valid_from, dt.date):
-        raise MatchingError(f"Policy {where}: valid_from must be a date (YYYY-MM-DD).")
+        raise MatchingError(msg("policy_valid_from", where=where))
     if floor is None and values["outcome"] == 0 and values["preference"] == 0:
-        raise MatchingError(f"Policy {where}: give outcome or preference a positive weight.")
+        raise MatchingError(msg("policy_needs_weight", where=where))
     return Policy(
         id=str(data["id"]), label=str(data["label"]), description=str(data["description"]),
         valid_from=valid_from,
@@ -159,7 +160,7 @@ def policy_from_text(text: str, where: str = "text") -> Policy:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise MatchingError(f"Policy {where} is not valid YAML: {exc}") from exc
+        raise MatchingError(msg("policy_bad_yaml", where=where, problem=str(exc))) from exc
     return _parse(data, where)
 
 
@@ -176,8 +177,8 @@ def load_policy(name_or_path: str) -> Policy:
     else:
         path = Path(name_or_path)
         if not path.is_file():
-            raise MatchingError(f"Policy {name_or_path!r} is neither a preset "
-                                f"({', '.join(PRESETS)}) nor a readable file.")
+            raise MatchingError(msg("policy_unknown", name=name_or_path,
+                                    presets=", ".join(PRESETS)))
         text = path.read_text(encoding="utf-8")
         where = str(path)
     return policy_from_text(text, where)

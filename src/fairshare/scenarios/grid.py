@@ -42,7 +42,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fairshare.errors import FairshareError, ScenarioError
+from fairshare.errors import FairshareError, ScenarioError, at
+from fairshare.i18n import msg
 from fairshare.scenarios.cell import MONTHS, CellSpec, expected_families
 from fairshare.scenarios.pledges import Pledge, pledged_by_month, read_pledges
 
@@ -97,21 +98,22 @@ def _load_yaml(path: Path) -> dict[str, Any]:
     import yaml
 
     if not path.is_file():
-        raise ScenarioError(f"Grid file '{path}' not found.")
+        raise ScenarioError(msg("grid_not_found", path=str(path)))
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = f", line {mark.line + 1}" if mark is not None else ""
-        raise ScenarioError(f"{path}{line}: malformed YAML ({getattr(exc, 'problem', exc)}).") from None
+        where = at(path, line=mark.line + 1) if mark is not None else str(path)
+        raise ScenarioError(msg("file_bad_yaml", where=where,
+                                problem=str(getattr(exc, "problem", exc)))) from None
     except UnicodeDecodeError:
-        raise ScenarioError(f"{path}: the file is not valid UTF-8.") from None
+        raise ScenarioError(msg("file_not_utf8", where=str(path))) from None
     if not isinstance(data, dict):
-        raise ScenarioError(f"{path}: a grid is a mapping with 'base' and 'axes' (see docs/scenarios.md).")
+        raise ScenarioError(msg("grid_not_mapping", where=str(path)))
     unknown = sorted(set(map(str, data)) - set(TOP_FIELDS))
     if unknown:
-        raise ScenarioError(f"{path}: unknown field(s) {', '.join(unknown)}; a grid has "
-                            f"{', '.join(TOP_FIELDS)}.")
+        raise ScenarioError(msg("grid_unknown_fields", where=str(path), unknown=", ".join(unknown),
+                                fields=", ".join(TOP_FIELDS)))
     return data
 
 
