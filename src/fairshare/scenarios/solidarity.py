@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from fairshare.errors import ScenarioError
+from fairshare.i18n import msg
 from fairshare.reference import Source
 
 POLICY_DIR = Path(__file__).resolve().parent / "solidarity"
@@ -69,8 +70,8 @@ class SolidarityPolicy:
             return self.versions[-1]
         eligible = [v for v in self.versions if v.effective <= on]
         if not eligible:
-            raise ScenarioError(f"Solidarity policy '{self.id}' takes effect on "
-                                f"{self.versions[0].effective}; nothing is in effect on {on}.")
+            raise ScenarioError(msg("solidarity_not_in_effect", policy=self.id,
+                                    effective=str(self.versions[0].effective), on=str(on)))
         return eligible[-1]
 
 
@@ -87,7 +88,7 @@ class SolidarityLine:
 
 def _need(path: Path, data: Mapping[str, Any], name: str, where: str = "") -> Any:
     if name not in data or data[name] is None or data[name] == "":
-        raise ScenarioError(f"{path}{where}: field '{name}' is missing.")
+        raise ScenarioError(msg("yaml_field_missing", where=f"{path}{where}", field=name))
     return data[name]
 
 
@@ -96,31 +97,33 @@ def _number(path: Path, where: str, value: Any, name: str, *, allow_none: bool =
         return None
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) \
             or value < 0:
-        raise ScenarioError(f"{path}{where}: '{name}' must be a number >= 0, not {value!r}.")
+        raise ScenarioError(msg("yaml_field_number", where=f"{path}{where}", field=name,
+                                value=repr(value)))
     return float(value)
 
 
 def _parse_version(path: Path, i: int, raw: Any) -> SolidarityVersion:
     where = f", versions[{i}]"
     if not isinstance(raw, dict):
-        raise ScenarioError(f"{path}{where}: expected a mapping.")
+        raise ScenarioError(msg("yaml_expected_mapping", where=f"{path}{where}"))
     try:
         effective = dt.date.fromisoformat(str(_need(path, raw, "effective", where)))
     except ValueError:
-        raise ScenarioError(f"{path}{where}: 'effective' must be a date (YYYY-MM-DD).") from None
+        raise ScenarioError(msg("yaml_field_date", where=f"{path}{where}", field="effective")) from None
     funding = str(_need(path, raw, "funding", where))
     if funding not in FUNDING:
-        raise ScenarioError(f"{path}{where}: funding '{funding}' - use one of {', '.join(FUNDING)}.")
+        raise ScenarioError(msg("solidarity_funding", where=f"{path}{where}", funding=funding,
+                                allowed=", ".join(FUNDING)))
     flags = {}
     for name in ("pays", "receives"):
         value = _need(path, raw, name, where)
         if not isinstance(value, bool):
-            raise ScenarioError(f"{path}{where}: '{name}' must be true or false.")
+            raise ScenarioError(msg("yaml_field_bool", where=f"{path}{where}", field=name))
         flags[name] = value
     tolerance = _number(path, where, raw.get("tolerance", 0.0), "tolerance")
     assert tolerance is not None  # nosec B101 # type narrowing / internal invariant
     if tolerance >= 1:
-        raise ScenarioError(f"{path}{where}: 'tolerance' is a fraction of the fair share, below 1.")
+        raise ScenarioError(msg("solidarity_tolerance", where=f"{path}{where}"))
     pool = _number(path, where, raw.get("pool_persons"), "pool_persons", allow_none=True)
     amount = _number(path, where, _need(path, raw, "amount_per_person", where), "amount_per_person")
     assert amount is not None  # nosec B101 # type narrowing / internal invariant
@@ -139,16 +142,16 @@ def parse_solidarity(path: Path) -> SolidarityPolicy:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise ScenarioError(f"{path}: cannot read the solidarity policy ({exc}).") from None
+        raise ScenarioError(msg("solidarity_cannot_read", where=str(path), problem=str(exc))) from None
     if not isinstance(data, dict):
-        raise ScenarioError(f"{path}: expected a mapping with id, label, references and versions.")
+        raise ScenarioError(msg("solidarity_not_mapping", where=str(path)))
     refs = _need(path, data, "references")
     if not isinstance(refs, list) or not all(isinstance(r, dict) and r.get("title") and r.get("url")
                                              for r in refs):
-        raise ScenarioError(f"{path}: 'references' must list title and url for each source.")
+        raise ScenarioError(msg("yaml_references", where=str(path)))
     raw_versions = _need(path, data, "versions")
     if not isinstance(raw_versions, list) or not raw_versions:
-        raise ScenarioError(f"{path}: 'versions' must list at least one dated version.")
+        raise ScenarioError(msg("yaml_versions", where=str(path)))
     versions = tuple(sorted((_parse_version(path, i, v) for i, v in enumerate(raw_versions)),
                             key=lambda v: v.effective))
     return SolidarityPolicy(
@@ -180,8 +183,7 @@ def load_solidarity(policy: str | Path) -> SolidarityPolicy:
     path = Path(text).expanduser()
     if path.is_file():
         return parse_solidarity(path)
-    raise ScenarioError(f"Unknown solidarity policy '{text}'. Shipped: {', '.join(sorted(presets))}; "
-                        "or give the path of a policy YAML file (see docs/scenarios.md).")
+    raise ScenarioError(msg("solidarity_unknown", policy=text, presets=", ".join(sorted(presets))))
 
 
 def solidarity_amounts(version: SolidarityVersion, *, surplus: Mapping[str, int],
