@@ -22,6 +22,7 @@ from typing import Any
 
 from fairshare.errors import InputError, StoreError
 from fairshare.exchange.reader import Document, Source
+from fairshare.i18n import msg
 from fairshare.privatefs import private_dir, write_private_text
 from fairshare.service.context import Context
 from fairshare.service.models import CheckpointInfo
@@ -45,9 +46,7 @@ def _load_private(keys_dir: Path, *, create: bool) -> Any:
     path = signing_key_path(keys_dir)
     if not path.exists():
         if not create:
-            raise StoreError(f"The audit signing key is missing ({path}); a checkpoint cannot be "
-                             "checked without it. Restore it from your key backup, or set "
-                             "FAIRSHARE_KEYS_DIR to the folder that holds it.")
+            raise StoreError(msg("checkpoint_key_missing", path=str(path)))
         key = Ed25519PrivateKey.generate()
         pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                 serialization.NoEncryption())
@@ -56,18 +55,17 @@ def _load_private(keys_dir: Path, *, create: bool) -> Any:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             os.fchmod(fd, 0o600)
         except OSError as exc:
-            raise StoreError(f"Cannot create the audit signing key {path} ({exc.strerror}); "
-                             "set FAIRSHARE_KEYS_DIR to a writable folder.") from exc
+            raise StoreError(msg("checkpoint_key_create", path=str(path),
+                                 reason=str(exc.strerror))) from exc
         with os.fdopen(fd, "wb") as handle:
             handle.write(pem)
         return key
     try:
         loaded = serialization.load_pem_private_key(path.read_bytes(), password=None)
     except (OSError, ValueError, TypeError) as exc:
-        raise StoreError(f"The audit signing key {path} is unreadable or damaged; restore it "
-                         "from your key backup.") from exc
+        raise StoreError(msg("checkpoint_key_damaged", path=str(path))) from exc
     if not isinstance(loaded, Ed25519PrivateKey):
-        raise StoreError(f"{path} is not an Ed25519 key; restore it from your key backup.")
+        raise StoreError(msg("checkpoint_key_not_ed25519", path=str(path)))
     return loaded
 
 
@@ -93,7 +91,7 @@ def write_checkpoint(ctx: Context, *, out: str | Path) -> CheckpointInfo:
     with read_transaction(ctx.engine) as conn:
         head = conn.execute(select_head()).first()
     if head is None:
-        raise InputError("The audit chain is empty; there is nothing to checkpoint yet.")
+        raise InputError(msg("checkpoint_chain_empty"))
     key = _load_private(ctx.settings.keys_dir, create=True)
     doc: dict[str, Any] = {"format": FORMAT, "seq": int(head.seq), "hash": str(head.hash),
                            "at": utc_text(ctx.now()), "public_key": _public_hex(key)}
@@ -102,7 +100,8 @@ def write_checkpoint(ctx: Context, *, out: str | Path) -> CheckpointInfo:
     try:
         write_private_text(path, json.dumps(doc, indent=2) + "\n")
     except OSError as exc:
-        raise InputError(f"{path}: cannot write the checkpoint ({exc.strerror}).") from exc
+        raise InputError(msg("checkpoint_cannot_write", where=str(path),
+                             reason=str(exc.strerror))) from exc
     return CheckpointInfo(str(path), doc["seq"], doc["hash"], doc["public_key"])
 
 
@@ -123,20 +122,21 @@ def read_checkpoint(source: Source) -> dict[str, Any]:
         try:
             data = Path(source).read_bytes()
         except OSError as exc:
-            raise InputError(f"{name}: cannot read the checkpoint ({exc.strerror}).") from exc
+            raise InputError(msg("checkpoint_cannot_read", where=name,
+                                 reason=str(exc.strerror))) from exc
     try:
         doc = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"{name}: not a checkpoint (not JSON text); write one with "
-                         "`fairshare audit checkpoint --out FILE`.") from exc
+        raise InputError(msg("checkpoint_not_json", where=name)) from exc
     missing = [k for k in ("format", "seq", "hash", "at", "public_key", "signature")
                if not isinstance(doc, dict) or k not in doc]
     if missing:
-        raise InputError(f"{name}: not a checkpoint; missing field(s) {', '.join(missing)}.")
+        raise InputError(msg("checkpoint_missing_fields", where=name, missing=", ".join(missing)))
     if doc["format"] != FORMAT:
-        raise InputError(f"{name}: format '{doc['format']}' is not {FORMAT}.")
+        raise InputError(msg("checkpoint_format", where=name, format=str(doc["format"]),
+                             expected=FORMAT))
     if not isinstance(doc["seq"], int) or doc["seq"] < 1:
-        raise InputError(f"{name}: field seq must be a positive whole number.")
+        raise InputError(msg("checkpoint_seq", where=name))
     return dict(doc)
 
 
@@ -194,8 +194,7 @@ class CheckpointSchedule:
         import threading
 
         if not minutes > 0:
-            raise InputError(f"--checkpoint-minutes {minutes}: give a positive number of "
-                             "minutes.")
+            raise InputError(msg("checkpoint_minutes", minutes=minutes))
         self.ctx = ctx
         self.folder = Path(folder)
         self.seconds = minutes * 60.0
@@ -230,8 +229,8 @@ class CheckpointSchedule:
         try:
             private_dir(self.folder)
         except OSError as exc:
-            raise InputError(f"--checkpoint-dir {self.folder}: cannot create or use the "
-                             f"folder ({exc.strerror}).") from exc
+            raise InputError(msg("checkpoint_dir", folder=str(self.folder),
+                                 reason=str(exc.strerror))) from exc
         self._thread.start()
         return self
 
