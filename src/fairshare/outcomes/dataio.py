@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from fairshare.errors import InputError
+from fairshare.i18n import Text, msg
 
 
 def file_sha256(path: str | Path) -> str:
@@ -19,20 +20,19 @@ def file_sha256(path: str | Path) -> str:
     return digest.hexdigest()
 
 
-def read_csv(path: str | Path, *, what: str = "file") -> pd.DataFrame:
+def read_csv(path: str | Path, *, what: Text = "file") -> pd.DataFrame:
     """Read a CSV as strings-or-numbers; missing, unreadable or empty files raise InputError."""
     p = Path(path)
     if not p.is_file():
-        raise InputError(f"{what} {p} does not exist; give the path of a CSV file.")
+        raise InputError(msg("data_file_missing", what=what, path=str(p)))
     try:
         frame = pd.read_csv(p, dtype=str, keep_default_na=False, na_values=[""])
     except pd.errors.EmptyDataError as exc:
-        raise InputError(f"{what} {p} is empty; it needs a header line and at least one row.") \
-            from exc
+        raise InputError(msg("data_file_empty", what=what, path=str(p))) from exc
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise InputError(f"{what} {p} is not a readable CSV file: {exc}") from exc
+        raise InputError(msg("data_file_unreadable", what=what, path=str(p), problem=str(exc))) from exc
     if frame.empty:
-        raise InputError(f"{what} {p} has a header but no rows; add at least one row.")
+        raise InputError(msg("data_file_no_rows", what=what, path=str(p)))
     frame.columns = [str(c).strip() for c in frame.columns]
     for col in ("age", "birth_year", "arrival_year", "children"):
         if col in frame.columns:

@@ -24,6 +24,7 @@ import pandas as pd
 import yaml
 
 from fairshare.errors import InputError
+from fairshare.i18n import msg
 from fairshare.outcomes.synth import AGE_BANDS, OUTCOME_COLUMNS, age_band_of
 from fairshare.vocabulary import load_vocabulary
 
@@ -107,9 +108,9 @@ def load_registry(path: str | Path | None = None) -> Registry:
                 .read_text(encoding="utf-8"))
         raw = yaml.safe_load(text)
     except (OSError, yaml.YAMLError) as exc:
-        raise InputError(f"Cannot read feature registry {where}: {exc}") from exc
+        raise InputError(msg("features_cannot_read", where=where, problem=str(exc))) from exc
     if not isinstance(raw, dict) or not isinstance(raw.get("features"), dict):
-        raise InputError(f"Feature registry {where} needs a 'features:' mapping.")
+        raise InputError(msg("features_needs_mapping", where=where))
     problems: list[str] = []
     features: dict[str, FeatureSpec] = {}
     for name, spec in raw["features"].items():
@@ -143,8 +144,7 @@ def load_registry(path: str | Path | None = None) -> Registry:
         problems.append(f"model.estimator '{model.get('estimator')}' is not logistic or "
                         "hist_gradient_boosting")
     if problems:
-        raise InputError(f"Feature registry {where} is invalid; fix these entries:",
-                         details=problems)
+        raise InputError(msg("features_invalid", where=where), details=problems)
     return Registry(path=where, version=str(raw.get("version", "")), features=features,
                     interactions=tuple(interactions), audit_groups=audit, model=model)
 
@@ -172,7 +172,7 @@ def prepare(frame: pd.DataFrame, *, source: str, outcomes: bool, as_of_year: int
         InputError: naming the file, the column and the first offending rows (CSV line numbers).
     """
     if frame.empty:
-        raise InputError(f"{source} has no rows; give a file with a header and at least one row.")
+        raise InputError(msg("outcomes_no_rows", where=source))
     frame = frame.rename(columns={"member_id": "person_id"})
     needed = list(PERSON_COLUMNS if outcomes else PREDICT_COLUMNS)
     if need_destination:
@@ -183,8 +183,7 @@ def prepare(frame: pd.DataFrame, *, source: str, outcomes: bool, as_of_year: int
         needed.append("age (or birth_year)")
     missing = [c for c in needed if c not in frame.columns]
     if missing:
-        raise InputError(f"{source} lacks column(s) {', '.join(missing)}; the history format "
-                         "is documented in docs/outcomes.md (fairshare synth history writes one).")
+        raise InputError(msg("outcomes_lacks_columns", where=source, missing=", ".join(missing)))
     out = frame.copy()
     for col in ("english_level", "french_level"):
         text = out[col].astype(str).str.strip().str.lower().str.removesuffix(".0")
@@ -192,9 +191,8 @@ def prepare(frame: pd.DataFrame, *, source: str, outcomes: bool, as_of_year: int
         bad = values.isna() | (values < LEVEL_RANGE[0]) | (values > LEVEL_RANGE[1]) | \
             (values != values.round())
         if bad.any():
-            raise InputError(f"{source}, column '{col}': expected a level 0-3 (or A1-C2, none, "
-                         f"fluent, native), line(s) "
-                             f"{_bad_rows(bad, out)}.")
+            raise InputError(msg("outcomes_bad_level", where=source, column=col,
+                                 lines=_bad_rows(bad, out)))
         out[col] = values.astype(np.int64)
     if "age" in out.columns:
         age = pd.to_numeric(out["age"], errors="coerce")
@@ -206,8 +204,8 @@ def prepare(frame: pd.DataFrame, *, source: str, outcomes: bool, as_of_year: int
         age = ref - birth
         col = "birth_year"
     if age.isna().any():
-        raise InputError(f"{source}, column '{col}': expected a number, line(s) "
-                         f"{_bad_rows(age.isna(), out)}.")
+        raise InputError(msg("outcomes_bad_number", where=source, column=col,
+                             lines=_bad_rows(age.isna(), out)))
     out["age"] = age.astype(np.int64)
     for col in ("sex", "region_of_origin"):
         if col not in out.columns:
@@ -217,8 +215,7 @@ def prepare(frame: pd.DataFrame, *, source: str, outcomes: bool, as_of_year: int
     if not outcomes:
         out = out[out["age"] >= 18].reset_index(drop=True)  # outcomes concern adults
         if out.empty:
-            raise InputError(f"{source} has no member aged 18 or over; outcomes are predicted "
-                             "for adults only.")
+            raise InputError(msg("outcomes_no_adult", where=source))
     out["age_band"] = age_band_of(out["age"].to_numpy())
     for col in ("sex", "education", "occupation_group", "region_of_origin", "family_type",
                 "person_id", "family_id"):
@@ -232,14 +229,14 @@ def prepare(frame: pd.DataFrame, *, source: str, outcomes: bool, as_of_year: int
             values = pd.to_numeric(out[col], errors="coerce")
             bad = ~values.isin([0, 1])
             if bad.any():
-                raise InputError(f"{source}, column '{col}': expected 0 or 1, line(s) "
-                                 f"{_bad_rows(bad, out)}.")
+                raise InputError(msg("outcomes_bad_binary", where=source, column=col,
+                                     lines=_bad_rows(bad, out)))
             out[col] = values.astype(np.int64)
         band = out["earnings_band"].astype(str).str.strip()
         bad = ~band.isin(EARNINGS_BANDS)
         if bad.any():
-            raise InputError(f"{source}, column 'earnings_band': expected one of "
-                             f"{', '.join(EARNINGS_BANDS)}, line(s) {_bad_rows(bad, out)}.")
+            raise InputError(msg("outcomes_bad_band", where=source, allowed=", ".join(EARNINGS_BANDS),
+                                 lines=_bad_rows(bad, out)))
         out["earnings_band"] = band
     return out
 
@@ -289,8 +286,8 @@ class Encoder:
         codes = np.asarray(pd.Categorical(values, categories=list(cats)).codes, dtype=np.int64)
         if (codes < 0).any():
             bad = sorted(set(values[codes < 0]))[:5]
-            raise InputError(f"Column '{name}' has value(s) {bad} the model never saw; known: "
-                             f"{', '.join(cats)}. Retrain with data that has them.")
+            raise InputError(msg("outcomes_unseen_values", column=name, values=str(bad),
+                                 known=", ".join(cats)))
         return codes
 
     def column_names(self) -> list[str]:

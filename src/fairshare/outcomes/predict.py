@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from fairshare.errors import InputError
+from fairshare.i18n import msg
 from fairshare.outcomes.features import prepare
 from fairshare.outcomes.train import OUTCOMES, OutcomeModel, load_model
 
@@ -45,7 +46,7 @@ def _members(frame: pd.DataFrame, source: str) -> pd.DataFrame:
 
 def _check_outcome(outcome: str) -> None:
     if outcome not in OUTCOMES:
-        raise InputError(f"Unknown outcome '{outcome}'; choose one of {', '.join(OUTCOMES)}.")
+        raise InputError(msg("model_unknown_outcome", outcome=outcome, known=", ".join(OUTCOMES)))
 
 
 def member_scores(model: OutcomeModel | str | Path, members: pd.DataFrame,
@@ -151,7 +152,7 @@ def combine_family_scores(members: pd.DataFrame, *, how: str = "sum",
     ([0.75], [0.25])
     """
     if how not in ("sum", "per-person"):
-        raise InputError(f"Family score must be 'sum' or 'per-person' (got '{how}').")
+        raise InputError(msg("model_family_score", how=how))
     fam = members.groupby(["family_id", "destination"], sort=True)["score"].sum().reset_index()
     if how == "per-person":
         listed = members.groupby("family_id")["member_id"].nunique()
@@ -162,8 +163,7 @@ def combine_family_scores(members: pd.DataFrame, *, how: str = "sum",
             size = given.where(given.notna(), counted)
         too_small = fam[size < counted]
         if not too_small.empty:
-            raise InputError(f"Family {too_small['family_id'].iloc[0]} has more adult members "
-                             "than its size in the families file; fix the size.")
+            raise InputError(msg("model_family_too_small", family=str(too_small["family_id"].iloc[0])))
         fam["score"] = fam["score"] / size.astype(float)
     fam["score"] = fam["score"].round(6)
     return fam[["family_id", "destination", "score"]]

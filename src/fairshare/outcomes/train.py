@@ -23,6 +23,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from fairshare.errors import InputError
+from fairshare.i18n import msg
 from fairshare.outcomes.features import EARNINGS_BANDS, Encoder, Registry, load_registry
 from fairshare.privatefs import open_private, write_private_text
 
@@ -97,8 +98,8 @@ class OutcomeModel:
         """(persons x destinations) probabilities: every person scored in every destination."""
         unknown = [d for d in destinations if d not in self.destinations]
         if unknown:
-            raise InputError(f"The model has never seen destination(s) {', '.join(unknown)}; "
-                             f"it knows {', '.join(self.destinations)}.")
+            raise InputError(msg("model_unseen_destinations", unknown=", ".join(unknown),
+                                 known=", ".join(self.destinations)))
         out = np.empty((len(frame), len(destinations)))
         # One destination at a time (bounded memory), the other features encoded once: the
         # same inputs, entry for entry, as predict(frame.assign(destination=dest)).
@@ -187,8 +188,7 @@ def train(frame: pd.DataFrame, *, registry: Registry | None = None, data_hash: s
     hold, rule = split_holdout(frame)
     train_frame = frame[~hold]
     if len(train_frame) < 50 or hold.sum() < 20:
-        raise InputError(f"Too few rows to train and hold out ({len(train_frame)} training, "
-                         f"{int(hold.sum())} held out); give at least a few hundred persons.")
+        raise InputError(msg("model_too_few_rows", training=len(train_frame), held=int(hold.sum())))
     encoder = Encoder.fit(train_frame, reg)
     model = OutcomeModel(encoder=encoder, estimators={},
                          card={"estimator": reg.model.get("estimator", "logistic")})
@@ -201,8 +201,7 @@ def train(frame: pd.DataFrame, *, registry: Registry | None = None, data_hash: s
             progress(outcome)
         y = _target(train_frame, outcome)
         if len(np.unique(y)) < 2:
-            raise InputError(f"Outcome '{outcome}' takes a single value in the training rows; "
-                             "a model needs both outcomes to learn from.")
+            raise InputError(msg("model_single_value", outcome=outcome))
         cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=0)
         calibrated = CalibratedClassifierCV(_estimator(reg, encoder, multiclass=outcome ==
                                                        "earnings_band"), method=method, cv=cv)
@@ -271,18 +270,17 @@ def load_model(model_dir: str | Path) -> OutcomeModel:
     folder = Path(model_dir)
     card_path, model_path = folder / CARD_FILE, folder / MODEL_FILE
     if not card_path.is_file() or not model_path.is_file():
-        raise InputError(f"{folder} is not a model directory (needs {CARD_FILE} and "
-                         f"{MODEL_FILE}); create one with `fairshare outcomes train`.")
+        raise InputError(msg("model_not_directory", folder=str(folder), card=CARD_FILE,
+                             model=MODEL_FILE))
     try:
         card = json.loads(card_path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
-        raise InputError(f"{card_path} is not valid JSON: {exc}") from exc
+        raise InputError(msg("model_card_not_json", path=str(card_path), problem=str(exc))) from exc
     expected = card.get("model_file", {}).get("sha256")
     actual = file_sha256(model_path)
     if expected != actual:
-        raise InputError(f"{model_path} does not match the SHA-256 in {card_path} (expected "
-                         f"{expected}, found {actual}); it was changed or copied partly. "
-                         "Retrain or restore the original files.")
+        raise InputError(msg("model_hash_mismatch", path=str(model_path), card=str(card_path),
+                             expected=str(expected), actual=actual))
     payload = joblib.load(model_path)  # trusted: its hash matches the card written beside it
     if payload.get("format_version") != FORMAT_VERSION:
         raise InputError(f"{model_path} has format {payload.get('format_version')}; this "
