@@ -15,6 +15,8 @@ import os
 import secrets
 import shutil
 import tempfile
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -48,6 +50,33 @@ class FrozenClock:
 
     def advance(self, **delta: float) -> None:
         self.moment += dt.timedelta(**delta)
+
+
+class StallingClock(FrozenClock):
+    """A frozen clock that, read by the main thread of another process than the one that made
+    it (a job process: the clock travels with the job), stops there at its ``calls``-th
+    reading: a job that works for as long as the test wants (until it is killed or stopped).
+    In the job process the 1st reading is the job's claim (``running``), the 2nd its first
+    progress step."""
+
+    def __init__(self, moment: dt.datetime = TODAY, *, calls: int = 2) -> None:
+        super().__init__(moment)
+        self.owner = os.getpid()
+        self.calls = calls
+        self.seen = 0
+
+    def __call__(self) -> dt.datetime:
+        if os.getpid() != self.owner and threading.current_thread() is threading.main_thread():
+            self.seen += 1
+            if self.seen >= self.calls:
+                time.sleep(600)  # until the test kills the process
+        return self.moment
+
+
+def job_problem(exc: Exception) -> dict[str, Any]:
+    """A refused job's problem body for a JobRunner built in a test (module level: the job
+    process receives it)."""
+    return {"status": 422, "code": "refused", "message": str(exc)}
 
 
 def _admin_conn() -> Any:

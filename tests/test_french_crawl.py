@@ -126,6 +126,8 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> SeededApp:
                                             "solver": "auto", "csrf_token": csrf},
                     follow_redirects=False)
     assert r.status_code == 303
+    # The run is a job (its own process): wait for it, so the crawl finds the run's pages.
+    client.app.state.jobs.wait(r.headers["location"].rsplit("/", 1)[1], timeout=600)  # type: ignore[attr-defined]
     return seeded
 
 

@@ -4,8 +4,15 @@ progress and survive a server stop as "failed" (SQLite and PostgreSQL where it a
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -37,7 +44,14 @@ from fairshare.service.snapshot import (
 )
 from fairshare.store.engine import write_transaction
 from fairshare.store.tables import audit_entries, jobs, runs
-from registry_fixtures import AGREEMENT, add_offers, families_rows, write_csv
+from registry_fixtures import (
+    AGREEMENT,
+    StallingClock,
+    add_offers,
+    families_rows,
+    job_problem,
+    write_csv,
+)
 
 registry = rf.registry
 
@@ -237,9 +251,7 @@ def test_progress_reports_every_step_in_order(registry: Context, tmp_path: Path)
 
 def test_a_failed_job_is_a_problem_and_a_stopped_servers_jobs_are_failed(
         registry: Context, tmp_path: Path) -> None:
-    import dataclasses
     import datetime as dt
-    import os
     import socket
 
     from fairshare.service.jobs import (
@@ -252,8 +264,7 @@ def test_a_failed_job_is_a_problem_and_a_stopped_servers_jobs_are_failed(
     from fairshare.service.runs import check_run_request
 
     _pool(registry, tmp_path)
-    runner = JobRunner(registry, max_workers=1,
-                       describe=lambda exc: {"status": 422, "code": "x", "message": str(exc)})
+    runner = JobRunner(registry, max_workers=1, describe=job_problem)
     good = runner.submit_run(check_run_request(registry, policy="outcome",
                                                key="canada-population"))
     request = check_run_request(registry, policy="outcome", key="canada-population")
@@ -284,6 +295,123 @@ def test_a_failed_job_is_a_problem_and_a_stopped_servers_jobs_are_failed(
     assert stopped.error["code"] == "interrupted" and stopped.finished_at is not None
     assert get_job(registry, alive.id).status == "running"
     assert get_job(registry, elsewhere.id).status == "running"
+
+
+def _running_pid(ctx: Context, job_id: str) -> int:
+    """The process id of the job process once it works on the job (``running``)."""
+    from fairshare.service.jobs import get_job
+
+    deadline = time.monotonic() + 300
+    while (job := get_job(ctx, job_id)).status == "queued" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert job.status == "running", job
+    with ctx.engine.connect() as conn:
+        worker = conn.execute(select(jobs.c.worker).where(jobs.c.id == job_id)).scalar_one()
+    return int(worker.rsplit(":", 2)[1])
+
+
+def test_jobs_run_in_a_process_of_their_own_and_a_killed_one_is_failed(
+        registry: Context, tmp_path: Path) -> None:
+    from fairshare.service.jobs import JobRunner, get_job
+    from fairshare.service.runs import check_run_request
+
+    _pool(registry, tmp_path)
+    runner = JobRunner(registry, max_workers=1, describe=job_problem)
+    job = runner.submit_run(check_run_request(registry, policy="outcome",
+                                              key="canada-population", actor="officer-7"))
+    runner.wait(job.id, timeout=300)
+    done = get_job(registry, job.id)
+    assert done.status == "done" and done.run_id is not None
+    with registry.engine.connect() as conn:
+        worker = conn.execute(select(jobs.c.worker).where(jobs.c.id == job.id)).scalar_one()
+        audit = conn.execute(select(audit_entries.c.actor, audit_entries.c.at).where(
+            audit_entries.c.action == "run.create",
+            audit_entries.c.entity_id == done.run_id)).one()
+    assert int(worker.rsplit(":", 2)[1]) != os.getpid()  # solved in another process
+    # Its audit entry as an in-process run writes it: the request's actor, the context's clock.
+    assert audit.actor == "officer-7" and show_run(registry, run_id=done.run_id).run.created_by \
+        == "officer-7"
+    assert verify_audit(registry).ok
+    runner.shutdown()
+
+    stalling = dataclasses.replace(registry, clock=StallingClock())
+    runner = JobRunner(stalling, max_workers=1, describe=job_problem)
+    request = check_run_request(registry, policy="outcome", key="canada-population")
+    killed = runner.submit_run(request)
+    os.kill(_running_pid(registry, killed.id), signal.SIGKILL)
+    runner.wait(killed.id, timeout=120)
+    crashed = get_job(registry, killed.id)
+    assert crashed.status == "failed" and crashed.error is not None, crashed
+    assert crashed.error["code"] == "crashed" and "SIGKILL" in crashed.error["message"]
+    assert crashed.finished_at is not None and crashed.run_id is None
+    # A server's stop: the running job's process is stopped, the queued job never starts.
+    running = runner.submit_run(request)
+    _running_pid(registry, running.id)
+    queued = runner.submit_run(request)
+    runner.shutdown(wait=False)
+    runner.shutdown()  # and wait for both to be recorded
+    for stopped in (running, queued):
+        info = get_job(registry, stopped.id)
+        assert info.status == "failed" and info.error is not None, info
+        assert info.error["code"] == "interrupted" and info.step == "interrupted"
+    assert len(list_runs(registry)) == 1
+    assert verify_audit(registry).ok
+
+
+SERVER = textwrap.dedent("""
+    import sys
+    import time
+    from pathlib import Path
+
+    from fairshare.service import Settings, open_context
+    from fairshare.service.jobs import JobRunner
+    from fairshare.service.runs import check_run_request
+    from registry_fixtures import StallingClock, job_problem
+
+    def main() -> None:
+        home = Path(sys.argv[2])
+        ctx = open_context(Settings(home=home, database_url=sys.argv[1],
+                                    keys_dir=home / "keys", actor="tester"),
+                           clock=StallingClock())
+        runner = JobRunner(ctx, max_workers=1, describe=job_problem)
+        job = runner.submit_run(check_run_request(ctx, policy="outcome",
+                                                  key="canada-population"))
+        print(job.id, flush=True)
+        time.sleep(600)  # until the test kills this "server"
+
+
+    if __name__ == "__main__":  # job processes import the main module again
+        main()
+""")
+
+
+@pytest.mark.slow
+def test_a_job_process_whose_server_was_killed_marks_its_job_interrupted(
+        registry: Context, tmp_path: Path) -> None:
+    from fairshare.service.jobs import get_job
+
+    _pool(registry, tmp_path)
+    script = tmp_path / "server.py"
+    script.write_text(SERVER, encoding="utf-8")
+    tests = str(Path(__file__).parent)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [*os.environ.get("PYTHONPATH", "").split(os.pathsep), tests]).strip(os.pathsep)}
+    server = subprocess.Popen([sys.executable, str(script), registry.settings.database_url,
+                               str(tmp_path)], stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        assert server.stdout is not None
+        job_id = server.stdout.readline().strip()
+        assert job_id.startswith("J"), job_id
+        _running_pid(registry, job_id)
+    finally:
+        server.kill()
+        server.wait(timeout=60)
+    deadline = time.monotonic() + 120
+    while (job := get_job(registry, job_id)).status == "running" and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert job.status == "failed" and job.error is not None, job
+    assert job.error["code"] == "interrupted" and job.step == "interrupted"
+    assert list_runs(registry) == []
 
 
 @pytest.fixture(scope="module")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -99,23 +101,33 @@ def _docs_router(app: FastAPI) -> APIRouter:
     return router
 
 
+def describe_job_error(exc: Any) -> dict[str, Any]:
+    """A refused job's problem body, as the synchronous call would answer it (module level:
+    the job process receives it)."""
+    status, code = errors.classify(exc)
+    return {"status": status, "code": code, "message": str(exc)}
+
+
 def _job_runner(ctx: Any) -> Any:
-    """The server's job pool (one run at a time on SQLite, two on PostgreSQL); jobs a stopped
-    server left queued or running are marked failed first."""
+    """The server's jobs (one run at a time on SQLite, two on PostgreSQL, each in a process of
+    its own); jobs a stopped server left queued or running are marked failed first."""
     from sqlalchemy.exc import DBAPIError
 
     from fairshare.service.jobs import JobRunner, fail_interrupted
-
-    def describe(exc: Any) -> dict[str, Any]:
-        status, code = errors.classify(exc)
-        return {"status": status, "code": code, "message": str(exc)}
 
     try:
         fail_interrupted(ctx)
     except DBAPIError:  # a database not migrated yet: its routes say so when used
         errors.log.warning("jobs: the database has no jobs table yet (run `fairshare init`)")
     workers = 1 if ctx.engine.dialect.name == "sqlite" else 2
-    return JobRunner(ctx, max_workers=workers, describe=describe)
+    return JobRunner(ctx, max_workers=workers, describe=describe_job_error)
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """At a server's stop, its running jobs are stopped and marked failed (interrupted)."""
+    yield
+    app.state.jobs.shutdown(wait=False)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -132,7 +144,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings = replace(settings, secure_cookies=True)
     engine = make_engine(settings.database_url)
     app = FastAPI(title="fairshare", version=__version__, docs_url=None, redoc_url=None,
-                  openapi_url=None, description=(
+                  openapi_url=None, lifespan=_lifespan, description=(
                       "Fair, consent-based distribution of asylum claimants across a federation. "
                       "Every route but /health needs a Bearer token (`fairshare tokens create`) "
                       "or a browser session. Writes accept an Idempotency-Key header."))
