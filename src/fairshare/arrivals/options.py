@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 
 from fairshare.errors import InputError
+from fairshare.i18n import msg
 
 POLICIES = ("myopic", "greedy", "dual-prices", "balancing", "rotation", "hindsight")
 
@@ -66,18 +67,17 @@ def make_options(overrides: Mapping[str, Any] | None = None) -> OnlineOptions:
     names = {f.name for f in dataclasses.fields(OnlineOptions)}
     unknown = sorted(set(overrides) - names)
     if unknown:
-        raise InputError(f"Unknown option(s) {', '.join(unknown)}; known: {', '.join(sorted(names))}.")
+        raise InputError(msg("option_unknown", unknown=", ".join(unknown), known=", ".join(sorted(names))))
     opts = dataclasses.replace(base, **dict(overrides))
     for name in ("samples", "sample_size", "lookback_days", "every"):
         if int(getattr(opts, name)) < 1:
-            raise InputError(f"Option {name} must be at least 1 (got {getattr(opts, name)}).")
+            raise InputError(msg("option_at_least_one", name=name, value=getattr(opts, name)))
     if opts.horizon_days is not None and opts.horizon_days < 1:
-        raise InputError(f"Option horizon_days must be at least 1 (got {opts.horizon_days}).")
+        raise InputError(msg("option_at_least_one", name="horizon_days", value=opts.horizon_days))
     if not 0 <= opts.band < 1:
-        raise InputError(f"Option band must be in [0, 1) (got {opts.band}).")
+        raise InputError(msg("option_band", value=opts.band))
     if opts.hindsight_solver not in ("exact", "fast"):
-        raise InputError(f"Option hindsight_solver must be exact or fast (got "
-                         f"{opts.hindsight_solver!r}).")
+        raise InputError(msg("option_hindsight_solver", value=repr(opts.hindsight_solver)))
     if opts.targets is not None and any(v < 0 for v in opts.targets.values()):
-        raise InputError("Targets must not be negative.")
+        raise InputError(msg("option_targets_negative"))
     return opts

@@ -33,6 +33,7 @@ from fairshare.arrivals.policies import make_decider
 from fairshare.arrivals.state import IntArray, Room, StreamArrays, stream_arrays
 from fairshare.arrivals.stream import CADENCES, Stream, check_stream
 from fairshare.errors import InputError
+from fairshare.i18n import msg
 
 if TYPE_CHECKING:
     pass
@@ -140,9 +141,9 @@ def simulate(stream: Stream, policy: str, *, cadence: str = "week", seed: int = 
     """
     started = time.perf_counter()
     if policy not in POLICIES:
-        raise InputError(f"Unknown policy {policy!r}; choose one of {', '.join(POLICIES)}.")
+        raise InputError(msg("arrivals_unknown_policy", policy=policy, known=", ".join(POLICIES)))
     if cadence not in CADENCES:
-        raise InputError(f"Unknown cadence {cadence!r}; choose one of {', '.join(CADENCES)}.")
+        raise InputError(msg("arrivals_unknown_cadence", cadence=cadence, known=", ".join(CADENCES)))
     opts = options if isinstance(options, OnlineOptions) else make_options(options)
     check_stream(stream)
     arrays = stream_arrays(stream, cadence)
@@ -220,11 +221,11 @@ def hindsight_with_balance(stream: Stream, *, cadence: str = "week",
     balancing policy can reach the target under that definition of balance.
     """
     if cadence not in CADENCES:
-        raise InputError(f"Unknown cadence {cadence!r}; choose one of {', '.join(CADENCES)}.")
+        raise InputError(msg("arrivals_unknown_cadence", cadence=cadence, known=", ".join(CADENCES)))
     if not 0 <= band < 1:
-        raise InputError(f"band must be in [0, 1) (got {band}).")
+        raise InputError(msg("option_band", value=band))
     if at not in ("month", "end"):
-        raise InputError(f"at must be month or end (got {at!r}).")
+        raise InputError(msg("arrivals_at", value=repr(at)))
     opts = options if isinstance(options, OnlineOptions) else make_options(options)
     check_stream(stream)
     return balanced_hindsight(stream_arrays(stream, cadence), opts, band=band, at=at)

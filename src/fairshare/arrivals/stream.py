@@ -22,7 +22,8 @@ import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from fairshare.errors import InputError
+from fairshare.errors import InputError, at
+from fairshare.i18n import Num, msg
 from fairshare.matching import Problem, check_problem
 
 CADENCES = ("day", "week", "month")
@@ -81,7 +82,7 @@ def batch_end(day: dt.date, cadence: str) -> dt.date:
     if cadence == "month":
         nxt = dt.date(day.year + (day.month == 12), day.month % 12 + 1, 1)
         return nxt - dt.timedelta(days=1)
-    raise InputError(f"Unknown cadence {cadence!r}; choose one of {', '.join(CADENCES)}.")
+    raise InputError(msg("arrivals_unknown_cadence", cadence=cadence, known=", ".join(CADENCES)))
 
 
 def month_ends(first: dt.date, last: dt.date) -> list[dt.date]:
@@ -116,29 +117,27 @@ def check_periods(periods: tuple[Period, ...], capacity: Mapping[str, int], *,
     by_code: dict[str, list[int]] = {}
     for i, p in enumerate(periods):
         if p.code not in capacity:
-            raise InputError(f"{source}, row {row(i)}, column code: {p.code!r} is not a "
-                             f"destination; use one of {', '.join(sorted(capacity))}.")
+            raise InputError(msg("cell_not_destination", where=at(source, row(i), "code"),
+                                 code=p.code, codes=", ".join(sorted(capacity))))
         if p.end < p.start:
-            raise InputError(f"{source}, row {row(i)}, column end: {p.end} is before the start "
-                             f"{p.start}.")
+            raise InputError(msg("period_end_before_start", where=at(source, row(i), "end"),
+                                 end=str(p.end), start=str(p.start)))
         if p.capacity < 0:
-            raise InputError(f"{source}, row {row(i)}, column capacity: {p.capacity} is below 0.")
+            raise InputError(msg("cell_below", where=at(source, row(i), "capacity"),
+                                 value=p.capacity, minimum=0))
         by_code.setdefault(p.code, []).append(i)
     for code, idx in sorted(by_code.items()):
         idx.sort(key=lambda i: (periods[i].start, i))
         for a, b in itertools.pairwise(idx):
             if periods[b].start <= periods[a].end:
-                raise InputError(
-                    f"{source}, row {row(b)}, column start: the period {periods[b].start}.."
-                    f"{periods[b].end} of {code} overlaps the one on row {row(a)} "
-                    f"({periods[a].start}..{periods[a].end}); periods of a destination must "
-                    "not overlap.")
+                raise InputError(msg(
+                    "period_overlap", where=at(source, row(b), "start"), start=str(periods[b].start),
+                    end=str(periods[b].end), code=code, other=row(a),
+                    other_start=str(periods[a].start), other_end=str(periods[a].end)))
         total = sum(periods[i].capacity for i in idx)
         if total > capacity[code]:
-            raise InputError(
-                f"{source}, row {row(idx[-1])}, column capacity: the sub-quotas of {code} add up "
-                f"to {total:,} persons, above its capacity of {capacity[code]:,}; lower them or "
-                "raise the capacity.")
+            raise InputError(msg("period_over_capacity", where=at(source, row(idx[-1]), "capacity"),
+                                 code=code, total=Num(total), capacity=Num(capacity[code])))
 
 
 def check_stream(stream: Stream) -> None:
@@ -152,12 +151,8 @@ def check_stream(stream: Stream) -> None:
     for d in stream.problem.destinations:
         if d.min_intake is not None or d.housing_units is not None:
             column = "min" if d.min_intake is not None else "housing"
-            raise InputError(
-                f"destinations, code {d.code}, column {column}: a simulation over time takes the "
-                "capacity for the whole horizon only; remove the column (use --policy balancing "
-                "for targets over the year).")
+            raise InputError(msg("arrivals_whole_horizon_code", code=d.code, column=column))
     missing = sorted(f.id for f in stream.problem.families if f.id not in stream.arrived_on)
     if missing:
-        raise InputError(f"families, column arrived_on: no arrival date for "
-                         f"{len(missing):,} families ({', '.join(missing[:5])}).")
+        raise InputError(msg("arrivals_no_date", n=Num(len(missing)), families=", ".join(missing[:5])))
     check_periods(stream.periods, {d.code: d.limit for d in stream.problem.destinations})
