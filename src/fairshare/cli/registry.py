@@ -181,7 +181,11 @@ def agreements_list(fmt: OutputFormat = FORMAT_OPTION) -> None:
     if fmt is OutputFormat.json:
         _json(rows)
         return
-    render(rows, fmt, title=cli_text().t("cli_title_agreements"),
+    t = cli_text()
+    if fmt is OutputFormat.table:  # CSV keeps the status codes
+        for row in rows:
+            row["status"] = t.label("i14_", row["status"])
+    render(rows, fmt, title=t("cli_title_agreements"),
            columns=["id", "status", "active", "purpose", "valid_from", "expires_on",
                     "retention_days", "title"])
 
@@ -362,8 +366,12 @@ def run_show(run_id: str = typer.Argument(..., metavar="RUN"),
         return
     r = detail.run
     t = cli_text()
-    render([{k: v for k, v in rec.as_dict().items() if k != "explanation"}
-            for rec in detail.recommendations], fmt, title=t("cli_title_run", id=r.id),
+    rows = [{k: v for k, v in rec.as_dict().items() if k != "explanation"}
+            for rec in detail.recommendations]
+    if fmt is OutputFormat.table:  # CSV keeps the status codes
+        for row in rows:
+            row["status"] = t.label("cli_rec_status_", row["status"])
+    render(rows, fmt, title=t("cli_title_run", id=r.id),
            caption=t("cli_caption_run", policy=r.policy, key=r.key, solver=r.solver,
                      by=r.created_by, at=f"{r.created_at:%Y-%m-%d %H:%M}", input=r.input_sha256))
 
@@ -373,8 +381,12 @@ def run_show(run_id: str = typer.Argument(..., metavar="RUN"),
 def run_list(fmt: OutputFormat = FORMAT_OPTION) -> None:
     from fairshare.service import list_runs
 
-    render([{k: v for k, v in r.as_dict().items() if k != "versions"}
-            for r in list_runs(_ctx())], fmt, title=cli_text().t("cli_title_runs"))
+    t = cli_text()
+    rows = [{k: v for k, v in r.as_dict().items() if k != "versions"} for r in list_runs(_ctx())]
+    if fmt is OutputFormat.table:  # CSV and JSON keep the status codes
+        for row in rows:
+            row["status"] = t.label("cli_run_status_", row["status"])
+    render(rows, fmt, title=t("cli_title_runs"))
 
 
 @run_app.command("replay", help=HELP.t("cli_help_run_replay"))
