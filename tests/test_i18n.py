@@ -139,3 +139,46 @@ def test_account_price_and_retention_errors_follow_fairshare_lang(run_cli, tmp_p
         en_run, fr_run = run_cli(*args, env=env), run_cli(*args, env=fr)
         assert en_run.exit_code == fr_run.exit_code == 2, (en_run, fr_run)
         assert english in en_run.stderr and french in fr_run.stderr, (en_run, fr_run)
+
+
+def test_cli_help_texts_go_through_the_catalogue() -> None:
+    """No `help="..."` literal and no command docstring in the CLI: every help text is a
+    catalogue key (`HELP.t("cli_help_...")`), so `FAIRSHARE_LANG=fr fairshare X --help` is French."""
+    import ast
+
+    literal, documented = [], []
+    for path in sorted((ROOT / "src" / "fairshare" / "cli").glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.keyword) and node.arg == "help" and not (
+                    isinstance(node.value, ast.Name)  # a module constant (apportion's methods)
+                    or (isinstance(node.value, ast.Call)
+                    and getattr(node.value.func, "attr", "") == "t")):
+                literal.append(f"{path.name}:{node.value.lineno}")
+            if isinstance(node, ast.FunctionDef) and ast.get_docstring(node) and any(
+                    isinstance(d, ast.Call) and getattr(d.func, "attr", "") == "command"
+                    and not any(k.arg == "hidden" for k in d.keywords)
+                    for d in node.decorator_list):
+                documented.append(f"{path.name}:{node.name}")
+    assert literal == [], "help texts outside the catalogue"
+    assert documented == [], "command docstrings (Typer would show them, in English)"
+
+
+# CLI words that French writes as English does (codes, a destination, Typer's "Options").
+SAME_IN_FRENCH = {"cli_col_action", "cli_col_active", "cli_col_code", "cli_col_destination",
+                  "cli_col_id", "cli_col_max", "cli_col_min", "cli_col_note", "cli_col_plan",
+                  "cli_col_source", "cli_col_violations", "cli_help_assign_to",
+                  "cli_help_audit_show_entity_type", "cli_typer_arguments", "cli_typer_options",
+                  "cli_model_field_destinations"}
+
+
+def test_cli_words_are_translated_not_copied() -> None:
+    """Every CLI help text, table title, column header and `synth` line has a French text of
+    its own (an English text left in the French catalogue would pass the completeness test)."""
+    en, fr = i18n.catalogue("en"), i18n.catalogue("fr")
+    prefixes = ("cli_help_", "cli_opt_", "cli_typer_", "cli_click_", "cli_col_", "cli_title_",
+                "cli_caption_", "cli_wrote_", "cli_progress_", "cli_phase_", "cli_entity_",
+                "cli_model_")
+    keys = [k for k in en if k.startswith(prefixes)]
+    assert len(keys) > 400
+    assert sorted(k for k in keys if fr[k] == en[k] and k not in SAME_IN_FRENCH) == []

@@ -11,17 +11,18 @@ import sys
 
 import typer
 
+from fairshare.cli.render import HELP, localise_help
 from fairshare.errors import FairshareError
 
+localise_help(HELP.lang)
 app = typer.Typer(
     name="fairshare",
-    help="Fair, consent-based distribution of asylum claimants across a federation.",
+    help=HELP.t("cli_help_app"),
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-synth_app = typer.Typer(help="Write realistic synthetic input files (batches, claimants, histories).",
-                        no_args_is_help=True)
+synth_app = typer.Typer(help=HELP.t("cli_help_synth"), no_args_is_help=True)
 app.add_typer(synth_app, name="synth")
 
 # Command modules register themselves on `app` / `synth_app` when imported.
@@ -68,7 +69,9 @@ def main() -> None:
         typer.echo(i18n.gettext("cli_error", lang, message=exc.full_text(lang)), err=True)
         sys.exit(exc.exit_code)
     except typer.Abort:
-        typer.echo("Aborted.", err=True)
+        from fairshare import i18n
+
+        typer.echo(i18n.gettext("cli_typer_aborted", i18n.from_environment()), err=True)
         sys.exit(1)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
@@ -77,7 +80,10 @@ def main() -> None:
         if callable(show):
             show()
         else:
-            typer.echo(f"Error: {exc.format_message()}", err=True)
+            from fairshare import i18n
+
+            typer.echo(i18n.gettext("cli_error", i18n.from_environment(),
+                                    message=exc.format_message()), err=True)
         sys.exit(exc.exit_code)
     except Exception as exc:
         import click

@@ -22,12 +22,12 @@ import typer
 
 from fairshare.apportion import ALIASES, METHODS, Apportionment, apportion
 from fairshare.cli import app
-from fairshare.cli.render import OutputFormat, format_cell, render
+from fairshare.cli.render import HELP, OutputFormat, cli_text, column_label, format_cell, render
 from fairshare.errors import InputError
 
 _EXPONENT_LIMIT = 100  # 1e999999999 would become an integer with a billion digits
-_METHOD_HELP = (f"Apportionment method: {', '.join(METHODS)} (aliases: "
-                f"{', '.join(a for a in ALIASES if a.isascii())}).")
+_METHOD_HELP = HELP.t("cli_help_apportion_method", methods=", ".join(METHODS),
+                      aliases=", ".join(a for a in ALIASES if a.isascii()))
 
 
 @dataclass(frozen=True)
@@ -159,7 +159,8 @@ def parse_bounds(text: str, source: str, kind: str, names: Mapping[str, object])
 def _write(result: Apportionment, fmt: OutputFormat) -> None:
     if fmt is not OutputFormat.csv:
         rows = [{"name": name, "seats": seats} for name, seats in result.seats.items()]
-        render(rows, fmt, title=f"{result.method}: {result.total} seats")
+        render(rows, fmt, title=cli_text().t("cli_title_seats", method=result.method,
+                                           total=result.total))
         return
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -174,47 +175,41 @@ def _explain(result: Apportionment, weights: Mapping[str, Fraction], minimum: Ma
     from rich.console import Console
     from rich.table import Table
 
+    t = cli_text()
     divisor = "-" if result.divisor is None else f"{result.divisor:.10g}"
-    table = Table(title=f"{result.method}: {result.total} seats", caption_justify="left",
-                  caption=f"divisor: {divisor}; ties broken: {len(result.ties)}")
+    table = Table(title=t("cli_title_seats", method=result.method, total=result.total),
+                  caption_justify="left",
+                  caption=t("cli_caption_divisor", divisor=divisor, ties=len(result.ties)))
     for column in ("name", "weight", "quota", "min", "max", "seats"):
-        table.add_column(column, justify="left" if column == "name" else "right")
+        table.add_column(column_label(column, t.lang),
+                         justify="left" if column == "name" else "right")
     for name, seats in result.seats.items():
-        table.add_row(name, format_cell(float(weights[name])), f"{result.quotas[name]:.6f}",
-                      format_cell(minimum.get(name)), format_cell(maximum.get(name)),
-                      format_cell(seats))
+        table.add_row(name, format_cell(float(weights[name]), t.lang),
+                      f"{result.quotas[name]:.6f}" if t.lang == "en"
+                      else t.number(float(result.quotas[name]), 6),
+                      format_cell(minimum.get(name), t.lang),
+                      format_cell(maximum.get(name), t.lang), format_cell(seats, t.lang))
     console = Console(stderr=True, width=120)
     console.print(table)
 
 
-@app.command("apportion")
+@app.command("apportion", help=HELP.t("cli_help_apportion"))
 def apportion_command(
     file: str = typer.Argument("-", metavar="FILE",
-                               help="CSV with header name,weight; omit or '-' to read stdin."),
+                               help=HELP.t("cli_help_apportion_file")),
     method: str = typer.Option("hamilton", "--method", "-m", help=_METHOD_HELP),
     total: int = typer.Option(..., "--total", "-n",
-                              help="Whole number of seats (people) to apportion, >= 0."),
+                              help=HELP.t("cli_help_apportion_total")),
     min_file: str | None = typer.Option(
-        None, "--min-file", help="CSV name,seats (or name,min): each name's minimum seats."),
+        None, "--min-file", help=HELP.t("cli_help_apportion_min_file")),
     max_file: str | None = typer.Option(
-        None, "--max-file", help="CSV name,seats (or name,max): each name's maximum seats."),
+        None, "--max-file", help=HELP.t("cli_help_apportion_max_file")),
     explain: bool = typer.Option(
-        False, "--explain", help="Also print weights, quotas, bounds, seats and the divisor "
-        "as a table on stderr."),
+        False, "--explain", help=HELP.t("cli_help_apportion_explain")),
     fmt: OutputFormat = typer.Option(
         OutputFormat.csv, "--format", "-f",
-        help="Output on stdout: csv (default, the contract), json or table."),
+        help=HELP.t("cli_help_apportion_fmt")),
 ) -> None:
-    """Apportion N whole seats among the names of a CSV of weights.
-
-    Reads CSV name,weight (FILE or stdin) and writes CSV name,seats to stdout, in input order.
-
-    Ties are broken by larger weight, then earlier row; each one is noted on stderr.
-
-    Bad input exits with code 2 and a message naming the row and column.
-
-    Example: fairshare apportion --method webster --total 100 weights.csv
-    """
     if file == "-" and "-" in (min_file, max_file):
         raise InputError("Only one input can come from stdin ('-'); give the others as files.")
     text, source = read_text(file)
@@ -224,6 +219,6 @@ def apportion_command(
     result = apportion(weights, total, method, minimum=minimum, maximum=maximum)
     _write(result, fmt)
     for tie in result.ties:
-        typer.echo(f"note: {tie.describe()}", err=True)
+        typer.echo(cli_text().t("cli_apportion_note", note=tie.describe()), err=True)
     if explain:
         _explain(result, weights, minimum, maximum)

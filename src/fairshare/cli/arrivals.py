@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from fairshare.cli import app, synth_app
-from fairshare.cli.render import FORMAT_OPTION, OutputFormat, cli_text, render
+from fairshare.cli.render import FORMAT_OPTION, HELP, OutputFormat, cli_text, render
 from fairshare.errors import InputError
 from fairshare.privatefs import write_private_bytes, write_private_text
 
@@ -29,64 +29,37 @@ def _days(text: str | None) -> int | None:
     return int(m.group(1)) * (7 if m.group(2) == "w" else 1)
 
 
-@app.command("simulate")
+@app.command("simulate", help=HELP.t("cli_help_simulate"))
 def simulate(
-    families: Path | None = typer.Option(None, "--families", help="families.csv as for "
-                                         "`match`, plus arrived_on (YYYY-MM-DD, required)."),
-    destinations: Path | None = typer.Option(None, "--destinations", help="destinations.csv: "
-                                             "code,capacity (for the whole horizon) "
-                                             "[,max,services]."),
-    scores: Path | None = typer.Option(None, "--scores", help="scores.csv: family_id,"
-                                       "destination,score, as for `match`."),
-    from_registry: bool = typer.Option(False, "--from-registry", help="Instead of the three "
-                                       "files: the registry's waiting families dated by "
-                                       "arrived_on, its active capacity offers and the "
-                                       "latest model's scores (as `run create` sees them)."),
-    since: str | None = typer.Option(None, "--since", metavar="YYYY-MM-DD", help="With "
-                                     "--from-registry: families that arrived on or after."),
-    until: str | None = typer.Option(None, "--until", metavar="YYYY-MM-DD", help="With "
-                                     "--from-registry: families that arrived on or before."),
-    key: str = typer.Option("canada-population", "--key", help="With --from-registry: the "
-                            "distribution key of the fair-share gaps (as for `run create`)."),
-    model: str | None = typer.Option(None, "--model", metavar="ID", help="With "
-                                     "--from-registry: a model id, or 'default' (default: the "
-                                     "latest added model, else the default scorer)."),
-    periods: Path | None = typer.Option(None, "--periods", help="periods.csv: code,start,end,"
-                                        "capacity (sub-quotas per period)."),
+    families: Path | None = typer.Option(None, "--families", help=HELP.t("cli_help_simulate_families")),
+    destinations: Path | None = typer.Option(None, "--destinations",
+                                             help=HELP.t("cli_help_simulate_destinations")),
+    scores: Path | None = typer.Option(None, "--scores", help=HELP.t("cli_help_simulate_scores")),
+    from_registry: bool = typer.Option(False, "--from-registry",
+                                       help=HELP.t("cli_help_simulate_from_registry")),
+    since: str | None = typer.Option(None, "--since", metavar="YYYY-MM-DD",
+                                     help=HELP.t("cli_help_simulate_since")),
+    until: str | None = typer.Option(None, "--until", metavar="YYYY-MM-DD",
+                                     help=HELP.t("cli_help_simulate_until")),
+    key: str = typer.Option("canada-population", "--key", help=HELP.t("cli_help_simulate_key")),
+    model: str | None = typer.Option(None, "--model", metavar="ID", help=HELP.t("cli_help_simulate_model")),
+    periods: Path | None = typer.Option(None, "--periods", help=HELP.t("cli_help_simulate_periods")),
     carry_forward: bool = typer.Option(False, "--carry-forward/--no-carry-forward",
-                                       help="Unused sub-quota carries to the next period."),
-    policy: str = typer.Option("dual-prices", "--policy", help="myopic, greedy, dual-prices, "
-                               "balancing, rotation or hindsight."),
-    cadence: str = typer.Option("week", "--cadence", help="Batch length: day, week or month."),
-    seed: int = typer.Option(0, "--seed", help="Seed of the sampled futures and of rotation."),
-    samples: int | None = typer.Option(None, "--samples", help="dual-prices/balancing: sampled "
-                                       "futures per price computation."),
-    horizon: str | None = typer.Option(None, "--horizon", help="dual-prices/balancing: sample "
-                                       "the future this far ahead (e.g. 183d); default: to the "
-                                       "end of the stream."),
-    every: int | None = typer.Option(None, "--every", help="Recompute the prices every k "
-                                     "batches."),
-    band: float | None = typer.Option(None, "--band", help="balancing: allowed gap to the "
-                                      "target path (share of the annual target)."),
-    targets: Path | None = typer.Option(None, "--targets", help="targets.csv: code,target "
-                                        "(annual targets, e.g. fair shares); default: the "
-                                        "capacity shares."),
-    out: Path | None = typer.Option(None, "--out", help="Write the plan: family_id,"
-                                    "destination,decided_on."),
-    report: Path | None = typer.Option(None, "--report", help="Write an offline HTML report "
-                                       "(fill curves, outcome against hindsight, balance)."),
-    png: Path | None = typer.Option(None, "--png", help="Write the report's charts as PNG."),
-    lang: str | None = typer.Option(None, "--lang", help="Report in 'en' or 'fr' (default: "
-                                    "FAIRSHARE_LANG, else LC_ALL / LANG, else English)."),
+                                       help=HELP.t("cli_help_simulate_carry_forward")),
+    policy: str = typer.Option("dual-prices", "--policy", help=HELP.t("cli_help_simulate_policy")),
+    cadence: str = typer.Option("week", "--cadence", help=HELP.t("cli_help_simulate_cadence")),
+    seed: int = typer.Option(0, "--seed", help=HELP.t("cli_help_simulate_seed")),
+    samples: int | None = typer.Option(None, "--samples", help=HELP.t("cli_help_simulate_samples")),
+    horizon: str | None = typer.Option(None, "--horizon", help=HELP.t("cli_help_simulate_horizon")),
+    every: int | None = typer.Option(None, "--every", help=HELP.t("cli_help_simulate_every")),
+    band: float | None = typer.Option(None, "--band", help=HELP.t("cli_help_simulate_band")),
+    targets: Path | None = typer.Option(None, "--targets", help=HELP.t("cli_help_simulate_targets")),
+    out: Path | None = typer.Option(None, "--out", help=HELP.t("cli_help_simulate_out")),
+    report: Path | None = typer.Option(None, "--report", help=HELP.t("cli_help_simulate_report")),
+    png: Path | None = typer.Option(None, "--png", help=HELP.t("cli_help_simulate_png")),
+    lang: str | None = typer.Option(None, "--lang", help=HELP.t("cli_help_simulate_lang")),
     fmt: OutputFormat = FORMAT_OPTION,
 ) -> None:
-    """Simulate a year of arrivals decided batch by batch, against the hindsight optimum.
-
-    Each batch (the families that arrived in a day, week or month) is decided irrevocably at
-    its end against the capacity left; the same input and seed give the same plan. With
-    --format json only JSON is printed: {policy, persons_placed, outcome, hindsight_outcome,
-    hindsight_fraction, max_balance_gap, batches, seconds}.
-    """
     from rich.console import Console
     from rich.progress import Progress
 
@@ -102,7 +75,8 @@ def simulate(
         if value is not None:
             overrides[name] = value
     console = Console(stderr=True)
-    with console.status("Reading the stream..."):
+    t = cli_text()
+    with console.status(t("cli_progress_reading_stream")):
         stream = _stream(families, destinations, scores, periods, carry_forward=carry_forward,
                          from_registry=from_registry, since=since, until=until, key=key,
                          model=model)
@@ -111,7 +85,7 @@ def simulate(
                 targets, {d.code for d in stream.problem.destinations})
     options = make_options(overrides)
     with Progress(console=console, transient=True) as bar:
-        task = bar.add_task(f"{policy}: batches", total=None)
+        task = bar.add_task(t("cli_progress_batches", policy=policy), total=None)
 
         def progress(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
@@ -134,7 +108,6 @@ def simulate(
         return
     s = result.summary()
     m = result.metrics
-    t = cli_text()
     fraction = (t("cli_not_available") if s["hindsight_fraction"] is None
                 else t.percent(s["hindsight_fraction"], 2))
     caption = "\n".join([
@@ -147,7 +120,7 @@ def simulate(
           seconds=t.number(s["seconds"], 1)),
         *result.notes])
     render([{"destination": c, "persons": result.placements[c], "target": round(m.target[c]),
-             "largest_gap": f"{max(m.gap[c], default=0.0):.2%}",
+             "largest_gap": t.percent(max(m.gap[c], default=0.0), 2),
              "unacceptable": m.unacceptable[c]} for c in m.fill], fmt,
            title=t("cli_sim_title"), caption=caption,
            columns=["destination", "persons", "target", "largest_gap", "unacceptable"])
@@ -193,22 +166,17 @@ def _stream(families: Path | None, destinations: Path | None, scores: Path | Non
     return read_stream(families, destinations, scores, periods, carry_forward=carry_forward)
 
 
-@synth_app.command("arrivals")
+@synth_app.command("arrivals", help=HELP.t("cli_help_synth_arrivals"))
 def synth_arrivals(
-    year: int = typer.Option(2024, "--year", help="Calendar year of the arrivals."),
-    families: int = typer.Option(30000, "--families", min=1, help="Number of families."),
-    seed: int = typer.Option(0, "--seed", help="Random seed (same seed, same files)."),
-    out: Path = typer.Option(..., "--out", help="Folder to write families.csv (with "
-                             "arrived_on), destinations.csv, scores.csv [, periods.csv] into."),
-    quarters: bool = typer.Option(False, "--quarters/--no-quarters", help="Also write "
-                                  "quarterly sub-quotas (periods.csv)."),
-    slack: float = typer.Option(1.10, "--slack", help="Pledges as a multiple of each "
-                                "destination's population share of the persons."),
-    monthly: str | None = typer.Option(None, "--monthly", help="Twelve comma-separated "
-                                       "monthly weights (January to December); default: "
-                                       "calendar-uniform."),
+    year: int = typer.Option(2024, "--year", help=HELP.t("cli_help_synth_arrivals_year")),
+    families: int = typer.Option(30000, "--families", min=1, help=HELP.t("cli_help_synth_arrivals_families")),
+    seed: int = typer.Option(0, "--seed", help=HELP.t("cli_help_synth_arrivals_seed")),
+    out: Path = typer.Option(..., "--out", help=HELP.t("cli_help_synth_arrivals_out")),
+    quarters: bool = typer.Option(False, "--quarters/--no-quarters",
+                                  help=HELP.t("cli_help_synth_arrivals_quarters")),
+    slack: float = typer.Option(1.10, "--slack", help=HELP.t("cli_help_synth_arrivals_slack")),
+    monthly: str | None = typer.Option(None, "--monthly", help=HELP.t("cli_help_synth_arrivals_monthly")),
 ) -> None:
-    """Write a synthetic year of arrivals for Canada (no real person) in the simulate formats."""
     from fairshare.arrivals import synth_stream
     from fairshare.arrivals.io import write_stream
 
@@ -222,6 +190,9 @@ def synth_arrivals(
     stream = synth_stream(families, seed, year=year, slack=slack, quarters=quarters,
                           monthly=weights)
     write_stream(out, stream)
-    typer.echo(f"Wrote {len(stream.problem.families):,} families ({stream.problem.persons:,} "
-               f"persons) arriving in {year}, {len(stream.problem.destinations)} destinations"
-               f"{', quarterly sub-quotas' if stream.periods else ''} and scores to {out}.")
+    t = cli_text()
+    values = {"families": t.number(len(stream.problem.families)),
+              "persons": t.number(stream.problem.persons), "year": year,
+              "destinations": len(stream.problem.destinations), "out": out}
+    typer.echo(t("cli_wrote_arrivals_quarters", **values) if stream.periods
+               else t("cli_wrote_arrivals", **values))

@@ -9,44 +9,31 @@ from typing import Any
 import typer
 
 from fairshare.cli import app, synth_app
-from fairshare.cli.render import FORMAT_OPTION, OutputFormat, render
+from fairshare.cli.render import FORMAT_OPTION, HELP, OutputFormat, cli_text, render
+from fairshare.i18n import N_
 from fairshare.privatefs import write_private_text
 
+# The phases `solve` reports, as the progress bar names them.
+PHASES = {"reading the batch": N_("cli_phase_reading_batch"), "checking": N_("cli_phase_checking"),
+          "solving": N_("cli_phase_solving"), "checking the plan": N_("cli_phase_checking_plan"),
+          "explaining": N_("cli_phase_explaining"),
+          "comparing with baselines": N_("cli_phase_comparing"), "writing": N_("cli_phase_writing")}
 
-@app.command("match")
+
+@app.command("match", help=HELP.t("cli_help_match"))
 def match(
-    families: Path = typer.Option(..., "--families", help="families.csv: family_id,size,consent"
-                                  " [,current,excluded,preferences,services,ties]."),
-    destinations: Path = typer.Option(..., "--destinations", help="destinations.csv: code,"
-                                      "capacity [,min,max,services,housing,shortfall]."),
-    scores: Path | None = typer.Option(None, "--scores", help="scores.csv: family_id,"
-                                       "destination,score (per-member outcome in [0, 1]). "
-                                       "Without it the documented default scorer is used."),
-    members: Path | None = typer.Option(None, "--members", help="members.csv: member_id,"
-                                        "family_id [,birth_year,sex,languages,education,"
-                                        "work_experience_years]; enables member-level scores "
-                                        "(member_id,destination,score) and the default scorer "
-                                        "per member."),
-    policy: str = typer.Option("outcome", "--policy", help="Preset (outcome, balanced, "
-                               "preference-first) or a policy YAML file."),
-    solver: str = typer.Option("auto", "--solver", help="auto (exact for small batches, fast "
-                               "for large ones), exact, fast, greedy, random, status-quo, "
-                               "deferred-acceptance."),
-    out: Path | None = typer.Option(None, "--out", help="Write the plan (family_id,destination)."),
-    explain: Path | None = typer.Option(None, "--explain", help="Write per-family explanations "
-                                        "(English and French) and the report as JSON."),
-    seed: int = typer.Option(0, "--seed", help="Seed of the random baseline."),
-    factors: Path | None = typer.Option(None, "--factors", help="Principal factors of the "
-                                        "predicted outcomes (from `fairshare outcomes predict "
-                                        "--factors-out`): each explanation then names them."),
+    families: Path = typer.Option(..., "--families", help=HELP.t("cli_help_match_families")),
+    destinations: Path = typer.Option(..., "--destinations", help=HELP.t("cli_help_match_destinations")),
+    scores: Path | None = typer.Option(None, "--scores", help=HELP.t("cli_help_match_scores")),
+    members: Path | None = typer.Option(None, "--members", help=HELP.t("cli_help_match_members")),
+    policy: str = typer.Option("outcome", "--policy", help=HELP.t("cli_help_match_policy")),
+    solver: str = typer.Option("auto", "--solver", help=HELP.t("cli_help_match_solver")),
+    out: Path | None = typer.Option(None, "--out", help=HELP.t("cli_help_match_out")),
+    explain: Path | None = typer.Option(None, "--explain", help=HELP.t("cli_help_match_explain")),
+    seed: int = typer.Option(0, "--seed", help=HELP.t("cli_help_match_seed")),
+    factors: Path | None = typer.Option(None, "--factors", help=HELP.t("cli_help_match_factors")),
     fmt: OutputFormat = FORMAT_OPTION,
 ) -> None:
-    """Propose where each consenting family goes, with a proven bound, and explain it.
-
-    Among the plans that place the largest possible number of consenting persons, the outcome
-    policy maximises the sum of predicted outcomes. Infeasible input gives a diagnosis naming
-    the conflict (exit code 0, status 'infeasible'); malformed input exits with code 2.
-    """
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -62,13 +49,13 @@ def match(
     phases = ["reading the batch", "checking", "solving", "checking the plan",
               *(["explaining"] if explain is not None else []), "comparing with baselines",
               "writing"]
+    t = cli_text()
     with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
                   console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task("Reading the batch", total=len(phases))
+        task = bar.add_task(t(PHASES[phases[0]]), total=len(phases))
 
         def step(phase: str) -> None:
-            bar.update(task, completed=phases.index(phase),
-                       description=phase[:1].upper() + phase[1:])
+            bar.update(task, completed=phases.index(phase), description=t(PHASES[phase]))
 
         problem = read_problem(families, destinations, scores, members)
         result = solve(problem, pol, solver=solver, explain=explain is not None, report=True,
@@ -91,37 +78,38 @@ def match(
                                    "assignment": result.assignment}
         typer.echo(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
         return
-    gap = "" if result.gap is None else f", gap {result.gap:.4%}"
-    bound = "" if result.bound is None else f", bound {result.bound:,.3f}"
+    gap = "" if result.gap is None else t("cli_match_gap", gap=t.percent(result.gap, 4))
+    bound = "" if result.bound is None else t("cli_match_bound", bound=t.number(result.bound, 3))
     caption = "\n".join([
-        f"Status {result.status.value}: objective {result.objective:,.3f}{bound}{gap}.",
-        f"Placed {result.persons_placed:,} of {result.persons_placeable:,} placeable persons.",
-        *result.notes, *(f"Conflict: {d}" for d in result.diagnosis),
-        *(f"Violation: {v}" for v in result.violations[:20]),
-        f"Solver: {result.solver} ({result.solver_version}); policy {pol.id} "
-        f"(valid from {pol.valid_from.isoformat()})."])
-    render(result.report.get("destinations", []), fmt, title="Placements by destination",
+        t("cli_match_status", status=t.label("cli_run_status_", result.status.value),
+          objective=t.number(result.objective, 3), bound=bound, gap=gap),
+        t("cli_match_placed", placed=t.number(result.persons_placed),
+          placeable=t.number(result.persons_placeable)),
+        *result.notes, *(t("cli_match_conflict", conflict=d) for d in result.diagnosis),
+        *(t("cli_match_violation", violation=v) for v in result.violations[:20]),
+        t("cli_match_solver", solver=result.solver, version=result.solver_version,
+          policy=pol.id, valid_from=pol.valid_from.isoformat())])
+    render(result.report.get("destinations", []), fmt, title=t("cli_title_placements"),
            caption=caption, columns=["destination", "families", "persons", "capacity", "min",
                                      "max", "fill"])
     if fmt == OutputFormat.table:
-        render(result.report.get("comparison", []), fmt, title="This plan against baselines",
+        render(result.report.get("comparison", []), fmt, title=t("cli_title_baselines"),
                columns=["plan", "persons_placed", "total_outcome", "mean_outcome", "violations"])
 
 
-@synth_app.command("batch")
+@synth_app.command("batch", help=HELP.t("cli_help_synth_batch"))
 def synth_batch(
-    families: int = typer.Option(1000, "--families", min=1, help="Number of families."),
-    seed: int = typer.Option(0, "--seed", help="Random seed (same seed, same files)."),
-    out: Path = typer.Option(..., "--out", help="Folder to write families.csv, "
-                             "destinations.csv and scores.csv into."),
-    floors: bool = typer.Option(True, "--floors/--no-floors", help="Minimum intakes at 80% of "
-                                "each province's population share."),
+    families: int = typer.Option(1000, "--families", min=1, help=HELP.t("cli_help_synth_batch_families")),
+    seed: int = typer.Option(0, "--seed", help=HELP.t("cli_help_synth_batch_seed")),
+    out: Path = typer.Option(..., "--out", help=HELP.t("cli_help_synth_batch_out")),
+    floors: bool = typer.Option(True, "--floors/--no-floors", help=HELP.t("cli_help_synth_batch_floors")),
 ) -> None:
-    """Write a realistic synthetic batch for Canada (no real person) in the match formats."""
     from fairshare.matching.io import write_problem
     from fairshare.matching.synth import synth_batch as make
 
     problem = make(families, seed, floors=floors)
     write_problem(out, problem)
-    typer.echo(f"Wrote {len(problem.families):,} families ({problem.persons:,} persons), "
-               f"{len(problem.destinations)} destinations and their scores to {out}.")
+    t = cli_text()
+    typer.echo(t("cli_wrote_batch", families=t.number(len(problem.families)),
+                 persons=t.number(problem.persons), destinations=len(problem.destinations),
+                 out=out))

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from fairshare.cli import synth_app
+from fairshare.cli.render import HELP, cli_text
 from fairshare.errors import InputError
 
 
@@ -40,19 +41,18 @@ def read_family_sizes(path: Path) -> list[tuple[str, int]]:
     return out
 
 
-@synth_app.command("members")
+@synth_app.command("members", help=HELP.t("cli_help_synth_members"))
 def synth_members_cmd(
-    families: Path = typer.Option(..., "--families", help="families.csv (e.g. from `fairshare "
-                                  "synth batch`): each family gets exactly `size` members."),
-    seed: int = typer.Option(0, "--seed", help="Random seed (same seed, same file)."),
-    out: Path = typer.Option(..., "--out", help="The members CSV to write."),
+    families: Path = typer.Option(..., "--families", help=HELP.t("cli_help_synth_members_families")),
+    seed: int = typer.Option(0, "--seed", help=HELP.t("cli_help_synth_members_seed")),
+    out: Path = typer.Option(..., "--out", help=HELP.t("cli_help_synth_members_out")),
 ) -> None:
-    """Write synthetic members (no real person) for a families file, in the format of
-    `fairshare outcomes predict --members`."""
     from fairshare.members_synth import synth_members
 
     if not out.parent.exists():
         raise InputError(f"{out}: the folder {out.parent} does not exist.")
     members = synth_members(read_family_sizes(families), seed)
     members.to_csv(out, index=False)
-    typer.echo(f"Wrote {len(members):,} members of {members['family_id'].nunique():,} families to {out}.")
+    t = cli_text()
+    typer.echo(t("cli_wrote_members", members=t.number(len(members)),
+                 families=t.number(members["family_id"].nunique()), out=out))

@@ -8,10 +8,9 @@ import typer
 
 from fairshare.cli import app
 from fairshare.cli.registry import BY_OPTION, _ctx, _db_errors, _json
-from fairshare.cli.render import FORMAT_OPTION, OutputFormat, render
+from fairshare.cli.render import FORMAT_OPTION, HELP, OutputFormat, cli_text, render
 
-prices_app = typer.Typer(help="Destination prices for online runs (`run create --online`), "
-                              "from the registry's recent arrivals.", no_args_is_help=True)
+prices_app = typer.Typer(help=HELP.t("cli_help_prices"), no_args_is_help=True)
 app.add_typer(prices_app, name="prices")
 
 
@@ -21,44 +20,36 @@ def _show(info: dict[str, object], fmt: OutputFormat, title: str) -> None:
         return
     prices = cast("dict[str, float]", info["prices"])
     render([{"destination": c, "price_per_person": p} for c, p in sorted(prices.items())], fmt,
-           title=title, caption=f"horizon {info['horizon_days']} days, {info['samples']} "
-                                f"sample(s), seed {info['seed']}, model {info['model_id']}, "
-                                f"inputs {str(info['inputs_sha256'])[:12]}, computed "
-                                f"{info['computed_at']} by {info['created_by']}")
+           title=title, caption=cli_text().t(
+               "cli_caption_prices", days=info["horizon_days"], samples=info["samples"],
+               seed=info["seed"], model=info["model_id"], inputs=str(info["inputs_sha256"])[:12],
+               at=info["computed_at"], by=info["created_by"]))
 
 
-@prices_app.command("update")
+@prices_app.command("update", help=HELP.t("cli_help_prices_update"))
 @_db_errors
-def prices_update(horizon: str = typer.Option("183d", "--horizon", help="Days of recent "
-                                              "arrivals sampled, and how far ahead the "
-                                              "futures run (183d or 183)."),
-                  samples: int = typer.Option(5, "--samples", help="Sampled futures averaged "
-                                              "(at least 1)."),
-                  seed: int = typer.Option(0, "--seed", help="Seed of the sampling."),
+def prices_update(horizon: str = typer.Option("183d", "--horizon",
+                                              help=HELP.t("cli_help_prices_update_horizon")),
+                  samples: int = typer.Option(5, "--samples", help=HELP.t("cli_help_prices_update_samples")),
+                  seed: int = typer.Option(0, "--seed", help=HELP.t("cli_help_prices_update_seed")),
                   key: str = typer.Option("canada-population", "--key",
-                                          help="Distribution key of the fair-share gaps (as "
-                                               "for `run create`)."),
+                                          help=HELP.t("cli_help_prices_update_key")),
                   model: str | None = typer.Option(None, "--model", metavar="ID",
-                                                   help="A model id, or 'default' (default: "
-                                                        "the latest added model, else the "
-                                                        "default scorer)."),
+                                                   help=HELP.t("cli_help_prices_update_model")),
                   by: str | None = BY_OPTION, fmt: OutputFormat = FORMAT_OPTION) -> None:
-    """Price each destination's capacity from the dual of an assignment LP over futures
-    sampled from the last HORIZON of arrivals, and store the prices (audited, with their
-    inputs' SHA-256)."""
     from fairshare.service import update_prices
     from fairshare.service.prices import parse_horizon
 
     info = update_prices(_ctx(), horizon_days=parse_horizon(horizon), samples=samples,
                          seed=seed, key=key, model=model, actor=by)
-    _show(info.as_dict(), fmt, f"Prices {info.id} ({info.recent_arrivals} recent arrivals)")
+    _show(info.as_dict(), fmt, cli_text().t("cli_title_prices_recent", id=info.id,
+                                          arrivals=info.recent_arrivals))
 
 
-@prices_app.command("show")
+@prices_app.command("show", help=HELP.t("cli_help_prices_show"))
 @_db_errors
 def prices_show(fmt: OutputFormat = FORMAT_OPTION) -> None:
-    """The latest stored prices (the ones `run create --online` uses)."""
     from fairshare.service import latest_prices
 
     info = latest_prices(_ctx())
-    _show(info.as_dict(), fmt, f"Prices {info.id}")
+    _show(info.as_dict(), fmt, cli_text().t("cli_title_prices", id=info.id))

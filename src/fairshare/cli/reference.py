@@ -9,24 +9,21 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from fairshare.cli import app
-from fairshare.cli.render import FORMAT_OPTION, OutputFormat, render
+from fairshare.cli.render import FORMAT_OPTION, HELP, OutputFormat, cli_text, render
 
 if TYPE_CHECKING:
     import pandas as pd
 
-data_app = typer.Typer(help="Reference data: indicators with their sources.", no_args_is_help=True)
-keys_app = typer.Typer(help="Distribution keys: list, show, compare.", no_args_is_help=True)
+data_app = typer.Typer(help=HELP.t("cli_help_data"), no_args_is_help=True)
+keys_app = typer.Typer(help=HELP.t("cli_help_keys"), no_args_is_help=True)
 app.add_typer(data_app, name="data")
 app.add_typer(keys_app, name="keys")
 
-DATA_OPTION = typer.Option(None, "--data", help="Federation: 'canada' (default), 'germany', or a "
-                           "folder with catalogue.yaml (see docs/bring-your-own-data.md).")
+DATA_OPTION = typer.Option(None, "--data", help=HELP.t("cli_opt_reference_data"))
 KEY_OPTION = typer.Option(..., "--key", "-k",
-                          help="Key id (see `fairshare keys list`) or a key YAML file.")
-METHOD_OPTION = typer.Option("hamilton", "--method", "-m", help="Apportionment method: hamilton, "
-                             "jefferson, webster, adams, huntington-hill.")
-ON_OPTION = typer.Option(None, "--on", help="Use the key's version in effect on this date "
-                         "(YYYY-MM-DD); default the latest.")
+                          help=HELP.t("cli_opt_reference_key"))
+METHOD_OPTION = typer.Option("hamilton", "--method", "-m", help=HELP.t("cli_opt_reference_method"))
+ON_OPTION = typer.Option(None, "--on", help=HELP.t("cli_opt_reference_on"))
 
 
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
@@ -34,31 +31,31 @@ def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def _notes_caption(attrs: Mapping[Any, Any]) -> str:
-    lines = [f"Key {attrs['key']} (version of {attrs['effective']}), data: {attrs['federation']}."]
-    from fairshare.i18n import from_environment, render
+    t = cli_text()
+    lines = [t("cli_caption_key", key=attrs["key"], effective=attrs["effective"],
+               federation=attrs["federation"])]
+    from fairshare.i18n import render as render_text
 
-    lang = from_environment()
-    lines += [f"Note: {render(n, lang)}" for n in attrs.get("notes", [])]
+    lines += [t("cli_caption_note", note=render_text(n, t.lang)) for n in attrs.get("notes", [])]
     return "\n".join(lines)
 
 
-@data_app.command("list")
+@data_app.command("list", help=HELP.t("cli_help_data_list"))
 def data_list(data: str | None = DATA_OPTION, fmt: OutputFormat = FORMAT_OPTION) -> None:
-    """List the indicators of the federation's catalogue with unit, periods, confidence and source."""
     from fairshare.reference import load_federation
 
     fed = load_federation(data)
     rows = [{"indicator": i.id, "label": i.label, "unit": i.unit, "periods": ", ".join(i.periods),
              "confidence": i.confidence, "source": i.source.title, "url": i.source.url}
             for i in fed.indicators.values()]
-    render(rows, fmt, title=f"Indicators - {fed.label}")
+    render(rows, fmt, title=cli_text().t("cli_title_indicators", federation=fed.label))
 
 
-@data_app.command("show")
-def data_show(indicator: str = typer.Argument(..., help="Indicator id (see `fairshare data list`)."),
-              period: str | None = typer.Option(None, "--period", "-p", help="One period; default all."),
+@data_app.command("show", help=HELP.t("cli_help_data_show"))
+def data_show(indicator: str = typer.Argument(..., help=HELP.t("cli_help_data_show_indicator")),
+              period: str | None = typer.Option(None, "--period", "-p",
+                                                help=HELP.t("cli_help_data_show_period")),
               data: str | None = DATA_OPTION, fmt: OutputFormat = FORMAT_OPTION) -> None:
-    """Print an indicator's values by jurisdiction and period, with its source."""
     from fairshare.reference import load_federation
 
     fed = load_federation(data)
@@ -75,27 +72,28 @@ def data_show(indicator: str = typer.Argument(..., help="Indicator id (see `fair
     for code, role in sorted(ind.extra_roles.items()):
         rows.append({"code": code, "name": f"({role})",
                      **{p: ind.extra_rows.get(p, {}).get(code) for p in periods}})
-    caption = "\n".join([f"{ind.label} - unit: {ind.unit} - confidence: {ind.confidence}",
-                         f"Source: {ind.source.title}", ind.source.url, ind.notes])
+    t = cli_text()
+    caption = "\n".join([t("cli_caption_indicator", label=ind.label, unit=ind.unit,
+                           confidence=ind.confidence),
+                         t("cli_caption_source", source=ind.source.title), ind.source.url,
+                         ind.notes])
     render(rows, fmt, title=f"{ind.id} ({fed.label})", caption=caption)
 
 
-@keys_app.command("list")
+@keys_app.command("list", help=HELP.t("cli_help_keys_list"))
 def keys_list(fmt: OutputFormat = FORMAT_OPTION) -> None:
-    """List the preset distribution keys."""
     from fairshare.keys import list_keys
 
     rows = [{"id": k.id, "label": k.label, "federation": k.federation,
              "effective": k.versions[-1].effective.isoformat(), "formula": k.versions[-1].formula,
              "reference": k.references[0].url} for k in list_keys()]
-    render(rows, fmt, title="Distribution keys")
+    render(rows, fmt, title=cli_text().t("cli_title_keys"))
 
 
-@keys_app.command("show")
-def keys_show(key: str = typer.Argument(..., help="Key id or key YAML file."),
+@keys_app.command("show", help=HELP.t("cli_help_keys_show"))
+def keys_show(key: str = typer.Argument(..., help=HELP.t("cli_help_keys_show_key")),
               on: str | None = ON_OPTION, data: str | None = DATA_OPTION,
               fmt: OutputFormat = FORMAT_OPTION) -> None:
-    """Show a key: description, formula, references, and every jurisdiction's share."""
     from fairshare.analysis import shares_frame
     from fairshare.keys import load_key
 
@@ -117,22 +115,23 @@ def keys_show(key: str = typer.Argument(..., help="Key id or key YAML file."),
         from rich.console import Console
 
         console = Console(width=160)
+        t = cli_text()
         console.print(f"[bold]{definition.label}[/bold] ({definition.id})")
         console.print(definition.description)
         for v in definition.versions:
-            console.print(f"From {v.effective}: shares = {v.formula}")
+            console.print(t("cli_key_version", effective=v.effective, formula=v.formula))
         for r in definition.references:
-            console.print(f"Reference: {r.title} - {r.url}")
-    render(_records(df), fmt, title=f"Shares under {definition.id}",
+            console.print(t("cli_key_reference", title=r.title, url=r.url))
+    render(_records(df), fmt, title=cli_text().t("cli_title_shares_under", key=definition.id),
            caption=_notes_caption(df.attrs))
 
 
-@keys_app.command("compare")
-def keys_compare(keys: list[str] = typer.Argument(..., help="Two or more key ids or files."),
-                 total: int | None = typer.Option(None, "--total", "-n", help="Also apportion this total."),
+@keys_app.command("compare", help=HELP.t("cli_help_keys_compare"))
+def keys_compare(keys: list[str] = typer.Argument(..., help=HELP.t("cli_help_keys_compare_keys")),
+                 total: int | None = typer.Option(None, "--total", "-n",
+                                                  help=HELP.t("cli_help_keys_compare_total")),
                  method: str = METHOD_OPTION, data: str | None = DATA_OPTION,
                  fmt: OutputFormat = FORMAT_OPTION) -> None:
-    """Compare keys side by side: each jurisdiction's share (and fair share of --total) under each."""
     from fairshare.analysis import shares_frame
     from fairshare.errors import InputError
 
@@ -154,44 +153,41 @@ def keys_compare(keys: list[str] = typer.Argument(..., help="Two or more key ids
                 row[f"{kid} ({total:,})"] = int(f["fair_share"].iloc[i])
         rows.append(row)
     caption = "\n".join(_notes_caption(f.attrs) for f in frames)
-    render(rows, fmt, title="Keys compared", caption=caption)
+    render(rows, fmt, title=cli_text().t("cli_title_keys_compared"), caption=caption)
 
 
-@app.command("shares")
+@app.command("shares", help=HELP.t("cli_help_shares"))
 def shares_cmd(key: str = KEY_OPTION,
-               total: int = typer.Option(..., "--total", "-n", help="Whole number of persons to share out."),
+               total: int = typer.Option(..., "--total", "-n", help=HELP.t("cli_help_shares_total")),
                method: str = METHOD_OPTION, on: str | None = ON_OPTION, data: str | None = DATA_OPTION,
                fmt: OutputFormat = FORMAT_OPTION) -> None:
-    """Each jurisdiction's share under a key and its fair share of --total in whole persons."""
     from fairshare.analysis import shares_frame
 
     df = shares_frame(key, total=total, method=method, on=on, data=data)
+    t = cli_text()
     render(_records(df), fmt,
-           title=f"Fair shares of {total:,} under {df.attrs['key']} ({method})",
+           title=t("cli_title_fair_shares", total=t.number(total), key=df.attrs["key"],
+                   method=method),
            caption=_notes_caption(df.attrs))
 
 
-@app.command("balance")
+@app.command("balance", help=HELP.t("cli_help_balance"))
 def balance_cmd(
     key: str = KEY_OPTION,
     years: str = typer.Option("2024", "--years", "-y",
-                              help="A year, a range (2019-2024) or a list (2019,2021)."),
+                              help=HELP.t("cli_help_balance_years")),
     cumulative: bool = typer.Option(False, "--cumulative",
-                                    help="Sum the years: one row per jurisdiction."),
+                                    help=HELP.t("cli_help_balance_cumulative")),
     transfers: Path | None = typer.Option(None, "--transfers",
-                                          help="CSV from,to,count,date of relocations."),
+                                          help=HELP.t("cli_help_balance_transfers")),
     carry_forward: bool = typer.Option(False, "--carry-forward",
-                                       help="Carry each year's surplus or deficit into the next."),
+                                       help=HELP.t("cli_help_balance_carry_forward")),
     method: str = METHOD_OPTION,
-    total_basis: str = typer.Option("jurisdictions", "--total-basis", help="What total is shared out: "
-                                    "'jurisdictions' (sum of their intakes, default) or 'published' "
-                                    "(the national total, which also counts unassigned offices)."),
-    plot: Path | None = typer.Option(None, "--plot", help="Also write a chart: .png, .svg or .html."),
+    total_basis: str = typer.Option("jurisdictions", "--total-basis",
+                                    help=HELP.t("cli_help_balance_total_basis")),
+    plot: Path | None = typer.Option(None, "--plot", help=HELP.t("cli_help_balance_plot")),
     on: str | None = ON_OPTION, data: str | None = DATA_OPTION, fmt: OutputFormat = FORMAT_OPTION,
 ) -> None:
-    """Intake against fair share per jurisdiction: surplus, fulfilment, claims per 1,000
-    residents. With a registry ($FAIRSHARE_HOME), its transfers count by their date and the
-    years after the published data come from its records alone (column source)."""
     from fairshare.service import Settings
     from fairshare.service.ledger import balance_frame
 
@@ -203,9 +199,12 @@ def balance_cmd(
         from fairshare.i18n import from_environment
 
         plot_balance(df, plot, lang=from_environment())
-    totals = ", ".join(f"{y}: {t:,}" for y, t in df.attrs["totals"].items())
-    caption = "\n".join([f"Total shared out ({df.attrs['total_basis']}): {totals}; method {method}.",
-                         _notes_caption(df.attrs), f"Intake: {df.attrs['intake_source']}"])
+    t = cli_text()
+    totals = ", ".join(f"{y}: {t.number(n)}" for y, n in df.attrs["totals"].items())
+    caption = "\n".join([t("cli_caption_total_shared", basis=df.attrs["total_basis"],
+                           totals=totals, method=method),
+                         _notes_caption(df.attrs),
+                         t("cli_caption_intake", source=df.attrs["intake_source"])])
     cols = list(df.columns)
     if fmt is OutputFormat.table:  # keep the table readable; csv and json carry every column
         hidden = {"carried_in", "balance"} if not carry_forward else set()
@@ -216,30 +215,28 @@ def balance_cmd(
         if df["year"].nunique() == 1:
             hidden.add("year")
         cols = [c for c in cols if c not in hidden]
-    render(_records(df), fmt, title=f"Balance under {df.attrs['key']}",
+    render(_records(df), fmt, title=t("cli_title_balance", key=df.attrs["key"]),
            caption=caption, columns=cols)
     if plot is not None and fmt is OutputFormat.table:
-        typer.echo(f"Chart written to {plot}", err=True)
+        typer.echo(t("cli_chart_written", path=plot), err=True)
 
 
-@app.command("map")
+@app.command("map", help=HELP.t("cli_help_map"))
 def map_cmd(
     key: str = KEY_OPTION,
-    years: str = typer.Option("2024", "--years", "-y", help="A year or a range (summed)."),
-    out: Path = typer.Option(..., "--out", "-o", help="Output file: .html (offline), .svg or .png."),
+    years: str = typer.Option("2024", "--years", "-y", help=HELP.t("cli_help_map_years")),
+    out: Path = typer.Option(..., "--out", "-o", help=HELP.t("cli_help_map_out")),
     method: str = METHOD_OPTION,
-    lang: str | None = typer.Option(None, "--lang", help="Labels in 'en' or 'fr' (default: "
-                                    "FAIRSHARE_LANG, else LC_ALL / LANG, else English)."),
+    lang: str | None = typer.Option(None, "--lang", help=HELP.t("cli_help_map_lang")),
     data: str | None = DATA_OPTION,
 ) -> None:
-    """Write a choropleth map of fulfilment (intake ÷ fair share) from the shipped GeoJSON."""
     from fairshare.analysis import balance_frame
     from fairshare.charts import write_map
     from fairshare.i18n import from_environment
 
     df = balance_frame(key, years=years, cumulative=True, method=method, data=data)
     write_map(df, out, lang=lang or from_environment(), data=data)
-    typer.echo(f"Map written to {out}")
+    typer.echo(cli_text().t("cli_map_written", path=out))
 
 
 @app.command("run-default", hidden=True)

@@ -14,25 +14,25 @@ from typing import TYPE_CHECKING, Any, ParamSpec
 import typer
 
 from fairshare.cli import app, synth_app
-from fairshare.cli.render import FORMAT_OPTION, CliText, OutputFormat, cli_text, render
+from fairshare.cli.render import FORMAT_OPTION, HELP, CliText, OutputFormat, cli_text, render
 from fairshare.errors import InputError, StoreError
 from fairshare.i18n import N_
 
 if TYPE_CHECKING:
     from fairshare.service import Context
 
-agreements_app = typer.Typer(help="Data-sharing agreements (add, list, revoke).",
+agreements_app = typer.Typer(help=HELP.t("cli_help_agreements"),
                              no_args_is_help=True)
-import_app = typer.Typer(help="Import data received under an agreement.", no_args_is_help=True)
-export_app = typer.Typer(help="Export data under an agreement (its fields only).",
+import_app = typer.Typer(help=HELP.t("cli_help_import"), no_args_is_help=True)
+export_app = typer.Typer(help=HELP.t("cli_help_export"),
                          no_args_is_help=True)
-consent_app = typer.Typer(help="Record consent withdrawn or given again.", no_args_is_help=True)
-capacity_app = typer.Typer(help="Capacity offers of destination jurisdictions.",
+consent_app = typer.Typer(help=HELP.t("cli_help_consent"), no_args_is_help=True)
+capacity_app = typer.Typer(help=HELP.t("cli_help_capacity"),
                            no_args_is_help=True)
-run_app = typer.Typer(help="Matching runs built from the registry (create, show, replay).",
+run_app = typer.Typer(help=HELP.t("cli_help_run"),
                       no_args_is_help=True)
-transfers_app = typer.Typer(help="Transfers made by accepted decisions.", no_args_is_help=True)
-audit_app = typer.Typer(help="The append-only, hash-chained audit log.", no_args_is_help=True)
+transfers_app = typer.Typer(help=HELP.t("cli_help_transfers"), no_args_is_help=True)
+audit_app = typer.Typer(help=HELP.t("cli_help_audit"), no_args_is_help=True)
 for _name, _group in (("agreements", agreements_app), ("import", import_app),
                       ("export", export_app), ("consent", consent_app),
                       ("capacity", capacity_app), ("run", run_app),
@@ -40,7 +40,7 @@ for _name, _group in (("agreements", agreements_app), ("import", import_app),
     app.add_typer(_group, name=_name)
 
 P = ParamSpec("P")
-BY_OPTION = typer.Option(None, "--by", help="Who acts (default: $FAIRSHARE_USER or the OS user).")
+BY_OPTION = typer.Option(None, "--by", help=HELP.t("cli_opt_registry_by"))
 
 
 def _db_errors(func: Callable[P, None]) -> Callable[P, None]:
@@ -97,21 +97,15 @@ def _json(value: Any) -> None:
     typer.echo(json.dumps(value, ensure_ascii=False, indent=2, default=str))
 
 
-@app.command("init")
+@app.command("init", help=HELP.t("cli_help_init"))
 @_db_errors
-def init_cmd(demo: bool = typer.Option(False, "--demo", help="Also seed an example agreement, "
-                                       "synthetic claimants, capacity offers and an "
-                                       "outcome model trained on a synthetic history."),
+def init_cmd(demo: bool = typer.Option(False, "--demo", help=HELP.t("cli_help_init_demo")),
              families: int = typer.Option(40, "--families", min=1, max=5000,
-                                          help="Families seeded by --demo."),
+                                          help=HELP.t("cli_help_init_families")),
              app_role: str | None = typer.Option(
                  None, "--app-role", metavar="ROLE",
-                 help="PostgreSQL: create or update the restricted role the server connects "
-                      "as (no table ownership, audit append-only); run as the owner after "
-                      "every upgrade."),
+                 help=HELP.t("cli_help_init_app_role")),
              by: str | None = BY_OPTION) -> None:
-    """Create or migrate the database ($FAIRSHARE_DATABASE_URL, default
-    $FAIRSHARE_HOME/fairshare.sqlite) and load the reference data. Safe to run again."""
     from fairshare.service import init_database, seed_demo
 
     ctx = _ctx(create=True)
@@ -137,11 +131,9 @@ def init_cmd(demo: bool = typer.Option(False, "--demo", help="Also seed an examp
                    if latest else t("cli_demo_seeded", **values))
 
 
-@app.command("status")
+@app.command("status", help=HELP.t("cli_help_status"))
 @_db_errors
 def status_cmd(fmt: OutputFormat = FORMAT_OPTION) -> None:
-    """Counts of claimants, families, consents, runs, recommendations, decisions, transfers and
-    audit entries, and the FAIRSHARE_HOME and database they come from."""
     from fairshare.service import status
 
     ctx = _ctx()
@@ -151,18 +143,26 @@ def status_cmd(fmt: OutputFormat = FORMAT_OPTION) -> None:
         _json({"home": home, "database": report.database, "revision": report.revision,
                "counts": report.counts, **report.counts})
         return
+    t = cli_text()
     if fmt is OutputFormat.table:
-        typer.echo(f"FAIRSHARE_HOME: {home}\nDatabase: {report.database} (revision {report.revision})")
-    render([{"entity": k, "count": v} for k, v in report.counts.items()], fmt,
-           title="fairshare registry")
+        typer.echo(t("cli_status_where", home=home, database=report.database,
+                     revision=report.revision))
+    table = fmt is OutputFormat.table
+    render([{"entity": t.label("cli_entity_", k) if table else k, "count": v}
+            for k, v in report.counts.items()], fmt,
+           title=t("cli_title_registry"))
 
 
-@agreements_app.command("add")
+# What `status` counts (service.status), as a table names it (CSV and JSON keep the names).
+ENTITIES = (N_("cli_entity_claimants"), N_("cli_entity_families"), N_("cli_entity_consents"),
+            N_("cli_entity_runs"), N_("cli_entity_recommendations"), N_("cli_entity_decisions"),
+            N_("cli_entity_transfers"), N_("cli_entity_audit_entries"))
+
+
+@agreements_app.command("add", help=HELP.t("cli_help_agreements_add"))
 @_db_errors
-def agreements_add(file: Path = typer.Argument(..., help="Agreement YAML (see `fairshare synth "
-                                               "agreement`)."),
+def agreements_add(file: Path = typer.Argument(..., help=HELP.t("cli_help_agreements_add_file")),
                    by: str | None = BY_OPTION) -> None:
-    """Validate and store a data-sharing agreement; create its pseudonymisation key."""
     from fairshare.service import add_agreement
 
     info = add_agreement(_ctx(), path=file, actor=by)
@@ -172,26 +172,28 @@ def agreements_add(file: Path = typer.Argument(..., help="Agreement YAML (see `f
                  end=info.expires_on, fields=t.count(len(info.fields))))
 
 
-@agreements_app.command("list")
+@agreements_app.command("list", help=HELP.t("cli_help_agreements_list"))
 @_db_errors
 def agreements_list(fmt: OutputFormat = FORMAT_OPTION) -> None:
-    """Every agreement with its status and validity."""
     from fairshare.service import list_agreements
 
     rows = [a.as_dict() for a in list_agreements(_ctx())]
     if fmt is OutputFormat.json:
         _json(rows)
         return
-    render(rows, fmt, title="Data-sharing agreements",
+    t = cli_text()
+    if fmt is OutputFormat.table:  # CSV keeps the status codes
+        for row in rows:
+            row["status"] = t.label("i14_", row["status"])
+    render(rows, fmt, title=t("cli_title_agreements"),
            columns=["id", "status", "active", "purpose", "valid_from", "expires_on",
                     "retention_days", "title"])
 
 
-@agreements_app.command("revoke")
+@agreements_app.command("revoke", help=HELP.t("cli_help_agreements_revoke"))
 @_db_errors
 def agreements_revoke(agreement_id: str = typer.Argument(..., metavar="ID"),
                       by: str | None = BY_OPTION) -> None:
-    """Revoke an agreement: nothing is imported or exported under it any more."""
     from fairshare.service import revoke_agreement
 
     info = revoke_agreement(_ctx(), agreement_id=agreement_id, actor=by)
@@ -199,20 +201,19 @@ def agreements_revoke(agreement_id: str = typer.Argument(..., metavar="ID"),
     typer.echo(t("cli_agreement_status", id=info.id, status=t.label("i14_", info.status)))
 
 
-@import_app.command("claimants")
+@import_app.command("claimants", help=HELP.t("cli_help_import_claimants"))
 @_db_errors
-def import_claimants_cmd(file: Path = typer.Argument(..., help="Batch: .csv or .json."),
+def import_claimants_cmd(file: Path = typer.Argument(..., help=HELP.t("cli_help_import_claimants_file")),
                          agreement: str = typer.Option(..., "--agreement", metavar="ID",
-                                                       help="The agreement it arrives under."),
+                                                       help=HELP.t("cli_help_import_claimants_agreement")),
                          by: str | None = BY_OPTION) -> None:
-    """Import consenting claimants, all or nothing (schema and errors: docs/registry.md)."""
     from rich.console import Console
     from rich.progress import Progress
 
     from fairshare.service import import_claimants
 
     with Progress(console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task("Importing", total=None)
+        task = bar.add_task(cli_text().t("cli_progress_importing"), total=None)
 
         def progress(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
@@ -228,17 +229,14 @@ def import_claimants_cmd(file: Path = typer.Argument(..., help="Batch: .csv or .
                  present=t.count(result.already_present)))
 
 
-@export_app.command("claimants")
+@export_app.command("claimants", help=HELP.t("cli_help_export_claimants"))
 @_db_errors
 def export_claimants_cmd(agreement: str = typer.Option(..., "--agreement", metavar="ID"),
-                         out: Path = typer.Option(..., "--out", help=".csv or .json"),
+                         out: Path = typer.Option(..., "--out", help=HELP.t("cli_help_export_claimants_out")),
                          current: str | None = typer.Option(
                              None, "--current", metavar="CODE",
-                             help="Only families now in CODE (a party of the agreement)."),
+                             help=HELP.t("cli_help_export_claimants_current")),
                          by: str | None = BY_OPTION) -> None:
-    """Export the consenting claimants received under an agreement in force (purpose
-    limitation): its fields only, ids pseudonymised with its key, CSV cells safe from
-    formulas."""
     from fairshare.service import export_claimants
 
     result = export_claimants(_ctx(), agreement_id=agreement, out=out, current=current, actor=by)
@@ -263,37 +261,32 @@ CONSENT_STATES = (N_("cli_consent_given"), N_("cli_consent_withdrawn"))
 
 
 AGREEMENT_ID_OPTION = typer.Option(None, "--agreement", metavar="ID",
-                                   help="ID is the partner's raw id under this agreement.")
+                                   help=HELP.t("cli_opt_registry_agreement_id"))
 
 
-@consent_app.command("withdraw")
+@consent_app.command("withdraw", help=HELP.t("cli_help_consent_withdraw"))
 @_db_errors
 def consent_withdraw(subject: str = typer.Argument(..., metavar="ID",
-                                                   help="Claimant or family id."),
+                                                   help=HELP.t("cli_help_consent_withdraw_subject")),
                      agreement: str | None = AGREEMENT_ID_OPTION,
                      by: str | None = BY_OPTION) -> None:
-    """Withdraw consent: the person leaves every later run and export; pending
-    recommendations of the family are withdrawn."""
     _consent(subject, "withdrawn", agreement, None, by)
 
 
-@consent_app.command("give")
+@consent_app.command("give", help=HELP.t("cli_help_consent_give"))
 @_db_errors
 def consent_give(subject: str = typer.Argument(..., metavar="ID"),
                  text_version: str = typer.Option(..., "--text-version",
-                                                  help="Version of the consent text signed."),
+                                                  help=HELP.t("cli_help_consent_give_text_version")),
                  agreement: str | None = AGREEMENT_ID_OPTION,
                  by: str | None = BY_OPTION) -> None:
-    """Record consent given again (after a withdrawal)."""
     _consent(subject, "given", agreement, text_version, by)
 
 
-@capacity_app.command("add")
+@capacity_app.command("add", help=HELP.t("cli_help_capacity_add"))
 @_db_errors
-def capacity_add(file: Path = typer.Argument(..., help="Capacity CSV (see `fairshare synth "
-                                             "capacity`)."),
+def capacity_add(file: Path = typer.Argument(..., help=HELP.t("cli_help_capacity_add_file")),
                  by: str | None = BY_OPTION) -> None:
-    """Store capacity offers (all or nothing)."""
     from fairshare.service import add_capacity
 
     offers = add_capacity(_ctx(), path=file, actor=by)
@@ -302,35 +295,26 @@ def capacity_add(file: Path = typer.Argument(..., help="Capacity CSV (see `fairs
                  places=t.count(sum(o.remaining for o in offers if o.active))))
 
 
-@capacity_app.command("list")
+@capacity_app.command("list", help=HELP.t("cli_help_capacity_list"))
 @_db_errors
 def capacity_list(fmt: OutputFormat = FORMAT_OPTION) -> None:
-    """Capacity offers with persons used and remaining."""
     from fairshare.service import list_capacity
 
-    render([o.as_dict() for o in list_capacity(_ctx())], fmt, title="Capacity offers",
+    render([o.as_dict() for o in list_capacity(_ctx())], fmt,
+           title=cli_text().t("cli_title_capacity"),
            columns=["id", "code", "period", "persons", "used", "remaining", "expires_on",
                     "active"])
 
 
-@run_app.command("create")
+@run_app.command("create", help=HELP.t("cli_help_run_create"))
 @_db_errors
-def run_create(policy: str = typer.Option(..., "--policy", help="outcome, balanced, "
-                                          "preference-first or a policy file."),
-               key: str = typer.Option(..., "--key", help="Distribution key id or file."),
+def run_create(policy: str = typer.Option(..., "--policy", help=HELP.t("cli_help_run_create_policy")),
+               key: str = typer.Option(..., "--key", help=HELP.t("cli_help_run_create_key")),
                solver: str = typer.Option("auto", "--solver"),
-               model: str | None = typer.Option(None, "--model", metavar="ID", help="A model "
-                                                "id from `fairshare models list`, or 'default' "
-                                                "(default: the latest added model, else the "
-                                                "default scorer)."),
-               online: bool = typer.Option(False, "--online", help="Subtract the latest "
-                                           "destination prices (`fairshare prices update`) "
-                                           "from the scores: the opportunity cost of using "
-                                           "capacity now."),
+               model: str | None = typer.Option(None, "--model", metavar="ID",
+                                                help=HELP.t("cli_help_run_create_model")),
+               online: bool = typer.Option(False, "--online", help=HELP.t("cli_help_run_create_online")),
                by: str | None = BY_OPTION, fmt: OutputFormat = FORMAT_OPTION) -> None:
-    """Build the matching problem from the registry, score it, solve it and save the run with
-    its recommendations (pending until a human decides). A progress bar on standard error
-    shows the steps (reading, scoring, solving, explaining, writing)."""
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -339,7 +323,7 @@ def run_create(policy: str = typer.Option(..., "--policy", help="outcome, balanc
 
     with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
                   console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task("Checking the request", total=100)
+        task = bar.add_task(cli_text().t("cli_progress_checking_request"), total=100)
 
         def progress(step: str, fraction: float) -> None:
             bar.update(task, description=step_label(step), completed=round(100 * fraction))
@@ -370,11 +354,10 @@ STATUS_WORDS = (N_("cli_run_status_optimal"), N_("cli_run_status_feasible"),
                 N_("cli_rec_status_withdrawn"))
 
 
-@run_app.command("show")
+@run_app.command("show", help=HELP.t("cli_help_run_show"))
 @_db_errors
 def run_show(run_id: str = typer.Argument(..., metavar="RUN"),
              fmt: OutputFormat = FORMAT_OPTION) -> None:
-    """A run's record and its recommendations."""
     from fairshare.service import show_run
 
     detail = show_run(_ctx(), run_id=run_id)
@@ -382,26 +365,33 @@ def run_show(run_id: str = typer.Argument(..., metavar="RUN"),
         _json(detail.as_dict())
         return
     r = detail.run
-    render([{k: v for k, v in rec.as_dict().items() if k != "explanation"}
-            for rec in detail.recommendations], fmt, title=f"Run {r.id}",
-           caption=f"policy {r.policy}, key {r.key}, solver {r.solver}, by {r.created_by} at "
-                   f"{r.created_at:%Y-%m-%d %H:%M} UTC; input {r.input_sha256}")
+    t = cli_text()
+    rows = [{k: v for k, v in rec.as_dict().items() if k != "explanation"}
+            for rec in detail.recommendations]
+    if fmt is OutputFormat.table:  # CSV keeps the status codes
+        for row in rows:
+            row["status"] = t.label("cli_rec_status_", row["status"])
+    render(rows, fmt, title=t("cli_title_run", id=r.id),
+           caption=t("cli_caption_run", policy=r.policy, key=r.key, solver=r.solver,
+                     by=r.created_by, at=f"{r.created_at:%Y-%m-%d %H:%M}", input=r.input_sha256))
 
 
-@run_app.command("list")
+@run_app.command("list", help=HELP.t("cli_help_run_list"))
 @_db_errors
 def run_list(fmt: OutputFormat = FORMAT_OPTION) -> None:
-    """Every run, newest first."""
     from fairshare.service import list_runs
 
-    render([{k: v for k, v in r.as_dict().items() if k != "versions"}
-            for r in list_runs(_ctx())], fmt, title="Matching runs")
+    t = cli_text()
+    rows = [{k: v for k, v in r.as_dict().items() if k != "versions"} for r in list_runs(_ctx())]
+    if fmt is OutputFormat.table:  # CSV and JSON keep the status codes
+        for row in rows:
+            row["status"] = t.label("cli_run_status_", row["status"])
+    render(rows, fmt, title=t("cli_title_runs"))
 
 
-@run_app.command("replay")
+@run_app.command("replay", help=HELP.t("cli_help_run_replay"))
 @_db_errors
 def run_replay(run_id: str = typer.Argument(..., metavar="RUN")) -> None:
-    """Re-solve the run's stored snapshot; exit 1 unless the plan is identical."""
     from fairshare.service import replay_run
 
     result = replay_run(_ctx(), run_id=run_id)
@@ -415,22 +405,17 @@ def run_replay(run_id: str = typer.Argument(..., metavar="RUN")) -> None:
     raise SystemExit(1)  # not typer.Exit: its code is lost when click runs standalone_mode=False
 
 
-@app.command("decide")
+@app.command("decide", help=HELP.t("cli_help_decide"))
 @_db_errors
 def decide_cmd(run_id: str = typer.Argument(..., metavar="RUN"),
                family: str = typer.Argument(..., metavar="FAMILY"),
                kind: str = typer.Argument(..., metavar="accept|override"),
                to: str | None = typer.Option(None, "--to", metavar="CODE",
-                                             help="Destination of an override."),
-               reason: str = typer.Option(..., "--reason", help="Why (required)."),
-               by: str = typer.Option(..., "--by", help="The person deciding."),
+                                             help=HELP.t("cli_help_decide_to")),
+               reason: str = typer.Option(..., "--reason", help=HELP.t("cli_help_decide_reason")),
+               by: str = typer.Option(..., "--by", help=HELP.t("cli_help_decide_by")),
                code: str | None = typer.Option(
-                   None, "--code", help="Reason code: recommended, family-ties, health, safety, "
-                   "language, employment, housing, preference, capacity, other (default: "
-                   "recommended for accept, other for override).")) -> None:
-    """Decide one recommendation, after opening its explanation (`fairshare explain`). A
-    placement books the transfer and moves the family; an override without --to keeps it
-    where it is (status staying, out of later runs until `fairshare reopen`)."""
+                   None, "--code", help=HELP.t("cli_help_decide_code"))) -> None:
     from fairshare.service import decide
 
     if kind not in ("accept", "override"):
@@ -445,18 +430,13 @@ def decide_cmd(run_id: str = typer.Argument(..., metavar="RUN"),
         typer.echo(t("cli_decided_stays", id=result.decision_id, kind=result.kind, family=family))
 
 
-@app.command("explain")
+@app.command("explain", help=HELP.t("cli_help_explain"))
 @_db_errors
 def explain_cmd(run_id: str = typer.Argument(..., metavar="RUN"),
                 family: str = typer.Argument(..., metavar="FAMILY"),
-                by: str = typer.Option(..., "--by", help="The person reading it (who may then "
-                                       "decide)."),
-                lang: str | None = typer.Option(None, "--lang", help="en or fr (default: "
-                                                "FAIRSHARE_LANG, else LC_ALL / LANG, else "
-                                                "English)."),
+                by: str = typer.Option(..., "--by", help=HELP.t("cli_help_explain_by")),
+                lang: str | None = typer.Option(None, "--lang", help=HELP.t("cli_help_explain_lang")),
                 fmt: OutputFormat = FORMAT_OPTION) -> None:
-    """Print a recommendation's explanation and record, in the audit chain, that you opened it
-    (`decide` requires it, as the API and the pages do)."""
     from fairshare.service import open_explanation
 
     if lang is not None and lang not in ("en", "fr"):
@@ -477,12 +457,11 @@ def explain_cmd(run_id: str = typer.Argument(..., metavar="RUN"),
     typer.echo(t("cli_opening_recorded", by=by, run=rec.run_id, family=rec.family_id))
 
 
-@app.command("reopen")
+@app.command("reopen", help=HELP.t("cli_help_reopen"))
 @_db_errors
 def reopen_cmd(family: str = typer.Argument(..., metavar="FAMILY"),
-               reason: str = typer.Option(..., "--reason", help="Why (required)."),
+               reason: str = typer.Option(..., "--reason", help=HELP.t("cli_help_reopen_reason")),
                by: str | None = BY_OPTION) -> None:
-    """Put a family that an override kept where it is (status staying) back in the pool."""
     from fairshare.service import reopen_family
 
     state = reopen_family(_ctx(), family_id=family, reason=reason, actor=by)
@@ -491,15 +470,13 @@ def reopen_cmd(family: str = typer.Argument(..., metavar="FAMILY"),
                  status=t.label("family_status_", state.status), code=state.current_code))
 
 
-@app.command("assign")
+@app.command("assign", help=HELP.t("cli_help_assign"))
 @_db_errors
 def assign_cmd(family: str = typer.Argument(..., metavar="FAMILY"),
-               to: str = typer.Option(..., "--to", metavar="CODE", help="Destination."),
-               reason: str = typer.Option(..., "--reason", help="Why (required)."),
-               by: str = typer.Option(..., "--by", help="The person deciding."),
-               code: str | None = typer.Option(None, "--code", help="Reason code (default: "
-                                               "other).")) -> None:
-    """Place a family by hand, without the optimiser (works when recommendations are off)."""
+               to: str = typer.Option(..., "--to", metavar="CODE", help=HELP.t("cli_help_assign_to")),
+               reason: str = typer.Option(..., "--reason", help=HELP.t("cli_help_assign_reason")),
+               by: str = typer.Option(..., "--by", help=HELP.t("cli_help_assign_by")),
+               code: str | None = typer.Option(None, "--code", help=HELP.t("cli_help_assign_code"))) -> None:
     from fairshare.service import assign
 
     result = assign(_ctx(), family_id=family, to=to, reason=reason, decided_by=by,
@@ -509,23 +486,20 @@ def assign_cmd(family: str = typer.Argument(..., metavar="FAMILY"),
                  transfer=result.transfer_id))
 
 
-@transfers_app.command("list")
+@transfers_app.command("list", help=HELP.t("cli_help_transfers_list"))
 @_db_errors
 def transfers_list(fmt: OutputFormat = FORMAT_OPTION) -> None:
-    """Transfers recorded (they move the ledger balance)."""
     from fairshare.service import list_transfers
 
-    render([t.as_dict() for t in list_transfers(_ctx())], fmt, title="Transfers")
+    render([x.as_dict() for x in list_transfers(_ctx())], fmt,
+           title=cli_text().t("cli_title_transfers"))
 
 
-@audit_app.command("verify")
+@audit_app.command("verify", help=HELP.t("cli_help_audit_verify"))
 @_db_errors
 def audit_verify(checkpoint: Path | None = typer.Option(
-                     None, "--checkpoint", help="A signed checkpoint (`audit checkpoint`): also "
-                     "detect a truncated or rewritten tail."),
+                     None, "--checkpoint", help=HELP.t("cli_help_audit_verify_checkpoint")),
                  fmt: OutputFormat = FORMAT_OPTION) -> None:
-    """Check the chain and the transfer, decision, consent and placement rows its entries
-    describe; exit 1 and name the first broken entry or row if not intact."""
     from fairshare.service import verify_audit
 
     result = verify_audit(_ctx(), checkpoint=checkpoint)
@@ -545,12 +519,10 @@ def audit_verify(checkpoint: Path | None = typer.Option(
         raise SystemExit(1)
 
 
-@audit_app.command("checkpoint")
+@audit_app.command("checkpoint", help=HELP.t("cli_help_audit_checkpoint"))
 @_db_errors
-def audit_checkpoint(out: Path = typer.Option(..., "--out", help="JSON file to write; keep it "
-                                              "outside the database.")) -> None:
-    """Write the chain's head signed with the registry's Ed25519 key (kept in the keys
-    folder): `audit verify --checkpoint FILE` then detects deleted or rewritten entries."""
+def audit_checkpoint(out: Path = typer.Option(..., "--out",
+                                              help=HELP.t("cli_help_audit_checkpoint_out"))) -> None:
     from fairshare.service import write_checkpoint
 
     info = write_checkpoint(_ctx(), out=out)
@@ -559,15 +531,14 @@ def audit_checkpoint(out: Path = typer.Option(..., "--out", help="JSON file to w
                  key=info.public_key))
 
 
-@audit_app.command("show")
+@audit_app.command("show", help=HELP.t("cli_help_audit_show"))
 @_db_errors
 def audit_show(entity_type: str | None = typer.Option(None, "--entity-type",
-                                                      help="family, claimant, run, agreement..."),
-               entity: str | None = typer.Option(None, "--entity", help="Entity id."),
+                                                      help=HELP.t("cli_help_audit_show_entity_type")),
+               entity: str | None = typer.Option(None, "--entity", help=HELP.t("cli_help_audit_show_entity")),
                action: str | None = typer.Option(None, "--action"),
                limit: int | None = typer.Option(None, "--limit", min=1),
                fmt: OutputFormat = FORMAT_OPTION) -> None:
-    """Audit entries, filtered by entity and action."""
     from fairshare.service import show_audit
 
     rows = [e.as_dict() for e in show_audit(_ctx(), entity_type=entity_type, entity_id=entity,
@@ -578,17 +549,16 @@ def audit_show(entity_type: str | None = typer.Option(None, "--entity-type",
     for r in rows:
         r["details"] = json.dumps(r["details"], ensure_ascii=False)[:80]
         r["hash"] = r["hash"][:12]
-    render(rows, fmt, title="Audit log")
+    render(rows, fmt, title=cli_text().t("cli_title_audit"))
 
 
-@app.command("purge")
+@app.command("purge", help=HELP.t("cli_help_purge"))
 @_db_errors
 def purge_cmd(as_of: str = typer.Option(..., "--as-of", metavar="DATE",
-                                        help="Apply the schedule as of this date (YYYY-MM-DD)."),
+                                        help=HELP.t("cli_help_purge_as_of")),
               policy: Path | None = typer.Option(None, "--policy",
-                                                 help="Retention schedule YAML (default: shipped)."),
+                                                 help=HELP.t("cli_help_purge_policy")),
               by: str | None = BY_OPTION) -> None:
-    """Anonymise or delete what the retention schedule says has expired; audit tombstones stay."""
     from fairshare.service import purge
 
     try:
@@ -607,37 +577,37 @@ PURGED = (N_("cli_purged_claimants"), N_("cli_purged_withdrawn_claimants"),
           N_("cli_purged_decision_reasons"), N_("cli_purged_snapshots_redacted"))
 
 
-@synth_app.command("agreement")
-def synth_agreement(out: Path = typer.Option(..., "--out", help="YAML file to write."),
+@synth_app.command("agreement", help=HELP.t("cli_help_synth_agreement"))
+def synth_agreement(out: Path = typer.Option(..., "--out", help=HELP.t("cli_help_synth_agreement_out")),
                     agreement_id: str = typer.Option("qc-ca-relocation-2026", "--id")) -> None:
-    """Write a valid example agreement between Quebec and the federal government."""
     from fairshare.exchange.agreements import synth_agreement_yaml
 
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(synth_agreement_yaml(agreement_id=agreement_id), encoding="utf-8")
-    typer.echo(f"Wrote {out}.")
+    typer.echo(cli_text().t("cli_wrote_file", out=out))
 
 
-@synth_app.command("claimants")
+@synth_app.command("claimants", help=HELP.t("cli_help_synth_claimants"))
 def synth_claimants(families: int = typer.Option(..., "--families", min=1, max=1_000_000),
                     seed: int = typer.Option(0, "--seed"),
-                    out: Path = typer.Option(..., "--out", help="CSV file to write."),
+                    out: Path = typer.Option(..., "--out", help=HELP.t("cli_help_synth_claimants_out")),
                     current: str = typer.Option("QC", "--current", metavar="CODE")) -> None:
-    """Write a realistic, importable claimant batch (one row per person)."""
     from fairshare.exchange.synth import synth_claimant_rows, write_claimants_csv
 
     rows = synth_claimant_rows(families=families, seed=seed, current=current.upper())
     write_claimants_csv(rows, out)
-    typer.echo(f"Wrote {len(rows)} claimants in {families} families to {out}.")
+    t = cli_text()
+    typer.echo(t("cli_wrote_claimants", claimants=t.count(len(rows)), families=t.count(families),
+                 out=out))
 
 
-@synth_app.command("capacity")
-def synth_capacity(out: Path = typer.Option(..., "--out", help="CSV file to write."),
+@synth_app.command("capacity", help=HELP.t("cli_help_synth_capacity"))
+def synth_capacity(out: Path = typer.Option(..., "--out", help=HELP.t("cli_help_synth_capacity_out")),
                    seed: int = typer.Option(0, "--seed"),
                    persons: int = typer.Option(400, "--persons", min=10)) -> None:
-    """Write capacity offers of the destination jurisdictions (for `capacity add`)."""
     from fairshare.exchange.synth import synth_capacity_rows, write_capacity_csv
 
     rows = synth_capacity_rows(seed=seed, persons=persons)
     write_capacity_csv(rows, out)
-    typer.echo(f"Wrote {len(rows)} offers to {out}.")
+    t = cli_text()
+    typer.echo(t("cli_wrote_offers", offers=t.count(len(rows)), out=out))

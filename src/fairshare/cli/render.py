@@ -16,7 +16,7 @@ from typing import Any
 import typer
 
 from fairshare.csvsafe import escape_csv_cell
-from fairshare.i18n import Translator, from_environment
+from fairshare.i18n import N_, Translator, decimal_separator, from_environment, gettext, number
 
 
 class OutputFormat(enum.StrEnum):
@@ -27,8 +27,6 @@ class OutputFormat(enum.StrEnum):
     json = "json"
 
 
-FORMAT_OPTION = typer.Option(OutputFormat.table, "--format", "-f",
-                             help="Output format: table, csv or json (json prints only JSON).")
 
 
 def _json_safe(value: Any) -> Any:
@@ -41,20 +39,34 @@ def _json_safe(value: Any) -> Any:
     return value
 
 
-def format_cell(value: Any) -> str:
-    """Human formatting for a table cell."""
+def format_cell(value: Any, lang: str = "en") -> str:
+    """Human formatting for a table cell (French: Babel's separators, ``oui`` / ``non``).
+
+    >>> format_cell(12345.6), format_cell(12345.6, "fr"), format_cell(0.12345, "fr")
+    ('12,346', '12\\xa0346', '0,1235')
+    """
     value = _json_safe(value)
     if value is None:
         return ""
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return gettext("cli_yes", lang) if value else gettext("cli_no", lang)
     if isinstance(value, float):
+        if lang != "en":
+            if abs(value) < 1:
+                return f"{value:.4g}".replace(".", decimal_separator(lang))
+            return number(value, 0 if abs(value) >= 1000 else 2, lang)
         if abs(value) >= 1000:
             return f"{value:,.0f}"
         return f"{value:.4g}" if abs(value) < 1 else f"{value:,.2f}"
     if isinstance(value, int):
-        return f"{value:,}"
+        return number(value, 0, lang) if lang != "en" else f"{value:,}"
     return str(value)
+
+
+def column_label(column: str, lang: str) -> str:
+    """A table's header for a field (``cli_col_<field>``; the field itself when uncatalogued:
+    periods, key ids). CSV and JSON keep the field names, which are a contract."""
+    return Translator(lang).label("cli_col_", column)
 
 
 def render(rows: Sequence[Mapping[str, Any]], fmt: OutputFormat | str, *,
@@ -78,13 +90,14 @@ def render(rows: Sequence[Mapping[str, Any]], fmt: OutputFormat | str, *,
     from rich.console import Console
     from rich.table import Table
 
+    lang = from_environment()
     table = Table(title=title, caption=caption, caption_justify="left")
     for c in cols:
         sample = next((r.get(c) for r in rows if r.get(c) is not None), None)
         numeric = isinstance(sample, int | float) and not isinstance(sample, bool)
-        table.add_column(c, justify="right" if numeric else "left")
+        table.add_column(column_label(c, lang), justify="right" if numeric else "left")
     for r in rows:
-        table.add_row(*(format_cell(r.get(c)) for c in cols))
+        table.add_row(*(format_cell(r.get(c), lang) for c in cols))
     Console(width=200).print(table)
 
 
@@ -103,7 +116,69 @@ class CliText(Translator):
         """An integer in a message."""
         return str(value) if self.lang == "en" else self.number(value)
 
+    def t(self, msgid: str, /, **values: object) -> str:
+        """``self(msgid, ...)`` under a name that ``make messages`` extracts (``HELP.t("key")``)."""
+        return self(msgid, **values)
+
 
 def cli_text() -> CliText:
     """The translator of this command's messages."""
     return CliText()
+
+
+HELP = CliText()
+"""The language of ``--help``: Typer reads help texts when the commands are built (at import), so
+they are translated then, from ``FAIRSHARE_LANG`` (else ``LC_ALL`` / ``LANG``)."""
+
+FORMAT_OPTION = typer.Option(OutputFormat.table, "--format", "-f",
+                             help=HELP.t("cli_opt_render_format"))
+
+# Typer's own words around the help texts (panel titles, [default: ...]), by its constant's name.
+_TYPER_WORDS = {"ARGUMENTS_PANEL_TITLE": N_("cli_typer_arguments"),
+                "OPTIONS_PANEL_TITLE": N_("cli_typer_options"),
+                "COMMANDS_PANEL_TITLE": N_("cli_typer_commands"),
+                "ERRORS_PANEL_TITLE": N_("cli_typer_error"),
+                "DEFAULT_STRING": N_("cli_typer_default"),
+                "ENVVAR_STRING": N_("cli_typer_envvar"),
+                "REQUIRED_LONG_STRING": N_("cli_typer_required"),
+                "ABORTED_TEXT": N_("cli_typer_aborted"),
+                "RICH_HELP": N_("cli_typer_try_help")}
+
+
+def localise_help(lang: str) -> None:
+    """Put the words Typer writes around the help texts in ``lang`` (English: untouched).
+
+    Typer reads its ``rich_utils`` constants when it prints. Its vendored Click writes
+    ``Usage:`` and the ``--help`` option's text as literals: the usage line goes through
+    ``Context.formatter_class`` (a formatter with the translated prefix here) and the help
+    option is given its translated text when a command builds it. A Typer without these hooks
+    keeps its English words; the help texts themselves are translated either way.
+    """
+    if lang == "en":
+        return
+    import typer.rich_utils
+
+    for name, msgid in _TYPER_WORDS.items():
+        if hasattr(typer.rich_utils, name):
+            setattr(typer.rich_utils, name, gettext(msgid, lang))
+    try:
+        from typer._click import core, formatting
+    except ImportError:  # another Typer layout: its own words stay English
+        return
+    usage = gettext("cli_click_usage", lang) + " "
+    help_option_text = gettext("cli_click_help_option", lang)
+
+    class Formatter(formatting.HelpFormatter):
+        def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+            super().write_usage(prog, args, usage if prefix is None else prefix)
+
+    built = core.Command.get_help_option
+
+    def get_help_option(self: Any, ctx: Any) -> Any:
+        option = built(self, ctx)
+        if option is not None:
+            option.help = help_option_text
+        return option
+
+    core.Context.formatter_class = Formatter
+    core.Command.get_help_option = get_help_option  # type: ignore[method-assign]

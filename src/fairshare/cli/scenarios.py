@@ -12,7 +12,7 @@ from typer.core import TyperGroup
 
 from fairshare.cli import app
 from fairshare.cli.reference import DATA_OPTION, KEY_OPTION, METHOD_OPTION
-from fairshare.cli.render import FORMAT_OPTION, OutputFormat, cli_text, render
+from fairshare.cli.render import FORMAT_OPTION, HELP, OutputFormat, cli_text, render
 from fairshare.privatefs import open_private
 
 
@@ -26,31 +26,22 @@ class _SweepGroup(TyperGroup):
 
 
 sweep_app = typer.Typer(cls=_SweepGroup, no_args_is_help=True, help=(
-    "Scenario sweeps on Dask: `fairshare sweep GRID.yaml --out DIR` runs every cell of a grid "
-    "(keys x policies x volumes x pledges x seeds); `fairshare sweep report DIR --out R.html` "
-    "writes the report. See docs/scenarios.md."))
+    HELP.t("cli_help_sweep")))
 app.add_typer(sweep_app, name="sweep")
-targets_app = typer.Typer(no_args_is_help=True, help="Tracked targets and progress toward them.")
+targets_app = typer.Typer(no_args_is_help=True, help=HELP.t("cli_help_targets"))
 app.add_typer(targets_app, name="targets")
 
 
-@sweep_app.command("run")
+@sweep_app.command("run", help=HELP.t("cli_help_sweep_run"))
 def sweep_run(
-    grid: Path = typer.Argument(..., help="The grid YAML file (see examples/sweep-small.yaml)."),
-    out: Path = typer.Option(..., "--out", "-o", help="Sweep folder: Parquet dataset + manifest.json "
-                             "(a rerun into the same folder skips finished cells)."),
-    scheduler: str | None = typer.Option(None, "--scheduler", help="Address of a running Dask "
-                                         "scheduler (tcp://HOST:PORT); default an embedded "
-                                         "LocalCluster on this machine."),
-    workers: int | None = typer.Option(None, "--workers", "-w", min=1, help="Worker processes of "
-                                       "the embedded LocalCluster (default one per core)."),
-    batch: int | None = typer.Option(None, "--batch", min=1, help="Most cells in one Dask task "
-                                     "(default: chosen from the cells and the workers, at most "
-                                     "16, smaller at the end; 1: one task per cell)."),
+    grid: Path = typer.Argument(..., help=HELP.t("cli_help_sweep_run_grid")),
+    out: Path = typer.Option(..., "--out", "-o", help=HELP.t("cli_help_sweep_run_out")),
+    scheduler: str | None = typer.Option(None, "--scheduler", help=HELP.t("cli_help_sweep_run_scheduler")),
+    workers: int | None = typer.Option(None, "--workers", "-w", min=1,
+                                       help=HELP.t("cli_help_sweep_run_workers")),
+    batch: int | None = typer.Option(None, "--batch", min=1, help=HELP.t("cli_help_sweep_run_batch")),
     fmt: OutputFormat = FORMAT_OPTION,
 ) -> None:
-    """Run every cell of GRID not yet in --out; cells run in parallel on Dask and are written as
-    they finish (Ctrl-C leaves only whole cells; rerun to continue)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from fairshare.scenarios.grid import load_grid
@@ -58,19 +49,22 @@ def sweep_run(
 
     g = load_grid(grid)
     quiet = fmt is OutputFormat.json
-    progress = Progress(TextColumn("[bold]cells"), BarColumn(), MofNCompleteColumn(),
-                        TextColumn("{task.fields[failed]} failed"), TimeRemainingColumn(),
-                        disable=quiet, transient=False)
+    t = cli_text()
+    progress = Progress(TextColumn(f"[bold]{t('cli_progress_cells')}"), BarColumn(),
+                        MofNCompleteColumn(),
+                        TextColumn(t("cli_progress_failed", failed="{task.fields[failed]}")),
+                        TimeRemainingColumn(), disable=quiet, transient=False)
     task = progress.add_task("cells", total=len(g.cells), failed=0)
     failed = 0
 
     def started(todo: int, skipped: int, link: str | None) -> None:
         progress.update(task, completed=skipped)
         if not quiet:
-            progress.console.print(f"{len(g.cells)} cells in {len(g.scenarios)} scenarios: "
-                                   f"{skipped} already done, {todo} to run.")
+            progress.console.print(t("cli_sweep_started", cells=t.count(len(g.cells)),
+                                     scenarios=t.count(len(g.scenarios)),
+                                     skipped=t.count(skipped), todo=t.count(todo)))
             if link:
-                progress.console.print(f"Dask dashboard: {link}")
+                progress.console.print(t("cli_sweep_dashboard", link=link))
 
     def finished(cell_id: str, ok: bool) -> None:
         nonlocal failed
@@ -82,29 +76,29 @@ def sweep_run(
             summary = run_sweep(g, out, scheduler=scheduler, workers=workers, batch=batch,
                                 on_start=started, on_cell=finished)
     except KeyboardInterrupt:
-        typer.echo(f"Interrupted: the finished cells are in {out}; rerun the same command to "
-                   "continue.", err=True)
+        typer.echo(t("cli_sweep_interrupted", out=out), err=True)
         raise typer.Exit(130) from None
     result = {"out": str(out), "grid_hash": g.grid_hash, **summary.as_dict()}
     if quiet:
         typer.echo(json.dumps(result, indent=2))
         return
-    typer.echo(f"{summary.computed} computed, {summary.skipped} skipped, {summary.failed} failed "
-               f"in {summary.wall_seconds:.1f} s ({summary.cell_seconds:.1f} s of cell time on "
-               f"{summary.workers} worker(s)). Results: {out}")
+    typer.echo(t("cli_sweep_done", computed=t.count(summary.computed),
+                 skipped=t.count(summary.skipped), failed=t.count(summary.failed),
+                 wall=t.number(summary.wall_seconds, 1) if t.lang != "en"
+                 else f"{summary.wall_seconds:.1f}",
+                 cell=t.number(summary.cell_seconds, 1) if t.lang != "en"
+                 else f"{summary.cell_seconds:.1f}",
+                 workers=summary.workers, out=out))
     if summary.failed:
-        typer.echo(f"Failed cells are listed in {out / 'errors'}; a rerun retries them.", err=True)
+        typer.echo(t("cli_sweep_failed", errors=out / "errors"), err=True)
 
 
-@sweep_app.command("report")
+@sweep_app.command("report", help=HELP.t("cli_help_sweep_report"))
 def sweep_report(
-    folder: Path = typer.Argument(..., help="A sweep folder (from `fairshare sweep`)."),
-    out: Path = typer.Option(..., "--out", "-o", help="The report (.html, offline); the PNG "
-                             "pictures and a CSV table are written beside it."),
-    lang: str | None = typer.Option(None, "--lang", help="Report in 'en' or 'fr' (default: "
-                                    "FAIRSHARE_LANG, else LC_ALL / LANG, else English)."),
+    folder: Path = typer.Argument(..., help=HELP.t("cli_help_sweep_report_folder")),
+    out: Path = typer.Option(..., "--out", "-o", help=HELP.t("cli_help_sweep_report_out")),
+    lang: str | None = typer.Option(None, "--lang", help=HELP.t("cli_help_sweep_report_lang")),
 ) -> None:
-    """Write the sweep's report: the frontier, each jurisdiction's year-end surplus, a table."""
     from fairshare.i18n import from_environment
     from fairshare.scenarios.report import write_report
     from fairshare.scenarios.results import read_errors, read_manifest, read_sweep
@@ -116,39 +110,37 @@ def sweep_report(
     typer.echo(t("cli_written", paths=", ".join(str(p) for p in paths)))
 
 
-@app.command("solidarity")
+@app.command("solidarity", help=HELP.t("cli_help_solidarity"))
 def solidarity_cmd(
     key: str = KEY_OPTION,
-    years: str = typer.Option("2024", "--years", "-y", help="A year, a range (2019-2024) or a list."),
-    policy: str = typer.Option("canada-ihap", "--policy", "-p", help="Solidarity policy: "
-                               "eu-2024-pool, canada-ihap, or a policy YAML file."),
-    cumulative: bool = typer.Option(False, "--cumulative", help="Sum the years first."),
-    transfers: Path | None = typer.Option(None, "--transfers", help="CSV from,to,count,date of "
-                                          "relocations (they change the surplus)."),
+    years: str = typer.Option("2024", "--years", "-y", help=HELP.t("cli_help_solidarity_years")),
+    policy: str = typer.Option("canada-ihap", "--policy", "-p", help=HELP.t("cli_help_solidarity_policy")),
+    cumulative: bool = typer.Option(False, "--cumulative", help=HELP.t("cli_help_solidarity_cumulative")),
+    transfers: Path | None = typer.Option(None, "--transfers", help=HELP.t("cli_help_solidarity_transfers")),
     method: str = METHOD_OPTION, data: str | None = DATA_OPTION, fmt: OutputFormat = FORMAT_OPTION,
 ) -> None:
-    """Each jurisdiction's financial solidarity: + receives (above its fair share), - pays."""
     from fairshare.negotiation import solidarity_frame
 
     df = solidarity_frame(key, years=years, policy=policy, cumulative=cumulative,
                           transfers=transfers, method=method, data=data)
     a = df.attrs
-    caption = "\n".join([f"{a['label']}: {a['amount_per_person']:,.0f} {df['currency'].iloc[0]} "
-                         f"per person ({a['amount_confidence']}: {a['derivation']})",
+    t = cli_text()
+    caption = "\n".join([t("cli_caption_solidarity", label=a["label"],
+                           amount=t.number(a["amount_per_person"]),
+                           currency=df["currency"].iloc[0], confidence=a["amount_confidence"],
+                           derivation=a["derivation"]),
                          *a["references"]])
     records = [{str(k): v for k, v in r.items()} for r in df.to_dict(orient="records")]
-    render(records, fmt, title=f"Solidarity under {a['policy']} with key {a['key']}",
+    render(records, fmt, title=t("cli_title_solidarity", policy=a["policy"], key=a["key"]),
            caption=caption)
 
 
-@targets_app.command("temporary-residents")
+@targets_app.command("temporary-residents", help=HELP.t("cli_help_targets_temporary_residents"))
 def temporary_residents(
-    provinces: Path | None = typer.Option(None, "--provinces", help="Statistics Canada table "
-                                          "17-10-0121-01 as downloaded (CSV), for the province "
-                                          "targets (Quebec's demand)."),
+    provinces: Path | None = typer.Option(None, "--provinces",
+                                          help=HELP.t("cli_help_targets_temporary_residents_provinces")),
     data: str | None = DATA_OPTION, fmt: OutputFormat = FORMAT_OPTION,
 ) -> None:
-    """Progress toward the federal 5% target and Quebec's demand to halve temporary residents."""
     from fairshare.negotiation import temporary_resident_frame
 
     df = temporary_resident_frame(provinces, data=data)
@@ -157,13 +149,13 @@ def temporary_residents(
     if fmt is OutputFormat.table:
         cols = ["target", "geography", "by", "latest_date", "latest_persons", "latest_share",
                 "progress", "met", "remaining_persons", "target_confidence", "note"]
-    render(records, fmt, title="Temporary-resident targets", columns=cols,
-           caption="progress: 0 at the baseline, 1 when the target is met (negative: moving away).")
+    t = cli_text()
+    render(records, fmt, title=t("cli_title_tr_targets"), columns=cols,
+           caption=t("cli_caption_tr_targets"))
 
 
 pledges_app = typer.Typer(no_args_is_help=True, help=(
-    "Pledges: persons a jurisdiction promises to receive in a period, against what transfers "
-    "delivered."))
+    HELP.t("cli_help_pledges")))
 app.add_typer(pledges_app, name="pledges")
 
 
@@ -173,49 +165,43 @@ def _ctx() -> Any:
     return open_context()
 
 
-@pledges_app.command("add")
+@pledges_app.command("add", help=HELP.t("cli_help_pledges_add"))
 def pledges_add(
-    file: Path = typer.Argument(..., help="Pledge CSV: jurisdiction, period (2025, 2025-Q2 or "
-                                "2025-06), persons, source [, agreement]."),
+    file: Path = typer.Argument(..., help=HELP.t("cli_help_pledges_add_file")),
     fmt: OutputFormat = FORMAT_OPTION,
 ) -> None:
-    """Store the pledges of FILE in the registry (all or nothing; audited)."""
     from fairshare.service.pledges import add_pledges
 
     rows = [p.as_dict() for p in add_pledges(_ctx(), path=file)]
-    render(rows, fmt, title="Pledges stored")
+    render(rows, fmt, title=cli_text().t("cli_title_pledges_stored"))
 
 
-@pledges_app.command("list")
+@pledges_app.command("list", help=HELP.t("cli_help_pledges_list"))
 def pledges_list(fmt: OutputFormat = FORMAT_OPTION) -> None:
-    """Every stored pledge."""
     from fairshare.service.pledges import list_pledges
 
-    render([p.as_dict() for p in list_pledges(_ctx())], fmt, title="Pledges")
+    render([p.as_dict() for p in list_pledges(_ctx())], fmt, title=cli_text().t("cli_title_pledges"))
 
 
-@pledges_app.command("standing")
+@pledges_app.command("standing", help=HELP.t("cli_help_pledges_standing"))
 def pledges_standing(
-    code: str | None = typer.Option(None, "--code", help="Only this jurisdiction."),
-    period: str | None = typer.Option(None, "--period", help="Only this period (2025, 2025-Q2)."),
+    code: str | None = typer.Option(None, "--code", help=HELP.t("cli_help_pledges_standing_code")),
+    period: str | None = typer.Option(None, "--period", help=HELP.t("cli_help_pledges_standing_period")),
     fmt: OutputFormat = FORMAT_OPTION,
 ) -> None:
-    """Pledged against delivered (transfers) per jurisdiction and period."""
     from fairshare.service.pledges import pledge_standing
 
     rows = [s.as_dict() for s in pledge_standing(_ctx(), code=code, period=period)]
-    render(rows, fmt, title="Pledged against delivered")
+    render(rows, fmt, title=cli_text().t("cli_title_pledge_standing"))
 
 
-@pledges_app.command("offers")
+@pledges_app.command("offers", help=HELP.t("cli_help_pledges_offers"))
 def pledges_offers(
-    period: str = typer.Option(..., "--period", help="The pledges' period (2025, 2025-Q2, 2025-06)."),
-    expires: str = typer.Option(..., "--expires", help="Expiry date of the offers (YYYY-MM-DD)."),
-    out: Path = typer.Option(..., "--out", "-o", help="Capacity CSV to write (review it, then "
-                             "`fairshare capacity add`)."),
-    services: str = typer.Option("", "--services", help="Services the offers carry (;-separated)."),
+    period: str = typer.Option(..., "--period", help=HELP.t("cli_help_pledges_offers_period")),
+    expires: str = typer.Option(..., "--expires", help=HELP.t("cli_help_pledges_offers_expires")),
+    out: Path = typer.Option(..., "--out", "-o", help=HELP.t("cli_help_pledges_offers_out")),
+    services: str = typer.Option("", "--services", help=HELP.t("cli_help_pledges_offers_services")),
 ) -> None:
-    """Write capacity offers for what each pledge of a period has not yet delivered."""
     import csv
     import datetime as dt
 
@@ -234,4 +220,6 @@ def pledges_offers(
         writer.writeheader()
         writer.writerows(rows)
     tmp.replace(out)
-    typer.echo(f"{len(rows)} offer(s), {sum(r['persons'] for r in rows):,} persons, written to {out}.")
+    t = cli_text()
+    typer.echo(t("cli_wrote_pledge_offers", offers=t.count(len(rows)),
+                 persons=t.number(sum(r["persons"] for r in rows)), out=out))

@@ -14,14 +14,14 @@ from typing import TYPE_CHECKING
 import typer
 
 from fairshare.cli import app
-from fairshare.cli.render import FORMAT_OPTION, OutputFormat
+from fairshare.cli.render import FORMAT_OPTION, HELP, OutputFormat, cli_text
 
 if TYPE_CHECKING:
     from fairshare.service import Context
 
-users_app = typer.Typer(help="Local accounts of the web dashboard and API.", no_args_is_help=True)
-tokens_app = typer.Typer(help="API tokens for other systems (revocable).", no_args_is_help=True)
-sessions_app = typer.Typer(help="Browser sessions of the dashboard.", no_args_is_help=True)
+users_app = typer.Typer(help=HELP.t("cli_help_users"), no_args_is_help=True)
+tokens_app = typer.Typer(help=HELP.t("cli_help_tokens"), no_args_is_help=True)
+sessions_app = typer.Typer(help=HELP.t("cli_help_sessions"), no_args_is_help=True)
 app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(sessions_app, name="sessions")
@@ -36,30 +36,21 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-@app.command("serve")
-def serve(host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
-          port: int = typer.Option(8000, "--port", min=1, max=65535, help="Port to listen on."),
-          demo: bool = typer.Option(False, "--demo", help="Use a separate demo database seeded "
-                                    "with the shipped Canadian data, a synthetic batch and demo "
-                                    "accounts (printed at start). Never for real data."),
+@app.command("serve", help=HELP.t("cli_help_serve"))
+def serve(host: str = typer.Option("127.0.0.1", "--host", help=HELP.t("cli_help_serve_host")),
+          port: int = typer.Option(8000, "--port", min=1, max=65535, help=HELP.t("cli_help_serve_port")),
+          demo: bool = typer.Option(False, "--demo", help=HELP.t("cli_help_serve_demo")),
           checkpoint_dir: Path | None = typer.Option(
               None, "--checkpoint-dir", envvar="FAIRSHARE_CHECKPOINT_DIR",
-              help="Write a signed audit checkpoint into this folder at start, every "
-                   "--checkpoint-minutes while serving, and at stop (when the chain moved). "
-                   "Choose a folder outside the database's reach."),
+              help=HELP.t("cli_help_serve_checkpoint_dir")),
           checkpoint_minutes: float = typer.Option(
               60.0, "--checkpoint-minutes", envvar="FAIRSHARE_CHECKPOINT_MINUTES",
-              help="Minutes between scheduled checkpoints."),
-          proxy_headers: bool = typer.Option(False, "--proxy-headers", help="Behind a "
-                                             "TLS-terminating proxy on this machine: trust its "
-                                             "X-Forwarded-For/-Proto headers, send Secure "
-                                             "cookies and HSTS."),
+              help=HELP.t("cli_help_serve_checkpoint_minutes")),
+          proxy_headers: bool = typer.Option(False, "--proxy-headers",
+                                             help=HELP.t("cli_help_serve_proxy_headers")),
           allowed_host: list[str] = typer.Option([], "--allowed-host", metavar="NAME",
-                                                 help="Accept requests for this Host name "
-                                                 "(repeatable; FAIRSHARE_PUBLIC_URL's host is "
-                                                 "accepted too; default: loopback names only)."),
+                                                 help=HELP.t("cli_help_serve_allowed_host")),
           ) -> None:
-    """Start the web dashboard and the REST API (http://HOST:PORT, API under /api/v1)."""
     import logging
 
     import uvicorn
@@ -166,17 +157,14 @@ def _accounts_ctx() -> Iterator[Context]:
         ctx.close()
 
 
-@users_app.command("create")
-def users_create(username: str = typer.Argument(..., help="Login name (lowercase)."),
-                 role: str = typer.Option(..., "--role", help="coordinator, officer, analyst, "
-                                          "auditor or system."),
-                 jurisdiction: str | None = typer.Option(None, "--jurisdiction", help="Officers "
-                                                         "only: the jurisdiction code (e.g. QC)."),
-                 password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the "
-                                                     "password from standard input."),
+@users_app.command("create", help=HELP.t("cli_help_users_create"))
+def users_create(username: str = typer.Argument(..., help=HELP.t("cli_help_users_create_username")),
+                 role: str = typer.Option(..., "--role", help=HELP.t("cli_help_users_create_role")),
+                 jurisdiction: str | None = typer.Option(None, "--jurisdiction",
+                                                         help=HELP.t("cli_help_users_create_jurisdiction")),
+                 password_stdin: bool = typer.Option(False, "--password-stdin",
+                                                     help=HELP.t("cli_help_users_create_password_stdin")),
                  ) -> None:
-    """Create a local account; audited. The password (from a prompt or --password-stdin,
-    never the command line) needs 12 to 256 characters and must not be a common one."""
     from fairshare.reference import load_federation
     from fairshare.service.accounts import register_user
 
@@ -195,20 +183,19 @@ def _read_password(from_stdin: bool) -> str:
     return str(typer.prompt("Password", hide_input=True, confirmation_prompt=True))
 
 
-@users_app.command("list")
+@users_app.command("list", help=HELP.t("cli_help_users_list"))
 def users_list(fmt: OutputFormat = FORMAT_OPTION) -> None:
-    """List the accounts with their role and state (no passwords)."""
     from fairshare.cli.render import render
     from fairshare.service.account_admin import account_states
 
     with _accounts_ctx() as ctx:
         rows = account_states(ctx)
-    render(rows, fmt, title="Users")
+    render(rows, fmt, title=cli_text().t("cli_title_users"))
 
 
-@users_app.command("disable")
-def users_disable(username: str = typer.Argument(..., help="The account to disable.")) -> None:
-    """Disable an account: no login, its API tokens and sessions stop working at once; audited."""
+@users_app.command("disable", help=HELP.t("cli_help_users_disable"))
+def users_disable(username: str = typer.Argument(...,
+                                                 help=HELP.t("cli_help_users_disable_username"))) -> None:
     from fairshare.service.account_admin import set_disabled
 
     with _accounts_ctx() as ctx:
@@ -217,10 +204,9 @@ def users_disable(username: str = typer.Argument(..., help="The account to disab
                "refused while it stays disabled).")
 
 
-@users_app.command("enable")
-def users_enable(username: str = typer.Argument(..., help="The account to enable again.")
+@users_app.command("enable", help=HELP.t("cli_help_users_enable"))
+def users_enable(username: str = typer.Argument(..., help=HELP.t("cli_help_users_enable_username"))
                  ) -> None:
-    """Enable a disabled account again (its unrevoked tokens work again); audited."""
     from fairshare.service.account_admin import set_disabled
 
     with _accounts_ctx() as ctx:
@@ -228,13 +214,11 @@ def users_enable(username: str = typer.Argument(..., help="The account to enable
     typer.echo(f"Enabled user '{username}'.")
 
 
-@users_app.command("passwd")
-def users_passwd(username: str = typer.Argument(..., help="The account."),
-                 password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the "
-                                                     "new password from standard input."),
+@users_app.command("passwd", help=HELP.t("cli_help_users_passwd"))
+def users_passwd(username: str = typer.Argument(..., help=HELP.t("cli_help_users_passwd_username")),
+                 password_stdin: bool = typer.Option(False, "--password-stdin",
+                                                     help=HELP.t("cli_help_users_passwd_password_stdin")),
                  ) -> None:
-    """Set a new password (from a prompt or --password-stdin, never the command line); ends
-    the account's browser sessions; audited."""
     from fairshare.service.account_admin import change_password
 
     password = _read_password(password_stdin)
@@ -243,15 +227,12 @@ def users_passwd(username: str = typer.Argument(..., help="The account."),
     typer.echo(f"New password set for '{username}' ({ended} browser session(s) ended).")
 
 
-@users_app.command("role")
-def users_role(username: str = typer.Argument(..., help="The account."),
-               role: str = typer.Option(..., "--role", help="coordinator, officer, analyst, "
-                                        "auditor or system."),
-               jurisdiction: str | None = typer.Option(None, "--jurisdiction", help="Officers "
-                                                       "only: the jurisdiction code (e.g. QC)."),
+@users_app.command("role", help=HELP.t("cli_help_users_role"))
+def users_role(username: str = typer.Argument(..., help=HELP.t("cli_help_users_role_username")),
+               role: str = typer.Option(..., "--role", help=HELP.t("cli_help_users_role_role")),
+               jurisdiction: str | None = typer.Option(None, "--jurisdiction",
+                                                       help=HELP.t("cli_help_users_role_jurisdiction")),
                ) -> None:
-    """Change an account's role (and an officer's jurisdiction); ends its browser sessions;
-    audited with the role before and after."""
     from fairshare.reference import load_federation
     from fairshare.service.account_admin import change_role
 
@@ -264,10 +245,9 @@ def users_role(username: str = typer.Argument(..., help="The account."),
                f"({done['sessions_ended']} browser session(s) ended).")
 
 
-@sessions_app.command("end")
-def sessions_end(username: str = typer.Argument(..., help="The account whose sessions end.")
+@sessions_app.command("end", help=HELP.t("cli_help_sessions_end"))
+def sessions_end(username: str = typer.Argument(..., help=HELP.t("cli_help_sessions_end_username"))
                  ) -> None:
-    """End every browser session of an account (it must log in again); audited."""
     from fairshare.service.account_admin import end_user_sessions
 
     with _accounts_ctx() as ctx:
@@ -275,13 +255,12 @@ def sessions_end(username: str = typer.Argument(..., help="The account whose ses
     typer.echo(f"Ended {ended} browser session(s) of '{username}'.")
 
 
-@tokens_app.command("create")
-def tokens_create(username: str = typer.Argument(..., help="The account the token acts as."),
-                  name: str = typer.Option(..., "--name", help="What the token is for."),
+@tokens_app.command("create", help=HELP.t("cli_help_tokens_create"))
+def tokens_create(username: str = typer.Argument(..., help=HELP.t("cli_help_tokens_create_username")),
+                  name: str = typer.Option(..., "--name", help=HELP.t("cli_help_tokens_create_name")),
                   expires_days: int | None = typer.Option(None, "--expires-days", min=1,
-                                                          help="Expire after this many days."),
+                                                          help=HELP.t("cli_help_tokens_create_expires_days")),
                   ) -> None:
-    """Create an API token; it is printed once (only its hash is stored); audited."""
     from fairshare.service.accounts import issue_token
 
     with _accounts_ctx() as ctx:
@@ -292,21 +271,19 @@ def tokens_create(username: str = typer.Argument(..., help="The account the toke
     typer.echo(secret)
 
 
-@tokens_app.command("list")
+@tokens_app.command("list", help=HELP.t("cli_help_tokens_list"))
 def tokens_list(fmt: OutputFormat = FORMAT_OPTION) -> None:
-    """List the API tokens with their owner and state (never the secrets)."""
     from fairshare.cli.render import render
     from fairshare.service.account_admin import list_tokens
 
     with _accounts_ctx() as ctx:
         rows = list_tokens(ctx)
-    render(rows, fmt, title="API tokens")
+    render(rows, fmt, title=cli_text().t("cli_title_tokens"))
 
 
-@tokens_app.command("revoke")
-def tokens_revoke(token_id: int = typer.Argument(..., help="Token id printed by `tokens create`.")
+@tokens_app.command("revoke", help=HELP.t("cli_help_tokens_revoke"))
+def tokens_revoke(token_id: int = typer.Argument(..., help=HELP.t("cli_help_tokens_revoke_token_id"))
                   ) -> None:
-    """Revoke an API token; requests using it get 401 from now on; audited."""
     from fairshare.service.accounts import withdraw_token
 
     with _accounts_ctx() as ctx:

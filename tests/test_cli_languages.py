@@ -1,0 +1,144 @@
+"""The CLI in French (FAIRSHARE_LANG=fr): `--help` of every command, Typer's words around it,
+table titles and headers, the `synth` lines; English stays as it was and CSV keeps its fields."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+FR = {"FAIRSHARE_LANG": "fr"}
+EN = {"FAIRSHARE_LANG": "en"}
+
+# Every help text of the command tree (commands, groups, options, arguments), by command path.
+_WALK = """
+import json, typer.main
+from fairshare.cli import app
+def walk(cmd, path):
+    out = {"command " + (" ".join(path) or "fairshare"): cmd.help or ""}
+    for p in cmd.params:
+        out["param " + " ".join([*path, p.name])] = getattr(p, "help", None) or ""
+    for name, sub in getattr(cmd, "commands", {}).items():
+        if not sub.hidden:
+            out.update(walk(sub, [*path, name]))
+    return out
+print(json.dumps(walk(typer.main.get_command(app), [])))
+"""
+
+# Help texts that are the same words in both languages (a destination, a list of codes).
+SAME_IN_FRENCH = {"param assign to", "param audit show entity_type"}
+
+
+def _help_texts(lang: str) -> dict[str, str]:
+    proc = subprocess.run([sys.executable, "-c", _WALK], capture_output=True, text=True,
+                          env={**_environ(), "FAIRSHARE_LANG": lang}, check=True, timeout=300)
+    texts: dict[str, str] = json.loads(proc.stdout)
+    return texts
+
+
+def _words(text: str) -> str:
+    """The text with Rich's wrapping undone (line breaks, padding and panel borders)."""
+    return re.sub(r"[ \n│╭╮╰╯─]+", " ", text)
+
+
+def _environ() -> dict[str, str]:
+    import os
+
+    return {k: v for k, v in os.environ.items() if k not in ("LC_ALL", "LANG", "FAIRSHARE_LANG")}
+
+
+def test_main_help_is_french(run_cli) -> None:
+    fr = run_cli("--help", env=FR)
+    assert fr.exit_code == 0, fr
+    out = _words(fr.stdout)
+    assert "Répartition équitable et fondée sur le consentement des demandeurs d'asile" in out
+    assert "Utilisation :" in out and "Commandes" in out
+    assert "Afficher ce message et quitter." in out
+    assert "La part de chaque administration selon une clé et sa juste part" in out
+    assert "Show this message" not in out and "Usage:" not in out
+    en = run_cli("--help", env=EN)
+    words = _words(en.stdout)
+    assert "Fair, consent-based distribution of asylum claimants across a federation." in words
+    assert "Usage:" in words and "Commands" in words and "Show this message and exit." in words
+
+
+def test_subcommand_help_is_french(run_cli) -> None:
+    balance = run_cli("balance", "--help", env=FR)
+    assert balance.exit_code == 0, balance
+    out = _words(balance.stdout)
+    assert "Accueil par rapport à la juste part, par administration" in out
+    assert "[obligatoire]" in out and "[par défaut : 2024]" in out
+    assert "`jurisdictions` (la somme de leurs accueils, par défaut)" in out
+    create = _words(run_cli("run", "create", "--help", env=FR).stdout)
+    assert "Construire le problème d'appariement à partir du registre" in create
+    assert "le coût d'opportunité d'utiliser la capacité maintenant" in create
+    group = _words(run_cli("synth", "--help", env=FR).stdout)
+    assert "Écrire un lot synthétique réaliste pour le Canada (aucune personne réelle)" in group
+    apportion = _words(run_cli("apportion", "--help", env=FR).stdout)
+    assert "Méthode de répartition" in apportion and "hamilton" in apportion
+
+
+def test_every_help_text_has_its_french() -> None:
+    """Each command, group, option and argument has a help text in both languages, and the
+    French one is not the English left in place."""
+    en, fr = _help_texts("en"), _help_texts("fr")
+    assert en.keys() == fr.keys() and len(en) > 250
+    commands = [k for k in en if k.startswith("command ")]
+    assert len(commands) > 80
+    assert [k for k in commands if not en[k] or not fr[k]] == []
+    untranslated = sorted(k for k, text in en.items()
+                          if text and fr[k] == text and k not in SAME_IN_FRENCH)
+    assert untranslated == []
+    assert fr["command fairshare"].startswith("Répartition équitable")
+    assert fr["command match"].startswith("Proposer la destination de chaque famille consentante")
+    assert fr["param balance years"] == "Une année, un intervalle (2019-2024) ou une liste (2019,2021)."
+
+
+def test_tables_are_french_and_csv_keeps_its_fields(run_cli) -> None:
+    fr = run_cli("shares", "-k", "canada-population", "-n", "1000", env=FR)
+    assert fr.exit_code == 0, fr
+    assert "Justes parts de 1\u00a0000 selon canada-population (hamilton)" in fr.stdout
+    header = next(line for line in fr.stdout.splitlines() if "code" in line)
+    assert "juste part" in header and "part (population)" in header and "nom" in header
+    assert "0,3893" in fr.stdout  # Ontario's share, French decimals
+    assert "Clé canada-population (version du 2025-04-01), données : canada." in fr.stdout
+    csv_fr = run_cli("shares", "-k", "canada-population", "-n", "1000", "-f", "csv", env=FR)
+    csv_en = run_cli("shares", "-k", "canada-population", "-n", "1000", "-f", "csv", env=EN)
+    assert csv_fr.stdout == csv_en.stdout  # the contract: field names and plain numbers
+    assert csv_fr.stdout.startswith("code,name,share,fair_share")
+    en = run_cli("shares", "-k", "canada-population", "-n", "1000", env=EN)
+    assert "Fair shares of 1,000 under canada-population (hamilton)" in en.stdout
+    assert "fair_share" in en.stdout and "0.3893" in en.stdout
+
+
+def test_match_and_synth_speak_french(run_cli, tmp_path: Path) -> None:
+    wrote = run_cli("synth", "batch", "--families", "30", "--seed", "1", "--out", "b", env=FR)
+    assert wrote.exit_code == 0, wrote
+    assert "familles (" in wrote.stdout and "destinations et leurs scores écrits dans b." \
+        in wrote.stdout
+    english = run_cli("synth", "batch", "--families", "30", "--seed", "1", "--out", "e", env=EN)
+    assert english.stdout.startswith("Wrote 30 families (")
+    match = run_cli("match", "--families", "b/families.csv", "--destinations",
+                    "b/destinations.csv", "--scores", "b/scores.csv", env=FR)
+    assert match.exit_code == 0, match
+    assert "Placements par destination" in match.stdout
+    assert "Ce plan par rapport aux références" in match.stdout
+    assert "Statut optimal : objectif" in match.stdout
+    assert "personnes placées" in match.stdout and "remplissage" in match.stdout
+    claimants = run_cli("synth", "claimants", "--families", "3", "--out", "c.csv", env=FR)
+    assert claimants.exit_code == 0 and "familles écrits dans c.csv." in claimants.stdout
+
+
+def test_registry_tables_are_french(run_cli, tmp_path: Path) -> None:
+    env = {"FAIRSHARE_HOME": str(tmp_path / "var"), "FAIRSHARE_USER": "cli-tester",
+           "FAIRSHARE_DATABASE_URL": ""}
+    assert run_cli("init", env=env).exit_code == 0
+    status = run_cli("status", env={**env, **FR})
+    assert status.exit_code == 0, status
+    assert "Registre fairshare" in status.stdout and "entrées d'audit" in status.stdout
+    assert "Base de données :" in status.stdout
+    assert json.loads(run_cli("status", "-f", "json", env={**env, **FR}).stdout)["audit_entries"] >= 1
+    english = run_cli("status", env={**env, **EN})
+    assert "fairshare registry" in english.stdout and "audit_entries" in english.stdout
