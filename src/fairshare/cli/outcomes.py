@@ -12,6 +12,7 @@ import typer
 
 from fairshare.cli import app, synth_app
 from fairshare.cli.render import FORMAT_OPTION, HELP, OutputFormat, cli_text, render
+from fairshare.i18n import msg
 
 outcomes_app = typer.Typer(help=HELP.t("cli_help_outcomes"),
                            no_args_is_help=True)
@@ -45,7 +46,7 @@ def _load_history(path: Path) -> Any:
     from fairshare.outcomes.dataio import read_csv
     from fairshare.outcomes.features import prepare
 
-    return prepare(read_csv(path, what="History file"), source=str(path), outcomes=True)
+    return prepare(read_csv(path, what=msg("file_kind_history")), source=str(path), outcomes=True)
 
 
 @synth_app.command("history", help=HELP.t("cli_help_synth_history"))
@@ -175,12 +176,12 @@ def outcomes_predict(
     from fairshare.outcomes.train import load_model
 
     fitted = load_model(model)
-    frame = prepare(read_csv(members, what="Members file"), source=str(members),
+    frame = prepare(read_csv(members, what=msg("file_kind_members")), source=str(members),
                     outcomes=False, need_destination=False)
     dests: list[str] | None = None
     if destinations:
         if Path(destinations).is_file():
-            table = read_csv(destinations, what="Destinations file")
+            table = read_csv(destinations, what=msg("file_kind_destinations"))
             if "code" not in table.columns:
                 from fairshare.errors import InputError
 
@@ -188,11 +189,11 @@ def outcomes_predict(
             dests = sorted(table["code"].astype(str).str.strip())
         else:
             dests = sorted(d.strip() for d in destinations.split(",") if d.strip())
-    raw = read_csv(members, what="Members file").rename(columns={"member_id": "person_id"})
+    raw = read_csv(members, what=msg("file_kind_members")).rename(columns={"member_id": "person_id"})
     listed = raw.groupby("family_id")["person_id"].nunique().to_dict()  # children included
     sizes: dict[str, int] = {str(k): int(v) for k, v in listed.items()}
     if families:
-        fam_table = read_csv(families, what="Families file")
+        fam_table = read_csv(families, what=msg("file_kind_families"))
         if not {"family_id", "size"} <= set(fam_table.columns):
             from fairshare.errors import InputError
 
