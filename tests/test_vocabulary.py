@@ -47,7 +47,8 @@ def test_import_names_row_column_and_allowed_values(sqlite_registry: Context, tm
         import_claimants(sqlite_registry, path=write_csv(tmp_path / "bad.csv", rows, columns),
                          agreement_id=AGREEMENT)
     assert message in str(err.value)
-    assert value not in str(err.value).replace(message, "")  # the cell itself is not echoed
+    shown = str(err.value).replace(message, "").replace(str(tmp_path), "")
+    assert value not in shown  # the cell itself is not echoed (the folder's name may hold it)
     assert table_counts(sqlite_registry) == before
 
 

@@ -125,7 +125,10 @@ def _job_runner(ctx: Any) -> Any:
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """At a server's stop, its running jobs are stopped and marked failed (interrupted)."""
+    """At a server's stop, its running jobs are stopped and marked failed (interrupted); an app
+    started again (a test client opens a lifespan per session) gets a new job runner."""
+    if app.state.jobs.closed:
+        app.state.jobs = _job_runner(app.state.ctx)
     yield
     app.state.jobs.shutdown(wait=False)
 

@@ -240,6 +240,11 @@ class JobRunner:
         self._closed = False
         self._stopping = False
 
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`shutdown` was called (the runner takes no more jobs)."""
+        return self._closed
+
     def submit_run(self, request: Any) -> JobInfo:
         """Queue a checked run request (:class:`fairshare.service.runs.RunRequest`)."""
         if self._closed:
