@@ -9,8 +9,17 @@ from pathlib import Path
 import pytest
 
 from fairshare.errors import MatchingError
-from fairshare.matching import Shape, SolverOptions, Step, load_policy, plan_route
-from fairshare.matching.route import route_table
+from fairshare.matching import (
+    Destination,
+    Family,
+    Problem,
+    Shape,
+    SolverOptions,
+    Step,
+    load_policy,
+    plan_route,
+)
+from fairshare.matching.route import route_table, wants_kinds_bound
 
 OUTCOME = load_policy("outcome")
 DOC = Path(__file__).resolve().parents[1] / "docs" / "matching.md"
@@ -76,3 +85,79 @@ def test_solve_reports_its_phases_in_order() -> None:
     seen.clear()
     solve(synth_batch(40, seed=2), OUTCOME, explain=False, report=False, progress=seen.append)
     assert seen == ["checking", "solving", "checking the plan"]
+
+
+def _housing_problem(units: dict[str, int]) -> Problem:
+    """Twelve families, places for all of them twice over; ``units`` per band at each of NB
+    and ON decide whether housing lets every family in."""
+    sizes = (1, 2, 2, 3, 3, 4, 4, 5, 1, 2, 3, 6)
+    fams = tuple(Family(f"f{i:02d}", s, True) for i, s in enumerate(sizes))
+    dests = (Destination("NB", 40, housing_units=dict(units)),
+             Destination("ON", 40, housing_units=dict(units)))
+    scores = {f.id: {"NB": 0.2 + 0.05 * (i % 7), "ON": 0.6 - 0.04 * (i % 5)}
+              for i, f in enumerate(fams)}
+    return Problem(fams, dests, scores)
+
+
+NO_KINDS = SolverOptions(kinds_bound_min_families=10**9)
+
+
+def test_kinds_bound_proves_housing_keeps_families_out_and_the_optimum_stays() -> None:
+    """Two units of 1-2 and one of 3+ per destination: 40 places each, yet at most
+    (2 + 2) + (2 + 1) + 6 + 5 = 18 of the 36 persons can be housed. The bound proves it, the route skips
+    the place-everyone attempt, and the plan is the one the full route (and branch and bound)
+    gives."""
+    from fairshare.matching import solve
+    from fairshare.matching.model import build_pairs
+    from fairshare.matching.solve import persons_bound_by_kinds
+
+    p = _housing_problem({"1-2": 2, "3+": 1})
+    bound = persons_bound_by_kinds(build_pairs(p.sorted()))
+    assert 18 <= bound < 18.001
+    for solver, options in (("fast", SolverOptions()),
+                            ("exact", SolverOptions(exact_max_families=0))):
+        skipped = solve(p, OUTCOME, solver, explain=False, report=False, options=options)
+        full = solve(p, OUTCOME, solver, explain=False, report=False,
+                     options=dataclasses.replace(options, kinds_bound_min_families=10**9))
+        assert skipped.planned_route[0] is Step.KINDS_BOUND
+        assert skipped.route[:2] == (Step.KINDS_BOUND, Step.STAGED_LP), skipped.notes
+        assert Step.KINDS_BOUND not in full.planned_route
+        assert any("count over family kinds" in n for n in skipped.notes)
+        assert skipped.persons_placed == full.persons_placed == 18
+        assert skipped.objective == pytest.approx(full.objective, rel=1e-9)
+    bnb = solve(p, OUTCOME, "exact", explain=False, report=False)
+    assert bnb.route == (Step.BRANCH_AND_BOUND,) and bnb.persons_placed == 18
+    assert skipped.objective == pytest.approx(bnb.objective, rel=1e-4)
+    assert skipped.objective >= bnb.objective - 1e-9
+
+
+def test_kinds_bound_does_not_fire_when_every_family_fits() -> None:
+    from fairshare.matching import solve
+    from fairshare.matching.model import build_pairs
+    from fairshare.matching.solve import persons_bound_by_kinds
+
+    p = _housing_problem({"1-2": 5, "3+": 5})
+    assert persons_bound_by_kinds(build_pairs(p.sorted())) >= 36
+    r = solve(p, OUTCOME, "fast", explain=False, report=False)
+    assert Step.KINDS_BOUND not in r.planned_route and Step.KINDS_BOUND not in r.route
+    assert r.route == solve(p, OUTCOME, "fast", explain=False, report=False,
+                            options=NO_KINDS).route
+    assert r.persons_placed == 36
+
+
+def test_plan_route_takes_the_kinds_bound_only_when_it_proves_something() -> None:
+    shape = Shape(n_families=1_000, n_dest=13, persons=2_500, capacity=3_000)
+    assert wants_kinds_bound(shape, OUTCOME, SolverOptions())
+    assert not wants_kinds_bound(shape, OUTCOME, SolverOptions(kinds_bound_min_families=2_000))
+    assert not wants_kinds_bound(shape, load_policy("preference-first"), SolverOptions())
+    assert not wants_kinds_bound(dataclasses.replace(shape, capacity=2_000), OUTCOME,
+                                 SolverOptions())
+    assert not wants_kinds_bound(shape, OUTCOME, SolverOptions(exact_max_families=1_000),
+                                 "exact")  # branch and bound on the whole model
+    short = dataclasses.replace(shape, persons_max=2_499.5)
+    assert plan_route(short, OUTCOME, SolverOptions()) == (Step.KINDS_BOUND, Step.STAGED_LP)
+    assert plan_route(short, OUTCOME, SolverOptions(), "exact") == (
+        Step.KINDS_BOUND, Step.STAGED_LP, Step.REDUCED_COST_FIXING, Step.BRANCH_AND_BOUND)
+    enough = dataclasses.replace(shape, persons_max=2_500.0)
+    assert plan_route(enough, OUTCOME, SolverOptions()) == plan_route(shape, OUTCOME,
+                                                                       SolverOptions())

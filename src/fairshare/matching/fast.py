@@ -145,6 +145,8 @@ def solve_fast(pairs: Pairs, policy: Policy, steps: Route | None = None, *, wide
     """Run the plan steps ``steps`` (``prices``, ``priced-start``, ``column-generation``,
     ``staged-lp``) in order until one gives a plan; the result's ``route`` says which ran.
     Without ``steps``: those :func:`~fairshare.matching.route.fast_steps` plans for the batch.
+    ``kinds-bound`` (``solve`` proved that not every family fits) runs nothing and is recorded
+    before the staged LP.
 
     ``wider`` multiplies the close calls of the staged-LP step (capacity short, or an outcome
     floor): a slower, closer plan.
@@ -154,7 +156,7 @@ def solve_fast(pairs: Pairs, policy: Policy, steps: Route | None = None, *, wide
         steps = fast_steps(shape_of(pairs), policy, opts)
     notes: list[str] = []
     all_persons = float(pairs.sizes[pairs.placeable].sum())
-    priced_start = False
+    priced_start = kinds_bound = False
     for step in steps:
         if step is Step.PRICES:
             from fairshare.matching.prices import solve_by_prices
@@ -178,12 +180,17 @@ def solve_fast(pairs: Pairs, policy: Policy, steps: Route | None = None, *, wide
                                 taken, opts=opts)
             notes.append("Column generation could not place every family; solving the staged "
                          "LP instead.")
+        elif step is Step.KINDS_BOUND:
+            kinds_bound = True  # solve proved that not every family fits: nothing to run
         elif step is Step.STAGED_LP:
             capacity = float(pairs.dest_upper.sum())
             if policy.place_all and capacity < all_persons and policy.outcome_floor is None:
                 notes.append(f"The destinations offer {capacity:,.0f} places for "
                              f"{all_persons:,.0f} placeable persons; solving the staged LP.")
-            return _staged(pairs, policy, notes, t0, wider, opts)
+            staged = _staged(pairs, policy, notes, t0, wider, opts)
+            if kinds_bound:
+                staged = dataclasses.replace(staged, route=(Step.KINDS_BOUND, *staged.route))
+            return staged
     raise ValueError(f"route {steps} has no plan step of the LP-based method")
 
 

@@ -27,6 +27,10 @@ class SolverOptions:
             LP instead of solving the whole LP by column generation.
         priced_start_min_families: from this many families on, column generation starts from
             each family's best pairs under prices of a small sample LP.
+        kinds_bound_min_families: from this many families on (0: always), an LP route that
+            would start by placing every family first bounds the persons any plan places by
+            a small LP over family kinds (families of the same size and allowed destinations);
+            when that proves not every family fits, it goes straight to the staged LP.
 
     Fix and small MIP (``fast``):
         close_calls_per_dest, close_calls_max: LP-integral families freed for the small MIP:
@@ -71,6 +75,7 @@ class SolverOptions:
     prices_min_families: int = 40_000
     priced_start_min_families: int = 5_000
     priced_start_sample: int = 2_000
+    kinds_bound_min_families: int = 0
     close_calls_per_dest: int = 6
     close_calls_max: int = 150
     floor_close_calls_factor: int = 2
