@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from fairshare.errors import InputError, ScenarioError
+from fairshare.i18n import Text, msg
 
 TARGETS_FILE = Path(__file__).resolve().parent / "targets" / "temporary-residents.yaml"
 KINDS = ("share_of_population", "fraction_of_baseline")
@@ -148,22 +149,20 @@ def read_statcan_17100121(path: str | Path, *, names: Mapping[str, str]) -> dict
     """
     file = Path(path)
     if not file.is_file():
-        raise InputError(f"Province series '{path}' not found. Download table 17-10-0121-01 as CSV "
-                         "from Statistics Canada and give the path of 17100121.csv.")
+        raise InputError(msg("tr_series_not_found", path=str(path)))
     try:
         text = file.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8; Statistics Canada's CSV download is UTF-8.") from None
+        raise InputError(msg("tr_series_not_utf8", where=str(path))) from None
     reader = csv.DictReader(io.StringIO(text))
     header = [h.strip() for h in (reader.fieldnames or [])]
     type_col = next((h for h in header if "non-permanent resident" in h.lower()), None)
     missing = [c for c in ("REF_DATE", "GEO", "VALUE") if c not in header]
     if missing or type_col is None:
         need = [*missing, *(["Non-permanent resident types"] if type_col is None else [])]
-        raise InputError(f"{path}: not table 17-10-0121-01 as downloaded; missing column(s) "
-                         f"{', '.join(need)}.")
+        raise InputError(msg("tr_series_not_table", where=str(path), missing=", ".join(need)))
     lookup = {k.lower(): v for k, v in names.items()}
-    errors: list[str] = []
+    errors: list[Text] = []
     series: dict[str, dict[str, int]] = {}
     for n, raw in enumerate(reader, start=2):
         row = {str(k).strip(): (v or "").strip() for k, v in raw.items() if k is not None}
@@ -172,13 +171,11 @@ def read_statcan_17100121(path: str | Path, *, names: Mapping[str, str]) -> dict
         geo = row.get("GEO", "")
         code = lookup.get(geo.lower())
         if code is None:
-            errors.append(f"row {n}, column GEO: '{geo}' is not Canada or one of its provinces "
-                          "and territories.")
+            errors.append(msg("tr_series_geo", row=n, geo=geo))
             continue
         ref = _ref_date(row.get("REF_DATE", ""))
         if ref is None:
-            errors.append(f"row {n}, column REF_DATE: '{row.get('REF_DATE', '')}' - expected "
-                          "YYYY-MM (as Statistics Canada writes quarters) or YYYY-MM-DD.")
+            errors.append(msg("tr_series_ref_date", row=n, raw=row.get("REF_DATE", "")))
             continue
         value = row.get("VALUE", "").replace(",", "")
         if value == "" and row.get("STATUS", "") in ("..", "x", "F"):
@@ -186,19 +183,19 @@ def read_statcan_17100121(path: str | Path, *, names: Mapping[str, str]) -> dict
         try:
             persons = float(value)
         except ValueError:
-            errors.append(f"row {n}, column VALUE: '{value}' is not a number.")
+            errors.append(msg("tr_series_value_not_number", row=n, raw=value))
             continue
         if not math.isfinite(persons) or persons < 0:
-            errors.append(f"row {n}, column VALUE: {value} must be a count >= 0.")
+            errors.append(msg("tr_series_value_negative", row=n, raw=value))
             continue
         if ref in series.setdefault(code, {}):
-            errors.append(f"row {n}: {geo} at {ref} is listed twice.")
+            errors.append(msg("tr_series_twice", row=n, geo=geo, ref=ref))
             continue
         series[code][ref] = round(persons)
     if errors:
-        raise InputError(f"{path}: {len(errors)} problem(s); nothing was read.", details=errors)
+        raise InputError(msg("tr_series_problems", where=str(path), n=len(errors)), details=errors)
     if not series:
-        raise InputError(f"{path}: no row of '{type_col}' = 'Total, non-permanent residents'.")
+        raise InputError(msg("tr_series_no_total", where=str(path), column=type_col))
     source = "Statistics Canada table 17-10-0121-01 (file supplied by the user)"
     return {code: [Observation(reference_date=d, persons=v, share=None, confidence="official",
                                source=source) for d, v in sorted(values.items())]
