@@ -99,23 +99,16 @@ def pg_template() -> str:
     if _TEMPLATE:
         return _TEMPLATE[0]
     try:
-        admin = _admin_conn()
+        url, drop = fresh_pg_database(None, prefix="fairshare_tpl")
     except Exception as exc:
         pytest.skip(f"no PostgreSQL server at {PG_SERVER} ({exc}); run scripts/setup.d/postgres.sh")
-    name = f"fairshare_tpl_{secrets.token_hex(4)}"
-    admin.execute(f"CREATE DATABASE {name}")
-
-    def drop() -> None:
-        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        admin.close()
-
     atexit.register(drop)
-    ctx = open_context(Settings(home=Path("/nonexistent"), database_url=_pg_url(name),
+    ctx = open_context(Settings(home=Path("/nonexistent"), database_url=url,
                                 keys_dir=Path("/nonexistent"), actor="tester"))
     init_database(ctx)
     ctx.close()
-    _TEMPLATE.append(name)
-    return name
+    _TEMPLATE.append(url.rsplit("/", 1)[1])
+    return _TEMPLATE[0]
 
 
 _SQLITE_TEMPLATE: list[Path] = []
@@ -136,11 +129,12 @@ def sqlite_copy(target: Path) -> Path:
     return target
 
 
-def fresh_pg_database(template: str) -> tuple[str, Any]:
-    """A new database copied from ``template``; returns its URL and a dropper."""
+def fresh_pg_database(template: str | None, *, prefix: str = "fairshare_test") -> tuple[str, Any]:
+    """A new database copied from ``template`` (an empty one for None); returns its URL and a
+    dropper."""
     admin = _admin_conn()
-    name = f"fairshare_test_{secrets.token_hex(5)}"
-    admin.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
+    name = f"{prefix}_{secrets.token_hex(5)}"
+    admin.execute(f"CREATE DATABASE {name}" + (f" TEMPLATE {template}" if template else ""))
 
     def drop() -> None:
         admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

@@ -82,17 +82,9 @@ def before_binary(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sa
     drop = None
     if request.param == "postgresql":
         try:
-            admin = rf._admin_conn()
+            url, drop = rf.fresh_pg_database(None, prefix="fairshare_snap")
         except Exception as exc:
             pytest.skip(f"no PostgreSQL server ({exc})")
-        name = f"fairshare_snap_{secrets.token_hex(4)}"
-        admin.execute(f"CREATE DATABASE {name}")
-
-        def drop() -> None:
-            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-            admin.close()
-
-        url = rf._pg_url(name)
     else:
         url = f"sqlite:///{tmp_path / 'old.sqlite'}"
     engine = make_engine(url)

@@ -53,12 +53,13 @@ def _by_matching(stream: Stream, arrays: StreamArrays, solver: str) -> Hindsight
                             f"{result.gap if result.gap is not None else float('nan'):.2g})")
 
 
-def _by_lp(arrays: StreamArrays, options: OnlineOptions) -> Hindsight:
-    n = len(arrays.family_ids)
-    value = np.where(arrays.allowed, arrays.score + options.persons_weight, 0.0)
-    lp = pairs_of(arrays.allowed, value, arrays.sizes, top_k=max(1, len(arrays.codes)))
+def _subquota_entries(arrays: StreamArrays, lp: PairLp) -> tuple[list[IntArray], list[IntArray]]:
+    """The sub-quota rows' entries of the whole-year LP: per batch and destination, every pair
+    of that batch at that destination (column) in each sub-quota row its batch touches (row)."""
     k_idx: list[IntArray] = []
     r_idx: list[IntArray] = []
+    if not len(arrays.row_cap):
+        return k_idx, r_idx
     batch_of_pair = arrays.batch[lp.fam]
     for b in range(arrays.n_batches):
         in_b = np.flatnonzero(batch_of_pair == b)
@@ -68,6 +69,14 @@ def _by_lp(arrays: StreamArrays, options: OnlineOptions) -> Hindsight:
             ks = in_b[lp.dest[in_b] == d]
             k_idx.append(np.repeat(ks, len(rows)))
             r_idx.append(np.tile(rows, len(ks)))
+    return k_idx, r_idx
+
+
+def _by_lp(arrays: StreamArrays, options: OnlineOptions) -> Hindsight:
+    n = len(arrays.family_ids)
+    value = np.where(arrays.allowed, arrays.score + options.persons_weight, 0.0)
+    lp = pairs_of(arrays.allowed, value, arrays.sizes, top_k=max(1, len(arrays.codes)))
+    k_idx, r_idx = _subquota_entries(arrays, lp)
     ks_all = np.concatenate(k_idx) if k_idx else np.zeros(0, dtype=np.int64)
     rs_all = np.concatenate(r_idx) if r_idx else np.zeros(0, dtype=np.int64)
     n_rows = len(arrays.row_cap)
@@ -136,18 +145,7 @@ def balanced_hindsight(arrays: StreamArrays, options: OnlineOptions, *, band: fl
     shares = target_shares(arrays, options)
     # extra rows: sub-quotas (n_sub), aggregation (m x n_months), band (2 x m x checked)
     n_sub = len(arrays.row_cap)
-    k_idx: list[IntArray] = []
-    r_idx: list[IntArray] = []
-    if n_sub:
-        batch_of_pair = arrays.batch[lp.fam]
-        for b in range(arrays.n_batches):
-            in_b = np.flatnonzero(batch_of_pair == b)
-            for d, rows in enumerate(arrays.touches[b]):
-                if not len(rows):
-                    continue
-                ks = in_b[lp.dest[in_b] == d]
-                k_idx.append(np.repeat(ks, len(rows)))
-                r_idx.append(np.tile(rows, len(ks)))
+    k_idx, r_idx = _subquota_entries(arrays, lp)
     n_agg = m * n_months
     k_agg = np.arange(len(lp.fam))
     r_agg = n_sub + lp.dest * n_months + month[lp.fam]
