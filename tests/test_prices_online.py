@@ -52,7 +52,14 @@ def _rows(today: dt.date, n: int = 8) -> list[dict[str, str]]:
             for f in range(1, n + 1) for m in range(2)]
 
 
-def _setup(ctx: Context, folder: Path, *, arrived: bool = True) -> None:
+def _setup(ctx: Context, folder: Path, *, arrived: bool = True, key: str | None = None) -> None:
+    """The agreement, the families and the offers; ``key`` (hex) fixes the pseudonymisation
+    key, and so the families' ids and the order the solver sees them in."""
+    if key is not None:
+        ctx.settings.keys_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path = ctx.settings.keys_dir / f"{AGREEMENT}.key"
+        path.write_text(key + "\n", encoding="ascii")
+        path.chmod(0o600)
     add_agreement(ctx, path=_agreement(folder))
     rows = _rows(ctx.today())
     if not arrived:
@@ -63,6 +70,23 @@ def _setup(ctx: Context, folder: Path, *, arrived: bool = True) -> None:
 
 def _plan(detail) -> dict[str, str | None]:
     return {r.family_id: r.destination for r in detail.recommendations}
+
+
+def _snapshot_problem(ctx: Context, run_id: str):
+    """The problem a run stored in its snapshot (raw scores)."""
+    from fairshare.service.snapshot import load_snapshot, problem_from_json
+    from fairshare.store.engine import read_transaction
+
+    with read_transaction(ctx.engine) as conn:
+        doc = load_snapshot(conn, run_id)
+    assert doc is not None
+    return problem_from_json(doc["problem"])
+
+
+def _value(problem, detail) -> float:
+    """A plan's total score per person under ``problem``'s scores."""
+    sizes = {f.id: f.size for f in problem.families}
+    return sum(sizes[f] * problem.scores[f][d] for f, d in _plan(detail).items() if d)
 
 
 def test_prices_update_stores_and_audits(registry: Context, tmp_path):
@@ -113,7 +137,11 @@ def test_no_arrival_dates_is_a_clear_error(registry: Context, tmp_path):
 
 
 def test_online_run_records_the_prices_and_differs_when_they_bind(registry: Context, tmp_path):
-    _setup(registry, tmp_path)
+    # A dual price is the score difference that makes the marginal family indifferent, so the
+    # priced problem has tied optima, the offline plan sometimes among them: which one the
+    # solver returns depends on the families' order, i.e. on their pseudonyms. A fixed key
+    # makes that order, and so this test, the same on every run.
+    _setup(registry, tmp_path, key="1e" * 32)
     before = table_counts(registry)
     with pytest.raises(NotFoundError, match="fairshare prices update"):
         create_run(registry, policy="outcome", key="canada-population", online=True)
@@ -130,6 +158,12 @@ def test_online_run_records_the_prices_and_differs_when_they_bind(registry: Cont
     entries = {e.entity_id: e for e in show_audit(registry, action="run.create")}
     assert entries[online.run.id].details["prices"] == prices.id
     assert entries[offline.run.id].details["prices"] is None
+    # Each plan is optimal for the scores its run solved: the online one for the priced scores,
+    # the offline one for the raw scores (whatever the families' order).
+    raw = _snapshot_problem(registry, offline.run.id)
+    priced = apply_prices(raw, prices.prices)
+    assert _value(priced, online) >= _value(priced, offline) - 1e-9
+    assert _value(raw, offline) >= _value(raw, online) - 1e-9
     # The priced destinations (QC, NS: wanted by the families expected later) give up places.
     assert _plan(online) != _plan(offline)
     assert online.run.placed == offline.run.placed  # persons first in both

@@ -112,7 +112,9 @@ def update_prices(ctx: Context, *, horizon_days: int = DEFAULT_HORIZON_DAYS,
             raise InputError(msg("error_prices_no_capacity"))
         problem, model_doc = score_problem(bare, chosen, loaded, attributes)
         on = {f.id: arrived.get(f.id) or today for f in problem.families}
-        pool_ids = sorted(f for f, d in on.items() if since < d <= today and arrived.get(f))
+        # in arrival order, so the sampled futures do not depend on the pseudonyms
+        pool_ids = sorted((f for f, d in on.items() if since < d <= today and arrived.get(f)),
+                          key=lambda f: (on[f], f))
         if not recent or not pool_ids:
             raise InputError(msg("error_prices_no_recent", days=horizon_days,
                                  start=since + dt.timedelta(days=1), end=today))
