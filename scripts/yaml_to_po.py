@@ -5,7 +5,8 @@ Usage (from the repository root)::
 
     python scripts/yaml_to_po.py path/to/en.yaml path/to/fr.yaml [--overwrite]
 
-Each YAML file's name gives its language (``en.yaml``, ``fr.yaml``). A key the ``.po`` file lacks
+Each YAML file's name gives its language: ``en.yaml``, ``fr.yaml``, or a name ending in it
+(``my-branch-fr.yaml``); any other name is refused. A key the ``.po`` file lacks
 is added with the YAML text; a key it has keeps its text unless ``--overwrite`` is given. Keys are
 msgids: templates and pages keep calling ``t("key")``. Run ``make messages`` afterwards so that
 extraction confirms every key is used (``tests/test_i18n.py`` checks it too).
@@ -23,8 +24,9 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parents[1]
-LOCALE_DIR = ROOT / "src" / "fairshare" / "locale"
-DOMAIN = "fairshare"
+sys.path.insert(0, str(ROOT / "src"))  # this checkout's package, whatever the venv holds
+
+from fairshare.i18n import DOMAIN, LANGUAGES, LOCALE_DIR  # noqa: E402
 
 
 def po_path(lang: str) -> Path:
@@ -53,9 +55,19 @@ def save(catalog: Catalog, lang: str) -> None:
         write_mo(handle, catalog)
 
 
+def language_of(yaml_file: Path) -> str:
+    """The language a YAML catalogue's name gives (``fr.yaml``, ``my-branch-fr.yaml``)."""
+    lang = yaml_file.stem.rsplit("-", 1)[-1]
+    if lang not in LANGUAGES:
+        raise SystemExit(f"{yaml_file}: the name must end in one of "
+                         f"{', '.join(code + '.yaml' for code in LANGUAGES)}, which gives "
+                         "its language; nothing was merged")
+    return lang
+
+
 def merge(yaml_file: Path, *, overwrite: bool) -> tuple[str, int]:
     """Merge one YAML catalogue; returns its language and the number of messages added/changed."""
-    lang = yaml_file.stem
+    lang = language_of(yaml_file)
     data = yaml.safe_load(yaml_file.read_text(encoding="utf-8")) or {}
     catalog = load(lang)
     changed = 0
@@ -80,6 +92,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("files", nargs="+", type=Path)
     parser.add_argument("--overwrite", action="store_true", help="YAML text replaces .po text")
     args = parser.parse_args(argv)
+    for f in args.files:  # every name checked before anything is written
+        language_of(f)
     for f in args.files:
         lang, changed = merge(f, overwrite=args.overwrite)
         print(f"{f}: {changed} message(s) added or changed in {po_path(lang).relative_to(ROOT)}")
