@@ -4,6 +4,7 @@ same colours in PNG, SVG and HTML."""
 from __future__ import annotations
 
 import doctest
+import html
 import importlib
 import re
 import shutil
@@ -123,3 +124,74 @@ def test_charts_label_every_bar_and_panel_with_the_readers_numbers() -> None:
     assert panels.count("<polyline") == 13 + 13 * 3  # one line per panel, three grid lines each
     assert all(f">{c}</text>" in panels for c in "ABCDEFGHIJKLM")  # every panel named
     assert ">1,200</text>" in panels  # the last value printed beside the line
+
+
+def _path_points(svg_text: str, code: str) -> list[tuple[float, float]]:
+    d = re.search(rf'<path d="([^"]+)"[^>]*data-jurisdiction="{code}"', svg_text)
+    assert d, code
+    return [(float(x), float(y)) for x, y in re.findall(r"([\d.]+),([\d.]+)", d.group(1).split("Z")[0])]
+
+
+def test_the_german_map_shows_each_lands_share_under_the_key(run_cli, tmp_path: Path) -> None:
+    """Germany ships no intake: `fairshare map` draws its shares, titled as such, in the
+    catalogue's Lambert projection, each Land labelled, in SVG, HTML and PNG, English and French."""
+    from fairshare import i18n
+    from fairshare.analysis import shares_frame
+
+    fed = load_federation("germany")
+    shares = dict(zip(*(shares_frame("de-koenigstein-2020")[c] for c in ("code", "share")), strict=True))
+    outs = {}
+    for suffix in ("svg", "html", "png"):
+        outs[suffix] = tmp_path / f"de.{suffix}"
+        res = run_cli("map", "--data", "germany", "-k", "de-koenigstein-2020", "-o", str(outs[suffix]))
+        assert res.exit_code == 0, res
+    svg_text, html_text = (outs[s].read_text(encoding="utf-8") for s in ("svg", "html"))
+    assert ('<title id="map-title">Fair share under de-koenigstein-2020, in percent '
+            "(no intake data in this federation)</title>") in svg_text
+    assert svg_text.strip() in html_text and html_text.count("<tr><td>") == 16
+    assert sorted(re.findall(r'font-weight="bold"[^>]*>([A-Z]{2})</text>', svg_text)) == sorted(fed.codes)
+    for j in fed.jurisdictions:  # every Land named with its share in its tooltip, and in the table
+        share = i18n.percent(shares[j.code], 2, "en")
+        assert f"<title>{j.name}: Share under the key {share}</title>" in svg_text, j.code
+        assert f"<td>{j.code}</td><td>{j.name}</td><td>{share}</td>" in html_text, j.code
+    fills = {c: f for f, c in re.findall(r'fill="(#[0-9a-f]{6})"[^>]*data-jurisdiction="([A-Z]{2})"',
+                                         svg_text)}
+    assert fills["NW"] == palette.SHARE[-1] and fills["HB"] == palette.SHARE[0]  # 20.96 %, 0.95 %
+    assert "BE 5.2% · HB 1.0% · HH 2.6%" in svg_text  # the city states' values, too small to print
+    assert ">≥ 20</text>" in svg_text and ">0 – 5</text>" in svg_text  # the legend's classes
+
+    # The outlines are the catalogue's Lambert conic layout, moved down by the heading only;
+    # the same outlines under an equirectangular projection are another shape.
+    lambert = next(r for r in maps.layout(fed).regions if r.code == "BY").rings[0]
+    drawn = _path_points(svg_text, "BY")[:len(lambert)]
+    assert {round(d[0] - p[0], 1) for d, p in zip(drawn, lambert, strict=True)} == {0.0}
+    assert len({round(d[1] - p[1], 1) for d, p in zip(drawn, lambert, strict=True)}) == 1
+    flat_dir = _variant(tmp_path, "germany", "flat", _projection("equirectangular"))
+    flat_svg = tmp_path / "flat.svg"
+    assert run_cli("map", "--data", flat_dir, "-k", "de-koenigstein-2020", "-o", str(flat_svg)).exit_code == 0
+    assert _path_points(flat_svg.read_text(encoding="utf-8"), "BY")[:20] != drawn[:20]
+
+    # PNG: the same colour as the SVG inside North Rhine-Westphalia (left of its label).
+    nw = next(r for r in maps.layout(fed).regions if r.code == "NW")
+    offset = drawn[0][1] - lambert[0][1]
+    assert _pixel(outs["png"], nw.label_at[0] - nw.room * 0.8, nw.label_at[1] + offset) == fills["NW"]
+
+    # French: the German keys pick the German data by themselves; names, numbers and title in French.
+    fr = tmp_path / "de-fr.svg"
+    assert run_cli("map", "-k", "de-koenigstein-2020", "-o", str(fr), "--lang", "fr").exit_code == 0
+    fr_text = html.unescape(fr.read_text(encoding="utf-8"))
+    assert ('<title id="map-title">Juste part selon de-koenigstein-2020, en pourcentage '
+            "(aucune donnée d'accueil pour cette fédération)</title>") in fr_text
+    for j in fed.jurisdictions:
+        assert f"<title>{j.name_fr}: Part selon la clé {i18n.percent(shares[j.code], 2, 'fr')}</title>" in fr_text
+    assert "Bavière" in fr_text and "Part selon la clé (%)" in fr_text
+
+
+def test_canada_map_still_shows_fulfilment(run_cli, tmp_path: Path) -> None:
+    out = tmp_path / "ca.svg"
+    res = run_cli("map", "--key", "canada-population", "--years", "2024", "--out", str(out))
+    assert res.exit_code == 0, res
+    text = out.read_text(encoding="utf-8")
+    assert "Fulfilment (intake ÷ fair share) — key canada-population, years 2024" in text
+    assert "no intake data" not in text and "<title>Quebec: Fulfilment 1.52</title>" in text
+    assert re.search(r">PE \d\.\d\d · NS \d\.\d\d</text>", text)  # too small to print on the map

@@ -30,10 +30,14 @@ def evaluate(key: str | Path, *, on: str | None = None,
              data: str | Path | None = None) -> tuple[Federation, KeyResult]:
     """Load the federation and the key, and evaluate the key on ``on`` (latest by default)."""
     definition = load_key(key)
-    if data is None and definition.federation not in ("any", "canada"):
-        data = definition.federation  # e.g. the German keys default to the German data
-    fed = load_federation(data)
+    fed = _federation_for(definition.federation, data)
     return fed, evaluate_key(definition, fed, parse_date(on))
+
+
+def _federation_for(key_federation: str, data: str | Path | None) -> Federation:
+    if data is None and key_federation not in ("any", "canada"):
+        data = key_federation  # e.g. the German keys default to the German data
+    return load_federation(data)
 
 
 def shares_frame(key: str | Path, *, total: int | None = None, method: str = "hamilton",
@@ -60,8 +64,25 @@ def shares_frame(key: str | Path, *, total: int | None = None, method: str = "ha
         rows.append(row)
     df = pd.DataFrame(rows)
     df.attrs.update(key=result.key.id, effective=result.effective.isoformat(),
-                    federation=fed.id, notes=list(result.notes), total=total, method=method)
+                    federation=fed.id, folder=str(fed.folder), notes=list(result.notes),
+                    total=total, method=method)
     return df
+
+
+def map_frame(key: str | Path, *, years: str | int = "2024", method: str = "hamilton",
+              data: str | Path | None = None) -> pd.DataFrame:
+    """What ``fairshare map`` draws. Where the federation records intake: the balance over
+    ``years`` summed (:func:`balance_frame`, whose ``fulfilment`` is intake ÷ fair share). Where
+    it does not (Germany ships only its key): each jurisdiction's share under the key
+    (:func:`shares_frame`; ``years`` does not apply). ``df.attrs["folder"]`` names the federation.
+
+    >>> list(map_frame("de-koenigstein-2020").columns[:3]), "fulfilment" in map_frame("canada-population")
+    (['code', 'name', 'share'], True)
+    """
+    fed = _federation_for(load_key(key).federation, data)
+    if fed.intake_indicator:
+        return balance_frame(key, years=years, cumulative=True, method=method, data=data)
+    return shares_frame(key, method=method, data=data)
 
 
 def read_transfers(path: str | Path, fed: Federation) -> list[Transfer]:
@@ -205,7 +226,7 @@ def balance_frame(key: str | Path, *, years: str | int = "2024", cumulative: boo
                 notes.append(msg("note_period_covers", period=part, what=Localised(
                     intake.period_notes[part], intake.period_notes_fr.get(part, ""))))
     df.attrs.update(key=result.key.id, effective=result.effective.isoformat(), federation=fed.id,
-                    totals=ledger.totals, total_basis=ledger.total_basis, method=method,
-                    notes=sorted(set(notes), key=str), intake_source=intake.source.title,
+                    folder=str(fed.folder), totals=ledger.totals, total_basis=ledger.total_basis,
+                    method=method, notes=sorted(set(notes), key=str), intake_source=intake.source.title,
                     intake_notes=intake.notes)
     return df

@@ -29,6 +29,8 @@ from fairshare.scene import Box, Line, Scene, Text, save_raster, to_svg
 if TYPE_CHECKING:
     import pandas as pd
 
+    from fairshare.reference import Federation
+
 FORMATS = (".png", ".svg", ".html")
 Formatter = Callable[[float], str]
 WIDTH = 800
@@ -197,12 +199,12 @@ def _write(scenes: Sequence[Scene], path: Path, suffix: str, *, lang: str, title
         save_raster(one, path)
 
 
-def _table(lang: str, df: pd.DataFrame) -> str:
+def _table(lang: str, df: pd.DataFrame, names: Mapping[str, str]) -> str:
     caption, code, name, intake, fair, fulfilment = (html.escape(i18n.gettext(m, lang)) for m in (
         N_("chart_table_caption"), N_("chart_code"), N_("chart_name"), N_("chart_intake"),
         N_("chart_fair"), N_("chart_fulfilment")))
     rows = "\n".join(
-        f"<tr><td>{html.escape(str(r['code']))}</td><td>{html.escape(str(r.get('name', '')))}</td>"
+        f"<tr><td>{html.escape(str(r['code']))}</td><td>{html.escape(names[str(r['code'])])}</td>"
         f"<td>{i18n.number(int(r['net_intake']), 0, lang)}</td>"
         f"<td>{i18n.number(int(r['fair_share']), 0, lang)}</td>"
         f"<td>{_fmt(r['fulfilment'], lang)}</td></tr>" for r in df.to_dict(orient="records"))
@@ -228,36 +230,79 @@ def plot_balance(df: pd.DataFrame, path: Path, *, lang: str = "en") -> None:
                   for code, g in df.groupby("code", sort=False)}
         scenes.append(surplus_scene(series, title=i18n.gettext("chart_surplus", lang),
                                     heading=True, fmt=fmt))
-    _write(scenes, path, suffix, lang=lang, title=title, table=_table(lang, last),
+    _write(scenes, path, suffix, lang=lang, title=title, table=_table(lang, last, _names(df, lang)),
            ids=["bars", "lines"][:len(scenes)], css="chart")
 
 
-def map_figure_scene(df: pd.DataFrame, *, lang: str = "en", data: str | Path | None = None,
-                     heading: bool = True) -> Scene:
-    """The fulfilment map of a balance frame (one row per jurisdiction) as a scene."""
+def _names(df: pd.DataFrame, lang: str) -> dict[str, str]:
+    """Each jurisdiction's name in ``lang``, from the federation the frame came from."""
+    from fairshare.reference import load_federation
+
+    fed = load_federation(df.attrs["folder"])
+    return {j.code: (j.name_fr if lang == "fr" else j.name) for j in fed.jurisdictions}
+
+
+def map_figure_scene(df: pd.DataFrame, *, lang: str = "en", heading: bool = True) -> Scene:
+    """The map of a :func:`fairshare.analysis.map_frame`: fulfilment (intake ÷ fair share) when
+    the frame has it, else each jurisdiction's share under the key, titled as such."""
     from fairshare.maps import map_scene
     from fairshare.reference import load_federation
 
+    fed = load_federation(df.attrs["folder"])
     decimal = i18n.decimal_separator(lang)
+    if "fulfilment" not in df.columns:
+        return _share_map_scene(fed, df, lang=lang, heading=heading)
     fulfil = {str(c): (float(v) if v is not None and not math.isnan(float(v)) else None)
               for c, v in zip(df["code"], df["fulfilment"], strict=True)}
     text = {c: _fmt(v, lang) for c, v in fulfil.items() if v is not None}
     title = i18n.gettext("chart_map", lang, key=df.attrs.get("key"), years=df["year"].iloc[0])
     fulfilment = i18n.gettext("chart_fulfilment", lang)
-    return map_scene(load_federation(data), fulfil, title=title, lang=lang, value_text=text,
+    return map_scene(fed, fulfil, title=title, lang=lang, value_text=text,
                      tooltips={c: f"{fulfilment} {t}" for c, t in text.items()},
                      legend=palette.legend_classes(decimal), legend_title=fulfilment,
                      heading=heading)
 
 
-def write_map(df: pd.DataFrame, path: Path, *, lang: str = "en", data: str | Path | None = None) -> None:
-    """Write the map as PNG, SVG, or a self-contained HTML page (inline SVG plus a table)."""
+def _share_map_scene(fed: Federation, df: pd.DataFrame, *, lang: str, heading: bool) -> Scene:
+    """Each jurisdiction's share under the key in percent, on classes of round width (at most 5)."""
+    from fairshare.maps import map_scene
+
+    pct = {str(c): 100 * float(v) for c, v in zip(df["code"], df["share"], strict=True)}
+    high = max(pct.values())
+    step = nice_step(high, 5)
+    breaks = tuple(step * i for i in range(1, 5) if step * i < high)
+    colours = palette.share_colours(len(breaks) + 1)
+    label = i18n.gettext("chart_share", lang)
+    return map_scene(
+        fed, pct, title=i18n.gettext("chart_map_share", lang, key=df.attrs.get("key")), lang=lang,
+        value_text={c: i18n.percent(v / 100, 1, lang) for c, v in pct.items()},
+        tooltips={c: f"{label} {i18n.percent(v / 100, 2, lang)}" for c, v in pct.items()},
+        colour=lambda v: palette.class_colour(v, breaks, colours),
+        legend=palette.class_legend(breaks, colours, i18n.decimal_separator(lang)),
+        legend_title=i18n.gettext("chart_share_percent", lang), heading=heading)
+
+
+def _share_table(lang: str, df: pd.DataFrame, names: Mapping[str, str]) -> str:
+    caption, code, name, share = (html.escape(i18n.gettext(m, lang)) for m in (
+        N_("chart_share_caption"), N_("chart_code"), N_("chart_name"), N_("chart_share")))
+    rows = "\n".join(
+        f"<tr><td>{html.escape(str(r['code']))}</td><td>{html.escape(names[str(r['code'])])}</td>"
+        f"<td>{i18n.percent(float(r['share']), 2, lang)}</td></tr>" for r in df.to_dict(orient="records"))
+    return (f"<table><caption>{caption}</caption><thead><tr>"
+            f"<th>{code}</th><th>{name}</th><th>{share}</th></tr></thead>"
+            f"<tbody>{rows}</tbody></table>")
+
+
+def write_map(df: pd.DataFrame, path: Path, *, lang: str = "en") -> None:
+    """Write the map of a :func:`fairshare.analysis.map_frame` as PNG, SVG, or a self-contained
+    HTML page (inline SVG plus a table of the same figures)."""
     suffix = _check_path(path)
     if lang not in i18n.LANGUAGES:
         raise InputError(f"--lang {lang}: use en or fr.")
-    scene = map_figure_scene(df, lang=lang, data=data)
-    _write([scene], path, suffix, lang=lang, title=scene.title, table=_table(lang, df),
-           ids=["map"], css="map")
+    scene = map_figure_scene(df, lang=lang)
+    names = _names(df, lang)
+    table = _table(lang, df, names) if "fulfilment" in df.columns else _share_table(lang, df, names)
+    _write([scene], path, suffix, lang=lang, title=scene.title, table=table, ids=["map"], css="map")
 
 
 def _fmt(value: Any, lang: str = i18n.DEFAULT) -> str:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -222,22 +223,38 @@ def layout(fed: Federation, width: int = WIDTH) -> Layout:
     return _layout(str(fed.folder), width)
 
 
+def _wrap(text: str, width: float, size: float) -> list[str]:
+    """``text`` broken into lines that fit ``width`` pixels at font ``size`` (a conservative
+    average glyph width of 0.6 em, so nothing runs off the page).
+
+    >>> _wrap("Fair share under de-koenigstein-2020 (no intake data)", 300, 18)
+    ['Fair share under de-', 'koenigstein-2020 (no intake', 'data)']
+    """
+    return textwrap.wrap(text, max(8, int(width / (0.6 * size)))) or [""]
+
+
 def map_scene(fed: Federation, values: Mapping[str, float | None], *, title: str, lang: str = "en",
               value_text: Mapping[str, str] | None = None, tooltips: Mapping[str, str] | None = None,
               colour: Callable[[float | None], str] = palette.fulfilment_colour,
               legend: Sequence[tuple[str, str]] = (), legend_title: str = "",
               heading: bool = False, width: int = WIDTH) -> Scene:
     """The map as a scene: ``values`` (colour), ``value_text`` (printed under each code) and
-    ``tooltips`` keyed by jurisdiction code. With ``heading`` the title is drawn above the map;
-    a ``legend`` of (colour, label) pairs is drawn below it."""
+    ``tooltips`` keyed by jurisdiction code. With ``heading`` the title is drawn above the map
+    (on as many lines as it needs); a ``legend`` of (colour, label) pairs is drawn below it. The
+    values of regions too small to print theirs are listed under the legend (``PE 0.30``), so a
+    PNG, which has no tooltips, still shows every value."""
     lay = layout(fed, width)
-    top = HEADING_H if heading else 0
-    bottom = LEGEND_H if legend else 0
-    scene = Scene(lay.width, lay.height + top + bottom, title)
-    if heading:
-        scene.add(Text(MARGIN, 24, title, size=18, bold=True))
     value_text = value_text or {}
     tooltips = tooltips or {}
+    heading_lines = _wrap(title, lay.width - 2 * MARGIN, 18) if heading else []
+    top = HEADING_H + 22 * (len(heading_lines) - 1) if heading else 0
+    unprinted = " · ".join(f"{r.code} {value_text[r.code]}" for r in lay.regions
+                           if value_text.get(r.code) and r.room < LABEL_ROOM)
+    footer = _wrap(unprinted, lay.width - 2 * MARGIN, 12) if unprinted else []
+    bottom = (LEGEND_H if legend else 0) + ((0 if legend else 8) + 18 * len(footer) if footer else 0)
+    scene = Scene(lay.width, lay.height + top + bottom, title)
+    for i, line in enumerate(heading_lines):
+        scene.add(Text(MARGIN, 24 + 22 * i, line, size=18, bold=True))
     for r in lay.regions:
         name = r.name_fr if lang == "fr" else r.name
         tip = f"{name}: {tooltips[r.code]}" if tooltips.get(r.code) else name
@@ -253,8 +270,8 @@ def map_scene(fed: Federation, values: Mapping[str, float | None], *, title: str
         else:
             scene.add(Text(x, y + 4, r.code, size=12 if r.room >= 6 else 10, bold=True,
                            anchor="middle", halo=True))
+    y = lay.height + top + 8
     if legend:
-        y = lay.height + top + 8
         if legend_title:
             scene.add(Text(MARGIN, y + 12, legend_title, size=13, bold=True))
             y += 18
@@ -263,4 +280,7 @@ def map_scene(fed: Federation, values: Mapping[str, float | None], *, title: str
             x = MARGIN + i * step
             scene.add(Box(x, y, 14, 14, fill, stroke=palette.OUTLINE),
                       Text(x + 20, y + 12, label, size=12))
+        y += 22
+    for i, line in enumerate(footer):
+        scene.add(Text(MARGIN, y + 12 + 18 * i, line, size=12))
     return scene

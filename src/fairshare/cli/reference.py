@@ -230,12 +230,12 @@ def map_cmd(
     lang: str | None = typer.Option(None, "--lang", help=HELP.t("cli_help_map_lang")),
     data: str | None = DATA_OPTION,
 ) -> None:
-    from fairshare.analysis import balance_frame
+    from fairshare.analysis import map_frame
     from fairshare.charts import write_map
     from fairshare.i18n import from_environment
 
-    df = balance_frame(key, years=years, cumulative=True, method=method, data=data)
-    write_map(df, out, lang=lang or from_environment(), data=data)
+    write_map(map_frame(key, years=years, method=method, data=data), out,
+              lang=lang or from_environment())
     typer.echo(cli_text().t("cli_map_written", path=out))
 
 
