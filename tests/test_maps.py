@@ -192,6 +192,6 @@ def test_canada_map_still_shows_fulfilment(run_cli, tmp_path: Path) -> None:
     res = run_cli("map", "--key", "canada-population", "--years", "2024", "--out", str(out))
     assert res.exit_code == 0, res
     text = out.read_text(encoding="utf-8")
-    assert "Fulfilment (intake ÷ fair share) — key canada-population, years 2024" in text
+    assert "Fulfilment (intake ÷ fair share) — key canada-population, 2024" in text
     assert "no intake data" not in text and "<title>Quebec: Fulfilment 1.52</title>" in text
     assert re.search(r">PE \d\.\d\d · NS \d\.\d\d</text>", text)  # too small to print on the map
