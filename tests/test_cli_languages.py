@@ -142,3 +142,38 @@ def test_registry_tables_are_french(run_cli, tmp_path: Path) -> None:
     assert json.loads(run_cli("status", "-f", "json", env={**env, **FR}).stdout)["audit_entries"] >= 1
     english = run_cli("status", env={**env, **EN})
     assert "fairshare registry" in english.stdout and "audit_entries" in english.stdout
+
+
+# Typer's usage errors (written by its vendored Click as English literals), in French: the
+# frame and the message rebuilt from the error's fields; English unchanged.
+USAGE_ERRORS = [
+    (("map",), "Erreur : Option manquante : '--key' / '-k'.",
+     "Error: Missing option '--key' / '-k'."),
+    (("nosuchcommand",), "Erreur : Commande inconnue : 'nosuchcommand'.",
+     "Error: No such command 'nosuchcommand'."),
+    (("status", "extra"), "Erreur : Argument(s) en trop : extra",
+     "Error: Got unexpected extra argument(s) (extra)"),
+    (("synth", "arrivals", "--families", "abc", "--out", "x"),
+     "Erreur : Valeur non valide pour '--families' : 'abc' n'est pas un nombre entier.",
+     "Error: Invalid value for '--families': Input should be a valid integer"),
+    (("balance", "--format", "xml"),
+     "Erreur : Valeur non valide pour '--format' / '-f' : 'xml' ne fait pas partie des choix : "
+     "'table', 'csv', 'json'.", "Error: Invalid value for '--format' / '-f'"),
+    (("balance", "--key"), "Erreur : L'option '--key' demande une valeur.",
+     "Error: Option '--key' requires an argument."),
+    (("balance", "--nosuchoption"), "Erreur : Option inconnue : --nosuchoption",
+     "Error: No such option: --nosuchoption"),
+]
+
+
+def test_usage_errors_are_french(run_cli) -> None:
+    for args, french, english in USAGE_ERRORS:
+        fr = run_cli(*args, env=FR)
+        assert fr.exit_code == 2, (args, fr.stderr)
+        assert french in fr.stderr, (args, fr.stderr)
+        assert "Error:" not in fr.stderr and "Usage:" not in fr.stderr, fr.stderr
+        if args != ("balance", "--key"):  # Click shows no usage line for an option's value
+            assert "Essayez « " in fr.stderr and "--help » pour obtenir de l'aide." \
+                in fr.stderr, fr.stderr
+        en = run_cli(*args, env=EN)
+        assert en.exit_code == 2 and english in en.stderr, (args, en.stderr)

@@ -11,10 +11,11 @@ import sys
 
 import typer
 
-from fairshare.cli.render import HELP, localise_help
+from fairshare.cli import typer_words
+from fairshare.cli.render import HELP
 from fairshare.errors import FairshareError
 
-localise_help(HELP.lang)
+typer_words.localise(HELP.lang)
 app = typer.Typer(
     name="fairshare",
     help=HELP.t("cli_help_app"),

@@ -16,7 +16,7 @@ from typing import Any
 import typer
 
 from fairshare.csvsafe import escape_csv_cell
-from fairshare.i18n import N_, Translator, decimal_separator, from_environment, gettext, number
+from fairshare.i18n import Translator, decimal_separator, from_environment, gettext, number
 
 
 class OutputFormat(enum.StrEnum):
@@ -132,53 +132,3 @@ they are translated then, from ``FAIRSHARE_LANG`` (else ``LC_ALL`` / ``LANG``)."
 
 FORMAT_OPTION = typer.Option(OutputFormat.table, "--format", "-f",
                              help=HELP.t("cli_opt_render_format"))
-
-# Typer's own words around the help texts (panel titles, [default: ...]), by its constant's name.
-_TYPER_WORDS = {"ARGUMENTS_PANEL_TITLE": N_("cli_typer_arguments"),
-                "OPTIONS_PANEL_TITLE": N_("cli_typer_options"),
-                "COMMANDS_PANEL_TITLE": N_("cli_typer_commands"),
-                "ERRORS_PANEL_TITLE": N_("cli_typer_error"),
-                "DEFAULT_STRING": N_("cli_typer_default"),
-                "ENVVAR_STRING": N_("cli_typer_envvar"),
-                "REQUIRED_LONG_STRING": N_("cli_typer_required"),
-                "ABORTED_TEXT": N_("cli_typer_aborted"),
-                "RICH_HELP": N_("cli_typer_try_help")}
-
-
-def localise_help(lang: str) -> None:
-    """Put the words Typer writes around the help texts in ``lang`` (English: untouched).
-
-    Typer reads its ``rich_utils`` constants when it prints. Its vendored Click writes
-    ``Usage:`` and the ``--help`` option's text as literals: the usage line goes through
-    ``Context.formatter_class`` (a formatter with the translated prefix here) and the help
-    option is given its translated text when a command builds it. A Typer without these hooks
-    keeps its English words; the help texts themselves are translated either way.
-    """
-    if lang == "en":
-        return
-    import typer.rich_utils
-
-    for name, msgid in _TYPER_WORDS.items():
-        if hasattr(typer.rich_utils, name):
-            setattr(typer.rich_utils, name, gettext(msgid, lang))
-    try:
-        from typer._click import core, formatting
-    except ImportError:  # another Typer layout: its own words stay English
-        return
-    usage = gettext("cli_click_usage", lang) + " "
-    help_option_text = gettext("cli_click_help_option", lang)
-
-    class Formatter(formatting.HelpFormatter):
-        def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
-            super().write_usage(prog, args, usage if prefix is None else prefix)
-
-    built = core.Command.get_help_option
-
-    def get_help_option(self: Any, ctx: Any) -> Any:
-        option = built(self, ctx)
-        if option is not None:
-            option.help = help_option_text
-        return option
-
-    core.Context.formatter_class = Formatter
-    core.Command.get_help_option = get_help_option  # type: ignore[method-assign]
