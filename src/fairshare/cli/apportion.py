@@ -85,10 +85,10 @@ def _parse_table(text: str, source: str, value_columns: tuple[str, ...],
     parsed = []
     for number, row in rows[1:]:
         if len(row) != len(header):
-            key = ("apportion_row_cells_split" if len(row) > len(header)
-                   else "apportion_row_cells")
-            raise InputError(msg(key, where=at(source, number), cells=Num(len(row)),
-                                 columns=Num(len(header)), column=value_column))
+            cells = {"where": at(source, number), "cells": Num(len(row)),
+                     "columns": Num(len(header)), "column": value_column}
+            raise InputError(msg("apportion_row_cells_split", **cells) if len(row) > len(header)
+                             else msg("apportion_row_cells", **cells))
         name = row[name_at].strip()
         name_cell = at(source, number, f"{name_at + 1} (name)")
         if not name:
