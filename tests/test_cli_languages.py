@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 FR = {"FAIRSHARE_LANG": "fr"}
 EN = {"FAIRSHARE_LANG": "en"}
 
@@ -177,3 +179,60 @@ def test_usage_errors_are_french(run_cli) -> None:
                 in fr.stderr, fr.stderr
         en = run_cli(*args, env=EN)
         assert en.exit_code == 2 and english in en.stderr, (args, en.stderr)
+
+# A refused input of each command module, with its French message (file positions, quotes and
+# spacing of the French catalogue) and a part of the English one that must not be left in place.
+REFUSALS = [
+    (("apportion", "-n", "3", "w.csv"), {"w.csv": "name,weight\nA,1\nB,lots\n"},
+     "Erreur : w.csv, ligne 3, colonne 2 (weight) : « lots » n'est pas un nombre ; écrivez un "
+     "poids comme 1234 ou 0.25.", "is not a number"),
+    (("apportion", "-n", "3", "w.csv"), {"w.csv": "name,weight\nA,1,2\n"},
+     "w.csv, ligne 2 : 3 cellules, mais l'en-tête en a 2 ; écrivez un nom et une valeur weight "
+     "par ligne (un séparateur de milliers", "cells but"),
+    (("apportion", "-n", "3", "w.csv", "--max-file", "m.csv"),
+     {"w.csv": "name,weight\nA,1\n", "m.csv": "name,limit\nA,1\n"},
+     "m.csv, ligne 1 : l'en-tête doit être name,seats (ou name,max) (trouvé : « name,limit »)",
+     "the header must be"),
+    (("simulate", "--policy", "nope"), {},
+     "Erreur : Il manque --families, --destinations, --scores : donnez les trois fichiers du "
+     "flux, ou --from-registry.", "Missing"),
+    (("simulate", "--families", "f.csv", "--horizon", "soon"), {},
+     "--horizon : « soon » n'est pas un nombre de jours (p. ex. 183d ou 26w).", "number of days"),
+    (("synth", "members", "--families", "f.csv", "--out", "m.csv"), {"f.csv": "family_id,size\nF1,0\n"},
+     "Erreur : f.csv, ligne 2, colonne size : doit être entre 1 et 30.", "must be between"),
+    (("synth", "members", "--families", "f.csv", "--out", "m.csv"), {"f.csv": "family_id\nF1\n"},
+     "f.csv : colonne(s) manquante(s) size ; un fichier de familles contient family_id,size",
+     "missing column"),
+    (("keys", "compare", "canada-population"), {},
+     "Erreur : Donnez au moins deux clés à comparer", "Give at least"),
+    (("decide", "R1", "F1", "maybe", "--reason", "r", "--by", "u"), {},
+     "Erreur : « maybe » : la décision est accept (accepter) ou override (passer outre).",
+     "the decision is"),
+    (("purge", "--as-of", "someday"), {},
+     "Erreur : --as-of : « someday » n'est pas une date (AAAA-MM-JJ).", "is not a date"),
+    (("pledges", "offers", "--period", "2026", "--expires", "soon", "--out", "o.csv"), {},
+     "Erreur : --expires : « soon » n'est pas une date (AAAA-MM-JJ).", "is not a date"),
+]
+
+
+@pytest.mark.parametrize(("args", "files", "french", "english"), REFUSALS,
+                         ids=[" ".join(r[0][:2]) + f"-{i}" for i, r in enumerate(REFUSALS)])
+def test_refusals_are_french(run_cli, tmp_path: Path, args: tuple[str, ...],
+                             files: dict[str, str], french: str, english: str) -> None:
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    before = sorted(tmp_path.rglob("*"))
+    refused = run_cli(*args, env={**FR, "FAIRSHARE_HOME": str(tmp_path / "var")})
+    assert refused.exit_code == 2, refused
+    assert french in refused.stderr and english not in refused.stderr
+    assert refused.stdout == "" and sorted(tmp_path.rglob("*")) == before  # nothing written
+    assert english in run_cli(*args, env={**EN, "FAIRSHARE_HOME": str(tmp_path / "var")}).stderr
+
+
+def test_a_missing_registry_is_named_in_french(run_cli, tmp_path: Path) -> None:
+    env = {"FAIRSHARE_HOME": str(tmp_path / "var"), "FAIRSHARE_DATABASE_URL": ""}
+    missing = run_cli("status", env={**env, **FR})
+    assert missing.exit_code == 2, missing
+    assert (f"Erreur : Aucune base de données fairshare à {tmp_path / 'var' / 'fairshare.sqlite'} "
+            f"(FAIRSHARE_HOME={tmp_path / 'var'}) : lancez d'abord `fairshare init`") in missing.stderr
+    assert not (tmp_path / "var").exists()

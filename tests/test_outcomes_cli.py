@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
 import subprocess
 import sys
@@ -181,3 +182,19 @@ def test_unknown_feature_in_registry_exits_2(trained: Path) -> None:
                 "registry.yaml", cwd=trained)
     assert done.returncode == 2, done
     assert "shoe_size" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_predict_refuses_a_families_file_in_french(trained: Path) -> None:
+    history = pd.read_csv(trained / "h.csv")
+    members = history.drop(columns=["destination", "employed_1y", "earnings_band",
+                                    "retained_1y"]).head(20)
+    members.rename(columns={"person_id": "member_id"}).to_csv(trained / "m-fr.csv", index=False)
+    (trained / "f-fr.csv").write_text("family_id,persons\nF1,2\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "fairshare", "outcomes", "predict", "--model",
+                           "model", "--members", "m-fr.csv", "--families", "f-fr.csv", "--out",
+                           "s-fr.csv"], capture_output=True, text=True, cwd=trained, timeout=600,
+                          check=False, env={**os.environ, "FAIRSHARE_LANG": "fr"})
+    assert done.returncode == 2, done.stderr
+    assert ("Erreur : Le fichier des familles f-fr.csv doit avoir les colonnes family_id et "
+            "size.") in done.stderr
+    assert not (trained / "s-fr.csv").exists()

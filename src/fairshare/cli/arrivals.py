@@ -13,6 +13,7 @@ import typer
 from fairshare.cli import app, synth_app
 from fairshare.cli.render import FORMAT_OPTION, HELP, OutputFormat, cli_text, render
 from fairshare.errors import InputError
+from fairshare.i18n import msg
 from fairshare.privatefs import write_private_bytes, write_private_text
 
 if TYPE_CHECKING:
@@ -25,7 +26,7 @@ def _days(text: str | None) -> int | None:
         return None
     m = re.fullmatch(r"\s*(\d+)\s*([dw]?)\s*", text)
     if not m or int(m.group(1)) < 1:
-        raise InputError(f"--horizon: {text!r} is not a number of days (e.g. 183d or 26w).")
+        raise InputError(msg("cli_err_horizon", text=text))
     return int(m.group(1)) * (7 if m.group(2) == "w" else 1)
 
 
@@ -68,7 +69,7 @@ def simulate(
     from fairshare.arrivals.options import make_options
 
     if fmt == OutputFormat.csv:
-        raise InputError("--format: choose table or json for simulate (the plan goes to --out).")
+        raise InputError(msg("cli_err_simulate_format"))
     overrides: dict[str, Any] = {}
     for name, value in (("samples", samples), ("every", every), ("band", band),
                         ("horizon_days", _days(horizon))):
@@ -132,7 +133,7 @@ def _date_option(name: str, text: str | None) -> dt.date | None:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise InputError(f"{name}: {text!r} is not a date (YYYY-MM-DD).") from None
+        raise InputError(msg("cli_err_option_not_date", option=name, text=text)) from None
 
 
 def _stream(families: Path | None, destinations: Path | None, scores: Path | None,
@@ -143,8 +144,8 @@ def _stream(families: Path | None, destinations: Path | None, scores: Path | Non
     if from_registry:
         given = [name for name, path in files.items() if path is not None]
         if given or periods is not None:
-            raise InputError(f"--from-registry reads the families, capacity and scores from "
-                             f"the registry: leave out {', '.join(given) or '--periods'}.")
+            raise InputError(msg("cli_err_from_registry_files",
+                                 options=", ".join(given) or "--periods"))
         from fairshare.cli.registry import _ctx
         from fairshare.service.streams import registry_stream
 
@@ -156,11 +157,10 @@ def _stream(families: Path | None, destinations: Path | None, scores: Path | Non
         finally:
             ctx.close()
     if since is not None or until is not None or model is not None:
-        raise InputError("--since, --until and --model apply to --from-registry only.")
+        raise InputError(msg("cli_err_registry_only"))
     if families is None or destinations is None or scores is None:
         missing = [name for name, path in files.items() if path is None]
-        raise InputError(f"Missing {', '.join(missing)}: give the three files of the stream, "
-                         "or --from-registry.")
+        raise InputError(msg("cli_err_stream_missing", options=", ".join(missing)))
     from fairshare.arrivals.io import read_stream
 
     return read_stream(families, destinations, scores, periods, carry_forward=carry_forward)
@@ -185,8 +185,7 @@ def synth_arrivals(
         try:
             weights = [float(x) for x in monthly.split(",")]
         except ValueError:
-            raise InputError(f"--monthly: {monthly!r} is not twelve numbers separated by "
-                             "commas.") from None
+            raise InputError(msg("cli_err_monthly", text=monthly)) from None
     stream = synth_stream(families, seed, year=year, slack=slack, quarters=quarters,
                           monthly=weights)
     write_stream(out, stream)

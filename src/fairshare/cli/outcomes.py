@@ -185,7 +185,7 @@ def outcomes_predict(
             if "code" not in table.columns:
                 from fairshare.errors import InputError
 
-                raise InputError(f"Destinations file {destinations} needs a 'code' column.")
+                raise InputError(msg("outcomes_destinations_code", where=destinations))
             dests = sorted(table["code"].astype(str).str.strip())
         else:
             dests = sorted(d.strip() for d in destinations.split(",") if d.strip())
@@ -197,7 +197,7 @@ def outcomes_predict(
         if not {"family_id", "size"} <= set(fam_table.columns):
             from fairshare.errors import InputError
 
-            raise InputError(f"Families file {families} needs columns family_id and size.")
+            raise InputError(msg("outcomes_families_columns", where=families))
         sizes.update({str(f): int(s) for f, s in zip(fam_table["family_id"], fam_table["size"],
                                                      strict=True)})
     per_member = member_scores(fitted, frame, dests, outcome=outcome)

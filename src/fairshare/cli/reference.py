@@ -10,6 +10,7 @@ import typer
 
 from fairshare.cli import app
 from fairshare.cli.render import FORMAT_OPTION, HELP, OutputFormat, cli_text, render
+from fairshare.i18n import msg
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -136,13 +137,11 @@ def keys_compare(keys: list[str] = typer.Argument(..., help=HELP.t("cli_help_key
     from fairshare.errors import InputError
 
     if len(keys) < 2:
-        raise InputError("Give at least two keys to compare, e.g. `fairshare keys compare "
-                         "canada-population eu-2024-reference`.")
+        raise InputError(msg("cli_err_compare_two_keys"))
     frames = [shares_frame(k, total=total, method=method, data=data) for k in keys]
     feds = {f.attrs["federation"] for f in frames}
     if len(feds) > 1:
-        raise InputError(f"These keys apply to different federations ({', '.join(sorted(feds))}); "
-                         "compare keys of one federation, or pass --data.")
+        raise InputError(msg("cli_err_compare_federations", federations=", ".join(sorted(feds))))
     rows: list[dict[str, Any]] = []
     for i, (code, name) in enumerate(zip(frames[0]["code"], frames[0]["name"], strict=True)):
         row: dict[str, Any] = {"code": code, "name": name}

@@ -16,7 +16,7 @@ import typer
 from fairshare.cli import app, synth_app
 from fairshare.cli.render import FORMAT_OPTION, HELP, CliText, OutputFormat, cli_text, render
 from fairshare.errors import InputError, StoreError
-from fairshare.i18n import N_
+from fairshare.i18n import N_, msg
 
 if TYPE_CHECKING:
     from fairshare.service import Context
@@ -56,10 +56,9 @@ def _db_errors(func: Callable[P, None]) -> Callable[P, None]:
         except (OperationalError, ProgrammingError) as exc:
             text = str(exc.orig) if exc.orig is not None else str(exc)
             if "no such table" in text or "does not exist" in text:
-                raise StoreError(f"The database {where()} is not initialised (or is from an older "
-                                 "version): run `fairshare init` first.") from None
-            raise StoreError(f"Cannot use the database {where()}: {text.splitlines()[0][:200]}. "
-                             "Check FAIRSHARE_DATABASE_URL / FAIRSHARE_HOME.") from None
+                raise StoreError(msg("cli_err_db_not_initialised", database=where())) from None
+            raise StoreError(msg("cli_err_db_unusable", database=where(),
+                                 problem=text.splitlines()[0][:200])) from None
 
     return wrapper
 
@@ -87,9 +86,7 @@ def _ctx(*, create: bool = False) -> Context:
     url = make_url(settings.database_url)
     sqlite_file = url.database if url.get_backend_name() == "sqlite" else None
     if not create and sqlite_file not in (None, "", ":memory:") and not Path(str(sqlite_file)).is_file():
-        raise StoreError(f"No fairshare database at {sqlite_file} (FAIRSHARE_HOME="
-                         f"{settings.home}): run `fairshare init` first, or set "
-                         "FAIRSHARE_HOME to the folder that holds fairshare.sqlite.")
+        raise StoreError(msg("cli_err_db_missing", file=sqlite_file, home=settings.home))
     return open_context(settings)
 
 
@@ -110,8 +107,7 @@ def init_cmd(demo: bool = typer.Option(False, "--demo", help=HELP.t("cli_help_in
 
     ctx = _ctx(create=True)
     if app_role is not None and ctx.engine.dialect.name != "postgresql":
-        raise InputError("--app-role applies to PostgreSQL: SQLite has no roles (protect the "
-                         "file with the operating system's permissions instead).")
+        raise InputError(msg("cli_err_app_role_sqlite"))
     report = init_database(ctx, actor=by)
     t = cli_text()
     typer.echo(t("cli_database_ready", database=report.database, revision=report.revision))
@@ -419,7 +415,7 @@ def decide_cmd(run_id: str = typer.Argument(..., metavar="RUN"),
     from fairshare.service import decide
 
     if kind not in ("accept", "override"):
-        raise InputError(f"'{kind}': the decision is accept or override.")
+        raise InputError(msg("cli_err_decision_kind", kind=kind))
     result = decide(_ctx(), run_id=run_id, family_id=family, kind=kind, reason=reason,
                     decided_by=by, to=to, reason_code=code)
     t = cli_text()
@@ -440,7 +436,7 @@ def explain_cmd(run_id: str = typer.Argument(..., metavar="RUN"),
     from fairshare.service import open_explanation
 
     if lang is not None and lang not in ("en", "fr"):
-        raise InputError(f"--lang '{lang}': use en or fr.")
+        raise InputError(msg("cli_err_lang", option="--lang", lang=lang))
     t = CliText(lang)
     lang = t.lang
     rec = open_explanation(_ctx(), run_id=run_id, family_id=family, actor=by)
@@ -564,7 +560,7 @@ def purge_cmd(as_of: str = typer.Option(..., "--as-of", metavar="DATE",
     try:
         day = dt.date.fromisoformat(as_of)
     except ValueError:
-        raise InputError(f"--as-of '{as_of}' is not a date (YYYY-MM-DD).") from None
+        raise InputError(msg("cli_err_option_not_date", option="--as-of", text=as_of)) from None
     result = purge(_ctx(), as_of=day, policy=policy, actor=by)
     t = cli_text()
     done = ", ".join(f"{t.label('cli_purged_', k)} {t.count(v)}" for k, v in result.counts.items())

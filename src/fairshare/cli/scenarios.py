@@ -13,6 +13,7 @@ from typer.core import TyperGroup
 from fairshare.cli import app
 from fairshare.cli.reference import DATA_OPTION, KEY_OPTION, METHOD_OPTION
 from fairshare.cli.render import FORMAT_OPTION, HELP, OutputFormat, cli_text, render
+from fairshare.i18n import msg
 from fairshare.privatefs import open_private
 
 
@@ -211,7 +212,8 @@ def pledges_offers(
     try:
         expires_on = dt.date.fromisoformat(expires)
     except ValueError:
-        raise InputError(f"--expires '{expires}' is not a date (YYYY-MM-DD).") from None
+        raise InputError(msg("cli_err_option_not_date", option="--expires",
+                             text=expires)) from None
     rows = offers_from_pledges(_ctx(), period=period, expires_on=expires_on,
                                services=[s for s in services.split(";") if s])
     tmp = out.with_name(f".{out.name}.tmp")
