@@ -18,7 +18,6 @@ import numpy.typing as npt
 from fairshare.matching.model import Pairs, pair_index
 from fairshare.matching.problem import Problem
 
-
 _BLOCK = 4096  # pairs walked between two vectorised skips of the families already placed
 
 
