@@ -9,10 +9,16 @@ may violate floors (the plan check reports it). The status quo leaves every fami
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
 import numpy as np
+import numpy.typing as npt
 
 from fairshare.matching.model import Pairs, pair_index
 from fairshare.matching.problem import Problem
+
+_BLOCK = 4096  # pairs walked between two vectorised skips of the families already placed
 
 
 class _Room:
@@ -42,13 +48,18 @@ def greedy(pairs: Pairs) -> list[int]:
     """Best per-person score first (ties: family id, then destination code), while room lasts."""
     order = np.lexsort((pairs.dest, pairs.fam, -pairs.score))
     choice = [-1] * pairs.n_families
+    placed = np.zeros(pairs.n_families, dtype=bool)
     room = _Room(pairs)
-    fam = pairs.fam.tolist()
-    for k in order.tolist():
-        f = fam[k]
-        if choice[f] < 0 and room.fits(k):
-            choice[f] = room.dest[k]
-            room.take(k)
+    fam = pairs.fam[order]
+    for start in range(0, len(order), _BLOCK):
+        # the pairs of families placed before this block are skipped at once, not one by one
+        ks, fs = order[start:start + _BLOCK], fam[start:start + _BLOCK]
+        open_ = ~placed[fs]
+        for k, f in zip(ks[open_].tolist(), fs[open_].tolist(), strict=True):
+            if choice[f] < 0 and room.fits(k):
+                choice[f] = room.dest[k]
+                room.take(k)
+                placed[f] = True
     return choice
 
 
@@ -73,6 +84,27 @@ def status_quo(problem: Problem, pairs: Pairs) -> list[int]:
     index = {c: j for j, c in enumerate(pairs.dest_codes)}
     current = {f.id: f.current for f in problem.families}
     return [index.get(current.get(fid) or "", -1) for fid in pairs.family_ids]
+
+
+def _fitting_prefix(pool: list[int], persons: float, units: dict[int, float],
+                    sizes: npt.NDArray[np.signedinteger[Any]],
+                    house: npt.NDArray[np.signedinteger[Any]]) -> tuple[int, float]:
+    """How many leading proposals of ``pool`` (in priority order) all fit in ``persons`` and
+    the housing ``units`` (taken from ``units`` in place), and the persons left: the walk over
+    proposals keeps each of them, so it starts after them (they are most of every walk)."""
+    ks = np.asarray(pool, dtype=np.int64)
+    cum = np.cumsum(sizes[ks], dtype=np.int64)
+    n = int(np.searchsorted(cum, persons, side="right"))
+    if units:
+        bands = house[ks[:n]]
+        for h, u in units.items():
+            hits = np.flatnonzero(bands == h)
+            fit = max(0, math.floor(u))  # a unit per family while at least one is left
+            if len(hits) > fit:
+                n = min(n, int(hits[fit]))
+        for h in units:
+            units[h] -= int(np.count_nonzero(bands[:n] == h))
+    return n, persons - (int(cum[n - 1]) if n else 0)
 
 
 def deferred_acceptance(problem: Problem, pairs: Pairs) -> list[int]:
@@ -116,10 +148,11 @@ def deferred_acceptance(problem: Problem, pairs: Pairs) -> list[int]:
         for j, new in sorted(proposals.items()):
             pool = held[j] + new
             pool.sort(key=prio.__getitem__)
-            persons = room.persons[j]
             units = dict(units_of[j])
-            keep: list[int] = []
-            for k in pool:
+            n, persons = _fitting_prefix(pool, room.persons[j], units, pairs.pair_sizes,
+                                         pairs.house)
+            keep = pool[:n]
+            for k in pool[n:]:
                 size = room.size[k]
                 h = room.house[k]
                 if size <= persons and (h < 0 or units[h] >= 1):

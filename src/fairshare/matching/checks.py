@@ -156,13 +156,21 @@ def check_placeable(problem: Problem) -> list[str]:
     return out
 
 
-def has_score(scores: Mapping[str, Mapping[str, float]], family_id: str, code: str) -> bool:
-    """Whether ``scores`` gives family ``family_id`` a score at ``code`` (a columnar table is
-    read in place, without a row object)."""
-    if isinstance(scores, ScoreTable):
-        i, j = scores.row_index.get(family_id), scores.code_index.get(code)
-        return i is not None and j is not None and not math.isnan(float(scores.array[i, j]))
-    return code in scores.get(family_id, {})
+def unscored(scores: Mapping[str, Mapping[str, float]],
+             placements: list[tuple[str, str]]) -> set[tuple[str, str]]:
+    """The (family id, destination) ``placements`` that ``scores`` gives no score (a columnar
+    table is read in place, all pairs at once)."""
+    if not isinstance(scores, ScoreTable):
+        return {(fid, code) for fid, code in placements if code not in scores.get(fid, {})}
+    if not placements:
+        return set()
+    rows = np.asarray([scores.row_index.get(fid, -1) for fid, _ in placements], dtype=np.int64)
+    cols = np.asarray([scores.code_index.get(code, -1) for _, code in placements],
+                      dtype=np.int64)
+    known = (rows >= 0) & (cols >= 0)
+    given = np.zeros(len(placements), dtype=bool)
+    given[known] = ~np.isnan(scores.array[rows[known], cols[known]])
+    return {placements[k] for k in np.flatnonzero(~given).tolist()}
 
 
 def check_plan(problem: Problem, assignment: Mapping[str, str | None]) -> list[str]:
@@ -180,10 +188,10 @@ def check_plan(problem: Problem, assignment: Mapping[str, str | None]) -> list[s
     load: Counter[str] = Counter()
     units: Counter[tuple[str, str]] = Counter()
     band_of: dict[tuple[str, int], str | None] = {}  # (destination, size) -> housing band
-    for fid in sorted(set(assignment) & set(fams)):
-        code = assignment[fid]
-        if code is None:
-            continue
+    placed = [(fid, code) for fid in sorted(set(assignment) & set(fams))
+              if (code := assignment[fid]) is not None]
+    no_score = unscored(problem.scores, [(fid, code) for fid, code in placed if code in dests])
+    for fid, code in placed:
         f = fams[fid]
         if code not in dests:
             out.append(f"family {fid!r} placed at unknown destination {code!r}")
@@ -193,10 +201,10 @@ def check_plan(problem: Problem, assignment: Mapping[str, str | None]) -> list[s
             out.append(f"family {fid!r} did not consent but is placed at {code}")
         if code in f.excluded:
             out.append(f"family {fid!r} is placed at {code}, which is excluded")
-        missing = sorted(f.services - d.services)
-        if missing:
+        if f.services and not f.services <= d.services:
+            missing = sorted(f.services - d.services)
             out.append(f"family {fid!r} needs {', '.join(missing)}, not offered at {code}")
-        if not has_score(problem.scores, fid, code):
+        if (fid, code) in no_score:
             out.append(f"family {fid!r} placed at {code}, which has no score for it")
         load[code] += f.size
         if d.housing_units is not None:

@@ -16,14 +16,16 @@ from __future__ import annotations
 import csv
 import dataclasses
 import functools
-import re
+import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 
 from fairshare.csvsafe import escape_csv_cell
 from fairshare.errors import InputError, at
@@ -48,30 +50,93 @@ TRUE = frozenset({"true", "yes", "1", "y", "t"})
 FALSE = frozenset({"false", "no", "0", "n", "f"})
 
 
-def _frame(path: Path, required: tuple[str, ...], allowed: tuple[str, ...],
-           numbers: tuple[str, ...] = ()) -> pd.DataFrame:
-    """The file as a table of stripped text cells (vectorised: pandas' C parser, every column
-    read as text, nothing guessed), with the header checked against ``allowed``. A column of
-    ``numbers`` is parsed as float64 when every cell is a number (else it stays text, for the
-    caller to name the bad cell)."""
+def _one_of(words: frozenset[str]) -> str:
+    """A regular expression matching exactly one of ``words``."""
+    return "^(" + "|".join(sorted(words)) + ")$"
+
+
+class _Cells:
+    """A CSV file's columns as pyarrow string arrays of stripped cells (``None``: absent)."""
+
+    def __init__(self, path: Path, columns: dict[str, Any], rows: int) -> None:
+        self.path, self.columns, self.rows = path, columns, rows
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.columns
+
+    def __getitem__(self, name: str) -> Any:
+        return self.columns[name]
+
+    def text(self, name: str) -> list[str]:
+        """The column as Python strings ("" everywhere when the file has no such column)."""
+        return self.columns[name].to_pylist() if name in self.columns else [""] * self.rows
+
+
+def _header(path: Path) -> list[str]:
+    """The raw header cells (the first non-blank record), [] for an empty file."""
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        return next((row for row in csv.reader(fh) if row), [])
+
+
+def _not_utf8(path: Path) -> InputError:
+    try:
+        path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return InputError(msg("file_not_utf8_reason", where=str(path), reason=exc.reason,
+                              byte=exc.start))
+    return InputError(msg("file_not_readable_csv", where=str(path), problem="invalid UTF-8"))
+
+
+def _unique_names(names: list[str]) -> list[str]:
+    """Header names stripped, a repeated name numbered like ``size.1`` (so it is unknown)."""
+    out: list[str] = []
+    for name in (n.strip() for n in names):
+        k, candidate = 0, name
+        while candidate in out:
+            k += 1
+            candidate = f"{name}.{k}"
+        out.append(candidate)
+    return out
+
+
+def _frame(path: Path, required: tuple[str, ...], allowed: tuple[str, ...]) -> _Cells:
+    """The file's columns as stripped text (vectorised: Arrow's CSV reader, every column read
+    as text, nothing guessed), with the header checked against ``allowed``. A row with fewer
+    cells than the header is padded with empty cells; one with more is an error."""
     if not path.is_file():
         raise InputError(msg("file_no_such_file", where=str(path)))
-    dtype: Any = str if not numbers else {c: str for c in allowed if c not in numbers}
     try:
-        df = pd.read_csv(path, dtype=dtype, keep_default_na=False, na_filter=False,
-                         encoding="utf-8-sig", engine="c")
-    except UnicodeDecodeError as exc:
-        raise InputError(msg("file_not_utf8_reason", where=str(path), reason=exc.reason,
-                             byte=exc.start)) from exc
-    except pd.errors.EmptyDataError:
-        df = pd.DataFrame()
-    except pd.errors.ParserError as exc:
-        line = re.search(r"line (\d+)", str(exc))
-        if line and "Expected" in str(exc):
-            raise InputError(msg("file_more_cells_than_columns",
-                                 where=at(path, int(line.group(1))))) from exc
-        raise InputError(msg("file_not_readable_csv", where=str(path), problem=str(exc))) from exc
-    header = [str(h).strip() for h in df.columns]
+        raw = _header(path)
+    except UnicodeDecodeError:
+        raise _not_utf8(path) from None
+    longer: list[int] = []
+    shorter: list[tuple[int, str]] = []
+
+    def invalid(row: Any) -> str:
+        if row.actual_columns > row.expected_columns:
+            longer.append(int(row.number))
+            return "error"
+        shorter.append((int(row.number), str(row.text)))
+        return "skip"
+
+    table = None
+    if raw:
+        try:
+            table = pacsv.read_csv(
+                path, read_options=pacsv.ReadOptions(use_threads=False),  # row numbers
+                parse_options=pacsv.ParseOptions(invalid_row_handler=invalid),
+                convert_options=pacsv.ConvertOptions(
+                    column_types={name: pa.string() for name in raw},
+                    strings_can_be_null=False, quoted_strings_can_be_null=False))
+        except pa.ArrowInvalid as exc:
+            if longer:
+                raise InputError(msg("file_more_cells_than_columns",
+                                     where=at(path, longer[0]))) from None
+            if "UTF8" in str(exc):
+                raise _not_utf8(path) from None
+            raise InputError(msg("file_not_readable_csv", where=str(path),
+                                 problem=str(exc))) from None
+    header = _unique_names(table.column_names if table is not None else [])
     missing = [c for c in required if c not in header]
     if missing:
         raise InputError(msg("file_missing_columns_needs", where=str(path),
@@ -80,38 +145,130 @@ def _frame(path: Path, required: tuple[str, ...], allowed: tuple[str, ...],
     if unknown:
         raise InputError(msg("file_unknown_columns", where=str(path), unknown=", ".join(unknown),
                              allowed=", ".join(allowed)))
-    df.columns = header
-    for c in header:
-        if not pd.api.types.is_float_dtype(df[c]) and not pd.api.types.is_integer_dtype(df[c]):
-            df[c] = df[c].fillna("").astype(str).str.strip()
-    return df
+    assert table is not None  # the header named every required column
+    columns = list(table.columns)
+    if shorter:  # rare: put the padded rows back where they were
+        lists = [c.to_pylist() for c in columns]
+        for number, text in shorter:
+            cells = next(csv.reader([text]), [])
+            for j, values in enumerate(lists):
+                values.insert(number - 2, cells[j] if j < len(cells) else "")
+        columns = [pa.array(values, pa.string()) for values in lists]
+    return _Cells(path, {name: pc.utf8_trim_whitespace(col)
+                         for name, col in zip(header, columns, strict=True)}, table.num_rows
+                  + len(shorter))
 
 
-def _first(path: Path, bad: Any, col: str, msgid: str, cells: pd.Series) -> None:
-    """Raise for the first row where ``bad`` holds: the catalogue message ``msgid`` with the
-    cell's place (``where``) and its text (``raw``)."""
-    where = np.flatnonzero(np.asarray(bad))
-    if len(where):
-        k = int(where[0])
-        raise InputError(msg(msgid, where=at(path, k + 2, col), raw=str(cells.iloc[k])))
+def _first(cells: _Cells, bad: npt.NDArray[np.bool_], col: str, msgid: str) -> None:
+    """Raise for the first row where ``bad`` (a mask) holds: the catalogue message ``msgid``
+    with the cell's place (``where``) and its text (``raw``)."""
+    k = _first_row(bad)
+    if k >= 0:
+        raise InputError(msg(msgid, where=at(cells.path, k + 2, col),
+                             raw=str(cells[col][k].as_py())))
 
 
-def _whole_numbers(path: Path, df: pd.DataFrame, col: str, *, minimum: int | None = None,
-                   optional: bool = False) -> list[int | None]:
-    """A column of whole numbers (empty cells None when ``optional``), checked at once."""
-    cells = df[col]
-    empty = (cells == "").to_numpy()
-    ok = cells.str.fullmatch(r"[+-]?\d+").to_numpy(dtype=bool)
-    _first(path, ~ok & ~(empty & optional), col, N_("cell_not_whole"), cells)
-    values = pd.to_numeric(cells.where(~empty, "0")).to_numpy(dtype=np.int64)
+def _first_row(bad: npt.NDArray[np.bool_]) -> int:
+    """The first index where the mask holds, -1 if nowhere."""
+    where = np.flatnonzero(bad)
+    return int(where[0]) if len(where) else -1
+
+
+def _numpy(values: Any, dtype: type[Any]) -> npt.NDArray[Any]:
+    """An Arrow array of numbers or booleans without nulls as NumPy, read from its buffer
+    (Arrow's own conversions, like making Arrow values from Python ones, import pandas:
+    0.2 s of the command's start-up)."""
+    array = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    if pa.types.is_boolean(array.type):
+        return _numpy(pc.cast(array, pa.int8()), np.int8).astype(bool)
+    if not len(array):
+        return np.zeros(0, dtype=dtype)
+    return np.frombuffer(array.buffers()[1], dtype=dtype, count=len(array),
+                         offset=array.offset * np.dtype(dtype).itemsize)
+
+
+def _empty(text: Any) -> npt.NDArray[np.bool_]:
+    """Where a text column's cells are empty."""
+    lengths: npt.NDArray[np.int32] = _numpy(pc.utf8_length(text), np.int32)
+    empty: npt.NDArray[np.bool_] = lengths == 0
+    return empty
+
+
+def _matches(text: Any, pattern: str) -> npt.NDArray[np.bool_]:
+    """Where a text column's cells match a (RE2) regular expression."""
+    return _numpy(pc.match_substring_regex(text, pattern), np.bool_)
+
+
+def _if_empty(text: Any, value: str) -> Any:
+    """The text column with ``value`` in its empty cells."""
+    return pc.replace_substring_regex(text, pattern="^$", replacement=value)
+
+
+def _whole_numbers(cells: _Cells, col: str, *, minimum: int | None = None,
+                   optional: bool = False) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
+    """A column of whole numbers (0 where empty) and where it is empty, checked at once (empty
+    cells are accepted when ``optional``)."""
+    text = cells[col]
+    empty = _empty(text)
+    bad = ~_matches(text, r"^[+-]?\d{1,18}$")
+    _first(cells, bad & ~empty if optional else bad, col, N_("cell_not_whole"))
+    values = _numpy(pc.cast(_if_empty(pc.utf8_ltrim(text, "+"), "0"), pa.int64()), np.int64)
     if minimum is not None:
-        low = (values < minimum) & ~empty
-        where = np.flatnonzero(low)
-        if len(where):
-            k = int(where[0])
-            raise InputError(msg("cell_below", where=at(path, k + 2, col), value=int(values[k]),
-                                 minimum=minimum))
-    return [None if e else int(v) for v, e in zip(values.tolist(), empty.tolist(), strict=True)]
+        k = _first_row((values < minimum) & ~empty)
+        if k >= 0:
+            raise InputError(msg("cell_below", where=at(cells.path, k + 2, col),
+                                 value=int(values[k]), minimum=minimum))
+    return values, empty
+
+
+def _optional_ints(cells: _Cells, col: str, *, minimum: int | None = None) -> list[int | None]:
+    if col not in cells:
+        return [None] * cells.rows
+    values, empty = _whole_numbers(cells, col, minimum=minimum, optional=True)
+    return [None if e else v for v, e in zip(values.tolist(), empty.tolist(), strict=True)]
+
+
+def _floats(cells: _Cells, col: str) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
+    """A column as float64 (NaN where empty or not a number) and where a cell is not a number
+    (empty cells excluded); vectorised, cell by cell only when some cell is not a number."""
+    text = cells[col]
+    try:
+        values = _numpy(pc.cast(_if_empty(text, "nan"), pa.float64()), np.float64)
+        return values, np.zeros(len(values), dtype=bool)
+    except pa.ArrowInvalid:
+        pass
+    parsed: list[float] = []
+    wrong: list[bool] = []
+    for raw in text.to_pylist():
+        try:
+            if not raw.isascii() or "_" in raw:  # what Python reads and Arrow does not
+                raise ValueError(raw)
+            parsed.append(float(raw) if raw else math.nan)
+            wrong.append(False)
+        except ValueError:
+            parsed.append(math.nan)
+            wrong.append(True)
+    return np.asarray(parsed, dtype=np.float64), np.asarray(wrong, dtype=bool)
+
+
+def _optional_floats(cells: _Cells, col: str) -> list[float | None]:
+    """An optional number column: None where empty, an error naming the first bad cell."""
+    if col not in cells:
+        return [None] * cells.rows
+    values, wrong = _floats(cells, col)
+    _first(cells, wrong | (np.isnan(values) & ~_empty(cells[col])), col,
+           N_("cell_not_number"))
+    return [None if math.isnan(v) else v for v in values.tolist()]
+
+
+@functools.lru_cache(maxsize=4096)  # lists repeat across rows ("ON;QC", "french")
+def _list(raw: str) -> tuple[str, ...]:
+    return tuple(x.strip() for x in raw.split(";") if x.strip())
+
+
+@functools.lru_cache(maxsize=4096)
+def _set(raw: str) -> frozenset[str]:
+    return frozenset(_list(raw))
 
 
 def _int(path: Path, n: int, col: str, raw: str, *, minimum: int | None = None) -> int:
@@ -124,35 +281,21 @@ def _int(path: Path, n: int, col: str, raw: str, *, minimum: int | None = None) 
     return value
 
 
-@functools.lru_cache(maxsize=4096)  # lists repeat across rows ("ON;QC", "french")
-def _list(raw: str) -> tuple[str, ...]:
-    return tuple(x.strip() for x in raw.split(";") if x.strip())
-
-
 def read_families(path: Path) -> tuple[Family, ...]:
     """Families from a CSV file (see module docstring)."""
-    df = _frame(path, ("family_id", "size", "consent"), FAMILY_COLUMNS)
-    _first(path, df["family_id"] == "", "family_id", N_("cell_empty_id"), df["family_id"])
-    consent = df["consent"].str.lower()
-    _first(path, ~consent.isin(TRUE | FALSE), "consent", N_("cell_not_bool"),
-           df["consent"])
-    sizes = _whole_numbers(path, df, "size", minimum=1)
-    n = len(df)
-    empty = [""] * n
-
-    def col(name: str) -> list[str]:
-        return df[name].tolist() if name in df.columns else empty
-
-    agrees = consent.isin(TRUE).tolist()
-    out = [Family(id=fid, size=int(size or 0), consent=c, current=cur or None,
-                  services=frozenset(_list(sv)) if sv else frozenset(),
-                  excluded=frozenset(_list(ex)) if ex else frozenset(),
-                  preferences=_list(pr) if pr else (),
-                  ties=frozenset(_list(ti)) if ti else frozenset())
-           for fid, size, c, cur, sv, ex, pr, ti in zip(
-               df["family_id"].tolist(), sizes, agrees, col("current"), col("services"),
-               col("excluded"), col("preferences"), col("ties"), strict=True)]
-    return tuple(out)
+    cells = _frame(path, ("family_id", "size", "consent"), FAMILY_COLUMNS)
+    _first(cells, _empty(cells["family_id"]), "family_id", N_("cell_empty_id"))
+    consent = pc.utf8_lower(cells["consent"])
+    _first(cells, ~_matches(consent, _one_of(TRUE | FALSE)), "consent", N_("cell_not_bool"))
+    sizes, _ = _whole_numbers(cells, "size", minimum=1)
+    agrees = _matches(consent, _one_of(TRUE)).tolist()
+    return tuple(Family(id=fid, size=size, consent=c, current=cur or None,
+                        services=_set(sv), excluded=_set(ex), preferences=_list(pr),
+                        ties=_set(ti))
+                 for fid, size, c, cur, sv, ex, pr, ti in zip(
+                     cells.text("family_id"), sizes.tolist(), agrees, cells.text("current"),
+                     cells.text("services"), cells.text("excluded"), cells.text("preferences"),
+                     cells.text("ties"), strict=True))
 
 
 def _housing(path: Path, n: int, raw: str) -> dict[str, int] | None:
@@ -169,105 +312,79 @@ def _housing(path: Path, n: int, raw: str) -> dict[str, int] | None:
 
 def read_destinations(path: Path) -> tuple[Destination, ...]:
     """Destinations from a CSV file (see module docstring)."""
-    df = _frame(path, ("code", "capacity"), DESTINATION_COLUMNS)
-    _first(path, df["code"] == "", "code", N_("file_empty_code"), df["code"])
-    capacity = _whole_numbers(path, df, "capacity", minimum=0)
-    n = len(df)
-    none: list[int | None] = [None] * n
-    low = _whole_numbers(path, df, "min", minimum=0, optional=True) if "min" in df else none
-    high = _whole_numbers(path, df, "max", minimum=0, optional=True) if "max" in df else none
-    shortfall: list[float | None] = [None] * n
-    if "shortfall" in df:
-        cells = df["shortfall"]
-        parsed = pd.to_numeric(cells, errors="coerce")
-        _first(path, parsed.isna() & (cells != ""), "shortfall", N_("cell_not_number"),
-               cells)
-        shortfall = [None if t == "" else float(v)
-                     for t, v in zip(cells.tolist(), parsed.tolist(), strict=True)]
-    out = []
-    for k, code in enumerate(df["code"].tolist()):
-        row = {c: df[c].iloc[k] for c in ("services", "housing") if c in df}
-        out.append(Destination(
-            code=code, capacity=int(capacity[k] or 0),
-            services=frozenset(_list(row.get("services", ""))),
-            min_intake=low[k], max_intake=high[k],
-            housing_units=_housing(path, k + 2, row.get("housing", "")),
-            shortfall=shortfall[k]))
-    return tuple(out)
+    cells = _frame(path, ("code", "capacity"), DESTINATION_COLUMNS)
+    _first(cells, _empty(cells["code"]), "code", N_("file_empty_code"))
+    capacity, _ = _whole_numbers(cells, "capacity", minimum=0)
+    low = _optional_ints(cells, "min", minimum=0)
+    high = _optional_ints(cells, "max", minimum=0)
+    shortfall = _optional_floats(cells, "shortfall")
+    return tuple(
+        Destination(code=code, capacity=cap, services=_set(services), min_intake=low[k],
+                    max_intake=high[k], housing_units=_housing(path, k + 2, housing),
+                    shortfall=shortfall[k])
+        for k, (code, cap, services, housing) in enumerate(zip(
+            cells.text("code"), capacity.tolist(), cells.text("services"),
+            cells.text("housing"), strict=True)))
 
 
-def _scores(path: Path, df: pd.DataFrame) -> npt.NDArray[np.float64]:
+def _scores(cells: _Cells) -> npt.NDArray[np.float64]:
     """The score column as numbers in [0, 1], or an error naming the first bad row."""
-    cells = df["score"]
-    if pd.api.types.is_float_dtype(cells) or pd.api.types.is_integer_dtype(cells):
-        values = cells.to_numpy(dtype=np.float64)  # parsed by the C reader: all numbers
-    else:
-        values = pd.to_numeric(cells, errors="coerce").to_numpy(dtype=np.float64)
+    values, wrong = _floats(cells, "score")
     bad = np.isnan(values)
-    if bad.any():
-        k = int(np.flatnonzero(bad)[0])
-        try:
-            float(str(cells.iloc[k]))
-        except ValueError:
-            raise InputError(msg("cell_not_number", where=at(path, k + 2, "score"),
-                                 raw=str(cells.iloc[k]))) from None
-    outside = bad | (values < 0) | (values > 1)
-    if outside.any():
-        k = int(np.flatnonzero(outside)[0])
-        raise InputError(msg("cell_score_outside", where=at(path, k + 2, "score"),
+    k = _first_row(bad)
+    if k >= 0 and (wrong[k] or not cells["score"][k].as_py()):
+        raise InputError(msg("cell_not_number", where=at(cells.path, k + 2, "score"),
+                             raw=str(cells["score"][k].as_py())))
+    k = _first_row(bad | (values < 0) | (values > 1))
+    if k >= 0:
+        raise InputError(msg("cell_score_outside", where=at(cells.path, k + 2, "score"),
                              value=float(values[k])))
     return values
 
 
-def _table(path: Path, df: pd.DataFrame, key: str) -> tuple[pd.Index, pd.Index,
-                                                           npt.NDArray[np.float64]]:
+def _factorize(column: Any) -> tuple[npt.NDArray[np.int64], list[str]]:
+    """Each cell's index among the column's distinct values, and those values sorted."""
+    distinct = pc.unique(column)
+    distinct = distinct.take(pc.array_sort_indices(distinct))
+    index = _numpy(pc.index_in(column, value_set=distinct), np.int32).astype(np.int64)
+    return index, distinct.to_pylist()
+
+
+def _table(cells: _Cells, key: str) -> tuple[list[str], list[str], npt.NDArray[np.float64]]:
     """Rows ``key`` x destination of the scores, refusing a duplicate pair (named by row)."""
-    values = _scores(path, df)
-    dup = df.duplicated([key, "destination"]).to_numpy()
-    if dup.any():
-        k = int(np.flatnonzero(dup)[0])
-        raise InputError(msg(N_("match_duplicate_family_score") if key == "family_id"
-                             else N_("match_duplicate_member_score"), where=at(path, k + 2),
-                             id=str(df[key].iloc[k]), code=str(df["destination"].iloc[k])))
-    rows, row_ids = pd.factorize(df[key], sort=True)
-    cols, codes = pd.factorize(df["destination"], sort=True)
+    values = _scores(cells)
+    rows, row_ids = _factorize(cells[key])
+    cols, codes = _factorize(cells["destination"])
     table = np.full((len(row_ids), len(codes)), np.nan)
     table[rows, cols] = values
-    return pd.Index(row_ids), pd.Index(codes), table
+    if np.count_nonzero(~np.isnan(table)) < len(values):  # a pair given twice
+        pair = rows * len(codes) + cols
+        order = np.argsort(pair, kind="stable")
+        again = order[1:][pair[order[1:]] == pair[order[:-1]]]
+        k = int(again.min())  # the first row repeating an earlier one
+        raise InputError(msg(N_("match_duplicate_family_score") if key == "family_id"
+                             else N_("match_duplicate_member_score"), where=at(cells.path, k + 2),
+                             id=str(cells[key][k].as_py()),
+                             code=str(cells["destination"][k].as_py())))
+    return row_ids, codes, table
 
 
 def read_scores(path: Path) -> ScoreTable:
     """Scores from a CSV file (a columnar table); a duplicate (family, destination) pair is an
     error."""
-    fids, codes, table = _table(path, _frame(path, SCORE_COLUMNS, SCORE_COLUMNS, ("score",)),
-                                "family_id")
-    return ScoreTable(tuple(fids.tolist()), tuple(codes.tolist()), table)
+    fids, codes, table = _table(_frame(path, SCORE_COLUMNS, SCORE_COLUMNS), "family_id")
+    return ScoreTable(tuple(fids), tuple(codes), table)
 
 
 def read_members(path: Path) -> dict[str, list[Member]]:
     """Members by family id (``languages`` like ``fr:B2;en:A1``)."""
-    df = _frame(path, ("member_id", "family_id"), MEMBER_COLUMNS)
-    n = len(df)
-    empty = [""] * n
-
-    def col(name: str) -> list[str]:
-        return df[name].tolist() if name in df.columns else empty
-
-    births: list[int | None] = [None] * n
-    if "birth_year" in df:
-        births = _whole_numbers(path, df, "birth_year", optional=True)
-    years: list[float | None] = [None] * n
-    if "work_experience_years" in df:
-        cells = df["work_experience_years"]
-        parsed = pd.to_numeric(cells, errors="coerce")
-        _first(path, parsed.isna() & (cells != ""), "work_experience_years",
-               N_("cell_not_number"), cells)
-        years = [None if t == "" else float(v)
-                 for t, v in zip(cells.tolist(), parsed.tolist(), strict=True)]
+    cells = _frame(path, ("member_id", "family_id"), MEMBER_COLUMNS)
+    births = _optional_ints(cells, "birth_year")
+    years = _optional_floats(cells, "work_experience_years")
     out: dict[str, list[Member]] = {}
     for k, (mid, fid, sex, langs_raw, edu) in enumerate(zip(
-            df["member_id"].tolist(), df["family_id"].tolist(), col("sex"), col("languages"),
-            col("education"), strict=True)):
+            cells.text("member_id"), cells.text("family_id"), cells.text("sex"),
+            cells.text("languages"), cells.text("education"), strict=True)):
         langs = []
         for part in _list(langs_raw):
             lang, _, level = part.partition(":")
@@ -290,9 +407,9 @@ def _read_score_file(path: Path, families: tuple[Family, ...]) -> ScoreTable:
         return read_scores(path)
     if not any(f.members for f in families):
         raise InputError(msg("match_member_scores_need_members", where=str(path)))
-    members, codes, table = _table(path, _frame(path, MEMBER_SCORE_COLUMNS,
-                                                MEMBER_SCORE_COLUMNS, ("score",)), "member_id")
-    row_of = {m: i for i, m in enumerate(members.tolist())}
+    members, codes, table = _table(_frame(path, MEMBER_SCORE_COLUMNS, MEMBER_SCORE_COLUMNS),
+                                   "member_id")
+    row_of = {m: i for i, m in enumerate(members)}
     with_members = [f for f in families if f.members]
     out = np.full((len(with_members), len(codes)), np.nan)
     for i, fam in enumerate(with_members):
@@ -300,7 +417,7 @@ def _read_score_file(path: Path, families: tuple[Family, ...]) -> ScoreTable:
         if min(rows) < 0:
             continue  # a member without any score: the family has no destination
         out[i] = table[rows].mean(axis=0)  # NaN wherever a member lacks a score
-    return ScoreTable(tuple(f.id for f in with_members), tuple(codes.tolist()), out)
+    return ScoreTable(tuple(f.id for f in with_members), tuple(codes), out)
 
 
 def read_problem(families: Path, destinations: Path, scores: Path | None,
