@@ -52,6 +52,9 @@ class SolverOptions:
         dense_max: family x destination cells up to which dense views are used.
 
     Column generation:
+        kinds_lp_max_columns: the staged LP's first stage (the most persons) is an LP over
+            family kinds up to this many (kind, destination) columns, column generation over
+            the pairs beyond.
         colgen_start_per_family: pairs per family in the first restricted LP.
         colgen_max_rounds: pricing rounds at most.
         rc_tol: a pair enters when its reduced cost is above this.
@@ -89,6 +92,7 @@ class SolverOptions:
     prices_refine_iterations: int = 40
     prices_seed: int = 0
     dense_max: int = 60_000_000
+    kinds_lp_max_columns: int = 50_000
     colgen_start_per_family: int = 3
     colgen_max_rounds: int = 60
     rc_tol: float = 1e-9
