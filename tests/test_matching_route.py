@@ -170,7 +170,8 @@ def test_plan_route_takes_the_kinds_bound_only_when_it_proves_something() -> Non
 def test_the_most_persons_over_kinds_is_column_generation_s_and_the_plan_stays(
         units: dict[str, int], floors: dict[str, int]) -> None:
     """The staged LP's first stage over family kinds has the optimum of column generation
-    over the pairs (minimum intakes kept), and the plan is the one column generation gives."""
+    over the pairs (minimum intakes kept), and the plan is the one column generation gives
+    (and the second stage over every pair gives the plan of its pricing rounds)."""
     from fairshare.matching import solve
     from fairshare.matching.colgen import column_generation
     from fairshare.matching.kinds import most_persons_by_kinds
@@ -188,8 +189,11 @@ def test_the_most_persons_over_kinds_is_column_generation_s_and_the_plan_stays(
     kinds = solve(p, OUTCOME, "fast", explain=False, report=False)
     pairs_way = solve(p, OUTCOME, "fast", explain=False, report=False,
                       options=SolverOptions(kinds_lp_max_columns=0))
-    assert kinds.assignment == pairs_way.assignment
+    rounds = solve(p, OUTCOME, "fast", explain=False, report=False,
+                   options=SolverOptions(staged_all_pairs_max=0))  # second stage: pricing rounds
+    assert kinds.assignment == pairs_way.assignment == rounds.assignment
     assert kinds.objective == pytest.approx(pairs_way.objective, rel=1e-12)
+    assert kinds.objective == pytest.approx(rounds.objective, rel=1e-12)
 
 
 def test_no_most_persons_over_kinds_when_the_minimum_intakes_cannot_be_met() -> None:

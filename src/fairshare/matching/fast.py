@@ -49,7 +49,8 @@ def staged_lp(pairs: Pairs, policy: Policy, opts: SolverOptions = DEFAULT_OPTION
     When every family must be placed but cannot be, two stages: the most persons (an LP over
     family kinds, :func:`~fairshare.matching.kinds.most_persons_by_kinds`, when it is small
     enough, else column generation), then the best value with that many persons (a persons
-    row), by column generation on a fraction of the pairs. Otherwise (an outcome floor, or
+    row), on every pair up to ``opts.staged_all_pairs_max`` pairs, else by column generation
+    on a fraction of the pairs. Otherwise (an outcome floor, or
     column generation failing) :func:`~fairshare.matching.stages.solve_stages` on the whole
     model.
     """
@@ -70,8 +71,13 @@ def staged_lp(pairs: Pairs, policy: Policy, opts: SolverOptions = DEFAULT_OPTION
                                              opts=opts)
             persons = None if first is None else first.bound
         if persons is not None:
+            # Every pair from the start when they are few enough: one LP solve, warm from the
+            # crash basis, instead of pricing rounds that each re-solve thousands of pivots.
+            every = len(pairs.fam) <= opts.staged_all_pairs_max
             second = colgen.column_generation(pairs, policy, must_place=False,
-                                              persons_min=persons - opts.tol, opts=opts)
+                                              persons_min=persons - opts.tol,
+                                              per_family=pairs.n_dest if every else None,
+                                              opts=opts)
             if second is not None:
                 all_persons = float(pairs.sizes[pairs.placeable].sum())
                 notes = []
