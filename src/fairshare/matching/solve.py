@@ -28,6 +28,7 @@ from fairshare.matching.model import (
     build_pairs,
     define_objective,
     shape_of,
+    with_min_intakes,
 )
 from fairshare.matching.options import DEFAULT_OPTIONS, SolverOptions
 from fairshare.matching.policy import Policy
@@ -272,7 +273,7 @@ def solve(problem: Problem, policy: Policy, solver: str = "auto", *, seed: int =
         bound_prob, more = fair_share_room(prob, policy, solver, opts, pairs)
         notes += more
         if bound_prob is not None:
-            solve_prob, solve_pairs = bound_prob, build_pairs(bound_prob)
+            solve_prob, solve_pairs = bound_prob, with_min_intakes(pairs, bound_prob)
             prefix = (Step.FAIR_SHARE_ROOM,)
     if steps[0] is Step.NOTHING:
         floors = bool((pairs.dest_lower > 0).any())
