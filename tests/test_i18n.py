@@ -81,6 +81,25 @@ def test_numbers_dates_and_money_follow_babel() -> None:
     assert i18n.date("2026-03-01", "fr") == "1 mars 2026"
 
 
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_numbers_are_what_babel_formats_to_the_last_character(lang: str) -> None:
+    import random
+    from decimal import Decimal
+
+    rng = random.Random(13)
+    values: list[float | int | Decimal] = [
+        0, 0.0, 0.5, 1.5, 2.5, -2.5, 2.675, 0.125, 0.0005, -0.0004, 999.9995, 1e15,
+        -1234567.891, 10**20, -7, Decimal("1.2345678901234567890123456789"), float("nan"),
+        float("inf"), -float("inf")]
+    values += [rng.uniform(-1e6, 1e6) for _ in range(2000)] + [rng.random() for _ in range(2000)]
+    values += [rng.randint(-10**7, 10**7) for _ in range(500)]
+    for value in values:
+        exact = value if isinstance(value, Decimal) else Decimal(str(value))
+        for digits in range(5):
+            assert i18n.number(value, digits, lang) == i18n.babel_number(exact, digits, lang), (
+                value, digits)
+
+
 def test_language_from_the_environment() -> None:
     assert i18n.from_environment({"FAIRSHARE_LANG": "fr"}) == "fr"
     assert i18n.from_environment({"LC_ALL": "fr_CA.UTF-8", "LANG": "en_CA.UTF-8"}) == "fr"

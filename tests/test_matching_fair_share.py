@@ -146,3 +146,25 @@ def test_rooms_the_families_cannot_fill_go_to_the_first_solve() -> None:
     assert {d.code: d.min_intake for d in bound.destinations} == {"A": 4, "B": None}
     assert _first_solve_loads(p, "exact") == {"A": 4}
     assert "(4)" in notes[0]
+
+
+def test_the_bound_problem_s_pairs_are_the_ones_build_pairs_gives() -> None:
+    """solve does not build the pairs again for the minimum intakes the room sets."""
+    import dataclasses
+
+    import numpy as np
+
+    from fairshare.matching import SolverOptions
+    from fairshare.matching.model import build_pairs, with_min_intakes
+    from fairshare.matching.solve import fair_share_room
+
+    p = _binding_batch(4).sorted()
+    pairs = build_pairs(p)
+    bound, _ = fair_share_room(p, load_policy("balanced"), "fast", SolverOptions(), pairs)
+    assert bound is not None and bound.destinations != p.destinations
+    built, reused = build_pairs(bound), with_min_intakes(pairs, bound)
+    assert reused.dest_lower.any()
+    for f in dataclasses.fields(built):
+        if f.name != "cache":
+            a, b = getattr(built, f.name), getattr(reused, f.name)
+            assert (np.array_equal(a, b) if isinstance(a, np.ndarray) else a == b), f.name

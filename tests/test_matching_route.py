@@ -161,3 +161,46 @@ def test_plan_route_takes_the_kinds_bound_only_when_it_proves_something() -> Non
     enough = dataclasses.replace(shape, persons_max=2_500.0)
     assert plan_route(enough, OUTCOME, SolverOptions()) == plan_route(shape, OUTCOME,
                                                                        SolverOptions())
+
+
+@pytest.mark.parametrize(("units", "floors"), [({"1-2": 2, "3+": 1}, {}),
+                                               ({"1-2": 2, "3+": 1}, {"NB": 9}),
+                                               ({"1-2": 1, "3+": 2}, {"ON": 11}),
+                                               ({"1-2": 5, "3+": 5}, {})])
+def test_the_most_persons_over_kinds_is_column_generation_s_and_the_plan_stays(
+        units: dict[str, int], floors: dict[str, int]) -> None:
+    """The staged LP's first stage over family kinds has the optimum of column generation
+    over the pairs (minimum intakes kept), and the plan is the one column generation gives
+    (and the second stage over every pair gives the plan of its pricing rounds)."""
+    from fairshare.matching import solve
+    from fairshare.matching.colgen import column_generation
+    from fairshare.matching.kinds import most_persons_by_kinds
+    from fairshare.matching.model import build_pairs
+
+    p = _housing_problem(units)
+    p = dataclasses.replace(p, destinations=tuple(
+        dataclasses.replace(d, min_intake=floors.get(d.code)) for d in p.destinations))
+    pairs = build_pairs(p.sorted())
+    by_pairs = column_generation(pairs, OUTCOME, stage="persons", must_place=False)
+    assert by_pairs is not None
+    by_kinds = most_persons_by_kinds(pairs, 1_000)
+    assert by_kinds == pytest.approx(by_pairs.bound, abs=1e-7)
+    assert most_persons_by_kinds(pairs, 1) is None  # over the limit: column generation
+    kinds = solve(p, OUTCOME, "fast", explain=False, report=False)
+    pairs_way = solve(p, OUTCOME, "fast", explain=False, report=False,
+                      options=SolverOptions(kinds_lp_max_columns=0))
+    rounds = solve(p, OUTCOME, "fast", explain=False, report=False,
+                   options=SolverOptions(staged_all_pairs_max=0))  # second stage: pricing rounds
+    assert kinds.assignment == pairs_way.assignment == rounds.assignment
+    assert kinds.objective == pytest.approx(pairs_way.objective, rel=1e-12)
+    assert kinds.objective == pytest.approx(rounds.objective, rel=1e-12)
+
+
+def test_no_most_persons_over_kinds_when_the_minimum_intakes_cannot_be_met() -> None:
+    from fairshare.matching.kinds import most_persons_by_kinds
+    from fairshare.matching.model import build_pairs
+
+    p = _housing_problem({"1-2": 2, "3+": 1})
+    p = dataclasses.replace(p, destinations=tuple(
+        dataclasses.replace(d, min_intake=30) for d in p.destinations))
+    assert most_persons_by_kinds(build_pairs(p.sorted()), 1_000) is None

@@ -58,10 +58,13 @@ def explain_plan(problem: Problem, pairs: Pairs, policy: Policy, choice: list[in
                     "fair_share_gap": gap, "value_per_person": per_person}
 
         chosen_value = components(chosen)["value_per_person"] if chosen >= 0 else -np.inf
+        # The two alternatives shown are the best scored other destinations (ties by code):
+        # only those two are worded.
+        scores = problem.scores.get(f.id, {})
+        ranked = sorted((-_or_minus_one(float(scores.get(code, np.nan))), code, j)
+                        for j, code in enumerate(pairs.dest_codes) if j != chosen)
         others = []
-        for j, code in enumerate(pairs.dest_codes):
-            if j == chosen:
-                continue
+        for _, code, j in ranked[:2]:
             comp = components(j)
             reason = pair_reason(problem, f, dests[code])
             service = None
@@ -78,16 +81,14 @@ def explain_plan(problem: Problem, pairs: Pairs, policy: Policy, choice: list[in
                     reason = "trade-off"
             elif reason.startswith("service:"):
                 reason, service = "lacks-service", reason.split(":", 1)[1]
-            key = (-(comp["score"] if not np.isnan(comp["score"]) else -1.0), code)
-            others.append((key, code, comp, reason, service))
-        others.sort(key=lambda t: t[0])
+            others.append((code, comp, reason, service))
         alternatives = [{
             "destination": code, "name_en": destination_name(code, "en"),
             "name_fr": destination_name(code, "fr"),
             "score": None if np.isnan(comp["score"]) else comp["score"],
             "value_per_person": comp["value_per_person"], "why_not": reason,
             "why_not_en": why(reason, service, "en"), "why_not_fr": why(reason, service, "fr"),
-        } for _, code, comp, reason, service in others[:2]]
+        } for code, comp, reason, service in others]
         rank = f.preference_rank(chosen_code) if chosen_code else None
         comp_chosen = components(chosen) if chosen >= 0 else None
         out[fid] = {
@@ -100,3 +101,8 @@ def explain_plan(problem: Problem, pairs: Pairs, policy: Policy, choice: list[in
                                    len(f.preferences), alternatives, "fr", f.consent),
         }
     return out
+
+
+def _or_minus_one(score: float) -> float:
+    """A score for ranking the alternatives (a missing one, NaN, ranks as -1)."""
+    return -1.0 if np.isnan(score) else score

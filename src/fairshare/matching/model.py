@@ -313,7 +313,7 @@ def build_pairs(problem: Problem) -> Pairs:
         family_ids=family_ids, dest_codes=tuple(codes), sizes=sizes,
         placeable=counts > 0, fam=fam_a, dest=dest_a, score=pair_score,
         pref=zeros(len(fam_a)), tie=zeros(len(fam_a)), gap=zeros(len(fam_a)), house=house,
-        dest_lower=np.asarray([float(d.min_intake or 0) for d in dests], dtype=np.float64),
+        dest_lower=_min_intakes(dests),
         dest_upper=limit, housing=tuple(housing), consenting=consenting)
 
     def scatter(at: list[tuple[int, int]], values: list[float]) -> FloatArray:
@@ -332,6 +332,17 @@ def build_pairs(problem: Problem) -> Pairs:
         pairs, pref=scatter([(i, j) for i, j, _ in pref_at], [v for _, _, v in pref_at]),
         tie=scatter(tie_at, [1.0] * len(tie_at)),
         gap=gap_by_dest[dest_a] if gap_by_dest.any() else zeros(len(fam_a)))
+
+
+def _min_intakes(dests: tuple[Destination, ...]) -> FloatArray:
+    return np.asarray([float(d.min_intake or 0) for d in dests], dtype=np.float64)
+
+
+def with_min_intakes(pairs: Pairs, problem: Problem) -> Pairs:
+    """The pairs of ``problem``, sorted, which differs from the one of ``pairs`` only in its
+    destinations' minimum intakes (what :func:`build_pairs` would give, without building)."""
+    return dataclasses.replace(pairs, dest_lower=_min_intakes(problem.sorted().destinations),
+                               cache=dict(pairs.cache))
 
 
 def zeros(n: int) -> FloatArray:

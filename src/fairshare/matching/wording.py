@@ -47,8 +47,10 @@ def persons(n: int, lang: str) -> str:
     return i18n.gettext(form, lang, n=number(n, 0, lang))
 
 
+@functools.cache  # a few dozen distinct sentences, worded 40,000 times for 20,000 families
 def why(code: str, service: str | None, lang: str) -> str:
-    """Why an alternative was not chosen, in ``lang``."""
+    """Why an alternative was not chosen, in ``lang`` (the catalogues are read once per
+    process, :func:`fairshare.i18n.translations`)."""
     from fairshare.matching.diagnose import service_label
 
     if code not in WHY_CODES:
