@@ -49,6 +49,7 @@ def test_matching_notes_are_messages_written_in_the_readers_language(
     fr = run_cli("match", *_batch(tmp_path), env=FR)
     assert fr.exit_code == 0, fr.stderr
     assert "auto a choisi « exact »" in fr.stdout and "auto chose" not in fr.stdout
+    assert "Glouton par score" in fr.stdout and "greedy by score" not in fr.stdout  # baselines
     en = run_cli("match", *_batch(tmp_path), env={"FAIRSHARE_LANG": "en"})
     assert "auto chose 'exact'" in en.stdout
 

@@ -94,7 +94,10 @@ def match(
            caption=caption, columns=["destination", "families", "persons", "capacity", "min",
                                      "max", "fill"])
     if fmt == OutputFormat.table:
-        render(result.report.get("comparison", []), fmt, title=t("cli_title_baselines"),
+        from fairshare.matching.report import plan_name
+
+        render([{**row, "plan": t(plan_name(row["plan"]))}
+                for row in result.report.get("comparison", [])], fmt, title=t("cli_title_baselines"),
                columns=["plan", "persons_placed", "total_outcome", "mean_outcome", "violations"])
 
 
