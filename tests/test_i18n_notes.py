@@ -104,3 +104,24 @@ def test_account_commands_speak_french(run_cli: Callable[..., Any], tmp_path: Pa
     assert made.stdout.strip() == "Utilisateur « alice » créé (officer, QC)."
     ended = run_cli("sessions", "end", "alice", env=env)
     assert ended.stdout.strip() == "0 session(s) de navigateur de « alice » terminée(s)."
+
+
+def test_api_audit_problem_follows_accept_language(tmp_path: Path) -> None:
+    from sqlalchemy import text
+
+    from fairshare.store import make_engine
+    from webapp_helpers import seeded_app
+
+    app = seeded_app(tmp_path, families=4)
+    engine = make_engine(app.settings.database_url)
+    with engine.begin() as conn:  # edit an entry behind the append-only triggers' back
+        conn.execute(text("DROP TRIGGER audit_entries_no_update"))
+        conn.exec_driver_sql("UPDATE audit_entries SET actor = 'mallory' WHERE seq = 2")
+    engine.dispose()
+    h = app.auth("auditor")
+    en = app.client.get("/api/v1/audit/verify", headers=h).json()
+    fr = app.client.get("/api/v1/audit/verify", headers={**h, "Accept-Language": "fr-CA"}).json()
+    app.client.close()
+    assert not en["ok"] and en["problem"] == ("entry 2 was altered: its content no longer "
+                                              "matches its hash.")
+    assert fr["problem"] == "l'entrée 2 a été modifiée : son contenu ne correspond plus à son empreinte."
