@@ -181,7 +181,7 @@ def _exact_line(pairs: Pairs, t_default: float) -> None:
     if out is None:
         _line("--solver exact", seconds=t_exact, result="needs branch and bound")
         return
-    fixed = any(n.startswith("Reduced-cost fixing, round") for n in out.notes)
+    fixed = any(n.msgid == "match_note_rcfix_round" for n in out.notes)
     _line("--solver exact (LP route)", seconds=t_exact, ratio_vs_default=t_exact / t_default,
           gap_pct=100 * (out.gap or 0.0), objective=out.objective,
           reduced_cost_fixing="yes" if fixed else "no (work limit)", peak_rss_mb=_peak_mb())
@@ -248,7 +248,7 @@ def bench_exact_seeds(families: int = 10_000, seeds: tuple[int, ...] = (1, 2, 3,
         t = time.perf_counter()
         exact = solve(problem, OUTCOME, solver="exact", explain=False, report=False)
         t_exact = time.perf_counter() - t
-        rounds = sum(1 for n in exact.notes if n.startswith("Reduced-cost fixing"))
+        rounds = sum(1 for n in exact.notes if n.msgid.startswith("match_note_rcfix_"))
         _line(f"seed {seed}: default / exact", default_s=t_fast, exact_s=t_exact,
               exact_over_default=t_exact / t_fast, default_gap_pct=100 * (fast.gap or 0.0),
               exact_gap_pct=100 * (exact.gap or 0.0),
@@ -298,8 +298,8 @@ def bench_preference_first(families: int = 10_000, seeds: tuple[int, ...] = (1, 
         t = time.perf_counter()
         exact = solve(problem, policy, solver="exact", explain=False, report=False)
         t_exact = time.perf_counter() - t
-        route = ("branch and bound" if any("Branch and bound" in n for n in exact.notes)
-                 else next((n.split(")")[0].split("(")[-1] for n in exact.notes
+        route = ("branch and bound" if any("Branch and bound" in n for n in map(str, exact.notes))
+                 else next((n.split(")")[0].split("(")[-1] for n in map(str, exact.notes)
                             if "without branch and bound" in n), "?"))
         _line(f"seed {seed}: preference-first {families}", default_s=t_fast,
               default_objective=out.objective, default_gap_pct=100 * (out.gap or 0.0),

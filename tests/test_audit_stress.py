@@ -89,4 +89,4 @@ def test_every_random_tampering_is_named(sqlite_registry: Context, tmp_path: Pat
             ctx.close()
         assert not result.ok, (round_no, statement, seq)
         assert result.first_broken == seq + shift, (round_no, statement, seq, result)
-        assert words in (result.problem or ""), (round_no, statement, result.problem)
+        assert words in str(result.problem), (round_no, statement, result.problem)

@@ -57,7 +57,7 @@ def test_placing_more_persons_comes_before_a_higher_score() -> None:
     r = solve(p, OUTCOME, solver="exact")
     assert r.assignment == {"big": "MB", "small": None}
     assert r.persons_placed == 3
-    assert any("largest possible number" in n for n in r.notes)
+    assert any("largest possible number" in n for n in map(str, r.notes))
 
 
 def test_non_consenting_excluded_and_missing_service_are_respected() -> None:
@@ -211,7 +211,7 @@ def test_exact_matches_brute_force(seed: int, route: str) -> None:
     assert check_plan(p, r.assignment) == []
     assert r.persons_placed == persons
     fixed = Step.REDUCED_COST_FIXING in r.route or any("meets the LP bound" in n
-                                                        for n in r.notes)
+                                                        for n in map(str, r.notes))
     # The reduced-cost route is optimal to 1e-9; branch and bound to its 1e-4 tolerance.
     assert r.objective == pytest.approx(value, abs=1e-6 if fixed else 1e-3 * max(1.0, value))
     assert r.bound is not None and r.bound >= value - 1e-6

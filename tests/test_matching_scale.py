@@ -28,7 +28,7 @@ def test_prices_give_a_valid_plan_within_a_certified_bound() -> None:
     assert exact_lp.bound is not None
     assert bound >= exact_lp.bound - 1e-6  # a Lagrangian bound is never below the LP bound
     assert (bound - objective) / bound < 0.01
-    assert any("sampled families" in n for n in notes)
+    assert any("sampled families" in n for n in map(str, notes))
 
 
 def test_prices_path_is_deterministic_under_row_shuffles() -> None:

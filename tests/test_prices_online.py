@@ -14,6 +14,7 @@ import yaml
 import registry_fixtures as rf
 from fairshare.errors import InputError, NotFoundError
 from fairshare.exchange.agreements import synth_agreement_yaml
+from fairshare.i18n import from_json
 from fairshare.service import (
     Context,
     add_agreement,
@@ -182,7 +183,10 @@ def test_stale_prices_warn_in_the_run(registry: Context, tmp_path):
     registry.clock.advance(days=31)  # type: ignore[attr-defined]
     run = create_run(registry, policy="outcome", key="canada-population", online=True)
     (note,) = run.run.versions["notes"]
-    assert "more than their 30-day horizon" in note and "fairshare prices update" in note
+    assert note["msgid"] == "note_prices_stale"  # stored as a message, shown in its reader's language
+    english, french = from_json(note).render("en"), from_json(note).render("fr")
+    assert "more than their 30-day horizon" in english and "fairshare prices update" in english
+    assert "au-delà de leur horizon de 30 jours" in french and "31 jours" in french
 
 
 def test_apply_prices_keeps_scores_in_range_and_orders_by_net_value():

@@ -244,7 +244,7 @@ def test_audit_verify_names_the_first_business_row_that_disagrees(registry: Cont
     assert clean.ok and clean.checked == ["chain", "rows"] and clean.rows_checked >= 12
     tamper(registry, statement)
     result = verify_audit(registry)
-    assert not result.ok and result.first_bad_row and words in result.first_bad_row, result
+    assert not result.ok and result.first_bad_row and words in str(result.first_bad_row), result
 
 
 def test_a_signed_checkpoint_detects_a_deleted_or_rewritten_tail(registry: Context, tmp_path):
@@ -274,7 +274,7 @@ def test_a_signed_checkpoint_detects_a_deleted_or_rewritten_tail(registry: Conte
     forged["seq"] -= 1
     (tmp_path / "forged.json").write_text(json.dumps(forged), encoding="utf-8")
     bad = verify_audit(registry, checkpoint=tmp_path / "forged.json")
-    assert not bad.ok and "signature is not valid" in (bad.problem or "")
+    assert not bad.ok and "signature is not valid" in str(bad.problem)
     # the last entry rewritten consistently: the chain alone still verifies
     last = show_audit(registry)[-1]
     forged_hash = entry_hash(seq=last.seq, at=last.at, actor="mallory", action=last.action,
@@ -287,13 +287,13 @@ def test_a_signed_checkpoint_detects_a_deleted_or_rewritten_tail(registry: Conte
                      f"hash = '{forged_hash}' WHERE seq = {last.seq}")
     assert verify_audit(registry).ok
     rewritten = verify_audit(registry, checkpoint=tmp_path / "cp" / "c.json")
-    assert not rewritten.ok and "was rewritten" in (rewritten.problem or "")
+    assert not rewritten.ok and "was rewritten" in str(rewritten.problem)
     # the last entry deleted: the chain alone still verifies, the checkpoint does not
     tamper(registry, f"DELETE FROM audit_entries WHERE seq = {last.seq}")
     assert verify_audit(registry).ok
     cut = verify_audit(registry, checkpoint=tmp_path / "cp" / "c.json")
-    assert not cut.ok and f"now ends at entry {last.seq - 1}" in (cut.problem or "")
-    assert "truncated tail" in (cut.problem or "")
+    assert not cut.ok and f"now ends at entry {last.seq - 1}" in str(cut.problem)
+    assert "truncated tail" in str(cut.problem)
     key.unlink()
     with pytest.raises(Exception, match="audit signing key is missing"):
         verify_audit(registry, checkpoint=tmp_path / "cp" / "c.json")
@@ -306,4 +306,4 @@ def test_a_deleted_revocation_entry_shows_on_the_agreement_row(registry: Context
     assert verify_audit(registry).ok
     tamper(registry, "DELETE FROM audit_entries WHERE seq = (SELECT max(seq) FROM audit_entries)")
     result = verify_audit(registry)
-    assert not result.ok and f"agreements row {AGREEMENT}" in (result.first_bad_row or "")
+    assert not result.ok and f"agreements row {AGREEMENT}" in str(result.first_bad_row)

@@ -92,7 +92,7 @@ def test_verify_names_the_first_broken_entry(registry: Context, statement, first
     result = verify_audit(registry)
     assert not result.ok
     assert result.first_broken == first_broken
-    assert words in (result.problem or "")
+    assert words in str(result.problem)
 
 
 def test_recomputed_hash_after_edit_still_breaks_the_link(registry: Context):

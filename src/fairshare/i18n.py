@@ -135,7 +135,7 @@ class Message:
 
     def render(self, lang: str = DEFAULT) -> str:
         """The message in ``lang``."""
-        filled = {k: (v.render(lang) if isinstance(v, Message | Localised | Num) else v)
+        filled = {k: (v.render(lang) if isinstance(v, Message | Localised | Num | Pct) else v)
                   for k, v in self.values.items()}
         return gettext(self.msgid, lang, **filled)
 
@@ -189,7 +189,73 @@ class Num:
         return self.render(DEFAULT)
 
 
+@dataclass(frozen=True)
+class Pct:
+    """A ratio in a message, written as a percentage in the reader's locale when it is rendered.
+
+    >>> Pct(0.0123, 2).render("en"), Pct(0.0123, 2).render("fr")
+    ('1.23%', '1,23\\xa0%')
+    """
+
+    value: float
+    digits: int = 0
+
+    def render(self, lang: str = DEFAULT) -> str:
+        """The percentage in ``lang``."""
+        return percent(self.value, self.digits, lang)
+
+    def __str__(self) -> str:
+        return self.render(DEFAULT)
+
+
 Text = str | Message | Localised
+
+
+def to_json(text: Text) -> Any:
+    """``text`` as JSON, for a record that is shown later in its reader's language: a message
+    keeps its msgid and values (numbers and percentages tagged), a plain string stays as it is.
+
+    >>> m = msg("file_at_row", path="f.csv", row=Num(1234))
+    >>> to_json(m)
+    {'msgid': 'file_at_row', 'values': {'path': 'f.csv', 'row': {'num': 1234, 'digits': 0}}}
+    >>> from_json(to_json(m)).render("fr"), from_json("as stored")
+    ('f.csv, ligne 1\\xa0234', 'as stored')
+    """
+    return text if isinstance(text, str) else _value_json(text)
+
+
+def _value_json(value: Any) -> Any:
+    if isinstance(value, Message):
+        return {"msgid": value.msgid, "values": {k: _value_json(v) for k, v in value.values.items()}}
+    if isinstance(value, Num):
+        return {"num": value.value, "digits": value.digits}
+    if isinstance(value, Pct):
+        return {"pct": value.value, "digits": value.digits}
+    if isinstance(value, Localised):
+        return {"en": value.en, "fr": value.fr}
+    return value
+
+
+def from_json(doc: Any) -> Text:
+    """The text :func:`to_json` wrote (a string, such as a note stored before messages were, is
+    shown as it is)."""
+    value = _value_of(doc)
+    return value if isinstance(value, Message | Localised) else str(value)
+
+
+def _value_of(doc: Any) -> Any:
+    if not isinstance(doc, dict):
+        return doc
+    if "msgid" in doc:
+        return Message(str(doc["msgid"]), {k: _value_of(v)
+                                           for k, v in dict(doc.get("values") or {}).items()})
+    if "num" in doc:
+        return Num(doc["num"], int(doc.get("digits", 0)))
+    if "pct" in doc:
+        return Pct(float(doc["pct"]), int(doc.get("digits", 0)))
+    if "en" in doc:
+        return Localised(str(doc["en"]), str(doc.get("fr", "")))
+    return doc
 
 
 def msg(msgid: str, /, **values: Any) -> Message:

@@ -19,7 +19,7 @@ COUNTS = (N_("count_claimants"), N_("count_decisions"), N_("count_families"), N_
 # pages_matching._components: factor_ + the explanation component
 FACTORS = (N_("factor_fair_share_gap"), N_("factor_outcome"), N_("factor_preference"),
            N_("factor_score"), N_("factor_tie"), N_("factor_value_per_person"))
-# pages_matching.PLAN_NAMES
+# matching/report.PLAN_NAMES
 PLANS = (N_("plan_deferred"), N_("plan_greedy"), N_("plan_status_quo"), N_("plan_this"))
 # templates: reason_ + reason code, rec_ + recommendation status, role_ + role
 REASONS = (N_("reason_capacity"), N_("reason_employment"), N_("reason_family-ties"),

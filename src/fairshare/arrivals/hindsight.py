@@ -19,6 +19,7 @@ from fairshare.arrivals.lp import PairLp, pairs_of, solve_pairs
 from fairshare.arrivals.options import OnlineOptions
 from fairshare.arrivals.state import FloatArray, IntArray, Room, StreamArrays
 from fairshare.arrivals.stream import Stream
+from fairshare.i18n import Message, Pct, msg
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ class Hindsight:
     persons: int
     outcome: float
     bound: float | None
-    method: str
+    method: Message
 
 
 def solve_hindsight(stream: Stream, arrays: StreamArrays, options: OnlineOptions) -> Hindsight:
@@ -48,9 +49,12 @@ def _by_matching(stream: Stream, arrays: StreamArrays, solver: str) -> Hindsight
     choice = np.asarray([col[d] if (d := result.assignment.get(i)) is not None else -1
                          for i in arrays.family_ids], dtype=np.int64)
     persons, outcome = arrays.value(choice)
+    status = Message("run_status_" + result.status.value)  # msgids.RUN_STATUSES
+    method = (msg("arrivals_method_matching", solver=solver, status=status) if result.gap is None
+              else msg("arrivals_method_matching_gap", solver=solver, status=status,
+                       gap=Pct(result.gap, 2)))
     return Hindsight(choice=choice, persons=persons, outcome=outcome, bound=result.bound,
-                     method=f"matching engine, {solver} ({result.status.value}, gap "
-                            f"{result.gap if result.gap is not None else float('nan'):.2g})")
+                     method=method)
 
 
 def _subquota_entries(arrays: StreamArrays, lp: PairLp) -> tuple[list[IntArray], list[IntArray]]:
@@ -89,7 +93,7 @@ def _by_lp(arrays: StreamArrays, options: OnlineOptions) -> Hindsight:
     bound = sol.objective - options.persons_weight * lp_persons
     return Hindsight(choice=choice, persons=persons, outcome=outcome,
                      bound=bound if lp_persons <= persons + 1e-6 else None,
-                     method="year LP with sub-quota rows, rounded")
+                     method=msg("arrivals_method_year_lp"))
 
 
 @dataclass(frozen=True)

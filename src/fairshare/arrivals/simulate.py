@@ -33,7 +33,7 @@ from fairshare.arrivals.policies import make_decider
 from fairshare.arrivals.state import IntArray, Room, StreamArrays, stream_arrays
 from fairshare.arrivals.stream import CADENCES, Stream, check_stream
 from fairshare.errors import InputError
-from fairshare.i18n import msg
+from fairshare.i18n import Message, Num, msg
 
 if TYPE_CHECKING:
     pass
@@ -65,7 +65,7 @@ class SimulationResult:
         seconds: seconds for the whole simulation (hindsight included).
         hindsight_seconds: seconds of the hindsight solve.
         options: the options used.
-        notes: what was done (hindsight method, ...).
+        notes: what was done (hindsight method, ...), as messages the shells translate.
     """
 
     policy: str
@@ -86,7 +86,7 @@ class SimulationResult:
     seconds: float
     hindsight_seconds: float
     options: dict[str, Any]
-    notes: list[str] = field(default_factory=list)
+    notes: list[Message] = field(default_factory=list)
 
     @property
     def max_balance_gap(self) -> float:
@@ -115,7 +115,8 @@ class SimulationResult:
                 "mean_batch_seconds": float(np.mean(self.batch_seconds))
                 if self.batch_seconds else 0.0,
                 "hindsight_seconds": round(self.hindsight_seconds, 3),
-                "metrics": self.metrics.as_dict(), "options": self.options, "notes": self.notes}
+                "metrics": self.metrics.as_dict(), "options": self.options,
+                "notes": [str(n) for n in self.notes]}
 
 
 def simulate(stream: Stream, policy: str, *, cadence: str = "week", seed: int = 0,
@@ -147,14 +148,14 @@ def simulate(stream: Stream, policy: str, *, cadence: str = "week", seed: int = 
     opts = options if isinstance(options, OnlineOptions) else make_options(options)
     check_stream(stream)
     arrays = stream_arrays(stream, cadence)
-    notes: list[str] = []
+    notes: list[Message] = []
     hind: Hindsight | None = None
     t_h = 0.0
     if hindsight or policy == "hindsight":
         t = time.perf_counter()
         hind = solve_hindsight(stream, arrays, opts)
         t_h = time.perf_counter() - t
-        notes.append(f"Hindsight: {hind.method}, {t_h:.2f} s.")
+        notes.append(msg("arrivals_note_hindsight", method=hind.method, seconds=Num(t_h, 2)))
     batch_seconds: list[float] = []
     if policy == "hindsight":
         assert hind is not None  # nosec B101 # type narrowing / internal invariant

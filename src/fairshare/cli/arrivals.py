@@ -119,7 +119,7 @@ def simulate(
         t("cli_sim_batches", batches=s["batches"], cadence=cadence,
           slowest=t.number(max(result.batch_seconds, default=0.0), 3),
           seconds=t.number(s["seconds"], 1)),
-        *result.notes])
+        *(t(n) for n in result.notes)])
     render([{"destination": c, "persons": result.placements[c], "target": round(m.target[c]),
              "largest_gap": t.percent(max(m.gap[c], default=0.0), 2),
              "unacceptable": m.unacceptable[c]} for c in m.fill], fmt,

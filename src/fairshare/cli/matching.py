@@ -85,7 +85,8 @@ def match(
           objective=t.number(result.objective, 3), bound=bound, gap=gap),
         t("cli_match_placed", placed=t.number(result.persons_placed),
           placeable=t.number(result.persons_placeable)),
-        *result.notes, *(t("cli_match_conflict", conflict=d) for d in result.diagnosis),
+        *(t(n) for n in result.notes),
+        *(t("cli_match_conflict", conflict=d) for d in result.diagnosis),
         *(t("cli_match_violation", violation=v) for v in result.violations[:20]),
         t("cli_match_solver", solver=result.solver, version=result.solver_version,
           policy=pol.id, valid_from=pol.valid_from.isoformat())])
@@ -93,7 +94,10 @@ def match(
            caption=caption, columns=["destination", "families", "persons", "capacity", "min",
                                      "max", "fill"])
     if fmt == OutputFormat.table:
-        render(result.report.get("comparison", []), fmt, title=t("cli_title_baselines"),
+        from fairshare.matching.report import plan_name
+
+        render([{**row, "plan": t(plan_name(row["plan"]))}
+                for row in result.report.get("comparison", [])], fmt, title=t("cli_title_baselines"),
                columns=["plan", "persons_placed", "total_outcome", "mean_outcome", "violations"])
 
 

@@ -16,7 +16,7 @@ import typer
 from fairshare.cli import app, synth_app
 from fairshare.cli.render import FORMAT_OPTION, HELP, CliText, OutputFormat, cli_text, render
 from fairshare.errors import InputError, StoreError
-from fairshare.i18n import N_, msg
+from fairshare.i18n import N_, from_json, msg
 
 if TYPE_CHECKING:
     from fairshare.service import Context
@@ -338,7 +338,7 @@ def run_create(policy: str = typer.Option(..., "--policy", help=HELP.t("cli_help
     if r.versions.get("prices"):
         typer.echo(t("cli_run_online", prices=r.versions["prices"]))
     for note in r.versions.get("notes", []):
-        typer.echo(t("cli_warning", note=note), err=True)
+        typer.echo(t("cli_warning", note=t(from_json(note))), err=True)
 
 
 # A run's status and a recommendation's, as the CLI prints them (English: the codes themselves).
@@ -397,7 +397,7 @@ def run_replay(run_id: str = typer.Argument(..., metavar="RUN")) -> None:
         return
     typer.echo(t("cli_replay_different", run=run_id), err=True)
     for line in result.differences[:20]:
-        typer.echo(f"  - {line}", err=True)
+        typer.echo(f"  - {t(line)}", err=True)
     raise SystemExit(1)  # not typer.Exit: its code is lost when click runs standalone_mode=False
 
 
@@ -508,9 +508,10 @@ def audit_verify(checkpoint: Path | None = typer.Option(
         typer.echo(t("cli_audit_intact_checkpoint", **values, seq=result.checkpoint["seq"])
                    if result.checkpoint else t("cli_audit_intact", **values))
     elif result.first_bad_row or result.first_broken is None:
-        typer.echo(t("cli_audit_not_intact", problem=result.problem))
+        typer.echo(t("cli_audit_not_intact", problem=t(result.problem or "")))
     else:
-        typer.echo(t("cli_audit_broken", entry=result.first_broken, problem=result.problem))
+        typer.echo(t("cli_audit_broken", entry=result.first_broken,
+                     problem=t(result.problem or "")))
     if not result.ok:
         raise SystemExit(1)
 

@@ -61,6 +61,7 @@ def serve(host: str = typer.Option("127.0.0.1", "--host", help=HELP.t("cli_help_
                         "%(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)  # not every migration step at start
     secure = not _is_loopback(host)
+    t = cli_text()
     extra: dict[str, object] = {"proxy_headers": proxy_headers}
     if allowed_host:
         extra["allowed_hosts"] = tuple(allowed_host)
@@ -76,14 +77,12 @@ def serve(host: str = typer.Option("127.0.0.1", "--host", help=HELP.t("cli_help_
         settings = replace(settings, allowed_hosts=(*settings.allowed_hosts, *allowed_host))
         prepare_database(settings)
         _refuse_demo_data(settings)
-        typer.echo(f"fairshare: http://{host}:{port}/ (API: /api/v1, reference: /docs).")
+        typer.echo(t("cli_serve_listening", host=host, port=port))
         if not _has_accounts(settings):
-            typer.echo("No account exists yet: create one with `fairshare users create NAME "
-                       "--role coordinator` (there are no default accounts).")
+            typer.echo(t("cli_serve_no_accounts"))
     if secure or settings.behind_tls:
-        typer.echo("Note: cookies are sent only over HTTPS (Secure) and HSTS is on; serve it "
-                   "behind a TLS-terminating proxy.", err=True)
-    typer.echo(f"Accepted Host names: {', '.join(sorted(settings.hosts()))}.", err=True)
+        typer.echo(t("cli_serve_secure"), err=True)
+    typer.echo(t("cli_serve_hosts", hosts=", ".join(sorted(settings.hosts()))), err=True)
     # No access log: request paths name pseudonymous family ids (docs/trust.md: no personal data
     # in logs).
     schedule = None
@@ -93,8 +92,9 @@ def serve(host: str = typer.Option("127.0.0.1", "--host", help=HELP.t("cli_help_
 
         schedule = CheckpointSchedule(open_context(settings.registry()), checkpoint_dir,
                                       checkpoint_minutes).start()
-        typer.echo(f"Audit checkpoints: {checkpoint_dir.resolve()} every "
-                   f"{checkpoint_minutes:g} min.")
+        typer.echo(t("cli_serve_checkpoints", folder=checkpoint_dir.resolve(),
+                     minutes=t.number(checkpoint_minutes,
+                                      0 if float(checkpoint_minutes).is_integer() else 2)))
     try:
         uvicorn.run(create_app(settings), host=host, port=port, log_level="info",
                     access_log=False, proxy_headers=proxy_headers,
@@ -129,12 +129,14 @@ def _has_accounts(settings: object) -> bool:
 
 def _print_demo_banner(host: str, port: int, accounts: list[tuple[str, str, str]]) -> None:
     line = "=" * 78
+    t = cli_text()
     typer.echo(line)
-    typer.echo("  DEMO MODE - synthetic data and demo accounts. NEVER use it for real data.")
-    typer.echo(f"  Open http://{host}:{port}/ and log in with one of these accounts:")
+    typer.echo("  " + t("cli_demo_mode"))
+    typer.echo("  " + t("cli_demo_open", host=host, port=port))
     for username, password, role in accounts:
-        typer.echo(f"    {username:<14} password {password:<26} ({role})")
-    typer.echo("  The passwords change at every start. API: /api/v1, reference: /docs.")
+        typer.echo("    " + t("cli_demo_account", username=f"{username:<14}",
+                                password=f"{password:<26}", role=role))
+    typer.echo("  " + t("cli_demo_passwords"))
     typer.echo(line)
     sys.stdout.flush()
 
@@ -172,15 +174,19 @@ def users_create(username: str = typer.Argument(..., help=HELP.t("cli_help_users
     with _accounts_ctx() as ctx:
         user = register_user(ctx, username=username, password=password, role=role,
                              jurisdiction=jurisdiction, codes=load_federation().codes)
-    typer.echo(f"Created user '{user.username}' ({user.role.value}"
-               f"{', ' + user.jurisdiction if user.jurisdiction else ''}).")
+    t = cli_text()
+    typer.echo(t("cli_user_created_in", username=user.username, role=user.role.value,
+                 jurisdiction=user.jurisdiction) if user.jurisdiction else
+               t("cli_user_created", username=user.username, role=user.role.value))
 
 
 def _read_password(from_stdin: bool) -> str:
     """A password from standard input (one line) or a hidden prompt asked twice."""
     if from_stdin:
         return sys.stdin.readline().rstrip("\r\n")
-    return str(typer.prompt("Password", hide_input=True, confirmation_prompt=True))
+    t = cli_text()
+    return str(typer.prompt(t("cli_password_prompt"), hide_input=True,
+                            confirmation_prompt=t("cli_password_repeat")))
 
 
 @users_app.command("list", help=HELP.t("cli_help_users_list"))
@@ -200,8 +206,8 @@ def users_disable(username: str = typer.Argument(...,
 
     with _accounts_ctx() as ctx:
         ended = set_disabled(ctx, username=username, disabled=True)
-    typer.echo(f"Disabled user '{username}' ({ended} browser session(s) ended; its tokens are "
-               "refused while it stays disabled).")
+    t = cli_text()
+    typer.echo(t("cli_user_disabled", username=username, n=t.count(ended)))
 
 
 @users_app.command("enable", help=HELP.t("cli_help_users_enable"))
@@ -211,7 +217,7 @@ def users_enable(username: str = typer.Argument(..., help=HELP.t("cli_help_users
 
     with _accounts_ctx() as ctx:
         set_disabled(ctx, username=username, disabled=False)
-    typer.echo(f"Enabled user '{username}'.")
+    typer.echo(cli_text().t("cli_user_enabled", username=username))
 
 
 @users_app.command("passwd", help=HELP.t("cli_help_users_passwd"))
@@ -224,7 +230,8 @@ def users_passwd(username: str = typer.Argument(..., help=HELP.t("cli_help_users
     password = _read_password(password_stdin)
     with _accounts_ctx() as ctx:
         ended = change_password(ctx, username=username, password=password)
-    typer.echo(f"New password set for '{username}' ({ended} browser session(s) ended).")
+    t = cli_text()
+    typer.echo(t("cli_user_password_set", username=username, n=t.count(ended)))
 
 
 @users_app.command("role", help=HELP.t("cli_help_users_role"))
@@ -240,9 +247,11 @@ def users_role(username: str = typer.Argument(..., help=HELP.t("cli_help_users_r
         done = change_role(ctx, username=username, role=role, jurisdiction=jurisdiction,
                            codes=load_federation().codes)
     after = done["after"]
-    typer.echo(f"User '{username}' is now {after['role']}"
-               f"{' ' + after['jurisdiction'] if after['jurisdiction'] else ''} "
-               f"({done['sessions_ended']} browser session(s) ended).")
+    t = cli_text()
+    n = t.count(done["sessions_ended"])
+    typer.echo(t("cli_user_role_in", username=username, role=after["role"],
+                 jurisdiction=after["jurisdiction"], n=n) if after["jurisdiction"] else
+               t("cli_user_role", username=username, role=after["role"], n=n))
 
 
 @sessions_app.command("end", help=HELP.t("cli_help_sessions_end"))
@@ -252,7 +261,8 @@ def sessions_end(username: str = typer.Argument(..., help=HELP.t("cli_help_sessi
 
     with _accounts_ctx() as ctx:
         ended = end_user_sessions(ctx, username=username)
-    typer.echo(f"Ended {ended} browser session(s) of '{username}'.")
+    t = cli_text()
+    typer.echo(t("cli_sessions_ended", username=username, n=t.count(ended)))
 
 
 @tokens_app.command("create", help=HELP.t("cli_help_tokens_create"))
@@ -266,8 +276,7 @@ def tokens_create(username: str = typer.Argument(..., help=HELP.t("cli_help_toke
     with _accounts_ctx() as ctx:
         token_id, secret = issue_token(ctx, username=username, name=name,
                                        expires_days=expires_days)
-    typer.echo(f"Token {token_id} for '{username}' (send as 'Authorization: Bearer <token>'; "
-               "it is shown only now):", err=True)
+    typer.echo(cli_text().t("cli_token_created", id=token_id, username=username), err=True)
     typer.echo(secret)
 
 
@@ -288,4 +297,4 @@ def tokens_revoke(token_id: int = typer.Argument(..., help=HELP.t("cli_help_toke
 
     with _accounts_ctx() as ctx:
         withdraw_token(ctx, token_id=token_id)
-    typer.echo(f"Revoked token {token_id}.")
+    typer.echo(cli_text().t("cli_token_revoked", id=token_id))

@@ -17,6 +17,7 @@ import time
 
 import numpy as np
 
+from fairshare.i18n import Num, Pct, msg
 from fairshare.matching.fast import solve_fast
 from fairshare.matching.model import (
     IntArray,
@@ -78,8 +79,7 @@ def exact_by_lp(pairs: Pairs, policy: Policy, steps: Route | None = None,
         return closed if closed.status is MatchStatus.optimal else None
     if fast.status is MatchStatus.optimal and most_persons:
         return dataclasses.replace(fast, notes=[
-            *fast.notes, f"Proven optimal within the MIP tolerance ({opts.mip_rel_gap:g}) by "
-            "the LP bound, without branch and bound."])
+            *fast.notes, msg("match_note_lp_proves", tolerance=Pct(opts.mip_rel_gap, 4))])
     return None
 
 
@@ -101,8 +101,8 @@ def _exact_under_floor(pairs: Pairs, policy: Policy, opts: SolverOptions
     if best is None:
         return None
     floor_rhs = policy.outcome_floor * best.objective - opts.tol
-    notes = [f"Outcome floor: {policy.outcome_floor:.0%} of the best total outcome "
-             f"{best.objective:,.4f} (proven by the LP route)."]
+    notes = [msg("match_note_floor_exact", floor=Pct(policy.outcome_floor),
+                 best=Num(best.objective, 4))]
     lp_bound: float | None = None
     best_fast: tuple[StageOutcome, IntArray] | None = None
     placed, short = 0.0, False
@@ -128,9 +128,8 @@ def _exact_under_floor(pairs: Pairs, policy: Policy, opts: SolverOptions
             return dataclasses.replace(
                 fast, status=MatchStatus.optimal, bound=lp_bound, gap=gap,
                 route=(Step.FLOOR_REFERENCE, *fast.route, Step.FLOOR_LP_BOUND),
-                notes=[*fast.notes, *notes, f"The LP-based plan (close calls x{wider}) is "
-                       f"within {gap:.2g} of this problem's LP bound: optimal within the MIP "
-                       "tolerance, without branch and bound."])
+                notes=[*fast.notes, *notes, msg("match_note_floor_lp_optimal", wider=Num(wider),
+                                                gap=Pct(gap, 4))])
     assert best_fast is not None and lp_bound is not None  # nosec B101 # type narrowing / internal invariant
     fast, chosen = best_fast
     gap = relative_gap(lp_bound, fast.objective)
@@ -145,8 +144,8 @@ def _exact_under_floor(pairs: Pairs, policy: Policy, opts: SolverOptions
                         most_persons=fast.most_persons,
                         route=(Step.FLOOR_REFERENCE, *fast.route, Step.FLOOR_LP_BOUND,
                                Step.BRANCH_AND_BOUND),
-                        notes=[*fast.notes, *notes, f"Branch and bound from the LP-based plan "
-                               f"({gap:.2g} from the LP bound)."])
+                        notes=[*fast.notes, *notes, msg("match_note_floor_branch",
+                                                        gap=Pct(gap, 4))])
 
 
 def _close_gap(pairs: Pairs, policy: Policy, fast: StageOutcome, opts: SolverOptions
@@ -158,7 +157,7 @@ def _close_gap(pairs: Pairs, policy: Policy, fast: StageOutcome, opts: SolverOpt
     assert fast.reduced_cost is not None and fast.bound is not None  # nosec B101
     if (fast.gap or 0.0) <= opts.rcfix_rel_gap:
         return dataclasses.replace(
-            fast, notes=[*fast.notes, "The LP-based plan meets the LP bound: optimal."])
+            fast, notes=[*fast.notes, msg("match_note_meets_bound")])
     t = time.perf_counter()
     chosen = chosen_of(pairs, fast.choice)
     closed = close_gap(pairs, policy, chosen, fast.bound, fast.reduced_cost, fast.persons_min,

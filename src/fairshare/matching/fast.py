@@ -17,6 +17,7 @@ import time
 
 import numpy as np
 
+from fairshare.i18n import Message, Num, Pct, msg
 from fairshare.matching.fixing import close_calls, colgen_fix_mip, fill_unplaced, fix_and_mip
 from fairshare.matching.kinds import most_persons_by_kinds
 from fairshare.matching.model import (
@@ -82,9 +83,7 @@ def staged_lp(pairs: Pairs, policy: Policy, opts: SolverOptions = DEFAULT_OPTION
                 all_persons = float(pairs.sizes[pairs.placeable].sum())
                 notes = []
                 if persons < all_persons - 0.5:
-                    notes.append("Not every placeable family can be placed: the plan places the "
-                                 "largest possible number of persons, then maximises the "
-                                 "objective among such plans.")
+                    notes.append(msg("match_note_most_persons"))
                 return dataclasses.replace(second, persons_min=persons - opts.tol,
                                            persons_bound=persons, notes=notes)
     lp = solve_stages(pairs, policy, whole(pairs), integer=False, opts=opts)
@@ -103,7 +102,7 @@ def staged_reduced_costs(pairs: Pairs, policy: Policy, duals: RowDuals) -> Float
                          floor_coef=define_objective(pairs, policy, stage="outcome"))
 
 
-def _outcome(pairs: Pairs, policy: Policy, found: Solution, notes: list[str],
+def _outcome(pairs: Pairs, policy: Policy, found: Solution, notes: list[Message],
              timings: dict[str, float], bound_persons: float, route: Route,
              floor_rhs: float | None = None,
              opts: SolverOptions = DEFAULT_OPTIONS) -> StageOutcome:
@@ -117,8 +116,7 @@ def _outcome(pairs: Pairs, policy: Policy, found: Solution, notes: list[str],
     chosen = fill_unplaced(pairs, policy, chosen)
     if len(chosen) > before:
         objective = plan_objective(pairs, policy, chosen)
-        notes = [*notes, f"{len(chosen) - before:,} more families fitted into room left "
-                 "after fixing."]
+        notes = [*notes, msg("match_note_filled", n=Num(len(chosen) - before))]
     placed = persons_of(pairs, chosen)
     # bound_persons is the LP's, an upper bound on the persons any plan places; sizes are whole,
     # so it rounds down (after a margin far above the LP's tolerances: erring high only loses
@@ -141,10 +139,10 @@ def _outcome(pairs: Pairs, policy: Policy, found: Solution, notes: list[str],
                               persons_min=placed - 1e-6, floor_rhs=floor_rhs, opts=opts)
             if lp.status is not MatchStatus.infeasible:
                 bound = lp.objective
-        notes = [*notes, f"Bound recomputed over plans placing at least {placed:,.0f} persons."]
+        notes = [*notes, msg("match_note_bound_recomputed", persons=Num(placed))]
     if most_persons and placed < float(pairs.sizes[pairs.placeable].sum()) - 1e-6:
-        notes = [*notes, f"{placed:,.0f} persons is the most any plan can place (the LP's "
-                 f"{bound_persons:,.2f}, rounded down)."]
+        notes = [*notes, msg("match_note_most_possible", persons=Num(placed),
+                             lp=Num(bound_persons, 2))]
     gap, status = gap_status(bound, objective, opts.mip_rel_gap)
     return StageOutcome(choice=choice_of(pairs, chosen), status=status, objective=objective,
                         bound=bound, gap=gap, notes=notes, timings=timings,
@@ -166,7 +164,7 @@ def solve_fast(pairs: Pairs, policy: Policy, steps: Route | None = None, *, wide
     t0 = time.perf_counter()
     if steps is None:
         steps = fast_steps(shape_of(pairs), policy, opts)
-    notes: list[str] = []
+    notes: list[Message] = []
     all_persons = float(pairs.sizes[pairs.placeable].sum())
     priced_start = kinds_bound = False
     for step in steps:
@@ -178,8 +176,7 @@ def solve_fast(pairs: Pairs, policy: Policy, steps: Route | None = None, *, wide
                 return _outcome(pairs, policy, priced, [],
                                 {"prices_and_resolve": time.perf_counter() - t0}, all_persons,
                                 (Step.PRICES,), opts=opts)
-            notes.append("Sample prices could not give a plan placing every family; using "
-                         "column generation on the whole batch.")
+            notes.append(msg("match_note_prices_failed"))
         elif step is Step.PRICED_START:
             priced_start = True
         elif step is Step.COLUMN_GENERATION:
@@ -190,15 +187,14 @@ def solve_fast(pairs: Pairs, policy: Policy, steps: Route | None = None, *, wide
                 return _outcome(pairs, policy, done, notes,
                                 {"colgen_fix_mip": time.perf_counter() - t0}, all_persons,
                                 taken, opts=opts)
-            notes.append("Column generation could not place every family; solving the staged "
-                         "LP instead.")
+            notes.append(msg("match_note_colgen_failed"))
         elif step is Step.KINDS_BOUND:
             kinds_bound = True  # solve proved that not every family fits: nothing to run
         elif step is Step.STAGED_LP:
             capacity = float(pairs.dest_upper.sum())
             if policy.place_all and capacity < all_persons and policy.outcome_floor is None:
-                notes.append(f"The destinations offer {capacity:,.0f} places for "
-                             f"{all_persons:,.0f} placeable persons; solving the staged LP.")
+                notes.append(msg("match_note_short_of_places", places=Num(capacity),
+                                 persons=Num(all_persons)))
             staged = _staged(pairs, policy, notes, t0, wider, opts)
             if kinds_bound:
                 staged = dataclasses.replace(staged, route=(Step.KINDS_BOUND, *staged.route))
@@ -216,7 +212,7 @@ def _priced_start(pairs: Pairs, policy: Policy, opts: SolverOptions) -> FloatArr
     return price_adjusted(pairs, define_objective(pairs, policy, stage="value"), *prices)
 
 
-def _staged(pairs: Pairs, policy: Policy, notes: list[str], t0: float, wider: int,
+def _staged(pairs: Pairs, policy: Policy, notes: list[Message], t0: float, wider: int,
             opts: SolverOptions) -> StageOutcome:
     """The staged-LP step: staged LP, fix, small MIP (retried when persons are missing)."""
     lp = staged_lp(pairs, policy, opts)
@@ -226,9 +222,7 @@ def _staged(pairs: Pairs, policy: Policy, notes: list[str], t0: float, wider: in
                             notes=notes, timings={"lp": time.perf_counter() - t0},
                             route=(Step.STAGED_LP,))
     if policy.outcome_floor is not None:
-        notes.append(f"Outcome floor: {policy.outcome_floor:.0%} of the LP's best total outcome "
-                     "(at least as strict as the exact solver's floor); bound and gap are "
-                     "relative to it.")
+        notes.append(msg("match_note_floor_fast", floor=Pct(policy.outcome_floor)))
     notes += lp.notes
     k = min(opts.close_calls_max, opts.close_calls_per_dest * pairs.n_dest)
     if policy.outcome_floor is not None:
@@ -245,7 +239,7 @@ def _staged(pairs: Pairs, policy: Policy, notes: list[str], t0: float, wider: in
                             floor_rhs=lp.floor_rhs, opts=opts)
         if fixed is None:
             break
-        notes.append(f"{fixed[1]:,} families left to the small MIP.")
+        notes.append(msg("match_note_small_mip", n=Num(fixed[1])))
         plan = fill_unplaced(pairs, policy, fixed[0])
         key = (persons_of(pairs, plan), plan_objective(pairs, policy, plan))
         if best is None or key > best[:2]:
@@ -254,12 +248,11 @@ def _staged(pairs: Pairs, policy: Policy, notes: list[str], t0: float, wider: in
                 or attempt == opts.persons_retries):
             break
         k *= 2
-        notes.append(f"The plan places {best[0]:,.0f} persons where the LP allows "
-                     f"{persons_max:,}; again with {k:,} close calls.")
+        notes.append(msg("match_note_retry", persons=Num(best[0]), allowed=Num(persons_max),
+                         calls=Num(k)))
     route: Route = (Step.STAGED_LP,)
     if best is None:
-        notes.append("The small MIP was infeasible with the LP-integral families fixed; solved "
-                     "the whole problem exactly instead.")
+        notes.append(msg("match_note_small_mip_infeasible"))
         mip = solve_stages(pairs, policy, whole(pairs), opts=opts)
         route = (Step.STAGED_LP, Step.BRANCH_AND_BOUND)
         if mip.status is MatchStatus.infeasible:

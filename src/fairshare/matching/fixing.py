@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from fairshare.i18n import Num, msg
 from fairshare.matching.model import (
     FloatArray,
     IntArray,
@@ -102,8 +103,8 @@ def colgen_fix_mip(pairs: Pairs, policy: Policy, sub: SubProblem, *,
     if fixed is None:
         return None
     chosen, n_free = fixed
-    notes = [f"LP by column generation: {len(cg.chosen):,} of {len(sub.cols):,} pairs generated "
-             f"in {cg.rounds} rounds; {n_free:,} families left to the small MIP."]
+    notes = [msg("match_note_colgen", generated=Num(len(cg.chosen)), pairs=Num(len(sub.cols)),
+                 rounds=Num(cg.rounds), free=Num(n_free))]
     return Solution(status=MatchStatus.feasible, chosen=chosen, x=np.ones(len(chosen)),
                     objective=plan_objective(pairs, policy, chosen), bound=cg.bound,
                     reduced_cost=cg.reduced_cost, notes=notes, rounds=cg.rounds)

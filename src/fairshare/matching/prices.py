@@ -20,6 +20,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from fairshare.i18n import Num, msg
 from fairshare.matching.model import (
     FloatArray,
     IntArray,
@@ -230,8 +231,7 @@ def solve_by_prices(pairs: Pairs, policy: Policy, opts: SolverOptions = DEFAULT_
         margin = np.where(np.isfinite(second), best - second, np.inf)
     margin[~take] = -np.inf  # unplaced families are always re-solved
     order = np.argsort(margin, kind="stable")
-    notes = [f"Prices from an LP on {ns:,} sampled families; Lagrangian bound from the same "
-             "prices."]
+    notes = [msg("match_note_prices_sampled", n=Num(ns))]
     fraction = opts.prices_free_fraction
     for _ in range(3):
         free = np.zeros(n, dtype=bool)
@@ -268,13 +268,13 @@ def solve_by_prices(pairs: Pairs, policy: Policy, opts: SolverOptions = DEFAULT_
             used_house=used_house), opts=opts)
         if done is not None:
             chosen = family_pairs(pairs, freed)[done.chosen]
-            notes.append(f"{int(free.sum()):,} families re-solved exactly with the others "
-                         "fixed at their priced choice. " + done.notes[0])
+            notes.append(msg("match_note_prices_resolved", n=Num(int(free.sum())),
+                             then=done.notes[0]))
             plan = np.concatenate([fixed, chosen])
             objective = dense.value_of(plan)
             refined, _, _ = refine_bound(dense, y_dest, y_house, objective, must, steps)
             if refined < bound:
-                notes.append("Bound tightened by subgradient steps on the same prices.")
+                notes.append(msg("match_note_prices_subgradient"))
             return Solution(status=MatchStatus.feasible, chosen=plan, x=np.ones(len(plan)),
                             objective=objective, bound=min(bound, refined), notes=notes)
         fraction *= 2

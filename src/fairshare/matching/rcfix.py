@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from fairshare.i18n import Message, Num, msg
 from fairshare.matching.highs import new_highs, pass_and_solve
 from fairshare.matching.model import (
     FloatArray,
@@ -91,7 +92,7 @@ def close_gap(pairs: Pairs, policy: Policy, chosen: IntArray, bound: float,
     possible); no other row.
     """
     objective = plan_objective(pairs, policy, chosen)
-    notes: list[str] = []
+    notes: list[Message] = []
     proven = bound
     rounds = 0
     g = opts.rcfix_first_share * max(bound - objective, 0.0)
@@ -100,9 +101,8 @@ def close_gap(pairs: Pairs, policy: Policy, chosen: IntArray, bound: float,
         keep[chosen] = True
         cols = np.flatnonzero(keep)
         if len(cols) > opts.rcfix_max_pairs:
-            notes.append(f"Reduced-cost fixing not attempted: {len(cols):,} pairs would stay "
-                         f"in the MIP (limit {opts.rcfix_max_pairs:,}); the plan keeps its "
-                         "proven gap.")
+            notes.append(msg("match_note_rcfix_skipped", pairs=Num(len(cols)),
+                             limit=Num(opts.rcfix_max_pairs)))
             break
         rounds = round_no
         found = restricted_mip(pairs, policy, cols, start=chosen if round_no == 2 else None,
@@ -113,10 +113,9 @@ def close_gap(pairs: Pairs, policy: Policy, chosen: IntArray, bound: float,
         if sub_obj > objective:
             chosen, objective = sub_chosen, sub_obj
         proven = max(min(proven, max(sub_bound, bound - g)), objective)
-        notes.append(f"Reduced-cost fixing, round {round_no}: MIP on the {len(cols):,} of "
-                     f"{len(pairs.fam):,} pairs with an LP reduced cost of at least {-g:.6g} (a "
-                     f"plan using any other pair is worth less than the LP bound less {g:.6g}); "
-                     f"best plan {objective:,.6f}, proven bound {proven:,.6f}.")
+        notes.append(msg("match_note_rcfix_round", round=Num(round_no), kept=Num(len(cols)),
+                         pairs=Num(len(pairs.fam)), least=Num(-g, 6), less=Num(g, 6),
+                         best=Num(objective, 6), bound=Num(proven, 6)))
         if proven - objective <= opts.rcfix_proven_gap * abs(proven):
             break
         g = bound - objective

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from fairshare.i18n import Message, Text, msg
 from fairshare.matching import baselines
 from fairshare.matching.checks import check_plan
 from fairshare.matching.model import Pairs, pair_index
@@ -81,3 +82,21 @@ def build_report(problem: Problem, pairs: Pairs, policy: Policy, choice: list[in
         ranks[str(r) if r is not None else "unranked"] += 1
     return {"policy": policy.id, "plan": plan, "comparison": comparison,
             "destinations": per_dest, "preference_ranks": dict(sorted(ranks.items()))}
+
+
+# A comparison row's plan, by its name in the report (msgids.PLANS).
+PLAN_NAMES = {"this plan": "plan_this", "greedy by score": "plan_greedy",
+              "status quo": "plan_status_quo", "deferred acceptance": "plan_deferred"}
+
+
+def plan_name(name: str) -> Text:
+    """A comparison row's plan for its reader (``random (seed N)`` keeps its seed).
+
+    >>> from fairshare.i18n import render
+    >>> render(plan_name("status quo"), "fr"), render(plan_name("random (seed 3)"), "en")
+    ('Statu quo (tout le monde reste)', 'Random (seed 3)')
+    """
+    if name.startswith("random"):
+        return msg("plan_random", seed=name.rstrip(")").rsplit(" ", 1)[-1])
+    key = PLAN_NAMES.get(name)
+    return Message(key) if key else name

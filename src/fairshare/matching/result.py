@@ -6,6 +6,7 @@ import enum
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from fairshare.i18n import Message
 from fairshare.matching.route import Route
 
 if TYPE_CHECKING:
@@ -39,7 +40,7 @@ class StageOutcome:
     objective: float
     bound: float | None
     gap: float | None
-    notes: list[str] = field(default_factory=list)
+    notes: list[Message] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     reduced_cost: FloatArray | None = None
     persons_min: float | None = None
@@ -69,7 +70,8 @@ class MatchResult:
         diagnosis: sentences naming the conflicts when families stay unplaced or nothing fits.
         violations: hard-constraint violations found by the plan check (empty for every engine
             except the status-quo baseline, which ignores capacities).
-        notes: what the engine did (e.g. why ``auto`` chose it), for people.
+        notes: what the engine did (e.g. why ``auto`` chose it), for people: messages the
+            shells translate (:meth:`summary` writes them in English).
         route: the steps that ran and gave this plan, in order (machine-readable; see
             :func:`~fairshare.matching.route.plan_route`).
         planned_route: the steps :func:`~fairshare.matching.route.plan_route` planned.
@@ -91,7 +93,7 @@ class MatchResult:
     report: dict[str, Any] = field(default_factory=dict)
     diagnosis: list[str] = field(default_factory=list)
     violations: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    notes: list[Message] = field(default_factory=list)
     route: Route = ()
     planned_route: Route = ()
 
@@ -103,7 +105,7 @@ class MatchResult:
             "persons_placeable": self.persons_placeable, "timings": self.timings,
             "solver": self.solver, "solver_version": self.solver_version,
             "options": self.options, "policy": self.policy, "diagnosis": self.diagnosis,
-            "violations": self.violations, "notes": self.notes,
+            "violations": self.violations, "notes": [str(n) for n in self.notes],
             "route": [s.value for s in self.route],
             "planned_route": [s.value for s in self.planned_route],
         }

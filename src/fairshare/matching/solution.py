@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from fairshare.i18n import Message
 from fairshare.matching.model import FloatArray, IntArray, RowDuals, relative_gap
 from fairshare.matching.result import MatchStatus
 
@@ -44,7 +45,7 @@ class Solution:
     gap: float = 0.0
     duals: RowDuals | None = None
     reduced_cost: FloatArray | None = None
-    notes: list[str] = field(default_factory=list)
+    notes: list[Message] = field(default_factory=list)
     floor_rhs: float | None = None
     persons_min: float | None = None
     persons_bound: float | None = None

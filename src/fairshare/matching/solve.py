@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from fairshare.i18n import Message, Num, msg
 from fairshare.matching import baselines
 from fairshare.matching.checks import check_plan, check_problem
 from fairshare.matching.diagnose import diagnose
@@ -51,7 +52,7 @@ PHASES = ("checking", "solving", "checking the plan", "explaining", "comparing w
 
 
 def choose_solver(n_families: int, solver: str, options: SolverOptions = DEFAULT_OPTIONS
-                  ) -> tuple[str, str]:
+                  ) -> tuple[str, Message]:
     """The engine ``auto`` picks for a batch, and the sentence saying why.
 
     >>> choose_solver(400, "auto")[0], choose_solver(5000, "auto")[0]
@@ -62,12 +63,10 @@ def choose_solver(n_families: int, solver: str, options: SolverOptions = DEFAULT
     engine = engine_of(Shape(n_families, 1, 0.0, 0.0), solver, options)
     limit = options.exact_max_families
     if solver != "auto":
-        return engine, f"Solver {solver!r} as requested."
+        return engine, msg("match_note_solver_asked", solver=solver)
     if engine == "exact":
-        return engine, (f"auto chose 'exact' (MIP proven optimal) for {n_families:,} families "
-                        f"(<= {limit:,}).")
-    return engine, (f"auto chose 'fast' (LP bound + fix + small MIP, proven gap) for "
-                    f"{n_families:,} families (> {limit:,}).")
+        return engine, msg("match_note_auto_exact", n=Num(n_families), limit=Num(limit))
+    return engine, msg("match_note_auto_fast", n=Num(n_families), limit=Num(limit))
 
 
 def _run_engine(problem: Problem, pairs: Pairs, policy: Policy, engine: str, steps: Route,
@@ -89,7 +88,7 @@ def _run_engine(problem: Problem, pairs: Pairs, policy: Policy, engine: str, ste
 
 
 def fair_share_room(problem: Problem, policy: Policy, solver: str, opts: SolverOptions,
-                    pairs: Pairs | None = None) -> tuple[Problem | None, list[str]]:
+                    pairs: Pairs | None = None) -> tuple[Problem | None, list[Message]]:
     """The fair share as a constraint: ``problem`` with minimum intakes that fill the room
     below each destination's fair share first, or None when nothing binds.
 
@@ -109,9 +108,8 @@ def fair_share_room(problem: Problem, policy: Policy, solver: str, opts: SolverO
     dests = problem.destinations
     below = [d for d in dests if (d.shortfall or 0.0) > 0]
     if not below or len(below) == len(dests):
-        where = "below" if below else "at or above"
-        return None, [f"Fair share as a constraint: every destination is {where} its share; "
-                      "nothing to bind."]
+        return None, [msg("match_note_share_all_below") if below else
+                      msg("match_note_share_all_above")]
     room = tuple(dataclasses.replace(
         d, max_intake=min(d.limit, int(d.shortfall or 0.0)),
         min_intake=min(d.min_intake, d.limit, int(d.shortfall or 0.0)) if d.min_intake else None)
@@ -125,8 +123,7 @@ def fair_share_room(problem: Problem, policy: Policy, solver: str, opts: SolverO
         first = solve(room_problem, first_policy, solver, explain=False, report=False,
                       options=opts)
         if first.status is MatchStatus.infeasible:
-            return None, ["Fair share as a constraint: the room below the shares cannot be "
-                          "filled under the other rules; the plan ignores it."]
+            return None, [msg("match_note_share_room_unfilled")]
         load = {}
         sizes = {f.id: f.size for f in problem.families}
         for fid, code in first.assignment.items():
@@ -136,9 +133,7 @@ def fair_share_room(problem: Problem, policy: Policy, solver: str, opts: SolverO
                   if load.get(d.code) else d for d in dests)
     names = ", ".join(d.code for d in below)
     return dataclasses.replace(problem, destinations=bound), [
-        f"Fair share as a constraint: the destinations below their share ({names}) first "
-        f"receive the most persons their room below the share holds "
-        f"({sum(load.values()):,}); the others receive only what remains."]
+        msg("match_note_share_room", names=names, persons=Num(sum(load.values())))]
 
 
 def fill_rooms(room: Problem, pairs: Pairs | None = None) -> dict[str, int] | None:
@@ -249,17 +244,15 @@ def solve(problem: Problem, policy: Policy, solver: str = "auto", *, seed: int =
     pairs = build_pairs(prob)
     timings["build"] = time.perf_counter() - t
     shape = shape_of(pairs)
-    notes: list[str] = []
+    notes: list[Message] = []
     if wants_kinds_bound(shape, policy, opts, solver):
         t = time.perf_counter()
         shape = dataclasses.replace(shape, persons_max=persons_bound_by_kinds(pairs))
         timings["kinds_bound"] = time.perf_counter() - t
         if shape.kinds_short:
             assert shape.persons_max is not None  # nosec B101 # type narrowing
-            notes.append(f"A count over family kinds (size and allowed destinations) proves "
-                         f"that no plan places more than {math.floor(shape.persons_max):,} of "
-                         f"the {shape.persons:,.0f} placeable persons (places and housing "
-                         "units): no step tries to place every family.")
+            notes.append(msg("match_note_kinds_bound", most=Num(math.floor(shape.persons_max)),
+                             persons=Num(shape.persons)))
     planned = plan_route(shape, policy, opts, solver)
     engine, why = choose_solver(len(prob.families), solver, opts)
     notes.insert(0, why)
@@ -279,13 +272,13 @@ def solve(problem: Problem, policy: Policy, solver: str = "auto", *, seed: int =
         floors = bool((pairs.dest_lower > 0).any())
         out = StageOutcome(choice=[-1] * pairs.n_families,
                            status=MatchStatus.infeasible if floors else MatchStatus.empty,
-                           objective=0.0, bound=0.0, gap=0.0, notes=["Nothing to place."],
+                           objective=0.0, bound=0.0, gap=0.0,
+                           notes=[msg("match_note_nothing")],
                            route=(Step.NOTHING,))
     else:
         out = _run_engine(solve_prob, solve_pairs, policy, engine, steps, seed, opts)
         if prefix and out.status is MatchStatus.infeasible:
-            notes.append("Fair share as a constraint: no plan meets the minimum intakes it "
-                         "sets together with the other rules; the plan ignores it.")
+            notes.append(msg("match_note_share_infeasible"))
             prefix = ()
             out = _run_engine(prob, pairs, policy, engine, steps, seed, opts)
         out = dataclasses.replace(out, route=(*prefix, *out.route))

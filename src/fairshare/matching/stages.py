@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from fairshare.i18n import Message, msg
 from fairshare.matching.highs import LpOutcome, new_highs, pass_and_solve
 from fairshare.matching.model import (
     BoolArray,
@@ -75,7 +76,7 @@ def solve_stages(pairs: Pairs, policy: Policy, sub: SubProblem, *, integer: bool
     ``initial`` (0/1 over ``sub.cols``) is a plan meeting every constraint of the value stage,
     for branch and bound to start from.
     """
-    notes: list[str] = []
+    notes: list[Message] = []
     values = define_objective(pairs, policy, stage="value")
     outcome_coef = define_objective(pairs, policy, stage="outcome")
     no_must = np.zeros(pairs.n_families, dtype=bool)
@@ -107,8 +108,7 @@ def solve_stages(pairs: Pairs, policy: Policy, sub: SubProblem, *, integer: bool
         first = spec_of(_must_place(pairs, sub) if policy.place_all else no_must)
     result = finish(first)
     if result is None and policy.place_all and persons_min is None:
-        notes.append("Not every placeable family can be placed: the plan places the largest "
-                     "possible number of persons, then maximises the objective among such plans.")
+        notes.append(msg("match_note_most_persons"))
         # The persons LP is very degenerate (every pair's cost is its size): the interior
         # point method (with crossover) solves it 5x faster than simplex at 10k families.
         persons = solve_model(pairs, sub, define_objective(pairs, policy, stage="persons"),

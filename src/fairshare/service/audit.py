@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fairshare.exchange.reader import Source
+from fairshare.i18n import Num, msg
 from fairshare.service.checkpoint import check_checkpoint, read_checkpoint
 from fairshare.service.common import as_utc
 from fairshare.service.context import Context
@@ -41,8 +42,8 @@ def verify_audit(ctx: Context, *, checkpoint: Source | None = None) -> VerifyRes
     bad_row = None
     if ok and rows is not None and rows.problems:
         ok, first, bad_row = False, rows.first_seq, rows.first_problem
-        problem = f"{rows.first_problem}" + (f" ({rows.problems - 1} more row problem(s).)"
-                                             if rows.problems > 1 else "")
+        problem = (msg("audit_more_row_problems", problem=rows.first_problem,
+                       n=Num(rows.problems - 1)) if rows.problems > 1 else rows.first_problem)
     if ok and tail is not None:
         ok, problem = False, tail
     info = None if doc is None else {"seq": doc["seq"], "hash": doc["hash"], "at": doc["at"],

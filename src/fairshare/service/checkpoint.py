@@ -22,7 +22,7 @@ from typing import Any
 
 from fairshare.errors import InputError, StoreError
 from fairshare.exchange.reader import Document, Source
-from fairshare.i18n import msg
+from fairshare.i18n import Message, msg
 from fairshare.privatefs import private_dir, write_private_text
 from fairshare.service.context import Context
 from fairshare.service.models import CheckpointInfo
@@ -140,7 +140,7 @@ def read_checkpoint(source: Source) -> dict[str, Any]:
     return dict(doc)
 
 
-def check_checkpoint(ctx: Context, conn: Any, doc: dict[str, Any]) -> str | None:
+def check_checkpoint(ctx: Context, conn: Any, doc: dict[str, Any]) -> Message | None:
     """None when the chain still holds the checkpoint's head; otherwise what is wrong."""
     from cryptography.exceptions import InvalidSignature
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -148,23 +148,20 @@ def check_checkpoint(ctx: Context, conn: Any, doc: dict[str, Any]) -> str | None
 
     key = _load_private(ctx.settings.keys_dir, create=False)
     if doc["public_key"] != _public_hex(key):
-        return ("the checkpoint was signed by another key than this registry's audit signing "
-                "key: it does not vouch for this chain.")
+        return msg("audit_checkpoint_other_key")
     try:
         Ed25519PublicKey.from_public_bytes(bytes.fromhex(doc["public_key"])).verify(
             bytes.fromhex(str(doc["signature"])), _payload(doc))
     except (InvalidSignature, ValueError):
-        return "the checkpoint's signature is not valid: the file was altered."
+        return msg("audit_checkpoint_bad_signature")
     row = conn.execute(select(audit_entries.c.hash).where(
         audit_entries.c.seq == doc["seq"])).first()
     if row is None:
         last = conn.execute(select_head()).first()
         now = 0 if last is None else int(last.seq)
-        return (f"the checkpoint of {doc['at']} vouches for entry {doc['seq']}, but the chain "
-                f"now ends at entry {now}: entries were deleted (truncated tail).")
+        return msg("audit_checkpoint_truncated", at=doc["at"], seq=doc["seq"], now=now)
     if row.hash != doc["hash"]:
-        return (f"entry {doc['seq']} is not the one the checkpoint of {doc['at']} signed: the "
-                "chain was rewritten from that entry or before.")
+        return msg("audit_checkpoint_rewritten", at=doc["at"], seq=doc["seq"])
     return None
 
 

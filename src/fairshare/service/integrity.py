@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
+from fairshare.i18n import Message, Num, msg
 from fairshare.store.digests import row_digest, set_digest
 from fairshare.store.tables import audit_entries, claimants, consents, families, metadata, transfers
 
@@ -68,7 +69,7 @@ class RowCheck:
     rows_checked: int
     problems: int
     first_seq: int | None = None
-    first_problem: str | None = None
+    first_problem: Message | None = None
 
 
 @dataclass
@@ -107,7 +108,7 @@ def verify_rows(conn: Connection) -> RowCheck:
     transfer, decision or consent that no entry records is reported after every recorded one.
     """
     exp = _expected(conn)
-    problems: list[tuple[float, str]] = []
+    problems: list[tuple[float, Message]] = []
     checked = 0
     covered: dict[str, set[Any]] = defaultdict(set)
     for seq, ref in exp.batches:
@@ -118,10 +119,9 @@ def verify_rows(conn: Connection) -> RowCheck:
         covered[ref["table"]] |= {r["id"] for r in rows}
         if len(rows) != int(ref.get("count", -1)) or set_digest(ref["table"], rows) != \
                 ref["sha256"]:
-            problems.append((seq + BATCH_RANK, f"{ref['table']} of import batch {batch}: the rows no longer "
-                                  f"match what audit entry {seq} recorded ({len(rows)} row(s) "
-                                  f"now, {ref.get('count')} then): a row was altered, added "
-                                  "or deleted."))
+            problems.append((seq + BATCH_RANK, msg(
+                "audit_batch_altered", table=ref["table"], batch=batch, seq=seq,
+                now=Num(len(rows)), then=ref.get("count"))))
     for table in IMMUTABLE:
         t = metadata.tables[table]
         stored = {r.id: r._mapping for r in conn.execute(select(t).order_by(t.c.id))}
@@ -130,31 +130,30 @@ def verify_rows(conn: Connection) -> RowCheck:
             row = stored.get(row_id)
             checked += 1
             if row is None:
-                problems.append((seq, f"{table} row {row_id} was deleted (audit entry {seq} "
-                                      "recorded it)."))
+                problems.append((seq, msg("audit_row_deleted", table=table, row=row_id,
+                                          seq=seq)))
             elif row_digest(table, row) != sha:
-                problems.append((seq, f"{table} row {row_id}{_about(table, row)} was altered: "
-                                      f"it no longer matches what audit entry {seq} recorded."))
+                problems.append((seq, msg("audit_row_altered", row=_row(table, row_id, row),
+                                          seq=seq)))
         known = set(wanted) | covered[table]
         if known:
             floor = min(known)
             for row_id in sorted(set(stored) - known):
                 if row_id > floor:
-                    problems.append((float("inf"), f"{table} row {row_id}"
-                                     f"{_about(table, stored[row_id])} is not recorded by any "
-                                     "audit entry: it was written outside fairshare."))
+                    problems.append((float("inf"), msg(
+                        "audit_row_unrecorded", row=_row(table, row_id, stored[row_id]))))
     for table in LATEST:
         t = metadata.tables[table]
         ids = [i for tbl, i in exp.latest if tbl == table]
         current = {str(r.id): r._mapping for r in conn.execute(select(t).where(t.c.id.in_(ids)))}
-        what = "its placement" if table == "families" else "its document or revocation"
+        what = msg("audit_what_placement") if table == "families" else msg("audit_what_document")
         for row_id in ids:
             seq, sha = exp.latest[(table, row_id)]
             checked += 1
             row = current.get(row_id)
             if row is None or row_digest(table, row) != sha:
-                problems.append((seq, f"{table} row {row_id} ({what}) was altered: it no "
-                                      f"longer matches what audit entry {seq} recorded."))
+                problems.append((seq, msg("audit_row_altered", seq=seq, row=msg(
+                    "audit_row_what", table=table, id=row_id, what=what))))
     if not problems:
         return RowCheck(checked, 0)
     first, text = min(problems, key=lambda p: p[0])
@@ -162,9 +161,10 @@ def verify_rows(conn: Connection) -> RowCheck:
     return RowCheck(checked, len(problems), seq_of, text)
 
 
-def _about(table: str, row: Mapping[Any, Any]) -> str:
+def _row(table: str, row_id: Any, row: Mapping[Any, Any]) -> Message:
+    """A table's row, with the family or claimant it is about."""
     if "family_id" in row:
-        return f" (family {row['family_id']})"
+        return msg("audit_row_of_family", table=table, id=row_id, family=row["family_id"])
     if "claimant_id" in row:
-        return f" (claimant {row['claimant_id']})"
-    return ""
+        return msg("audit_row_of_claimant", table=table, id=row_id, claimant=row["claimant_id"])
+    return msg("audit_row", table=table, id=row_id)

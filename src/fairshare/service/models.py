@@ -1,4 +1,8 @@
-"""What the service functions return: frozen dataclasses, JSON-friendly via ``as_dict``."""
+"""What the service functions return: frozen dataclasses, JSON-friendly via ``as_dict``.
+
+A text for people (an audit problem, a replay difference) is a :data:`~fairshare.i18n.Text`:
+``as_dict(lang)`` writes it in ``lang`` (English by default), ``str()`` of it is English.
+"""
 
 from __future__ import annotations
 
@@ -7,19 +11,25 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from fairshare.i18n import DEFAULT, Localised, Message, Num, Pct, Text
+
 
 class _Base:
-    def as_dict(self) -> dict[str, Any]:
-        """A JSON-friendly dict (dates as ISO text)."""
+    def as_dict(self, lang: str = DEFAULT) -> dict[str, Any]:
+        """A JSON-friendly dict (dates as ISO text, texts for people in ``lang``)."""
         assert dataclasses.is_dataclass(self)  # nosec B101 # type narrowing / internal invariant
-        return dict(_plain(dataclasses.asdict(self)))
+        return dict(_plain(self, lang))
 
 
-def _plain(value: Any) -> Any:
+def _plain(value: Any, lang: str) -> Any:
+    if isinstance(value, Message | Localised | Num | Pct):
+        return value.render(lang)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name), lang) for f in dataclasses.fields(value)}
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: _plain(v, lang) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
+        return [_plain(v, lang) for v in value]
     if isinstance(value, dt.date | dt.datetime):
         return value.isoformat()
     return value
@@ -153,7 +163,7 @@ class ReplayResult(_Base):
     input_sha256: str
     stored_plan_sha256: str
     replayed_plan_sha256: str
-    differences: list[str] = field(default_factory=list)
+    differences: list[Text] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -205,10 +215,10 @@ class VerifyResult(_Base):
     ok: bool
     entries: int
     first_broken: int | None
-    problem: str | None
+    problem: Text | None
     head: str | None
     rows_checked: int = 0
-    first_bad_row: str | None = None
+    first_bad_row: Text | None = None
     checked: list[str] = field(default_factory=list)
     checkpoint: dict[str, Any] | None = None
 

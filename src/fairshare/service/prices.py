@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, Row, insert, select
 
 from fairshare.errors import InputError, NotFoundError
-from fairshare.i18n import msg
+from fairshare.i18n import Message, Num, msg
 from fairshare.service.common import as_utc, record, row_refs
 from fairshare.service.context import Context
 from fairshare.service.models import _Base
@@ -166,14 +166,14 @@ def latest_prices(ctx: Context) -> PricesInfo:
         return _info(latest_prices_row(conn))
 
 
-def stale_note(row: Row[Any], now: dt.datetime) -> str | None:
+def stale_note(row: Row[Any], now: dt.datetime) -> Message | None:
     """A warning when prices are older than their horizon, else None."""
     age = now - as_utc(row.computed_at)
     if age <= dt.timedelta(days=row.horizon_days):
         return None
-    return (f"Prices {row.id} were computed on {as_utc(row.computed_at):%Y-%m-%d}, "
-            f"{age.days} days ago, more than their {row.horizon_days}-day horizon: run "
-            "`fairshare prices update` for current ones.")
+    computed = as_utc(row.computed_at).date().isoformat()
+    return msg("note_prices_stale", id=int(row.id), date=computed, days=Num(age.days),
+               horizon=Num(int(row.horizon_days)))
 
 
 def apply_prices(problem: Problem, prices: dict[str, float]) -> Problem:

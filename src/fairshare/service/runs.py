@@ -24,7 +24,7 @@ from fairshare.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
-from fairshare.i18n import msg
+from fairshare.i18n import Message, Num, msg
 from fairshare.service.capacity import used_by_offer
 from fairshare.service.common import as_utc, non_consenting_families, record
 from fairshare.service.context import Context
@@ -205,7 +205,9 @@ def _destinations(conn: Connection, ctx: Context, *, key: str, persons: int) -> 
 
 
 def _online_prices(conn: Connection, ctx: Context) -> dict[str, Any]:
-    """What an online run records about the latest stored prices (and a note if stale)."""
+    """What an online run records about the latest stored prices (and a note if stale, as
+    :func:`~fairshare.i18n.to_json`: shown in its reader's language)."""
+    from fairshare.i18n import to_json
     from fairshare.service.prices import latest_prices_row, stale_note
 
     row = latest_prices_row(conn)
@@ -213,7 +215,7 @@ def _online_prices(conn: Connection, ctx: Context) -> dict[str, Any]:
     return {"id": int(row.id), "inputs_sha256": row.inputs_sha256,
             "computed_at": as_utc(row.computed_at).isoformat(),
             "prices": {str(k): float(v) for k, v in dict(row.prices).items()},
-            "notes": [note] if note else []}
+            "notes": [to_json(note)] if note else []}
 
 
 def _priced(problem: Problem, doc: dict[str, Any]) -> Problem:
@@ -561,17 +563,19 @@ def replay_run(ctx: Context, *, run_id: str) -> ReplayResult:
     result = solve(_priced(problem, doc), _load_policy_text(doc["policy"]["text"]),
                    doc["solver"], explain=False, report=False)
     replayed = plan_hash(result.assignment)
-    diffs = rescored + [f"{fid}: stored {stored.get(fid) or 'stay'}, replay {dest or 'stay'}"
+    stay = msg("replay_stay")
+    diffs = rescored + [msg("replay_differs", family=fid, stored=stored.get(fid) or stay,
+                            replay=dest or stay)
                         for fid, dest in sorted(result.assignment.items())
                         if stored.get(fid) != dest]
     if input_sha != row.input_sha256:
-        diffs.insert(0, "the stored snapshot no longer matches its recorded hash")
+        diffs.insert(0, msg("replay_snapshot_changed"))
     identical = replayed == row.plan_sha256 and input_sha == row.input_sha256 and not diffs
-    return ReplayResult(run_id, identical, row.input_sha256, row.plan_sha256, replayed, diffs)
+    return ReplayResult(run_id, identical, row.input_sha256, row.plan_sha256, replayed, [*diffs])
 
 
 def _rescore(ctx: Context, row: Row[Any], doc: dict[str, Any],
-             problem: Problem) -> tuple[Problem, list[str]]:
+             problem: Problem) -> tuple[Problem, list[Message]]:
     """Score the snapshot again with the run's own model (refused if its bytes changed) and
     list the families whose scores differ from the stored ones."""
     model_doc = doc.get("model")
@@ -581,8 +585,7 @@ def _rescore(ctx: Context, row: Row[Any], doc: dict[str, Any],
     if model_doc["id"] == DEFAULT_ID:
         scored, now = score_problem(bare, None, None, [])
         notes = ([] if now["sha256"] == model_doc["sha256"] else
-                 [f"the default scorer's card changed since the run (recorded SHA-256 "
-                  f"{model_doc['sha256']}, now {now['sha256']})"])
+                 [msg("replay_scorer_changed", recorded=model_doc["sha256"], now=now["sha256"])])
     else:
         with read_transaction(ctx.engine) as conn:
             stored = get_model(conn, model_doc["id"])
@@ -593,6 +596,7 @@ def _rescore(ctx: Context, row: Row[Any], doc: dict[str, Any],
                      if any(abs(v - problem.scores.get(fid, {}).get(d, -1.0)) > 1e-6
                             for d, v in s.items()))
     if changed:
-        notes.append(f"{len(changed)} famil{'y' if len(changed) == 1 else 'ies'} scored "
-                     f"differently by the model now (first: {', '.join(changed[:5])})")
+        first = ", ".join(changed[:5])
+        notes.append(msg("replay_rescored_one", first=first) if len(changed) == 1 else
+                     msg("replay_rescored", n=Num(len(changed)), first=first))
     return scored, notes

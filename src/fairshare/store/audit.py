@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, text
 
+from fairshare.i18n import Message, msg
 from fairshare.store.tables import audit_entries
 
 GENESIS = "0" * 64
@@ -96,7 +97,7 @@ class ChainReport:
     ok: bool
     entries: int
     first_broken: int | None = None
-    problem: str | None = None
+    problem: Message | None = None
     head: str | None = None
 
 
@@ -110,17 +111,16 @@ def verify_chain(conn: Connection) -> ChainReport:
         count += 1
         seq = int(row.seq)
         if seq != expected_seq:
-            return ChainReport(False, count, seq, f"entry {seq} follows entry {expected_seq - 1}: "
-                               f"entry {expected_seq} is missing (deleted or reordered).")
+            return ChainReport(False, count, seq, msg("audit_entry_missing", seq=seq,
+                                                      before=expected_seq - 1,
+                                                      missing=expected_seq))
         if row.prev_hash != prev:
-            return ChainReport(False, count, seq, f"entry {seq} does not link to the entry "
-                               "before it (an entry was deleted, inserted or reordered).")
+            return ChainReport(False, count, seq, msg("audit_entry_unlinked", seq=seq))
         digest = entry_hash(seq=seq, at=row.at, actor=row.actor, action=row.action,
                             entity_type=row.entity_type, entity_id=row.entity_id,
                             details=row.details, prev_hash=row.prev_hash)
         if digest != row.hash:
-            return ChainReport(False, count, seq, f"entry {seq} was altered: its content no "
-                               "longer matches its hash.")
+            return ChainReport(False, count, seq, msg("audit_entry_altered", seq=seq))
         prev = row.hash
         expected_seq += 1
     return ChainReport(True, count, None, None, prev if count else None)

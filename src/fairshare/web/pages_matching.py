@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from fairshare.api.auth import context_of, permits, settings_of
 from fairshare.i18n import N_, msg
+from fairshare.matching.report import plan_name
 from fairshare.service import readmodels, run_views, views
 from fairshare.service.roles import Action
 from fairshare.web.pages import PagePrincipal, require_form_csrf
@@ -159,7 +160,7 @@ def run_page(request: Request, run_id: str, principal: PagePrincipal, offset: in
 
     quick = run["families"] <= BASELINES_INLINE_FAMILIES
     report = run_report(ctx, run_id, compute=quick or baselines)
-    comparison = [{"plan": _plan_name(t, c["plan"]), "persons": t.number(c["persons_placed"]),
+    comparison = [{"plan": t(plan_name(c["plan"])), "persons": t.number(c["persons_placed"]),
                    "total": t.number(c["total_outcome"], 1), "mean": t.number(c["mean_outcome"], 3),
                    "violations": c["violations"]} for c in (report or {}).get("comparison", [])]
     targets = {d["destination"]: d for d in (report or {}).get("destinations", [])}
@@ -175,18 +176,6 @@ def run_page(request: Request, run_id: str, principal: PagePrincipal, offset: in
                 next=offset + PAGE_SIZE if offset + PAGE_SIZE < detail["total"] else None,
                 can_read_recs=permits(principal, Action.read_recommendations),
                 active="/matching")
-
-
-PLAN_NAMES = {"this plan": "plan_this", "greedy by score": "plan_greedy",
-              "status quo": "plan_status_quo", "deferred acceptance": "plan_deferred"}
-
-
-def _plan_name(t: Any, name: str) -> str:
-    """A baseline's name in the page language (``random (seed N)`` keeps its seed)."""
-    if name.startswith("random"):
-        return str(t("plan_random", seed=name.rstrip(")").rsplit(" ", 1)[-1]))
-    key = PLAN_NAMES.get(name)
-    return str(t(key)) if key else name
 
 
 def _components(t: Any, comp: dict[str, Any] | None) -> list[tuple[str, str]]:

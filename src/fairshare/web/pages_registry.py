@@ -104,7 +104,8 @@ def audit_page(request: Request, principal: PagePrincipal, entity_type: str | No
     entries = [e.as_dict() for e in show_audit(ctx, limit=200, **filters)]
     entries.reverse()
     return page(request, "audit.html", title_key="audit_title", principal=principal,
-                verify=verify_audit(ctx).as_dict(), entries=entries, filters=filters)
+                verify=verify_audit(ctx).as_dict(language(request)), entries=entries,
+                filters=filters)
 
 
 def _error_report(exc: FairshareError, lang: str) -> dict[str, Any]:

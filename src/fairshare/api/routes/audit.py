@@ -24,12 +24,14 @@ ActionFilter = Annotated[str | None, _filter()]
 
 
 @router.get("/audit/verify", response_model=VerifyPublic, summary="Verify the audit chain")
-def verify(ctx: CtxDep, _: Auditor) -> dict[str, Any]:
+def verify(request: Request, ctx: CtxDep, _: Auditor) -> dict[str, Any]:
     """Recompute every entry's hash and the business rows' digests; names the first broken
-    entry or disagreeing row. A deleted tail shows only against a checkpoint (POST)."""
+    entry or disagreeing row (in the Accept-Language). A deleted tail shows only against a
+    checkpoint (POST)."""
+    from fairshare.api.errors import reader_language
     from fairshare.service import verify_audit
 
-    return verify_audit(ctx).as_dict()
+    return verify_audit(ctx).as_dict(reader_language(request))
 
 
 @router.post("/audit/verify", response_model=VerifyPublic,
@@ -43,11 +45,13 @@ async def verify_with_checkpoint(
     it signed (a truncated or rewritten tail fails). Changes nothing."""
     from starlette.concurrency import run_in_threadpool
 
+    from fairshare.api.errors import reader_language
     from fairshare.api.routes.registry import read_upload
     from fairshare.service import verify_audit
 
     document = await read_upload(request, checkpoint, "checkpoint.json")
-    return (await run_in_threadpool(verify_audit, ctx, checkpoint=document)).as_dict()
+    result = await run_in_threadpool(verify_audit, ctx, checkpoint=document)
+    return result.as_dict(reader_language(request))
 
 
 @router.get("/audit", response_model=list[AuditEntryPublic], summary="Read the audit log")

@@ -104,12 +104,14 @@ def get_run_report(run_id: str, ctx: CtxDep, _: Reader) -> dict[str, Any]:
 
 @router.post("/runs/{run_id}/replay", response_model=ReplayPublic, tags=["runs"],
              summary="Replay a run")
-def replay_run(run_id: str, ctx: CtxDep,
+def replay_run(request: Request, run_id: str, ctx: CtxDep,
                _: Annotated[Principal, Depends(require(Action.replay_runs))]) -> dict[str, Any]:
-    """Re-solve the stored snapshot and compare with the stored plan (changes nothing)."""
+    """Re-solve the stored snapshot and compare with the stored plan (changes nothing); the
+    differences in the Accept-Language."""
+    from fairshare.api.errors import reader_language
     from fairshare.service import replay_run as service_replay
 
-    return service_replay(ctx, run_id=run_id).as_dict()
+    return service_replay(ctx, run_id=run_id).as_dict(reader_language(request))
 
 
 @router.get("/runs/{run_id}/recommendations/{family_id}", response_model=RecommendationDetail,
