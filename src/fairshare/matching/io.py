@@ -138,14 +138,13 @@ def _frame(path: Path, required: tuple[str, ...], allowed: tuple[str, ...]) -> _
                                  problem=str(exc))) from None
     header = _unique_names(table.column_names if table is not None else [])
     missing = [c for c in required if c not in header]
-    if missing:
+    if missing or table is None:
         raise InputError(msg("file_missing_columns_needs", where=str(path),
                              missing=", ".join(missing), required=", ".join(required)))
     unknown = [c for c in header if c not in allowed]
     if unknown:
         raise InputError(msg("file_unknown_columns", where=str(path), unknown=", ".join(unknown),
                              allowed=", ".join(allowed)))
-    assert table is not None  # the header named every required column
     columns = list(table.columns)
     if shorter:  # rare: put the padded rows back where they were
         lists = [c.to_pylist() for c in columns]
