@@ -9,6 +9,7 @@ detail (logged server-side): the tests and the fuzzer assert it never happens.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -72,15 +73,30 @@ def reader_language(request: Request) -> str:
     return web_i18n.from_accept_language(request.headers.get("accept-language")) or i18n.DEFAULT
 
 
+def _limit(value: Any) -> Any:
+    """A bound of a validation problem (``lt``, ``max_length``) as the reader writes numbers."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    return i18n.Num(value, 0 if float(value).is_integer() else 6)
+
+
+def problem_text(error: Mapping[str, Any], lang: str) -> str:
+    """A pydantic validation error's problem in ``lang``: the catalogue's ``problem_<type>``
+    with the error's bounds (``{lt}``, ``{max_length}``), else pydantic's own words."""
+    problem_id = f"problem_{error.get('type', '')}"
+    if i18n.gettext(problem_id, i18n.DEFAULT) == problem_id:
+        return str(error.get("msg", ""))
+    ctx = {k: _limit(v) for k, v in (error.get("ctx") or {}).items()
+           if isinstance(v, int | float | str)}
+    return i18n.msg(problem_id, **ctx).render(lang)
+
+
 def _detail_text(detail: Any, lang: str) -> str:
     """A detail line in ``lang``: a validation problem as "location: problem", else the text."""
     if isinstance(detail, dict) and "location" in detail:
-        problem_id = f"problem_{detail.get('type', '')}"
-        problem = i18n.gettext(problem_id, lang)
-        if problem == problem_id:  # a problem the catalogue does not name: pydantic's words
-            problem = str(detail.get("problem", ""))
         where = ".".join(p for p in detail["location"] if p not in ("body", "query", "path"))
-        return i18n.gettext("error_detail", lang, location=where, problem=problem)
+        return i18n.gettext("error_detail", lang, location=where,
+                            problem=str(detail.get("problem", "")))
     return i18n.render(detail, lang)
 
 
@@ -139,8 +155,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
-        details = [{"location": [str(p) for p in e.get("loc", ())], "problem": e.get("msg", ""),
-                    "type": e.get("type", "")} for e in exc.errors()]
+        lang = reader_language(request)
+        details = [{"location": [str(p) for p in e.get("loc", ())],
+                    "problem": problem_text(e, lang), "type": e.get("type", "")}
+                   for e in exc.errors()]
         return _render(request, 422, "invalid_input", i18n.msg("error_invalid_request"), details)
 
     @app.exception_handler(StarletteHTTPException)
@@ -160,10 +178,8 @@ def install(app: FastAPI) -> None:
         log.warning("database refused a write (%s) on %s %s", type(exc.orig).__name__,
                     request.method, route)
         if isinstance(exc, IntegrityError):
-            return _render(request, 409, "conflict", "The request conflicted with a change "
-                           "made at the same time; nothing was changed. Retry it.", [])
-        return _render(request, 503, "database_busy", "The database could not complete the "
-                       "request (busy or unavailable); nothing was changed. Retry shortly.", [],
+            return _render(request, 409, "conflict", i18n.msg("error_db_conflict"), [])
+        return _render(request, 503, "database_busy", i18n.msg("error_db_busy"), [],
                        {"Retry-After": "5"})
 
     @app.exception_handler(Exception)
