@@ -16,7 +16,7 @@ import typer
 from fairshare.cli import app, synth_app
 from fairshare.cli.render import FORMAT_OPTION, HELP, CliText, OutputFormat, cli_text, render
 from fairshare.errors import InputError, StoreError
-from fairshare.i18n import N_
+from fairshare.i18n import N_, msg
 
 if TYPE_CHECKING:
     from fairshare.service import Context
@@ -110,8 +110,7 @@ def init_cmd(demo: bool = typer.Option(False, "--demo", help=HELP.t("cli_help_in
 
     ctx = _ctx(create=True)
     if app_role is not None and ctx.engine.dialect.name != "postgresql":
-        raise InputError("--app-role applies to PostgreSQL: SQLite has no roles (protect the "
-                         "file with the operating system's permissions instead).")
+        raise InputError(msg("app_role_sqlite"))
     report = init_database(ctx, actor=by)
     t = cli_text()
     typer.echo(t("cli_database_ready", database=report.database, revision=report.revision))

@@ -182,8 +182,9 @@ def _base(path: Path, data: Mapping[str, Any]) -> dict[str, Any]:
 
     base["engine"] = str(raw.get("engine", default_engine()))
     if base["engine"] not in ENGINES or (base["engine"] == "arrivals" and not arrivals_available()):
-        raise _fail(path, "base.engine", msg("grid_engine_either" if arrivals_available()
-                                                else "grid_engine_matching", engine=base["engine"]))
+        engine = base["engine"]
+        raise _fail(path, "base.engine", msg("grid_engine_either", engine=engine)
+                    if arrivals_available() else msg("grid_engine_matching", engine=engine))
     base["cadence"] = str(raw.get("cadence", "month"))
     if base["cadence"] not in ("day", "week", "month"):
         raise _fail(path, "base.cadence", msg("grid_cadence", cadence=base["cadence"]))
