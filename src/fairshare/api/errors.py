@@ -9,7 +9,6 @@ detail (logged server-side): the tests and the fuzzer assert it never happens.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -71,24 +70,6 @@ def reader_language(request: Request) -> str:
     if wants_html(request):
         return language(request)
     return web_i18n.from_accept_language(request.headers.get("accept-language")) or i18n.DEFAULT
-
-
-def _limit(value: Any) -> Any:
-    """A bound of a validation problem (``lt``, ``max_length``) as the reader writes numbers."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return str(value)
-    return i18n.Num(value, 0 if float(value).is_integer() else 6)
-
-
-def problem_text(error: Mapping[str, Any], lang: str) -> str:
-    """A pydantic validation error's problem in ``lang``: the catalogue's ``problem_<type>``
-    with the error's bounds (``{lt}``, ``{max_length}``), else pydantic's own words."""
-    problem_id = f"problem_{error.get('type', '')}"
-    if i18n.gettext(problem_id, i18n.DEFAULT) == problem_id:
-        return str(error.get("msg", ""))
-    ctx = {k: _limit(v) for k, v in (error.get("ctx") or {}).items()
-           if isinstance(v, int | float | str)}
-    return i18n.msg(problem_id, **ctx).render(lang)
 
 
 def _detail_text(detail: Any, lang: str) -> str:
@@ -157,7 +138,7 @@ def install(app: FastAPI) -> None:
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
         lang = reader_language(request)
         details = [{"location": [str(p) for p in e.get("loc", ())],
-                    "problem": problem_text(e, lang), "type": e.get("type", "")}
+                    "problem": i18n.render(fe.validation_problem(e), lang), "type": e.get("type", "")}
                    for e in exc.errors()]
         return _render(request, 422, "invalid_input", i18n.msg("error_invalid_request"), details)
 
