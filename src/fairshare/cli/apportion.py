@@ -23,7 +23,8 @@ import typer
 from fairshare.apportion import ALIASES, METHODS, Apportionment, apportion
 from fairshare.cli import app
 from fairshare.cli.render import HELP, OutputFormat, cli_text, column_label, format_cell, render
-from fairshare.errors import InputError
+from fairshare.errors import InputError, at
+from fairshare.i18n import Num, msg
 
 _EXPONENT_LIMIT = 100  # 1e999999999 would become an integer with a billion digits
 _METHOD_HELP = HELP.t("cli_help_apportion_method", methods=", ".join(METHODS),
@@ -35,7 +36,7 @@ class _Table:
     """The data rows of a two-column CSV file: (row number, name, raw value)."""
 
     source: str
-    value_column: str
+    value_column: str  # "2 (weight)": the column's number and name, for messages
     rows: list[tuple[int, str, str]]
 
 
@@ -48,16 +49,15 @@ def read_text(path: str) -> tuple[str, str]:
         try:
             data = Path(path).read_bytes()
         except FileNotFoundError:
-            raise InputError(f"{path}: no such file; give the path of a CSV file or '-' "
-                             "for standard input.") from None
+            raise InputError(msg("apportion_no_such_file", where=path)) from None
         except OSError as exc:
-            raise InputError(f"{path}: cannot be read ({exc.strerror}).") from None
+            raise InputError(msg("file_cannot_read", where=path, reason=str(exc.strerror))) from None
     try:
         return data.decode("utf-8-sig"), source
     except UnicodeDecodeError as exc:
         row = data[:exc.start].count(b"\n") + 1
-        raise InputError(f"{source}, row {row}: byte {data[exc.start]:#04x} at offset {exc.start} "
-                         "is not UTF-8; save the file as UTF-8 (CSV UTF-8 in spreadsheets).") from None
+        raise InputError(msg("apportion_not_utf8", where=at(source, row),
+                             byte=f"{data[exc.start]:#04x}", offset=exc.start)) from None
 
 
 def _parse_table(text: str, source: str, value_columns: tuple[str, ...], expected: str) -> _Table:
@@ -67,39 +67,37 @@ def _parse_table(text: str, source: str, value_columns: tuple[str, ...], expecte
         rows = [(n, row) for n, row in enumerate(reader, start=1)
                 if any(cell.strip() for cell in row)]
     except csv.Error as exc:
-        raise InputError(f"{source}, row {reader.line_num}: not readable as CSV ({exc}).") from None
+        raise InputError(msg("apportion_not_csv", where=at(source, reader.line_num),
+                             problem=str(exc))) from None
     if not rows:
-        raise InputError(f"{source} is empty; expected CSV with the header {expected} and one "
-                         "row per name.")
+        raise InputError(msg("apportion_empty", where=source, expected=expected))
     header_row, header = rows[0]
     columns = [cell.strip().lower() for cell in header]
     value_column = next((c for c in value_columns if c in columns), None)
     if "name" not in columns or value_column is None:
-        raise InputError(f"{source}, row {header_row}: the header must be {expected} "
-                         f"(found {','.join(header)!r}); add it as the first row.")
+        raise InputError(msg("apportion_bad_header", where=at(source, header_row), expected=expected,
+                             found=repr(",".join(header))))
     name_at, value_at = columns.index("name"), columns.index(value_column)
     seen: dict[str, int] = {}
     parsed = []
     for number, row in rows[1:]:
         if len(row) != len(header):
-            hint = (" (a thousands separator such as 1,234 splits a number: write 1234)"
-                    if len(row) > len(header) else "")
-            raise InputError(f"{source}, row {number}: {len(row)} cells but the header has "
-                             f"{len(header)}; write one name and one {value_column} per row"
-                             f"{hint}.")
+            values = {"where": at(source, number), "cells": Num(len(row)),
+                      "columns": Num(len(header)), "column": value_column}
+            raise InputError(msg("apportion_row_cells_more", **values) if len(row) > len(header)
+                             else msg("apportion_row_cells", **values))
         name = row[name_at].strip()
         if not name:
-            raise InputError(f"{source}, row {number}, column {name_at + 1} (name): the name "
-                             "is empty.")
+            raise InputError(msg("apportion_name_empty",
+                                 where=at(source, number, f"{name_at + 1} (name)")))
         if name in seen:
-            raise InputError(f"{source}, row {number}, column {name_at + 1} (name): {name!r} "
-                             f"appears again (first on row {seen[name]}); each name must appear "
-                             "once.")
+            raise InputError(msg("apportion_name_again", where=at(source, number, f"{name_at + 1} (name)"),
+                                 name=repr(name), first=seen[name]))
         seen[name] = number
         parsed.append((number, name, row[value_at].strip()))
     if not parsed:
-        raise InputError(f"{source} has a header but no rows; add one row per name.")
-    return _Table(source, f"column {value_at + 1} ({value_column})", parsed)
+        raise InputError(msg("apportion_no_rows", where=source))
+    return _Table(source, f"{value_at + 1} ({value_column})", parsed)
 
 
 def parse_weights(text: str, source: str = "<stdin>") -> dict[str, Fraction]:
@@ -111,19 +109,18 @@ def parse_weights(text: str, source: str = "<stdin>") -> dict[str, Fraction]:
     table = _parse_table(text, source, ("weight",), "name,weight")
     weights: dict[str, Fraction] = {}
     for number, name, raw in table.rows:
-        where = f"{table.source}, row {number}, {table.value_column}"
+        where = at(table.source, number, table.value_column)
         try:
             value = Decimal(raw)
         except InvalidOperation:
-            raise InputError(f"{where}: {raw!r} is not a number; write a weight such as "
-                             "1234 or 0.25.") from None
+            raise InputError(msg("apportion_csv_weight_not_number", where=where, raw=repr(raw))) from None
         if not value.is_finite():
-            raise InputError(f"{where}: {raw!r} is not a finite number; weights must be >= 0.")
+            raise InputError(msg("apportion_csv_weight_not_finite", where=where, raw=repr(raw)))
         if value < 0:
-            raise InputError(f"{where}: {raw} is negative; weights must be >= 0.")
+            raise InputError(msg("apportion_csv_weight_negative", where=where, raw=raw))
         if value and not -_EXPONENT_LIMIT <= value.adjusted() <= _EXPONENT_LIMIT:
-            raise InputError(f"{where}: {raw} is out of range; write a weight between "
-                             f"1e-{_EXPONENT_LIMIT} and 1e{_EXPONENT_LIMIT}.")
+            raise InputError(msg("apportion_weight_range", where=where, raw=raw,
+                                 low=f"1e-{_EXPONENT_LIMIT}", high=f"1e{_EXPONENT_LIMIT}"))
         weights[name] = Fraction(value)
     return weights
 
@@ -142,16 +139,17 @@ def parse_bounds(text: str, source: str, kind: str, names: Mapping[str, object])
     bounds: dict[str, int] = {}
     for number, name, raw in table.rows:
         if name not in names:
-            raise InputError(f"{table.source}, row {number}, column 1 (name): {name!r} is not in "
-                             "the weights; check the spelling or remove the row.")
+            raise InputError(msg("apportion_bound_unknown_name",
+                                 where=at(table.source, number, "1 (name)"), name=repr(name)))
         try:
             value = int(raw)
         except ValueError:
-            raise InputError(f"{table.source}, row {number}, {table.value_column}: {raw!r} is not "
-                             "a whole number of seats.") from None
+            raise InputError(msg("apportion_bound_not_whole",
+                                 where=at(table.source, number, table.value_column),
+                                 raw=repr(raw))) from None
         if value < 0:
-            raise InputError(f"{table.source}, row {number}, {table.value_column}: {value} is "
-                             "negative; bounds must be >= 0.")
+            raise InputError(msg("apportion_bound_negative",
+                                 where=at(table.source, number, table.value_column), value=value))
         bounds[name] = value
     return bounds
 
@@ -211,7 +209,7 @@ def apportion_command(
         help=HELP.t("cli_help_apportion_fmt")),
 ) -> None:
     if file == "-" and "-" in (min_file, max_file):
-        raise InputError("Only one input can come from stdin ('-'); give the others as files.")
+        raise InputError(msg("apportion_one_stdin"))
     text, source = read_text(file)
     weights = parse_weights(text, source)
     minimum = parse_bounds(*read_text(min_file), "min", weights) if min_file else {}
