@@ -8,7 +8,8 @@ import typer
 
 from fairshare.cli import synth_app
 from fairshare.cli.render import HELP, cli_text
-from fairshare.errors import InputError
+from fairshare.errors import InputError, at
+from fairshare.i18n import msg
 
 
 def read_family_sizes(path: Path) -> list[tuple[str, int]]:
@@ -19,25 +20,26 @@ def read_family_sizes(path: Path) -> list[tuple[str, int]]:
     header, rows = read_csv_rows(path)
     missing = [c for c in ("family_id", "size") if c not in header]
     if missing:
-        raise InputError(f"{path}: missing column(s) {', '.join(missing)}; a families file has "
-                         "family_id,size,... (see `fairshare synth batch`).")
+        raise InputError(msg("file_missing_columns_needs", where=str(path),
+                             missing=", ".join(missing), required="family_id, size"))
     out, seen = [], set()
     for line, row in enumerate(rows, start=2):
         family_id = row["family_id"].strip()
         if not family_id:
-            raise InputError(f"{path}, row {line}, column family_id: empty family id.")
+            raise InputError(msg("cell_empty_id", where=at(path, line, "family_id")))
         if family_id in seen:
-            raise InputError(f"{path}, row {line}, column family_id: duplicate family id.")
+            raise InputError(msg("members_duplicate_family", where=at(path, line, "family_id")))
         seen.add(family_id)
         try:
             size = int(row["size"])
         except ValueError:
-            raise InputError(f"{path}, row {line}, column size: not a whole number.") from None
+            raise InputError(msg("cell_not_whole", where=at(path, line, "size"),
+                                 raw=row["size"])) from None
         if not 1 <= size <= 30:
-            raise InputError(f"{path}, row {line}, column size: must be between 1 and 30.")
+            raise InputError(msg("members_size_range", where=at(path, line, "size"), low=1, high=30))
         out.append((family_id, size))
     if not out:
-        raise InputError(f"{path}: no families.")
+        raise InputError(msg("file_no_rows", where=str(path)))
     return out
 
 
@@ -50,7 +52,7 @@ def synth_members_cmd(
     from fairshare.members_synth import synth_members
 
     if not out.parent.exists():
-        raise InputError(f"{out}: the folder {out.parent} does not exist.")
+        raise InputError(msg("out_folder_missing", where=str(out), folder=str(out.parent)))
     members = synth_members(read_family_sizes(families), seed)
     members.to_csv(out, index=False)
     t = cli_text()
