@@ -56,10 +56,9 @@ def _db_errors(func: Callable[P, None]) -> Callable[P, None]:
         except (OperationalError, ProgrammingError) as exc:
             text = str(exc.orig) if exc.orig is not None else str(exc)
             if "no such table" in text or "does not exist" in text:
-                raise StoreError(f"The database {where()} is not initialised (or is from an older "
-                                 "version): run `fairshare init` first.") from None
-            raise StoreError(f"Cannot use the database {where()}: {text.splitlines()[0][:200]}. "
-                             "Check FAIRSHARE_DATABASE_URL / FAIRSHARE_HOME.") from None
+                raise StoreError(msg("database_not_initialised", database=where())) from None
+            raise StoreError(msg("database_unusable", database=where(),
+                                 problem=text.splitlines()[0][:200])) from None
 
     return wrapper
 
@@ -87,9 +86,7 @@ def _ctx(*, create: bool = False) -> Context:
     url = make_url(settings.database_url)
     sqlite_file = url.database if url.get_backend_name() == "sqlite" else None
     if not create and sqlite_file not in (None, "", ":memory:") and not Path(str(sqlite_file)).is_file():
-        raise StoreError(f"No fairshare database at {sqlite_file} (FAIRSHARE_HOME="
-                         f"{settings.home}): run `fairshare init` first, or set "
-                         "FAIRSHARE_HOME to the folder that holds fairshare.sqlite.")
+        raise StoreError(msg("database_missing", path=str(sqlite_file), home=str(settings.home)))
     return open_context(settings)
 
 
@@ -418,7 +415,7 @@ def decide_cmd(run_id: str = typer.Argument(..., metavar="RUN"),
     from fairshare.service import decide
 
     if kind not in ("accept", "override"):
-        raise InputError(f"'{kind}': the decision is accept or override.")
+        raise InputError(msg("decision_kind", kind=kind))
     result = decide(_ctx(), run_id=run_id, family_id=family, kind=kind, reason=reason,
                     decided_by=by, to=to, reason_code=code)
     t = cli_text()
@@ -439,7 +436,7 @@ def explain_cmd(run_id: str = typer.Argument(..., metavar="RUN"),
     from fairshare.service import open_explanation
 
     if lang is not None and lang not in ("en", "fr"):
-        raise InputError(f"--lang '{lang}': use en or fr.")
+        raise InputError(msg("cli_lang_choice", lang=lang))
     t = CliText(lang)
     lang = t.lang
     rec = open_explanation(_ctx(), run_id=run_id, family_id=family, actor=by)
@@ -563,7 +560,7 @@ def purge_cmd(as_of: str = typer.Option(..., "--as-of", metavar="DATE",
     try:
         day = dt.date.fromisoformat(as_of)
     except ValueError:
-        raise InputError(f"--as-of '{as_of}' is not a date (YYYY-MM-DD).") from None
+        raise InputError(msg("cli_as_of_not_date", as_of=as_of)) from None
     result = purge(_ctx(), as_of=day, policy=policy, actor=by)
     t = cli_text()
     done = ", ".join(f"{t.label('cli_purged_', k)} {t.count(v)}" for k, v in result.counts.items())
