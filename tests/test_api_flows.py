@@ -60,6 +60,20 @@ def test_unknown_fields_are_rejected(app: SeededApp) -> None:
     assert any(d["location"][-1] == "priority" for d in r.json()["error"]["details"])
 
 
+def test_validation_errors_read_in_the_api_readers_language(app: SeededApp) -> None:
+    body = {"policy": "balanced", "solver": "auto", "priority": "high"}
+    r = app.client.post("/api/v1/runs", headers={**app.auth(C), "Accept-Language": "fr-CA"},
+                        json=body)
+    assert r.status_code == 422
+    error = r.json()["error"]
+    problems = {d["location"][-1]: d["problem"] for d in error["details"]}
+    assert problems["priority"] == "n'est pas un champ de cette requête (vérifiez l'orthographe)"
+    assert "Input" not in error["message"] and "Input" not in r.text
+    english = app.client.post("/api/v1/runs", headers=app.auth(C), json=body).json()["error"]
+    assert {d["location"][-1]: d["problem"] for d in english["details"]}["priority"] == \
+        "not a field of this request (check its spelling)"
+
+
 def test_validation_errors_do_not_echo_submitted_values(app: SeededApp) -> None:
     canary = "CANARY-Jane-Doe-1970"
     r = app.client.post("/api/v1/runs/R00001/decisions", headers=app.auth(C),

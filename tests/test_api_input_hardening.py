@@ -67,6 +67,15 @@ def test_hostile_json_bodies_get_422(app: SeededApp, route: str) -> None:
         assert "9999" not in r.text and "ud800" not in r.text.replace("\\\\ud800", "")
 
 
+def test_a_refused_json_body_is_explained_in_the_readers_language(app: SeededApp) -> None:
+    r = _client(app).post("/api/v1/runs", content="[" * 40 + "]" * 40, headers={
+        **app.auth(C), "content-type": "application/json", "Accept-Language": "fr"})
+    assert r.status_code == 422
+    assert r.json()["error"]["message"] == ("Le corps de la requête a été refusé : le JSON est "
+                                            "imbriqué sur 40 niveaux ; au plus 32 sont acceptés. "
+                                            "Rien n'a été modifié.")
+
+
 def test_a_bounded_random_fuzz_of_json_bodies_never_500(app: SeededApp) -> None:
     rnd = random.Random(1515)
     client = _client(app)

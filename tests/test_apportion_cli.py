@@ -176,3 +176,11 @@ def test_absurd_exponents_are_refused_before_exact_arithmetic() -> None:
     with pytest.raises(InputError, match="row 2, column 2 \\(weight\\): 1e999999999 is out of range"):
         parse_weights("name,weight\nA,1e999999999\n", "w.csv")
     assert parse_weights("name,weight\nA,1e100\nB,0e999999\n", "w.csv")["B"] == 0
+
+
+def test_bad_weights_file_is_explained_in_french(run_cli: Run) -> None:
+    result = run_cli("apportion", "-n", "3", input="name,weight\nA,1\nA,2\n",
+                     env={"FAIRSHARE_LANG": "fr"})
+    assert result.exit_code == 2
+    assert ("<stdin>, ligne 3, colonne 1 (name) : 'A' figure de nouveau (d'abord à la ligne 2) ; "
+            "chaque nom ne doit figurer qu'une fois.") in result.stderr

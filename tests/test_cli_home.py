@@ -25,6 +25,10 @@ def test_status_shows_the_home_and_an_empty_folder_is_named(run_cli, tmp_path: P
     assert missing.exit_code == 2, missing
     assert f"No fairshare database at {elsewhere / 'reg' / 'fairshare.sqlite'}" in missing.stderr
     assert "fairshare init" in missing.stderr and not (elsewhere / "reg").exists()  # nothing created
+    french = run_cli("status", env={**env, "FAIRSHARE_LANG": "fr"}, cwd=elsewhere)
+    assert french.exit_code == 2
+    assert f"Aucune base de données fairshare à {elsewhere / 'reg' / 'fairshare.sqlite'}" \
+        in french.stderr
     assert run_cli("init", env=env).exit_code == 0
     status = run_cli("status", "--format", "json", env=env)
     assert status.exit_code == 0, status

@@ -143,3 +143,15 @@ def test_retention_policy_validation(tmp_path):
         load_retention_policy(bad)
     assert "category claimants: action 'delete'" in str(err.value)
     assert "category shoes: unknown" in str(err.value)
+
+
+def test_agreement_problems_read_in_french():
+    text = synth_agreement_yaml().replace("- ties\n", "- ties\n- religion\n").replace(
+        "retention_days: 730", "retention_days: 9999")
+    with pytest.raises(InputError) as err:
+        parse_agreement_text(text)
+    french = err.value.full_text("fr")
+    assert "champ fields : religion : les catégories particulières de données personnelles" \
+        in french
+    assert "champ retention_days : doit être au plus 3\xa0650" in french
+    assert "retention_days: must be at most 3,650" in str(err.value)

@@ -37,7 +37,7 @@ def test_cli_writes_the_members_of_a_batch(run_cli, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("content", "message"), [
     ("family_id,persons\nF1,2\n", "missing column(s) size"),
-    ("family_id,size\nF1,two\n", "row 2, column size: not a whole number"),
+    ("family_id,size\nF1,two\n", "row 2, column size: 'two' is not a whole number"),
     ("family_id,size\nF1,2\nF1,3\n", "row 3, column family_id: duplicate family id"),
     ("family_id,size\nF1,0\n", "row 2, column size: must be between 1 and 30"),
 ])

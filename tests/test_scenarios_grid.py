@@ -156,3 +156,23 @@ def test_matching_engine_fallback_and_its_limits(tmp_path):
     with pytest.raises(ScenarioError, match="base.online_options: Unknown option"):
         load_grid(grid_file(tmp_path, "  key: [canada-population]\n  seeds: [1]\n",
                             "  online_options: {colour: 1}\n"))
+
+
+def test_grid_errors_read_in_french(tmp_path, run_cli):
+    """A bad grid is explained in the reader's language; the nested error (a key) too."""
+    path = grid_file(tmp_path, "  key: [canada-population]\n  seeds: [1]\n  volume: [250]\n")
+    with pytest.raises(ScenarioError) as info:
+        load_grid(path)
+    assert info.value.text("fr") == (f"{path}, axes.volume[0] : 250 est hors limites ; utilisez "
+                                     "un nombre > 0 et <= 100.")
+    path = grid_file(tmp_path, "  key: [no-such-key]\n  seeds: [1]\n")
+    with pytest.raises(ScenarioError) as info:
+        load_grid(path)
+    french = info.value.text("fr")
+    assert french.startswith(f"{path}, axes.key[0] 'no-such-key' : ") and "Unknown" not in french
+    res = run_cli("sweep", str(grid_file(tmp_path, "  key: [canada-population]\n  seeds: [1, 1]\n")),
+                  "--out", "out", env={"FAIRSHARE_LANG": "fr"})
+    assert res.exit_code == 2, res
+    assert "axes.seeds : une valeur figure deux fois ; indiquez chaque valeur une seule fois." \
+        in res.stderr
+    assert not (tmp_path / "out").exists()

@@ -95,6 +95,10 @@ def test_refused_app_roles(tmp_path: Path, role: str) -> None:
 def test_app_role_on_sqlite_is_a_clear_error(run_cli, tmp_path: Path) -> None:
     done = run_cli("init", "--app-role", "fairshare_app", env={"FAIRSHARE_HOME": str(tmp_path)})
     assert done.exit_code == 2 and "applies to PostgreSQL" in done.stderr
+    french = run_cli("init", "--app-role", "fairshare_app",
+                     env={"FAIRSHARE_HOME": str(tmp_path), "FAIRSHARE_LANG": "fr"})
+    assert french.exit_code == 2 and "s'applique à PostgreSQL : SQLite n'a pas de rôles" \
+        in french.stderr
 
 
 def test_scheduled_checkpoints_follow_the_head(registry, tmp_path: Path) -> None:

@@ -17,7 +17,10 @@ A plain string is shown as it is (messages about files given to the CLI, still E
 
 from __future__ import annotations
 
-from fairshare.i18n import DEFAULT, Text, gettext, msg, render
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from fairshare.i18n import DEFAULT, Message, Num, Text, gettext, msg, render
 
 __all__ = ["Text", "at"]
 
@@ -41,6 +44,46 @@ def at(path: object, row: int | None = None, column: str | None = None, *,
     if column is None:
         return msg("file_at_row", path=str(path), row=row)
     return msg("file_at_cell", path=str(path), row=row, column=column)
+
+
+class ProblemError(ValueError):
+    """A field validator's problem as a message: raise it where pydantic expects a ValueError,
+    and :func:`validation_problem` finds the message again (translated for each reader)."""
+
+    def __init__(self, message: Message) -> None:
+        super().__init__(render(message, DEFAULT))
+        self.source = message
+
+
+def _bound(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    return Num(value, 0 if float(value).is_integer() else 6)
+
+
+def validation_problem(error: Mapping[str, Any]) -> Text:
+    """One pydantic validation error (an item of ``ValidationError.errors()``) as a message: a
+    validator's :class:`ProblemError`, else the catalogue's ``problem_<type>`` with the error's
+    bounds (``{lt}``, ``{max_length}``), else pydantic's own (English) words.
+
+    >>> render(validation_problem({"type": "less_than", "ctx": {"lt": 1000}, "msg": "..."}), "fr")
+    'doit être inférieur à 1\xa0000'
+    """
+    ctx = error.get("ctx") or {}
+    problem = ctx.get("error")
+    if isinstance(problem, ProblemError):
+        return problem.source
+    problem_id = f"problem_{error.get('type', '')}"
+    if gettext(problem_id, DEFAULT) == problem_id:
+        return str(error.get("msg", ""))
+    return msg(problem_id, **{k: _bound(v) for k, v in ctx.items()
+                              if isinstance(v, int | float | str)})
+
+
+def validation_details(errors: Iterable[Mapping[str, Any]]) -> list[Text]:
+    """Pydantic's validation errors of a document as details: ``field a.b: problem``."""
+    return [msg("validation_field", field=".".join(str(p) for p in e.get("loc", ())) or "-",
+                problem=validation_problem(e)) for e in errors]
 
 
 class FairshareError(Exception):

@@ -37,7 +37,16 @@ HTTP = (N_("http_400"), N_("http_401"), N_("http_403"), N_("http_404"), N_("http
         N_("http_409"), N_("http_413"), N_("http_415"), N_("http_422"), N_("http_429"))
 PROBLEMS = (N_("problem_int_parsing"), N_("problem_literal_error"), N_("problem_missing"),
             N_("problem_string_pattern_mismatch"), N_("problem_string_too_long"),
-            N_("problem_string_too_short"))
+            N_("problem_string_too_short"), N_("problem_extra_forbidden"),
+            N_("problem_less_than"), N_("problem_less_than_equal"), N_("problem_greater_than"),
+            N_("problem_greater_than_equal"), N_("problem_int_type"),
+            N_("problem_int_from_float"), N_("problem_float_parsing"), N_("problem_float_type"),
+            N_("problem_finite_number"), N_("problem_bool_parsing"), N_("problem_bool_type"),
+            N_("problem_string_type"), N_("problem_list_type"), N_("problem_dict_type"),
+            N_("problem_model_type"), N_("problem_model_attributes_type"),
+            N_("problem_date_parsing"), N_("problem_date_from_datetime_parsing"),
+            N_("problem_date_type"), N_("problem_too_short"), N_("problem_too_long"),
+            N_("problem_enum"), N_("problem_json_invalid"))
 # templates: t.label("policy_", ...), t.label("solver_", ...), t.label("run_status_", ...)
 POLICIES = (N_("policy_balanced"), N_("policy_manual"), N_("policy_outcome"),
             N_("policy_preference-first"))

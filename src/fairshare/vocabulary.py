@@ -20,7 +20,8 @@ from typing import Any
 
 import yaml
 
-from fairshare.errors import InputError
+from fairshare.errors import InputError, Text
+from fairshare.i18n import msg
 
 WHERE = "fairshare/data/vocabulary.yaml"
 
@@ -61,10 +62,10 @@ class Vocabulary:
 def _ids(raw: dict[str, Any], name: str) -> tuple[str, ...]:
     items = raw.get(name)
     if not isinstance(items, list) or not items:
-        raise InputError(f"{WHERE}: '{name}' must be a non-empty list of {{id, label}} entries.")
+        raise InputError(msg("vocab_not_list", where=WHERE, name=name, form="{id, label}"))
     ids = tuple(str(item["id"]) for item in items)
     if len(set(ids)) != len(ids):
-        raise InputError(f"{WHERE}: '{name}' lists an id twice.")
+        raise InputError(msg("vocab_id_twice", where=WHERE, name=name))
     return ids
 
 
@@ -87,16 +88,17 @@ def load_vocabulary() -> Vocabulary:
             work_experience=(float(work["min"]), float(work["max"])),
             birth_year_min=int(raw["birth_year"]["min"]), labels=labels)
     except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError) as exc:
-        raise InputError(f"{WHERE} is malformed ({type(exc).__name__}: {exc}).") from exc
+        raise InputError(msg("vocab_malformed", where=WHERE,
+                                problem=f"{type(exc).__name__}: {exc}")) from exc
     bad = sorted(v for v in aliases.values() if v not in levels)
     if bad or any(not 0 <= n <= 3 for n in model_levels.values()):
-        raise InputError(f"{WHERE}: aliases must name CEFR levels and model levels be 0-3 "
-                         f"(check {', '.join(bad) or 'model_level'}).")
+        raise InputError(msg("vocab_bad_levels", where=WHERE,
+                                check=", ".join(bad) or "model_level"))
     return vocabulary
 
 
 def check_covers(table: dict[str, Any] | list[Any], values: tuple[str, ...], *,
-                 where: str) -> None:
+                 where: Text) -> None:
     """Raise unless ``table`` (a mapping or list of ids) has exactly the vocabulary's ``values``.
 
     >>> check_covers({"a": 1}, ("a", "b"), where="weights")  # doctest: +ELLIPSIS
@@ -108,8 +110,8 @@ def check_covers(table: dict[str, Any] | list[Any], values: tuple[str, ...], *,
     missing = [v for v in values if v not in keys]
     extra = [str(k) for k in keys if k not in values]
     if missing:
-        raise InputError(f"{where} has no value for {', '.join(missing)} (the vocabulary in "
-                         f"{WHERE} lists {', '.join(values)}).")
+        raise InputError(msg("vocab_missing_values", where=where, missing=", ".join(missing),
+                                vocabulary=WHERE, values=", ".join(values)))
     if extra:
-        raise InputError(f"{where} names {', '.join(extra)}, which the vocabulary in {WHERE} "
-                         f"does not list ({', '.join(values)}).")
+        raise InputError(msg("vocab_extra_values", where=where, extra=", ".join(extra),
+                                vocabulary=WHERE, values=", ".join(values)))

@@ -12,6 +12,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from starlette.requests import Request
+
+from fairshare.api.errors import reader_language
 from fairshare.api.security import (
     ASGIApp,
     Receive,
@@ -23,6 +26,7 @@ from fairshare.api.security import (
     replaying,
 )
 from fairshare.errors import JsonBodyError
+from fairshare.i18n import Num, msg, render
 
 MAX_DEPTH = 32
 MAX_DIGITS = 19
@@ -59,13 +63,12 @@ def _depth(text: str) -> int:
 
 def _integer(text: str) -> int:
     if len(text.lstrip("-")) > MAX_DIGITS or not -INT_LIMIT <= int(text) < INT_LIMIT:
-        raise JsonBodyError(f"a number has more digits than any value here can have (at most "
-                          f"{MAX_DIGITS} digits, below 2^63)")
+        raise JsonBodyError(msg("json_too_many_digits", digits=Num(MAX_DIGITS)))
     return int(text)
 
 
 def _constant(name: str) -> Any:
-    raise JsonBodyError(f"{name} is not a JSON number; send a finite number")
+    raise JsonBodyError(msg("json_not_a_number", name=name))
 
 
 def _check_strings(value: Any) -> None:
@@ -86,8 +89,7 @@ def _check_strings(value: Any) -> None:
             try:
                 t.encode("utf-8")
             except UnicodeEncodeError:
-                raise JsonBodyError("a string holds a lone surrogate (an escape such as "
-                                  "\\ud800 without its pair); send valid Unicode text") from None
+                raise JsonBodyError(msg("json_lone_surrogate")) from None
 
 
 def check_json(body: bytes) -> Any:
@@ -103,16 +105,15 @@ def check_json(body: bytes) -> Any:
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
-        raise JsonBodyError("the body is not UTF-8 text") from None
+        raise JsonBodyError(msg("json_not_utf8")) from None
     depth = _depth(text)
     if depth > MAX_DEPTH:
-        raise JsonBodyError(f"the JSON is nested {depth} levels deep; at most {MAX_DEPTH} are "
-                          "accepted")
+        raise JsonBodyError(msg("json_too_deep", depth=Num(depth), limit=Num(MAX_DEPTH)))
     try:
         value = json.loads(text, parse_int=_integer, parse_constant=_constant)
     except json.JSONDecodeError as exc:
-        raise JsonBodyError(f"the body is not valid JSON (line {exc.lineno}, column {exc.colno}: "
-                          f"{exc.msg})") from None
+        raise JsonBodyError(msg("json_invalid", line=exc.lineno, column=exc.colno,
+                                    problem=exc.msg)) from None
     _check_strings(value)
     return value
 
@@ -137,9 +138,10 @@ class JsonBodyGuard:
             if body.strip():
                 check_json(bytes(body))
         except JsonBodyError as exc:
+            lang = reader_language(Request(scope))
+            message = render(msg("json_body_refused", problem=exc.source), lang)
             await _send_json(send, 422, {"error": {
-                "status": 422, "code": "invalid_json", "message": f"The request body was "
-                f"refused: {exc.message}. Nothing was changed.", "details": []}})
+                "status": 422, "code": "invalid_json", "message": message, "details": []}})
             return
         replay = replaying(body, receive)
 

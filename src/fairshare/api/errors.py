@@ -75,12 +75,9 @@ def reader_language(request: Request) -> str:
 def _detail_text(detail: Any, lang: str) -> str:
     """A detail line in ``lang``: a validation problem as "location: problem", else the text."""
     if isinstance(detail, dict) and "location" in detail:
-        problem_id = f"problem_{detail.get('type', '')}"
-        problem = i18n.gettext(problem_id, lang)
-        if problem == problem_id:  # a problem the catalogue does not name: pydantic's words
-            problem = str(detail.get("problem", ""))
         where = ".".join(p for p in detail["location"] if p not in ("body", "query", "path"))
-        return i18n.gettext("error_detail", lang, location=where, problem=problem)
+        return i18n.gettext("error_detail", lang, location=where,
+                            problem=str(detail.get("problem", "")))
     return i18n.render(detail, lang)
 
 
@@ -139,8 +136,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
-        details = [{"location": [str(p) for p in e.get("loc", ())], "problem": e.get("msg", ""),
-                    "type": e.get("type", "")} for e in exc.errors()]
+        lang = reader_language(request)
+        details = [{"location": [str(p) for p in e.get("loc", ())],
+                    "problem": i18n.render(fe.validation_problem(e), lang), "type": e.get("type", "")}
+                   for e in exc.errors()]
         return _render(request, 422, "invalid_input", i18n.msg("error_invalid_request"), details)
 
     @app.exception_handler(StarletteHTTPException)
@@ -160,10 +159,8 @@ def install(app: FastAPI) -> None:
         log.warning("database refused a write (%s) on %s %s", type(exc.orig).__name__,
                     request.method, route)
         if isinstance(exc, IntegrityError):
-            return _render(request, 409, "conflict", "The request conflicted with a change "
-                           "made at the same time; nothing was changed. Retry it.", [])
-        return _render(request, 503, "database_busy", "The database could not complete the "
-                       "request (busy or unavailable); nothing was changed. Retry shortly.", [],
+            return _render(request, 409, "conflict", i18n.msg("error_db_conflict"), [])
+        return _render(request, 503, "database_busy", i18n.msg("error_db_busy"), [],
                        {"Retry-After": "5"})
 
     @app.exception_handler(Exception)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from fairshare.errors import InputError
+from fairshare.i18n import Num, msg
 
 if TYPE_CHECKING:
     from fairshare.service import Settings as RegistrySettings
@@ -72,8 +73,7 @@ class Settings:
         if self.public_url is not None:
             parts = urlsplit(self.public_url)
             if parts.scheme not in ("http", "https") or not parts.hostname:
-                raise InputError(f"FAIRSHARE_PUBLIC_URL '{self.public_url}' is not an http:// or "
-                                 "https:// address with a host, e.g. https://fairshare.example.org")
+                raise InputError(msg("setting_public_url", url=self.public_url))
 
     @property
     def behind_tls(self) -> bool:
@@ -114,8 +114,7 @@ class Settings:
         if os.environ.get("FAIRSHARE_MAX_BODY_BYTES"):
             raw = os.environ["FAIRSHARE_MAX_BODY_BYTES"]
             if not raw.isdigit() or int(raw) < 1024:
-                raise InputError(f"FAIRSHARE_MAX_BODY_BYTES '{raw}' must be a whole number of "
-                                 "bytes, at least 1024.")
+                raise InputError(msg("setting_max_body_bytes", raw=raw, minimum=Num(1024)))
             base = replace(base, max_body_bytes=int(raw))
         return replace(base, **overrides)
 

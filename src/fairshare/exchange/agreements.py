@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from fairshare.errors import InputError
+from fairshare.errors import InputError, ProblemError, validation_details
 from fairshare.exchange.reader import Document, Source
 from fairshare.exchange.schema import FIELDS, REQUIRED_FIELDS, SPECIAL_CATEGORIES
 from fairshare.i18n import msg
@@ -55,14 +55,14 @@ class Agreement(BaseModel):
     @classmethod
     def _id(cls, value: str) -> str:
         if not ID_PATTERN.match(value):
-            raise ValueError("use 2-63 lower-case letters, digits and dashes (e.g. qc-ca-2026)")
+            raise ProblemError(msg("agreement_bad_id", example="qc-ca-2026"))
         return value
 
     @field_validator("purpose")
     @classmethod
     def _purpose(cls, value: str) -> str:
         if value not in PURPOSES:
-            raise ValueError(f"'{value}' is not a known purpose; use one of {', '.join(PURPOSES)}")
+            raise ProblemError(msg("agreement_bad_purpose", purpose=value, purposes=", ".join(PURPOSES)))
         return value
 
     @field_validator("fields")
@@ -70,17 +70,16 @@ class Agreement(BaseModel):
     def _fields(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         special = sorted(set(value) & SPECIAL_CATEGORIES)
         if special:
-            raise ValueError(f"{', '.join(special)}: special categories of personal data are "
-                             "never shared through fairshare")
+            raise ProblemError(msg("agreement_special_fields", fields=", ".join(special)))
         unknown = sorted(set(value) - set(FIELDS))
         if unknown:
-            raise ValueError(f"{', '.join(unknown)} not in the import schema; allowed: "
-                             f"{', '.join(FIELDS)}")
+            raise ProblemError(msg("agreement_unknown_fields", fields=", ".join(unknown),
+                                 allowed=", ".join(FIELDS)))
         missing = [f for f in REQUIRED_FIELDS if f not in value]
         if missing:
-            raise ValueError(f"the agreement must allow the required fields {', '.join(missing)}")
+            raise ProblemError(msg("agreement_required_fields", fields=", ".join(missing)))
         if len(set(value)) != len(value):
-            raise ValueError("a field is listed twice")
+            raise ProblemError(msg("agreement_field_twice"))
         return value
 
     def active_on(self, day: dt.date) -> bool:
@@ -99,9 +98,8 @@ def parse_agreement_text(text: str, *, source: str = "agreement") -> Agreement:
     try:
         agreement = Agreement.model_validate(raw)
     except ValidationError as exc:
-        problems = [f"field {'.'.join(str(p) for p in e['loc']) or '(document)'}: {e['msg']}"
-                    for e in exc.errors()]
-        raise InputError(msg("agreement_not_valid", where=source), details=problems) from exc
+        raise InputError(msg("agreement_not_valid", where=source),
+                         details=validation_details(exc.errors())) from exc
     if agreement.expires_on < agreement.valid_from:
         raise InputError(msg("agreement_expires_before", where=source,
                              expires=str(agreement.expires_on), start=str(agreement.valid_from)))

@@ -14,6 +14,7 @@ import secrets
 from pathlib import Path
 
 from fairshare.errors import StoreError
+from fairshare.i18n import msg
 from fairshare.privatefs import private_dir
 
 KEY_BYTES = 32
@@ -44,14 +45,11 @@ def load_key(keys_dir: Path, agreement_id: str) -> bytes:
         text = path.read_text(encoding="ascii").strip()
         key = bytes.fromhex(text)
     except FileNotFoundError as exc:
-        raise StoreError(f"The pseudonymisation key of agreement '{agreement_id}' is missing "
-                         f"({path}). Restore it from your key backup, or set FAIRSHARE_KEYS_DIR "
-                         "to the folder that holds it.") from exc
+        raise StoreError(msg("key_file_missing", agreement=agreement_id, path=str(path))) from exc
     except (OSError, ValueError) as exc:
-        raise StoreError(f"The key file {path} is unreadable or damaged; restore it from your "
-                         "key backup.") from exc
+        raise StoreError(msg("key_file_damaged", path=str(path))) from exc
     if len(key) < 16:
-        raise StoreError(f"The key file {path} is too short; restore it from your key backup.")
+        raise StoreError(msg("key_file_too_short", path=str(path)))
     return key
 
 

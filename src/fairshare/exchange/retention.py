@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from fairshare.errors import InputError
+from fairshare.errors import InputError, Text, validation_details
 from fairshare.i18n import msg
 
 DEFAULT_POLICY = Path(__file__).resolve().parent / "retention.yaml"
@@ -63,16 +63,16 @@ def load_retention_policy(path: str | Path | None = None) -> RetentionPolicy:
     try:
         policy = RetentionPolicy.model_validate(raw)
     except ValidationError as exc:
-        problems = [f"field {'.'.join(str(x) for x in e['loc'])}: {e['msg']}"
-                    for e in exc.errors()]
-        raise InputError(msg("retention_not_valid", where=str(p)), details=problems) from exc
-    problems = []
+        raise InputError(msg("retention_not_valid", where=str(p)),
+                         details=validation_details(exc.errors())) from exc
+    problems: list[Text] = []
     for name, rule in sorted(policy.categories.items()):
         if name not in CATEGORIES:
-            problems.append(f"category {name}: unknown (known: {', '.join(CATEGORIES)}).")
+            problems.append(msg("retention_unknown_category", category=name,
+                                known=", ".join(CATEGORIES)))
         elif rule.action not in CATEGORIES[name]:
-            problems.append(f"category {name}: action '{rule.action}' is not possible "
-                            f"(use {', '.join(CATEGORIES[name])}).")
+            problems.append(msg("retention_bad_action", category=name, action=rule.action,
+                                actions=", ".join(CATEGORIES[name])))
     if problems:
         raise InputError(msg("retention_not_valid", where=str(p)), details=problems)
     return policy

@@ -18,6 +18,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from fairshare.errors import InputError
+from fairshare.i18n import Num, msg
 from fairshare.outcomes.backtest import Cohort, run_backtest
 from fairshare.outcomes.train import OUTCOMES, OutcomeModel, holdout_mask
 
@@ -213,8 +214,7 @@ def build_cohort(model: OutcomeModel, frame: pd.DataFrame, *, truth: str,
     dests = model.destinations
     unknown = sorted(set(frame["destination"]) - set(dests))
     if unknown:
-        raise InputError(f"Held-out persons were placed in {', '.join(unknown)}, which the model "
-                         "does not know; retrain on data that includes these destinations.")
+        raise InputError(msg("eval_unknown_destinations", codes=", ".join(unknown)))
     lookup = {f: i for i, f in enumerate(fam_ids)}
     family_index = frame["family_id"].map(lookup).to_numpy(dtype=np.int64)
     first = frame.groupby("family_id", sort=True)["destination"].first()
@@ -235,12 +235,12 @@ def evaluate(model: OutcomeModel, frame: pd.DataFrame, *, truth: str = "generati
              backtest: bool = True, fairlearn_bootstrap: bool = False) -> dict[str, Any]:
     """Holdout metrics, group metrics and the back-test, as one JSON-ready dictionary."""
     if truth not in ("generative", "model"):
-        raise InputError(f"--truth must be 'generative' or 'model' (got '{truth}').")
+        raise InputError(msg("eval_bad_truth", got=truth))
     hold = holdout_mask(frame, model.card)
     held = frame[hold].reset_index(drop=True)
     if len(held) < 20:
-        raise InputError(f"The data has {len(held)} held-out rows under the model's rule "
-                         f"({model.card['holdout']['rule']}); give data that contains them.")
+        raise InputError(msg("eval_too_few_held_out", n=Num(len(held)),
+                                rule=model.card["holdout"]["rule"]))
     dims = tuple(model.card["registry"]["audit_groups"])
     outcomes: dict[str, Any] = {}
     groups: dict[str, Any] = {}

@@ -36,6 +36,7 @@ import pandas as pd
 import yaml
 
 from fairshare.errors import InputError
+from fairshare.i18n import Num, msg
 from fairshare.vocabulary import check_covers, load_vocabulary
 
 FloatArray = npt.NDArray[np.float64]
@@ -95,8 +96,7 @@ class GenerativeModel:
 def _by_destination(block: dict[str, Any], codes: tuple[str, ...], where: str) -> FloatArray:
     missing = [c for c in codes if c not in block]
     if missing:
-        raise InputError(f"Generative model: {where} has no value for {', '.join(missing)}; "
-                         "add one per destination.")
+        raise InputError(msg("gen_model_no_value", where=where, missing=", ".join(missing)))
     return np.array([float(block[c]) for c in codes])
 
 
@@ -106,9 +106,8 @@ def load_generative(path: str | Path | None = None) -> GenerativeModel:
     try:
         return _load_cached(text_path)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise InputError(f"Generative model {text_path or 'generative.yaml'} is incomplete or "
-                         f"malformed ({type(exc).__name__}: {exc}); start from the shipped "
-                         "src/fairshare/outcomes/generative.yaml.") from exc
+        raise InputError(msg("gen_model_malformed", path=text_path or "generative.yaml",
+                                problem=f"{type(exc).__name__}: {exc}")) from exc
 
 
 @functools.cache
@@ -119,7 +118,7 @@ def _load_cached(path: str) -> GenerativeModel:
         try:
             raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
         except (OSError, yaml.YAMLError) as exc:
-            raise InputError(f"Cannot read generative model {path}: {exc}") from exc
+            raise InputError(msg("gen_model_unreadable", path=path, problem=str(exc))) from exc
     else:
         raw = yaml.safe_load(resources.files("fairshare.outcomes").joinpath(
             "generative.yaml").read_text(encoding="utf-8"))
@@ -142,20 +141,22 @@ def _load_cached(path: str) -> GenerativeModel:
     base[known] = float(emp["unemployment_slope"]) * (rates[known] - national)
     vocabulary = load_vocabulary()  # education levels and occupation groups, defined once
     occupations, education = vocabulary.occupation_groups, vocabulary.education
-    where = f"Generative model {path}"
-    check_covers(emp["occupation_demand"], occupations, where=f"{where}: occupation_demand")
+    check_covers(emp["occupation_demand"], occupations,
+                 where=msg("gen_model_at", path=path, part="occupation_demand"))
     check_covers(raw["occupation_by_education"], education,
-                 where=f"{where}: occupation_by_education")
+                 where=msg("gen_model_at", path=path, part="occupation_by_education"))
     for block in (emp["education"], raw["earnings"]["education"]):
-        check_covers(block, education, where=f"{where}: education effects")
+        check_covers(block, education, where=msg("gen_model_education_effects", path=path))
     for name, region in raw["regions"].items():
         if len(region["education"]) != len(education):
-            raise InputError(f"{where}: regions.{name}.education needs {len(education)} "
-                             f"probabilities ({', '.join(education)}).")
+            raise InputError(msg("gen_model_probabilities", where=msg(
+                "gen_model_at", path=path, part=f"regions.{name}.education"),
+                n=Num(len(education)), names=", ".join(education)))
     for name, row in raw["occupation_by_education"].items():
         if len(row) != len(occupations):
-            raise InputError(f"{where}: occupation_by_education.{name} needs "
-                             f"{len(occupations)} probabilities ({', '.join(occupations)}).")
+            raise InputError(msg("gen_model_probabilities", where=msg(
+                "gen_model_at", path=path, part=f"occupation_by_education.{name}"),
+                n=Num(len(occupations)), names=", ".join(occupations)))
     demand = np.vstack([_by_destination(emp["occupation_demand"][o], codes,
                                         f"employment.occupation_demand.{o}")
                         for o in occupations])
@@ -187,8 +188,8 @@ def _codes(values: pd.Series[Any], labels: tuple[str, ...], column: str) -> IntA
     mapped = values.astype(str).map(lookup)
     if mapped.isna().any():
         bad = sorted(set(values.astype(str)[mapped.isna()]))[:5]
-        raise InputError(f"Column '{column}' has unknown values {bad}; expected one of "
-                         f"{', '.join(labels)}.")
+        raise InputError(msg("column_unknown_values", column=column, bad=bad,
+                                labels=", ".join(labels)))
     out: IntArray = np.asarray(mapped.to_numpy(), dtype=np.int64)
     return out
 
@@ -262,7 +263,7 @@ def generate_history(n_persons: int, seed: int,
     Deterministic: the same ``n_persons``, ``seed`` and model give the same frame.
     """
     if n_persons < 1:
-        raise InputError(f"--persons must be at least 1 (got {n_persons}).")
+        raise InputError(msg("error_persons_min", got=n_persons))
     gm = model or load_generative()
     raw = gm.raw
     rng = np.random.default_rng(seed)

@@ -283,6 +283,6 @@ def load_model(model_dir: str | Path) -> OutcomeModel:
                              expected=str(expected), actual=actual))
     payload = joblib.load(model_path)  # trusted: its hash matches the card written beside it
     if payload.get("format_version") != FORMAT_VERSION:
-        raise InputError(f"{model_path} has format {payload.get('format_version')}; this "
-                         f"fairshare reads format {FORMAT_VERSION}. Retrain the model.")
+        raise InputError(msg("model_bad_format", path=str(model_path),
+                             found=str(payload.get("format_version")), format=FORMAT_VERSION))
     return OutcomeModel(encoder=payload["encoder"], estimators=payload["estimators"], card=card)

@@ -42,8 +42,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fairshare.errors import FairshareError, ScenarioError, at
-from fairshare.i18n import msg
+from fairshare.errors import FairshareError, ScenarioError, Text, at
+from fairshare.i18n import Num, msg
 from fairshare.scenarios.cell import MONTHS, CellSpec, expected_families
 from fairshare.scenarios.pledges import Pledge, pledged_by_month, read_pledges
 
@@ -90,8 +90,15 @@ def online_policies(engine: str | None = None) -> tuple[str, ...]:
     return available_online_policies(engine)
 
 
-def _fail(path: Path, where: str, message: str) -> ScenarioError:
-    return ScenarioError(f"{path}, {where}: {message}")
+def _fail(path: Path, where: str, problem: Text) -> ScenarioError:
+    """The error of setting ``where`` (``axes.volume[1]``, a name of the file) of grid ``path``."""
+    return ScenarioError(msg("grid_problem", path=str(path), where=where, problem=problem))
+
+
+def _within(path: Path, where: str, exc: FairshareError) -> ScenarioError:
+    """The error ``exc`` of what setting ``where`` names (a key, a policy), with its details."""
+    return ScenarioError(msg("grid_problem", path=str(path), where=where, problem=exc.source),
+                         details=exc.raw_details)
 
 
 def _load_yaml(path: Path) -> dict[str, Any]:
@@ -121,43 +128,42 @@ def _axis(path: Path, axes: Mapping[str, Any], name: str) -> list[Any]:
     if name not in axes:
         if name in AXIS_DEFAULTS:
             return list(AXIS_DEFAULTS[name])
-        raise _fail(path, f"axes.{name}", "this axis is required; list at least one value.")
+        raise _fail(path, f"axes.{name}", msg("grid_axis_required"))
     value = axes[name]
     if name == "seeds" and isinstance(value, dict):
         start, count = value.get("start", 0), value.get("count")
         if not (isinstance(start, int) and isinstance(count, int)) or start < 0 or count < 1:
-            raise _fail(path, "axes.seeds", "write a list of seeds or {start: 1, count: 10} "
-                        "with whole numbers (count >= 1).")
+            raise _fail(path, "axes.seeds",
+                        msg("grid_seeds_form", example="{start: 1, count: 10}"))
         return list(range(start, start + count))
     if not isinstance(value, list):
         value = [value]
     if not value:
-        raise _fail(path, f"axes.{name}", "the axis is empty; list at least one value "
-                    "(or remove the axis to use its default).")
+        raise _fail(path, f"axes.{name}", msg("grid_axis_empty"))
     if len({json.dumps(v, sort_keys=True, default=str) for v in value}) != len(value):
-        raise _fail(path, f"axes.{name}", "a value is listed twice; list each value once.")
+        raise _fail(path, f"axes.{name}", msg("grid_axis_twice"))
     return value
 
 
 def _number(path: Path, where: str, value: Any, *, low: float, high: float,
             strict_low: bool = False) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise _fail(path, where, f"{value!r} is not a number.")
+        raise ScenarioError(msg("cell_not_number", where=f"{path}, {where}", raw=value))
     if value < low or (strict_low and value == low) or value > high:
         bound = ">" if strict_low else ">="
-        raise _fail(path, where, f"{value} is out of range; use a number {bound} {low:g} and "
-                    f"<= {high:g}.")
+        raise _fail(path, where, msg("grid_out_of_range", value=value, bound=bound, low=Num(low),
+                                     high=Num(high)))
     return float(value)
 
 
 def _base(path: Path, data: Mapping[str, Any]) -> dict[str, Any]:
     raw = data.get("base") or {}
     if not isinstance(raw, dict):
-        raise _fail(path, "base", "expected a mapping of base settings.")
+        raise _fail(path, "base", msg("grid_base_not_mapping"))
     unknown = sorted(set(map(str, raw)) - set(BASE_FIELDS))
     if unknown:
-        raise _fail(path, "base", f"unknown setting(s) {', '.join(unknown)}; allowed: "
-                    f"{', '.join(BASE_FIELDS)}.")
+        raise _fail(path, "base", msg("grid_unknown_settings", unknown=", ".join(unknown),
+                                         allowed=", ".join(BASE_FIELDS)))
     year = str(raw.get("year", "2024"))
     base = {
         "federation": str(raw.get("federation", "canada")),
@@ -176,29 +182,30 @@ def _base(path: Path, data: Mapping[str, Any]) -> dict[str, Any]:
 
     base["engine"] = str(raw.get("engine", default_engine()))
     if base["engine"] not in ENGINES or (base["engine"] == "arrivals" and not arrivals_available()):
-        raise _fail(path, "base.engine", f"'{base['engine']}' - use "
-                    f"{'arrivals or matching' if arrivals_available() else 'matching'}.")
+        engine = base["engine"]
+        raise _fail(path, "base.engine", msg("grid_engine_either", engine=engine)
+                    if arrivals_available() else msg("grid_engine_matching", engine=engine))
     base["cadence"] = str(raw.get("cadence", "month"))
     if base["cadence"] not in ("day", "week", "month"):
-        raise _fail(path, "base.cadence", f"'{base['cadence']}' - use day, week or month.")
+        raise _fail(path, "base.cadence", msg("grid_cadence", cadence=base["cadence"]))
     options = raw.get("online_options") or {}
     if not isinstance(options, dict):
-        raise _fail(path, "base.online_options", "expected a mapping of option to value.")
+        raise _fail(path, "base.online_options", msg("grid_options_not_mapping"))
     if options:
         if base["engine"] != "arrivals":
-            raise _fail(path, "base.online_options", "options of the online policies need "
-                        "engine: arrivals.")
+            raise _fail(path, "base.online_options", msg("grid_options_need_arrivals"))
         from fairshare.arrivals import make_options
 
         try:
             make_options(options)
         except FairshareError as exc:
-            raise _fail(path, "base.online_options", str(exc)) from None
+            raise _within(path, "base.online_options", exc) from None
     base["online_options"] = dict(sorted(options.items()))
     if base["solver"] not in SOLVERS:
-        raise _fail(path, "base.solver", f"'{base['solver']}' - use one of {', '.join(SOLVERS)}.")
+        raise _fail(path, "base.solver", msg("grid_solver", solver=base["solver"],
+                                                solvers=", ".join(SOLVERS)))
     if not str(base["pledge_year"]).isdigit():
-        raise _fail(path, "base.pledge_year", f"'{base['pledge_year']}' is not a year.")
+        raise _fail(path, "base.pledge_year", msg("grid_not_a_year", year=base["pledge_year"]))
     return base
 
 
@@ -219,10 +226,9 @@ def _pledge_file(path: Path, value: Any, codes: Sequence[str],
     try:
         pledges = read_pledges(file, codes=codes)
     except FairshareError as exc:
-        raise ScenarioError(f"{path}, axes.pledges '{text}': {exc}") from None
+        raise _within(path, f"axes.pledges '{text}'", exc) from None
     if not any(p.year == year for p in pledges):
-        raise _fail(path, f"axes.pledges '{text}'", f"the file has no pledge for {year} "
-                    "(base.pledge_year); add pledges for that year or change pledge_year.")
+        raise _fail(path, f"axes.pledges '{text}'", msg("grid_no_pledge_for_year", year=year))
     digest = hashlib.sha256(file.read_bytes()).hexdigest()
     return Path(text).stem, pledges, digest
 
@@ -243,21 +249,21 @@ def load_grid(path: str | Path) -> Grid:
     base = _base(gpath, data)
     axes_raw = data.get("axes")
     if not isinstance(axes_raw, dict):
-        raise _fail(gpath, "axes", "expected a mapping of axis name to a list of values "
-                    f"({', '.join(AXES)}).")
+        raise _fail(gpath, "axes", msg("grid_axes_not_mapping", axes=", ".join(AXES)))
     unknown = sorted(set(map(str, axes_raw)) - set(AXES))
     if unknown:
-        raise _fail(gpath, "axes", f"unknown axis {', '.join(unknown)}; axes: {', '.join(AXES)}.")
+        raise _fail(gpath, "axes", msg("grid_unknown_axis", unknown=", ".join(unknown),
+                                          axes=", ".join(AXES)))
     axes = {name: _axis(gpath, axes_raw, name) for name in AXES}
     try:
         fed = load_federation(base["federation"])
     except FairshareError as exc:
-        raise _fail(gpath, "base.federation", str(exc)) from None
+        raise _within(gpath, "base.federation", exc) from None
     codes = fed.codes
     intake_ind = fed.intake()
     if base["year"] not in intake_ind.periods:
-        raise _fail(gpath, "base.year", f"no arrivals data for {base['year']}; the data has "
-                    f"{', '.join(intake_ind.periods)}.")
+        raise _fail(gpath, "base.year", msg("grid_no_year_data", year=base["year"],
+                                               years=", ".join(intake_ind.periods)))
     base_intake = {c: float(v) for c, v in fed.values(intake_ind.id, base["year"]).items()}
     key_shares: dict[str, dict[str, float]] = {}
     key_digest: dict[str, str] = {}
@@ -266,24 +272,22 @@ def load_grid(path: str | Path) -> Grid:
             key = load_key(str(k))
             key_shares[str(k)] = dict(evaluate_key(key, fed).shares)
         except FairshareError as exc:
-            raise _fail(gpath, f"axes.key[{i}] '{k}'", str(exc)) from None
+            raise _within(gpath, f"axes.key[{i}] '{k}'", exc) from None
         key_digest[str(k)] = hashlib.sha256(key.path.read_bytes()).hexdigest()
     policy_text: dict[str, str] = {}
     for i, p in enumerate(axes["policy"]):
         try:
             load_policy(str(p))
         except FairshareError as exc:
-            raise _fail(gpath, f"axes.policy[{i}] '{p}'", str(exc)) from None
+            raise _within(gpath, f"axes.policy[{i}] '{p}'", exc) from None
         policy_text[str(p)] = "" if str(p) in PRESETS else Path(str(p)).read_text(encoding="utf-8")
     available = online_policies(base["engine"])
     for i, o in enumerate(axes["online_policy"]):
         if str(o) not in available:
-            raise _fail(gpath, f"axes.online_policy[{i}] '{o}'", "unknown online policy; engine "
-                        f"{base['engine']} simulates {', '.join(available)}.")
+            raise _fail(gpath, f"axes.online_policy[{i}] '{o}'", msg(
+                "grid_unknown_online_policy", engine=base["engine"], policies=", ".join(available)))
     if base["engine"] == "arrivals" and len(axes["policy"]) > 1:
-        raise _fail(gpath, "axes.policy", "the matching policy applies to engine: matching; "
-                    "engine arrivals decides by the online policy. List one policy, or set "
-                    "base.engine: matching.")
+        raise _fail(gpath, "axes.policy", msg("grid_one_policy"))
     volumes = [_number(gpath, f"axes.volume[{i}]", v, low=0.0, high=MAX_VOLUME, strict_low=True)
                for i, v in enumerate(axes["volume"])]
     capacities = [_number(gpath, f"axes.capacity[{i}]", v, low=0.0, high=1000.0)
@@ -291,7 +295,7 @@ def load_grid(path: str | Path) -> Grid:
     seeds = []
     for i, s in enumerate(axes["seeds"]):
         if isinstance(s, bool) or not isinstance(s, int) or s < 0 or s >= 2**32:
-            raise _fail(gpath, f"axes.seeds[{i}]", f"{s!r} - a seed is a whole number from 0 to 2^32-1.")
+            raise _fail(gpath, f"axes.seeds[{i}]", msg("grid_bad_seed", seed=repr(s)))
         seeds.append(s)
     pledge_year = int(base["pledge_year"])
     pledge_sets = [_pledge_file(gpath, v, codes, pledge_year) for v in axes["pledges"]]
@@ -300,20 +304,19 @@ def load_grid(path: str | Path) -> Grid:
         try:
             solidarity = load_solidarity(base["solidarity"])
         except FairshareError as exc:
-            raise _fail(gpath, "base.solidarity", str(exc)) from None
+            raise _within(gpath, "base.solidarity", exc) from None
     n_cells = math.prod(len(v) for v in axes.values())
     if n_cells > MAX_CELLS:
-        raise _fail(gpath, "axes", f"{n_cells:,} cells; a sweep runs at most {MAX_CELLS:,}. "
-                    "Split the grid or drop axis values.")
+        raise _fail(gpath, "axes", msg("grid_too_many_cells", n=Num(n_cells),
+                                          limit=Num(MAX_CELLS)))
     limit = base["max_families_per_cell"]
     for k, shares in key_shares.items():
         for v in volumes:
             fams = expected_families(base_intake, shares, v, base["consent_rate"])
             if fams > limit:
-                raise _fail(gpath, "axes.volume", f"the cell key={k}, volume={v:g} would simulate "
-                            f"about {fams:,.0f} families, more than max_families_per_cell "
-                            f"({limit:,}). Lower the volume or base.consent_rate, or raise "
-                            "base.max_families_per_cell if the machine can take it.")
+                raise _fail(gpath, "axes.volume", msg(
+                    "grid_cell_too_large", key=k, volume=f"{v:g}", families=Num(fams),
+                    limit=Num(limit)))
     base_hash = _digest({**base, "intake": base_intake, "codes": codes})
     cells: list[CellSpec] = []
     solidarity_version = solidarity.version_on(None) if solidarity else None

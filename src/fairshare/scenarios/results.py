@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fairshare.errors import ScenarioError
+from fairshare.i18n import msg
 from fairshare.privatefs import open_private, private_dir
 
 if TYPE_CHECKING:
@@ -142,14 +143,13 @@ def read_manifest(out: Path) -> dict[str, Any]:
     """The manifest of the sweep in ``out``."""
     path = out / "manifest.json"
     if not path.is_file():
-        raise ScenarioError(f"{out}: no manifest.json; this is not a sweep folder "
-                            "(run `fairshare sweep GRID.yaml --out DIR` first).")
+        raise ScenarioError(msg("sweep_no_manifest", where=str(out)))
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError):
-        raise ScenarioError(f"{path}: not valid JSON; the sweep folder is damaged.") from None
+        raise ScenarioError(msg("sweep_manifest_damaged", where=str(path))) from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise ScenarioError(f"{path}: not a {FORMAT} manifest.")
+        raise ScenarioError(msg("sweep_not_manifest", where=str(path), format=FORMAT))
     return data
 
 
@@ -159,15 +159,14 @@ def prepare(out: Path, grid: Grid) -> dict[str, Any]:
     if path.is_file():
         existing = read_manifest(out)
         if existing["grid"]["hash"] != grid.grid_hash:
-            raise ScenarioError(
-                f"{out} holds a sweep of another grid ({existing['grid']['name']}, hash "
-                f"{existing['grid']['hash'][:12]}); this grid's hash is {grid.grid_hash[:12]}. "
-                "Choose another --out folder, or delete that one to start over.")
+            raise ScenarioError(msg("sweep_other_grid", where=str(out),
+                                    name=existing["grid"]["name"],
+                                    hash=existing["grid"]["hash"][:12], own=grid.grid_hash[:12]))
         for stale in out.rglob(".*.tmp"):  # a write cut short by a kill: never a whole cell
             stale.unlink(missing_ok=True)
         return existing
     if out.exists() and any(out.iterdir()):
-        raise ScenarioError(f"{out} is not empty and holds no sweep; choose an empty or new folder.")
+        raise ScenarioError(msg("sweep_folder_not_empty", where=str(out)))
     manifest = manifest_of(grid)
     _atomic_write(path, (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode("utf-8"))
     return manifest

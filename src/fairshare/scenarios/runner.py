@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from fairshare.errors import ScenarioError
+from fairshare.i18n import msg
 from fairshare.scenarios.cell import CellSpec, run_cell
 from fairshare.scenarios.grid import Grid
 from fairshare.scenarios.results import finished_cells, prepare, write_cell, write_error
@@ -86,7 +87,7 @@ def batch_sizes(cells: int, workers: int, batch: int | None = None) -> list[int]
     (500, 16, 40)
     """
     if batch is not None and batch < 1:
-        raise ScenarioError(f"--batch {batch}: give at least 1 cell per task.")
+        raise ScenarioError(msg("sweep_batch_min", batch=batch))
     workers = max(workers, 1)
     cap = batch if batch is not None else \
         min(MAX_BATCH, max(1, math.ceil(cells / (workers * BATCHES_PER_WORKER))))
@@ -157,9 +158,8 @@ def _client(scheduler: str | None, workers: int) -> tuple[Any, Any]:
         try:
             return dist.Client(scheduler, timeout="10s"), None
         except OSError as exc:
-            raise ScenarioError(f"--scheduler {scheduler}: cannot reach a Dask scheduler there "
-                                f"({exc}). Start one with `dask scheduler` or omit --scheduler "
-                                "to run on this machine.") from None
+            raise ScenarioError(msg("sweep_no_scheduler", scheduler=scheduler,
+                                    problem=str(exc))) from None
     import dask
 
     with dask.config.set(LOCAL_CLUSTER_CONFIG):
@@ -198,9 +198,9 @@ def run_sweep(grid: Grid, out: Path, *, scheduler: str | None = None, workers: i
             are written one after the other when the batch comes back).
     """
     if workers is not None and workers < 1:
-        raise ScenarioError(f"--workers {workers}: give at least 1.")
+        raise ScenarioError(msg("sweep_workers_min", workers=workers))
     if batch is not None and batch < 1:
-        raise ScenarioError(f"--batch {batch}: give at least 1 cell per task.")
+        raise ScenarioError(msg("sweep_batch_min", batch=batch))
     prepare(out, grid)
     done = finished_cells(out)
     todo = [c for c in grid.cells if c.cell_id not in done]

@@ -97,7 +97,8 @@ def load_targets() -> tuple[Target, ...]:
     for i, raw in enumerate(data["targets"]):
         where = f"{TARGETS_FILE}, targets[{i}]"
         if raw.get("kind") not in KINDS or raw.get("comparison") not in COMPARISONS:
-            raise ScenarioError(f"{where}: kind must be one of {KINDS}, comparison one of {COMPARISONS}.")
+            raise ScenarioError(msg("tr_target_kind", where=where, kinds=", ".join(KINDS),
+                                    comparisons=", ".join(COMPARISONS)))
         by = raw.get("by")
         out.append(Target(
             id=str(raw["id"]), label=str(raw["label"]), label_fr=str(raw.get("label_fr") or raw["label"]),

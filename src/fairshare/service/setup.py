@@ -68,13 +68,9 @@ def grant_app_role(ctx: Context, role: str, *, actor: str | None = None) -> list
     Raises:
         InputError: SQLite, a bad role name, the owner itself, or a superuser role.
     """
-    from fairshare.errors import InputError
     from fairshare.store.pg_roles import grant_app_role as grant
 
-    try:
-        statements = grant(ctx.engine, role)
-    except ValueError as exc:
-        raise InputError(str(exc)) from None
+    statements = grant(ctx.engine, role)
     with write_transaction(ctx.engine) as conn:
         record(conn, at=ctx.now(), actor=actor or ctx.settings.actor, action="database.app_role",
                entity_type="database", entity_id=role, details={"statements": statements})

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Connection, func, select
 
 from fairshare.errors import InputError
+from fairshare.i18n import Num, msg
 from fairshare.service.context import Context
 from fairshare.service.scoring_models import choose_model, load_checked, score_problem
 from fairshare.store.engine import read_transaction
@@ -49,25 +50,25 @@ def registry_stream(ctx: Context, *, key: str = "canada-population", model: str 
     from fairshare.service.runs import build_problem
 
     if since is not None and until is not None and since > until:
-        raise InputError(f"--since {since} is after --until {until}: give a window that "
-                         "starts before it ends.")
+        raise InputError(msg("stream_since_after_until", since=str(since), until=str(until)))
     with read_transaction(ctx.engine) as conn:
         first = first_arrivals(conn)
         chosen = choose_model(conn, model)
         loaded = load_checked(chosen) if chosen is not None else None
         bare, attributes = build_problem(conn, ctx, key=key, name="registry")
     if not bare.destinations:
-        raise InputError("No active capacity offers: add some with `fairshare capacity add` "
-                         "before simulating the registry's arrivals.")
+        raise InputError(msg("stream_no_capacity"))
     keep = [f for f in bare.families if f.id in first
             and (since is None or first[f.id] >= since) and (until is None or first[f.id] <= until)]
     if not keep:
         undated = sum(1 for f in bare.families if f.id not in first)
-        window = f" between {since or 'the start'} and {until or 'today'}" if since or until else ""
-        raise InputError(f"No waiting family in the registry arrived{window} "
-                         f"({len(bare.families)} waiting, {undated} without an arrival date): "
-                         "arrival dates come from the import's arrived_on column; import "
-                         "families with arrived_on or widen --since/--until.")
+        counts = {"waiting": Num(len(bare.families)), "undated": Num(undated)}
+        if since or until:
+            raise InputError(msg("stream_no_family_window",
+                                 since=str(since) if since else msg("stream_window_start"),
+                                 until=str(until) if until else msg("stream_window_today"),
+                                 **counts))
+        raise InputError(msg("stream_no_family", **counts))
     ids = {f.id for f in keep}
     dests = tuple(dataclasses.replace(d, min_intake=None, housing_units=None)
                   for d in bare.destinations)

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
 from fairshare.errors import StoreError
+from fairshare.i18n import msg
 from fairshare.privatefs import create_private_file
 
 _WRITE = "fairshare_write"
@@ -45,8 +46,8 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         return engine
     if parsed.get_backend_name() == "postgresql":
         return create_engine(url, echo=echo, pool_pre_ping=True, hide_parameters=True)
-    raise StoreError(f"Database URL '{parsed.render_as_string(hide_password=True)}' is not "
-                     "supported: use sqlite:///PATH or postgresql+psycopg://USER@HOST/DB.")
+    raise StoreError(msg("database_url_unsupported",
+                         url=parsed.render_as_string(hide_password=True)))
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -21,6 +21,9 @@ import re
 
 from sqlalchemy import Engine, text
 
+from fairshare.errors import InputError
+from fairshare.i18n import msg
+
 ROLE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 APPEND_ONLY = ("audit_entries",)
 READ_ONLY = ("alembic_version",)
@@ -32,27 +35,22 @@ def grant_app_role(engine: Engine, role: str) -> list[str]:
     statements run.
 
     Raises:
-        ValueError: not PostgreSQL, a name that is not a plain lower-case identifier, the
+        InputError: not PostgreSQL, a name that is not a plain lower-case identifier, the
             connecting role itself, or a role that is a superuser or may bypass row security.
     """
     if engine.dialect.name != "postgresql":
-        raise ValueError("--app-role applies to PostgreSQL: SQLite has no roles (protect the "
-                         "file with the operating system's permissions instead).")
+        raise InputError(msg("app_role_sqlite"))
     if not ROLE_NAME.fullmatch(role):
-        raise ValueError(f"--app-role {role!r}: use a lower-case identifier (letters, digits, "
-                         "underscores; up to 63 characters, not starting with a digit).")
+        raise InputError(msg("app_role_bad_name", role=repr(role)))
     done: list[str] = []
     with engine.begin() as conn:
         me = conn.execute(text("SELECT current_user")).scalar_one()
         if role == me:
-            raise ValueError(f"--app-role {role}: that is the owner running the migrations; "
-                             "name another role for the application.")
+            raise InputError(msg("app_role_owner", role=role))
         row = conn.execute(text("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = "
                                 ":r"), {"r": role}).first()
         if row is not None and (row.rolsuper or row.rolbypassrls):
-            raise ValueError(f"--app-role {role}: that role is a superuser or bypasses row "
-                             "security, so it could disable the audit triggers; name a plain "
-                             "role.")
+            raise InputError(msg("app_role_superuser", role=role))
         statements = [] if row is not None else [f'CREATE ROLE "{role}" LOGIN']
         db = conn.execute(text("SELECT current_database()")).scalar_one()
         statements += [

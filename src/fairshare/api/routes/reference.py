@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fairshare.api.auth import CtxDep, Principal, require, settings_of
 from fairshare.api.schemas import BalancePublic, JurisdictionPublic, KeyPublic, SharesPublic
 from fairshare.errors import NotFoundError
+from fairshare.i18n import msg
 from fairshare.service import readmodels
 from fairshare.service.roles import Action
 from fairshare.service.views import balance_view
@@ -33,7 +34,7 @@ def get_key(key_id: str, _: Reader) -> dict[str, object]:
     for key in readmodels.keys_list():
         if key["id"] == key_id:
             return key
-    raise NotFoundError(f"Unknown key '{key_id}'; GET /api/v1/keys lists them.")
+    raise NotFoundError(msg("api_unknown_key", key=key_id))
 
 
 @router.get("/jurisdictions", response_model=list[JurisdictionPublic], summary="Jurisdictions")

@@ -22,6 +22,7 @@ from fairshare.api.schemas import (
 )
 from fairshare.errors import InputError
 from fairshare.exchange.reader import Document
+from fairshare.i18n import Num, msg
 from fairshare.service import views
 from fairshare.service.roles import Action
 
@@ -36,7 +37,7 @@ async def read_upload(request: Request, upload: UploadFile, default_name: str) -
     limit = settings_of(request).max_upload_bytes
     data = await upload.read(limit + 1)
     if len(data) > limit:
-        raise InputError(f"The file is larger than {limit // (1024 * 1024)} MB; split it.")
+        raise InputError(msg("api_upload_too_large", megabytes=Num(limit // (1024 * 1024))))
     return Document(name=upload.filename or default_name, data=data)
 
 

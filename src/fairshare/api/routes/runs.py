@@ -93,12 +93,12 @@ def get_run_report(run_id: str, ctx: CtxDep, _: Reader) -> dict[str, Any]:
     acceptance; placements per destination against capacity and fair-share targets (404 when
     the run's snapshot was purged)."""
     from fairshare.errors import NotFoundError
+    from fairshare.i18n import msg
     from fairshare.service.reports import run_report
 
     report = run_report(ctx, run_id)
     if report is None:
-        raise NotFoundError(f"Run '{run_id}' has no snapshot any more (retention); its report "
-                            "cannot be rebuilt.")
+        raise NotFoundError(msg("api_run_no_snapshot", run=run_id))
     return report
 
 
