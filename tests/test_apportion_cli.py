@@ -182,5 +182,5 @@ def test_bad_weights_file_is_explained_in_french(run_cli: Run) -> None:
     result = run_cli("apportion", "-n", "3", input="name,weight\nA,1\nA,2\n",
                      env={"FAIRSHARE_LANG": "fr"})
     assert result.exit_code == 2
-    assert ("<stdin>, ligne 3, colonne 1 (name) : 'A' figure de nouveau (d'abord à la ligne 2) ; "
-            "chaque nom ne doit figurer qu'une fois.") in result.stderr
+    assert ("<stdin>, ligne 3, colonne 1 (name) : « A » apparaît de nouveau (d'abord à la ligne 2) ; "
+            "chaque nom ne doit apparaître qu'une fois.") in result.stderr

@@ -33,7 +33,8 @@ def read_family_sizes(path: Path) -> list[tuple[str, int]]:
         try:
             size = int(row["size"])
         except ValueError:
-            raise InputError(msg("members_size_not_whole", where=at(path, line, "size"))) from None
+            raise InputError(msg("cell_not_whole", where=at(path, line, "size"),
+                                 raw=row["size"])) from None
         if not 1 <= size <= 30:
             raise InputError(msg("members_size_range", where=at(path, line, "size"),
                                  low=1, high=30))
