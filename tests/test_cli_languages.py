@@ -156,7 +156,7 @@ USAGE_ERRORS = [
     (("status", "extra"), "Erreur : Argument(s) en trop : extra",
      "Error: Got unexpected extra argument(s) (extra)"),
     (("synth", "arrivals", "--families", "abc", "--out", "x"),
-     "Erreur : Valeur non valide pour '--families' : 'abc' n'est pas un nombre entier.",
+     "Erreur : Valeur non valide pour '--families' : 'abc' (pas un nombre entier)",
      "Error: Invalid value for '--families': Input should be a valid integer"),
     (("balance", "--format", "xml"),
      "Erreur : Valeur non valide pour '--format' / '-f' : 'xml' ne fait pas partie des choix : "

@@ -183,12 +183,13 @@ def test_cli_help_texts_go_through_the_catalogue() -> None:
     assert documented == [], "command docstrings (Typer would show them, in English)"
 
 
-# CLI words that French writes as English does (codes, a destination, Typer's "Options").
+# CLI words that French writes as English does (codes, a destination, Typer's "Options", a
+# value beside its problem in brackets).
 SAME_IN_FRENCH = {"cli_col_action", "cli_col_active", "cli_col_code", "cli_col_destination",
                   "cli_col_id", "cli_col_max", "cli_col_min", "cli_col_note", "cli_col_plan",
                   "cli_col_source", "cli_col_violations", "cli_help_assign_to",
                   "cli_help_audit_show_entity_type", "cli_typer_arguments", "cli_typer_options",
-                  "cli_model_field_destinations"}
+                  "cli_model_field_destinations", "cli_click_value_problem"}
 
 
 def test_cli_words_are_translated_not_copied() -> None:

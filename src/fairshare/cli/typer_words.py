@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import IO, Any
 
-from fairshare.i18n import N_, gettext
+from fairshare.i18n import N_, gettext, render
 
 # Typer's own words around the help texts (panel titles, [default: ...]), by its constant's name.
 _TYPER_WORDS = {"ARGUMENTS_PANEL_TITLE": N_("cli_typer_arguments"),
@@ -48,17 +48,6 @@ _SENTENCES = (
      N_("cli_click_not_a_choice")),
 )
 
-# Why a value does not convert, by pydantic's error type (Typer converts values with pydantic).
-_CONVERSIONS = {"int_parsing": N_("cli_click_not_whole"),
-                "int_from_float": N_("cli_click_not_whole"),
-                "int_type": N_("cli_click_not_whole"),
-                "float_parsing": N_("cli_click_not_number"),
-                "float_type": N_("cli_click_not_number"),
-                "decimal_parsing": N_("cli_click_not_number"),
-                "bool_parsing": N_("cli_click_not_yes_no"),
-                "date_from_datetime_parsing": N_("cli_click_not_date"),
-                "date_parsing": N_("cli_click_not_date")}
-
 # Click's kinds of parameter, as named in "Missing option ...".
 _MISSING = {"option": N_("cli_click_missing_option"),
             "argument": N_("cli_click_missing_argument")}
@@ -75,19 +64,22 @@ def sentence(message: str, lang: str) -> str:
 
 
 def conversion(error: BaseException | None, fallback: str, lang: str) -> str:
-    """Why a value was refused, from the pydantic error Typer raised it from."""
+    """Why a value was refused, from the pydantic error Typer raised it from: the catalogue's
+    ``problem_<type>`` (the API's words, :func:`fairshare.errors.validation_problem`) after the
+    value, else Click's sentence."""
+    from fairshare.errors import validation_problem
+
     errors: Sequence[Any] = ()
     if error is not None and callable(getattr(error, "errors", None)):
         errors = error.errors()  # type: ignore[attr-defined]
-    if errors:
-        first = errors[0]
-        msgid = _CONVERSIONS.get(str(first.get("type")))
-        if msgid is not None:
-            return gettext(msgid, lang, value=repr(first.get("input")))
-        reason = (first.get("ctx") or {}).get("error")
-        if reason is not None:
-            return sentence(str(reason), lang)
-    return sentence(fallback, lang)
+    if not errors:
+        return sentence(fallback, lang)
+    problem = validation_problem(errors[0])
+    if isinstance(problem, str):  # no catalogued problem: pydantic's or the validator's words
+        reason = (errors[0].get("ctx") or {}).get("error")
+        return sentence(str(reason) if reason is not None else problem, lang)
+    return gettext("cli_click_value_problem", lang, value=repr(errors[0].get("input")),
+                   problem=render(problem, lang))
 
 
 def _hint(hint: Sequence[str] | str | None) -> str | None:
