@@ -91,12 +91,18 @@ def _pixel(png: Path, x: float, y: float) -> str:
     return f"#{r:02x}{g:02x}{b:02x}"
 
 
-def test_a_jurisdiction_has_the_same_colour_in_png_svg_and_html(run_cli, tmp_path: Path) -> None:
+def _maps(run_cli, stem: Path, *args: str) -> dict[str, Path]:
+    """`fairshare map ARGS` written as SVG, HTML and PNG beside ``stem``, by suffix."""
     outs = {}
-    for suffix in ("png", "svg", "html"):
-        outs[suffix] = tmp_path / f"map.{suffix}"
-        res = run_cli("map", "--key", "canada-population", "--years", "2024", "--out", str(outs[suffix]))
+    for suffix in ("svg", "html", "png"):
+        outs[suffix] = stem.with_suffix(f".{suffix}")
+        res = run_cli("map", *args, "--out", str(outs[suffix]))
         assert res.exit_code == 0, res
+    return outs
+
+
+def test_a_jurisdiction_has_the_same_colour_in_png_svg_and_html(run_cli, tmp_path: Path) -> None:
+    outs = _maps(run_cli, tmp_path / "map", "--key", "canada-population", "--years", "2024")
     svg_text, html_text = (outs[s].read_text(encoding="utf-8") for s in ("svg", "html"))
     by_code = {code: fill for fill, code in
                re.findall(r'fill="(#[0-9a-f]{6})"[^>]*data-jurisdiction="([A-Z]{2})"', svg_text)}
@@ -140,11 +146,7 @@ def test_the_german_map_shows_each_lands_share_under_the_key(run_cli, tmp_path: 
 
     fed = load_federation("germany")
     shares = dict(zip(*(shares_frame("de-koenigstein-2020")[c] for c in ("code", "share")), strict=True))
-    outs = {}
-    for suffix in ("svg", "html", "png"):
-        outs[suffix] = tmp_path / f"de.{suffix}"
-        res = run_cli("map", "--data", "germany", "-k", "de-koenigstein-2020", "-o", str(outs[suffix]))
-        assert res.exit_code == 0, res
+    outs = _maps(run_cli, tmp_path / "de", "--data", "germany", "-k", "de-koenigstein-2020")
     svg_text, html_text = (outs[s].read_text(encoding="utf-8") for s in ("svg", "html"))
     assert ('<title id="map-title">Fair share under de-koenigstein-2020, in percent '
             "(no intake data in this federation)</title>") in svg_text
