@@ -64,8 +64,11 @@ def test_simulation_notes_in_french(run_cli: Callable[..., Any], tmp_path: Path)
     fr = run_cli(*args, env=FR)
     assert fr.exit_code == 0, fr.stderr
     assert "Rétrospective : " in fr.stdout and "Hindsight:" not in fr.stdout
+    # the policy and the cadence by their names in the reader's language, not their codes
+    assert "Politique prix duaux : " in fr.stdout and " lots (semaine)," in fr.stdout
     en = run_cli(*args, env={"FAIRSHARE_LANG": "en"})
     assert "Hindsight: " in en.stdout
+    assert "Policy dual prices: " in en.stdout and " batches (week)," in en.stdout
 
 
 def test_audit_problem_in_french_from_the_service_and_english_by_default(

@@ -112,11 +112,11 @@ def simulate(
     fraction = (t("cli_not_available") if s["hindsight_fraction"] is None
                 else t.percent(s["hindsight_fraction"], 2))
     caption = "\n".join([
-        t("cli_sim_policy", policy=s["policy"], persons=t.number(s["persons_placed"]),
-          outcome=t.number(s["outcome"], 3), fraction=fraction,
+        t("cli_sim_policy", policy=t.label("online_policy_", s["policy"]),
+          persons=t.number(s["persons_placed"]), outcome=t.number(s["outcome"], 3), fraction=fraction,
           hindsight=t.number(s["hindsight_outcome"] or 0, 3)),
         t("cli_sim_gap", gap=t.percent(s["max_balance_gap"], 2), envy=t.number(m.envy)),
-        t("cli_sim_batches", batches=s["batches"], cadence=cadence,
+        t("cli_sim_batches", batches=s["batches"], cadence=t.label("cadence_", cadence),
           slowest=t.number(max(result.batch_seconds, default=0.0), 3),
           seconds=t.number(s["seconds"], 1)),
         *(t(n) for n in result.notes)])
