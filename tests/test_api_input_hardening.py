@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from fairshare.api.bodies import MAX_DEPTH, check_json
 from fairshare.api.security import body_digest
 from fairshare.errors import JsonBodyError
+from fairshare.i18n import Message, msg
 from fairshare.store.tables import import_batches, transfers
 from registry_fixtures import fresh_pg_database, pg_template
 from webapp_helpers import SeededApp, TestClient, seeded_app
@@ -74,6 +75,25 @@ def test_a_refused_json_body_is_explained_in_the_readers_language(app: SeededApp
     assert r.json()["error"]["message"] == ("Le corps de la requête a été refusé : le JSON est "
                                             "imbriqué sur 40 niveaux ; au plus 32 sont acceptés. "
                                             "Rien n'a été modifié.")
+
+
+def test_a_json_syntax_error_names_its_reason_in_the_readers_language(app: SeededApp) -> None:
+    """Python's English reason ("Expecting ',' delimiter") is worded by the catalogue."""
+    for lang, reason in (("fr", "une virgule était attendue entre deux éléments"),
+                         ("en", "a comma was expected between two items")):
+        r = _client(app).post("/api/v1/runs", content=b'{"policy": "balanced" "x": 1}', headers={
+            **app.auth(C), "content-type": "application/json", "Accept-Language": lang})
+        assert r.status_code == 422
+        message = r.json()["error"]["message"]
+        assert reason in message and "Expecting" not in message, message
+    for text, key in ((b"", "json_reason_value"), (b'{"a" 1}', "json_reason_colon"),
+                      (b'"abc', "json_reason_unterminated"), (b'"\\q"', "json_reason_escape"),
+                      (b'"\\u12"', "json_reason_unicode_escape"), (b"1 2", "json_reason_extra"),
+                      (b'{1: 2}', "json_reason_name")):
+        with pytest.raises(JsonBodyError) as caught:
+            check_json(text)
+        source = caught.value.source
+        assert isinstance(source, Message) and source.values["problem"] == msg(key), text
 
 
 def test_a_bounded_random_fuzz_of_json_bodies_never_500(app: SeededApp) -> None:

@@ -26,12 +26,37 @@ from fairshare.api.security import (
     replaying,
 )
 from fairshare.errors import JsonBodyError
-from fairshare.i18n import Num, msg, render
+from fairshare.i18n import N_, Message, Num, msg, render
 
 MAX_DEPTH = 32
 MAX_DIGITS = 19
 INT_LIMIT = 2**63
 _METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+
+# The reasons Python's json decoder gives (json.decoder and its C accelerator), by how they
+# start, each in the reader's words; a reason not listed reads "a syntax error".
+JSON_REASONS: tuple[tuple[str, str], ...] = (
+    ("Expecting value", N_("json_reason_value")),
+    ("Expecting ',' delimiter", N_("json_reason_comma")),
+    ("Expecting ':' delimiter", N_("json_reason_colon")),
+    ("Expecting property name", N_("json_reason_name")),
+    ("Unterminated string", N_("json_reason_unterminated")),
+    ("Invalid control character", N_("json_reason_control")),
+    ("Invalid \\uXXXX escape", N_("json_reason_unicode_escape")),
+    ("Invalid \\escape", N_("json_reason_escape")),
+    ("Extra data", N_("json_reason_extra")),
+    ("Illegal trailing comma", N_("json_reason_trailing_comma")),
+)
+JSON_REASON_OTHER = N_("json_reason_other")
+
+
+def json_reason(reason: str) -> Message:
+    """Python's English reason for a JSON syntax error, as a message for the reader."""
+    for start, key in JSON_REASONS:
+        if reason.startswith(start):
+            return msg(key)
+    return msg(JSON_REASON_OTHER)
 
 
 def _depth(text: str) -> int:
@@ -113,7 +138,7 @@ def check_json(body: bytes) -> Any:
         value = json.loads(text, parse_int=_integer, parse_constant=_constant)
     except json.JSONDecodeError as exc:
         raise JsonBodyError(msg("json_invalid", line=exc.lineno, column=exc.colno,
-                                    problem=exc.msg)) from None
+                                    problem=json_reason(exc.msg))) from None
     _check_strings(value)
     return value
 
