@@ -8,7 +8,7 @@ import importlib
 import pytest
 
 
-@pytest.mark.parametrize("module", ["problem", "policy", "solve", "scoring", "diagnose",
+@pytest.mark.parametrize("module", ["problem", "policy", "solve", "scoring", "diagnose", "checks",
                                     "model", "solution"])
 def test_docstring_examples(module: str) -> None:
     mod = importlib.import_module(f"fairshare.matching.{module}")

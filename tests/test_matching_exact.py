@@ -98,7 +98,7 @@ def test_infeasible_floor_gives_a_diagnosis_not_a_crash() -> None:
     r = solve(p, OUTCOME, solver="exact")
     assert r.status is MatchStatus.infeasible
     assert r.assignment == {"a": None}
-    assert any("NL must receive at least 3 persons" in d for d in r.diagnosis)
+    assert any("NL must receive at least 3 persons" in d for d in map(str, r.diagnosis))
 
 
 def test_service_shortage_is_named_with_counts() -> None:
@@ -108,7 +108,7 @@ def test_service_shortage_is_named_with_counts() -> None:
                  {f.id: {"QC": 0.5, "AB": 0.5} for f in fams})
     r = solve(p, OUTCOME, solver="exact")
     assert r.persons_placed == 4
-    assert "French-language services needed by 12 persons, offered for 4." in r.diagnosis
+    assert "French-language services needed by 12 persons, offered for 4." in map(str, r.diagnosis)
 
 
 def _plans(p: Problem) -> Iterator[tuple[tuple[int | None, ...], int, float]]:

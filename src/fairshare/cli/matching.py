@@ -86,8 +86,8 @@ def match(
         t("cli_match_placed", placed=t.number(result.persons_placed),
           placeable=t.number(result.persons_placeable)),
         *(t(n) for n in result.notes),
-        *(t("cli_match_conflict", conflict=d) for d in result.diagnosis),
-        *(t("cli_match_violation", violation=v) for v in result.violations[:20]),
+        *(t("cli_match_conflict", conflict=t(d)) for d in result.diagnosis),
+        *(t("cli_match_violation", violation=t(v)) for v in result.violations[:20]),
         t("cli_match_solver", solver=result.solver, version=result.solver_version,
           policy=pol.id, valid_from=pol.valid_from.isoformat())])
     render(result.report.get("destinations", []), fmt, title=t("cli_title_placements"),

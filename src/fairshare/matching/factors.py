@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from fairshare.errors import InputError
+from fairshare.i18n import Num, Text, msg
 from fairshare.matching.wording import factor_sentence
 
 COLUMNS = ("member_id", "family_id", "destination", "feature", "value", "contribution")
@@ -37,27 +38,28 @@ def read_factors(path: Path) -> Factors:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise InputError(f"{path}: file not found.") from None
+        raise InputError(msg("file_not_found", where=str(path))) from None
     except UnicodeDecodeError:
-        raise InputError(f"{path}: the file is not valid UTF-8; save it as UTF-8.") from None
+        raise InputError(msg("file_not_utf8_save", where=str(path))) from None
     reader = csv.DictReader(text.splitlines())
     missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
-        raise InputError(f"{path}: missing column(s) {', '.join(missing)}; write the file with "
-                         "`fairshare outcomes predict --factors-out`.")
+        raise InputError(msg("match_factors_missing_columns", where=str(path),
+                             missing=", ".join(missing)))
     out: Factors = defaultdict(list)
-    errors = []
+    errors: list[Text] = []
     for row_no, row in enumerate(reader, start=2):
         try:
             contribution = float(row["contribution"])
         except (TypeError, ValueError):
-            errors.append(f"row {row_no}, column contribution: '{row['contribution']}' is not a number")
+            errors.append(msg("match_factors_not_number", row=Num(row_no), raw=row["contribution"]))
             continue
         out[(row["family_id"], row["destination"])].append({
             "member_id": row["member_id"], "feature": row["feature"], "value": row["value"],
             "contribution": contribution})
     if errors:
-        raise InputError(f"{path}: {len(errors)} problem(s); nothing was used:", details=errors)
+        raise InputError(msg("match_factors_problems", where=str(path), n=Num(len(errors))),
+                         details=errors)
     return dict(out)
 
 

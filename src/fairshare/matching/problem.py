@@ -22,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from fairshare.errors import MatchingError
+from fairshare.i18n import Num, msg
 
 
 @dataclass(frozen=True)
@@ -75,14 +76,14 @@ def band_bounds(band: str) -> tuple[int, int]:
     """
     m = _BAND.match(band)
     if not m:
-        raise MatchingError(f"Housing band {band!r} is not of the form '2', '3-4' or '5+'.")
+        raise MatchingError(msg("match_band_form", band=band))
     low = int(m.group(1))
     if m.group(4):
         return low, 1_000_000
     if m.group(2):
         high = int(m.group(3))
         if high < low:
-            raise MatchingError(f"Housing band {band!r} ends before it starts.")
+            raise MatchingError(msg("match_band_reversed", band=band))
         return low, high
     return low, low
 
@@ -160,8 +161,8 @@ class ScoreTable(Mapping[str, Mapping[str, float]]):
     def __init__(self, family_ids: tuple[str, ...], codes: tuple[str, ...],
                  values: npt.NDArray[np.float64]) -> None:
         if values.shape != (len(family_ids), len(codes)):
-            raise MatchingError(f"Score table of shape {values.shape} for {len(family_ids)} "
-                                f"families and {len(codes)} destinations.")
+            raise MatchingError(msg("match_score_table_shape", shape=str(values.shape),
+                                    families=Num(len(family_ids)), destinations=Num(len(codes))))
         self.family_ids = family_ids
         self.codes = codes
         self.array = values

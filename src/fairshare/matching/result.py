@@ -67,9 +67,10 @@ class MatchResult:
         assignment: family id -> destination code, or None when unplaced (every family listed).
         explanations: family id -> explanation (structured, with ``en`` and ``fr`` texts).
         report: totals against baselines, placements per destination, preference ranks.
-        diagnosis: sentences naming the conflicts when families stay unplaced or nothing fits.
+        diagnosis: sentences naming the conflicts when families stay unplaced or nothing fits
+            (messages the shells translate; :meth:`summary` writes them in English).
         violations: hard-constraint violations found by the plan check (empty for every engine
-            except the status-quo baseline, which ignores capacities).
+            except the status-quo baseline, which ignores capacities), messages as well.
         notes: what the engine did (e.g. why ``auto`` chose it), for people: messages the
             shells translate (:meth:`summary` writes them in English).
         route: the steps that ran and gave this plan, in order (machine-readable; see
@@ -91,8 +92,8 @@ class MatchResult:
     assignment: dict[str, str | None]
     explanations: dict[str, dict[str, Any]] = field(default_factory=dict)
     report: dict[str, Any] = field(default_factory=dict)
-    diagnosis: list[str] = field(default_factory=list)
-    violations: list[str] = field(default_factory=list)
+    diagnosis: list[Message] = field(default_factory=list)
+    violations: list[Message] = field(default_factory=list)
     notes: list[Message] = field(default_factory=list)
     route: Route = ()
     planned_route: Route = ()
@@ -104,8 +105,9 @@ class MatchResult:
             "gap": self.gap, "persons_placed": self.persons_placed,
             "persons_placeable": self.persons_placeable, "timings": self.timings,
             "solver": self.solver, "solver_version": self.solver_version,
-            "options": self.options, "policy": self.policy, "diagnosis": self.diagnosis,
-            "violations": self.violations, "notes": [str(n) for n in self.notes],
+            "options": self.options, "policy": self.policy,
+            "diagnosis": [str(d) for d in self.diagnosis],
+            "violations": [str(v) for v in self.violations], "notes": [str(n) for n in self.notes],
             "route": [s.value for s in self.route],
             "planned_route": [s.value for s in self.planned_route],
         }

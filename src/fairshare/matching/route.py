@@ -24,6 +24,7 @@ import enum
 from dataclasses import dataclass
 
 from fairshare.errors import MatchingError
+from fairshare.i18n import msg
 from fairshare.matching.options import SolverOptions
 from fairshare.matching.policy import Policy
 
@@ -95,7 +96,7 @@ def engine_of(shape: Shape, solver: str, options: SolverOptions) -> str:
     'exact'
     """
     if solver not in SOLVERS:
-        raise MatchingError(f"Unknown solver {solver!r}; choose one of {', '.join(SOLVERS)}.")
+        raise MatchingError(msg("match_unknown_solver", solver=solver, known=", ".join(SOLVERS)))
     if solver != "auto":
         return solver
     return "exact" if shape.n_families <= options.exact_max_families else "fast"

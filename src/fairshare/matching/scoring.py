@@ -33,6 +33,7 @@ from typing import Any
 import yaml
 
 from fairshare.errors import FairshareError, InputError
+from fairshare.i18n import msg
 from fairshare.matching.problem import Member, Problem
 from fairshare.vocabulary import check_covers, load_vocabulary
 
@@ -64,9 +65,10 @@ def load_scorer_card() -> ScorerCard:
         for name in ("base", "work_experience_per_year", "work_experience_cap", "no_members"):
             float(weights[name])
         if "default" not in weights["working_languages"]:
-            raise InputError(f"{where}: working_languages needs a 'default' entry.")
+            raise InputError(msg("match_scorer_no_default_language", where=where))
     except (yaml.YAMLError, KeyError, TypeError, ValueError) as exc:
-        raise InputError(f"{where} is malformed ({type(exc).__name__}: {exc}).") from exc
+        raise InputError(msg("match_scorer_malformed", where=where,
+                             problem=f"{type(exc).__name__}: {exc}")) from exc
     return ScorerCard(id=str(raw.get("id", "default-scorer")),
                       sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(), raw=raw,
                       weights=weights)
@@ -97,8 +99,8 @@ def member_score(member: Member, code: str, unemployment: float | None = None, *
     education = member.education or ""
     if education:
         if education not in w["education"]:
-            raise InputError(f"Member {member.id}: education '{education}' is not in the "
-                             f"vocabulary ({', '.join(w['education'])}).")
+            raise InputError(msg("match_scorer_unknown_education", member=member.id,
+                                 education=education, known=", ".join(w["education"])))
         s += float(w["education"][education])
     s += min(float(w["work_experience_cap"]),
              float(w["work_experience_per_year"]) * (member.work_experience_years or 0.0))

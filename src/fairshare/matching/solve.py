@@ -19,7 +19,7 @@ from typing import Any
 from fairshare.i18n import Message, Num, msg
 from fairshare.matching import baselines
 from fairshare.matching.checks import check_plan, check_problem
-from fairshare.matching.diagnose import diagnose
+from fairshare.matching.diagnose import diagnose, no_single_count
 from fairshare.matching.exact import solve_exact
 from fairshare.matching.fast import solve_fast
 from fairshare.matching.highs import highs_version
@@ -291,17 +291,15 @@ def solve(problem: Problem, policy: Policy, solver: str = "auto", *, seed: int =
     violations = check_plan(prob, assignment)
     if violations and engine in ("exact", "fast") and out.status is not MatchStatus.infeasible:
         # pragma: no cover - a bug, never input
-        raise AssertionError(f"solver returned an invalid plan: {violations[:5]}")
+        raise AssertionError(f"solver returned an invalid plan: {list(map(str, violations[:5]))}")
     placed = sum(int(pairs.sizes[i]) for i, d in enumerate(out.choice) if d >= 0)
     placeable = int(pairs.sizes[pairs.placeable].sum())
-    diagnosis: list[str] = []
+    diagnosis: list[Message] = []
     if out.status is MatchStatus.infeasible or placed < placeable or (
             engine not in ("exact", "fast") and violations):
         diagnosis = diagnose(prob)
         if out.status is MatchStatus.infeasible and not diagnosis:
-            diagnosis = ["The hard constraints (capacities, minimum intakes, housing units, "
-                         "services) cannot all hold at once; no single count explains it. "
-                         "Relax a minimum intake or add capacity."]
+            diagnosis = [no_single_count()]
     recorded: dict[str, Any] = {"threads": 1, "random_seed": 0,
                                 "mip_rel_gap": opts.mip_rel_gap, "time_limit": None}
     if engine == "random":
