@@ -74,6 +74,7 @@ def test_an_infeasible_batchs_diagnosis_is_french_with_french_numbers(run_cli,
     assert (f"Conflit : AB doit recevoir au moins 6{NBSP}815 personnes, mais seules 0 personnes "
             "consentantes peuvent y aller.") in french
     assert "needed by" not in french
+    assert "NaN" not in french + english  # no objective: a dash, not "NaN,000"
     assert "Conflict: French-language services needed by 8 persons, offered for 4." in english
     assert ("Conflict: AB must receive at least 6,815 persons, but only 0 consenting persons can "
             "go there.") in english

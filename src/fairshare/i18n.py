@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import gettext as _gettext
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -285,16 +286,24 @@ def _cached_pattern(kind: str, lang: str, digits: int) -> Any:
 
 
 def number(value: float | int | Decimal | None, digits: int = 0, lang: str = DEFAULT) -> str:
-    """``value`` with ``digits`` decimals and the locale's separators (``—`` for None).
+    """``value`` with ``digits`` decimals and the locale's separators (``—`` for None and NaN:
+    no number, e.g. the objective of an infeasible batch).
 
     >>> number(12345.678, 2, "fr"), number(12345.678, 2, "en"), number(None)
     ('12\\xa0345,68', '12,345.68', '—')
+    >>> number(float("nan"), 3, "fr"), percent(float("nan"))
+    ('—', '—')
     >>> number(-1800, 0, "en")
     '-1,800'
     """
-    if value is None:
+    if _absent(value):
         return MISSING
     return _number(value, digits, lang)
+
+
+def _absent(value: object) -> bool:
+    """No number to show: None or NaN."""
+    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 @functools.lru_cache(maxsize=65536, typed=True)  # explanations write the same few numbers 100,000s of times
@@ -334,7 +343,7 @@ def _plain_decimal(lang: str, digits: int) -> tuple[str, str, Decimal] | None:
 
 def percent(value: float | None, digits: int = 0, lang: str = DEFAULT) -> str:
     """A ratio as a percentage (``0.123`` is ``12.3%``, ``12,3 %``)."""
-    if value is None:
+    if _absent(value):
         return MISSING
     pattern, locale = _cached_pattern("percent", lang, digits)
     return str(pattern.apply(Decimal(str(value)), locale))
@@ -346,7 +355,7 @@ def currency(value: float | None, code: str = "CAD", lang: str = DEFAULT) -> str
     >>> currency(1234.5, lang="en"), currency(1234.5, lang="fr")
     ('$1,234.50', '1\\xa0234,50\\xa0$')
     """
-    if value is None:
+    if _absent(value):
         return MISSING
     from babel.numbers import format_currency
 
