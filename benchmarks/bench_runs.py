@@ -101,7 +101,7 @@ def _run_once(ctx: Any, profile: bool) -> tuple[float, dict[str, float], Any]:
     steps = {step: marks[i + 1][1] - at for i, (step, at) in enumerate(marks[:-1])}
     if profiler:
         out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(30)
+        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(int(os.environ.get("N","30")))
         print(out.getvalue())
     return total, steps, detail
 

@@ -17,12 +17,16 @@ import numpy as np
 from fairshare.matching.model import Pairs, pair_reason
 from fairshare.matching.policy import Policy
 from fairshare.matching.problem import Problem, band_bounds
-from fairshare.matching.wording import destination_name, explanation_text, why
+from fairshare.matching.wording import word_facts
 
 
-def explain_plan(problem: Problem, pairs: Pairs, policy: Policy, choice: list[int]
-                 ) -> dict[str, dict[str, Any]]:
-    """One explanation per family (sorted problem, ``choice`` as returned by an engine)."""
+def explain_plan(problem: Problem, pairs: Pairs, policy: Policy, choice: list[int], *,
+                 words: bool = True) -> dict[str, dict[str, Any]]:
+    """One explanation per family (sorted problem, ``choice`` as returned by an engine).
+
+    ``words=False``: the facts only ((:func:`~fairshare.matching.wording.worded` adds the
+    English and French texts and names when shown: a run stores its 20,000 explanations so,
+    and words the one a person opens))."""
     fams = {f.id: f for f in problem.families}
     dests = {d.code: d for d in problem.destinations}
     load: dict[str, float] = defaultdict(float)
@@ -57,7 +61,8 @@ def explain_plan(problem: Problem, pairs: Pairs, policy: Policy, choice: list[in
             return {"score": score, "outcome": f.size * score, "preference": pref, "tie": tie,
                     "fair_share_gap": gap, "value_per_person": per_person}
 
-        chosen_value = components(chosen)["value_per_person"] if chosen >= 0 else -np.inf
+        comp_chosen = components(chosen) if chosen >= 0 else None
+        chosen_value = comp_chosen["value_per_person"] if comp_chosen else -np.inf
         # The two alternatives shown are the best scored other destinations (ties by code):
         # only those two are worded.
         scores = problem.scores.get(f.id, {})
@@ -82,24 +87,19 @@ def explain_plan(problem: Problem, pairs: Pairs, policy: Policy, choice: list[in
             elif reason.startswith("service:"):
                 reason, service = "lacks-service", reason.split(":", 1)[1]
             others.append((code, comp, reason, service))
-        alternatives = [{
-            "destination": code, "name_en": destination_name(code, "en"),
-            "name_fr": destination_name(code, "fr"),
-            "score": None if np.isnan(comp["score"]) else comp["score"],
-            "value_per_person": comp["value_per_person"], "why_not": reason,
-            "why_not_en": why(reason, service, "en"), "why_not_fr": why(reason, service, "fr"),
-        } for code, comp, reason, service in others]
         rank = f.preference_rank(chosen_code) if chosen_code else None
-        comp_chosen = components(chosen) if chosen >= 0 else None
-        out[fid] = {
+        facts: dict[str, Any] = {
             "family_id": fid, "destination": chosen_code, "size": f.size,
-            "components": comp_chosen, "preference_rank": rank,
-            "preferences_given": len(f.preferences), "alternatives": alternatives,
-            "en": explanation_text(fid, f.size, chosen_code, comp_chosen, rank,
-                                   len(f.preferences), alternatives, "en", f.consent),
-            "fr": explanation_text(fid, f.size, chosen_code, comp_chosen, rank,
-                                   len(f.preferences), alternatives, "fr", f.consent),
-        }
+            "components": comp_chosen,
+            "preference_rank": rank, "preferences_given": len(f.preferences),
+            "alternatives": [{
+                "destination": code, "score": None if np.isnan(comp["score"]) else comp["score"],
+                "value_per_person": comp["value_per_person"], "why_not": reason,
+                **({"service": service} if service is not None else {}),
+            } for code, comp, reason, service in others]}
+        if not f.consent:
+            facts["consent"] = False
+        out[fid] = word_facts(facts) if words else facts
     return out
 
 

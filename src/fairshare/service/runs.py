@@ -28,6 +28,7 @@ from fairshare.i18n import Message, Num, msg
 from fairshare.service.capacity import used_by_offer
 from fairshare.service.common import as_utc, non_consenting_families, record
 from fairshare.service.context import Context
+from fairshare.service.explanations import shown
 from fairshare.service.ledger import plan_moves, surplus_by_code
 from fairshare.service.models import (
     RecommendationInfo,
@@ -412,12 +413,12 @@ def _execute_run(ctx: Context, request: RunRequest, *,
         tell(step, fraction)
 
     result = solve(_priced(problem, doc), policy_obj, request.solver, report=False,
-                   progress=phase)
+                   words=False, with_diagnosis=False, progress=phase)
     tell("writing", 0.85)
     stored = encode_snapshot(doc, canonical=canonical)
     sizes = {f.id: f.size for f in problem.families}
     plan = sorted(result.assignment.items())
-    explanations = {fid: _plain(result.explanations.get(fid)) for fid, _ in plan}
+    explanations = result.explanations  # their facts, plain values: worded when shown
     plan_sha = plan_hash(result.assignment)
     codes = sorted({d.code for d in problem.destinations}
                    | {f.current for f in problem.families if f.current})
@@ -448,7 +449,7 @@ def _execute_run(ctx: Context, request: RunRequest, *,
             families=info.families, placed=placed,
             model_id=chosen.id if chosen is not None else None, ledger=ledger))
         left = set(gone)
-        rows = [{"run_id": run_id, "family_id": fid, "destination": dest,
+        rows: list[dict[str, Any]] = [{"run_id": run_id, "family_id": fid, "destination": dest,
                  "persons": sizes[fid], "status": "withdrawn" if fid in left else "pending",
                  "explanation": explanations[fid]} for fid, dest in plan]
         superseded = conn.execute(update(recommendations).where(
@@ -467,7 +468,8 @@ def _execute_run(ctx: Context, request: RunRequest, *,
     tell("done", 1.0)
     recs = [RecommendationInfo(run_id=run_id, family_id=r["family_id"],
                                destination=r["destination"], persons=r["persons"],
-                               status=r["status"], explanation=r["explanation"]) for r in rows]
+                               status=r["status"], explanation=shown(r["explanation"], later=True))
+            for r in rows]
     return RunDetail(run=info, recommendations=recs,
                      model={"id": versions.get("model"), "sha256": versions.get("model_sha256"),
                             "name": versions.get("model_name")},
@@ -519,7 +521,8 @@ def _detail(conn: Connection, run_id: str) -> RunDetail:
         raise NotFoundError(msg("error_no_run_latest", run=run_id, latest=", ".join(known))
                             if known else msg("error_no_run", run=run_id))
     recs = [RecommendationInfo(run_id=r.run_id, family_id=r.family_id, destination=r.destination,
-                               persons=r.persons, status=r.status, explanation=r.explanation)
+                               persons=r.persons, status=r.status,
+                               explanation=shown(r.explanation, later=True))
             for r in conn.execute(select(recommendations).where(
                 recommendations.c.run_id == run_id).order_by(recommendations.c.family_id))]
     versions = dict(row.versions)
@@ -561,7 +564,7 @@ def replay_run(ctx: Context, *, run_id: str) -> ReplayResult:
     input_sha = sha256_json(doc)
     problem, rescored = _rescore(ctx, row, doc, stored_problem)
     result = solve(_priced(problem, doc), _load_policy_text(doc["policy"]["text"]),
-                   doc["solver"], explain=False, report=False)
+                   doc["solver"], explain=False, report=False, with_diagnosis=False)
     replayed = plan_hash(result.assignment)
     stay = msg("replay_stay")
     diffs = rescored + [msg("replay_differs", family=fid, stored=stored.get(fid) or stay,
