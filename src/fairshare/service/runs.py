@@ -45,14 +45,15 @@ from fairshare.service.scoring_models import (
 )
 from fairshare.service.snapshot import (
     encode_snapshot,
+    input_hash,
+    input_hash_matches,
     load_snapshot,
     plan_hash,
     problem_from_json,
     problem_to_json,
-    sha256_json,
+    snapshot_body,
 )
 from fairshare.service.targets import fair_share_gaps
-from fairshare.store.audit import canonical_json
 from fairshare.store.bulk import bulk_insert
 from fairshare.store.engine import read_transaction, write_transaction
 from fairshare.store.ids import next_run_id
@@ -404,8 +405,8 @@ def _execute_run(ctx: Context, request: RunRequest, *,
                            "model_input": attributes}
     if online_doc is not None:
         doc["prices"] = online_doc
-    canonical = canonical_json(doc)
-    input_sha = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    body = snapshot_body(doc)
+    input_sha = input_hash(doc, body=body)
     tell("solving", 0.28)
 
     def phase(name: str) -> None:
@@ -415,7 +416,7 @@ def _execute_run(ctx: Context, request: RunRequest, *,
     result = solve(_priced(problem, doc), policy_obj, request.solver, report=False,
                    words=False, with_diagnosis=False, progress=phase)
     tell("writing", 0.85)
-    stored = encode_snapshot(doc, canonical=canonical)
+    stored = encode_snapshot(doc, body=body)
     sizes = {f.id: f.size for f in problem.families}
     plan = sorted(result.assignment.items())
     explanations = result.explanations  # their facts, plain values: worded when shown
@@ -561,7 +562,7 @@ def replay_run(ctx: Context, *, run_id: str) -> ReplayResult:
     if doc is None:
         raise FairshareError(msg("error_run_purged", run=run_id))
     stored_problem = problem_from_json(doc["problem"])
-    input_sha = sha256_json(doc)
+    same_input = input_hash_matches(doc, row.input_sha256)
     problem, rescored = _rescore(ctx, row, doc, stored_problem)
     result = solve(_priced(problem, doc), _load_policy_text(doc["policy"]["text"]),
                    doc["solver"], explain=False, report=False, with_diagnosis=False)
@@ -571,9 +572,9 @@ def replay_run(ctx: Context, *, run_id: str) -> ReplayResult:
                             replay=dest or stay)
                         for fid, dest in sorted(result.assignment.items())
                         if stored.get(fid) != dest]
-    if input_sha != row.input_sha256:
+    if not same_input:
         diffs.insert(0, msg("replay_snapshot_changed"))
-    identical = replayed == row.plan_sha256 and input_sha == row.input_sha256 and not diffs
+    identical = replayed == row.plan_sha256 and same_input and not diffs
     return ReplayResult(run_id, identical, row.input_sha256, row.plan_sha256, replayed, [*diffs])
 
 

@@ -97,13 +97,42 @@ def plan_hash(assignment: dict[str, str | None]) -> str:
     return sha256_json(sorted(assignment.items()))
 
 
-def encode_snapshot(doc: dict[str, Any], *, canonical: str | None = None) -> bytes:
-    """The stored form of a snapshot document: :data:`MAGIC`, then it compressed.
+def snapshot_body(doc: dict[str, Any]) -> bytes:
+    """A snapshot document as it is stored before compression (:func:`encode_snapshot`).
 
-    A run's document is laid out by columns first (:func:`to_columns`: each family and member
-    id written once, hexadecimal ids as raw bytes, scores as one list of numbers), which
-    compresses about twice as well; any other document is compressed as it is (its canonical
-    JSON: ``canonical`` when the caller already has it).
+    A run's document is laid out by columns (:func:`to_columns`: each family and member id
+    written once, hexadecimal ids as raw bytes, scores as one list of numbers), which
+    compresses about twice as well; any other document as it is (its canonical JSON). Keys
+    are written sorted, so the body does not depend on the document's key order.
+    """
+    columns = to_columns(doc)
+    if columns is None:
+        return _LAYOUT_DOCUMENT + canonical_json(doc).encode("utf-8")
+    columns, blobs = _pack_ids(columns)
+    head = json.dumps(columns, separators=(",", ":"), ensure_ascii=False,
+                      sort_keys=True).encode("utf-8")
+    return b"".join([_LAYOUT_COLUMNS, len(head).to_bytes(8, "big"), head, *blobs])
+
+
+def input_hash(doc: dict[str, Any], *, body: bytes | None = None) -> str:
+    """A run's input hash (``input_sha256``): the SHA-256 of its snapshot's
+    :func:`snapshot_body` (``body`` when the caller has it). The body is a function of the
+    document alone (the problem is sorted, the columns follow it) and gives the document back,
+    so equal inputs hash alike and any change shows. Runs made before 2026-12-03 recorded the
+    hash of the document's canonical JSON (:func:`sha256_json`): :func:`input_hash_matches`
+    accepts both."""
+    return hashlib.sha256(body if body is not None else snapshot_body(doc)).hexdigest()
+
+
+def input_hash_matches(doc: dict[str, Any], recorded: str) -> bool:
+    """Whether ``doc`` is the input a run recorded as ``recorded`` (:func:`input_hash`, or the
+    canonical JSON's hash older runs recorded)."""
+    return input_hash(doc) == recorded or sha256_json(doc) == recorded
+
+
+def encode_snapshot(doc: dict[str, Any], *, body: bytes | None = None) -> bytes:
+    """The stored form of a snapshot document: :data:`MAGIC`, then its :func:`snapshot_body`
+    (``body`` when the caller has it) compressed with Zstandard.
 
     >>> stored = encode_snapshot({"format": 1, "problem": {"families": []}})
     >>> stored[:len(MAGIC)] == MAGIC, decode_snapshot(stored)
@@ -111,15 +140,8 @@ def encode_snapshot(doc: dict[str, Any], *, canonical: str | None = None) -> byt
     """
     import zstandard
 
-    columns = to_columns(doc)
-    if columns is None:
-        body = _LAYOUT_DOCUMENT + (canonical if canonical is not None
-                                   else canonical_json(doc)).encode("utf-8")
-    else:
-        columns, blobs = _pack_ids(columns)
-        head = json.dumps(columns, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-        body = b"".join([_LAYOUT_COLUMNS, len(head).to_bytes(8, "big"), head, *blobs])
-    return MAGIC + zstandard.ZstdCompressor(level=ZSTD_LEVEL).compress(body)
+    raw = body if body is not None else snapshot_body(doc)
+    return MAGIC + zstandard.ZstdCompressor(level=ZSTD_LEVEL).compress(raw)
 
 
 def decode_snapshot(stored: Any) -> dict[str, Any] | None:
