@@ -50,8 +50,7 @@ from fairshare.service.snapshot import (
     load_snapshot,
     plan_hash,
     problem_from_json,
-    problem_to_json,
-    snapshot_body,
+    run_snapshot_body,
 )
 from fairshare.service.targets import fair_share_gaps
 from fairshare.store.bulk import bulk_insert
@@ -399,13 +398,14 @@ def _execute_run(ctx: Context, request: RunRequest, *,
     tell("scoring", 0.15)
     loaded = load_checked(chosen) if chosen is not None else None
     problem, model_doc = score_problem(bare, chosen, loaded, attributes)
-    doc: dict[str, Any] = {"format": 1, "problem": problem_to_json(problem),
+    # The snapshot: this document with the problem and the model input, laid out by columns
+    # straight from the problem (run_snapshot_body); its input hash is the body's.
+    doc: dict[str, Any] = {"format": 1,
                            "policy": {"name": request.policy, "text": request.policy_text},
-                           "key": request.key, "solver": request.solver, "model": model_doc,
-                           "model_input": attributes}
+                           "key": request.key, "solver": request.solver, "model": model_doc}
     if online_doc is not None:
         doc["prices"] = online_doc
-    body = snapshot_body(doc)
+    body = run_snapshot_body(problem, doc, attributes)
     input_sha = input_hash(doc, body=body)
     tell("solving", 0.28)
 
