@@ -9,6 +9,7 @@ to this family, but its room serves other families better overall).
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from typing import Any
 
@@ -42,6 +43,7 @@ def explain_plan(problem: Problem, pairs: Pairs, policy: Policy, choice: list[in
                     units[(code, band)] += 1
     per_pair: dict[tuple[int, int], int] = {
         (int(f), int(d)): k for k, (f, d) in enumerate(zip(pairs.fam, pairs.dest, strict=True))}
+    prefs, gaps = pairs.pref.tolist(), pairs.gap.tolist()  # Python floats, read 60,000 times
     out: dict[str, dict[str, Any]] = {}
     for i, fid in enumerate(pairs.family_ids):
         f = fams[fid]
@@ -52,9 +54,9 @@ def explain_plan(problem: Problem, pairs: Pairs, policy: Policy, choice: list[in
             code = pairs.dest_codes[j]
             score = float(problem.scores.get(f.id, {}).get(code, np.nan))
             k = per_pair.get((i, j))
-            pref = float(pairs.pref[k]) if k is not None else 0.0
+            pref = float(prefs[k]) if k is not None else 0.0
             tie = 1.0 if code in f.ties else 0.0
-            gap = float(pairs.gap[k]) if k is not None else 0.0
+            gap = float(gaps[k]) if k is not None else 0.0
             per_person = (policy.outcome * (0.0 if np.isnan(score) else score)
                           + policy.preference * pref + policy.ties * tie
                           + policy.fair_share * gap)
@@ -66,7 +68,7 @@ def explain_plan(problem: Problem, pairs: Pairs, policy: Policy, choice: list[in
         # The two alternatives shown are the best scored other destinations (ties by code):
         # only those two are worded.
         scores = problem.scores.get(f.id, {})
-        ranked = sorted((-_or_minus_one(float(scores.get(code, np.nan))), code, j)
+        ranked = sorted((-_or_minus_one(scores.get(code)), code, j)
                         for j, code in enumerate(pairs.dest_codes) if j != chosen)
         others = []
         for _, code, j in ranked[:2]:
@@ -103,6 +105,6 @@ def explain_plan(problem: Problem, pairs: Pairs, policy: Policy, choice: list[in
     return out
 
 
-def _or_minus_one(score: float) -> float:
-    """A score for ranking the alternatives (a missing one, NaN, ranks as -1)."""
-    return -1.0 if np.isnan(score) else score
+def _or_minus_one(score: float | None) -> float:
+    """A score for ranking the alternatives (a missing one, or NaN, ranks as -1)."""
+    return -1.0 if score is None or math.isnan(score) else float(score)
