@@ -59,3 +59,27 @@ def test_factor_values_are_localised_in_french() -> None:
                               "contribution": 0.1234}]}
     out = attach_factors(exp, factors)["f"]
     assert "= 12,5 (+12 points)" in out["fr"] and "= 12.5 (+12 points)" in out["en"]
+
+
+def test_facts_worded_later_are_the_explanations_worded_at_once() -> None:
+    # A run stores the facts (words=False) and words them when shown: the same dict, texts
+    # and names included, for every reason (lacks-service with its service, no consent...).
+    import json
+
+    from fairshare.matching.wording import worded
+
+    p = Problem((Family("a", 2, True, preferences=("NB",)), Family("b", 1, True),
+                 Family("c", 3, True, services=frozenset({"medical"})),
+                 Family("d", 1, False)),
+                (Destination("NB", 2), Destination("ON", 3),
+                 Destination("QC", 5, services=frozenset({"medical"}))),
+                {"a": {"NB": 0.9, "ON": 0.5, "QC": 0.3}, "b": {"NB": 0.8, "ON": 0.2},
+                 "c": {"NB": 0.7, "ON": 0.6, "QC": 0.1}, "d": {"NB": 0.5, "ON": 0.5}})
+    full = solve(p, OUTCOME, solver="exact").explanations
+    facts = solve(p, OUTCOME, solver="exact", words=False).explanations
+    assert all("en" not in e and "fr" not in e for e in facts.values())
+    stored = json.loads(json.dumps(facts))  # as the recommendations table keeps them
+    assert {fid: worded(e) for fid, e in stored.items()} == full
+    reasons = {a["why_not"] for e in full.values() for a in e["alternatives"]}  # type: ignore[attr-defined]
+    assert {"lacks-service", "lower-score"} <= reasons, reasons
+    assert worded(full["a"]) is full["a"] and worded(None) is None  # already worded: as is

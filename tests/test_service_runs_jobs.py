@@ -38,6 +38,7 @@ from fairshare.service.logins import Outcome, log_in
 from fairshare.service.snapshot import (
     ENCODING,
     decode_snapshot,
+    input_hash,
     load_snapshot,
     sha256_json,
     store_snapshot,
@@ -209,7 +210,7 @@ def test_snapshots_are_stored_compressed_and_old_ones_still_read(registry: Conte
         stored = conn.execute(select(runs.c.snapshot).where(runs.c.id == run.id)).scalar_one()
         doc = load_snapshot(conn, run.id)
     assert isinstance(stored, bytes) and stored.startswith(MAGIC)  # binary, not base64 text
-    assert doc is not None and sha256_json(doc) == run.input_sha256
+    assert doc is not None and input_hash(doc) == run.input_sha256
     assert len(stored) < len(json.dumps(doc)) / 2
     members = [m["id"] for f in doc["problem"]["families"] for m in f["members"]]
     assert members and not any(m.encode() in stored for m in members)
@@ -234,6 +235,13 @@ def test_snapshots_are_stored_compressed_and_old_ones_still_read(registry: Conte
             ).startswith(MAGIC)
         assert load_snapshot(conn, run.id) == doc
     assert replay_run(registry, run_id=run.id).identical
+    # Runs made before the input hash was taken from the stored columns recorded the hash of
+    # the document's canonical JSON: they still replay as identical; any other hash does not.
+    for recorded, same in ((sha256_json(doc), True), ("0" * 64, False)):
+        with write_transaction(registry.engine) as conn:
+            conn.execute(update(runs).where(runs.c.id == run.id).values(input_sha256=recorded))
+        replay = replay_run(registry, run_id=run.id)
+        assert replay.identical is same and replay.input_sha256 == recorded
 
 
 def test_progress_reports_every_step_in_order(registry: Context, tmp_path: Path) -> None:
@@ -504,3 +512,28 @@ def test_the_cycle_collector_is_paused_during_a_run_and_back_after(registry: Con
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_runs_store_explanation_facts_and_word_them_when_shown(registry: Context,
+                                                               tmp_path: Path) -> None:
+    from fairshare.service import open_explanation
+    from fairshare.store.tables import recommendations
+
+    fids = _pool(registry, tmp_path)
+    detail = create_run(registry, policy="balanced", key="canada-population")
+    with registry.engine.connect() as conn:
+        stored = dict(conn.execute(select(recommendations.c.family_id,
+                                          recommendations.c.explanation).where(
+            recommendations.c.run_id == detail.run.id)).all())
+    assert set(stored) == set(fids) and all("en" not in e for e in stored.values())
+    shown = {r.family_id: dict(r.explanation or {}) for r in
+             show_run(registry, run_id=detail.run.id).recommendations}
+    created = {r.family_id: dict(r.explanation or {}) for r in detail.recommendations}
+    opened = open_explanation(registry, run_id=detail.run.id, family_id=fids[0], actor="ann")
+    assert shown == created and opened.explanation == shown[fids[0]]
+    for e in shown.values():  # the words: sentences, names and reasons in both languages
+        assert e["en"].startswith(f"Family {e['family_id']}") and e["fr"].startswith("La famille")
+        assert all(a["name_en"] and a["name_fr"] and a["why_not_en"] and a["why_not_fr"]
+                   for a in e["alternatives"])
+    as_json = json.loads(json.dumps(detail.as_dict()))  # what `run show --format json` writes
+    assert {r["family_id"]: r["explanation"] for r in as_json["recommendations"]} == shown

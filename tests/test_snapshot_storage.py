@@ -145,3 +145,44 @@ def test_snapshots_stored_as_json_read_after_the_upgrade_and_the_downgrade(
         back = dict(conn.execute(sa.select(json_runs.c.id, json_runs.c.snapshot)).all())
     assert {k: v["encoding"] for k, v in back.items()} == dict.fromkeys(old, ENCODING)
     assert all(decode_snapshot(v) == doc for v in back.values())
+
+
+def test_a_runs_body_laid_out_from_the_problem_is_the_documents() -> None:
+    # run_snapshot_body builds the columns straight from the problem; the body (and so the
+    # input hash) is the one of the document it stands for, and decodes back to it.
+    from fairshare.matching import Destination, Family, Member, Problem
+    from fairshare.service.snapshot import (
+        decode_snapshot,
+        encode_snapshot,
+        input_hash,
+        problem_to_json,
+        run_snapshot_body,
+        snapshot_body,
+    )
+
+    fids, cids = _pseudonyms("f-", 3), _pseudonyms("c-", 4)
+    owners = [fids[0], fids[0], fids[1], fids[2]]
+    members = {fid: tuple(Member(id=c, family_id=fid, birth_year=1980 + k, sex="F",
+                                 languages=(("fr", "B2"),), education="secondary",
+                                 work_experience_years=float(k))
+                          for k, (c, o) in enumerate(zip(cids, owners, strict=True)) if o == fid)
+               for fid in fids}
+    fams = tuple(Family(fid, len(members[fid]), True, current="QC", preferences=("ON", "NB"),
+                        services=frozenset({"medical"}), ties=frozenset({"NB"}),
+                        members=members[fid]) for fid in reversed(fids))
+    dests = (Destination("ON", 9, housing_units={"1-2": 2}), Destination("NB", 5))
+    scores = {fid: {"ON": 0.25 * k, "NB": 0.5} for k, fid in enumerate(fids)}
+    problem = Problem(fams, dests, scores, name="registry", meta={"key": "k", "as_of": "x"})
+    rest = {"format": 1, "key": "k", "solver": "auto", "model": {"id": "default"}}
+    inputs = [{"id": m.id, "family_id": m.family_id, "birth_year": m.birth_year, "sex": m.sex,
+               "languages": [list(x) for x in m.languages], "education": m.education,
+               "occupation_group": "sales"} for f in problem.sorted().families
+              for m in sorted(f.members, key=lambda m: m.id)]
+    other = [*inputs[1:], inputs[0]]  # not in the members' order: kept as it is
+    missing = Problem(fams, dests, {fids[0]: {"ON": 0.1}})  # not every family scored
+    for prob, model_input in ((problem, inputs), (problem, other), (missing, inputs)):
+        doc = {**rest, "problem": problem_to_json(prob), "model_input": model_input}
+        body = run_snapshot_body(prob, rest, model_input)
+        assert body == snapshot_body(doc) and body[:1] == (b"D" if prob is missing else b"C")
+        assert input_hash(doc) == input_hash(doc, body=body)
+        assert decode_snapshot(encode_snapshot(doc, body=body)) == doc

@@ -9,6 +9,7 @@ to this family, but its room serves other families better overall).
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from typing import Any
 
@@ -17,12 +18,16 @@ import numpy as np
 from fairshare.matching.model import Pairs, pair_reason
 from fairshare.matching.policy import Policy
 from fairshare.matching.problem import Problem, band_bounds
-from fairshare.matching.wording import destination_name, explanation_text, why
+from fairshare.matching.wording import word_facts
 
 
-def explain_plan(problem: Problem, pairs: Pairs, policy: Policy, choice: list[int]
-                 ) -> dict[str, dict[str, Any]]:
-    """One explanation per family (sorted problem, ``choice`` as returned by an engine)."""
+def explain_plan(problem: Problem, pairs: Pairs, policy: Policy, choice: list[int], *,
+                 words: bool = True) -> dict[str, dict[str, Any]]:
+    """One explanation per family (sorted problem, ``choice`` as returned by an engine).
+
+    ``words=False``: the facts only ((:func:`~fairshare.matching.wording.worded` adds the
+    English and French texts and names when shown: a run stores its 20,000 explanations so,
+    and words the one a person opens))."""
     fams = {f.id: f for f in problem.families}
     dests = {d.code: d for d in problem.destinations}
     load: dict[str, float] = defaultdict(float)
@@ -38,6 +43,7 @@ def explain_plan(problem: Problem, pairs: Pairs, policy: Policy, choice: list[in
                     units[(code, band)] += 1
     per_pair: dict[tuple[int, int], int] = {
         (int(f), int(d)): k for k, (f, d) in enumerate(zip(pairs.fam, pairs.dest, strict=True))}
+    prefs, gaps = pairs.pref.tolist(), pairs.gap.tolist()  # Python floats, read 60,000 times
     out: dict[str, dict[str, Any]] = {}
     for i, fid in enumerate(pairs.family_ids):
         f = fams[fid]
@@ -48,20 +54,21 @@ def explain_plan(problem: Problem, pairs: Pairs, policy: Policy, choice: list[in
             code = pairs.dest_codes[j]
             score = float(problem.scores.get(f.id, {}).get(code, np.nan))
             k = per_pair.get((i, j))
-            pref = float(pairs.pref[k]) if k is not None else 0.0
+            pref = float(prefs[k]) if k is not None else 0.0
             tie = 1.0 if code in f.ties else 0.0
-            gap = float(pairs.gap[k]) if k is not None else 0.0
+            gap = float(gaps[k]) if k is not None else 0.0
             per_person = (policy.outcome * (0.0 if np.isnan(score) else score)
                           + policy.preference * pref + policy.ties * tie
                           + policy.fair_share * gap)
             return {"score": score, "outcome": f.size * score, "preference": pref, "tie": tie,
                     "fair_share_gap": gap, "value_per_person": per_person}
 
-        chosen_value = components(chosen)["value_per_person"] if chosen >= 0 else -np.inf
+        comp_chosen = components(chosen) if chosen >= 0 else None
+        chosen_value = comp_chosen["value_per_person"] if comp_chosen else -np.inf
         # The two alternatives shown are the best scored other destinations (ties by code):
         # only those two are worded.
         scores = problem.scores.get(f.id, {})
-        ranked = sorted((-_or_minus_one(float(scores.get(code, np.nan))), code, j)
+        ranked = sorted((-_or_minus_one(scores.get(code)), code, j)
                         for j, code in enumerate(pairs.dest_codes) if j != chosen)
         others = []
         for _, code, j in ranked[:2]:
@@ -82,27 +89,22 @@ def explain_plan(problem: Problem, pairs: Pairs, policy: Policy, choice: list[in
             elif reason.startswith("service:"):
                 reason, service = "lacks-service", reason.split(":", 1)[1]
             others.append((code, comp, reason, service))
-        alternatives = [{
-            "destination": code, "name_en": destination_name(code, "en"),
-            "name_fr": destination_name(code, "fr"),
-            "score": None if np.isnan(comp["score"]) else comp["score"],
-            "value_per_person": comp["value_per_person"], "why_not": reason,
-            "why_not_en": why(reason, service, "en"), "why_not_fr": why(reason, service, "fr"),
-        } for code, comp, reason, service in others]
         rank = f.preference_rank(chosen_code) if chosen_code else None
-        comp_chosen = components(chosen) if chosen >= 0 else None
-        out[fid] = {
+        facts: dict[str, Any] = {
             "family_id": fid, "destination": chosen_code, "size": f.size,
-            "components": comp_chosen, "preference_rank": rank,
-            "preferences_given": len(f.preferences), "alternatives": alternatives,
-            "en": explanation_text(fid, f.size, chosen_code, comp_chosen, rank,
-                                   len(f.preferences), alternatives, "en", f.consent),
-            "fr": explanation_text(fid, f.size, chosen_code, comp_chosen, rank,
-                                   len(f.preferences), alternatives, "fr", f.consent),
-        }
+            "components": comp_chosen,
+            "preference_rank": rank, "preferences_given": len(f.preferences),
+            "alternatives": [{
+                "destination": code, "score": None if np.isnan(comp["score"]) else comp["score"],
+                "value_per_person": comp["value_per_person"], "why_not": reason,
+                **({"service": service} if service is not None else {}),
+            } for code, comp, reason, service in others]}
+        if not f.consent:
+            facts["consent"] = False
+        out[fid] = word_facts(facts) if words else facts
     return out
 
 
-def _or_minus_one(score: float) -> float:
-    """A score for ranking the alternatives (a missing one, NaN, ranks as -1)."""
-    return -1.0 if np.isnan(score) else score
+def _or_minus_one(score: float | None) -> float:
+    """A score for ranking the alternatives (a missing one, or NaN, ranks as -1)."""
+    return -1.0 if score is None or math.isnan(score) else float(score)

@@ -211,8 +211,8 @@ def plan_value(problem: Problem, pairs: Pairs, policy: Policy, choice: list[int]
 
 
 def solve(problem: Problem, policy: Policy, solver: str = "auto", *, seed: int = 0,
-          explain: bool = True, report: bool = True,
-          options: SolverOptions | None = None,
+          explain: bool = True, report: bool = True, words: bool = True,
+          with_diagnosis: bool = True, options: SolverOptions | None = None,
           progress: Callable[[str], None] | None = None) -> MatchResult:
     """Match ``problem`` under ``policy``; never raises for an infeasible problem.
 
@@ -224,6 +224,10 @@ def solve(problem: Problem, policy: Policy, solver: str = "auto", *, seed: int =
         seed: seed of the ``random`` baseline (also used in the report).
         explain: build per-family explanations (English and French).
         report: build the report (compares against the baselines, which costs a little time).
+        words: explanations with their English and French texts; False: their facts only,
+            worded when shown (:func:`~fairshare.matching.wording.worded`).
+        with_diagnosis: diagnose when families stay unplaced (False: a caller that does not
+            show it, e.g. a run, spares the time).
         options: thresholds and tolerances (default: :class:`SolverOptions` as documented);
             they choose the route (``result.route`` records the steps taken).
         progress: called with the name of each phase as it starts (``checking``,
@@ -295,8 +299,8 @@ def solve(problem: Problem, policy: Policy, solver: str = "auto", *, seed: int =
     placed = sum(int(pairs.sizes[i]) for i, d in enumerate(out.choice) if d >= 0)
     placeable = int(pairs.sizes[pairs.placeable].sum())
     diagnosis: list[Message] = []
-    if out.status is MatchStatus.infeasible or placed < placeable or (
-            engine not in ("exact", "fast") and violations):
+    if with_diagnosis and (out.status is MatchStatus.infeasible or placed < placeable or (
+            engine not in ("exact", "fast") and violations)):
         diagnosis = diagnose(prob)
         if out.status is MatchStatus.infeasible and not diagnosis:
             diagnosis = [no_single_count()]
@@ -316,7 +320,7 @@ def solve(problem: Problem, policy: Policy, solver: str = "auto", *, seed: int =
 
         t = time.perf_counter()
         tell("explaining")
-        result.explanations = explain_plan(prob, pairs, policy, out.choice)
+        result.explanations = explain_plan(prob, pairs, policy, out.choice, words=words)
         timings["explain"] = time.perf_counter() - t
     if report:
         from fairshare.matching.report import build_report

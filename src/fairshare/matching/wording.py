@@ -113,6 +113,46 @@ def explanation_text(fid: str, size: int, code: str | None, comp: dict[str, floa
     return head
 
 
+def worded(explanation: dict[str, Any] | None) -> dict[str, Any] | None:
+    """An explanation with its words: the destinations' names, why each alternative was not
+    chosen and the sentences, in English and French, added to the facts
+    :func:`~fairshare.matching.explain.explain_plan` gives with ``words=False`` (a run stores
+    those and words the one shown). An explanation that has its words already (``en``), or
+    None, is returned as it is.
+
+    >>> facts = {"family_id": "f1", "destination": None, "size": 2, "components": None,
+    ...          "preference_rank": None, "preferences_given": 0, "alternatives": [
+    ...          {"destination": "NB", "score": None, "value_per_person": 0.0,
+    ...           "why_not": "lacks-service", "service": "medical"}]}
+    >>> full = worded(facts)
+    >>> full["alternatives"][0]["name_fr"], full["en"].startswith("Family f1")
+    ('Nouveau-Brunswick', True)
+    """
+    if explanation is None or "en" in explanation:
+        return explanation
+    return word_facts(explanation)
+
+
+def word_facts(explanation: dict[str, Any]) -> dict[str, Any]:
+    """The explanation of facts ``explanation`` with its words (:func:`worded`)."""
+    consent = explanation.get("consent", True)
+    alternatives = [{
+        "destination": (code := alt["destination"]), "name_en": destination_name(code, "en"),
+        "name_fr": destination_name(code, "fr"), "score": alt["score"],
+        "value_per_person": alt["value_per_person"], "why_not": alt["why_not"],
+        "why_not_en": why(alt["why_not"], alt.get("service"), "en"),
+        "why_not_fr": why(alt["why_not"], alt.get("service"), "fr"),
+    } for alt in explanation["alternatives"]]
+    fid, size, code = explanation["family_id"], explanation["size"], explanation["destination"]
+    comp, rank = explanation["components"], explanation["preference_rank"]
+    n_prefs = explanation["preferences_given"]
+    out = {k: v for k, v in explanation.items() if k not in ("alternatives", "consent")}
+    out["alternatives"] = alternatives
+    out["en"] = explanation_text(fid, size, code, comp, rank, n_prefs, alternatives, "en", consent)
+    out["fr"] = explanation_text(fid, size, code, comp, rank, n_prefs, alternatives, "fr", consent)
+    return out
+
+
 def factor_sentence(factors: list[dict[str, Any]], labels: dict[str, tuple[str, str]],
                     lang: str) -> str:
     """The principal factors of a predicted outcome as a sentence in ``lang``."""

@@ -7,6 +7,9 @@ per person, run and family as an ``explanation.open`` audit entry, whatever the 
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+from typing import Any
+
 from sqlalchemy import Connection, select
 
 from fairshare.errors import InputError, NotFoundError
@@ -21,6 +24,53 @@ from fairshare.store.engine import write_transaction
 from fairshare.store.tables import recommendations
 
 ACTION = "explanation.open"
+
+
+class Explanation(Mapping[str, Any]):
+    """A stored explanation that is worded (:func:`fairshare.matching.wording.worded`) when it
+    is first read: a run's 20,000 recommendations carry theirs so, and only those shown are
+    worded. Reads as the worded dict (equal to it, ``dict(e)`` copies it)."""
+
+    __slots__ = ("_full", "_stored")
+
+    def __init__(self, stored: dict[str, Any]) -> None:
+        self._stored: dict[str, Any] | None = stored
+        self._full: dict[str, Any] | None = None
+
+    def _words(self) -> dict[str, Any]:
+        if self._full is None:
+            from fairshare.matching.wording import worded
+
+            assert self._stored is not None  # nosec B101 # type narrowing
+            self._full = worded(self._stored) or {}
+            self._stored = None
+        return self._full
+
+    def __getitem__(self, key: str) -> Any:
+        return self._words()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._words())
+
+    def __len__(self) -> int:
+        return len(self._words())
+
+    def __repr__(self) -> str:
+        return repr(self._words())
+
+
+def shown(stored: dict[str, Any] | None, *, later: bool = False
+          ) -> dict[str, Any] | Mapping[str, Any] | None:
+    """A recommendation's stored explanation as shown: with its words, now or (``later``) when
+    first read (:class:`Explanation`). Runs store the facts only; older runs and manual
+    placements stored the words too (returned as they are)."""
+    if stored is None or "en" in stored:
+        return stored
+    if later:
+        return Explanation(stored)
+    from fairshare.matching.wording import worded
+
+    return worded(stored)
 
 
 def explanation_opened(conn: Connection, *, run_id: str, family_id: str, actor: str) -> bool:
@@ -42,7 +92,7 @@ def load_recommendation(conn: Connection, *, run_id: str, family_id: str,
     check_family(conn, family_id, scope, Action.read_recommendations)
     return RecommendationInfo(run_id=row.run_id, family_id=row.family_id,
                               destination=row.destination, persons=row.persons,
-                              status=row.status, explanation=row.explanation)
+                              status=row.status, explanation=shown(row.explanation))
 
 
 def open_explanation(ctx: Context, *, run_id: str, family_id: str, actor: str,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +27,7 @@ def _plain(value: Any, lang: str) -> Any:
         return value.render(lang)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: _plain(getattr(value, f.name), lang) for f in dataclasses.fields(value)}
-    if isinstance(value, dict):
+    if isinstance(value, Mapping):  # dicts, and explanations worded when read
         return {k: _plain(v, lang) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_plain(v, lang) for v in value]
@@ -141,7 +142,7 @@ class RecommendationInfo(_Base):
     destination: str | None
     persons: int
     status: str
-    explanation: dict[str, Any] | None
+    explanation: Mapping[str, Any] | None  # fairshare.service.explanations.shown
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from fairshare.i18n import Message, Num, msg
 from fairshare.service.capacity import used_by_offer
 from fairshare.service.common import as_utc, non_consenting_families, record
 from fairshare.service.context import Context
+from fairshare.service.explanations import shown
 from fairshare.service.ledger import plan_moves, surplus_by_code
 from fairshare.service.models import (
     RecommendationInfo,
@@ -44,14 +45,14 @@ from fairshare.service.scoring_models import (
 )
 from fairshare.service.snapshot import (
     encode_snapshot,
+    input_hash,
+    input_hash_matches,
     load_snapshot,
     plan_hash,
     problem_from_json,
-    problem_to_json,
-    sha256_json,
+    run_snapshot_body,
 )
 from fairshare.service.targets import fair_share_gaps
-from fairshare.store.audit import canonical_json
 from fairshare.store.bulk import bulk_insert
 from fairshare.store.engine import read_transaction, write_transaction
 from fairshare.store.ids import next_run_id
@@ -397,14 +398,15 @@ def _execute_run(ctx: Context, request: RunRequest, *,
     tell("scoring", 0.15)
     loaded = load_checked(chosen) if chosen is not None else None
     problem, model_doc = score_problem(bare, chosen, loaded, attributes)
-    doc: dict[str, Any] = {"format": 1, "problem": problem_to_json(problem),
+    # The snapshot: this document with the problem and the model input, laid out by columns
+    # straight from the problem (run_snapshot_body); its input hash is the body's.
+    doc: dict[str, Any] = {"format": 1,
                            "policy": {"name": request.policy, "text": request.policy_text},
-                           "key": request.key, "solver": request.solver, "model": model_doc,
-                           "model_input": attributes}
+                           "key": request.key, "solver": request.solver, "model": model_doc}
     if online_doc is not None:
         doc["prices"] = online_doc
-    canonical = canonical_json(doc)
-    input_sha = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    body = run_snapshot_body(problem, doc, attributes)
+    input_sha = input_hash(doc, body=body)
     tell("solving", 0.28)
 
     def phase(name: str) -> None:
@@ -412,12 +414,12 @@ def _execute_run(ctx: Context, request: RunRequest, *,
         tell(step, fraction)
 
     result = solve(_priced(problem, doc), policy_obj, request.solver, report=False,
-                   progress=phase)
+                   words=False, with_diagnosis=False, progress=phase)
     tell("writing", 0.85)
-    stored = encode_snapshot(doc, canonical=canonical)
+    stored = encode_snapshot(doc, body=body)
     sizes = {f.id: f.size for f in problem.families}
     plan = sorted(result.assignment.items())
-    explanations = {fid: _plain(result.explanations.get(fid)) for fid, _ in plan}
+    explanations = result.explanations  # their facts, plain values: worded when shown
     plan_sha = plan_hash(result.assignment)
     codes = sorted({d.code for d in problem.destinations}
                    | {f.current for f in problem.families if f.current})
@@ -448,7 +450,7 @@ def _execute_run(ctx: Context, request: RunRequest, *,
             families=info.families, placed=placed,
             model_id=chosen.id if chosen is not None else None, ledger=ledger))
         left = set(gone)
-        rows = [{"run_id": run_id, "family_id": fid, "destination": dest,
+        rows: list[dict[str, Any]] = [{"run_id": run_id, "family_id": fid, "destination": dest,
                  "persons": sizes[fid], "status": "withdrawn" if fid in left else "pending",
                  "explanation": explanations[fid]} for fid, dest in plan]
         superseded = conn.execute(update(recommendations).where(
@@ -467,7 +469,8 @@ def _execute_run(ctx: Context, request: RunRequest, *,
     tell("done", 1.0)
     recs = [RecommendationInfo(run_id=run_id, family_id=r["family_id"],
                                destination=r["destination"], persons=r["persons"],
-                               status=r["status"], explanation=r["explanation"]) for r in rows]
+                               status=r["status"], explanation=shown(r["explanation"], later=True))
+            for r in rows]
     return RunDetail(run=info, recommendations=recs,
                      model={"id": versions.get("model"), "sha256": versions.get("model_sha256"),
                             "name": versions.get("model_name")},
@@ -519,7 +522,8 @@ def _detail(conn: Connection, run_id: str) -> RunDetail:
         raise NotFoundError(msg("error_no_run_latest", run=run_id, latest=", ".join(known))
                             if known else msg("error_no_run", run=run_id))
     recs = [RecommendationInfo(run_id=r.run_id, family_id=r.family_id, destination=r.destination,
-                               persons=r.persons, status=r.status, explanation=r.explanation)
+                               persons=r.persons, status=r.status,
+                               explanation=shown(r.explanation, later=True))
             for r in conn.execute(select(recommendations).where(
                 recommendations.c.run_id == run_id).order_by(recommendations.c.family_id))]
     versions = dict(row.versions)
@@ -558,19 +562,19 @@ def replay_run(ctx: Context, *, run_id: str) -> ReplayResult:
     if doc is None:
         raise FairshareError(msg("error_run_purged", run=run_id))
     stored_problem = problem_from_json(doc["problem"])
-    input_sha = sha256_json(doc)
+    same_input = input_hash_matches(doc, row.input_sha256)
     problem, rescored = _rescore(ctx, row, doc, stored_problem)
     result = solve(_priced(problem, doc), _load_policy_text(doc["policy"]["text"]),
-                   doc["solver"], explain=False, report=False)
+                   doc["solver"], explain=False, report=False, with_diagnosis=False)
     replayed = plan_hash(result.assignment)
     stay = msg("replay_stay")
     diffs = rescored + [msg("replay_differs", family=fid, stored=stored.get(fid) or stay,
                             replay=dest or stay)
                         for fid, dest in sorted(result.assignment.items())
                         if stored.get(fid) != dest]
-    if input_sha != row.input_sha256:
+    if not same_input:
         diffs.insert(0, msg("replay_snapshot_changed"))
-    identical = replayed == row.plan_sha256 and input_sha == row.input_sha256 and not diffs
+    identical = replayed == row.plan_sha256 and same_input and not diffs
     return ReplayResult(run_id, identical, row.input_sha256, row.plan_sha256, replayed, [*diffs])
 
 

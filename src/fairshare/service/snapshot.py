@@ -97,13 +97,108 @@ def plan_hash(assignment: dict[str, str | None]) -> str:
     return sha256_json(sorted(assignment.items()))
 
 
-def encode_snapshot(doc: dict[str, Any], *, canonical: str | None = None) -> bytes:
-    """The stored form of a snapshot document: :data:`MAGIC`, then it compressed.
+def snapshot_body(doc: dict[str, Any]) -> bytes:
+    """A snapshot document as it is stored before compression (:func:`encode_snapshot`).
 
-    A run's document is laid out by columns first (:func:`to_columns`: each family and member
-    id written once, hexadecimal ids as raw bytes, scores as one list of numbers), which
-    compresses about twice as well; any other document is compressed as it is (its canonical
-    JSON: ``canonical`` when the caller already has it).
+    A run's document is laid out by columns (:func:`to_columns`: each family and member id
+    written once, hexadecimal ids as raw bytes, scores as one list of numbers), which
+    compresses about twice as well; any other document as it is (its canonical JSON). Keys
+    are written sorted, so the body does not depend on the document's key order.
+    """
+    columns = to_columns(doc)
+    if columns is None:
+        return _LAYOUT_DOCUMENT + canonical_json(doc).encode("utf-8")
+    return _columns_body(columns)
+
+
+def run_snapshot_body(problem: Problem, rest: dict[str, Any],
+                      model_input: list[dict[str, Any]]) -> bytes:
+    """The :func:`snapshot_body` of the run document ``{**rest, "problem":
+    problem_to_json(problem), "model_input": model_input}``, laid out by columns straight from
+    ``problem`` (the document of 20,000 families is never built: :func:`decode_snapshot` gives
+    it back)."""
+    prob = problem.sorted()
+    fams = prob.families
+    ids = [f.id for f in fams]
+    if set(prob.scores) != set(ids) or len(set(ids)) != len(ids):  # not the columns' shape
+        return snapshot_body({**rest, "problem": problem_to_json(problem),
+                              "model_input": model_input})
+    members = [m for f in fams for m in sorted(f.members, key=lambda m: m.id)]
+    owners = [f.id for f in fams for _ in f.members]
+    key_lists: dict[tuple[str, ...], int] = {}
+    score_keys: list[int] = []
+    score_values: list[float] = []
+    for i in ids:
+        scores = prob.scores[i]
+        keys = tuple(sorted(scores))
+        score_keys.append(key_lists.setdefault(keys, len(key_lists)))
+        score_values.extend(scores[k] for k in keys)
+    out: dict[str, Any] = {
+        "rest": rest, "name": prob.name, "meta": dict(sorted(prob.meta.items())),
+        "destinations": [_destination_json(d) for d in prob.destinations],
+        "families": {"id": ids, "size": [f.size for f in fams],
+                     "consent": [f.consent for f in fams],
+                     "current": [f.current for f in fams],
+                     "services": [sorted(f.services) for f in fams],
+                     "excluded": [sorted(f.excluded) for f in fams],
+                     "preferences": [list(f.preferences) for f in fams],
+                     "ties": [sorted(f.ties) for f in fams]},
+        "members_per_family": [len(f.members) for f in fams],
+        "members": {"id": [m.id for m in members],
+                    "birth_year": [m.birth_year for m in members],
+                    "sex": [m.sex for m in members],
+                    "languages": [[list(x) for x in m.languages] for m in members],
+                    "education": [m.education for m in members],
+                    "work_experience_years": [m.work_experience_years for m in members]},
+        "score_key_lists": [list(k) for k in key_lists], "score_keys": score_keys,
+        "score_values": score_values,
+    }
+    mem = out["members"]
+    if _inputs_follow(model_input, owners, mem):
+        out["occupation_group"] = [a["occupation_group"] for a in model_input]
+    else:
+        out["model_input"] = model_input
+    return _columns_body(out)
+
+
+def _inputs_follow(model_input: list[dict[str, Any]], owners: list[str],
+                   mem: dict[str, list[Any]]) -> bool:
+    """:func:`_model_input_follows`, column by column."""
+    wanted = {"id", "family_id", *_SHARED, "occupation_group"}
+    if not isinstance(model_input, list) or len(model_input) != len(owners) or any(
+            not isinstance(a, dict) or a.keys() != wanted for a in model_input):
+        return False
+    return ([a["id"] for a in model_input] == mem["id"]
+            and [a["family_id"] for a in model_input] == owners
+            and all([a[k] for a in model_input] == mem[k] for k in _SHARED))
+
+
+def _columns_body(columns: dict[str, Any]) -> bytes:
+    columns, blobs = _pack_ids(columns)
+    head = json.dumps(columns, separators=(",", ":"), ensure_ascii=False,
+                      sort_keys=True).encode("utf-8")
+    return b"".join([_LAYOUT_COLUMNS, len(head).to_bytes(8, "big"), head, *blobs])
+
+
+def input_hash(doc: dict[str, Any], *, body: bytes | None = None) -> str:
+    """A run's input hash (``input_sha256``): the SHA-256 of its snapshot's
+    :func:`snapshot_body` (``body`` when the caller has it). The body is a function of the
+    document alone (the problem is sorted, the columns follow it) and gives the document back,
+    so equal inputs hash alike and any change shows. Runs made before 2026-12-03 recorded the
+    hash of the document's canonical JSON (:func:`sha256_json`): :func:`input_hash_matches`
+    accepts both."""
+    return hashlib.sha256(body if body is not None else snapshot_body(doc)).hexdigest()
+
+
+def input_hash_matches(doc: dict[str, Any], recorded: str) -> bool:
+    """Whether ``doc`` is the input a run recorded as ``recorded`` (:func:`input_hash`, or the
+    canonical JSON's hash older runs recorded)."""
+    return input_hash(doc) == recorded or sha256_json(doc) == recorded
+
+
+def encode_snapshot(doc: dict[str, Any], *, body: bytes | None = None) -> bytes:
+    """The stored form of a snapshot document: :data:`MAGIC`, then its :func:`snapshot_body`
+    (``body`` when the caller has it) compressed with Zstandard.
 
     >>> stored = encode_snapshot({"format": 1, "problem": {"families": []}})
     >>> stored[:len(MAGIC)] == MAGIC, decode_snapshot(stored)
@@ -111,15 +206,8 @@ def encode_snapshot(doc: dict[str, Any], *, canonical: str | None = None) -> byt
     """
     import zstandard
 
-    columns = to_columns(doc)
-    if columns is None:
-        body = _LAYOUT_DOCUMENT + (canonical if canonical is not None
-                                   else canonical_json(doc)).encode("utf-8")
-    else:
-        columns, blobs = _pack_ids(columns)
-        head = json.dumps(columns, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-        body = b"".join([_LAYOUT_COLUMNS, len(head).to_bytes(8, "big"), head, *blobs])
-    return MAGIC + zstandard.ZstdCompressor(level=ZSTD_LEVEL).compress(body)
+    raw = body if body is not None else snapshot_body(doc)
+    return MAGIC + zstandard.ZstdCompressor(level=ZSTD_LEVEL).compress(raw)
 
 
 def decode_snapshot(stored: Any) -> dict[str, Any] | None:
