@@ -355,7 +355,7 @@ def currency(value: float | None, code: str = "CAD", lang: str = DEFAULT) -> str
     >>> currency(1234.5, lang="en"), currency(1234.5, lang="fr")
     ('$1,234.50', '1\\xa0234,50\\xa0$')
     """
-    if _absent(value):
+    if value is None or _absent(value):
         return MISSING
     from babel.numbers import format_currency
 
