@@ -21,7 +21,7 @@ from pathlib import Path
 import typer
 
 from fairshare.apportion import ALIASES, METHODS, Apportionment, apportion
-from fairshare.cli import app
+from fairshare.cli.groups import app
 from fairshare.cli.render import HELP, OutputFormat, cli_text, column_label, format_cell, render
 from fairshare.errors import InputError, at
 from fairshare.i18n import Num, Text, msg

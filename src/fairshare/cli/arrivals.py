@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from fairshare.cli import app, synth_app
+from fairshare.cli.groups import app, synth_app
 from fairshare.cli.render import FORMAT_OPTION, HELP, OutputFormat, cli_text, render
 from fairshare.errors import InputError
 from fairshare.i18n import msg

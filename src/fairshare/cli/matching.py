@@ -8,7 +8,7 @@ from typing import Any
 
 import typer
 
-from fairshare.cli import app, synth_app
+from fairshare.cli.groups import app, synth_app
 from fairshare.cli.render import FORMAT_OPTION, HELP, OutputFormat, cli_text, render
 from fairshare.i18n import N_
 from fairshare.privatefs import write_private_text

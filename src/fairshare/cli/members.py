@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from fairshare.cli import synth_app
+from fairshare.cli.groups import synth_app
 from fairshare.cli.render import HELP, cli_text
 from fairshare.errors import InputError, at
 from fairshare.i18n import msg

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import typer
 
-from fairshare.cli import app
+from fairshare.cli.groups import app
 from fairshare.cli.registry import BY_OPTION, _ctx, _db_errors
 from fairshare.cli.render import FORMAT_OPTION, HELP, CliText, OutputFormat, cli_text, render
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import typer
 
-from fairshare.cli import app, synth_app
+from fairshare.cli.groups import app, synth_app
 from fairshare.cli.render import FORMAT_OPTION, HELP, OutputFormat, cli_text, render
 from fairshare.i18n import msg
 

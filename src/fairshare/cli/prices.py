@@ -6,7 +6,7 @@ from typing import cast
 
 import typer
 
-from fairshare.cli import app
+from fairshare.cli.groups import app
 from fairshare.cli.registry import BY_OPTION, _ctx, _db_errors, _json
 from fairshare.cli.render import FORMAT_OPTION, HELP, OutputFormat, cli_text, render
 

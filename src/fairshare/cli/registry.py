@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, ParamSpec
 
 import typer
 
-from fairshare.cli import app, synth_app
+from fairshare.cli.groups import app, synth_app
 from fairshare.cli.render import FORMAT_OPTION, HELP, CliText, OutputFormat, cli_text, render
 from fairshare.errors import InputError, StoreError
 from fairshare.i18n import N_, from_json, msg

@@ -10,7 +10,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from fairshare.cli import app
+from fairshare.cli.groups import app
 from fairshare.cli.reference import DATA_OPTION, KEY_OPTION, METHOD_OPTION
 from fairshare.cli.render import FORMAT_OPTION, HELP, OutputFormat, cli_text, render
 from fairshare.i18n import msg

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from fairshare.cli import app
+from fairshare.cli.groups import app
 from fairshare.cli.render import FORMAT_OPTION, HELP, OutputFormat, cli_text
 
 if TYPE_CHECKING:

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
-import pyarrow.compute as pc
+import pyarrow._compute as pac
 import pyarrow.csv as pacsv
 
 from fairshare.csvsafe import escape_csv_cell
@@ -48,6 +48,19 @@ MEMBER_COLUMNS = ("member_id", "family_id", "birth_year", "sex", "languages", "e
                   "work_experience_years")
 TRUE = frozenset({"true", "yes", "1", "y", "t"})
 FALSE = frozenset({"false", "no", "0", "n", "f"})
+
+
+def _call(function: str, *args: Any, options: Any = None) -> Any:
+    """Arrow's compute function ``function`` on ``args``: what ``pyarrow.compute``'s wrappers
+    call, without importing that module (it generates some 300 Python wrappers when imported,
+    0.1 s of the command's start-up). Array methods such as ``cast`` and ``take`` import it
+    too, so they go through here."""
+    return pac.call_function(function, list(args), options)
+
+
+def _cast(values: Any, to: Any) -> Any:
+    """``values`` cast to the Arrow type ``to``, checked (``pyarrow.compute.cast``'s default)."""
+    return _call("cast", values, options=pac.CastOptions.safe(to))
 
 
 def _one_of(words: frozenset[str]) -> str:
@@ -153,7 +166,7 @@ def _frame(path: Path, required: tuple[str, ...], allowed: tuple[str, ...]) -> _
             for j, values in enumerate(lists):
                 values.insert(number - 2, cells[j] if j < len(cells) else "")
         columns = [pa.array(values, pa.string()) for values in lists]
-    return _Cells(path, {name: pc.utf8_trim_whitespace(col)
+    return _Cells(path, {name: _call("utf8_trim_whitespace", col)
                          for name, col in zip(header, columns, strict=True)}, table.num_rows
                   + len(shorter))
 
@@ -179,7 +192,7 @@ def _numpy(values: Any, dtype: type[Any]) -> npt.NDArray[Any]:
     0.2 s of the command's start-up)."""
     array = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
     if pa.types.is_boolean(array.type):
-        return _numpy(pc.cast(array, pa.int8()), np.int8).astype(bool)
+        return _numpy(_cast(array, pa.int8()), np.int8).astype(bool)
     if not len(array):
         return np.zeros(0, dtype=dtype)
     return np.frombuffer(array.buffers()[1], dtype=dtype, count=len(array),
@@ -188,19 +201,21 @@ def _numpy(values: Any, dtype: type[Any]) -> npt.NDArray[Any]:
 
 def _empty(text: Any) -> npt.NDArray[np.bool_]:
     """Where a text column's cells are empty."""
-    lengths: npt.NDArray[np.int32] = _numpy(pc.utf8_length(text), np.int32)
+    lengths: npt.NDArray[np.int32] = _numpy(_call("utf8_length", text), np.int32)
     empty: npt.NDArray[np.bool_] = lengths == 0
     return empty
 
 
 def _matches(text: Any, pattern: str) -> npt.NDArray[np.bool_]:
     """Where a text column's cells match a (RE2) regular expression."""
-    return _numpy(pc.match_substring_regex(text, pattern), np.bool_)
+    return _numpy(_call("match_substring_regex", text, options=pac.MatchSubstringOptions(pattern)),
+                  np.bool_)
 
 
 def _if_empty(text: Any, value: str) -> Any:
     """The text column with ``value`` in its empty cells."""
-    return pc.replace_substring_regex(text, pattern="^$", replacement=value)
+    return _call("replace_substring_regex", text,
+                 options=pac.ReplaceSubstringOptions("^$", value))
 
 
 def _whole_numbers(cells: _Cells, col: str, *, minimum: int | None = None,
@@ -211,7 +226,8 @@ def _whole_numbers(cells: _Cells, col: str, *, minimum: int | None = None,
     empty = _empty(text)
     bad = ~_matches(text, r"^[+-]?\d{1,18}$")
     _first(cells, bad & ~empty if optional else bad, col, N_("cell_not_whole"))
-    values = _numpy(pc.cast(_if_empty(pc.utf8_ltrim(text, "+"), "0"), pa.int64()), np.int64)
+    values = _numpy(_cast(_if_empty(_call("utf8_ltrim", text, options=pac.TrimOptions("+")), "0"),
+                          pa.int64()), np.int64)
     if minimum is not None:
         k = _first_row((values < minimum) & ~empty)
         if k >= 0:
@@ -232,7 +248,7 @@ def _floats(cells: _Cells, col: str) -> tuple[npt.NDArray[np.float64], npt.NDArr
     (empty cells excluded); vectorised, cell by cell only when some cell is not a number."""
     text = cells[col]
     try:
-        values = _numpy(pc.cast(_if_empty(text, "nan"), pa.float64()), np.float64)
+        values = _numpy(_cast(_if_empty(text, "nan"), pa.float64()), np.float64)
         return values, np.zeros(len(values), dtype=bool)
     except pa.ArrowInvalid:
         pass
@@ -284,7 +300,7 @@ def read_families(path: Path) -> tuple[Family, ...]:
     """Families from a CSV file (see module docstring)."""
     cells = _frame(path, ("family_id", "size", "consent"), FAMILY_COLUMNS)
     _first(cells, _empty(cells["family_id"]), "family_id", N_("cell_empty_id"))
-    consent = pc.utf8_lower(cells["consent"])
+    consent = _call("utf8_lower", cells["consent"])
     _first(cells, ~_matches(consent, _one_of(TRUE | FALSE)), "consent", N_("cell_not_bool"))
     sizes, _ = _whole_numbers(cells, "size", minimum=1)
     agrees = _matches(consent, _one_of(TRUE)).tolist()
@@ -343,9 +359,10 @@ def _scores(cells: _Cells) -> npt.NDArray[np.float64]:
 
 def _factorize(column: Any) -> tuple[npt.NDArray[np.int64], list[str]]:
     """Each cell's index among the column's distinct values, and those values sorted."""
-    distinct = pc.unique(column)
-    distinct = distinct.take(pc.array_sort_indices(distinct))
-    index = _numpy(pc.index_in(column, value_set=distinct), np.int32).astype(np.int64)
+    distinct = _call("unique", column)
+    distinct = _call("take", distinct, _call("array_sort_indices", distinct))
+    index = _numpy(_call("index_in", column, options=pac.SetLookupOptions(distinct)),
+                   np.int32).astype(np.int64)
     return index, distinct.to_pylist()
 
 

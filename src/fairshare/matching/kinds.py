@@ -112,8 +112,11 @@ def persons_bound_by_kinds(pairs: Pairs) -> float:
                          - n_classes - nd, n_house)
     counts = np.asarray([float(len(m)) for m in classes.values()])
     limit, units = model[4][n_classes:n_classes + nd], pairs.units
-    out = pass_and_solve(*model, integer=False)
     best = float(counts @ np.asarray([float(k[0]) for k in classes]))  # every family placed
+    if _first_fit_places_all(classes, col_class, col_dest, col_house, limit, units):
+        # A plan placing every family: the LP's optimum is ``best``, no dual bound is lower.
+        return best + 1e-7 * (1.0 + abs(best))
+    out = pass_and_solve(*model, integer=False)
     if len(out.row_dual) == n_classes + nd + len(units):
         for sign in (1.0, -1.0):
             v = np.maximum(0.0, sign * out.row_dual[n_classes:n_classes + nd])
@@ -123,6 +126,35 @@ def persons_bound_by_kinds(pairs: Pairs) -> float:
             np.maximum.at(u, col_class, slack)
             best = min(best, float(counts @ u + limit @ v + units @ w))
     return best + 1e-7 * (1.0 + abs(best))
+
+
+def _first_fit_places_all(classes: Kinds, col_class: IntArray, col_dest: IntArray,
+                          col_house: IntArray, limit: FloatArray, units: FloatArray) -> bool:
+    """Whether a first fit of the kinds (fewest destinations first, then the largest, each
+    at its destinations with the most room first) places every family within the limits and
+    housing units: an integer plan of the model over kinds, hence of the families. A quick
+    test (a few milliseconds at 20,000 families) that spares the LP when room is ample; False
+    says nothing."""
+    room, left_units = limit.tolist(), units.tolist()
+    columns: list[list[tuple[int, int]]] = [[] for _ in classes]
+    for c, j, h in zip(col_class.tolist(), col_dest.tolist(), col_house.tolist(), strict=True):
+        columns[c].append((j, h if h < len(left_units) else -1))
+    kinds = list(classes.items())
+    for c in sorted(range(len(kinds)), key=lambda c: (len(kinds[c][0][1]), -kinds[c][0][0])):
+        (size, _), members = kinds[c]
+        left = len(members)
+        for j, h in sorted(columns[c], key=lambda jh: -room[jh[0]]):
+            take = min(left, int(room[j] // size), int(left_units[h]) if h >= 0 else left)
+            if take > 0:
+                room[j] -= take * size
+                left -= take
+                if h >= 0:
+                    left_units[h] -= take
+            if not left:
+                break
+        if left:
+            return False
+    return True
 
 
 def most_persons_by_kinds(pairs: Pairs, max_columns: int) -> float | None:
