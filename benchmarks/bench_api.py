@@ -76,7 +76,8 @@ def _serve(home: Path, port: int) -> subprocess.Popen[bytes]:
             f"create_app; uvicorn.run(create_app(Settings.for_home(Path({str(home)!r}), "
             f"secure_cookies=False)), host='127.0.0.1', port={port}, log_level='warning', "
             "access_log=False)")
-    proc = subprocess.Popen([sys.executable, "-c", code])
+    # its own process group: the job processes it forks are stopped with it (:func:`_stop`)
+    proc = subprocess.Popen([sys.executable, "-c", code], start_new_session=True)
     import httpx
 
     deadline = time.monotonic() + 60
@@ -86,8 +87,19 @@ def _serve(home: Path, port: int) -> subprocess.Popen[bytes]:
                 return proc
         except httpx.HTTPError:
             time.sleep(0.2)
-    proc.kill()
+    _stop(proc)
     raise RuntimeError("the server did not start")
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    """Kill a server started by :func:`_serve` and every process of its group (its job
+    processes would otherwise write on into a folder the benchmark is removing)."""
+    import contextlib
+    import signal
+
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=60)
 
 
 def _median_ms(client: object, url: str, **kwargs: object) -> float:

@@ -118,7 +118,7 @@ def _post_runs(home: Path, token: str) -> None:
     time to the 202 against GET /health, both measured during that job."""
     import httpx
 
-    from benchmarks.bench_api import _free_port, _serve
+    from benchmarks.bench_api import _free_port, _serve, _stop
 
     port = _free_port()
     proc = _serve(home, port)
@@ -161,8 +161,7 @@ def _post_runs(home: Path, token: str) -> None:
                   f"{time.perf_counter() - started:.1f} s (the others stay queued: one run "
                   "at a time on SQLite)", flush=True)
     finally:
-        proc.kill()  # the queued jobs are not needed (a new start would mark them failed)
-        proc.wait(timeout=60)
+        _stop(proc)  # the queued jobs are not needed (a new start would mark them failed)
 
 
 def _follow(client: Any, url: str, headers: dict[str, str]) -> dict[str, Any]:
