@@ -153,7 +153,7 @@ def compute_balance(key: str | Path, *, years: str | int = "2024", cumulative: b
         InputError: bad years or transfers, or transfers that make a net intake negative.
     """
     if total_basis not in TOTAL_BASES:
-        raise InputError(f"--total-basis '{total_basis}': use one of {', '.join(TOTAL_BASES)}.")
+        raise InputError(msg("error_total_basis", value=total_basis, bases=", ".join(TOTAL_BASES)))
     fed, result = evaluate(key, on=on, data=data)
     intake = fed.intake()
     extra_years = registry.years_after(intake.periods[-1]) if registry else []
@@ -169,7 +169,7 @@ def compute_balance(key: str | Path, *, years: str | int = "2024", cumulative: b
     if total_basis == "published":
         national = [c for c, role in intake.extra_roles.items() if role == "national_total"]
         if not national:
-            raise InputError(f"{fed.label} publishes no national total; use --total-basis jurisdictions.")
+            raise InputError(msg("error_no_national_total", federation=fed.label))
         totals = {y: (round(intake.extra_rows.get(y, {}).get(national[0], 0.0))
                       if y not in extra_years else round(sum(by_year[y].values())))
                   for y in year_list}

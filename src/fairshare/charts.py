@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from fairshare import i18n, palette
 from fairshare.errors import InputError
-from fairshare.i18n import N_
+from fairshare.i18n import N_, msg
 from fairshare.privatefs import write_private_text
 from fairshare.scene import Box, Line, Scene, Text, save_raster, to_svg
 
@@ -138,10 +138,10 @@ def surplus_scene(series: Mapping[str, Sequence[tuple[str, float]]], *, title: s
 def _check_path(path: Path) -> str:
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
-        raise InputError(f"{path}: unsupported chart format '{suffix or '(none)'}'; use "
-                         f"{', '.join(FORMATS)}.")
+        raise InputError(msg("error_chart_format", path=str(path),
+                             suffix=suffix or msg("chart_format_none"), formats=", ".join(FORMATS)))
     if not path.parent.exists():
-        raise InputError(f"{path}: the folder {path.parent} does not exist.")
+        raise InputError(msg("cli_err_no_folder", where=str(path), folder=str(path.parent)))
     return suffix
 
 
@@ -298,7 +298,7 @@ def write_map(df: pd.DataFrame, path: Path, *, lang: str = "en") -> None:
     HTML page (inline SVG plus a table of the same figures)."""
     suffix = _check_path(path)
     if lang not in i18n.LANGUAGES:
-        raise InputError(f"--lang {lang}: use en or fr.")
+        raise InputError(msg("cli_err_lang", option="--lang", lang=lang))
     scene = map_figure_scene(df, lang=lang)
     names = _names(df, lang)
     table = _table(lang, df, names) if "fulfilment" in df.columns else _share_table(lang, df, names)

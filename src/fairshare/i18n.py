@@ -28,7 +28,7 @@ import functools
 import gettext as _gettext
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -262,6 +262,26 @@ def _value_of(doc: Any) -> Any:
 def msg(msgid: str, /, **values: Any) -> Message:
     """A :class:`Message` (the form errors raise: ``InputError(msg("error_x", name=n))``)."""
     return Message(msgid, values)
+
+
+SEMICOLONS = N_("list_semicolon")  # "{first}; {rest}": items of a sentence's list
+PLUSES = N_("list_plus")  # "{first} + {rest}": the terms of a sum
+
+
+def joined(separator: str, items: Iterable[Text | Num | Pct]) -> Text | Num | Pct:
+    """``items`` (texts or numbers, translated later) joined by ``separator``, a msgid such as
+    :data:`SEMICOLONS` whose placeholders are ``{first}`` and ``{rest}`` ("" when there is none).
+
+    >>> joined(SEMICOLONS, ["a", Num(1234)]).render("fr"), joined(PLUSES, [Num(0.5, 1)]).render("fr")
+    ('a ; 1\\xa0234', '0,5')
+    """
+    parts = list(items)
+    if not parts:
+        return ""
+    out: Text | Num | Pct = parts[-1]
+    for part in reversed(parts[:-1]):
+        out = Message(separator, {"first": part, "rest": out})
+    return out
 
 
 def render(text: Text, lang: str) -> str:

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from fairshare.errors import InputError
+from fairshare.i18n import Num, msg
 
 COLUMNS = ("member_id", "family_id", "age", "english_level", "french_level", "education",
            "occupation_group")
@@ -33,7 +34,7 @@ def synth_members(families: Sequence[tuple[str, int]], seed: int) -> pd.DataFram
 
     for family_id, size in families:
         if size < 1:
-            raise InputError(f"family {family_id}: size {size} must be at least 1.")
+            raise InputError(msg("error_synth_family_size", family=family_id, size=Num(size)))
     total = sum(size for _, size in families)
     history = generate_history(max(400, 2 * total), seed)
     pool: dict[int, list[pd.DataFrame]] = {}

@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 
 from fairshare.api.security import SESSION_COOKIE
 from fairshare.api.settings import Settings
+from fairshare.i18n import Message, msg
 from fairshare.service import Context, accounts
 from fairshare.service.accounts import User
 from fairshare.service.roles import Action, Role, allowed
@@ -80,9 +81,11 @@ def settings_of(request: Request) -> Settings:
     return settings
 
 
-def unauthorized(message: str = "Authentication required: send 'Authorization: Bearer <token>' "
-                 "or log in.") -> HTTPException:
-    """A 401 answer with the Bearer challenge."""
+AUTH_REQUIRED = msg("auth_required")
+
+
+def unauthorized(message: Message = AUTH_REQUIRED) -> HTTPException:
+    """A 401 answer with the Bearer challenge (its message in the caller's language)."""
     return HTTPException(status_code=401, detail=message, headers={"WWW-Authenticate": "Bearer"})
 
 
@@ -97,10 +100,10 @@ def identify(request: Request) -> Principal | None:
     if header is not None:
         scheme, _, secret = header.partition(" ")
         if scheme.lower() != "bearer" or not secret.strip():
-            raise unauthorized("Malformed Authorization header: use 'Bearer <token>'.")
+            raise unauthorized(msg("auth_malformed_header"))
         user = accounts.identify_token(ctx, secret.strip())
         if user is None:
-            raise unauthorized("Invalid, expired or revoked API token.")
+            raise unauthorized(msg("auth_bad_token"))
         principal = Principal(user=user, via="token")
     else:
         cookie = request.cookies.get(SESSION_COOKIE)
@@ -122,8 +125,7 @@ def check_csrf(principal: Principal, supplied: str | None) -> None:
         return
     expected = principal.csrf_token or ""
     if not supplied or not hmac.compare_digest(supplied, expected):
-        raise HTTPException(status_code=403, detail="Missing or wrong CSRF token: reload the page "
-                            "and try again.")
+        raise HTTPException(status_code=403, detail=msg("auth_csrf"))
 
 
 BEARER = HTTPBearer(auto_error=False, scheme_name="bearerToken",
@@ -148,8 +150,8 @@ def require(action: Action) -> Callable[..., Principal]:
 
     def dependency(principal: Annotated[Principal, Depends(api_principal)]) -> Principal:
         if not allowed(principal.role, action):
-            raise HTTPException(status_code=403, detail=f"The role '{principal.role.value}' may not "
-                                f"{action.value.replace('_', ' ')}.")
+            raise HTTPException(status_code=403, detail=msg(
+                "auth_role_may_not", role=principal.role.value, action=action.value.replace("_", " ")))
         return principal
 
     dependency.__name__ = f"require_{action.value}"

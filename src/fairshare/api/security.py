@@ -290,17 +290,20 @@ class AuthenticationGate:
         from fastapi import HTTPException
         from starlette.requests import Request
 
-        from fairshare.api.auth import identify
+        from fairshare.api.auth import AUTH_REQUIRED, identify
+        from fairshare.api.errors import http_message, reader_language
+        from fairshare.i18n import Text, render
 
         request = Request(scope)
+        message: Text = AUTH_REQUIRED
         try:
             principal = await anyio.to_thread.run_sync(identify, request)
-            message = "Authentication required: send 'Authorization: Bearer <token>' or log in."
         except HTTPException as exc:
-            principal, message = None, str(exc.detail)
+            principal, message = None, http_message(exc.status_code, exc.detail)
         if principal is None:
             body = json.dumps({"error": {"status": 401, "code": "unauthenticated",
-                                         "message": message, "details": []}}).encode()
+                                         "message": render(message, reader_language(request)),
+                                         "details": []}}).encode()
             await send({"type": "http.response.start", "status": 401,
                         "headers": [(b"content-type", b"application/json"),
                                     (b"www-authenticate", b"Bearer")]})

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from fairshare.errors import InputError
+from fairshare.i18n import msg
 from fairshare.privatefs import open_private, write_private_text
 
 
@@ -29,7 +30,7 @@ def write_export(rows: Sequence[Mapping[str, Any]], columns: Sequence[str],
     p = Path(out)
     suffix = p.suffix.lower()
     if suffix not in (".csv", ".json"):
-        raise InputError(f"{p}: exports are written as .csv or .json.")
+        raise InputError(msg("error_export_format", path=str(p)))
     if suffix == ".json":
         write_private_text(p, json.dumps([{c: r.get(c) for c in columns} for r in rows],
                                          ensure_ascii=False, indent=1) + "\n")

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from fairshare.errors import KeyDefinitionError
-from fairshare.i18n import msg
+from fairshare.i18n import PLUSES, Message, Num, Text, joined, msg
 from fairshare.reference import Source
 
 TRANSFORMS = ("share", "inverse", "fixed")
@@ -122,57 +122,67 @@ class KeyDefinition:
         return eligible[-1]
 
 
-def _fail(path: Path, where: str, message: str) -> KeyDefinitionError:
-    return KeyDefinitionError(f"{path}, {where}: {message}")
+def _fail(path: Path, where: Text, problem: Message) -> KeyDefinitionError:
+    return KeyDefinitionError(msg("key_file_problem", path=str(path), where=where, problem=problem))
 
 
-def _as_date(path: Path, where: str, value: Any) -> dt.date:
+def _g(value: float) -> Num | str:
+    """``value`` as ``{:g}`` writes it (six significant digits), in the reader's locale."""
+    text = f"{value:g}"
+    if not math.isfinite(value) or "e" in text:
+        return text
+    return Num(float(text), len(text.partition(".")[2]))
+
+
+def _as_date(path: Path, where: Text, value: Any) -> dt.date:
     if isinstance(value, dt.date):
         return value
     try:
         return dt.date.fromisoformat(str(value))
     except ValueError:
-        raise _fail(path, where, f"'{value}' is not a date (YYYY-MM-DD).") from None
+        raise _fail(path, where, msg("key_not_iso_date", value=str(value))) from None
 
 
-def _component(path: Path, where: str, raw: Any) -> Component:
+def _component(path: Path, where: Text, raw: Any) -> Component:
     if not isinstance(raw, dict):
-        raise _fail(path, where, "each component is a mapping with indicator, weight, transform.")
+        raise _fail(path, where, msg("key_component_not_mapping"))
     known = {"indicator", "period", "periods", "aggregate", "per_capita_of", "weight", "transform",
              "cap_relative_to_base", "missing"}
     unknown = sorted(set(raw) - known)
     if unknown:
-        raise _fail(path, where, f"unknown field(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}.")
+        raise _fail(path, where, msg("key_unknown_fields", unknown=", ".join(unknown),
+                                     known=", ".join(sorted(known))))
     if "indicator" not in raw:
-        raise _fail(path, where, "missing 'indicator'.")
+        raise _fail(path, where, msg("key_no_indicator"))
     if "weight" not in raw:
-        raise _fail(path, where, f"component '{raw['indicator']}' has no 'weight'.")
+        raise _fail(path, where, msg("key_no_weight", indicator=str(raw["indicator"])))
     try:
         weight = float(raw["weight"])
     except (TypeError, ValueError):
-        raise _fail(path, where, f"weight '{raw['weight']}' is not a number.") from None
+        raise _fail(path, where, msg("key_weight_not_number", raw=str(raw["weight"]))) from None
     if not math.isfinite(weight) or weight < 0:
-        raise _fail(path, where, f"weight {weight} must be a finite number >= 0.")
+        raise _fail(path, where, msg("key_weight_negative", raw=_g(weight)))
     transform = str(raw.get("transform", "share"))
     if transform not in TRANSFORMS:
-        raise _fail(path, where, f"transform '{transform}' is unknown; use one of {', '.join(TRANSFORMS)}.")
+        raise _fail(path, where, msg("key_transform_unknown", transform=transform,
+                                     transforms=", ".join(TRANSFORMS)))
     periods_raw = raw.get("periods", [raw.get("period", "latest")])
     if not isinstance(periods_raw, list) or not periods_raw:
-        raise _fail(path, where, "'periods' must be a non-empty list.")
+        raise _fail(path, where, msg("key_periods_not_list"))
     aggregate = str(raw.get("aggregate", "mean"))
     if aggregate not in AGGREGATES:
-        raise _fail(path, where, f"aggregate '{aggregate}' is unknown; use mean or sum.")
+        raise _fail(path, where, msg("key_aggregate_unknown", aggregate=aggregate))
     missing = str(raw.get("missing", "error"))
     if missing not in MISSING:
-        raise _fail(path, where, f"missing '{missing}' is unknown; use error or neutral.")
+        raise _fail(path, where, msg("key_missing_rule_unknown", missing=missing))
     cap = raw.get("cap_relative_to_base")
     if cap is not None:
         try:
             cap = float(cap)
         except (TypeError, ValueError):
-            raise _fail(path, where, f"cap_relative_to_base '{cap}' is not a number.") from None
+            raise _fail(path, where, msg("key_cap_not_number", raw=str(cap))) from None
         if not 0 <= cap <= 1:
-            raise _fail(path, where, "cap_relative_to_base must lie between 0 and 1.")
+            raise _fail(path, where, msg("key_cap_range"))
     return Component(indicator=str(raw["indicator"]), periods=tuple(str(p) for p in periods_raw),
                      aggregate=aggregate,
                      per_capita_of=str(raw["per_capita_of"]) if raw.get("per_capita_of") else None,
@@ -206,39 +216,39 @@ def parse_key(path: Path) -> KeyDefinition:
     raw = _load_yaml(path)
     for needed in ("id", "label", "references", "versions"):
         if needed not in raw:
-            raise _fail(path, "top level", f"missing field '{needed}'.")
+            raise _fail(path, msg("key_where_top"), msg("key_missing_field", field=needed))
     refs_raw = raw["references"]
     if not isinstance(refs_raw, list) or not refs_raw:
-        raise _fail(path, "references", "give at least one reference (title and url).")
+        raise _fail(path, "references", msg("key_no_references"))
     refs = []
     for i, r in enumerate(refs_raw, start=1):
         if not isinstance(r, dict) or not r.get("title") or not r.get("url"):
-            raise _fail(path, f"reference {i}", "each reference needs a title and a url.")
+            raise _fail(path, msg("key_where_reference", n=i), msg("key_reference_fields"))
         refs.append(Reference(title=str(r["title"]), url=str(r["url"]),
                               title_fr=str(r.get("title_fr") or "")))
     versions_raw = raw["versions"]
     if not isinstance(versions_raw, list) or not versions_raw:
-        raise _fail(path, "versions", "give at least one version with 'effective' and 'components'.")
+        raise _fail(path, "versions", msg("key_no_versions"))
     versions = []
     for i, v in enumerate(versions_raw, start=1):
-        where = f"version {i}"
+        where = msg("key_where_version", n=i)
         if not isinstance(v, dict) or "effective" not in v or "components" not in v:
-            raise _fail(path, where, "each version needs 'effective' (a date) and 'components'.")
+            raise _fail(path, where, msg("key_version_fields"))
         comps_raw = v["components"]
         if not isinstance(comps_raw, list) or not comps_raw:
-            raise _fail(path, where, "'components' must be a non-empty list.")
-        comps = tuple(_component(path, f"{where}, component {j}", c)
+            raise _fail(path, where, msg("key_components_not_list"))
+        comps = tuple(_component(path, msg("key_where_component", where=where, n=j), c)
                       for j, c in enumerate(comps_raw, start=1))
         total = math.fsum(c.weight for c in comps)
         if abs(total - 1.0) > 1e-9:
-            weights = " + ".join(f"{c.weight:g}" for c in comps)
-            raise _fail(path, where, f"the weights sum to {total:g} ({weights}); they must sum to 1.")
-        versions.append(KeyVersion(effective=_as_date(path, f"{where}, effective", v["effective"]),
-                                   components=comps))
+            raise _fail(path, where, msg("key_weights_sum", total=_g(total),
+                                         weights=joined(PLUSES, [_g(c.weight) for c in comps])))
+        effective = _as_date(path, msg("key_where_effective", where=where), v["effective"])
+        versions.append(KeyVersion(effective=effective, components=comps))
     versions.sort(key=lambda v: v.effective)
     for a, b in itertools.pairwise(versions):
         if a.effective == b.effective:
-            raise _fail(path, "versions", f"two versions take effect on {a.effective}.")
+            raise _fail(path, "versions", msg("key_versions_same_day", date=str(a.effective)))
     description = " ".join(str(raw.get("description", "")).split())
     return KeyDefinition(id=str(raw["id"]), label=str(raw["label"]), description=description,
                          label_fr=str(raw.get("label_fr") or raw["label"]),

@@ -64,10 +64,8 @@ def check_family(conn: Connection, family_id: str, scope: str | None, action: Ac
     if row is None:
         raise NotFoundError(msg("error_no_family_visible", family=family_id))
     if officer_reach(action) is Reach.own and row.current_code != scope:
-        raise PermissionDeniedError(
-            f"Family '{family_id}' is in {row.current_code}: an officer of {scope} may read what "
-            f"is recommended to {scope} but acts only on families now in {scope}. Nothing was "
-            "recorded.")
+        raise PermissionDeniedError(msg("error_officer_jurisdiction", family=family_id,
+                                        code=row.current_code, scope=scope))
 
 
 def check_family_visible(conn: Connection, family_id: str, scope: str | None) -> None:

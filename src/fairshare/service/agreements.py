@@ -43,8 +43,8 @@ def add_agreement(ctx: Context, *, path: Source, actor: str | None = None) -> Ag
         try:
             ensure_key(ctx.settings.keys_dir, agreement.id)
         except OSError as exc:
-            raise StoreError(f"Cannot create the key folder {ctx.settings.keys_dir} "
-                             f"({exc.strerror}); set FAIRSHARE_KEYS_DIR.") from exc
+            raise StoreError(msg("error_key_folder", folder=str(ctx.settings.keys_dir),
+                                 reason=str(exc.strerror))) from exc
         conn.execute(insert(agreements).values(
             id=agreement.id, title=agreement.title,
             parties=[p.model_dump() for p in agreement.parties],

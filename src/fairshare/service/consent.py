@@ -34,9 +34,9 @@ def _resolve(conn: Connection, ctx: Context, subject: str,
             members = sorted(conn.execute(select(claimants.c.id).where(
                 claimants.c.family_id == cand)).scalars())
             return members, [cand], "family"
-    hint = (" (pass the partner's id with --agreement ID, or the stored pseudonym)"
-            if agreement_id is None else "")
-    raise NotFoundError(f"No claimant or family with id '{subject}'{hint}.")
+    if agreement_id is None:
+        raise NotFoundError(msg("error_no_subject_hint", subject=subject))
+    raise NotFoundError(msg("error_no_subject", subject=subject))
 
 
 def change_consent(ctx: Context, *, subject: str, state: str, text_version: str | None = None,

@@ -14,6 +14,7 @@ from fairshare.exchange.synth import (
     write_capacity_csv,
     write_claimants_csv,
 )
+from fairshare.i18n import Num, Text, msg
 from fairshare.service.agreements import add_agreement
 from fairshare.service.capacity import add_capacity
 from fairshare.service.context import Context
@@ -46,13 +47,12 @@ def claim_demo_home(ctx: Context) -> None:
     with write_transaction(ctx.engine) as conn:
         if _demo_marked(conn):
             return
-        held = [f"{table.name}: {count}" for table in _DATA_TABLES
-                if (count := conn.execute(select(func.count()).select_from(table)).scalar_one())]
+        held: list[Text] = [
+            msg("demo_held_table", table=table.name, count=Num(count)) for table in _DATA_TABLES
+            if (count := conn.execute(select(func.count()).select_from(table)).scalar_one())]
         if held:
-            raise DemoModeError(
-                f"{ctx.settings.home}: this home holds data that `serve --demo` did not create; "
-                "the demo never runs on real data. Point FAIRSHARE_DEMO_HOME at an empty folder "
-                "(or delete an old demo folder).", details=held)
+            raise DemoModeError(msg("error_demo_home_has_data", home=str(ctx.settings.home)),
+                                details=held)
         conn.execute(insert(instance_marks).values(name=MODE_MARK, value=DEMO_MODE,
                                                    set_at=ctx.now()))
 
@@ -68,11 +68,9 @@ def refuse_demo_data(ctx: Context) -> None:
         demo_users = sorted(conn.execute(select(users.c.username)
                                          .where(users.c.demo.is_(True))).scalars())
     if marked or demo_users:
-        raise DemoModeError(
-            f"{ctx.settings.home}: this registry was made by `serve --demo` or holds its demo "
-            "accounts (whose passwords are printed at every demo start); it is never served as a "
-            "real instance. Use `serve --demo` for it, or a new FAIRSHARE_HOME for real data.",
-            details=[f"demo account: {u}" for u in demo_users])
+        accounts: list[Text] = [msg("demo_account_detail", user=u) for u in demo_users]
+        raise DemoModeError(msg("error_demo_registry_served", home=str(ctx.settings.home)),
+                            details=accounts)
 
 
 def seed_demo(ctx: Context, *, families: int = 40, seed: int = 1,

@@ -41,6 +41,7 @@ from typing import Any
 from sqlalchemy import Row, insert, select, update
 
 from fairshare.errors import FairshareError, NotFoundError
+from fairshare.i18n import msg
 from fairshare.service.common import as_utc
 from fairshare.service.context import Context
 from fairshare.service.models import _Base
@@ -134,7 +135,7 @@ def get_job(ctx: Context, job_id: str) -> JobInfo:
     with read_transaction(ctx.engine) as conn:
         row = conn.execute(select(jobs).where(jobs.c.id == job_id)).first()
     if row is None:
-        raise NotFoundError(f"No job '{job_id}'.")
+        raise NotFoundError(msg("error_no_job", job=job_id))
     return _info(row)
 
 

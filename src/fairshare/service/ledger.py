@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Connection, func, select
 
 from fairshare.errors import FairshareError, InputError
+from fairshare.i18n import msg
 from fairshare.ledger import RegistryFlows, Transfer
 from fairshare.service.common import as_utc
 from fairshare.service.context import Context
@@ -107,7 +108,8 @@ def surplus_by_code(conn: Connection, ctx: Context, *, key: str,
     try:
         fed, _ = evaluate(key)
     except FairshareError as exc:
-        raise InputError(f"--key '{key}': {exc}") from exc
+        raise InputError(msg("error_key_option", key=key, problem=exc.source),
+                         details=exc.raw_details) from exc
     years = available_years(fed, flows)
     _, _, ledger = compute_balance(key, years=f"{years[0]}-{years[-1]}", cumulative=True,
                                    transfers=list(moves), registry=flows)

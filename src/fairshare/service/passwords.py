@@ -22,6 +22,7 @@ import threading
 from importlib import resources
 
 from fairshare.errors import InputError
+from fairshare.i18n import Message, Num, msg
 
 MIN_PASSWORD = 12
 MAX_PASSWORD = 256  # ASVS asks for at least 64 permitted; longer is refused before any hashing
@@ -50,7 +51,8 @@ def common_passwords() -> frozenset[str]:
 
 
 def password_problem(password: str, *, username: str = "") -> str | None:
-    """Why ``password`` is not acceptable for ``username``, or None.
+    """Why ``password`` is not acceptable for ``username`` (in English), or None: the text of
+    :func:`password_message`.
 
     >>> password_problem("short")
     'The password must have at least 12 characters (it has 5).'
@@ -63,31 +65,39 @@ def password_problem(password: str, *, username: str = "") -> str | None:
     >>> password_problem("123456789012") is not None, password_problem("8302719465738291") is None
     (True, True)
     """
+    problem = password_message(password, username=username)
+    return None if problem is None else str(problem)
+
+
+def password_message(password: str, *, username: str = "") -> Message | None:
+    """Why ``password`` is not acceptable for ``username``, as a message for its reader, or None.
+
+    >>> password_message("short").render("fr")
+    'Le mot de passe doit compter au moins 12 caractères (il en a 5).'
+    """
     if len(password) < MIN_PASSWORD:
-        return (f"The password must have at least {MIN_PASSWORD} characters (it has "
-                f"{len(password)}).")
+        return msg("password_too_short", minimum=Num(MIN_PASSWORD), length=Num(len(password)))
     if len(password) > MAX_PASSWORD:
-        return f"The password must have at most {MAX_PASSWORD} characters."
+        return msg("password_too_long", maximum=Num(MAX_PASSWORD))
     lowered = password.lower()
     common = common_passwords()
     core = _PADDING.match(lowered)
     base = core.group(1) if core else lowered
     if (lowered in common or (len(base) >= 4 and base in common)
             or any(lowered in run for run in _RUNS)):
-        return ("This password is on the list of common passwords (or is one with digits or "
-                "symbols added); choose a longer phrase of unrelated words.")
+        return msg("password_common")
     if len(set(lowered)) <= 2:
-        return "The password repeats one or two characters; choose a longer phrase of words."
+        return msg("password_repeats")
     for word in (username.lower(), *PRODUCT_WORDS):
         if len(word) >= 3 and word in lowered:
-            return f"The password must not contain '{word}'; choose unrelated words."
+            return msg("password_contains", word=word)
     return None
 
 
 def check_new_password(password: str, *, username: str = "") -> None:
     """InputError unless ``password`` passes :func:`password_problem`."""
-    problem = password_problem(password, username=username)
-    if problem:
+    problem = password_message(password, username=username)
+    if problem is not None:
         raise InputError(problem)
 
 

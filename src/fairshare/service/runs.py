@@ -24,7 +24,7 @@ from fairshare.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
-from fairshare.i18n import Message, Num, msg
+from fairshare.i18n import SEMICOLONS, Message, Num, joined, msg
 from fairshare.service.capacity import used_by_offer
 from fairshare.service.common import as_utc, non_consenting_families, record
 from fairshare.service.context import Context
@@ -80,8 +80,7 @@ def _policy_text(policy: str) -> str:
             "policies", f"{policy}.yaml").read_text(encoding="utf-8")
     path = Path(policy)
     if not path.is_file():
-        raise InputError(f"Policy '{policy}' is neither a preset ({', '.join(PRESETS)}) nor a "
-                         "readable file.")
+        raise InputError(msg("error_policy_unknown", policy=policy, presets=", ".join(PRESETS)))
     return path.read_text(encoding="utf-8")
 
 
@@ -301,7 +300,7 @@ def check_run_request(ctx: Context, *, policy: str, key: str, solver: str = "aut
     if not ctx.settings.recommendations:
         raise PermissionDeniedError(msg("error_recommendations_off"))
     if solver not in SOLVERS:
-        raise InputError(f"Solver '{solver}' is not one of {', '.join(SOLVERS)}.")
+        raise InputError(msg("error_solver_unknown", solver=solver, solvers=", ".join(SOLVERS)))
     policy_text = _policy_text(policy)
     _load_policy_text(policy_text, policy)
     load_key(key)
@@ -499,11 +498,10 @@ def _check_capacity_left(conn: Connection, ctx: Context, plan: dict[str, str | N
     for fid, dest in plan.items():
         if dest:
             wanted[dest] += sizes[fid]
-    short = [f"{code} has {left.get(code, 0)} places left, the plan needs {n}"
+    short = [msg("capacity_short", code=code, left=Num(left.get(code, 0)), needed=Num(n))
              for code, n in sorted(wanted.items()) if n > left.get(code, 0)]
     if short:
-        raise ConflictError("Capacity changed while the run was being solved ("
-                            + "; ".join(short) + "). Nothing was saved; create the run again.")
+        raise ConflictError(msg("error_capacity_changed", short=joined(SEMICOLONS, short)))
 
 
 def _info(row: Row[Any]) -> RunInfo:

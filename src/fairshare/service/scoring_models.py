@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, Row, func, insert, select
 
 from fairshare.errors import ConflictError, InputError, NotFoundError
-from fairshare.i18n import msg
+from fairshare.i18n import Text, msg
 from fairshare.service.common import as_utc, record
 from fairshare.service.context import Context
 from fairshare.service.models import ModelInfo
@@ -45,23 +45,22 @@ def default_model_info() -> dict[str, Any]:
     return {"id": DEFAULT_ID, "sha256": card.sha256, "name": card.raw.get("label", card.id)}
 
 
-def feature_problems(model: OutcomeModel) -> list[str]:
+def feature_problems(model: OutcomeModel) -> list[Text]:
     """What in the model's feature schema the registry cannot supply (empty: usable)."""
     from fairshare.outcomes.features import REGISTRY_FEATURES
     from fairshare.vocabulary import load_vocabulary
 
-    problems = [f"feature '{name}': the registry stores no such claimant field (it can supply "
-                f"{', '.join(sorted(REGISTRY_FEATURES))})"
-                for name in model.encoder.registry.predictors if name not in REGISTRY_FEATURES]
+    problems: list[Text] = [msg("model_feature_not_stored", feature=name,
+                                features=", ".join(sorted(REGISTRY_FEATURES)))
+                            for name in model.encoder.registry.predictors if name not in REGISTRY_FEATURES]
     vocabulary = load_vocabulary()
     allowed = {"education": vocabulary.education,
                "occupation_group": vocabulary.occupation_groups}
     for name in VOCABULARY_FEATURES:
         unknown = [c for c in model.encoder.categories.get(name, ()) if c not in allowed[name]]
         if unknown:
-            problems.append(f"feature '{name}': values {', '.join(unknown)} are not in the "
-                            f"vocabulary ({', '.join(allowed[name])}); retrain on data that "
-                            "uses it")
+            problems.append(msg("model_feature_not_in_vocabulary", feature=name,
+                                values=", ".join(unknown), allowed=", ".join(allowed[name])))
     return problems
 
 
@@ -80,9 +79,7 @@ def add_model(ctx: Context, *, path: str | Path, name: str | None = None,
     model = load_model(folder)  # checks the bytes against the card's SHA-256
     problems = feature_problems(model)
     if problems:
-        raise InputError(f"{folder}: the registry cannot supply this model's features; it was "
-                         "not added. Retrain with a feature registry that uses only fields the "
-                         "registry stores:", details=problems)
+        raise InputError(msg("error_model_features", folder=str(folder)), details=problems)
     sha = file_sha256(folder / MODEL_FILE)
     card = model.card
     features = {"predictors": list(model.encoder.registry.predictors),
