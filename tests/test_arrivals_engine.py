@@ -270,6 +270,51 @@ def test_synthetic_year_has_pledges_and_quarters() -> None:
     assert again.arrived_on == s.arrived_on
 
 
+def test_synthetic_2024_follows_ircc_months() -> None:
+    """Without --monthly a 2024 stream takes IRCC's claims per month (shipped), whose months add
+    up to the shipped 2024 national total; a year without a shipped series is calendar-uniform,
+    and --monthly still overrides."""
+    from fairshare.arrivals.synth import shipped_monthly
+    from fairshare.reference import load_federation
+
+    ircc = shipped_monthly(2024)
+    assert ircc is not None and len(ircc) == 12
+    total = load_federation("canada").intake().extra_rows["2024"]["CANADA_TOTAL"]
+    assert sum(ircc) == total
+    s = synth_stream(20_000, 5)
+    assert s.meta["monthly_pattern"].startswith("IRCC asylum claims per month, Canada, 2024")
+    counts = [0] * 12
+    for day in s.arrived_on.values():
+        counts[day.month - 1] += 1
+    days = [(D(2024 + (m == 12), m % 12 + 1, 1) - D(2024, m, 1)).days for m in range(1, 13)]
+
+    def off(weights: list[float]) -> float:
+        return sum(abs(c / len(s.arrived_on) - w / sum(weights)) for c, w in zip(counts, weights,
+                                                                                strict=True))
+    assert off(ircc) < 0.045 < off([float(d) for d in days])
+    # February (the busiest month of 2024) above August (the quietest but one), per day too
+    assert counts[1] / 29 > counts[7] / 31
+    given = synth_stream(300, 5, monthly=[1.0] * 12)
+    assert given.meta["monthly_pattern"].startswith("given")
+    assert given.arrived_on != synth_stream(300, 5).arrived_on
+    uniform = synth_stream(300, 5, year=2025)
+    assert "calendar-uniform" in uniform.meta["monthly_pattern"]
+    assert shipped_monthly(2025) is None
+    assert synth_stream(300, 5, year=2023).meta["monthly_pattern"].startswith(
+        "IRCC asylum claims per month, Canada, 2023")
+
+
+def test_synthetic_year_refusals_name_the_parameter() -> None:
+    with pytest.raises(InputError, match=r"^slack: must be positive \(got 0.0\)\.$"):
+        synth_stream(10, 1, slack=0.0)
+    with pytest.raises(InputError, match=r"^families: give at least 1\.$"):
+        synth_stream(0, 1)
+    with pytest.raises(InputError, match="twelve non-negative weights") as refused:
+        synth_stream(10, 1, monthly=[1.0, 2.0])
+    assert refused.value.text("fr") == ("monthly : donnez douze poids positifs ou nuls (de janvier "
+                                        "à décembre), pas tous nuls.")
+
+
 def test_result_details_are_json() -> None:
     import json
 

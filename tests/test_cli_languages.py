@@ -196,6 +196,11 @@ REFUSALS = [
     (("simulate", "--policy", "nope"), {},
      "Erreur : Il manque --families, --destinations, --scores : donnez les trois fichiers du "
      "flux, ou --from-registry.", "Missing"),
+    (("synth", "arrivals", "--families", "10", "--slack", "0", "--out", "x"), {},
+     "Erreur : slack : doit être strictement positif (reçu 0.0).", "must be positive"),
+    (("synth", "arrivals", "--families", "10", "--monthly", "1,2,3", "--out", "x"), {},
+     "Erreur : monthly : donnez douze poids positifs ou nuls (de janvier à décembre), pas tous "
+     "nuls.", "twelve non-negative weights"),
     (("simulate", "--families", "f.csv", "--horizon", "soon"), {},
      "--horizon : « soon » n'est pas un nombre de jours (p. ex. 183d ou 26w).", "number of days"),
     (("synth", "members", "--families", "f.csv", "--out", "m.csv"), {"f.csv": "family_id,size\nF1,0\n"},

@@ -19,6 +19,7 @@ from fairshare.arrivals.lp import PairLp, pairs_of, solve_pairs
 from fairshare.arrivals.options import OnlineOptions
 from fairshare.arrivals.state import FloatArray, IntArray, Room, StreamArrays
 from fairshare.arrivals.stream import Stream
+from fairshare.errors import InputError
 from fairshare.i18n import Message, Pct, msg
 
 
@@ -141,7 +142,7 @@ def balanced_hindsight(arrays: StreamArrays, options: OnlineOptions, *, band: fl
     from fairshare.arrivals.policies import target_shares
 
     if at not in ("month", "end"):
-        raise ValueError(at)
+        raise InputError(msg("arrivals_at", value=repr(at)))
     n, m = len(arrays.family_ids), len(arrays.codes)
     value = np.where(arrays.allowed, arrays.score + options.persons_weight, 0.0)
     lp = pairs_of(arrays.allowed, value, arrays.sizes, top_k=max(1, m))
@@ -187,7 +188,7 @@ def balanced_hindsight(arrays: StreamArrays, options: OnlineOptions, *, band: fl
                                   np.concatenate(e_col), np.concatenate(e_row),
                                   np.concatenate(e_val)))
     if sol.status != "optimal":  # pragma: no cover - an empty plan is always balanced
-        raise RuntimeError(f"balanced hindsight LP: {sol.status}")
+        raise RuntimeError(str(msg("arrivals_balanced_lp_status", status=sol.status)))
     lp_persons = float((lp.size * sol.x).sum())
     bound = sol.objective - options.persons_weight * lp_persons
     choice = _round_in_room(arrays, lp, sol.x)

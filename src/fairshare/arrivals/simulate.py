@@ -200,7 +200,7 @@ def _run_online(stream: Stream, arrays: StreamArrays, policy: str, opts: OnlineO
                 continue
             f = sl.start + i
             if not arrays.allowed[f, d]:
-                raise AssertionError(f"{policy} placed a family where it may not go: a defect")
+                raise AssertionError(str(msg("arrivals_defect_not_allowed", policy=policy)))
             room.place(b, d, int(arrays.sizes[f]))
             placed[d] += int(arrays.sizes[f])
             choice[f] = d

@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from fairshare.arrivals.stream import Stream, batch_end
+from fairshare.i18n import msg
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -158,4 +159,4 @@ class Room:
         if len(rows):
             self.row_left[rows] -= persons
         if self.capacity_left[d] < 0 or (len(rows) and (self.row_left[rows] < 0).any()):
-            raise AssertionError("a placement exceeded a capacity: a defect, please report it")
+            raise AssertionError(str(msg("arrivals_defect_capacity")))

@@ -6,9 +6,10 @@ person). On top of it:
 - ``current`` (where the family is now) follows the province mix of IRCC's 2024 asylum claims
   by province of claim (shipped reference data, ``asylum_claims``, confidence official-copy);
 - ``arrived_on`` falls on the days of ``year``; each month's share is ``monthly`` (twelve
-  weights, e.g. IRCC's monthly claims of a year) and, without it, its share of the year's days.
-  The shipped data has IRCC's claims per year and province only, not per month, so the default
-  is calendar-uniform: an assumption, labelled so in the stream's ``meta``;
+  weights) and, without it, the month's share of IRCC's asylum claims in Canada that year
+  (shipped reference data, ``asylum_claims_monthly``, confidence official-copy: 2023 and 2024).
+  For a year the shipped series lacks, each month's share is its share of the year's days: an
+  assumption. The stream's ``meta["monthly_pattern"]`` says which of the three was used;
 - each destination pledges for the year its population share (Statistics Canada, 1 April 2025)
   of the consenting persons, times ``slack``;
 - with ``quarters``, each pledge is split into four quarterly sub-quotas in proportion to the
@@ -19,12 +20,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 from collections.abc import Sequence
 
 import numpy as np
 
 from fairshare.arrivals.stream import Period, Stream
-from fairshare.errors import InputError
+from fairshare.errors import DataError, InputError, at
+from fairshare.i18n import msg
 from fairshare.matching import Destination, Problem
 from fairshare.matching.synth import synth_batch
 
@@ -37,6 +40,36 @@ def _claims_mix() -> tuple[list[str], np.ndarray]:
     codes = [c for c in fed.codes if claims.get(c, 0) > 0]
     weights = np.asarray([claims[c] for c in codes], dtype=float)
     return codes, weights / weights.sum()
+
+
+MONTHLY_FILE = "asylum_claims_monthly_canada.csv"  # catalogue.yaml, national_series
+
+
+@functools.lru_cache(maxsize=1)
+def _monthly_series() -> dict[int, dict[int, float]]:
+    from fairshare.reference import read_csv_rows, shipped_folder
+
+    path = shipped_folder("canada") / MONTHLY_FILE
+    _, rows = read_csv_rows(path)
+    series: dict[int, dict[int, float]] = {}
+    for i, row in enumerate(rows, start=2):
+        cells = []
+        for col in ("year", "month", "claims"):
+            try:
+                cells.append(int(row.get(col, "")))
+            except ValueError:
+                raise DataError(msg("file_not_a_number", where=at(path, i, col),
+                                    text=row.get(col, ""))) from None
+        series.setdefault(cells[0], {})[cells[1]] = float(cells[2])
+    return series
+
+
+def shipped_monthly(year: int) -> list[float] | None:
+    """IRCC's asylum claims in Canada per month of ``year`` (shipped data), or None if absent."""
+    months = _monthly_series().get(year, {})
+    if sorted(months) != list(range(1, 13)):
+        return None
+    return [months[m] for m in range(1, 13)]
 
 
 def _population() -> dict[str, float]:
@@ -56,8 +89,7 @@ def arrival_days(n: int, year: int, rng: np.random.Generator,
     else:
         weights = np.asarray(list(monthly), dtype=float)
         if len(weights) != 12 or (weights < 0).any() or weights.sum() <= 0:
-            raise InputError("monthly: give twelve non-negative weights (January to December), "
-                             "not all zero.")
+            raise InputError(msg("arrivals_monthly_weights"))
     month = rng.choice(12, size=n, p=weights / weights.sum())
     offset = np.floor(rng.random(n) * np.asarray(days_in)[month]).astype(int)
     starts = np.cumsum([0, *days_in[:-1]])
@@ -70,16 +102,24 @@ def synth_stream(n_families: int, seed: int = 0, *, year: int = 2024, slack: flo
                  monthly: Sequence[float] | None = None) -> Stream:
     """A synthetic year of arrivals for Canada's 13 jurisdictions (deterministic per seed)."""
     if n_families < 1:
-        raise InputError("families: give at least 1.")
+        raise InputError(msg("arrivals_families_at_least"))
     if slack <= 0:
-        raise InputError(f"slack: must be positive (got {slack}).")
+        raise InputError(msg("arrivals_slack_positive", slack=slack))
     base = synth_batch(n_families, seed, floors=False, housing=False)
     rng = np.random.default_rng([seed, year])
     codes, mix = _claims_mix()
     current = rng.choice(len(codes), size=n_families, p=mix)
     families = tuple(dataclasses.replace(f, current=codes[int(c)])
                      for f, c in zip(base.families, current, strict=True))
-    days = arrival_days(n_families, year, rng, monthly)
+    if monthly is not None:
+        pattern, note = monthly, "given (--monthly)"
+    elif (shipped := shipped_monthly(year)) is not None:
+        pattern = shipped
+        note = f"IRCC asylum claims per month, Canada, {year} (asylum_claims_monthly, official-copy)"
+    else:
+        pattern = None
+        note = f"assumption: calendar-uniform (no monthly series shipped for {year})"
+    days = arrival_days(n_families, year, rng, pattern)
     arrived = {f.id: d for f, d in zip(families, days, strict=True)}
     population = _population()
     total_pop = sum(population.values())
@@ -100,8 +140,7 @@ def synth_stream(n_families: int, seed: int = 0, *, year: int = 2024, slack: flo
             for s, e, w in zip(starts, ends, share, strict=True):
                 periods.append(Period(d.code, s, e, int(np.floor(d.capacity * w))))
     meta = {"year": str(year), "seed": str(seed),
-            "monthly_pattern": "given" if monthly is not None
-            else "assumption: calendar-uniform (no monthly series shipped)",
+            "monthly_pattern": note,
             "current_mix": "IRCC asylum claims by province of claim, 2024 (official-copy)",
             "pledges": f"population share (Statistics Canada, 2025-04-01) x persons x {slack:g}"}
     return Stream(problem=Problem(families=families, destinations=tuple(dests),
