@@ -537,3 +537,31 @@ def test_runs_store_explanation_facts_and_word_them_when_shown(registry: Context
                    for a in e["alternatives"])
     as_json = json.loads(json.dumps(detail.as_dict()))  # what `run show --format json` writes
     assert {r["family_id"]: r["explanation"] for r in as_json["recommendations"]} == shown
+
+
+def test_a_failed_jobs_problem_is_shown_in_its_readers_language(
+        registry: Context, tmp_path: Path) -> None:
+    """A job's problem is stored as a message: the API (Accept-Language) and the job page show
+    it in their reader's language; the stored English ``message`` stays for older readers."""
+    from fairshare.api.app import describe_job_error
+    from fairshare.api.routes.jobs import job_view
+    from fairshare.service.jobs import INTERRUPTED, JobRunner, crashed, get_job, problem_in
+    from fairshare.service.runs import check_run_request
+
+    _pool(registry, tmp_path)
+    runner = JobRunner(registry, max_workers=1, describe=describe_job_error)
+    request = check_run_request(registry, policy="outcome", key="canada-population")
+    broken = runner.submit_run(dataclasses.replace(request,
+                                                   policy_text="weights: [not, a, mapping"))
+    runner.wait(broken.id, timeout=120)
+    runner.shutdown()
+    failed = get_job(registry, broken.id)
+    assert failed.status == "failed" and failed.error is not None
+    english, french = problem_in(failed.error, "en"), problem_in(failed.error, "fr")
+    assert english["message"] == failed.error["message"] and english["code"] == french["code"]
+    assert french["message"] != english["message"] and french["message"].strip()
+    assert job_view(failed, "fr")["error"] == french and "text" not in french
+    assert problem_in(INTERRUPTED, "fr")["message"].startswith("Le serveur s'est arrêté")
+    assert "signal SIGKILL" in problem_in(crashed(-9), "fr")["message"]
+    assert problem_in({"status": 409, "code": "x", "message": "as stored"}, "fr")["message"] == (
+        "as stored")  # a problem an older version stored as English text only

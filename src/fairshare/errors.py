@@ -86,6 +86,19 @@ def validation_details(errors: Iterable[Mapping[str, Any]]) -> list[Text]:
                 problem=validation_problem(e)) for e in errors]
 
 
+def full_text(message: Text, details: list[Text], lang: str = DEFAULT) -> str:
+    """A message and (the first 50 of) its details as lines, in ``lang``: how an error reads
+    wherever it is shown (the CLI, a failed job)."""
+    if not details:
+        return render(message, lang)
+    shown = details[:50]
+    more = len(details) - len(shown)
+    lines = [render(message, lang), *(f"  - {render(d, lang)}" for d in shown)]
+    if more:
+        lines.append("  " + gettext("error_more_details", lang, n=more))
+    return "\n".join(lines)
+
+
 class FairshareError(Exception):
     """Base class of every error caused by input or configuration (exit code 2)."""
 
@@ -108,15 +121,7 @@ class FairshareError(Exception):
 
     def full_text(self, lang: str = DEFAULT) -> str:
         """Message and (the first 50) details as lines, in ``lang``."""
-        details = self.details_in(lang)
-        if not details:
-            return self.text(lang)
-        shown = details[:50]
-        more = len(details) - len(shown)
-        lines = [self.text(lang), *(f"  - {d}" for d in shown)]
-        if more:
-            lines.append("  " + gettext("error_more_details", lang, n=more))
-        return "\n".join(lines)
+        return full_text(self.source, self.raw_details, lang)
 
     def __str__(self) -> str:
         return self.full_text(DEFAULT)

@@ -104,8 +104,10 @@ def _docs_router(app: FastAPI) -> APIRouter:
 def describe_job_error(exc: Any) -> dict[str, Any]:
     """A refused job's problem body, as the synchronous call would answer it (module level:
     the job process receives it)."""
+    from fairshare.service.jobs import job_problem
+
     status, code = errors.classify(exc)
-    return {"status": status, "code": code, "message": str(exc)}
+    return job_problem(status, code, exc.source, exc.raw_details)
 
 
 def _job_runner(ctx: Any) -> Any:

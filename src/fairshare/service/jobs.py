@@ -34,14 +34,14 @@ import signal
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Row, insert, select, update
 
-from fairshare.errors import FairshareError, NotFoundError
-from fairshare.i18n import msg
+from fairshare.errors import FairshareError, NotFoundError, full_text
+from fairshare.i18n import DEFAULT, Text, from_json, msg, to_json
 from fairshare.service.common import as_utc
 from fairshare.service.context import Context
 from fairshare.service.models import _Base
@@ -54,12 +54,28 @@ log = logging.getLogger("fairshare.jobs")
 STATUSES = ("queued", "running", "done", "failed")
 OPEN = ("queued", "running")
 _TOKENS: dict[int, str] = {}  # per process id: a forked job process draws its own
-INTERRUPTED = {"status": 409, "code": "interrupted",
-               "message": "The server stopped before this job finished; nothing was saved. "
-                          "Start it again."}
-UNEXPECTED = {"status": 500, "code": "internal",
-              "message": "The job failed unexpectedly; nothing was saved. The server log has "
-                         "the details."}
+def job_problem(status: int, code: str, message: Text,
+                details: Sequence[Text] = ()) -> dict[str, Any]:
+    """A failed job's problem as stored: ``message`` in English (what the API showed before
+    problems were kept as messages) and the message itself, shown in its reader's language by
+    :func:`problem_in`."""
+    return {"status": status, "code": code,
+            "message": full_text(message, list(details), DEFAULT),
+            "text": to_json(message), "details": [to_json(d) for d in details]}
+
+
+def problem_in(problem: Mapping[str, Any], lang: str) -> dict[str, Any]:
+    """A stored problem for its reader: status, code and the message in ``lang`` (a problem
+    stored as English text only, by an older version, stays as it is)."""
+    message = problem.get("message", "")
+    if "text" in problem:
+        message = full_text(from_json(problem["text"]),
+                            [from_json(d) for d in problem.get("details", [])], lang)
+    return {"status": problem.get("status"), "code": problem.get("code"), "message": message}
+
+
+INTERRUPTED = job_problem(409, "interrupted", msg("job_problem_interrupted"))
+UNEXPECTED = job_problem(500, "internal", msg("job_problem_unexpected"))
 DescribeError = Callable[[FairshareError], dict[str, Any]]
 #: What a job process imports once in the fork server (the run's modules and the solver's).
 PRELOAD = ("fairshare.service.jobs", "fairshare.service.runs", "fairshare.matching",
@@ -79,15 +95,12 @@ def crashed(exitcode: int | None) -> dict[str, Any]:
     """The problem of a job whose process stopped before recording an outcome."""
     if exitcode is not None and exitcode < 0:
         try:
-            how = f"was stopped by signal {signal.Signals(-exitcode).name}"
+            how = msg("job_how_signal", signal=signal.Signals(-exitcode).name)
         except ValueError:
-            how = f"was stopped by signal {-exitcode}"
+            how = msg("job_how_signal", signal=-exitcode)
     else:
-        how = f"ended with exit code {exitcode}"
-    return {"status": 500, "code": "crashed",
-            "message": f"The job's process {how} (killed, or out of memory?) before the run "
-                       "was saved; nothing was saved. Start it again; the server log has the "
-                       "details."}
+        how = msg("job_how_exit", code=exitcode)
+    return job_problem(500, "crashed", msg("job_problem_crashed", how=how))
 
 
 @dataclass(frozen=True)

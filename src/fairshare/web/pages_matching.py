@@ -99,7 +99,7 @@ def job_page(request: Request, job_id: str, principal: PagePrincipal) -> Respons
     """A run's job: its progress while it works (reloads itself; job.js updates it without
     reloading), the run once done, the problem if it failed."""
     from fairshare.api.routes.jobs import job_url
-    from fairshare.service.jobs import get_job
+    from fairshare.service.jobs import get_job, problem_in
 
     _need(principal, Action.create_runs)
     job = get_job(context_of(request), job_id)
@@ -107,7 +107,9 @@ def job_page(request: Request, job_id: str, principal: PagePrincipal) -> Respons
         return RedirectResponse(url=f"/matching/runs/{job.run_id}?done=run_created",
                                 status_code=303)
     t = translator(request)
+    problem = problem_in(job.error, t.lang) if job.error else None
     return page(request, "job.html", title_key=N_("job_title"), principal=principal, job=job,
+                problem=problem,
                 job_url=job_url(job.id), percent=round(100 * job.fraction),
                 step=t(STEP_LABELS[job.step]) if job.step in STEP_LABELS else job.step,
                 step_labels={s: t(STEP_LABELS[s]) for s in JOB_STEPS}, active="/matching")
