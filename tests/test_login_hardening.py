@@ -224,6 +224,8 @@ def test_json_bodies_over_the_limit_get_413(app_client: TestClient) -> None:
     assert r.status_code == 413, r.text
     error = r.json()["error"]
     assert error["code"] == "too_large" and "larger than 64 KB" in error["message"]
+    r = app_client.post("/api/v1/runs", json=big, headers={"Accept-Language": "fr"})
+    assert r.status_code == 413 and "dépasse 64 Ko" in r.json()["error"]["message"], r.text
     assert app_client.post("/api/v1/runs", json={"policy": "no-such"}).status_code == 422
 
 
@@ -286,6 +288,8 @@ def test_host_allow_list(tmp_path: Path) -> None:
     evil = client.get("/login", headers={"Host": "evil.example"})
     assert evil.status_code == 400 and evil.json()["error"]["code"] == "bad_host"
     assert "FAIRSHARE_ALLOWED_HOSTS" in evil.json()["error"]["message"]
+    french = client.get("/login?lang=fr", headers={"Host": "evil.example"}).json()["error"]
+    assert french["message"].startswith("Ce serveur ne répond pas au nom d'hôte « evil.example »")
     public = replace(dev, public_url="https://fairshare.example.org",
                      allowed_hosts=("intranet.example",))
     client = TestClient(create_app(public), base_url="https://fairshare.example.org")

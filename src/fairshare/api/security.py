@@ -14,6 +14,9 @@ import anyio
 from sqlalchemy import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from fairshare.i18n import Message as Words
+from fairshare.i18n import Num, Text, msg, render
+
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -292,7 +295,6 @@ class AuthenticationGate:
 
         from fairshare.api.auth import AUTH_REQUIRED, identify
         from fairshare.api.errors import http_message, reader_language
-        from fairshare.i18n import Text, render
 
         request = Request(scope)
         message: Text = AUTH_REQUIRED
@@ -316,13 +318,15 @@ class BodyTooLarge(StarletteHTTPException):
     """A request body went over its limit while being read (a 413 wherever it is raised: the
     routes' body parsing passes HTTP exceptions on)."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(status_code=413, detail=message)
+    def __init__(self, message: Text) -> None:
+        super().__init__(status_code=413, detail=message)  # type: ignore[arg-type]  # a Message: http_message renders it
         self.message = message
 
 
-def _size(limit: int) -> str:
-    return f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{limit // 1024} KB"
+def _size(limit: int) -> Words:
+    if limit >= 1024 * 1024:
+        return msg("size_mb", n=Num(limit // (1024 * 1024)))
+    return msg("size_kb", n=Num(limit // 1024))
 
 
 class BodyLimitMiddleware:
@@ -342,15 +346,13 @@ class BodyLimitMiddleware:
         self.other_bytes = other_bytes
         self.slack = slack
 
-    def limit_for(self, scope: Scope) -> tuple[int, str]:
+    def limit_for(self, scope: Scope) -> tuple[int, Words]:
         """The body limit of a request and the message refusing it."""
         kind = (_header(scope, b"content-type") or b"").split(b";")[0].strip().lower()
         if kind == b"multipart/form-data":
-            return self.upload_bytes + self.slack, (
-                f"The uploaded file is larger than {_size(self.upload_bytes)}, the upload limit; "
-                "split it into smaller files.")
-        return self.other_bytes, (f"The request body is larger than {_size(self.other_bytes)}, "
-                                  "the limit for a request without a file; send less.")
+            return self.upload_bytes + self.slack, msg("body_upload_too_large",
+                                                       size=_size(self.upload_bytes))
+        return self.other_bytes, msg("body_too_large", size=_size(self.other_bytes))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -361,10 +363,10 @@ class BodyLimitMiddleware:
         if declared is not None:
             text = declared.decode("latin-1").strip()
             if not text.isdigit():
-                await _problem(send, 400, "bad_request", "Content-Length must be a number.")
+                await _problem(scope, send, 400, "bad_request", msg("body_bad_length"))
                 return
             if int(text) > limit:
-                await _problem(send, 413, "too_large", refusal)
+                await _problem(scope, send, 413, "too_large", refusal)
                 return
         seen = 0
         started = False
@@ -388,7 +390,7 @@ class BodyLimitMiddleware:
             await self.app(scope, counted, watched)
         except BodyTooLarge as exc:
             if not started:
-                await _problem(send, 413, "too_large", exc.message)
+                await _problem(scope, send, 413, "too_large", exc.message)
 
 
 def host_of(scope: Scope) -> str | None:
@@ -422,14 +424,17 @@ class HostAllowListMiddleware:
             return
         host = host_of(scope)
         if host is None or host not in self.hosts:
-            await _problem(send, 400, "bad_host", (
-                f"This server does not answer to the host '{host or ''}'. Use its public "
-                "address, or add the name to FAIRSHARE_PUBLIC_URL / FAIRSHARE_ALLOWED_HOSTS "
-                "(serve --allowed-host)."))
+            await _problem(scope, send, 400, "bad_host", msg("bad_host", host=host or ""))
             return
         await self.app(scope, receive, send)
 
 
-async def _problem(send: Send, status: int, code: str, message: str) -> None:
-    await _send_json(send, status, {"error": {"status": status, "code": code, "message": message,
+async def _problem(scope: Scope, send: Send, status: int, code: str, message: Text) -> None:
+    """A problem answered by a middleware, in its reader's language."""
+    from starlette.requests import Request
+
+    from fairshare.api.errors import reader_language
+
+    text = render(message, reader_language(Request(scope)))
+    await _send_json(send, status, {"error": {"status": status, "code": code, "message": text,
                                               "details": []}})
