@@ -161,9 +161,10 @@ def run_snapshot_body(problem: Problem, rest: dict[str, Any],
     return _columns_body(out)
 
 
-def _inputs_follow(model_input: list[dict[str, Any]], owners: list[str],
-                   mem: dict[str, list[Any]]) -> bool:
-    """:func:`_model_input_follows`, column by column."""
+def _inputs_follow(model_input: Any, owners: list[str], mem: dict[str, list[Any]]) -> bool:
+    """Whether the model input is the members' attributes in order (``mem``: the members'
+    columns, ``owners``: each member's family id), plus the occupation: then only the
+    occupation is stored."""
     wanted = {"id", "family_id", *_SHARED, "occupation_group"}
     if not isinstance(model_input, list) or len(model_input) != len(owners) or any(
             not isinstance(a, dict) or a.keys() != wanted for a in model_input):
@@ -345,21 +346,11 @@ def to_columns(doc: dict[str, Any]) -> dict[str, Any] | None:
     model_input = doc.get("model_input")
     if "model_input" not in doc:
         out["model_input_absent"] = True
-    elif _model_input_follows(model_input, members):
+    elif _inputs_follow(model_input, [fid for fid, _ in members], out["members"]):
         out["occupation_group"] = [a["occupation_group"] for a in model_input]  # type: ignore[union-attr]
     else:
         out["model_input"] = model_input
     return out
-
-
-def _model_input_follows(model_input: Any, members: list[tuple[str, dict[str, Any]]]) -> bool:
-    """Whether the model input is the members' attributes in order, plus the occupation."""
-    if not isinstance(model_input, list) or len(model_input) != len(members):
-        return False
-    wanted = {"id", "family_id", *_SHARED, "occupation_group"}
-    return all(isinstance(a, dict) and set(a) == wanted and a["id"] == m["id"]
-               and a["family_id"] == fid and all(a[k] == m[k] for k in _SHARED)
-               for a, (fid, m) in zip(model_input, members, strict=True))
 
 
 def from_columns(cols: dict[str, Any]) -> dict[str, Any]:
