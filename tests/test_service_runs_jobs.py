@@ -565,3 +565,24 @@ def test_a_failed_jobs_problem_is_shown_in_its_readers_language(
     assert "signal SIGKILL" in problem_in(crashed(-9), "fr")["message"]
     assert problem_in({"status": 409, "code": "x", "message": "as stored"}, "fr")["message"] == (
         "as stored")  # a problem an older version stored as English text only
+
+
+def test_a_failed_jobs_page_states_its_problem_in_the_pages_language(app: Any) -> None:
+    from fastapi.testclient import TestClient
+
+    from fairshare.service.jobs import INTERRUPTED, create_job
+    from webapp_helpers import login
+
+    client = TestClient(app.client.app)
+    login(client, "coordinator", app.passwords["coordinator"])
+    ctx = client.app.state.ctx  # type: ignore[attr-defined]
+    job = create_job(ctx, kind="run", actor="coordinator",
+                     params={"policy": "balanced", "key": "canada-population", "solver": "auto"})
+    with write_transaction(ctx.engine) as conn:
+        conn.execute(update(jobs).where(jobs.c.id == job.id).values(
+            status="failed", step="interrupted", error=INTERRUPTED))
+    english = client.get(f"/matching/jobs/{job.id}?lang=en").text
+    french = client.get(f"/matching/jobs/{job.id}?lang=fr").text
+    assert "The server stopped before this job finished; nothing was saved." in english
+    assert "Le serveur s'est arrêté avant la fin de cette tâche" in french.replace("&#39;", "'")
+    assert "The server stopped" not in french

@@ -43,7 +43,7 @@ JSON_REASONS: tuple[tuple[str, str], ...] = (
     ("Expecting property name", N_("json_reason_name")),
     ("Unterminated string", N_("json_reason_unterminated")),
     ("Invalid control character", N_("json_reason_control")),
-    ("Invalid \\uXXXX escape", N_("json_reason_unicode_escape")),
+    ("Invalid \\uXXXX escape", N_("json_reason_unicode_escape")),  # Python's text, verbatim
     ("Invalid \\escape", N_("json_reason_escape")),
     ("Extra data", N_("json_reason_extra")),
     ("Illegal trailing comma", N_("json_reason_trailing_comma")),
