@@ -325,3 +325,22 @@ def test_a_recommendation_whose_destination_filled_up_cannot_be_accepted(app: Se
     r = client.post(link + "/decide", data={"kind": "accept", "reason": "accept anyway",
                                             "csrf_token": csrf})
     assert r.status_code == 409 and str(refusal.message) in html.unescape(r.text)
+
+
+def test_run_lists_and_the_audit_page_give_times_and_codes_in_the_readers_words(
+        app: SeededApp) -> None:
+    """Creation times read as dates and times of the page's locale (not ISO timestamps), and
+    the analyst's run list names policies and statuses as the catalogue does."""
+    coordinator, csrf = _browser(app)
+    _new_run(coordinator, csrf)
+    iso = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d")
+    analyst, _ = _browser(app, "analyst")
+    auditor, _ = _browser(app, "auditor")
+    for client, path in ((coordinator, "/matching"), (analyst, "/summaries"),
+                         (auditor, "/audit")):
+        french = client.get(f"{path}?lang=fr").text
+        english = client.get(f"{path}?lang=en").text
+        assert not iso.search(french) and not iso.search(english), path
+        assert " UTC</td>" in french and " UTC</td>" in english, path
+    summaries = analyst.get("/summaries?lang=fr").text
+    assert ">équilibrée</td>" in summaries and ">balanced</td>" not in summaries

@@ -397,6 +397,25 @@ def date(value: dt.date | str | None, lang: str = DEFAULT, form: str = "medium")
     return str(format_date(value, format=form, locale=LOCALES[normalise(lang)]))
 
 
+def moment(value: dt.datetime | str | None, lang: str = DEFAULT) -> str:
+    """A point in time in the locale, in UTC (``Dec 3, 2026, 3:21:44 PM UTC``,
+    ``3 déc. 2026, 15 h 21 min 44 s UTC``); ISO text is parsed first.
+
+    >>> moment("2026-12-03T15:21:44.136745+00:00", "en")
+    'Dec 3, 2026, 3:21:44\u202fp.m. UTC'
+    """
+    if value is None or value == "":
+        return MISSING
+    from babel.dates import format_datetime
+
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    text = format_datetime(value, format="medium", tzinfo=dt.UTC, locale=LOCALES[normalise(lang)])
+    return f"{text} UTC"
+
+
 def decimal_separator(lang: str) -> str:
     """The locale's decimal mark (``.`` or ``,``)."""
     from babel.numbers import get_decimal_symbol
@@ -432,6 +451,10 @@ class Translator:
     def date(self, value: dt.date | str | None) -> str:
         """A date in the reader's locale."""
         return date(value, self.lang)
+
+    def moment(self, value: dt.datetime | str | None) -> str:
+        """A point in time in the reader's locale (UTC)."""
+        return moment(value, self.lang)
 
     def label(self, prefix: str, value: object) -> str:
         """The catalogue's name of a code (``t.label("policy_", "balanced")``), else the code."""
