@@ -15,6 +15,7 @@ Requirements (issue 13): run create < 5 s; POST /runs answers < 200 ms; a snapsh
     python -m benchmarks runs                        # 20,000 families
     BENCH_RUNS_FAMILIES=5000 python -m benchmarks runs
     BENCH_RUNS_PROFILE=1 python -m benchmarks runs   # and the cProfile of the run (CPU time)
+    BENCH_RUNS_POST=0 python -m benchmarks runs      # run create only (no server)
 """
 
 from __future__ import annotations
@@ -102,9 +103,24 @@ def _run_once(ctx: Any, profile: bool) -> tuple[float, dict[str, float], Any]:
     steps = {step: marks[i + 1][1] - at for i, (step, at) in enumerate(marks[:-1])}
     if profiler:
         out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(int(os.environ.get("N","30")))
+        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(int(os.environ.get("BENCH_RUNS_PROFILE_ROWS", "30")))
         print(out.getvalue())
     return total, steps, detail
+
+
+def _fingerprint(ctx: Any, run_id: str) -> str:
+    """The run's input and plan hashes and a sha256 of its stored explanations: a change that
+    only makes the run faster leaves all three as they were (BENCH_RUNS_FAMILIES and the seed
+    fixed)."""
+    import hashlib
+
+    with ctx.engine.connect() as conn:
+        row = conn.exec_driver_sql("SELECT input_sha256, plan_sha256 FROM runs WHERE id = ?",
+                                   (run_id,)).one()
+        texts = conn.exec_driver_sql("SELECT family_id, explanation FROM recommendations "
+                                     "WHERE run_id = ? ORDER BY family_id", (run_id,)).all()
+    facts = hashlib.sha256(repr([tuple(t) for t in texts]).encode()).hexdigest()
+    return f"input {row[0][:12]}, plan {row[1][:12]}, explanations {facts[:12]}"
 
 
 def _snapshot_bytes(ctx: Any, run_id: str) -> int:
@@ -195,10 +211,12 @@ def main() -> None:
         print(f"run create ({detail.run.families:,} families, {detail.run.placed:,} persons "
               f"placed, solver {detail.run.solver}): {total:.2f} s wall, {cpu:.2f} s CPU = "
               f"{total / base:.1f}x baseline; target < 5 s\n  steps: {parts}", flush=True)
+        print(f"  fingerprint: {_fingerprint(ctx, detail.run.id)}", flush=True)
         size = _snapshot_bytes(ctx, detail.run.id)
         print(f"snapshot stored: {size / 1e6:.2f} MB (compressed); target < 3 MB", flush=True)
         ctx.close()
-        _post_runs(home, token)
+        if os.environ.get("BENCH_RUNS_POST", "1") != "0":
+            _post_runs(home, token)
 
 
 if __name__ == "__main__":
