@@ -15,9 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from fairshare.matching.model import Pairs, pair_reason
+from fairshare.matching.model import Pairs, pair_index, pair_reason
 from fairshare.matching.policy import Policy
-from fairshare.matching.problem import Problem, band_bounds
+from fairshare.matching.problem import Problem, band_bounds, score_matrix
 from fairshare.matching.wording import word_facts
 
 
@@ -41,38 +41,54 @@ def explain_plan(problem: Problem, pairs: Pairs, policy: Policy, choice: list[in
                 lo, hi = band_bounds(band)
                 if lo <= f.size <= hi:
                     units[(code, band)] += 1
-    per_pair: dict[tuple[int, int], int] = {
-        (int(f), int(d)): k for k, (f, d) in enumerate(zip(pairs.fam, pairs.dest, strict=True))}
-    prefs, gaps = pairs.pref.tolist(), pairs.gap.tolist()  # Python floats, read 60,000 times
+    n, nd = pairs.n_families, pairs.n_dest
+    chosen_at = np.asarray(choice, dtype=np.int64).reshape(n)
+    score_m = score_matrix(problem.scores, pairs.family_ids, pairs.dest_codes)
+    # The two alternatives shown are the best scored other destinations (a missing score ranks
+    # as -1; ties by code, the column order): only those two are worded.
+    rank_key = -np.where(np.isnan(score_m), -1.0, score_m)
+    placed = np.flatnonzero(chosen_at >= 0)
+    rank_key[placed, chosen_at[placed]] = np.inf  # never an alternative to itself
+    shown = min(2, nd)
+    best_other = np.argsort(rank_key, axis=1, kind="stable")[:, :shown]
+    n_other = np.minimum(shown, nd - (chosen_at >= 0))
+    # Each family's pair with its destination and its two alternatives (-1: not allowed).
+    looked = np.concatenate([chosen_at[:, None], best_other], axis=1)
+    k = pair_index(pairs, np.repeat(np.arange(n), shown + 1),
+                   np.maximum(looked, 0).ravel()).reshape(n, shown + 1)
+    allowed = k >= 0
+    # Per family and slot (its destination, then the alternatives), as Python floats.
+    pref_l = np.where(allowed, pairs.pref[np.maximum(k, 0)], 0.0).tolist() if len(pairs.fam) \
+        else np.zeros(k.shape).tolist()
+    gap_l = np.where(allowed, pairs.gap[np.maximum(k, 0)], 0.0).tolist() if len(pairs.fam) \
+        else np.zeros(k.shape).tolist()
+    score_l = np.take_along_axis(score_m, np.maximum(looked, 0), axis=1).tolist() if nd \
+        else np.zeros(k.shape).tolist()
+    others_l, n_other_l = best_other.tolist(), n_other.tolist()
     out: dict[str, dict[str, Any]] = {}
     for i, fid in enumerate(pairs.family_ids):
         f = fams[fid]
         chosen = choice[i]
         chosen_code = pairs.dest_codes[chosen] if chosen >= 0 else None
+        score_i, pref_i, gap_i = score_l[i], pref_l[i], gap_l[i]
 
-        def components(j: int, f: Any = f, i: int = i) -> dict[str, float]:
-            code = pairs.dest_codes[j]
-            score = float(problem.scores.get(f.id, {}).get(code, np.nan))
-            k = per_pair.get((i, j))
-            pref = float(prefs[k]) if k is not None else 0.0
-            tie = 1.0 if code in f.ties else 0.0
-            gap = float(gaps[k]) if k is not None else 0.0
-            per_person = (policy.outcome * (0.0 if np.isnan(score) else score)
+        def components(j: int, slot: int, f: Any = f, score_i: list[float] = score_i,
+                       pref_i: list[float] = pref_i, gap_i: list[float] = gap_i
+                       ) -> dict[str, float]:
+            score, pref, gap = score_i[slot], pref_i[slot], gap_i[slot]
+            tie = 1.0 if pairs.dest_codes[j] in f.ties else 0.0
+            per_person = (policy.outcome * (0.0 if math.isnan(score) else score)
                           + policy.preference * pref + policy.ties * tie
                           + policy.fair_share * gap)
             return {"score": score, "outcome": f.size * score, "preference": pref, "tie": tie,
                     "fair_share_gap": gap, "value_per_person": per_person}
 
-        comp_chosen = components(chosen) if chosen >= 0 else None
+        comp_chosen = components(chosen, 0) if chosen >= 0 else None
         chosen_value = comp_chosen["value_per_person"] if comp_chosen else -np.inf
-        # The two alternatives shown are the best scored other destinations (ties by code):
-        # only those two are worded.
-        scores = problem.scores.get(f.id, {})
-        ranked = sorted((-_or_minus_one(scores.get(code)), code, j)
-                        for j, code in enumerate(pairs.dest_codes) if j != chosen)
         others = []
-        for _, code, j in ranked[:2]:
-            comp = components(j)
+        for slot, j in enumerate(others_l[i][:n_other_l[i]], start=1):
+            code = pairs.dest_codes[j]
+            comp = components(j, slot)
             reason = pair_reason(problem, f, dests[code])
             service = None
             if reason is None:
@@ -95,7 +111,8 @@ def explain_plan(problem: Problem, pairs: Pairs, policy: Policy, choice: list[in
             "components": comp_chosen,
             "preference_rank": rank, "preferences_given": len(f.preferences),
             "alternatives": [{
-                "destination": code, "score": None if np.isnan(comp["score"]) else comp["score"],
+                "destination": code,
+                "score": None if math.isnan(comp["score"]) else comp["score"],
                 "value_per_person": comp["value_per_person"], "why_not": reason,
                 **({"service": service} if service is not None else {}),
             } for code, comp, reason, service in others]}
@@ -104,7 +121,3 @@ def explain_plan(problem: Problem, pairs: Pairs, policy: Policy, choice: list[in
         out[fid] = word_facts(facts) if words else facts
     return out
 
-
-def _or_minus_one(score: float | None) -> float:
-    """A score for ranking the alternatives (a missing one, or NaN, ranks as -1)."""
-    return -1.0 if score is None or math.isnan(score) else float(score)

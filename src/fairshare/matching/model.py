@@ -29,7 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from fairshare.matching.policy import Policy
-from fairshare.matching.problem import Destination, Family, Problem, ScoreTable, band_bounds
+from fairshare.matching.problem import Destination, Family, Problem, band_bounds, score_matrix
 from fairshare.matching.route import Shape
 
 FloatArray = npt.NDArray[np.float64]
@@ -253,16 +253,7 @@ def build_pairs(problem: Problem) -> Pairs:
                 house_of[j, lo:min(hi, max_size) + 1] = len(housing)
             housing.append((j, band, units))
     family_ids = tuple(f.id for f in fams)
-    if isinstance(prob.scores, ScoreTable):
-        score = prob.scores.matrix(family_ids, tuple(codes))
-    else:
-        score = np.full((n, nd), np.nan)
-        for i, f in enumerate(fams):
-            row = score[i]
-            for code, value in prob.scores.get(f.id, {}).items():
-                jj = col.get(code)
-                if jj is not None:
-                    row[jj] = value
+    score = score_matrix(prob.scores, family_ids, tuple(codes))
     # Preferences and ties are few per family: (family, destination, value) triples, not
     # dense matrices.
     pref_at: list[tuple[int, int, float]] = []

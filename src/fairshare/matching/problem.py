@@ -212,6 +212,27 @@ class ScoreTable(Mapping[str, Mapping[str, float]]):
         return out
 
 
+def score_matrix(scores: Mapping[str, Mapping[str, float]], family_ids: tuple[str, ...],
+                 codes: tuple[str, ...]) -> npt.NDArray[np.float64]:
+    """Scores of ``family_ids`` x ``codes`` (NaN where none is given), from a
+    :class:`ScoreTable` (no copy when it is in that order) or a mapping.
+
+    >>> score_matrix({"f1": {"ON": 0.5}}, ("f1", "f2"), ("NB", "ON")).tolist()
+    [[nan, 0.5], [nan, nan]]
+    """
+    if isinstance(scores, ScoreTable):
+        return scores.matrix(family_ids, codes)
+    col = {c: j for j, c in enumerate(codes)}
+    out = np.full((len(family_ids), len(codes)), np.nan)
+    for i, fid in enumerate(family_ids):
+        row = out[i]
+        for code, value in scores.get(fid, {}).items():
+            j = col.get(code)
+            if j is not None:
+                row[j] = value
+    return out
+
+
 @dataclass(frozen=True)
 class Problem:
     """A batch to match.
