@@ -29,7 +29,7 @@ from fairshare.service.capacity import used_by_offer
 from fairshare.service.common import as_utc, non_consenting_families, record
 from fairshare.service.context import Context
 from fairshare.service.explanations import shown
-from fairshare.service.ledger import plan_moves, surplus_by_code
+from fairshare.service.ledger import plan_moves, surplus_before_after
 from fairshare.service.models import (
     RecommendationInfo,
     ReplayResult,
@@ -425,9 +425,8 @@ def _execute_run(ctx: Context, request: RunRequest, *,
     who = request.actor
     with read_transaction(ctx.engine) as conn:  # the ledger, read without the writer lock
         _check_capacity_left(conn, ctx, dict(plan), sizes)  # early; rechecked when saving
-        before = surplus_by_code(conn, ctx, key=request.key)
-        after = surplus_by_code(conn, ctx, key=request.key,
-                                moves=plan_moves(problem, result.assignment, ctx.today()))
+        before, after = surplus_before_after(
+            conn, ctx, key=request.key, moves=plan_moves(problem, result.assignment, ctx.today()))
     ledger = [{"code": c, "surplus_before": before.get(c, 0.0),
                "surplus_after": after.get(c, 0.0)} for c in codes]
     with write_transaction(ctx.engine) as conn:
