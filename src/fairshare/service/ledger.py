@@ -44,13 +44,15 @@ def read_flows(conn: Connection, today: dt.date) -> RegistryFlows:
     received: dict[tuple[str, str], int] = defaultdict(int)
     # Claimants grouped along their family index, then matched to their family in Python: a
     # third faster than joining families row by row (the sums do not depend on row order).
-    current = dict(conn.execute(select(families.c.id, families.c.current_code)).all())
+    current: dict[str, str] = dict(
+        conn.execute(select(families.c.id, families.c.current_code)).all())
     year_of = func.min(claimants.c.created_at)
     for family_id, first, n in conn.execute(
             select(claimants.c.family_id, year_of, func.count(claimants.c.id))
             .group_by(claimants.c.family_id)):
         if family_id in current:
-            received[(str(as_utc(first).year), origin.get(family_id, current[family_id]))] += int(n)
+            where = origin.get(family_id, current[family_id])
+            received[(str(as_utc(first).year), where)] += int(n)
     return RegistryFlows(transfers=tuple(moves),
                          intake=tuple((y, c, n) for (y, c), n in sorted(received.items())),
                          current_year=today.year)
