@@ -49,7 +49,7 @@ def read_flows(conn: Connection, today: dt.date) -> RegistryFlows:
     year_of = func.min(claimants.c.created_at)
     for family_id, first, n in conn.execute(
             select(claimants.c.family_id, year_of, func.count(claimants.c.id))
-            .group_by(claimants.c.family_id)):
+            .group_by(claimants.c.family_id)).all():
         if family_id in current:
             where = origin.get(family_id, current[family_id])
             received[(str(as_utc(first).year), where)] += int(n)
