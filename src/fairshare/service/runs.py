@@ -29,7 +29,7 @@ from fairshare.service.capacity import used_by_offer
 from fairshare.service.common import as_utc, non_consenting_families, record
 from fairshare.service.context import Context
 from fairshare.service.explanations import shown
-from fairshare.service.ledger import plan_moves, surplus_by_code
+from fairshare.service.ledger import plan_moves, surplus_before_after
 from fairshare.service.models import (
     RecommendationInfo,
     ReplayResult,
@@ -116,7 +116,7 @@ def build_problem(conn: Connection, ctx: Context, *, key: str, name: str = "regi
     for cid, family_id, birth_year, sex, langs, education, work, occupation in conn.execute(
             select(c.id, c.family_id, c.birth_year, c.sex, raw(c.languages), c.education,
                    c.work_experience_years, c.occupation_group)
-            .where(c.anonymised_at.is_(None)).order_by(c.id)):
+            .where(c.anonymised_at.is_(None)).order_by(c.id)).all():
         languages = cell(langs) or []
         attributes[family_id].append({
             "id": cid, "family_id": family_id, "birth_year": birth_year, "sex": sex,
@@ -127,9 +127,10 @@ def build_problem(conn: Connection, ctx: Context, *, key: str, name: str = "regi
             languages=tuple((a, b) for a, b in languages), education=education,
             work_experience_years=work))
     prefs: dict[str, list[str]] = defaultdict(list)
-    for p in conn.execute(select(preferences).order_by(preferences.c.family_id,
-                                                       preferences.c.rank)):
-        prefs[p.family_id].append(p.code)
+    for family_id, code in conn.execute(select(preferences.c.family_id, preferences.c.code)
+                                        .order_by(preferences.c.family_id,
+                                                  preferences.c.rank)).all():
+        prefs[family_id].append(code)
     placeable = [r for r in fam_rows if members.get(r[0])]
     dests = _destinations(conn, ctx, key=key,
                           persons=sum(len(members[r[0]]) for r in placeable))
@@ -425,9 +426,8 @@ def _execute_run(ctx: Context, request: RunRequest, *,
     who = request.actor
     with read_transaction(ctx.engine) as conn:  # the ledger, read without the writer lock
         _check_capacity_left(conn, ctx, dict(plan), sizes)  # early; rechecked when saving
-        before = surplus_by_code(conn, ctx, key=request.key)
-        after = surplus_by_code(conn, ctx, key=request.key,
-                                moves=plan_moves(problem, result.assignment, ctx.today()))
+        before, after = surplus_before_after(
+            conn, ctx, key=request.key, moves=plan_moves(problem, result.assignment, ctx.today()))
     ledger = [{"code": c, "surplus_before": before.get(c, 0.0),
                "surplus_after": after.get(c, 0.0)} for c in codes]
     with write_transaction(ctx.engine) as conn:

@@ -18,6 +18,7 @@ import base64
 import dataclasses
 import hashlib
 import json
+import operator
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -123,7 +124,7 @@ def run_snapshot_body(problem: Problem, rest: dict[str, Any],
     if set(prob.scores) != set(ids) or len(set(ids)) != len(ids):  # not the columns' shape
         return snapshot_body({**rest, "problem": problem_to_json(problem),
                               "model_input": model_input})
-    members = [m for f in fams for m in sorted(f.members, key=lambda m: m.id)]
+    members = [m for f in fams for m in sorted(f.members, key=_ID)]
     owners = [f.id for f in fams for _ in f.members]
     key_lists: dict[tuple[str, ...], int] = {}
     score_keys: list[int] = []
@@ -132,7 +133,7 @@ def run_snapshot_body(problem: Problem, rest: dict[str, Any],
         scores = prob.scores[i]
         keys = tuple(sorted(scores))
         score_keys.append(key_lists.setdefault(keys, len(key_lists)))
-        score_values.extend(scores[k] for k in keys)
+        score_values.extend(map(scores.__getitem__, keys))
     out: dict[str, Any] = {
         "rest": rest, "name": prob.name, "meta": dict(sorted(prob.meta.items())),
         "destinations": [_destination_json(d) for d in prob.destinations],
@@ -169,9 +170,12 @@ def _inputs_follow(model_input: Any, owners: list[str], mem: dict[str, list[Any]
     if not isinstance(model_input, list) or len(model_input) != len(owners) or any(
             not isinstance(a, dict) or a.keys() != wanted for a in model_input):
         return False
-    return ([a["id"] for a in model_input] == mem["id"]
-            and [a["family_id"] for a in model_input] == owners
-            and all([a[k] for a in model_input] == mem[k] for k in _SHARED))
+
+    def column(k: str) -> list[Any]:
+        return list(map(operator.itemgetter(k), model_input))
+
+    return (column("id") == mem["id"] and column("family_id") == owners
+            and all(column(k) == mem[k] for k in _SHARED))
 
 
 def _columns_body(columns: dict[str, Any]) -> bytes:
@@ -257,6 +261,7 @@ _LAYOUT_DOCUMENT = b"D"  # canonical JSON of the document
 _LAYOUT_COLUMNS = b"C"  # 8-byte length, JSON of the columns, then the raw bytes of packed ids
 _HEX_ID = re.compile(r"(.*?)([0-9a-f]+)")
 _PACKED = (("families", "id"), ("members", "id"))
+_ID = operator.attrgetter("id")
 
 
 def _pack_ids(cols: dict[str, Any]) -> tuple[dict[str, Any], list[bytes]]:
@@ -271,8 +276,13 @@ def _pack_ids(cols: dict[str, Any]) -> tuple[dict[str, Any], list[bytes]]:
         if first is None or len(first.group(2)) % 2:
             continue
         prefix, width = first.group(1), len(first.group(2))
-        shape = re.compile(re.escape(prefix) + f"[0-9a-f]{{{width}}}")
-        if not all(isinstance(i, str) and shape.fullmatch(i) for i in ids):
+        # One match over all the ids, one a line: as many lines as ids means no id holds a
+        # line break, so each line is one id of the shape.
+        shape = re.compile(f"(?:{re.escape(prefix)}[0-9a-f]{{{width}}}\n)*")
+        if not all(isinstance(i, str) for i in ids):
+            continue
+        lines = "\n".join(ids) + "\n"
+        if lines.count("\n") != len(ids) or not shape.fullmatch(lines):
             continue
         cut = len(prefix)
         blobs.append(bytes.fromhex("".join(i[cut:] for i in ids)))
