@@ -204,3 +204,28 @@ def test_no_most_persons_over_kinds_when_the_minimum_intakes_cannot_be_met() -> 
     p = dataclasses.replace(p, destinations=tuple(
         dataclasses.replace(d, min_intake=30) for d in p.destinations))
     assert most_persons_by_kinds(build_pairs(p.sorted()), 1_000) is None
+
+
+def test_the_second_stage_from_sample_prices_reaches_the_same_optimum() -> None:
+    """Housing keeps some of 600 families out (kinds-bound, then the staged LP); the second
+    stage started from a sample LP's prices (as batches of 5,000 families and more are) ends
+    at the optimum the start by value gives: same persons, same objective, same bound."""
+    import random
+
+    from fairshare.matching import solve
+
+    rng = random.Random(7)
+    fams = tuple(Family(f"f{i:03d}", rng.choice((1, 1, 2, 3, 4, 6)), True) for i in range(600))
+    codes = ("AB", "MB", "NB", "NS", "ON")
+    dests = tuple(Destination(c, 600, housing_units={"1-2": 60 + 10 * k, "3+": 25 + 5 * k})
+                  for k, c in enumerate(codes))
+    scores = {f.id: {c: round(rng.random(), 4) for c in codes} for f in fams}
+    p = Problem(fams, dests, scores)
+    priced = SolverOptions(priced_start_min_families=0, staged_start_sample=200)
+    by_value = dataclasses.replace(priced, staged_start_sample=0)
+    a = solve(p, OUTCOME, "fast", explain=False, report=False, options=priced)
+    b = solve(p, OUTCOME, "fast", explain=False, report=False, options=by_value)
+    assert a.route[:2] == b.route[:2] == (Step.KINDS_BOUND, Step.STAGED_LP)
+    assert a.persons_placed == b.persons_placed < p.persons
+    assert a.objective == pytest.approx(b.objective, rel=1e-9)
+    assert a.bound == pytest.approx(b.bound, rel=1e-9)

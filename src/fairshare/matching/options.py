@@ -59,6 +59,9 @@ class SolverOptions:
             persons) starts from every pair up to this many allowed pairs (one LP solve: 1.3 s
             less than the pricing rounds at 20,000 families x 13, 135,000 pairs), from each
             family's best ``colgen_start_per_family`` beyond.
+        staged_start_sample: from ``priced_start_min_families`` families on, the second stage
+            on every pair starts each family at its best pair under the prices of a sample LP
+            of this many families (0: at its best pair by value).
         colgen_start_per_family: pairs per family in the first restricted LP.
         colgen_max_rounds: pricing rounds at most.
         rc_tol: a pair enters when its reduced cost is above this.
@@ -98,6 +101,7 @@ class SolverOptions:
     dense_max: int = 60_000_000
     kinds_lp_max_columns: int = 50_000
     staged_all_pairs_max: int = 300_000
+    staged_start_sample: int = 500
     colgen_start_per_family: int = 3
     colgen_max_rounds: int = 60
     rc_tol: float = 1e-9

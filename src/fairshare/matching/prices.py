@@ -169,9 +169,12 @@ def refine_bound(dense: _Dense, y_dest: FloatArray, y_house: FloatArray,
 
 
 def sample_prices(pairs: Pairs, policy: Policy, size: int,
-                  opts: SolverOptions = DEFAULT_OPTIONS) -> tuple[FloatArray, FloatArray] | None:
+                  opts: SolverOptions = DEFAULT_OPTIONS, *, must_place: bool | None = None
+                  ) -> tuple[FloatArray, FloatArray] | None:
     """Prices per person (per destination) and per housing unit from the LP on a seeded sample
-    of ``size`` families with capacities scaled to it; None when that LP has no solution."""
+    of ``size`` families with capacities scaled to it; None when that LP has no solution.
+    ``must_place``: the sample's family rows ``== 1`` (default: when the policy places every
+    family)."""
     from fairshare.matching.colgen import column_generation
 
     n = pairs.n_families
@@ -179,7 +182,8 @@ def sample_prices(pairs: Pairs, policy: Policy, size: int,
     sample = np.sort(rng.choice(n, size=min(n, size), replace=False))
     persons = float(pairs.sizes[pairs.placeable].sum())
     scale = float(pairs.sizes[sample][pairs.placeable[sample]].sum()) / persons
-    sample_lp = column_generation(restrict(pairs, sample, scale), policy, opts=opts)
+    sample_lp = column_generation(restrict(pairs, sample, scale), policy, must_place=must_place,
+                                  opts=opts)
     if sample_lp is None or sample_lp.duals is None:
         return None
     y_dest = sample_lp.duals.destinations.copy()
