@@ -168,3 +168,66 @@ def test_the_bound_problem_s_pairs_are_the_ones_build_pairs_gives() -> None:
         if f.name != "cache":
             a, b = getattr(built, f.name), getattr(reused, f.name)
             assert (np.array_equal(a, b) if isinstance(a, np.ndarray) else a == b), f.name
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_the_rooms_filled_without_branch_and_bound_are_a_plan_of_the_kinds(seed: int) -> None:
+    """The LP rounded down, topped up and repaired by swaps: whenever it answers, its counts
+    respect every row of the kinds model and fill every room; when it gives up, it is because
+    the search is hard, never because a fill exists that it claims is not there (the integer
+    program decides then)."""
+    import random
+
+    import numpy as np
+
+    from fairshare.matching.highs import pass_and_solve
+    from fairshare.matching.kinds import kinds_model
+    from fairshare.matching.model import build_pairs
+    from fairshare.matching.solve import _rooms_filled
+
+    rng = random.Random(seed)
+    fams = tuple(Family(f"f{i:03d}", rng.choice((1, 2, 2, 3, 4, 5)), True,
+                        excluded=frozenset(rng.sample(("A", "B", "C"), rng.randint(0, 1))))
+                 for i in range(rng.randint(20, 60)))
+    dests = tuple(Destination(c, rng.randint(5, 40),
+                              housing_units={"1-2": rng.randint(2, 9), "3+": rng.randint(1, 6)}
+                              if rng.random() < 0.6 else None) for c in ("A", "B", "C"))
+    p = Problem(fams, dests, {f.id: {d.code: 0.5 for d in dests} for f in fams}).sorted()
+    pairs = build_pairs(p)
+    limit = np.asarray([d.limit for d in p.destinations], dtype=np.float64)
+    classes, model = kinds_model(pairs, limit)
+    total = int(limit.sum())
+    lp = pass_and_solve(*model, integer=False)
+    got = _rooms_filled(model, lp.x, len(classes), total)
+    if got is None:
+        return
+    cost, _, upper, _, row_upper, start, index, value = model
+    take = np.asarray(got, dtype=np.float64)
+    assert (take >= 0).all() and (take <= upper).all()
+    used = np.zeros(len(row_upper))
+    np.add.at(used, index, value * np.repeat(take, np.diff(start)))
+    assert (used <= row_upper + 1e-9).all()
+    assert float(take @ cost) == total
+    mip = pass_and_solve(*model, integer=True, mip_rel_gap=0.0)
+    assert round(mip.objective) == total
+
+
+def test_a_room_the_rounding_leaves_short_is_filled_by_a_swap() -> None:
+    """A's room of 5 and its units: 2 of 1-2, 1 of 3+. The LP may round to a 1 and a 2 with
+    the 3+ unit unused; the swap puts a 3 in for the 1."""
+    import numpy as np
+
+    from fairshare.matching.kinds import kinds_model
+    from fairshare.matching.model import build_pairs
+    from fairshare.matching.solve import _rooms_filled
+
+    fams = (Family("a", 1, True), Family("b", 2, True), Family("c", 3, True))
+    p = Problem(fams, (Destination("A", 5, housing_units={"1-2": 2, "3+": 1}),),
+                {f.id: {"A": 0.5} for f in fams}).sorted()
+    pairs = build_pairs(p)
+    classes, model = kinds_model(pairs, np.asarray([5.0]))
+    kinds = list(classes)  # (size, allowed) in the model's column order
+    x = np.asarray([1.0 if size in (1, 2) else 0.0 for size, _ in kinds])
+    got = _rooms_filled(model, x, len(classes), 5)
+    assert got is not None
+    assert sorted(size for (size, _), n in zip(kinds, got, strict=True) for _ in range(n)) == [2, 3]

@@ -23,8 +23,9 @@ from fairshare.matching.diagnose import diagnose, no_single_count
 from fairshare.matching.exact import solve_exact
 from fairshare.matching.fast import solve_fast
 from fairshare.matching.highs import highs_version
-from fairshare.matching.kinds import kinds_model, persons_bound_by_kinds
+from fairshare.matching.kinds import KindsModel, kinds_model, persons_bound_by_kinds
 from fairshare.matching.model import (
+    FloatArray,
     Pairs,
     build_pairs,
     define_objective,
@@ -171,10 +172,15 @@ def fill_rooms(room: Problem, pairs: Pairs | None = None) -> dict[str, int] | No
         return {}
     classes, model = kinds_model(pairs, limit.astype(np.float64))
     cost = model[0].tolist()
-    out = pass_and_solve(*model, integer=True, mip_rel_gap=0.0, max_nodes=10_000)
-    if out.status not in ("optimal", "feasible"):
-        return None
-    take = np.rint(out.x).astype(np.int64).tolist()
+    # The LP relaxation rounded down, topped up and repaired by swaps nearly always fills every
+    # room (a few ms); the integer program (0.3 s at its root at 20,000 families) otherwise.
+    lp = pass_and_solve(*model, integer=False)
+    take = _rooms_filled(model, lp.x, len(classes), total) if lp.status == "optimal" else None
+    if take is None:
+        out = pass_and_solve(*model, integer=True, mip_rel_gap=0.0, max_nodes=10_000)
+        if out.status not in ("optimal", "feasible"):
+            return None
+        take = np.rint(out.x).astype(np.int64).tolist()
     if sum(t * c for t, c in zip(take, cost, strict=True)) != total:
         return None
     choice: dict[int, int] = {}
@@ -191,6 +197,70 @@ def fill_rooms(room: Problem, pairs: Pairs | None = None) -> dict[str, int] | No
     if check_plan(room, assignment):  # pragma: no cover - a rounding or pairs defect
         return None
     return {d.code: d.limit for d in dests if d.limit}
+
+
+def _rooms_filled(model: KindsModel, x: FloatArray, n_kinds: int, total: int
+                  ) -> list[int] | None:
+    """Families of each kind per destination (the columns of :func:`kinds_model`'s ``model``)
+    that fill every room, found from the LP optimum ``x`` without branch and bound, or None.
+
+    ``x`` rounded down; then each column, largest families first, raised as far as its rows
+    allow; then, while a room has persons left, one family at that destination swapped for a
+    larger one of another kind that fits its room, and the columns raised again."""
+    import numpy as np
+
+    cost, _, upper_a, _, row_upper, start_a, index_a, value_a = model
+    rows, coefs = index_a.tolist(), value_a.tolist()
+    starts, upper, size = start_a.tolist(), upper_a.tolist(), cost.tolist()
+    n_cols = len(size)
+    out: list[int] = np.minimum(np.floor(np.maximum(x, 0.0) + 1e-9), upper_a).astype(
+        np.int64).tolist()
+    room = row_upper.astype(np.float64).copy()
+    np.subtract.at(room, index_a, value_a * np.repeat(np.asarray(out, dtype=np.float64),
+                                                      np.diff(start_a)))
+    left: list[float] = room.tolist()
+    if min(left, default=0.0) < -1e-6:
+        return None
+    entries = [list(zip(rows[starts[k]:starts[k + 1]], coefs[starts[k]:starts[k + 1]],
+                        strict=True)) for k in range(n_cols)]
+    # Each column's destination row: the one after the kinds' rows.
+    at = [next(r for r, _ in entries[k] if r >= n_kinds) for k in range(n_cols)]
+    order = sorted(range(n_cols), key=lambda k: -size[k])
+
+    def fits(k: int, freed: list[tuple[int, float]]) -> bool:  # once ``freed`` is given back
+        back = dict(freed)
+        return out[k] < upper[k] and all(left[r] + back.get(r, 0.0) >= c - 1e-9
+                                         for r, c in entries[k])
+
+    def move(k: int, units: int) -> None:
+        out[k] += units
+        for r, c in entries[k]:
+            left[r] -= units * c
+
+    for _ in range(100):  # each round fills a person or more; a long search goes to the MIP
+        for k in order:
+            more = min([int(upper[k]) - out[k],
+                        *(math.floor(left[r] / c + 1e-9) for r, c in entries[k])])
+            if more > 0:
+                move(k, more)
+        if sum(o * c for o, c in zip(out, size, strict=True)) == total:
+            return out
+        swapped = False
+        for j in sorted({at[k] for k in range(n_cols) if left[at[k]] >= 1 - 1e-9}):
+            here = [k for k in range(n_cols) if at[k] == j]
+            for k_out in (k for k in here if out[k] > 0):
+                k_in = next((k for k in here if 0 < size[k] - size[k_out] <= left[j] + 1e-9
+                             and fits(k, entries[k_out])), None)
+                if k_in is not None:
+                    move(k_out, -1)
+                    move(k_in, 1)
+                    swapped = True
+                    break
+            if swapped:
+                break
+        if not swapped:
+            return None
+    return None
 
 
 def plan_value(problem: Problem, pairs: Pairs, policy: Policy, choice: list[int]) -> float:
