@@ -66,9 +66,10 @@ def member_scores(model: OutcomeModel | str | Path, members: pd.DataFrame,
     # the persons x destinations rows is needed only to interleave a person listed twice.
     keys = frame[["family_id", "person_id"]].reset_index(drop=True)
     order = keys.sort_values(["family_id", "person_id"], kind="stable").index.to_numpy()
+    rows = np.repeat(order, len(dests))  # taken from the columns as they are: no new strings
     out = pd.DataFrame({
-        "member_id": np.repeat(frame["person_id"].to_numpy()[order], len(dests)),
-        "family_id": np.repeat(frame["family_id"].to_numpy()[order], len(dests)),
+        "member_id": frame["person_id"].array.take(rows),
+        "family_id": frame["family_id"].array.take(rows),
         "destination": np.tile(np.array(dests, dtype=object), len(frame)),
         "score": np.round(probs[order].ravel(), 6)})
     if keys.duplicated().any():
@@ -134,8 +135,8 @@ def registry_scores(model: OutcomeModel, members: pd.DataFrame, destinations: Se
             out.setdefault(fids[lo], {}).update(zip(dests[lo:hi], values[lo:hi], strict=True))
     means = {str(d): round(float(v), 6) for d, v in
              table.groupby("destination")["score"].mean().items()}
-    return {fid: out.get(fid, {str(d): means[str(d)] for d in destinations})
-            for fid in family_ids}
+    return {fid: out[fid] if fid in out else {str(d): means[str(d)] for d in destinations}
+            for fid in family_ids}  # the means copied only for a family without an adult
 
 
 def model_categories(model: OutcomeModel) -> dict[str, tuple[str, ...]]:
