@@ -342,7 +342,7 @@ def test_member_scores_come_sorted_as_a_sort_of_all_their_rows(model: OutcomeMod
             "score": np.round(probs.ravel(), 6)})
         expected = rows.sort_values(["family_id", "member_id", "destination"],
                                     kind="stable").reset_index(drop=True)
-        pd.testing.assert_frame_equal(got, expected)
+        pd.testing.assert_frame_equal(got, expected, check_exact=True)
 
 
 def test_designs_of_an_ordinal_column_equal_fresh_designs(model: OutcomeModel,
