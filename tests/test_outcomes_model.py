@@ -322,3 +322,67 @@ def test_one_design_per_destination_equals_a_fresh_design_each(model: OutcomeMod
         assert np.array_equal(by_matrix[:, j], model.predict(sample.assign(destination=dest)))
     with pytest.raises(InputError, match="never saw"):
         enc.design(sample.assign(destination="XX"))
+
+
+def test_member_scores_come_sorted_as_a_sort_of_all_their_rows(model: OutcomeModel,
+                                                               frame: pd.DataFrame) -> None:
+    """Persons sorted first (then their destinations) is the order of sorting every member x
+    destination row, a person listed twice included (its rows interleave by destination)."""
+    sample = frame.sample(200, random_state=3)
+    twice = pd.concat([sample, sample.head(3).assign(english_level=3)], ignore_index=True)
+    dests = ["QC", "AB", "ON"]
+    for members in (sample, twice):
+        got = member_scores(model, members, dests)
+        prepared = prepare(members, source="members", outcomes=False, need_destination=False)
+        probs = model.predict_matrix(prepared, tuple(sorted(dests)))
+        rows = pd.DataFrame({
+            "member_id": np.repeat(prepared["person_id"].to_numpy(), len(dests)),
+            "family_id": np.repeat(prepared["family_id"].to_numpy(), len(dests)),
+            "destination": np.tile(np.array(sorted(dests), dtype=object), len(prepared)),
+            "score": np.round(probs.ravel(), 6)})
+        expected = rows.sort_values(["family_id", "member_id", "destination"],
+                                    kind="stable").reset_index(drop=True)
+        pd.testing.assert_frame_equal(got, expected, check_exact=True)
+
+
+def test_designs_of_an_ordinal_column_equal_fresh_designs(model: OutcomeModel,
+                                                         frame: pd.DataFrame) -> None:
+    """Rewriting only the changed columns holds for a numeric column in interactions too."""
+    sample = frame.head(50).assign(destination="QC")
+    enc = model.encoder
+    levels = [0, 3, 3, 1, 0]
+    for level, x in zip(levels, enc.designs(sample, "english_level", levels), strict=True):
+        assert x.tobytes() == enc.design(sample.assign(english_level=level)).tobytes()
+
+
+def test_tree_model_scores_every_destination_as_one_at_a_time(frame: pd.DataFrame,
+                                                              tmp_path: Path) -> None:
+    """The gradient-boosting estimator (which takes missing values) goes through the same
+    prediction path without the logistic model's finiteness check."""
+    from importlib import resources
+
+    from fairshare.outcomes.features import load_registry
+
+    text = resources.files("fairshare.outcomes").joinpath("features.yaml").read_text()
+    text = text.replace("estimator: logistic", "estimator: hist_gradient_boosting")
+    text = text.replace("max_iter: 300", "max_iter: 20")
+    (tmp_path / "reg.yaml").write_text(text)
+    trees = train(frame.head(1500), registry=load_registry(tmp_path / "reg.yaml"))
+    assert trees.card["estimator"] == "hist_gradient_boosting"
+    sample = frame.head(100)
+    dests = ("AB", "ON", "QC")
+    by_matrix = trees.predict_matrix(sample, dests, "retained_1y")
+    for j, dest in enumerate(dests):
+        one = trees.predict(sample.assign(destination=dest), "retained_1y")
+        assert by_matrix[:, j].tobytes() == one.tobytes()
+
+
+def test_logistic_model_still_refuses_a_missing_value(model: OutcomeModel,
+                                                      frame: pd.DataFrame) -> None:
+    """The finiteness check the calibrated copies no longer repeat is made once, as before."""
+    sample = frame.head(20).astype({"english_level": float})
+    sample.loc[3, "english_level"] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        model.predict(sample)
+    with pytest.raises(ValueError, match="NaN"):
+        model.predict_matrix(sample, ("AB", "QC"))

@@ -312,10 +312,9 @@ class Encoder:
             return block
         return frame[name].to_numpy(dtype=np.float64).reshape(-1, 1)
 
-    def _constant_block(self, name: str, value: Any, rows: int) -> FloatArray:
-        """:meth:`_block` of a column holding ``value`` on every row (encoded once)."""
-        one = self._block(_constant(name, value, 1), name)
-        return np.repeat(one, rows, axis=0)
+    def _width(self, name: str) -> int:
+        """How many columns :meth:`_block` gives ``name``."""
+        return len(self.categories[name]) if name in self.categories else 1
 
     def _parts(self) -> list[tuple[str, ...]]:
         """The design's parts in column order: each predictor, then each interaction."""
@@ -337,30 +336,50 @@ class Encoder:
     def designs(self, frame: pd.DataFrame, column: str,
                 values: Sequence[Any]) -> Iterator[FloatArray]:
         """:meth:`design` of ``frame.assign(column=value)`` for each of ``values`` in turn,
-        equal to it entry for entry: the other predictors are encoded once and only the parts
-        involving ``column`` are written again. The same array is yielded each time, changed
-        in place: use it before asking for the next."""
+        equal to it entry for entry: the other predictors are encoded once and, for each value,
+        only the columns of ``column``'s parts whose factor from ``column`` changed (two per
+        interaction with a one-hot destination) are written again, the same products. The same
+        array is yielded each time, changed in place: use it before asking for the next."""
         rows = len(frame)
         blocks = {name: self._block(frame, name) for name in self.registry.predictors
                   if name != column}
-        parts = self._parts()
-        x: FloatArray | None = None
-        spans: list[tuple[int, int]] = []
+        parts: list[tuple[tuple[str, ...], tuple[int, int]]] = []
+        for part in self._parts():
+            lo = parts[-1][1][1] if parts else 0
+            parts.append((part, (lo, lo + int(np.prod([self._width(n) for n in part])))))
+        x: FloatArray = np.empty((rows, parts[-1][1][1]))
+        for part, (lo, hi) in parts:
+            if column not in part:
+                x[:, lo:hi] = self._part(blocks, part, rows)
+        last: npt.NDArray[np.uint64] | None = None
         for value in values:
             if column in self.registry.predictors:
-                blocks[column] = self._constant_block(column, value, rows)
-            if x is None:
-                arrays = [self._part(blocks, part, rows) for part in parts]
-                x = np.hstack(arrays)
-                at = 0
-                for a in arrays:
-                    spans.append((at, at + a.shape[1]))
-                    at += a.shape[1]
-            else:
-                for part, (lo, hi) in zip(parts, spans, strict=True):
-                    if column in part:
-                        x[:, lo:hi] = self._part(blocks, part, rows)
+                one = self._block(_constant(column, value, 1), column)
+                bits = one[0].view(np.uint64)  # bit for bit: -0.0 and NaN count as changes
+                changed = [int(k) for k in (np.flatnonzero(bits != last) if last is not None
+                                            else range(len(bits)))]
+                last = bits
+                self._rewrite(x, blocks, column, one, changed, parts)
             yield x
+
+    def _rewrite(self, x: FloatArray, blocks: dict[str, FloatArray], column: str,
+                 one: FloatArray, changed: list[int],
+                 parts: list[tuple[tuple[str, ...], tuple[int, int]]]) -> None:
+        """Write again the parts of ``x`` holding ``column`` (its one-row block ``one``): in an
+        interaction with another predictor, only the columns that ``column``'s ``changed``
+        columns multiply."""
+        for part, (lo, hi) in parts:
+            if column not in part:
+                continue
+            if len(part) == 1 or part[0] == part[1]:
+                x[:, lo:hi] = self._part({column: one}, part, 1)
+                continue
+            grid = x[:, lo:hi].reshape(len(x), self._width(part[0]), self._width(part[1]))
+            for k in changed:
+                if part[1] == column:
+                    np.multiply(blocks[part[0]], one[0, k], out=grid[:, :, k])
+                else:
+                    np.multiply(one[0, k], blocks[part[1]], out=grid[:, k, :])
 
     def compact(self, frame: pd.DataFrame) -> FloatArray:
         """One column per predictor (category codes), for tree models that find interactions."""

@@ -60,15 +60,22 @@ def member_scores(model: OutcomeModel | str | Path, members: pd.DataFrame,
     _check_outcome(outcome)
     m = _model(model)
     frame = _members(members, source)
-    dests = tuple(sorted(destinations)) if destinations else m.destinations
+    dests = tuple(sorted(destinations or m.destinations))
     probs = m.predict_matrix(frame, dests, outcome)
+    # The persons sorted, each with its destinations in order, are the rows sorted: a sort of
+    # the persons x destinations rows is needed only to interleave a person listed twice.
+    keys = frame[["family_id", "person_id"]].reset_index(drop=True)
+    order = keys.sort_values(["family_id", "person_id"], kind="stable").index.to_numpy()
+    rows = np.repeat(order, len(dests))  # taken from the columns as they are: no new strings
     out = pd.DataFrame({
-        "member_id": np.repeat(frame["person_id"].to_numpy(), len(dests)),
-        "family_id": np.repeat(frame["family_id"].to_numpy(), len(dests)),
+        "member_id": frame["person_id"].array.take(rows),
+        "family_id": frame["family_id"].array.take(rows),
         "destination": np.tile(np.array(dests, dtype=object), len(frame)),
-        "score": np.round(probs.ravel(), 6)})
-    return out.sort_values(["family_id", "member_id", "destination"],
-                           kind="stable").reset_index(drop=True)
+        "score": np.round(probs[order].ravel(), 6)})
+    if keys.duplicated().any():
+        out = out.sort_values(["family_id", "member_id", "destination"],
+                              kind="stable").reset_index(drop=True)
+    return out
 
 
 def scores_for(model_dir: OutcomeModel | str | Path, members_frame: pd.DataFrame,
@@ -115,19 +122,21 @@ def registry_scores(model: OutcomeModel, members: pd.DataFrame, destinations: Se
             known = prepared[name].astype(str).isin(cats)
             prepared.loc[~known, name] = model.encoder.references[name]
     table = scores_for(model, prepared, destinations, outcome=outcome)
-    fids = table["family_id"].astype(str).tolist()
+    families = table["family_id"].astype(str).to_numpy(dtype=object)
+    fids = families.tolist()
     dests = table["destination"].astype(str).tolist()
     values = table["score"].to_numpy(dtype=np.float64).tolist()
     # Rows come sorted by family: one dictionary per run of a family's rows.
-    cuts = [0, *(k for k in range(1, len(fids)) if fids[k] != fids[k - 1]), len(fids)]
+    starts = (np.flatnonzero(families[1:] != families[:-1]) + 1).tolist()
+    cuts = [0, *starts, len(fids)]
     out: dict[str, dict[str, float]] = {}
     for lo, hi in itertools.pairwise(cuts):
         if hi > lo:
             out.setdefault(fids[lo], {}).update(zip(dests[lo:hi], values[lo:hi], strict=True))
     means = {str(d): round(float(v), 6) for d, v in
              table.groupby("destination")["score"].mean().items()}
-    return {fid: out.get(fid, {str(d): means[str(d)] for d in destinations})
-            for fid in family_ids}
+    return {fid: out[fid] if fid in out else {str(d): means[str(d)] for d in destinations}
+            for fid in family_ids}  # the means copied only for a family without an adult
 
 
 def model_categories(model: OutcomeModel) -> dict[str, tuple[str, ...]]:
@@ -156,7 +165,7 @@ def combine_family_scores(members: pd.DataFrame, *, how: str = "sum",
     fam = members.groupby(["family_id", "destination"], sort=True)["score"].sum().reset_index()
     if how == "per-person":
         listed = members.groupby("family_id")["member_id"].nunique()
-        counted = fam["family_id"].map(listed).astype(np.float64)
+        counted = listed.reindex(fam["family_id"]).astype(np.float64).set_axis(fam.index)
         size = counted
         if sizes:  # the size given, else the members listed
             given = fam["family_id"].map(pd.Series(dict(sizes), dtype=np.float64))

@@ -76,9 +76,18 @@ class OutcomeModel:
 
     def _good(self, x: FloatArray, outcome: str) -> FloatArray:
         """:meth:`predict` of an estimator input ``x``."""
-        proba = self.estimators[outcome].predict_proba(x)
+        from sklearn import config_context
+        from sklearn.utils import assert_all_finite
+
+        estimator = self.estimators[outcome]
+        if self.card.get("estimator") != "hist_gradient_boosting":  # trees take NaN as missing
+            # The check each calibrated copy of the model would make of x again, made once:
+            # on 35,000 rows, three scans of x cost more than the products themselves.
+            assert_all_finite(x, input_name="X")
+        with config_context(assume_finite=True):
+            proba = estimator.predict_proba(x)
         if outcome == "earnings_band":
-            classes = list(self.estimators[outcome].classes_)
+            classes = list(estimator.classes_)
             good = [classes.index(c) for c in (2, 3) if c in classes]
             out: FloatArray = proba[:, good].sum(axis=1)
             return out
