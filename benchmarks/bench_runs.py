@@ -16,6 +16,7 @@ Requirements (issue 13): run create < 5 s; POST /runs answers < 200 ms; a snapsh
     BENCH_RUNS_FAMILIES=5000 python -m benchmarks runs
     BENCH_RUNS_PROFILE=1 python -m benchmarks runs   # and the cProfile of the run (CPU time)
     BENCH_RUNS_POST=0 python -m benchmarks runs      # run create only (no server)
+    (BENCH_RUNS_PROFILE_ROWS: rows of the profile, BENCH_RUNS_PROFILE_SORT: its order)
 """
 
 from __future__ import annotations
@@ -119,7 +120,7 @@ def _run_once(ctx: Any, profile: bool) -> tuple[float, dict[str, float], Any]:
     if profiler:
         out = io.StringIO()
         rows = int(os.environ.get("BENCH_RUNS_PROFILE_ROWS", "30"))
-        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(rows)
+        pstats.Stats(profiler, stream=out).sort_stats(os.environ.get("BENCH_RUNS_PROFILE_SORT", "cumulative")).print_stats(rows)
         print(out.getvalue())
     return total, steps, detail
 

@@ -15,9 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from fairshare.matching.model import Pairs, pair_index, pair_reason
+from fairshare.matching.model import Pairs, pair_index, pair_reason, pair_score_matrix
 from fairshare.matching.policy import Policy
-from fairshare.matching.problem import Problem, band_bounds, score_matrix
+from fairshare.matching.problem import Problem, band_bounds
 from fairshare.matching.wording import word_facts
 
 
@@ -43,7 +43,7 @@ def explain_plan(problem: Problem, pairs: Pairs, policy: Policy, choice: list[in
                     units[(code, band)] += 1
     n, nd = pairs.n_families, pairs.n_dest
     chosen_at = np.asarray(choice, dtype=np.int64).reshape(n)
-    score_m = score_matrix(problem.scores, pairs.family_ids, pairs.dest_codes)
+    score_m = pair_score_matrix(problem, pairs)
     # The two alternatives shown are the best scored other destinations (a missing score ranks
     # as -1; ties by code, the column order): only those two are worded.
     rank_key = -np.where(np.isnan(score_m), -1.0, score_m)
