@@ -12,33 +12,19 @@ import zstandard
 
 import registry_fixtures as rf
 from fairshare.ledger import Transfer
-from fairshare.service import Context, create_run, decide, import_claimants, open_explanation
+from fairshare.service import Context
 from fairshare.service.ledger import read_flows, surplus_before_after, surplus_by_code
 from fairshare.service.snapshot import MAGIC, decode_snapshot, encode_snapshot, snapshot_body
 from fairshare.store.engine import read_transaction
-from registry_fixtures import add_offers, families_rows, write_csv
+from test_ledger_registry import _decided
 from test_snapshot_storage import _doc
 
 registry = rf.registry
 
 
-def _with_a_transfer(ctx: Context, folder: Path) -> tuple[str, int]:
-    """Six families of two imported from Quebec and one of them accepted elsewhere (a
-    transfer): its destination and persons."""
-    import_claimants(ctx, path=write_csv(folder / "b.csv", families_rows(6, size=2)),
-                     agreement_id=rf.AGREEMENT)
-    add_offers(ctx, folder, [("NB-1", "NB", 6), ("ON-1", "ON", 6)])
-    run = create_run(ctx, policy="balanced", key="canada-population")
-    rec = next(r for r in run.recommendations if r.destination)
-    open_explanation(ctx, run_id=run.run.id, family_id=rec.family_id, actor="ana")
-    decide(ctx, run_id=run.run.id, family_id=rec.family_id, kind="accept", reason="fits",
-           decided_by="ana")
-    return str(rec.destination), rec.persons
-
-
 def test_surplus_before_and_after_is_the_surplus_without_and_with_the_moves(
         registry: Context, tmp_path: Path) -> None:
-    dest, persons = _with_a_transfer(registry, tmp_path)
+    _, dest, persons = _decided(registry, tmp_path)
     moves = [Transfer(from_code="QC", to_code="NB", count=2, date=dt.date(2026, 6, 1)),
              Transfer(from_code="QC", to_code="ON", count=4, date=dt.date(2026, 6, 1))]
     with read_transaction(registry.engine) as conn:
