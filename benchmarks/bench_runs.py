@@ -120,7 +120,8 @@ def _run_once(ctx: Any, profile: bool) -> tuple[float, dict[str, float], Any]:
     if profiler:
         out = io.StringIO()
         rows = int(os.environ.get("BENCH_RUNS_PROFILE_ROWS", "30"))
-        pstats.Stats(profiler, stream=out).sort_stats(os.environ.get("BENCH_RUNS_PROFILE_SORT", "cumulative")).print_stats(rows)
+        order = os.environ.get("BENCH_RUNS_PROFILE_SORT", "cumulative")
+        pstats.Stats(profiler, stream=out).sort_stats(order).print_stats(rows)
         print(out.getvalue())
     return total, steps, detail
 
