@@ -79,7 +79,7 @@ def random_plan(pairs: Pairs, seed: int = 0) -> list[int]:
 def status_quo(problem: Problem, pairs: Pairs) -> list[int]:
     """Every family stays in its current jurisdiction (-1 when that is not a destination)."""
     index = {c: j for j, c in enumerate(pairs.dest_codes)}
-    current = {f.id: f.current for f in problem.families}
+    current = dict(zip(problem.family_table.ids, problem.family_table.current, strict=True))
     return [index.get(current.get(fid) or "", -1) for fid in pairs.family_ids]
 
 
@@ -130,7 +130,7 @@ def deferred_acceptance(problem: Problem, pairs: Pairs) -> list[int]:
     n_pairs = len(pairs.fam)
     index = {c: j for j, c in enumerate(pairs.dest_codes)}
     rank = np.full(n_pairs, len(pairs.dest_codes), dtype=np.int64)
-    prefs = {f.id: f.preferences for f in problem.families}
+    prefs = dict(zip(problem.family_table.ids, problem.family_table.preferences, strict=True))
     at = [(i, index[code], r) for i, fid in enumerate(pairs.family_ids)
           for r, code in enumerate(prefs.get(fid, ())) if code in index]
     if at:

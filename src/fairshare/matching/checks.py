@@ -22,7 +22,7 @@ import numpy as np
 
 from fairshare.errors import MatchingError
 from fairshare.i18n import N_, Message, Num, Text, msg
-from fairshare.matching.problem import Family, Problem, ScoreTable, band_bounds
+from fairshare.matching.problem import Destination, Family, Problem, ScoreTable, band_bounds
 
 # A duplicate id, by what it identifies.
 DUPLICATE = {"family": N_("match_check_duplicate_family"),
@@ -36,37 +36,52 @@ NOWHERE = {"excluded": N_("match_nowhere_excluded"), "no-consent": N_("match_now
 
 def check_unique_ids(problem: Problem) -> list[Message]:
     """Duplicate family, member or destination ids."""
+    table = problem.family_table
     out: list[Message] = []
-    for kind, ids in (("family", [f.id for f in problem.families]),
+    for kind, ids in (("family", table.ids),
                       ("destination", [d.code for d in problem.destinations]),
-                      ("member", [m.id for f in problem.families for m in f.members])):
-        out += [msg(DUPLICATE[kind], id=i, n=Num(n))
-                for i, n in sorted(Counter(ids).items()) if n > 1]
+                      ("member", table.people.ids)):
+        if len(set(ids)) < len(ids):
+            out += [msg(DUPLICATE[kind], id=i, n=Num(n))
+                    for i, n in sorted(Counter(ids).items()) if n > 1]
     out += [msg("match_check_empty_family_id", row=Num(k + 1))
-            for k, f in enumerate(problem.families) if not f.id]
+            for k, fid in enumerate(table.ids) if not fid]
     return out
 
 
 def check_families(problem: Problem) -> list[Message]:
     """Families without members, members that do not match their family, unknown destinations."""
     codes = {d.code for d in problem.destinations}
+    table = problem.family_table
+    counts, people = table.member_counts, table.people
+    owner = np.repeat(np.arange(len(table)), counts)
+    named_other = np.fromiter((named != table.ids[k] for named, k in zip(
+        people.family_ids, owner.tolist(), strict=True)), bool, len(people))
+    # only these families can break a rule here: a size below 1, members that do not match,
+    # or a list of destinations to check
+    look = (table.sizes < 1) | ((counts > 0) & (counts != table.sizes))
+    look[owner[named_other]] = True
+    look |= np.asarray([bool(e or p or t) for e, p, t in zip(
+        table.excluded, table.preferences, table.ties, strict=True)], dtype=bool)
     out: list[Message] = []
-    for f in problem.families:
-        if f.size < 1:
-            out.append(msg("match_check_no_members", family=f.id, size=Num(f.size)))
-        if f.members and len(f.members) != f.size:
-            out.append(msg("match_check_member_count", family=f.id, size=Num(f.size),
-                           n=Num(len(f.members))))
-        out += [msg("match_check_member_family", member=m.id, family=f.id, named=m.family_id)
-                for m in f.members if m.family_id != f.id]
-        for what, values in (("excluded", f.excluded), ("preferences", f.preferences),
-                             ("ties", f.ties)):
+    for i in np.flatnonzero(look).tolist():
+        fid, size, members, ranked = table.ids[i], int(table.sizes[i]), \
+            table.family_members(i), table.preferences[i]
+        if size < 1:
+            out.append(msg("match_check_no_members", family=fid, size=Num(size)))
+        if members and len(members) != size:
+            out.append(msg("match_check_member_count", family=fid, size=Num(size),
+                           n=Num(len(members))))
+        out += [msg("match_check_member_family", member=m.id, family=fid, named=m.family_id)
+                for m in members if m.family_id != fid]
+        for what, values in (("excluded", table.excluded[i]), ("preferences", ranked),
+                             ("ties", table.ties[i])):
             if not codes.issuperset(values):
-                out += [msg("match_check_unknown_destination", family=f.id, code=v, column=what)
+                out += [msg("match_check_unknown_destination", family=fid, code=v, column=what)
                         for v in sorted(set(values)) if v not in codes]
-        if len(set(f.preferences)) < len(f.preferences):
-            dup = [p for p, n in Counter(f.preferences).items() if n > 1]
-            out += [msg("match_check_ranked_twice", family=f.id, code=p) for p in dup]
+        if len(set(ranked)) < len(ranked):
+            dup = [p for p, n in Counter(ranked).items() if n > 1]
+            out += [msg("match_check_ranked_twice", family=fid, code=p) for p in dup]
     return out
 
 
@@ -113,7 +128,7 @@ def _score_outside(family: str, code: str, value: object) -> Message:
 
 def _check_table(problem: Problem, table: ScoreTable) -> list[Message]:
     """:func:`check_scores` over a columnar table, vectorised."""
-    fams = {f.id for f in problem.families}
+    fams = problem.family_table.row_of
     codes = {d.code for d in problem.destinations}
     out = [msg("match_check_scores_unknown_family", family=fid)
            for fid in table.family_ids if fid not in fams]
@@ -217,56 +232,93 @@ def check_plan(problem: Problem, assignment: Mapping[str, str | None]) -> list[M
     Checked: every family listed once and only known families, known destinations, consent,
     exclusions, required services, a score for the pair, capacity (persons, limit, housing
     units by band), minimum intake. Families are whole by construction (one destination each).
+    The rules run over the family table's columns at once; only the families that break one
+    are looked at one by one, for their messages.
     """
-    out: list[Message] = []
-    fams = {f.id: f for f in problem.families}
+    table = problem.family_table
     dests = {d.code: d for d in problem.destinations}
-    out += [msg("match_plan_unknown_family", family=fid)
-            for fid in sorted(set(assignment) - set(fams))]
+    row_of = table.row_of
+    out = [msg("match_plan_unknown_family", family=fid)
+           for fid in sorted(assignment.keys() - row_of.keys())]
     out += [msg("match_plan_missing_family", family=fid)
-            for fid in sorted(set(fams) - set(assignment))]
-    load: Counter[str] = Counter()
-    units: Counter[tuple[str, str]] = Counter()
-    band_of: dict[tuple[str, int], str | None] = {}  # (destination, size) -> housing band
-    placed = [(fid, code) for fid in sorted(set(assignment) & set(fams))
+            for fid in sorted(row_of.keys() - assignment.keys())]
+    placed = [(fid, code) for fid in sorted(assignment.keys() & row_of.keys())
               if (code := assignment[fid]) is not None]
-    no_score = unscored(problem.scores, [(fid, code) for fid, code in placed if code in dests])
-    for fid, code in placed:
-        f = fams[fid]
-        if code not in dests:
-            out.append(msg("match_plan_unknown_destination", family=fid, code=code))
+    codes = list(dests)
+    col = {c: j for j, c in enumerate(codes)}
+    rows = np.fromiter((row_of[fid] for fid, _ in placed), np.int64, len(placed))
+    cols = np.fromiter((col.get(code, -1) for _, code in placed), np.int64, len(placed))
+    sizes = table.sizes[rows]
+    known = cols >= 0
+    no_score = unscored(problem.scores, [p for p, k in zip(placed, known.tolist(), strict=True)
+                                         if k])
+    suspect = ~known | ~table.consent[rows]
+    excluded = table.excluded
+    suspect |= np.fromiter((code in excluded[r] for r, (_, code) in zip(rows.tolist(), placed,
+                                                                        strict=True)),
+                           bool, len(placed))
+    kinds: dict[frozenset[str], int] = {}  # each distinct set of needed services, numbered
+    kind = np.fromiter((kinds.setdefault(v, len(kinds)) for v in table.services), np.int64,
+                       len(table))
+    offered = np.asarray([[need <= d.services for d in dests.values()] for need in kinds],
+                         dtype=bool).reshape(len(kinds), len(codes))
+    if placed and codes:
+        suspect |= known & ~offered[kind[rows], np.maximum(cols, 0)]
+    if no_score:
+        suspect |= np.asarray([p in no_score for p in placed], dtype=bool)
+    # housing: the band of each placed family's size at its destination (None: no band)
+    band_of: dict[tuple[int, int], str | None] = {}
+    units: Counter[tuple[str, str]] = Counter()
+    for j, d in enumerate(dests.values()):
+        if d.housing_units is None:
             continue
-        d = dests[code]
-        if not f.consent:
-            out.append(msg("match_plan_no_consent", family=fid, code=code))
-        if code in f.excluded:
-            out.append(msg("match_plan_excluded", family=fid, code=code))
-        if f.services and not f.services <= d.services:
-            missing = sorted(f.services - d.services)
-            out.append(msg("match_plan_services", family=fid, services=", ".join(missing),
-                           code=code))
-        if (fid, code) in no_score:
-            out.append(msg("match_plan_no_score", family=fid, code=code))
-        load[code] += f.size
-        if d.housing_units is not None:
-            if (code, f.size) not in band_of:
-                band_of[(code, f.size)] = next(
-                    (b for b in d.housing_units
-                     if band_bounds(b)[0] <= f.size <= band_bounds(b)[1]), None)
-            band = band_of[(code, f.size)]
+        at_j = cols == j
+        for size, n in zip(*np.unique(sizes[at_j], return_counts=True), strict=True):
+            band = next((b for b in d.housing_units
+                         if band_bounds(b)[0] <= size <= band_bounds(b)[1]), None)
+            band_of[(j, int(size))] = band
             if band is None:
-                out.append(msg("match_plan_no_band", family=fid, size=Num(f.size), code=code))
+                suspect |= at_j & (sizes == size)
             else:
-                units[(code, band)] += 1
+                units[(d.code, band)] += int(n)
+    for k in np.flatnonzero(suspect).tolist():
+        fid, code = placed[k]
+        j = int(cols[k])
+        out += _family_breaks(table[int(rows[k])], code, dests.get(code), (fid, code) in no_score,
+                              band_of.get((j, int(sizes[k])), "") if j >= 0 else "")
+    load = np.bincount(cols[known], weights=sizes[known], minlength=len(codes))
     for code, d in sorted(dests.items()):
-        if load[code] > d.limit:
-            out.append(msg("match_plan_above_limit", code=code, persons=Num(load[code]),
+        persons = round(load[col[code]])
+        if persons > d.limit:
+            out.append(msg("match_plan_above_limit", code=code, persons=Num(persons),
                            limit=Num(d.limit)))
-        if d.min_intake is not None and load[code] < d.min_intake:
-            out.append(msg("match_plan_below_minimum", code=code, persons=Num(load[code]),
+        if d.min_intake is not None and persons < d.min_intake:
+            out.append(msg("match_plan_below_minimum", code=code, persons=Num(persons),
                            min=Num(d.min_intake)))
         for band, n in sorted((d.housing_units or {}).items()):
             if units[(code, band)] > n:
                 out.append(msg("match_plan_above_units", code=code, used=Num(units[(code, band)]),
                                band=band, offered=Num(n)))
+    return out
+
+
+def _family_breaks(f: Family, code: str, d: Destination | None, no_score: bool,
+                   band: str | None) -> list[Message]:
+    """The rules family ``f`` placed at ``code`` breaks (``band``: its housing band there,
+    None when the destination has no band for its size, "" when it limits no housing)."""
+    if d is None:
+        return [msg("match_plan_unknown_destination", family=f.id, code=code)]
+    out: list[Message] = []
+    if not f.consent:
+        out.append(msg("match_plan_no_consent", family=f.id, code=code))
+    if code in f.excluded:
+        out.append(msg("match_plan_excluded", family=f.id, code=code))
+    if f.services and not f.services <= d.services:
+        missing = sorted(f.services - d.services)
+        out.append(msg("match_plan_services", family=f.id, services=", ".join(missing),
+                       code=code))
+    if no_score:
+        out.append(msg("match_plan_no_score", family=f.id, code=code))
+    if band is None:
+        out.append(msg("match_plan_no_band", family=f.id, size=Num(f.size), code=code))
     return out

@@ -14,7 +14,6 @@ Every error names the file, the row and the column.
 from __future__ import annotations
 
 import csv
-import dataclasses
 import functools
 import math
 from collections.abc import Mapping
@@ -32,8 +31,8 @@ from fairshare.errors import InputError, at
 from fairshare.i18n import N_, msg
 from fairshare.matching.problem import (
     Destination,
-    Family,
-    Member,
+    FamilyTable,
+    MemberTable,
     Problem,
     ScoreTable,
 )
@@ -296,21 +295,19 @@ def _int(path: Path, n: int, col: str, raw: str, *, minimum: int | None = None) 
     return value
 
 
-def read_families(path: Path) -> tuple[Family, ...]:
-    """Families from a CSV file (see module docstring)."""
+def read_families(path: Path) -> FamilyTable:
+    """Families from a CSV file (see module docstring), as columns: no ``Family`` per row."""
     cells = _frame(path, ("family_id", "size", "consent"), FAMILY_COLUMNS)
     _first(cells, _empty(cells["family_id"]), "family_id", N_("cell_empty_id"))
     consent = _call("utf8_lower", cells["consent"])
     _first(cells, ~_matches(consent, _one_of(TRUE | FALSE)), "consent", N_("cell_not_bool"))
     sizes, _ = _whole_numbers(cells, "size", minimum=1)
-    agrees = _matches(consent, _one_of(TRUE)).tolist()
-    return tuple(Family(id=fid, size=size, consent=c, current=cur or None,
-                        services=_set(sv), excluded=_set(ex), preferences=_list(pr),
-                        ties=_set(ti))
-                 for fid, size, c, cur, sv, ex, pr, ti in zip(
-                     cells.text("family_id"), sizes.tolist(), agrees, cells.text("current"),
-                     cells.text("services"), cells.text("excluded"), cells.text("preferences"),
-                     cells.text("ties"), strict=True))
+    return FamilyTable(cells.text("family_id"), sizes, _matches(consent, _one_of(TRUE)),
+                       current=[c or None for c in cells.text("current")],
+                       services=[_set(v) for v in cells.text("services")],
+                       excluded=[_set(v) for v in cells.text("excluded")],
+                       preferences=[_list(v) for v in cells.text("preferences")],
+                       ties=[_set(v) for v in cells.text("ties")])
 
 
 def _housing(path: Path, n: int, raw: str) -> dict[str, int] | None:
@@ -392,48 +389,58 @@ def read_scores(path: Path) -> ScoreTable:
     return ScoreTable(tuple(fids), tuple(codes), table)
 
 
-def read_members(path: Path) -> dict[str, list[Member]]:
-    """Members by family id (``languages`` like ``fr:B2;en:A1``)."""
+def read_members(path: Path) -> MemberTable:
+    """Members, in file order, as columns (``languages`` like ``fr:B2;en:A1``)."""
     cells = _frame(path, ("member_id", "family_id"), MEMBER_COLUMNS)
     births = _optional_ints(cells, "birth_year")
     years = _optional_floats(cells, "work_experience_years")
-    out: dict[str, list[Member]] = {}
-    for k, (mid, fid, sex, langs_raw, edu) in enumerate(zip(
-            cells.text("member_id"), cells.text("family_id"), cells.text("sex"),
-            cells.text("languages"), cells.text("education"), strict=True)):
-        langs = []
-        for part in _list(langs_raw):
-            lang, _, level = part.partition(":")
-            langs.append((lang.strip(), level.strip()))
-        out.setdefault(fid, []).append(Member(
-            id=mid, family_id=fid, birth_year=births[k], sex=sex or None,
-            languages=tuple(langs), education=edu or None, work_experience_years=years[k]))
-    return out
+    return MemberTable(cells.text("member_id"), cells.text("family_id"),
+                       birth_year=[math.nan if b is None else b for b in births],
+                       sex=[v or None for v in cells.text("sex")],
+                       languages=[_languages(v) for v in cells.text("languages")],
+                       education=[v or None for v in cells.text("education")],
+                       work_experience_years=[math.nan if y is None else y for y in years])
 
 
-def _read_score_file(path: Path, families: tuple[Family, ...]) -> ScoreTable:
+@functools.lru_cache(maxsize=4096)
+def _languages(raw: str) -> tuple[tuple[str, str], ...]:
+    return tuple((lang.strip(), level.strip())
+                 for lang, _, level in (part.partition(":") for part in _list(raw)))
+
+
+def _read_score_file(path: Path, families: FamilyTable) -> ScoreTable:
     """Family scores from family-level or member-level (``member_id,...``) score files.
 
     Member level: a family's score at a destination is the mean over its members, counted only
     where every member has one (:func:`~fairshare.matching.problem.family_scores_from_members`,
-    here vectorised)."""
+    here vectorised over the members' columns)."""
     with path.open(encoding="utf-8-sig", errors="replace") as fh:
         header = fh.readline()
     if "member_id" not in header:
         return read_scores(path)
-    if not any(f.members for f in families):
+    counts = families.member_counts
+    if not counts.any():
         raise InputError(msg("match_member_scores_need_members", where=str(path)))
     members, codes, table = _table(_frame(path, MEMBER_SCORE_COLUMNS, MEMBER_SCORE_COLUMNS),
                                    "member_id")
     row_of = {m: i for i, m in enumerate(members)}
-    with_members = [f for f in families if f.members]
-    out = np.full((len(with_members), len(codes)), np.nan)
-    for i, fam in enumerate(with_members):
-        rows = [row_of.get(m.id, -1) for m in fam.members]
-        if min(rows) < 0:
-            continue  # a member without any score: the family has no destination
-        out[i] = table[rows].mean(axis=0)  # NaN wherever a member lacks a score
-    return ScoreTable(tuple(f.id for f in with_members), tuple(codes), out)
+    rows = np.fromiter((row_of.get(m, -1) for m in families.people.ids), np.int64,
+                       len(families.people))
+    with_members = np.flatnonzero(counts)
+    starts, sizes = families.member_starts[with_members], counts[with_members]
+    # the sum over each family's members, added in their order (as numpy's mean adds), then
+    # the mean; a member without any score leaves the family no destination, a missing score
+    # one destination less (NaN)
+    sums = np.zeros((len(with_members), len(codes)))
+    unscored = np.zeros(len(with_members), dtype=bool)
+    for k in range(int(sizes.max())):
+        has = np.flatnonzero(sizes > k)
+        at = rows[starts[has] + k]
+        sums[has] += table[np.maximum(at, 0)]
+        unscored[has] |= at < 0
+    out = sums / sizes[:, None]
+    out[unscored] = np.nan
+    return ScoreTable(tuple(families.ids[k] for k in with_members.tolist()), tuple(codes), out)
 
 
 def read_problem(families: Path, destinations: Path, scores: Path | None,
@@ -447,12 +454,12 @@ def read_problem(families: Path, destinations: Path, scores: Path | None,
     fams = read_families(families)
     dests = read_destinations(destinations)
     if members is not None:
-        by_family = read_members(members)
-        unknown = sorted(set(by_family) - {f.id for f in fams})
+        people = read_members(members)
+        unknown = sorted(set(people.family_ids) - set(fams.ids))
         if unknown:
             raise InputError(msg("match_members_unknown_families", where=str(members),
                                  families=", ".join(unknown[:10])))
-        fams = tuple(dataclasses.replace(f, members=tuple(by_family.get(f.id, ()))) for f in fams)
+        fams = fams.with_people(people)
     if scores is not None:
         return Problem(families=fams, destinations=dests, scores=_read_score_file(scores, fams),
                        name=families.stem)

@@ -240,14 +240,15 @@ def build_pairs(problem: Problem) -> Pairs:
     pair arrays are then computed in numpy (about 1 s per 100,000 families).
     """
     prob = problem.sorted()
-    fams, dests = prob.families, prob.destinations
+    fams, dests = prob.family_table, prob.destinations
     n, nd = len(fams), len(dests)
     codes = [d.code for d in dests]
     col = {c: j for j, c in enumerate(codes)}
     housing: list[tuple[int, str, int]] = []
     # house_of[j, size] = housing row of a family of that size at destination j (-1: none;
     # -2: the destination limits housing but has no band for that size).
-    max_size = max((f.size for f in fams), default=1)
+    sizes = fams.sizes
+    max_size = int(sizes.max()) if n else 1
     house_of = np.full((nd, max_size + 1), -1, dtype=np.int64)
     for j, d in enumerate(dests):
         if d.housing_units is None:
@@ -259,7 +260,7 @@ def build_pairs(problem: Problem) -> Pairs:
             if units > 0:
                 house_of[j, lo:min(hi, max_size) + 1] = len(housing)
             housing.append((j, band, units))
-    family_ids = tuple(f.id for f in fams)
+    family_ids = fams.ids
     score = score_matrix(prob.scores, family_ids, tuple(codes))
     # Preferences and ties are few per family: (family, destination, value) triples, not
     # dense matrices.
@@ -267,21 +268,22 @@ def build_pairs(problem: Problem) -> Pairs:
     tie_at: list[tuple[int, int]] = []
     blocked = np.zeros((n, nd), dtype=bool)
     needs: dict[frozenset[str], list[int]] = {}
-    for i, f in enumerate(fams):
-        for code in f.excluded:
+    for i, excluded in enumerate(fams.excluded):  # the columns are mostly empty
+        for code in excluded:
             if code in col:
                 blocked[i, col[code]] = True
-        if f.services:
-            needs.setdefault(f.services, []).append(i)
-        k = len(f.preferences)
-        pref_at += [(i, col[code], (k - r) / k) for r, code in enumerate(f.preferences)
-                    if code in col]
-        tie_at += [(i, col[code]) for code in f.ties if code in col]
+    for i, services in enumerate(fams.services):
+        if services:
+            needs.setdefault(services, []).append(i)
+    for i, ranked in enumerate(fams.preferences):
+        k = len(ranked)
+        pref_at += [(i, col[code], (k - r) / k) for r, code in enumerate(ranked) if code in col]
+    for i, ties in enumerate(fams.ties):
+        tie_at += [(i, col[code]) for code in ties if code in col]
     for services, rows in needs.items():  # one mask per distinct set of needed services
         lacks = np.asarray([not services <= d.services for d in dests], dtype=bool)
         blocked[np.asarray(rows, dtype=np.int64)] |= lacks[None, :]
-    sizes = np.asarray([f.size for f in fams], dtype=np.int64)
-    consenting = np.asarray([f.consent for f in fams], dtype=bool)
+    consenting = fams.consent
     limit = np.asarray([float(d.limit) for d in dests], dtype=np.float64)
     allowed = ~blocked
     del blocked

@@ -13,10 +13,12 @@ given per member). The family's outcome is ``size * score``, the sum over its me
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any, cast, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -62,6 +64,305 @@ class Family:
             return self.preferences.index(destination) + 1
         except ValueError:
             return None
+
+
+class MemberTable:
+    """Members column by column, one row per member: ids, their family's id, and the attributes
+    the outcome model reads (``birth_year`` and ``work_experience_years`` as float arrays, NaN
+    where unknown; the texts as tuples). A :class:`FamilyTable` holds its members so, grouped
+    by family.
+
+    >>> t = MemberTable.of((Member("m1", "f", 1990, "F"), Member("m2", "f")))
+    >>> t.ids, t.birth_year.tolist()[1], t.member(0)
+    (('m1', 'm2'), nan, Member(id='m1', family_id='f', birth_year=1990, sex='F', languages=(), \
+education=None, work_experience_years=None))
+    """
+
+    __slots__ = ("birth_year", "education", "family_ids", "ids", "languages", "sex",
+                 "work_experience_years")
+
+    def __init__(self, ids: Sequence[str], family_ids: Sequence[str], *,
+                 birth_year: Iterable[float] | None = None,
+                 sex: Sequence[str | None] | None = None,
+                 languages: Sequence[tuple[tuple[str, str], ...]] | None = None,
+                 education: Sequence[str | None] | None = None,
+                 work_experience_years: Iterable[float] | None = None) -> None:
+        n = len(ids)
+        self.ids: tuple[str, ...] = tuple(ids)
+        self.family_ids: tuple[str, ...] = tuple(family_ids)
+        self.birth_year = _numbers(birth_year, n)
+        self.sex: tuple[str | None, ...] = _column(sex, n, None)
+        self.languages: tuple[tuple[tuple[str, str], ...], ...] = _column(languages, n, ())
+        self.education: tuple[str | None, ...] = _column(education, n, None)
+        self.work_experience_years = _numbers(work_experience_years, n)
+        if not (len(self.family_ids) == len(self.sex) == len(self.languages)
+                == len(self.education) == n):
+            raise ValueError("every column of a MemberTable needs one value per member")
+
+    @classmethod
+    def of(cls, members: Iterable[Member]) -> MemberTable:
+        """``members`` as a table."""
+        people = tuple(members)
+        return cls([m.id for m in people], [m.family_id for m in people],
+                   birth_year=[math.nan if m.birth_year is None else m.birth_year
+                               for m in people],
+                   sex=[m.sex for m in people], languages=[m.languages for m in people],
+                   education=[m.education for m in people],
+                   work_experience_years=[math.nan if m.work_experience_years is None
+                                          else m.work_experience_years for m in people])
+
+    def take(self, rows: Sequence[int] | npt.NDArray[np.int64]) -> MemberTable:
+        """The members at positions ``rows``, in that order."""
+        at = np.asarray(rows, dtype=np.int64)
+        picks = at.tolist()
+        return MemberTable(tuple(self.ids[i] for i in picks),
+                           tuple(self.family_ids[i] for i in picks),
+                           birth_year=self.birth_year[at],
+                           sex=tuple(self.sex[i] for i in picks),
+                           languages=tuple(self.languages[i] for i in picks),
+                           education=tuple(self.education[i] for i in picks),
+                           work_experience_years=self.work_experience_years[at])
+
+    def member(self, k: int) -> Member:
+        """Row ``k`` as a :class:`Member`."""
+        birth, years = float(self.birth_year[k]), float(self.work_experience_years[k])
+        return Member(id=self.ids[k], family_id=self.family_ids[k],
+                      birth_year=None if math.isnan(birth) else int(birth), sex=self.sex[k],
+                      languages=self.languages[k], education=self.education[k],
+                      work_experience_years=None if math.isnan(years) else years)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+_NO_CODES: frozenset[str] = frozenset()
+
+
+class FamilyTable(Sequence[Family]):
+    """The families of a batch held column by column: what :class:`Problem` keeps.
+
+    The per-family scalars are numpy arrays (``sizes``, ``consent``) or tuples of the same
+    length (``ids``, ``current``); the few-per-family lists (``services``, ``excluded``,
+    ``preferences``, ``ties``) are tuples of one entry per family, mostly the same empty value.
+    The members are a :class:`MemberTable` grouped by family (``people``; family ``i``'s rows
+    ``member_starts[i]:member_starts[i + 1]``), or ``members``, one tuple of :class:`Member`
+    per family: each is built from the other when first asked for. The solver's hot paths
+    (pairs, checks, baselines, report, snapshot) read the columns; anything that wants
+    :class:`Family` values gets them as a sequence, built once on first use. The CSV reader
+    builds the columns straight from its Arrow columns, without a ``Family`` or ``Member`` per
+    row.
+
+    >>> t = FamilyTable.of((Family("b", 2, True), Family("a", 1, False, excluded=frozenset({"ON"}))))
+    >>> t.sizes.tolist(), t.consent.tolist(), t.sorted().ids
+    ([2, 1], [True, False], ('a', 'b'))
+    >>> t[1].excluded == frozenset({"ON"}), t == (Family("b", 2, True), t[1])
+    (True, True)
+    """
+
+    __slots__ = ("_index", "_members", "_objects", "_people", "_starts", "consent", "current",
+                 "excluded", "ids", "preferences", "services", "sizes", "ties")
+
+    def __init__(self, ids: Sequence[str], sizes: Iterable[int] | npt.NDArray[np.int64],
+                 consent: Iterable[bool] | npt.NDArray[np.bool_], *,
+                 current: Sequence[str | None] | None = None,
+                 services: Sequence[frozenset[str]] | None = None,
+                 excluded: Sequence[frozenset[str]] | None = None,
+                 preferences: Sequence[tuple[str, ...]] | None = None,
+                 ties: Sequence[frozenset[str]] | None = None,
+                 members: Sequence[tuple[Member, ...]] | None = None,
+                 people: MemberTable | None = None,
+                 objects: tuple[Family, ...] | None = None) -> None:
+        n = len(ids)
+        self.ids: tuple[str, ...] = tuple(ids)
+        self.sizes: npt.NDArray[np.int64] = _frozen(np.fromiter(sizes, np.int64, n)
+                                                    if not isinstance(sizes, np.ndarray)
+                                                    else sizes.astype(np.int64))
+        self.consent: npt.NDArray[np.bool_] = _frozen(np.fromiter(consent, np.bool_, n)
+                                                      if not isinstance(consent, np.ndarray)
+                                                      else consent.astype(np.bool_))
+        self.current: tuple[str | None, ...] = tuple(current) if current is not None else (None,) * n
+        self.services: tuple[frozenset[str], ...] = _column(services, n, _NO_CODES)
+        self.excluded: tuple[frozenset[str], ...] = _column(excluded, n, _NO_CODES)
+        self.preferences: tuple[tuple[str, ...], ...] = _column(preferences, n, ())
+        self.ties: tuple[frozenset[str], ...] = _column(ties, n, _NO_CODES)
+        if len(self.sizes) != n or len(self.consent) != n or len(self.current) != n:
+            raise ValueError("every column of a FamilyTable needs one value per family")
+        self._objects = objects
+        self._index: dict[str, int] | None = None
+        self._members: tuple[tuple[Member, ...], ...] | None = None
+        self._people: MemberTable | None = None
+        self._starts: npt.NDArray[np.int64] | None = None
+        if people is not None:
+            self._group(people)
+        elif members is not None:
+            self._members = _column(members, n, ())
+        else:
+            self._members = ((),) * n
+
+    def _group(self, people: MemberTable) -> None:
+        """Hold ``people`` grouped by family, each family's members in their given order."""
+        row_of = self.row_of
+        try:
+            owner = np.fromiter((row_of[fid] for fid in people.family_ids), np.int64,
+                                len(people))
+        except KeyError as exc:
+            raise ValueError(f"a member of unknown family {exc.args[0]!r}") from None
+        order = np.argsort(owner, kind="stable")
+        self._people = people if np.array_equal(order, np.arange(len(order))) \
+            else people.take(order)
+        self._starts = _frozen(np.searchsorted(owner[order], np.arange(len(self.ids) + 1)))
+
+    @property
+    def people(self) -> MemberTable:
+        """Every member, grouped by family (family ``i``'s: ``member_starts[i]:[i + 1]``)."""
+        if self._people is None:
+            assert self._members is not None  # nosec B101 # one of the two is always held
+            self._people = MemberTable.of(m for people in self._members for m in people)
+            counts = np.fromiter(map(len, self._members), np.int64, len(self._members))
+            self._starts = _frozen(np.concatenate([[0], np.cumsum(counts)]).astype(np.int64))
+        return self._people
+
+    @property
+    def member_starts(self) -> npt.NDArray[np.int64]:
+        """Where each family's members start among ``people`` (one more entry: the total)."""
+        if self._starts is None:
+            _ = self.people
+        assert self._starts is not None  # nosec B101 # set with people
+        return self._starts
+
+    @property
+    def member_counts(self) -> npt.NDArray[np.int64]:
+        """Members listed per family (0: none, the family is scored as a whole)."""
+        return np.diff(self.member_starts)
+
+    @property
+    def members(self) -> tuple[tuple[Member, ...], ...]:
+        """Each family's members as :class:`Member` values (built once from ``people``)."""
+        if self._members is None:
+            people, starts = self.people, self.member_starts.tolist()
+            built = [people.member(k) for k in range(len(people))]
+            self._members = tuple(tuple(built[a:b]) for a, b in itertools.pairwise(starts))
+        return self._members
+
+    def family_members(self, i: int) -> tuple[Member, ...]:
+        """Family ``i``'s members, without building every family's."""
+        if self._members is not None:
+            return self._members[i]
+        a, b = self.member_starts[i:i + 2].tolist()
+        return tuple(self.people.member(k) for k in range(a, b))
+
+    @classmethod
+    def of(cls, families: Iterable[Family]) -> FamilyTable:
+        """``families`` as a table (the table itself when it is one already)."""
+        if isinstance(families, FamilyTable):
+            return families
+        objects = tuple(families)
+        return cls([f.id for f in objects], [f.size for f in objects],
+                   [f.consent for f in objects], current=[f.current for f in objects],
+                   services=[f.services for f in objects],
+                   excluded=[f.excluded for f in objects],
+                   preferences=[f.preferences for f in objects], ties=[f.ties for f in objects],
+                   members=[f.members for f in objects], objects=objects)
+
+    def _columns(self) -> dict[str, Any]:
+        return {"current": self.current, "services": self.services, "excluded": self.excluded,
+                "preferences": self.preferences, "ties": self.ties}
+
+    def take(self, rows: Sequence[int] | npt.NDArray[np.int64]) -> FamilyTable:
+        """The families at positions ``rows``, in that order (their members with them)."""
+        at = np.asarray(rows, dtype=np.int64)
+        picks = at.tolist()
+        columns: dict[str, Any] = {k: tuple(v[i] for i in picks)
+                                   for k, v in self._columns().items()}
+        if self._members is not None:
+            columns["members"] = tuple(self._members[i] for i in picks)
+        else:  # the picked families' member rows, family after family
+            starts = self.member_starts
+            counts = starts[at + 1] - starts[at]
+            first = np.repeat(starts[at] - np.concatenate([[0], np.cumsum(counts)[:-1]]), counts)
+            columns["people"] = self.people.take(first + np.arange(int(counts.sum())))
+        objects = self._objects
+        return FamilyTable(tuple(self.ids[i] for i in picks), self.sizes[at], self.consent[at],
+                           **columns,
+                           objects=None if objects is None else tuple(objects[i] for i in picks))
+
+    def sorted(self) -> FamilyTable:
+        """The families sorted by id (the table itself when they already are)."""
+        ids = self.ids
+        if all(a <= b for a, b in itertools.pairwise(ids)):
+            return self
+        return self.take(sorted(range(len(ids)), key=ids.__getitem__))
+
+    def with_people(self, people: MemberTable) -> FamilyTable:
+        """The same families with these members (each row names its family's id; a family's
+        members keep their order). ValueError when a member's family is not in the table."""
+        return FamilyTable(self.ids, self.sizes, self.consent, **self._columns(), people=people)
+
+    @property
+    def row_of(self) -> dict[str, int]:
+        """Position of each family id (the last one when an id repeats)."""
+        if self._index is None:
+            self._index = {fid: i for i, fid in enumerate(self.ids)}
+        return self._index
+
+    def _family(self, i: int) -> Family:
+        return Family(id=self.ids[i], size=int(self.sizes[i]), consent=bool(self.consent[i]),
+                      current=self.current[i], services=self.services[i],
+                      excluded=self.excluded[i], preferences=self.preferences[i],
+                      ties=self.ties[i], members=self.family_members(i))
+
+    def objects(self) -> tuple[Family, ...]:
+        """Every family as a :class:`Family` value (built once)."""
+        if self._objects is None:
+            self._objects = tuple(self._family(i) for i in range(len(self.ids)))
+        return self._objects
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @overload
+    def __getitem__(self, i: int) -> Family: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> FamilyTable: ...
+
+    def __getitem__(self, i: int | slice) -> Family | FamilyTable:
+        if isinstance(i, slice):
+            return self.take(range(len(self.ids))[i])
+        if self._objects is not None:
+            return self._objects[i]
+        return self._family(range(len(self.ids))[i])
+
+    def __iter__(self) -> Iterator[Family]:
+        return iter(self.objects())
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence) or isinstance(other, str):
+            return NotImplemented
+        return len(other) == len(self) and self.objects() == tuple(other)
+
+    def __hash__(self) -> int:
+        return hash(self.objects())
+
+    def __repr__(self) -> str:
+        return f"FamilyTable({len(self)} families)"
+
+
+def _frozen(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    values.setflags(write=False)
+    return values
+
+
+def _column(values: Sequence[Any] | None, n: int, empty: Any) -> tuple[Any, ...]:
+    return (empty,) * n if values is None else tuple(values)
+
+
+def _numbers(values: Iterable[float] | None, n: int) -> npt.NDArray[np.float64]:
+    if values is None:
+        return _frozen(np.full(n, np.nan))
+    if isinstance(values, np.ndarray):
+        return _frozen(values.astype(np.float64))
+    return _frozen(np.fromiter(values, np.float64, n))
 
 
 _BAND = re.compile(r"^\s*(\d+)\s*(?:(-)\s*(\d+)|(\+))?\s*$")
@@ -246,16 +547,24 @@ class Problem:
         name: a label for reports.
     """
 
-    families: tuple[Family, ...]
+    families: Sequence[Family]
     destinations: tuple[Destination, ...]
     scores: Mapping[str, Mapping[str, float]]
     name: str = "batch"
     meta: Mapping[str, str] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "families", FamilyTable.of(self.families))
+
+    @property
+    def family_table(self) -> FamilyTable:
+        """The families as columns (what ``families`` holds, typed as such)."""
+        return cast(FamilyTable, self.families)  # made a table by __post_init__
+
     def sorted(self) -> Problem:
         """The same problem with families and destinations sorted by id (row order removed)."""
         return Problem(
-            families=tuple(sorted(self.families, key=lambda f: f.id)),
+            families=self.family_table.sorted(),
             destinations=tuple(sorted(self.destinations, key=lambda d: d.code)),
             scores=self.scores,
             name=self.name,
@@ -265,7 +574,7 @@ class Problem:
     @property
     def persons(self) -> int:
         """Persons in the batch (all families)."""
-        return sum(f.size for f in self.families)
+        return int(self.family_table.sizes.sum())
 
 
 def family_scores_from_members(

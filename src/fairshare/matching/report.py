@@ -72,14 +72,15 @@ def build_report(problem: Problem, pairs: Pairs, policy: Policy, choice: list[in
                          else load[j] - dd.shortfall,
                          "fill": load[j] / dd.limit if dd.limit else 0.0})
     ranks: Counter[str] = Counter()
-    fam_by_id = {f.id: f for f in problem.families}
+    table = problem.family_table
+    rows = [table.row_of[fid] for fid in pairs.family_ids]
     for i, d in enumerate(choice):
-        f = fam_by_id[pairs.family_ids[i]]
         if d < 0:
-            ranks["unplaced" if f.consent else "not consenting"] += 1
+            ranks["unplaced" if table.consent[rows[i]] else "not consenting"] += 1
             continue
-        r = f.preference_rank(pairs.dest_codes[d])
-        ranks[str(r) if r is not None else "unranked"] += 1
+        ranked = table.preferences[rows[i]]
+        code = pairs.dest_codes[d]
+        ranks[str(ranked.index(code) + 1) if code in ranked else "unranked"] += 1
     return {"policy": policy.id, "plan": plan, "comparison": comparison,
             "destinations": per_dest, "preference_ranks": dict(sorted(ranks.items()))}
 

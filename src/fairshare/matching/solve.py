@@ -126,10 +126,10 @@ def fair_share_room(problem: Problem, policy: Policy, solver: str, opts: SolverO
         if first.status is MatchStatus.infeasible:
             return None, [msg("match_note_share_room_unfilled")]
         load = {}
-        sizes = {f.id: f.size for f in problem.families}
+        table = problem.family_table
         for fid, code in first.assignment.items():
             if code is not None:
-                load[code] = load.get(code, 0) + sizes[fid]
+                load[code] = load.get(code, 0) + int(table.sizes[table.row_of[fid]])
     bound = tuple(dataclasses.replace(d, min_intake=max(d.min_intake or 0, load[d.code]))
                   if load.get(d.code) else d for d in dests)
     names = ", ".join(d.code for d in below)

@@ -119,13 +119,13 @@ def run_snapshot_body(problem: Problem, rest: dict[str, Any],
     ``problem`` (the document of 20,000 families is never built: :func:`decode_snapshot` gives
     it back)."""
     prob = problem.sorted()
-    fams = prob.families
-    ids = [f.id for f in fams]
+    fams = prob.family_table
+    ids = list(fams.ids)
     if set(prob.scores) != set(ids) or len(set(ids)) != len(ids):  # not the columns' shape
         return snapshot_body({**rest, "problem": problem_to_json(problem),
                               "model_input": model_input})
-    members = [m for f in fams for m in sorted(f.members, key=_ID)]
-    owners = [f.id for f in fams for _ in f.members]
+    members = [m for people in fams.members for m in sorted(people, key=_ID)]
+    owners = [fid for fid, people in zip(ids, fams.members, strict=True) for _ in people]
     key_lists: dict[tuple[str, ...], int] = {}
     score_keys: list[int] = []
     score_values: list[float] = []
@@ -137,14 +137,13 @@ def run_snapshot_body(problem: Problem, rest: dict[str, Any],
     out: dict[str, Any] = {
         "rest": rest, "name": prob.name, "meta": dict(sorted(prob.meta.items())),
         "destinations": [_destination_json(d) for d in prob.destinations],
-        "families": {"id": ids, "size": [f.size for f in fams],
-                     "consent": [f.consent for f in fams],
-                     "current": [f.current for f in fams],
-                     "services": [sorted(f.services) for f in fams],
-                     "excluded": [sorted(f.excluded) for f in fams],
-                     "preferences": [list(f.preferences) for f in fams],
-                     "ties": [sorted(f.ties) for f in fams]},
-        "members_per_family": [len(f.members) for f in fams],
+        "families": {"id": ids, "size": fams.sizes.tolist(), "consent": fams.consent.tolist(),
+                     "current": list(fams.current),
+                     "services": [sorted(v) for v in fams.services],
+                     "excluded": [sorted(v) for v in fams.excluded],
+                     "preferences": [list(v) for v in fams.preferences],
+                     "ties": [sorted(v) for v in fams.ties]},
+        "members_per_family": [len(people) for people in fams.members],
         "members": {"id": [m.id for m in members],
                     "birth_year": [m.birth_year for m in members],
                     "sex": [m.sex for m in members],
