@@ -59,14 +59,14 @@ def check_families(problem: Problem) -> list[Message]:
         people.family_ids, owner.tolist(), strict=True)), bool, len(people))
     # only these families can break a rule here: a size below 1, members that do not match,
     # or a list of destinations to check
-    look = (table.sizes < 1) | ((counts > 0) & (counts != table.sizes))
-    look[owner[named_other]] = True
-    look |= np.asarray([bool(e or p or t) for e, p, t in zip(
+    by_members = (table.sizes < 1) | ((counts > 0) & (counts != table.sizes))
+    by_members[owner[named_other]] = True
+    look = by_members | np.asarray([bool(e or p or t) for e, p, t in zip(
         table.excluded, table.preferences, table.ties, strict=True)], dtype=bool)
     out: list[Message] = []
     for i in np.flatnonzero(look).tolist():
-        fid, size, members, ranked = table.ids[i], int(table.sizes[i]), \
-            table.family_members(i), table.preferences[i]
+        fid, size, ranked = table.ids[i], int(table.sizes[i]), table.preferences[i]
+        members = table.family_members(i) if by_members[i] else ()
         if size < 1:
             out.append(msg("match_check_no_members", family=fid, size=Num(size)))
         if members and len(members) != size:

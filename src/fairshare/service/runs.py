@@ -7,9 +7,10 @@ import dataclasses
 import gc
 import hashlib
 import json
+import math
 import platform
 import threading
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -97,7 +98,8 @@ def build_problem(conn: Connection, ctx: Context, *, key: str, name: str = "regi
     under an agreement in force (revoked or expired agreements' families leave the pool),
     active capacity offers (minus what transfers used) and fair-share gaps from the ledger
     under ``key``; and the members' attributes a trained model reads (occupation included)."""
-    from fairshare.matching import Family, Member, Problem
+    from fairshare.matching import Problem
+    from fairshare.matching.problem import FamilyTable, MemberTable
 
     today = ctx.today()
     in_force = select(agreements.c.id).where(agreements.c.status == "active",
@@ -111,7 +113,14 @@ def build_problem(conn: Connection, ctx: Context, *, key: str, name: str = "regi
     fam_rows = [(fid, current, cell(services), cell(excluded), cell(ties))
                 for fid, current, services, excluded, ties
                 in conn.execute(waiting.order_by(f.id)) if fid not in blocked]
-    members: dict[str, list[Any]] = defaultdict(list)
+    # the members as columns (fairshare.matching.MemberTable), in id order
+    m_ids: list[str] = []
+    m_family: list[str] = []
+    m_birth: list[float] = []
+    m_sex: list[str | None] = []
+    m_languages: list[tuple[tuple[str, str], ...]] = []
+    m_education: list[str | None] = []
+    m_work: list[float] = []
     attributes: dict[str, list[dict[str, Any]]] = defaultdict(list)
     c = claimants.c
     for cid, family_id, birth_year, sex, langs, education, work, occupation in conn.execute(
@@ -123,24 +132,37 @@ def build_problem(conn: Connection, ctx: Context, *, key: str, name: str = "regi
             "id": cid, "family_id": family_id, "birth_year": birth_year, "sex": sex,
             "languages": [list(x) for x in languages], "education": education,
             "occupation_group": occupation})
-        members[family_id].append(Member(
-            id=cid, family_id=family_id, birth_year=birth_year, sex=sex,
-            languages=tuple((a, b) for a, b in languages), education=education,
-            work_experience_years=work))
+        m_ids.append(cid)
+        m_family.append(family_id)
+        m_birth.append(math.nan if birth_year is None else birth_year)
+        m_sex.append(sex)
+        m_languages.append(tuple((a, b) for a, b in languages))
+        m_education.append(education)
+        m_work.append(math.nan if work is None else work)
+    counts = Counter(m_family)
     prefs: dict[str, list[str]] = defaultdict(list)
     for family_id, code in conn.execute(select(preferences.c.family_id, preferences.c.code)
                                         .order_by(preferences.c.family_id,
                                                   preferences.c.rank)).all():
         prefs[family_id].append(code)
-    placeable = [r for r in fam_rows if members.get(r[0])]
-    dests = _destinations(conn, ctx, key=key,
-                          persons=sum(len(members[r[0]]) for r in placeable))
+    placeable = [r for r in fam_rows if counts.get(r[0])]
+    dests = _destinations(conn, ctx, key=key, persons=sum(counts[r[0]] for r in placeable))
     codes = {d.code for d in dests}  # preferences etc. only name destinations offering places
-    fams = tuple(Family(id=fid, size=len(members[fid]), consent=True, current=current,
-                        services=frozenset(services), excluded=frozenset(excluded) & codes,
-                        preferences=tuple(x for x in prefs.get(fid, []) if x in codes),
-                        ties=frozenset(ties) & codes, members=tuple(members[fid]))
-                 for fid, current, services, excluded, ties in placeable)
+    ids = [r[0] for r in placeable]
+    keep = set(ids)
+    rows = [k for k, fid in enumerate(m_family) if fid in keep]
+    people = MemberTable([m_ids[k] for k in rows], [m_family[k] for k in rows],
+                         birth_year=[m_birth[k] for k in rows], sex=[m_sex[k] for k in rows],
+                         languages=[m_languages[k] for k in rows],
+                         education=[m_education[k] for k in rows],
+                         work_experience_years=[m_work[k] for k in rows])
+    fams = FamilyTable(ids, [counts[fid] for fid in ids], [True] * len(ids),
+                       current=[r[1] for r in placeable],
+                       services=[frozenset(r[2]) for r in placeable],
+                       excluded=[frozenset(r[3]) & codes for r in placeable],
+                       preferences=[tuple(x for x in prefs.get(r[0], []) if x in codes)
+                                    for r in placeable],
+                       ties=[frozenset(r[4]) & codes for r in placeable], people=people)
     bare = Problem(families=fams, destinations=dests, scores={}, name=name,
                    meta={"key": key, "as_of": ctx.today().isoformat()})
     return bare, [a for r in placeable for a in attributes[r[0]]]
