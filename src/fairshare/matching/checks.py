@@ -149,7 +149,7 @@ def check_scores(problem: Problem) -> list[Message]:
     """Scores outside [0, 1], for unknown families or unknown destinations."""
     if isinstance(problem.scores, ScoreTable):
         return _check_table(problem, problem.scores)
-    fams = {f.id for f in problem.families}
+    fams = problem.family_table.row_of
     codes = {d.code for d in problem.destinations}
     out: list[Message] = []
     for fid in sorted(problem.scores):

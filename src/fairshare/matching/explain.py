@@ -28,7 +28,9 @@ def explain_plan(problem: Problem, pairs: Pairs, policy: Policy, choice: list[in
     ``words=False``: the facts only ((:func:`~fairshare.matching.wording.worded` adds the
     English and French texts and names when shown: a run stores its 20,000 explanations so,
     and words the one a person opens))."""
-    fams = {f.id: f for f in problem.families}
+    table = problem.family_table
+    row_of = table.row_of
+    fams = {fid: table.rules_of(row_of[fid]) for fid in pairs.family_ids}  # members not read
     dests = {d.code: d for d in problem.destinations}
     load: dict[str, float] = defaultdict(float)
     units: dict[tuple[str, str], int] = defaultdict(int)

@@ -138,7 +138,9 @@ def _surpluses(flows: RegistryFlows, key: str,
 def plan_moves(problem: Problem, assignment: dict[str, str | None],
                on: dt.date) -> list[Transfer]:
     """The transfers a plan would make (families whose destination is not where they are)."""
-    sizes = {f.id: (f.size, f.current) for f in problem.families}
+    table = problem.family_table
+    sizes = dict(zip(table.ids, zip(table.sizes.tolist(), table.current, strict=True),
+                     strict=True))
     out = []
     for fid, dest in sorted(assignment.items()):
         size, current = sizes[fid]

@@ -447,12 +447,13 @@ def _execute_run(ctx: Context, request: RunRequest, *,
                        words=False, with_diagnosis=False, progress=phase)
         input_sha, stored = later.result()
     tell("writing", 0.85)
-    sizes = {f.id: f.size for f in problem.families}
+    table = problem.family_table
+    sizes = dict(zip(table.ids, table.sizes.tolist(), strict=True))
     plan = sorted(result.assignment.items())
     explanations = result.explanations  # their facts, plain values: worded when shown
     plan_sha = plan_hash(result.assignment)
     codes = sorted({d.code for d in problem.destinations}
-                   | {f.current for f in problem.families if f.current})
+                   | {code for code in table.current if code})
     who = request.actor
     with read_transaction(ctx.engine) as conn:  # the ledger, read without the writer lock
         _check_capacity_left(conn, ctx, dict(plan), sizes)  # early; rechecked when saving

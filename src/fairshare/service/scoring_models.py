@@ -187,10 +187,10 @@ def model_scores(model: OutcomeModel, problem: Problem, members: list[dict[str, 
 
     codes = [d.code for d in problem.destinations]
     if not codes or not problem.families:
-        return {f.id: {} for f in problem.families}
+        return {fid: {} for fid in problem.family_table.ids}
     frame = members_from_claimants(members, year=year)
     try:
-        return registry_scores(model, frame, codes, [f.id for f in problem.families])
+        return registry_scores(model, frame, codes, list(problem.family_table.ids))
     except InputError as exc:
         raise InputError(msg("error_model_cannot_score", error=str(exc))) from exc
 
