@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import pickle
 from pathlib import Path
 
@@ -9,7 +10,12 @@ import numpy as np
 
 from fairshare.matching import Destination, Family, Problem, check_plan
 from fairshare.matching.io import read_families, read_problem
-from fairshare.matching.problem import FamilyTable, Member, family_scores_from_members
+from fairshare.matching.problem import (
+    FamilyTable,
+    Member,
+    MemberTable,
+    family_scores_from_members,
+)
 
 
 def _families() -> tuple[Family, ...]:
@@ -161,3 +167,12 @@ def test_member_scores_read_as_columns_equal_the_mean_over_members(tmp_path: Pat
         [m.id for m in f.members] for f in sorted(problem.families, key=lambda f: f.id)]
     assert all(m.family_id == f.id for f in ordered for m in f.members)
     assert {m.birth_year for f in ordered for m in f.members} <= set(range(1950, 2000))
+
+
+def test_a_familys_rules_come_without_building_its_members() -> None:
+    people = MemberTable(("m2", "m1"), ("f1", "f1"), birth_year=[1990.0, math.nan])
+    table = FamilyTable(("f1",), [2], [True], excluded=[frozenset({"ON"})], people=people)
+    assert table.rules_of(0) == Family("f1", 2, True, excluded=frozenset({"ON"}))
+    assert table._members is None and table._objects is None
+    assert table[0] == Family("f1", 2, True, excluded=frozenset({"ON"}),
+                              members=(Member("m2", "f1", 1990), Member("m1", "f1")))

@@ -305,21 +305,18 @@ class FamilyTable(Sequence[Family]):
             self._index = {fid: i for i, fid in enumerate(self.ids)}
         return self._index
 
-    def _family(self, i: int) -> Family:
+    def _family(self, i: int, *, with_members: bool = True) -> Family:
         return Family(id=self.ids[i], size=int(self.sizes[i]), consent=bool(self.consent[i]),
                       current=self.current[i], services=self.services[i],
                       excluded=self.excluded[i], preferences=self.preferences[i],
-                      ties=self.ties[i], members=self.family_members(i))
+                      ties=self.ties[i], members=self.family_members(i) if with_members else ())
 
     def rules_of(self, i: int) -> Family:
         """Family ``i`` with every field the placement rules read, but not its members (cheap
         when the members are columns: the explanations read 20,000 families so)."""
         if self._objects is not None:
             return self._objects[i]
-        return Family(id=self.ids[i], size=int(self.sizes[i]), consent=bool(self.consent[i]),
-                      current=self.current[i], services=self.services[i],
-                      excluded=self.excluded[i], preferences=self.preferences[i],
-                      ties=self.ties[i])
+        return self._family(i, with_members=False)
 
     def objects(self) -> tuple[Family, ...]:
         """Every family as a :class:`Family` value (built once)."""
