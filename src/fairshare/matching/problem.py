@@ -215,12 +215,16 @@ class FamilyTable(Sequence[Family]):
     @property
     def people(self) -> MemberTable:
         """Every member, grouped by family (family ``i``'s: ``member_starts[i]:[i + 1]``)."""
-        if self._people is None:
+        people = self._people
+        if people is None:
             assert self._members is not None  # nosec B101 # one of the two is always held
-            self._people = MemberTable.of(m for people in self._members for m in people)
+            people = MemberTable.of(m for group in self._members for m in group)
             counts = np.fromiter(map(len, self._members), np.int64, len(self._members))
+            # the starts before the table: a thread that sees the table sees its starts (the
+            # run's snapshot reads the families in a thread while the solver runs)
             self._starts = _frozen(np.concatenate([[0], np.cumsum(counts)]).astype(np.int64))
-        return self._people
+            self._people = people
+        return people
 
     @property
     def member_starts(self) -> npt.NDArray[np.int64]:
