@@ -7,7 +7,9 @@ import pickle
 from pathlib import Path
 
 import numpy as np
+import pytest
 
+from fairshare.errors import InputError
 from fairshare.matching import Destination, Family, Problem, check_plan
 from fairshare.matching.io import read_families, read_problem
 from fairshare.matching.problem import (
@@ -176,3 +178,22 @@ def test_a_familys_rules_come_without_building_its_members() -> None:
     assert table._members is None and table._objects is None
     assert table[0] == Family("f1", 2, True, excluded=frozenset({"ON"}),
                               members=(Member("m2", "f1", 1990), Member("m1", "f1")))
+
+
+def test_a_bad_member_cell_is_named_by_file_row_and_column(tmp_path: Path) -> None:
+    (tmp_path / "f.csv").write_text("family_id,size,consent\nf1,2,true\n", encoding="utf-8")
+    (tmp_path / "d.csv").write_text("code,capacity\nON,10\n", encoding="utf-8")
+    for text, column in (("member_id,family_id,birth_year\nm1,f1,1990\nm2,f1,19x0\n",
+                          "birth_year"),
+                         ("member_id,family_id,work_experience_years\nm1,f1,2.5\nm2,f1,two\n",
+                          "work_experience_years")):
+        members = tmp_path / "m.csv"
+        members.write_text(text, encoding="utf-8")
+        with pytest.raises(InputError) as caught:
+            read_problem(tmp_path / "f.csv", tmp_path / "d.csv", None, members)
+        assert f"{members}, row 3, column {column}" in str(caught.value)
+
+
+def test_a_member_table_refuses_columns_of_different_lengths() -> None:
+    with pytest.raises(ValueError, match="one value per member"):
+        MemberTable(("m1", "m2"), ("f1", "f1"), birth_year=np.array([1990.0]))

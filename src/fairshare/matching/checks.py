@@ -284,7 +284,8 @@ def check_plan(problem: Problem, assignment: Mapping[str, str | None]) -> list[M
     for k in np.flatnonzero(suspect).tolist():
         fid, code = placed[k]
         j = int(cols[k])
-        out += _family_breaks(table[int(rows[k])], code, dests.get(code), (fid, code) in no_score,
+        out += _family_breaks(table.rules_of(int(rows[k])), code, dests.get(code),
+                              (fid, code) in no_score,
                               band_of.get((j, int(sizes[k])), "") if j >= 0 else "")
     load = np.bincount(cols[known], weights=sizes[known], minlength=len(codes))
     for code, d in sorted(dests.items()):

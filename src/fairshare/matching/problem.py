@@ -96,7 +96,8 @@ education=None, work_experience_years=None))
         self.education: tuple[str | None, ...] = _column(education, n, None)
         self.work_experience_years = _numbers(work_experience_years, n)
         if not (len(self.family_ids) == len(self.sex) == len(self.languages)
-                == len(self.education) == n):
+                == len(self.education) == len(self.birth_year)
+                == len(self.work_experience_years) == n):
             raise ValueError("every column of a MemberTable needs one value per member")
 
     @classmethod
