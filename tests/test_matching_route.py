@@ -229,3 +229,44 @@ def test_the_second_stage_from_sample_prices_reaches_the_same_optimum() -> None:
     assert a.persons_placed == b.persons_placed < p.persons
     assert a.objective == pytest.approx(b.objective, rel=1e-9)
     assert a.bound == pytest.approx(b.bound, rel=1e-9)
+
+
+def test_the_second_stage_prices_its_persons_row_and_writes_it_when_the_price_is_short() -> None:
+    """The staged LP's second stage on every pair leaves its persons row out and weights each
+    person by a multiple of the row's price on a sample: at or above the row's true price (its
+    dual), the optimum is the row's (same objective and bound, within the stage's slack of
+    1e-6 persons) and the dual is minus the weight; below it, the weighted optimum places too
+    few persons and the row is written after all, as with no weight."""
+    import random
+
+    from fairshare.matching.fast import staged_lp
+    from fairshare.matching.model import build_pairs
+    from fairshare.matching.prices import sample_persons_price
+
+    rng = random.Random(7)
+    fams = tuple(Family(f"f{i:03d}", rng.choice((1, 1, 2, 3, 4, 6)), True) for i in range(600))
+    codes = ("AB", "MB", "NB", "NS", "ON")
+    dests = tuple(Destination(c, 600, housing_units={"1-2": 60 + 10 * k, "3+": 25 + 5 * k})
+                  for k, c in enumerate(codes))
+    scores = {f.id: {c: round(rng.random(), 4) for c in codes} for f in fams}
+    pairs = build_pairs(Problem(fams, dests, scores).sorted())
+    opts = SolverOptions(priced_start_min_families=0, priced_start_sample=200)
+    row = staged_lp(pairs, OUTCOME, dataclasses.replace(opts, persons_weight_margin=0))
+    assert row is not None and row.duals is not None
+    true_price = -row.duals.persons
+    price = sample_persons_price(pairs, OUTCOME, 200, opts)
+    assert price is not None and price > true_price > 0  # the sample's is a little high
+    for margin in (1.0, 2.0):
+        weighted = staged_lp(pairs, OUTCOME, dataclasses.replace(opts,
+                                                                 persons_weight_margin=margin))
+        assert weighted is not None and weighted.duals is not None
+        assert weighted.duals.persons == pytest.approx(-margin * price, rel=1e-12)
+        assert weighted.objective == pytest.approx(row.objective, abs=1e-5)
+        assert weighted.bound == pytest.approx(row.bound, abs=1e-5)
+        assert weighted.bound >= weighted.objective - 1e-9
+        assert weighted.persons_bound == row.persons_bound
+    short = staged_lp(pairs, OUTCOME, dataclasses.replace(
+        opts, persons_weight_margin=0.5 * true_price / price))
+    assert short is not None and short.duals is not None
+    assert short.duals.persons == pytest.approx(row.duals.persons, rel=1e-9)
+    assert short.objective == pytest.approx(row.objective, rel=1e-12)

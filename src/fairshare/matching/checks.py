@@ -274,8 +274,7 @@ def check_plan(problem: Problem, assignment: Mapping[str, str | None]) -> list[M
             continue
         at_j = cols == j
         for size, n in zip(*np.unique(sizes[at_j], return_counts=True), strict=True):
-            band = next((b for b in d.housing_units
-                         if band_bounds(b)[0] <= size <= band_bounds(b)[1]), None)
+            band = d.band_for(int(size))
             band_of[(j, int(size))] = band
             if band is None:
                 suspect |= at_j & (sizes == size)

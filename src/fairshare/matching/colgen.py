@@ -9,6 +9,8 @@ LP has no plan placing every family and the caller falls back to the staged full
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from fairshare.matching.highs import new_highs, pass_and_solve, read_outcome
@@ -82,7 +84,7 @@ def top_k(pairs: Pairs, values: FloatArray, k: int, among: IntArray,
 def column_generation(pairs: Pairs, policy: Policy, sub: SubProblem | None = None,
                       start_scores: FloatArray | None = None, per_family: int | None = None, *,
                       stage: str = "value", must_place: bool | None = None,
-                      persons_min: float | None = None,
+                      persons_min: float | None = None, persons_weight: float | None = None,
                       opts: SolverOptions = DEFAULT_OPTIONS) -> Solution | None:
     """The LP optimum by column generation over ``sub`` (default: everything): its columns
     (``chosen``), their values, the LP objective, the dual bound, the row duals and the
@@ -93,8 +95,51 @@ def column_generation(pairs: Pairs, policy: Policy, sub: SubProblem | None = Non
     ``stage``: the objective (``value``, or ``persons`` for the first lexicographic stage);
     ``must_place``: family rows ``== 1`` (default: when the policy places every family);
     ``persons_min``: a persons row ``sum size x >= persons_min`` (the second stage).
+    ``persons_weight``: with ``persons_min``, the persons row is priced instead of written:
+    see :func:`_priced_persons`.
     """
+    if persons_weight is not None and persons_min is not None:
+        return _priced_persons(pairs, policy, sub, start_scores, per_family, stage=stage,
+                               must_place=must_place, persons_min=persons_min,
+                               weight=persons_weight, opts=opts)
     values = define_objective(pairs, policy, stage=stage)
+    return _column_generation(pairs, policy, values, sub, start_scores, per_family,
+                              must_place=must_place, persons_min=persons_min, opts=opts)
+
+
+def _priced_persons(pairs: Pairs, policy: Policy, sub: SubProblem | None,
+                    start_scores: FloatArray | None, per_family: int | None, *, stage: str,
+                    must_place: bool | None, persons_min: float, weight: float,
+                    opts: SolverOptions) -> Solution | None:
+    """The LP with the persons row ``sum size x >= persons_min``, solved without it: each
+    person placed earns ``weight`` more. When that optimum places ``persons_min`` persons,
+    it is also optimal with the row (any plan meeting the row is worth at most the weighted
+    optimum less ``weight x persons_min``), the row's dual is ``-weight`` and the bound is
+    that weighted bound. Otherwise the row is written after all (the weight was below the
+    row's true price). Without the row the LP has no dense row coupling every family: 135,000
+    pairs of 20,000 families x 13 solve in about half the time."""
+    values = define_objective(pairs, policy, stage=stage)
+    sizes = pairs.pair_sizes
+    weighted = values + weight * sizes
+    ranking = None if start_scores is None else start_scores + weight * sizes
+    found = _column_generation(pairs, policy, weighted, sub, ranking, per_family,
+                               must_place=must_place, persons_min=None, opts=opts)
+    if found is not None and found.duals is not None:
+        persons = float(sizes[found.chosen] @ found.x)
+        if persons >= persons_min:
+            return dataclasses.replace(
+                found, objective=found.objective - weight * persons,
+                bound=found.bound - weight * persons_min,
+                duals=dataclasses.replace(found.duals, persons=-weight))
+    return _column_generation(pairs, policy, values, sub, start_scores, per_family,
+                              must_place=must_place, persons_min=persons_min, opts=opts)
+
+
+def _column_generation(pairs: Pairs, policy: Policy, values: FloatArray,
+                       sub: SubProblem | None, start_scores: FloatArray | None,
+                       per_family: int | None, *, must_place: bool | None,
+                       persons_min: float | None, opts: SolverOptions) -> Solution | None:
+    """:func:`column_generation` with the objective ``values`` per pair."""
     sub = sub if sub is not None else whole(pairs)
     candidate = np.zeros(len(pairs.fam), dtype=bool)
     candidate[sub.cols] = True

@@ -17,7 +17,7 @@ import numpy as np
 
 from fairshare.matching.model import Pairs, pair_index, pair_reason, pair_score_matrix
 from fairshare.matching.policy import Policy
-from fairshare.matching.problem import Problem, band_bounds
+from fairshare.matching.problem import Problem
 from fairshare.matching.wording import word_facts
 
 
@@ -39,10 +39,9 @@ def explain_plan(problem: Problem, pairs: Pairs, policy: Policy, choice: list[in
             code = pairs.dest_codes[d]
             f = fams[pairs.family_ids[i]]
             load[code] += f.size
-            for band in dests[code].housing_units or {}:
-                lo, hi = band_bounds(band)
-                if lo <= f.size <= hi:
-                    units[(code, band)] += 1
+            band = dests[code].band_for(f.size)
+            if band is not None:
+                units[(code, band)] += 1
     n, nd = pairs.n_families, pairs.n_dest
     chosen_at = np.asarray(choice, dtype=np.int64).reshape(n)
     score_m = pair_score_matrix(problem, pairs)
@@ -95,9 +94,9 @@ def explain_plan(problem: Problem, pairs: Pairs, policy: Policy, choice: list[in
             service = None
             if reason is None:
                 dst = dests[code]
-                band_full = any(lo <= f.size <= hi and units[(code, b)] >= n
-                                for b, n in (dst.housing_units or {}).items()
-                                for lo, hi in [band_bounds(b)])
+                band = dst.band_for(f.size)
+                band_full = band is not None and units[(code, band)] >= (
+                    dst.housing_units or {})[band]
                 if comp["value_per_person"] <= chosen_value:
                     reason = "lower-score"  # even when also full: it is worth less per person
                 elif load[code] + f.size > dst.limit or band_full:

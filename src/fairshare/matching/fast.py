@@ -77,6 +77,8 @@ def staged_lp(pairs: Pairs, policy: Policy, opts: SolverOptions = DEFAULT_OPTION
             every = len(pairs.fam) <= opts.staged_all_pairs_max
             second = colgen.column_generation(pairs, policy, must_place=False,
                                               persons_min=persons - opts.tol,
+                                              persons_weight=_persons_weight(pairs, policy,
+                                                                             every, opts),
                                               per_family=pairs.n_dest if every else None,
                                               start_scores=_second_stage_start(pairs, policy,
                                                                                every, opts),
@@ -113,6 +115,23 @@ def _second_stage_start(pairs: Pairs, policy: Policy, every: bool, opts: SolverO
     if prices is None:
         return None
     return price_adjusted(pairs, define_objective(pairs, policy, stage="value"), *prices)
+
+
+def _persons_weight(pairs: Pairs, policy: Policy, every: bool, opts: SolverOptions
+                    ) -> float | None:
+    """The weight per person placed that stands in for the second stage's persons row on
+    every pair: ``opts.persons_weight_margin`` times its price on a sample of
+    ``opts.priced_start_sample`` families
+    (:func:`~fairshare.matching.prices.sample_persons_price`); None (the row) for smaller
+    batches, column generation, a margin of 0, or no price (a sample whose row does not
+    bind, as 500 and 1,000 of 20,000 families did, says nothing of the whole)."""
+    from fairshare.matching.prices import sample_persons_price
+
+    if not every or not opts.persons_weight_margin \
+            or pairs.n_families < opts.priced_start_min_families:
+        return None
+    price = sample_persons_price(pairs, policy, opts.priced_start_sample, opts)
+    return opts.persons_weight_margin * price if price else None
 
 
 def staged_reduced_costs(pairs: Pairs, policy: Policy, duals: RowDuals) -> FloatArray:

@@ -13,7 +13,6 @@ import numpy as np
 
 from fairshare.matching.highs import pass_and_solve
 from fairshare.matching.model import FloatArray, IntArray, Pairs
-from fairshare.matching.problem import band_bounds
 
 Kinds = dict[tuple[int, tuple[int, ...]], list[int]]
 KindsModel = tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, IntArray,
@@ -47,12 +46,10 @@ def kinds_model(pairs: Pairs, limit: FloatArray, *, all_pairs: bool = False
     for members in by_bytes.values():
         i = members[0]
         classes[(sizes[i], tuple(dest[starts[i]:starts[i + 1]].tolist()))] = members
-    rows_at: dict[int, list[tuple[int, int, int]]] = {}
-    for h, (j, band, _) in enumerate(pairs.housing):
-        rows_at.setdefault(j, []).append((*band_bounds(band), h))
+    house_rows = pairs.house_by_size.tolist()
 
-    def house_of(j: int, size: int) -> int:  # the row build_pairs gives (the last band)
-        return next((h for lo, hi, h in reversed(rows_at.get(j, [])) if lo <= size <= hi), -1)
+    def house_of(j: int, size: int) -> int:  # the row build_pairs gave that size there
+        return int(house_rows[j][size])
 
     n_classes, nd = len(classes), pairs.n_dest
     cost: list[float] = []

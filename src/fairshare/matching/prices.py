@@ -33,7 +33,6 @@ from fairshare.matching.model import (
 )
 from fairshare.matching.options import DEFAULT_OPTIONS, SolverOptions
 from fairshare.matching.policy import Policy
-from fairshare.matching.problem import band_bounds
 from fairshare.matching.result import MatchStatus
 from fairshare.matching.solution import Solution
 
@@ -77,14 +76,10 @@ class _Dense:
             # The policy's values block by block: the pairs' value column is never whole.
             self.values[r0:r1][pairs.fam[p0:p1] - r0, pairs.dest[p0:p1]] = pair_values(
                 pairs, policy, part=slice(p0, p1))
-        max_size = int(pairs.sizes.max(initial=1))
-        # Housing row of a family of each size at each destination (-1: none); only allowed
-        # pairs are read, so a band without units may stand.
-        self.house_of = np.full((max_size + 1, nd), -1, dtype=np.int64)
-        for r, (j, band, _) in enumerate(pairs.housing):
-            lo, hi = band_bounds(band)
-            self.house_of[lo:min(hi, max_size) + 1, j] = r
-        self.size_of = np.arange(max_size + 1, dtype=np.float64)
+        # Housing row of a family of each size at each destination (-1: none, or no such
+        # pair: its value is -inf anyway).
+        self.house_of = pairs.house_by_size.T
+        self.size_of = np.arange(self.house_of.shape[0], dtype=np.float64)
 
     def value_of(self, chosen: IntArray) -> float:
         """The policy's objective of the plan using the pairs ``chosen``."""
@@ -177,12 +172,7 @@ def sample_prices(pairs: Pairs, policy: Policy, size: int,
     family)."""
     from fairshare.matching.colgen import column_generation
 
-    n = pairs.n_families
-    rng = np.random.default_rng(opts.prices_seed)
-    sample = np.sort(rng.choice(n, size=min(n, size), replace=False))
-    persons = float(pairs.sizes[pairs.placeable].sum())
-    scale = float(pairs.sizes[sample][pairs.placeable[sample]].sum()) / persons
-    sample_lp = column_generation(restrict(pairs, sample, scale), policy, must_place=must_place,
+    sample_lp = column_generation(_sample(pairs, size, opts), policy, must_place=must_place,
                                   opts=opts)
     if sample_lp is None or sample_lp.duals is None:
         return None
@@ -190,6 +180,37 @@ def sample_prices(pairs: Pairs, policy: Policy, size: int,
     y_house = np.maximum(sample_lp.duals.housing, 0.0)
     y_dest[(y_dest < 0) & (pairs.dest_lower <= 0)] = 0.0
     return y_dest, y_house
+
+
+def _sample(pairs: Pairs, size: int, opts: SolverOptions) -> Pairs:
+    """The pairs of a seeded sample of ``size`` families, capacities scaled to its persons."""
+    n = pairs.n_families
+    rng = np.random.default_rng(opts.prices_seed)
+    sample = np.sort(rng.choice(n, size=min(n, size), replace=False))
+    persons = float(pairs.sizes[pairs.placeable].sum())
+    scale = float(pairs.sizes[sample][pairs.placeable[sample]].sum()) / persons
+    return restrict(pairs, sample, scale)
+
+
+def sample_persons_price(pairs: Pairs, policy: Policy, size: int,
+                         opts: SolverOptions = DEFAULT_OPTIONS) -> float | None:
+    """What placing one more person costs at the most persons, on a seeded sample of ``size``
+    families (capacities scaled to it): minus the persons row's dual of the staged LP's
+    second stage there (the best value with the sample's most persons). None when that LP
+    has no solution. The staged LP on every pair prices its persons row with a multiple of
+    it instead of writing the row (:func:`~fairshare.matching.colgen.column_generation`)."""
+    from fairshare.matching.colgen import column_generation
+    from fairshare.matching.kinds import most_persons_by_kinds
+
+    part = _sample(pairs, size, opts)
+    most = most_persons_by_kinds(part, opts.kinds_lp_max_columns)
+    if most is None:
+        return None
+    lp = column_generation(part, policy, must_place=False, persons_min=most - opts.tol,
+                           opts=opts)
+    if lp is None or lp.duals is None:
+        return None
+    return max(0.0, -lp.duals.persons)
 
 
 def price_adjusted(pairs: Pairs, values: FloatArray, y_dest: FloatArray, y_house: FloatArray

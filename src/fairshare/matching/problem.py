@@ -432,6 +432,21 @@ class Destination:
             return self.capacity
         return min(self.capacity, self.max_intake)
 
+    def band_for(self, size: int) -> str | None:
+        """The housing band that holds a family of ``size`` here, or None (no housing limit,
+        or no band for that size). The one place that decides it: the model's housing rows,
+        the plan check and the explanations all ask here. Bands never overlap (the input
+        check refuses overlapping ones), so at most one band holds a size.
+
+        >>> Destination("NB", 10, housing_units={"1-2": 3, "5+": 1}).band_for(6)
+        '5+'
+        """
+        for band in self.housing_units or {}:
+            low, high = band_bounds(band)
+            if low <= size <= high:
+                return band
+        return None
+
 
 class ScoreRow(Mapping[str, float]):
     """One family's scores in a :class:`ScoreTable`: destination code -> score (read-only)."""
