@@ -206,13 +206,9 @@ def test_no_most_persons_over_kinds_when_the_minimum_intakes_cannot_be_met() -> 
     assert most_persons_by_kinds(build_pairs(p.sorted()), 1_000) is None
 
 
-def test_the_second_stage_from_sample_prices_reaches_the_same_optimum() -> None:
-    """Housing keeps some of 600 families out (kinds-bound, then the staged LP); the second
-    stage started from a sample LP's prices (as batches of 5,000 families and more are) ends
-    at the optimum the start by value gives: same persons, same objective, same bound."""
+def _housing_short_600() -> Problem:
+    """600 families at five destinations whose housing keeps some of them out."""
     import random
-
-    from fairshare.matching import solve
 
     rng = random.Random(7)
     fams = tuple(Family(f"f{i:03d}", rng.choice((1, 1, 2, 3, 4, 6)), True) for i in range(600))
@@ -220,7 +216,16 @@ def test_the_second_stage_from_sample_prices_reaches_the_same_optimum() -> None:
     dests = tuple(Destination(c, 600, housing_units={"1-2": 60 + 10 * k, "3+": 25 + 5 * k})
                   for k, c in enumerate(codes))
     scores = {f.id: {c: round(rng.random(), 4) for c in codes} for f in fams}
-    p = Problem(fams, dests, scores)
+    return Problem(fams, dests, scores)
+
+
+def test_the_second_stage_from_sample_prices_reaches_the_same_optimum() -> None:
+    """Housing keeps some of 600 families out (kinds-bound, then the staged LP); the second
+    stage started from a sample LP's prices (as batches of 5,000 families and more are) ends
+    at the optimum the start by value gives: same persons, same objective, same bound."""
+    from fairshare.matching import solve
+
+    p = _housing_short_600()
     priced = SolverOptions(priced_start_min_families=0, staged_start_sample=200)
     by_value = dataclasses.replace(priced, staged_start_sample=0)
     a = solve(p, OUTCOME, "fast", explain=False, report=False, options=priced)
@@ -237,19 +242,11 @@ def test_the_second_stage_prices_its_persons_row_and_writes_it_when_the_price_is
     dual), the optimum is the row's (same objective and bound, within the stage's slack of
     1e-6 persons) and the dual is minus the weight; below it, the weighted optimum places too
     few persons and the row is written after all, as with no weight."""
-    import random
-
     from fairshare.matching.fast import staged_lp
     from fairshare.matching.model import build_pairs
     from fairshare.matching.prices import sample_persons_price
 
-    rng = random.Random(7)
-    fams = tuple(Family(f"f{i:03d}", rng.choice((1, 1, 2, 3, 4, 6)), True) for i in range(600))
-    codes = ("AB", "MB", "NB", "NS", "ON")
-    dests = tuple(Destination(c, 600, housing_units={"1-2": 60 + 10 * k, "3+": 25 + 5 * k})
-                  for k, c in enumerate(codes))
-    scores = {f.id: {c: round(rng.random(), 4) for c in codes} for f in fams}
-    pairs = build_pairs(Problem(fams, dests, scores).sorted())
+    pairs = build_pairs(_housing_short_600().sorted())
     opts = SolverOptions(priced_start_min_families=0, priced_start_sample=200)
     row = staged_lp(pairs, OUTCOME, dataclasses.replace(opts, persons_weight_margin=0))
     assert row is not None and row.duals is not None
